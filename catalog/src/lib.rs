@@ -1,0 +1,29 @@
+//! sbomctl-catalog: read a container image (registry, OCI layout, archive or
+//! root-filesystem directory), stream its layers once and in parallel, and
+//! catalog the apk, deb, npm and pip packages it holds.
+//!
+//! The main types are [`Source`] (where the image comes from), the
+//! [`cataloger::Cataloger`] trait, and [`Catalog`] (the result).
+//!
+//! ```no_run
+//! let source = sbomctl_catalog::Source::parse("oci-dir:testdata/images/sample-oci").unwrap();
+//! let catalog = sbomctl_catalog::catalog(&source, &sbomctl_catalog::Options::default()).unwrap();
+//! for p in &catalog.packages {
+//!     println!("{} {} {}", p.name, p.version, p.purl);
+//! }
+//! ```
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cataloger;
+pub mod cpe;
+mod error;
+pub mod license;
+pub mod model;
+pub mod purl;
+
+pub use error::{Error, Result};
+
+/// Largest file a cataloger is handed whole; larger files are cut and a
+/// diagnostic says so.
+pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;

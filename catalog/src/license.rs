@@ -1,0 +1,134 @@
+//! Mapping declared license values to SPDX expressions.
+
+/// Maps one declared license value to an SPDX expression: a valid
+/// expression is normalised, a license name ("MIT License", "Apache 2.0",
+/// "GNU General Public License v2 or later") is looked up. `None` when the
+/// value cannot be mapped.
+pub fn spdx_for(declared: &str) -> Option<String> {
+    let s = declared.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(expr) = spdx::Expression::parse_mode(s, spdx::ParseMode::STRICT) {
+        return Some(expr.to_string());
+    }
+    // Lax parsing accepts "GPL-2.0+" or "Apache 2.0 OR MIT" style values,
+    // which package databases use everywhere.
+    if let Ok(expr) = spdx::Expression::parse_mode(s, spdx::ParseMode::LAX) {
+        return Some(canonical(&expr));
+    }
+    let trimmed = s
+        .trim_start_matches("License ::")
+        .trim()
+        .trim_start_matches("OSI Approved ::")
+        .trim();
+    if let Some(id) = classifier_name(trimmed) {
+        return Some(id.to_owned());
+    }
+    if let Some(lic) = spdx::imprecise_license_id(trimmed) {
+        if lic.1 == trimmed.len() {
+            return Some(lic.0.name.to_owned());
+        }
+    }
+    None
+}
+
+/// Re-renders a lax-parsed expression with canonical ids.
+fn canonical(expr: &spdx::Expression) -> String {
+    // `Expression` keeps the original text; rebuild it from the requirements
+    // so that imprecise ids become canonical ones.
+    let mut out = expr.as_ref().to_owned();
+    let mut reqs: Vec<_> = expr.requirements().collect();
+    reqs.sort_by_key(|r| std::cmp::Reverse(r.span.start));
+    for r in reqs {
+        let start = r.span.start as usize;
+        let end = r.span.end as usize;
+        if let Some(slot) = out.get(start..end) {
+            let _ = slot;
+            out.replace_range(start..end, &r.req.to_string());
+        }
+    }
+    out
+}
+
+/// Trove classifier license names (`License :: OSI Approved :: X`) that
+/// `imprecise_license_id` does not know.
+fn classifier_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "MIT License" => "MIT",
+        "BSD License" => return None,
+        "Apache Software License" => "Apache-2.0",
+        "Mozilla Public License 2.0 (MPL 2.0)" => "MPL-2.0",
+        "ISC License (ISCL)" => "ISC",
+        "Python Software Foundation License" => "PSF-2.0",
+        "GNU General Public License v2 (GPLv2)" => "GPL-2.0-only",
+        "GNU General Public License v2 or later (GPLv2+)" => "GPL-2.0-or-later",
+        "GNU General Public License v3 (GPLv3)" => "GPL-3.0-only",
+        "GNU General Public License v3 or later (GPLv3+)" => "GPL-3.0-or-later",
+        "GNU Lesser General Public License v2 (LGPLv2)" => "LGPL-2.0-only",
+        "GNU Lesser General Public License v2 or later (LGPLv2+)" => "LGPL-2.0-or-later",
+        "GNU Lesser General Public License v3 (LGPLv3)" => "LGPL-3.0-only",
+        "GNU Lesser General Public License v3 or later (LGPLv3+)" => "LGPL-3.0-or-later",
+        "GNU Affero General Public License v3" => "AGPL-3.0-only",
+        "GNU Affero General Public License v3 or later (AGPLv3+)" => "AGPL-3.0-or-later",
+        "The Unlicense (Unlicense)" => "Unlicense",
+        "Eclipse Public License 2.0 (EPL-2.0)" => "EPL-2.0",
+        "Academic Free License (AFL)" => "AFL-3.0",
+        "zlib/libpng License" => "Zlib",
+        _ => return None,
+    })
+}
+
+/// Joins the SPDX forms of all declared values with `AND`; `None` unless
+/// every value maps.
+pub fn to_spdx_expression(declared: &[String]) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for d in declared {
+        let e = spdx_for(d)?;
+        if !parts.contains(&e) {
+            parts.push(e);
+        }
+    }
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(
+            parts
+                .iter()
+                .map(|p| {
+                    if p.contains(' ') {
+                        format!("({p})")
+                    } else {
+                        p.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_ids_names_and_classifiers() {
+        assert_eq!(spdx_for("MIT").as_deref(), Some("MIT"));
+        assert_eq!(spdx_for("GPL-2.0-or-later").as_deref(), Some("GPL-2.0-or-later"));
+        assert_eq!(
+            spdx_for("License :: OSI Approved :: Apache Software License").as_deref(),
+            Some("Apache-2.0")
+        );
+        assert_eq!(spdx_for("MIT OR Apache-2.0").as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(spdx_for("some custom text"), None);
+    }
+
+    #[test]
+    fn joins_with_and_only_when_all_map() {
+        let v = vec!["MIT".to_owned(), "BSD-3-Clause".to_owned()];
+        assert_eq!(to_spdx_expression(&v).as_deref(), Some("MIT AND BSD-3-Clause"));
+        let v = vec!["MIT".to_owned(), "weird".to_owned()];
+        assert_eq!(to_spdx_expression(&v), None);
+    }
+}

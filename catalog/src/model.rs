@@ -1,0 +1,409 @@
+//! The package model shared by every cataloger and every output format. No I/O.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A package ecosystem. Names follow PURL types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    /// Alpine packages (`lib/apk/db/installed`).
+    Apk,
+    /// Debian packages (`var/lib/dpkg/status`, `status.d/`).
+    Deb,
+    /// npm packages (`node_modules/**/package.json`, lock files).
+    Npm,
+    /// Python distributions (`*.dist-info`, `*.egg-info`).
+    Pypi,
+}
+
+impl Ecosystem {
+    /// The PURL type of the ecosystem.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ecosystem::Apk => "apk",
+            Ecosystem::Deb => "deb",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Pypi => "pypi",
+        }
+    }
+}
+
+impl fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The layer a file came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LayerRef {
+    /// Digest of the layer blob as stored (`sha256:…`).
+    pub digest: String,
+    /// Digest of the uncompressed layer (`sha256:…`), from the image config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    /// Zero-based position of the layer in the image.
+    pub index: usize,
+}
+
+/// Where evidence for a package was found: a path in the image (no leading
+/// slash is stored; it is rendered with one) and the layer that provided it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Location {
+    /// Absolute path inside the image's filesystem, e.g. `/var/lib/dpkg/status`.
+    pub path: String,
+    /// The layer, absent for `dir:` sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+}
+
+impl Location {
+    /// A location at `path` (made absolute) in `layer`.
+    pub fn new(path: &str, layer: Option<LayerRef>) -> Self {
+        let path = if path.starts_with('/') {
+            path.to_owned()
+        } else {
+            format!("/{path}")
+        };
+        Location { path, layer }
+    }
+}
+
+/// Licenses of a package: what the package declares, verbatim, and the SPDX
+/// expression derived from it when one could be derived.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Licenses {
+    /// Declared values as found (a field, a classifier, a copyright stanza).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared: Vec<String>,
+    /// A valid SPDX expression, when every declared value maps to SPDX ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+}
+
+impl Licenses {
+    /// Licenses from declared values, deriving the SPDX expression with
+    /// [`crate::license::to_spdx_expression`].
+    pub fn from_declared(declared: Vec<String>) -> Self {
+        let mut seen = Vec::new();
+        for d in declared {
+            let d = d.trim().to_owned();
+            if !d.is_empty() && !seen.contains(&d) {
+                seen.push(d);
+            }
+        }
+        let expression = crate::license::to_spdx_expression(&seen);
+        Licenses {
+            declared: seen,
+            expression,
+        }
+    }
+
+    /// True when nothing was declared.
+    pub fn is_empty(&self) -> bool {
+        self.declared.is_empty() && self.expression.is_none()
+    }
+}
+
+/// A file a package owns, as its package database lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OwnedFile {
+    /// Absolute path.
+    pub path: String,
+    /// Digest as recorded by the package database, `algorithm:hex`
+    /// (`md5:…` for dpkg, `sha1:…` for apk `Z:Q1…`, `sha256:…` for RECORD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// Ecosystem-specific metadata, kept lossless for the native JSON output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "lowercase")]
+pub enum Metadata {
+    /// apk `installed` fields.
+    Apk(ApkMetadata),
+    /// dpkg fields.
+    Deb(DebMetadata),
+    /// npm fields.
+    Npm(NpmMetadata),
+    /// Python core metadata fields.
+    Pypi(PypiMetadata),
+}
+
+/// Fields of one apk `installed` record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApkMetadata {
+    /// `P:`
+    pub package: String,
+    /// `o:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_package: Option<String>,
+    /// `m:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// `V:`
+    pub version: String,
+    /// `A:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// `U:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `T:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `S:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// `I:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_size: Option<u64>,
+    /// `D:`
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// `p:`
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides: Vec<String>,
+    /// `C:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    /// `c:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<String>,
+    /// `t:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_timestamp: Option<u64>,
+    /// Any other single-letter field, by letter.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, String>,
+}
+
+/// Fields of one dpkg record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DebMetadata {
+    /// `Package`
+    pub package: String,
+    /// `Source` name (without the version in parentheses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Version from `Source: name (version)`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// `Version`
+    pub version: String,
+    /// `Architecture`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// `Maintainer`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// `Installed-Size` in KiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_size: Option<u64>,
+    /// `Status`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `Description` (first line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Depends` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends: Vec<String>,
+    /// `Pre-Depends` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pre_depends: Vec<String>,
+    /// `Provides` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides: Vec<String>,
+}
+
+/// Fields of an npm package.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NpmMetadata {
+    /// `author`, flattened to `Name <email> (url)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// `homepage`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+    /// `description`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `repository` URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// `_resolved` / lock `resolved`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
+    /// `_integrity` / lock `integrity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
+    /// `private`
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
+    /// True when the entry is a dev dependency in a lock file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+}
+
+/// Python core metadata.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PypiMetadata {
+    /// `Name` as written (the package name is PEP 503 normalised).
+    pub name: String,
+    /// `Author` / `Author-email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// `Author-email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_email: Option<String>,
+    /// `Home-page` or `Project-URL: Homepage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_page: Option<String>,
+    /// `Summary`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// `Requires-Python`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_python: Option<String>,
+    /// `Requires-Dist` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_dist: Vec<String>,
+    /// `top_level.txt` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_level: Vec<String>,
+    /// `direct_url.json` `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_url: Option<String>,
+    /// The site-packages directory the distribution is installed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_packages: Option<String>,
+}
+
+/// One package found in the image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Package {
+    /// Name as the ecosystem spells it (PEP 503 normalised for pypi).
+    pub name: String,
+    /// Version string, unparsed.
+    pub version: String,
+    /// Ecosystem.
+    #[serde(rename = "type")]
+    pub ecosystem: Ecosystem,
+    /// Package URL.
+    pub purl: String,
+    /// CPE 2.3 strings, most likely first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpes: Vec<String>,
+    /// Licenses.
+    #[serde(default, skip_serializing_if = "Licenses::is_empty")]
+    pub licenses: Licenses,
+    /// Where the package was found (its database entry), sorted.
+    pub locations: Vec<Location>,
+    /// Name of the cataloger that found it.
+    pub found_by: String,
+    /// Files the package owns, sorted by path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<OwnedFile>,
+    /// Names of the packages this one depends on, as declared (resolved to
+    /// relationships after cataloging).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// Ecosystem-specific fields.
+    pub metadata: Metadata,
+}
+
+impl Package {
+    /// A stable id derived from the package's identity and first location.
+    pub fn id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            self.ecosystem.as_str(),
+            &self.name,
+            &self.version,
+            self.locations.first().map_or("", |l| l.path.as_str()),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        let digest = h.finalize();
+        hex::encode(&digest[..8])
+    }
+}
+
+/// A relationship between two packages, by [`Package::id`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Relationship {
+    /// The package that depends or owns.
+    pub from: String,
+    /// The package depended on or owned.
+    pub to: String,
+    /// Kind.
+    pub kind: RelationshipKind,
+}
+
+/// Kinds of [`Relationship`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationshipKind {
+    /// `from` depends on `to`.
+    DependsOn,
+    /// `from` owns files that are `to`'s evidence (e.g. a deb that installed
+    /// a dist-info directory).
+    OwnershipByFileOverlap,
+}
+
+/// How bad a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Something was skipped or truncated; results may be incomplete.
+    Warning,
+    /// Informational.
+    Info,
+}
+
+/// A finding about the input that did not stop the scan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Severity.
+    pub severity: Severity,
+    /// Where, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// One line saying what happened.
+    pub message: String,
+}
+
+/// The Linux distribution of the image.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Distro {
+    /// `ID` from os-release (`debian`, `alpine`, `ubuntu`).
+    pub id: String,
+    /// `VERSION_ID` (`12`, `3.19.1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// `VERSION_CODENAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_codename: Option<String>,
+    /// `PRETTY_NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+    /// `ID_LIKE` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_like: Vec<String>,
+}
+
+impl Distro {
+    /// The PURL `distro` qualifier, `ID-VERSION_ID` (e.g. `debian-12`).
+    pub fn purl_qualifier(&self) -> String {
+        match &self.version_id {
+            Some(v) => format!("{}-{v}", self.id),
+            None => self.id.clone(),
+        }
+    }
+}
