@@ -20,6 +20,7 @@ pub mod cpe;
 mod error;
 pub mod license;
 pub mod model;
+pub mod oci;
 pub mod purl;
 
 pub use error::{Error, Result};

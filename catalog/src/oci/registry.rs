@@ -1,0 +1,1 @@
+//! OCI distribution API v2 client. Placeholder.
