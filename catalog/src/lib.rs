@@ -17,6 +17,7 @@
 
 pub mod cataloger;
 pub mod cpe;
+pub mod layer;
 mod error;
 pub mod license;
 pub mod model;

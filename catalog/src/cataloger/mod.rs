@@ -40,11 +40,16 @@ impl File {
     }
 }
 
-/// The files retained for cataloging, keyed by normalised path.
+/// The files retained for cataloging, keyed by normalised path, and the
+/// symlinks of the squashed filesystem, which [`FileTree::get`] follows.
 #[derive(Debug, Clone, Default)]
 pub struct FileTree {
     files: BTreeMap<String, File>,
+    symlinks: BTreeMap<String, String>,
 }
+
+/// Most symlinks followed while resolving one path (as Linux's `MAXSYMLINKS`).
+const MAX_SYMLINK_HOPS: usize = 40;
 
 impl FileTree {
     /// An empty tree.
@@ -52,17 +57,125 @@ impl FileTree {
         Self::default()
     }
 
-    /// Inserts or replaces a file.
+    /// Inserts or replaces a file (a symlink at the same path is replaced).
     pub fn insert(&mut self, file: File) {
+        self.symlinks.remove(&file.path);
         self.files.insert(file.path.clone(), file);
     }
 
-    /// The file at `path` (with or without a leading slash).
-    pub fn get(&self, path: &str) -> Option<&File> {
-        self.files.get(path.trim_start_matches('/'))
+    /// Inserts or replaces a symlink (a file at the same path is replaced).
+    /// `target` is kept as written: relative to the link's directory, or
+    /// absolute within the image root.
+    pub fn insert_symlink(&mut self, path: &str, target: &str) {
+        self.files.remove(path);
+        self.symlinks.insert(path.to_owned(), target.to_owned());
     }
 
-    /// All files, sorted by path.
+    /// Removes `path` and everything under it (a whiteout); an empty `path`
+    /// empties the tree (an opaque root).
+    pub fn remove_tree(&mut self, path: &str) {
+        fn remove<V>(map: &mut BTreeMap<String, V>, path: &str) {
+            if path.is_empty() {
+                map.clear();
+                return;
+            }
+            map.remove(path);
+            let prefix = format!("{path}/");
+            let doomed: Vec<String> = map
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in doomed {
+                map.remove(&k);
+            }
+        }
+        remove(&mut self.files, path);
+        remove(&mut self.symlinks, path);
+    }
+
+    /// Removes everything under directory `dir`, keeping `dir` itself (an
+    /// opaque directory).
+    pub fn clear_dir(&mut self, dir: &str) {
+        if dir.is_empty() {
+            self.files.clear();
+            self.symlinks.clear();
+            return;
+        }
+        let symlink = self.symlinks.remove(dir);
+        let file = self.files.remove(dir);
+        self.remove_tree(dir);
+        if let Some(t) = symlink {
+            self.symlinks.insert(dir.to_owned(), t);
+        }
+        if let Some(f) = file {
+            self.files.insert(dir.to_owned(), f);
+        }
+    }
+
+    /// The file at `path` (with or without a leading slash), following
+    /// symlinks in any component the way the kernel would, never leaving
+    /// the root. `None` when absent, dangling or looping.
+    pub fn get(&self, path: &str) -> Option<&File> {
+        let path = path.trim_start_matches('/');
+        if let Some(f) = self.files.get(path) {
+            return Some(f);
+        }
+        let resolved = self.resolve(path).ok()??;
+        self.files.get(&resolved)
+    }
+
+    /// Resolves symlinks in every component of `path`. `Ok(None)` for the
+    /// root, `Err(())` on a loop (more than 40 hops).
+    #[allow(clippy::result_unit_err)]
+    pub fn resolve(&self, path: &str) -> Result<Option<String>, ()> {
+        let mut pending: Vec<String> = path.split('/').rev().map(str::to_owned).collect();
+        let mut resolved: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = pending.pop() {
+            match c.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    resolved.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            resolved.push(c);
+            if self.symlinks.is_empty() {
+                continue;
+            }
+            let current = resolved.join("/");
+            if let Some(target) = self.symlinks.get(&current) {
+                hops += 1;
+                if hops > MAX_SYMLINK_HOPS {
+                    return Err(());
+                }
+                resolved.pop();
+                if target.starts_with('/') {
+                    resolved.clear();
+                }
+                pending.extend(target.split('/').rev().map(str::to_owned));
+            }
+        }
+        Ok(if resolved.is_empty() {
+            None
+        } else {
+            Some(resolved.join("/"))
+        })
+    }
+
+    /// The file stored at exactly `path` (no symlink following).
+    pub fn get_exact(&self, path: &str) -> Option<&File> {
+        self.files.get(path)
+    }
+
+    /// All symlinks, sorted by path, with their targets as written.
+    pub fn symlinks(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.symlinks.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// All files (not symlinks), sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = &File> {
         self.files.values()
     }
@@ -146,4 +259,58 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(npm::NpmCataloger),
         Box::new(pypi::PypiCataloger),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, data: &str) -> File {
+        File {
+            path: path.to_owned(),
+            data: data.as_bytes().into(),
+            layer: None,
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn get_follows_relative_and_absolute_symlinks() {
+        let mut t = FileTree::new();
+        t.insert(file("usr/lib/os-release", "ID=debian"));
+        t.insert_symlink("etc/os-release", "../usr/lib/os-release");
+        t.insert_symlink("lib", "usr/lib");
+        t.insert_symlink("etc/abs", "/lib/os-release");
+        assert_eq!(t.get("/etc/os-release").unwrap().path, "usr/lib/os-release");
+        assert_eq!(t.get("lib/os-release").unwrap().path, "usr/lib/os-release");
+        assert_eq!(t.get("etc/abs").unwrap().path, "usr/lib/os-release");
+    }
+
+    #[test]
+    fn symlink_loop_resolves_to_nothing() {
+        let mut t = FileTree::new();
+        t.insert_symlink("a", "b");
+        t.insert_symlink("b", "a");
+        assert!(t.resolve("a/x").is_err());
+        assert!(t.get("a/x").is_none());
+    }
+
+    #[test]
+    fn dotdot_in_symlink_target_stops_at_root() {
+        let mut t = FileTree::new();
+        t.insert(file("etc/passwd", "root"));
+        t.insert_symlink("x/evil", "../../../../etc/passwd");
+        assert_eq!(t.get("x/evil").unwrap().path, "etc/passwd");
+    }
+
+    #[test]
+    fn remove_tree_is_prefix_safe() {
+        let mut t = FileTree::new();
+        t.insert(file("a/b", ""));
+        t.insert(file("a/bc", ""));
+        t.insert(file("a/b/c", ""));
+        t.remove_tree("a/b");
+        let left: Vec<_> = t.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(left, vec!["a/bc"]);
+    }
 }
