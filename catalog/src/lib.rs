@@ -6,7 +6,7 @@
 //! [`cataloger::Cataloger`] trait, and [`Catalog`] (the result).
 //!
 //! ```no_run
-//! let source = sbomctl_catalog::Source::parse("oci-dir:testdata/images/sample-oci").unwrap();
+//! let source = sbomctl_catalog::Source::parse("oci-dir:testdata/images/alpine-sample-oci").unwrap();
 //! let catalog = sbomctl_catalog::catalog(&source, &sbomctl_catalog::Options::default()).unwrap();
 //! for p in &catalog.packages {
 //!     println!("{} {} {}", p.name, p.version, p.purl);
@@ -24,7 +24,16 @@ pub mod model;
 pub mod oci;
 pub mod purl;
 
+pub mod distro;
+pub mod format;
+pub mod relate;
+pub mod scan;
+pub mod source;
+
 pub use error::{Error, Result};
+pub use model::{Catalog, Scope};
+pub use scan::{catalog, Options, Progress};
+pub use source::Source;
 
 /// Largest file a cataloger is handed whole; larger files are cut and a
 /// diagnostic says so.

@@ -167,6 +167,9 @@ pub struct ApkMetadata {
     /// `p:`
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provides: Vec<String>,
+    /// `r:`, the packages whose files this one may overwrite.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
     /// `C:`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
@@ -272,12 +275,21 @@ pub struct PypiMetadata {
     /// `Requires-Dist` entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires_dist: Vec<String>,
+    /// `Provides-Extra` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides_extra: Vec<String>,
     /// `top_level.txt` entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_level: Vec<String>,
     /// `direct_url.json` `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_url: Option<String>,
+    /// `direct_url.json` `vcs_info.vcs` (`git`, `hg`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<String>,
+    /// `direct_url.json` `vcs_info.commit_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_id: Option<String>,
     /// The site-packages directory the distribution is installed in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_packages: Option<String>,
@@ -406,4 +418,77 @@ impl Distro {
             None => self.id.clone(),
         }
     }
+}
+
+/// A layer of the scanned image, as reported in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    /// Zero-based position.
+    pub index: usize,
+    /// Blob digest (the diff ID for legacy docker archives).
+    pub digest: String,
+    /// Uncompressed digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    /// Media type, when the source has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Blob size in bytes, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// `image` or `directory`.
+    pub kind: String,
+    /// `registry`, `oci-dir`, `oci-archive`, `docker-archive` or `dir`.
+    pub transport: String,
+    /// The source as given (reference or path).
+    pub name: String,
+    /// Image manifest digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    /// Digest of the index the manifest was chosen from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_digest: Option<String>,
+    /// Config digest (image ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    /// `os/arch[/variant]` of the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Layers, bottom first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerInfo>,
+}
+
+/// Which packages to report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// What the final filesystem holds.
+    #[default]
+    Squashed,
+    /// Also packages a later layer deleted, each with its layer.
+    AllLayers,
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// What was scanned.
+    pub source: SourceInfo,
+    /// The scope used.
+    pub scope: Scope,
+    /// The distro, when found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distro: Option<Distro>,
+    /// Packages, sorted by type, name, version and location.
+    pub packages: Vec<Package>,
+    /// Relationships, sorted.
+    pub relationships: Vec<Relationship>,
+    /// Problems with the input that did not stop the scan, sorted.
+    pub diagnostics: Vec<Diagnostic>,
 }

@@ -181,11 +181,11 @@ impl FileTree {
     }
 
     /// Files whose path starts with `prefix`, sorted by path.
-    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a File> + 'a {
-        let prefix = prefix.trim_start_matches('/');
+    pub fn under(&self, prefix: &str) -> impl Iterator<Item = &File> + '_ {
+        let prefix = prefix.trim_start_matches('/').to_owned();
         self.files
-            .range(prefix.to_owned()..)
-            .take_while(move |(k, _)| k.starts_with(prefix))
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
             .map(|(_, f)| f)
     }
 

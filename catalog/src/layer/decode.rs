@@ -77,17 +77,15 @@ pub struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     count: u64,
-    progress: Option<Box<dyn FnMut(u64) + Send>>,
 }
 
 impl<R: Read> HashingReader<R> {
-    /// Wraps `inner`; `progress` is called with each chunk's length.
-    pub fn new(inner: R, progress: Option<Box<dyn FnMut(u64) + Send>>) -> Self {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
         HashingReader {
             inner,
             hasher: Sha256::new(),
             count: 0,
-            progress,
         }
     }
 
@@ -108,9 +106,6 @@ impl<R: Read> Read for HashingReader<R> {
             self.hasher.update(slice);
         }
         self.count += n as u64;
-        if let Some(p) = self.progress.as_mut() {
-            p(n as u64);
-        }
         Ok(n)
     }
 }
@@ -219,7 +214,7 @@ mod tests {
 
     #[test]
     fn hashing_reader_hashes_everything_even_unread_rest() {
-        let r = HashingReader::new(&b"abc"[..], None);
+        let r = HashingReader::new(&b"abc"[..]);
         let (d, n) = r.finish().unwrap();
         assert_eq!(n, 3);
         assert_eq!(

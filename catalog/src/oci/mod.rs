@@ -33,3 +33,356 @@ pub trait BlobStore: Send + Sync {
     /// verifies the digest while reading.
     fn blob(&self, digest: &str) -> Result<Box<dyn Read + Send>>;
 }
+
+pub mod archive;
+pub mod layout;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::Error;
+
+/// Media types of indexes (OCI and Docker manifest lists).
+const INDEX_TYPES: [&str; 2] = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Checks that `digest` is a well-formed `sha256:<64 hex>` digest and
+/// returns its hex part.
+pub fn digest_hex(digest: &str) -> Option<&str> {
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then_some(hex)
+}
+
+/// An OCI/Docker descriptor.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    /// Media type.
+    #[serde(default)]
+    pub media_type: Option<String>,
+    /// Digest.
+    pub digest: String,
+    /// Size in bytes.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Platform (index entries).
+    #[serde(default)]
+    pub platform: Option<PlatformSpec>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A platform as descriptors and configs spell it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct PlatformSpec {
+    /// `os`
+    pub os: String,
+    /// `architecture`
+    pub architecture: String,
+    /// `variant`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+impl PlatformSpec {
+    /// Parses `os/arch[/variant]`.
+    pub fn parse(s: &str) -> Result<Self> {
+        let mut it = s.split('/');
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(os), Some(arch), variant, None) if !os.is_empty() && !arch.is_empty() => {
+                Ok(PlatformSpec {
+                    os: os.to_owned(),
+                    architecture: arch.to_owned(),
+                    variant: variant.filter(|v| !v.is_empty()).map(str::to_owned),
+                })
+            }
+            _ => Err(Error::Source {
+                source_ref: s.to_owned(),
+                message: "platform must be os/arch[/variant], e.g. linux/amd64".to_owned(),
+            }),
+        }
+    }
+
+    /// Whether an index entry's platform satisfies this requested one. A
+    /// requested variant must match; arm64's default variant is v8.
+    pub fn matches(&self, other: &PlatformSpec) -> bool {
+        let norm = |p: &PlatformSpec| -> Option<String> {
+            match (p.architecture.as_str(), p.variant.as_deref()) {
+                ("arm64", None) => Some("v8".to_owned()),
+                (_, v) => v.map(str::to_owned),
+            }
+        };
+        self.os == other.os
+            && self.architecture == other.architecture
+            && (self.variant.is_none() || norm(self) == norm(other))
+    }
+}
+
+impl Default for PlatformSpec {
+    fn default() -> Self {
+        PlatformSpec {
+            os: "linux".to_owned(),
+            architecture: "amd64".to_owned(),
+            variant: None,
+        }
+    }
+}
+
+impl fmt::Display for PlatformSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawManifest {
+    #[serde(default)]
+    schema_version: Option<u32>,
+    #[serde(default)]
+    media_type: Option<String>,
+    #[serde(default)]
+    manifests: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Option<Vec<Descriptor>>,
+}
+
+/// The parts of an image config we use.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ImageConfig {
+    /// `os`
+    #[serde(default)]
+    pub os: String,
+    /// `architecture`
+    #[serde(default)]
+    pub architecture: String,
+    /// `variant`
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// `rootfs`
+    #[serde(default)]
+    pub rootfs: RootFs,
+}
+
+/// `rootfs` of an image config.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RootFs {
+    /// Digests of the uncompressed layers.
+    #[serde(default)]
+    pub diff_ids: Vec<String>,
+}
+
+/// What to check a layer blob's bytes against while streaming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verify {
+    /// The raw blob must hash to this digest.
+    Raw(String),
+    /// `docker save`'s legacy `layer.tar`: named by a v1 id, not a digest.
+    /// The raw bytes are the diff ID's when the layer is uncompressed, the
+    /// only form `docker save` writes; a compressed one can't be checked.
+    RawIfUncompressed(String),
+}
+
+/// One layer of an image.
+#[derive(Debug, Clone)]
+pub struct LayerDesc {
+    /// Zero-based position.
+    pub index: usize,
+    /// Digest reported for the layer (blob digest; the diff ID for legacy
+    /// docker archives).
+    pub digest: String,
+    /// Uncompressed digest from the config.
+    pub diff_id: Option<String>,
+    /// Media type; `None` when the source has none (docker archives).
+    pub media_type: Option<String>,
+    /// Blob size, when known.
+    pub size: Option<u64>,
+    /// Key the store reads the blob by.
+    pub blob_key: String,
+    /// What the raw stream is checked against.
+    pub verify: Verify,
+}
+
+/// An image resolved to one platform's manifest, ready to stream.
+pub struct Image {
+    /// The source as given, for messages and the document name.
+    pub name: String,
+    /// Digest of the image manifest (absent for legacy docker archives).
+    pub manifest_digest: Option<String>,
+    /// Digest of the index the manifest was chosen from, if any.
+    pub index_digest: Option<String>,
+    /// Digest of the config blob (the image ID).
+    pub config_digest: String,
+    /// The config.
+    pub config: ImageConfig,
+    /// Layers, bottom first.
+    pub layers: Vec<LayerDesc>,
+    /// Where the blobs are read.
+    pub store: Box<dyn BlobStore>,
+}
+
+impl fmt::Debug for Image {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Image")
+            .field("name", &self.name)
+            .field("manifest_digest", &self.manifest_digest)
+            .field("layers", &self.layers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Largest manifest, index or config read into memory.
+const MAX_DOC: u64 = 8 * 1024 * 1024;
+
+/// Reads a small blob whole, checking its digest.
+pub fn read_small_blob(store: &dyn BlobStore, digest: &str) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    store
+        .blob(digest)?
+        .take(MAX_DOC + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::malformed(format!("{} blob {digest}", store.describe()), e))?;
+    if buf.len() as u64 > MAX_DOC {
+        return Err(Error::malformed(
+            format!("{} blob {digest}", store.describe()),
+            "larger than 8 MiB",
+        ));
+    }
+    let actual = sha256_digest(&buf);
+    if actual != digest {
+        return Err(Error::DigestMismatch {
+            expected: digest.to_owned(),
+            actual,
+        });
+    }
+    Ok(buf)
+}
+
+/// Walks from `reference` (tag, digest, or `""` for a layout's
+/// `index.json`) through indexes to the manifest for `platform`, then reads
+/// the config. Indexes without a matching platform are an error naming the
+/// platforms they have.
+pub fn resolve(
+    name: &str,
+    store: Box<dyn BlobStore>,
+    reference: &str,
+    platform: &PlatformSpec,
+) -> Result<Image> {
+    let mut fetched = store.manifest(reference)?;
+    let mut index_digest = None;
+    for _ in 0..4 {
+        let what = format!("{} manifest {}", store.describe(), fetched.digest);
+        let raw: RawManifest =
+            serde_json::from_slice(&fetched.bytes).map_err(|e| Error::malformed(&what, e))?;
+        if raw.schema_version == Some(1) {
+            return Err(Error::malformed(&what, "Docker schema 1 manifests are not supported"));
+        }
+        let is_index = raw.manifests.is_some()
+            || INDEX_TYPES.contains(&fetched.media_type.as_str())
+            || raw
+                .media_type
+                .as_deref()
+                .is_some_and(|m| INDEX_TYPES.contains(&m));
+        if is_index {
+            index_digest.get_or_insert_with(|| fetched.digest.clone());
+            let entries = raw.manifests.unwrap_or_default();
+            let chosen = choose(&entries, platform).ok_or_else(|| {
+                let have: Vec<String> = entries
+                    .iter()
+                    .filter_map(|d| d.platform.as_ref().map(ToString::to_string))
+                    .collect();
+                Error::Source {
+                    source_ref: name.to_owned(),
+                    message: if have.is_empty() {
+                        format!("index {} has no usable manifest", fetched.digest)
+                    } else {
+                        format!(
+                            "no manifest for platform {platform} (the index has {})",
+                            have.join(", ")
+                        )
+                    },
+                }
+            })?;
+            fetched = store.manifest(&chosen.digest)?;
+            continue;
+        }
+        let (Some(config), Some(layers)) = (raw.config, raw.layers) else {
+            return Err(Error::malformed(&what, "neither an index nor an image manifest"));
+        };
+        let config_bytes = read_small_blob(store.as_ref(), &config.digest)?;
+        let config_parsed: ImageConfig = serde_json::from_slice(&config_bytes).map_err(|e| {
+            Error::malformed(format!("{} config {}", store.describe(), config.digest), e)
+        })?;
+        let layers = layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                if digest_hex(&d.digest).is_none() {
+                    return Err(Error::malformed(&what, format!("layer {i} has digest `{}`", d.digest)));
+                }
+                Ok(LayerDesc {
+                    index: i,
+                    diff_id: config_parsed.rootfs.diff_ids.get(i).cloned(),
+                    media_type: Some(d.media_type.unwrap_or_default()),
+                    size: d.size,
+                    blob_key: d.digest.clone(),
+                    verify: Verify::Raw(d.digest.clone()),
+                    digest: d.digest,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Image {
+            name: name.to_owned(),
+            manifest_digest: Some(fetched.digest),
+            index_digest,
+            config_digest: config.digest,
+            config: config_parsed,
+            layers,
+            store,
+        });
+    }
+    Err(Error::Source {
+        source_ref: name.to_owned(),
+        message: "indexes nested more than 4 deep".to_owned(),
+    })
+}
+
+/// Picks the index entry for `platform`: an exact platform match, else the
+/// only entry when there is one and it names no platform (a layout's
+/// `index.json` pointing at one manifest or a nested index).
+fn choose<'a>(entries: &'a [Descriptor], platform: &PlatformSpec) -> Option<&'a Descriptor> {
+    let usable = |d: &&Descriptor| {
+        // Attestation manifests (buildx) carry platform unknown/unknown.
+        d.platform.as_ref().is_none_or(|p| p.os != "unknown")
+    };
+    if let Some(d) = entries
+        .iter()
+        .filter(usable)
+        .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)))
+    {
+        return Some(d);
+    }
+    let mut candidates = entries.iter().filter(usable).filter(|d| d.platform.is_none());
+    match (candidates.next(), candidates.next()) {
+        (Some(d), None) => Some(d),
+        _ => None,
+    }
+}

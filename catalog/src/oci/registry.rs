@@ -1,1 +1,844 @@
-//! OCI distribution API v2 client. Placeholder.
+//! Read side of the OCI distribution API v2
+//! (<https://github.com/opencontainers/distribution-spec/blob/main/spec.md>):
+//! manifests and blobs of one repository, with anonymous, basic and bearer
+//! token auth (<https://distribution.github.io/distribution/spec/auth/token/>)
+//! and retries with exponential backoff.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sha2::{Digest as _, Sha256, Sha512};
+
+use crate::oci::auth::{Credentials, Keychain};
+use crate::oci::reference::{validate_digest, validate_tag, Reference};
+use crate::oci::{BlobStore, Fetched};
+use crate::{Error, Result};
+
+/// What `manifest` asks for, in order of preference.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+     application/vnd.oci.image.index.v1+json, \
+     application/vnd.docker.distribution.manifest.v2+json, \
+     application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// Largest manifest read; the spec asks registries to accept at least 4 MiB.
+const MAX_MANIFEST_SIZE: u64 = 8 * 1024 * 1024;
+/// Longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// How to reach registries.
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    /// Hosts (`host` or `host:port`) spoken to over plain HTTP. `localhost`,
+    /// `127.0.0.1` and `[::1]` always are.
+    pub insecure_hosts: Vec<String>,
+    /// How many times a request is repeated after a 5xx, a 429 or a
+    /// connection error, before giving up.
+    pub retries: u32,
+    /// The wait before the first retry; it doubles with each retry.
+    pub backoff: Duration,
+    /// Where credentials come from once a registry asks for them.
+    pub keychain: Keychain,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions {
+            insecure_hosts: Vec::new(),
+            retries: 4,
+            backoff: Duration::from_millis(500),
+            keychain: Keychain::default(),
+        }
+    }
+}
+
+/// A client for one repository of one registry. Tries anonymous access
+/// first and authenticates when challenged; the token is kept for the
+/// client's life (and renewed once if the registry rejects it).
+#[derive(Debug)]
+pub struct RegistryClient {
+    agent: ureq::Agent,
+    base_url: String,
+    registry: String,
+    repository: String,
+    options: RegistryOptions,
+    /// `None` until first needed; then what the keychain found.
+    credentials: Mutex<Option<Option<Credentials>>>,
+    /// The `Authorization` header value that last worked (or was issued).
+    authorization: Mutex<Option<String>>,
+}
+
+/// What a request fetches, for messages.
+enum Target<'a> {
+    Manifest(&'a str),
+    Blob(&'a str),
+}
+
+enum Failure {
+    Status {
+        code: u16,
+        response: Box<ureq::Response>,
+        attempts: u32,
+    },
+    Transport {
+        message: String,
+        attempts: u32,
+    },
+}
+
+impl RegistryClient {
+    /// A client for `reference`'s repository (its tag and digest are
+    /// ignored). Uses HTTPS except for loopback hosts and
+    /// `options.insecure_hosts`.
+    pub fn new(reference: &Reference, options: &RegistryOptions) -> Result<Self> {
+        let host = reference.api_host();
+        if host.is_empty() || reference.repository.is_empty() {
+            return Err(Error::Source {
+                source_ref: reference.to_string(),
+                message: "missing registry or repository".into(),
+            });
+        }
+        let scheme = if is_insecure(host, &options.insecure_hosts)
+            || is_insecure(&reference.registry, &options.insecure_hosts)
+        {
+            "http"
+        } else {
+            "https"
+        };
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(Duration::from_secs(30))
+            .timeout_read(Duration::from_secs(300))
+            .timeout_write(Duration::from_secs(300))
+            .redirects(10)
+            .user_agent(concat!("sbomctl/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(RegistryClient {
+            agent,
+            base_url: format!("{scheme}://{host}"),
+            registry: reference.registry.clone(),
+            repository: reference.repository.clone(),
+            options: options.clone(),
+            credentials: Mutex::new(None),
+            authorization: Mutex::new(None),
+        })
+    }
+
+    /// `scheme://host[:port]` that requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The registry host as written in the reference.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The repository path.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    fn error(&self, message: impl Into<String>) -> Error {
+        Error::Registry {
+            registry: self.registry.clone(),
+            message: message.into(),
+        }
+    }
+
+    fn credentials(&self) -> Result<Option<Credentials>> {
+        let mut cached = self
+            .credentials
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = &*cached {
+            return Ok(found.clone());
+        }
+        let found = self.options.keychain.credentials(&self.registry)?;
+        *cached = Some(found.clone());
+        Ok(found)
+    }
+
+    fn authorization(&self) -> Option<String> {
+        self.authorization
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_authorization(&self, value: String) {
+        *self
+            .authorization
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(value);
+    }
+
+    fn unauthorized(&self, had_credentials: bool) -> Error {
+        let hint = if had_credentials {
+            format!(
+                "the registry rejected the credentials found for {}",
+                self.registry
+            )
+        } else {
+            format!(
+                "none found for {0}; set SBOMCTL_REGISTRY_USERNAME and \
+                 SBOMCTL_REGISTRY_PASSWORD or run `docker login {0}`",
+                self.registry
+            )
+        };
+        self.error(format!(
+            "unauthorized to pull {} (check credentials: {hint})",
+            self.repository
+        ))
+    }
+
+    /// Sends the request `make` builds, repeating it after 5xx, 429 and
+    /// connection errors with exponential backoff.
+    fn call_with_retries(
+        &self,
+        make: &dyn Fn() -> ureq::Request,
+    ) -> std::result::Result<ureq::Response, Failure> {
+        let mut attempt: u32 = 0;
+        loop {
+            let (retry_after, failure) = match make().call() {
+                Ok(response) => return Ok(response),
+                Err(ureq::Error::Status(code, response)) => {
+                    let retryable = code == 429 || (500..600).contains(&code);
+                    let retry_after = response
+                        .header("retry-after")
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let failure = Failure::Status {
+                        code,
+                        response: Box::new(response),
+                        attempts: attempt + 1,
+                    };
+                    if !retryable {
+                        return Err(failure);
+                    }
+                    (retry_after, failure)
+                }
+                Err(ureq::Error::Transport(transport)) => (
+                    None,
+                    Failure::Transport {
+                        message: transport.to_string(),
+                        attempts: attempt + 1,
+                    },
+                ),
+            };
+            if attempt >= self.options.retries {
+                return Err(failure);
+            }
+            let backoff = self
+                .options
+                .backoff
+                .saturating_mul(2u32.saturating_pow(attempt))
+                .min(MAX_BACKOFF);
+            let wait = match retry_after {
+                Some(after) => backoff.max(after.min(MAX_RETRY_AFTER)),
+                None => backoff,
+            };
+            tracing::debug!(
+                registry = %self.registry,
+                attempt = attempt + 1,
+                "request failed ({}); retrying in {wait:?}",
+                failure.summary()
+            );
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    /// GETs `url`, authenticating on a 401 challenge, and maps failures to
+    /// one-line errors about `target`.
+    fn get(&self, url: &str, accept: Option<&str>, target: &Target<'_>) -> Result<ureq::Response> {
+        let mut authenticated = false;
+        loop {
+            let authorization = self.authorization();
+            let make = || {
+                let mut request = self.agent.get(url);
+                if let Some(value) = &authorization {
+                    request = request.set("Authorization", value);
+                }
+                if let Some(accept) = accept {
+                    request = request.set("Accept", accept);
+                }
+                request
+            };
+            match self.call_with_retries(&make) {
+                Ok(response) => return Ok(response),
+                Err(Failure::Status {
+                    code: 401,
+                    response,
+                    ..
+                }) if !authenticated => {
+                    authenticated = true;
+                    self.authenticate(&response)?;
+                }
+                Err(Failure::Status {
+                    code: 401 | 403, ..
+                }) => {
+                    let had_credentials = self.credentials()?.is_some();
+                    return Err(self.unauthorized(had_credentials));
+                }
+                Err(Failure::Status {
+                    code: 404,
+                    response,
+                    ..
+                }) => {
+                    let detail = registry_detail(*response);
+                    let message = match target {
+                        Target::Manifest(reference) => {
+                            format!("manifest {reference} not found in {}", self.repository)
+                        }
+                        Target::Blob(digest) => {
+                            format!("blob {digest} not found in {}", self.repository)
+                        }
+                    };
+                    return Err(self.error(match detail {
+                        Some(detail) => format!("{message} ({detail})"),
+                        None => message,
+                    }));
+                }
+                Err(failure) => {
+                    let what = match target {
+                        Target::Manifest(reference) => {
+                            format!("fetching manifest {reference} of {}", self.repository)
+                        }
+                        Target::Blob(digest) => {
+                            format!("fetching blob {digest} of {}", self.repository)
+                        }
+                    };
+                    return Err(self.error(format!("{what}: {}", failure.describe())));
+                }
+            }
+        }
+    }
+
+    /// Answers a 401: gets a bearer token or sets basic credentials, per
+    /// the `WWW-Authenticate` challenge.
+    fn authenticate(&self, response: &ureq::Response) -> Result<()> {
+        let challenges: Vec<Challenge> = response
+            .all("www-authenticate")
+            .into_iter()
+            .flat_map(parse_challenges)
+            .collect();
+        let bearer = challenges.iter().find(|c| c.scheme == "bearer");
+        let basic = challenges.iter().find(|c| c.scheme == "basic");
+        if let Some(challenge) = bearer {
+            let token = self.fetch_token(challenge)?;
+            self.set_authorization(format!("Bearer {token}"));
+            return Ok(());
+        }
+        if basic.is_some() {
+            return match self.credentials()? {
+                Some(credentials) => {
+                    self.set_authorization(credentials.basic_header());
+                    Ok(())
+                }
+                None => Err(self.unauthorized(false)),
+            };
+        }
+        let offered = challenges
+            .iter()
+            .map(|c| c.scheme.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(self.error(format!(
+            "unauthorized to pull {} and the registry offers no supported auth scheme ({})",
+            self.repository,
+            if offered.is_empty() {
+                "no WWW-Authenticate challenge"
+            } else {
+                &offered
+            }
+        )))
+    }
+
+    /// Gets a token from the challenge's realm, sending basic credentials
+    /// when we have some (anonymous tokens are normal for public images).
+    fn fetch_token(&self, challenge: &Challenge) -> Result<String> {
+        let Some(realm) = challenge.params.get("realm") else {
+            return Err(self.error("bearer challenge without realm"));
+        };
+        if !(realm.starts_with("https://") || realm.starts_with("http://")) {
+            return Err(self.error(format!("bearer challenge with unusable realm `{realm}`")));
+        }
+        let default_scope = format!("repository:{}:pull", self.repository);
+        let scopes: Vec<&str> = match challenge.params.get("scope") {
+            Some(scope) if !scope.trim().is_empty() => scope.split_whitespace().collect(),
+            _ => vec![default_scope.as_str()],
+        };
+        let credentials = self.credentials()?;
+        let make = || {
+            let mut request = self.agent.get(realm);
+            if let Some(service) = challenge.params.get("service") {
+                request = request.query("service", service);
+            }
+            for scope in &scopes {
+                request = request.query("scope", scope);
+            }
+            if let Some(credentials) = &credentials {
+                request = request.set("Authorization", &credentials.basic_header());
+            }
+            request
+        };
+        let response = match self.call_with_retries(&make) {
+            Ok(response) => response,
+            Err(Failure::Status {
+                code: 401 | 403, ..
+            }) => return Err(self.unauthorized(credentials.is_some())),
+            Err(failure) => {
+                return Err(self.error(format!(
+                    "getting a token from {realm}: {}",
+                    failure.describe()
+                )))
+            }
+        };
+        let mut body = Vec::new();
+        response
+            .into_reader()
+            .take(MAX_MANIFEST_SIZE)
+            .read_to_end(&mut body)
+            .map_err(|e| self.error(format!("reading token from {realm}: {e}")))?;
+        let reply: TokenReply = serde_json::from_slice(&body)
+            .map_err(|e| self.error(format!("unreadable token answer from {realm}: {e}")))?;
+        reply
+            .token
+            .filter(|t| !t.is_empty())
+            .or(reply.access_token.filter(|t| !t.is_empty()))
+            .ok_or_else(|| self.error(format!("token answer from {realm} holds no token")))
+    }
+}
+
+impl BlobStore for RegistryClient {
+    fn describe(&self) -> String {
+        format!("registry {}/{}", self.registry, self.repository)
+    }
+
+    fn manifest(&self, reference: &str) -> Result<Fetched> {
+        let expected = if reference.contains(':') {
+            validate_digest(reference).map_err(|m| self.error(m))?;
+            Some(reference)
+        } else {
+            validate_tag(reference).map_err(|m| self.error(m))?;
+            None
+        };
+        let url = format!(
+            "{}/v2/{}/manifests/{reference}",
+            self.base_url, self.repository
+        );
+        let response = self.get(&url, Some(MANIFEST_ACCEPT), &Target::Manifest(reference))?;
+        let content_type = response
+            .header("content-type")
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+            .unwrap_or_default();
+        let header_digest = response
+            .header("docker-content-digest")
+            .map(|v| v.trim().to_string());
+        let mut bytes = Vec::new();
+        response
+            .into_reader()
+            .take(MAX_MANIFEST_SIZE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                self.error(format!(
+                    "reading manifest {reference} of {}: {e}",
+                    self.repository
+                ))
+            })?;
+        if bytes.len() as u64 > MAX_MANIFEST_SIZE {
+            return Err(self.error(format!(
+                "manifest {reference} of {} is larger than {MAX_MANIFEST_SIZE} bytes",
+                self.repository
+            )));
+        }
+
+        let digest = match expected {
+            Some(expected) => {
+                let actual = digest_like(expected, &bytes);
+                if actual != expected {
+                    return Err(Error::DigestMismatch {
+                        expected: expected.to_string(),
+                        actual,
+                    });
+                }
+                actual
+            }
+            None => {
+                let actual = sha256_digest(&bytes);
+                if let Some(header) = header_digest.filter(|h| validate_digest(h).is_ok()) {
+                    if digest_like(&header, &bytes) != header {
+                        return Err(Error::DigestMismatch {
+                            expected: header,
+                            actual,
+                        });
+                    }
+                }
+                actual
+            }
+        };
+        let media_type = if is_generic_type(&content_type) {
+            sniff_media_type(&bytes).unwrap_or(content_type)
+        } else {
+            content_type
+        };
+        Ok(Fetched {
+            bytes,
+            media_type,
+            digest,
+        })
+    }
+
+    fn blob(&self, digest: &str) -> Result<Box<dyn Read + Send>> {
+        validate_digest(digest).map_err(|m| self.error(m))?;
+        let url = format!("{}/v2/{}/blobs/{digest}", self.base_url, self.repository);
+        let response = self.get(&url, None, &Target::Blob(digest))?;
+        Ok(Box::new(response.into_reader()))
+    }
+}
+
+impl Failure {
+    fn summary(&self) -> String {
+        match self {
+            Failure::Status { code, response, .. } => {
+                format!("HTTP {code} {}", response.status_text())
+            }
+            Failure::Transport { message, .. } => message.clone(),
+        }
+    }
+
+    fn attempts(&self) -> u32 {
+        match self {
+            Failure::Status { attempts, .. } | Failure::Transport { attempts, .. } => *attempts,
+        }
+    }
+
+    /// `HTTP 500 Internal Server Error after 5 attempts: <registry says>`.
+    fn describe(self) -> String {
+        let attempts = self.attempts();
+        let summary = self.summary();
+        let tries = if attempts > 1 {
+            format!(" after {attempts} attempts")
+        } else {
+            String::new()
+        };
+        match self {
+            Failure::Status { response, .. } => match registry_detail(*response) {
+                Some(detail) => format!("{summary}{tries}: {detail}"),
+                None => format!("{summary}{tries}"),
+            },
+            Failure::Transport { .. } => format!("{summary}{tries}"),
+        }
+    }
+}
+
+/// The first entry of a distribution error body
+/// (`{"errors":[{"code":…,"message":…}]}`), as `CODE: message`.
+fn registry_detail(response: ureq::Response) -> Option<String> {
+    let mut body = Vec::new();
+    response
+        .into_reader()
+        .take(64 * 1024)
+        .read_to_end(&mut body)
+        .ok()?;
+    let errors: ErrorBody = serde_json::from_slice(&body).ok()?;
+    let first = errors.errors.into_iter().next()?;
+    let message: String = first
+        .message
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(300)
+        .collect();
+    match (first.code.is_empty(), message.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(first.code),
+        (true, false) => Some(message),
+        (false, false) => Some(format!("{}: {message}", first.code)),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorEntry {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenReply {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+/// Loopback hosts (any port) and the configured insecure hosts.
+fn is_insecure(host: &str, insecure_hosts: &[String]) -> bool {
+    let name = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or(host)
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+        || insecure_hosts.iter().any(|h| h == host || h == name)
+}
+
+fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// The digest of `bytes` with the algorithm `like` uses.
+fn digest_like(like: &str, bytes: &[u8]) -> String {
+    if like.starts_with("sha512:") {
+        format!("sha512:{}", hex::encode(Sha512::digest(bytes)))
+    } else {
+        sha256_digest(bytes)
+    }
+}
+
+fn is_generic_type(content_type: &str) -> bool {
+    matches!(
+        content_type,
+        "" | "application/json" | "text/plain" | "application/octet-stream"
+    )
+}
+
+/// The `mediaType` a manifest names, else index or manifest by shape.
+fn sniff_media_type(bytes: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    if let Some(media_type) = value.get("mediaType").and_then(|m| m.as_str()) {
+        return Some(media_type.to_string());
+    }
+    if value.get("manifests").is_some() {
+        Some("application/vnd.oci.image.index.v1+json".into())
+    } else if value.get("layers").is_some() {
+        Some("application/vnd.oci.image.manifest.v1+json".into())
+    } else {
+        None
+    }
+}
+
+/// One `WWW-Authenticate` challenge (RFC 7235): a scheme, lowercased, and
+/// its parameters, with lowercased names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Challenge {
+    pub(crate) scheme: String,
+    pub(crate) params: BTreeMap<String, String>,
+}
+
+/// Parses a `WWW-Authenticate` value, which may hold several challenges
+/// (`Basic realm="a", Bearer realm="b",service="c"`). Never fails; junk is
+/// skipped.
+pub(crate) fn parse_challenges(header: &str) -> Vec<Challenge> {
+    let chars: Vec<char> = header.chars().collect();
+    let mut i = 0;
+    let mut challenges = Vec::new();
+    let is_token = |c: char| !c.is_whitespace() && !matches!(c, ',' | '=' | '"');
+    let read_token = |i: &mut usize| {
+        let start = *i;
+        while *i < chars.len() && is_token(chars[*i]) {
+            *i += 1;
+        }
+        chars[start..*i].iter().collect::<String>()
+    };
+    let skip_ws = |i: &mut usize| {
+        while *i < chars.len() && chars[*i].is_whitespace() {
+            *i += 1;
+        }
+    };
+    loop {
+        while i < chars.len() && (chars[i].is_whitespace() || chars[i] == ',') {
+            i += 1;
+        }
+        if i >= chars.len() {
+            break;
+        }
+        let scheme = read_token(&mut i);
+        if scheme.is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut challenge = Challenge {
+            scheme: scheme.to_ascii_lowercase(),
+            params: BTreeMap::new(),
+        };
+        loop {
+            skip_ws(&mut i);
+            while i < chars.len() && (chars[i] == ',' || chars[i].is_whitespace()) {
+                i += 1;
+            }
+            let key_start = i;
+            let key = read_token(&mut i);
+            skip_ws(&mut i);
+            if key.is_empty() || i >= chars.len() || chars[i] != '=' {
+                i = key_start;
+                break;
+            }
+            i += 1;
+            skip_ws(&mut i);
+            let value = if i < chars.len() && chars[i] == '"' {
+                i += 1;
+                let mut value = String::new();
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        i += 1;
+                    }
+                    value.push(chars[i]);
+                    i += 1;
+                }
+                i += 1; // closing quote (or past the end)
+                value
+            } else {
+                let start = i;
+                while i < chars.len() && chars[i] != ',' && !chars[i].is_whitespace() {
+                    i += 1;
+                }
+                chars[start..i].iter().collect()
+            };
+            challenge.params.insert(key.to_ascii_lowercase(), value);
+        }
+        challenges.push(challenge);
+    }
+    challenges
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn params(c: &Challenge) -> Vec<(&str, &str)> {
+        c.params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_docker_hub_bearer_challenge() {
+        let c = parse_challenges(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#,
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].scheme, "bearer");
+        assert_eq!(
+            params(&c[0]),
+            vec![
+                ("realm", "https://auth.docker.io/token"),
+                ("scope", "repository:library/alpine:pull"),
+                ("service", "registry.docker.io"),
+            ]
+        );
+    }
+
+    #[test]
+    fn parses_basic_and_several_challenges() {
+        let c = parse_challenges(r#"Basic realm="Registry Realm""#);
+        assert_eq!(c[0].scheme, "basic");
+        assert_eq!(params(&c[0]), vec![("realm", "Registry Realm")]);
+
+        let c = parse_challenges(
+            r#"Basic realm="a, b", BEARER Realm=https://t.example/token , service="s\"q", error="invalid_token""#,
+        );
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(params(&c[0]), vec![("realm", "a, b")]);
+        assert_eq!(c[1].scheme, "bearer");
+        assert_eq!(
+            params(&c[1]),
+            vec![
+                ("error", "invalid_token"),
+                ("realm", "https://t.example/token"),
+                ("service", "s\"q"),
+            ]
+        );
+    }
+
+    #[test]
+    fn junk_challenges_do_not_panic() {
+        for junk in [
+            "",
+            ",",
+            "=",
+            "\"",
+            "Bearer",
+            "Bearer realm",
+            "Bearer realm=",
+            "Bearer realm=\"",
+            "Bearer realm=\"x\\",
+            "==,,\"\" a=b",
+            "Basic dXNlcjpwYXNz",
+        ] {
+            let _ = parse_challenges(junk);
+        }
+        let c = parse_challenges("Negotiate");
+        assert_eq!(c[0].scheme, "negotiate");
+        assert!(c[0].params.is_empty());
+    }
+
+    #[test]
+    fn loopback_and_listed_hosts_use_http() {
+        let none: Vec<String> = vec![];
+        assert!(is_insecure("localhost:5000", &none));
+        assert!(is_insecure("localhost", &none));
+        assert!(is_insecure("127.0.0.1:40000", &none));
+        assert!(is_insecure("[::1]:5000", &none));
+        assert!(!is_insecure("ghcr.io", &none));
+        assert!(!is_insecure("localhost.example.com", &none));
+        let listed = vec!["reg.lan:5000".to_string(), "other.lan".to_string()];
+        assert!(is_insecure("reg.lan:5000", &listed));
+        assert!(!is_insecure("reg.lan:6000", &listed));
+        assert!(is_insecure("other.lan:443", &listed));
+    }
+
+    #[test]
+    fn scheme_follows_the_host() {
+        let options = RegistryOptions::default();
+        let local = Reference::parse("127.0.0.1:5000/a/b:1").unwrap();
+        assert_eq!(
+            RegistryClient::new(&local, &options).unwrap().base_url(),
+            "http://127.0.0.1:5000"
+        );
+        let hub = Reference::parse("alpine").unwrap();
+        assert_eq!(
+            RegistryClient::new(&hub, &options).unwrap().base_url(),
+            "https://registry-1.docker.io"
+        );
+    }
+
+    #[test]
+    fn sniffs_media_type_when_content_type_is_generic() {
+        assert_eq!(
+            sniff_media_type(br#"{"schemaVersion":2,"manifests":[]}"#).as_deref(),
+            Some("application/vnd.oci.image.index.v1+json")
+        );
+        assert_eq!(
+            sniff_media_type(
+                br#"{"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}"#
+            )
+            .as_deref(),
+            Some("application/vnd.docker.distribution.manifest.v2+json")
+        );
+        assert_eq!(sniff_media_type(b"nope"), None);
+    }
+
+    #[test]
+    fn invalid_references_are_refused_before_any_request() {
+        let r = Reference::parse("127.0.0.1:1/a:1").unwrap();
+        let client = RegistryClient::new(&r, &RegistryOptions::default()).unwrap();
+        let e = client.manifest("../../etc").unwrap_err().to_string();
+        assert!(e.contains("invalid tag"), "{e}");
+        let e = client.blob("sha256:zz").err().unwrap().to_string();
+        assert!(e.contains("invalid digest"), "{e}");
+    }
+}

@@ -1,16 +1,520 @@
-//! npm cataloger (placeholder until its parser lands).
+//! npm cataloger: installed packages from `node_modules/**/package.json`,
+//! and, on directory sources only (as syft does), the packages pinned by
+//! `package-lock.json` / `npm-shrinkwrap.json`, `yarn.lock` (v1 and berry)
+//! and `pnpm-lock.yaml` (v5 to v9).
+//!
+//! Installed packages are reported with `found_by` set to
+//! `javascript-package-cataloger`, lock file entries with
+//! `javascript-lock-cataloger`, matching syft's two catalogers. Dev-only
+//! lock entries are left out.
 
-use super::{Cataloger, Context, FileTree, Findings};
+mod package_json;
+mod package_lock;
+mod pnpm_lock;
+mod yarn_lock;
 
-/// The npm cataloger.
+use super::{Cataloger, Context, File, FileTree, Findings, SourceKind};
+use crate::cpe;
+use crate::model::{Ecosystem, Licenses, Location, Metadata, NpmMetadata, Package};
+use crate::purl::Purl;
+
+/// `found_by` of packages read from installed `package.json` files.
+const PACKAGE_CATALOGER: &str = "javascript-package-cataloger";
+/// `found_by` of packages read from lock files.
+const LOCK_CATALOGER: &str = "javascript-lock-cataloger";
+
+/// The npm cataloger (installed `package.json` files and lock files).
 pub struct NpmCataloger;
 
 impl Cataloger for NpmCataloger {
     fn name(&self) -> &'static str {
-        "npm-cataloger"
+        "javascript-cataloger"
     }
-    fn wants(&self, _path: &str) -> bool {
-        false
+
+    fn wants(&self, path: &str) -> bool {
+        wants(path)
     }
-    fn catalog(&self, _files: &FileTree, _ctx: &Context, _out: &mut Findings) {}
+
+    fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings) {
+        catalog(files, ctx, false, out);
+    }
+}
+
+/// Splits `a/b/c` into (`a/b`, `c`); a bare name has an empty directory.
+fn split_path(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+/// True when any directory component is `node_modules`.
+fn under_node_modules(dir: &str) -> bool {
+    dir.split('/').any(|s| s == "node_modules")
+}
+
+/// True when `dir` is a package directory directly inside a `node_modules`
+/// directory: `…/node_modules/NAME` or `…/node_modules/@SCOPE/NAME`.
+fn is_package_dir(dir: &str) -> bool {
+    let mut parts = dir.rsplit('/');
+    let Some(name) = parts.next() else {
+        return false;
+    };
+    // `.bin`, `.pnpm`, `.cache` and scopes themselves are not packages.
+    if name.is_empty() || name.starts_with('.') || name.starts_with('@') {
+        return false;
+    }
+    match parts.next() {
+        Some("node_modules") => true,
+        Some(scope) if scope.len() > 1 && scope.starts_with('@') => {
+            parts.next() == Some("node_modules")
+        }
+        _ => false,
+    }
+}
+
+/// The files this cataloger reads. Project `package.json` files (outside
+/// `node_modules`) are kept because yarn and pnpm lock files need the
+/// sibling manifest to tell dev dependencies apart; whether a lock file sits
+/// beside them is not known at this point.
+fn wants(path: &str) -> bool {
+    let (dir, name) = split_path(path);
+    match name {
+        "package.json" => is_package_dir(dir) || !under_node_modules(dir),
+        "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" => {
+            !under_node_modules(dir)
+        }
+        _ => false,
+    }
+}
+
+/// Catalogs every retained file; `include_dev` keeps dev-only lock entries
+/// (flagged with [`NpmMetadata::dev`]).
+fn catalog(files: &FileTree, ctx: &Context, include_dev: bool, out: &mut Findings) {
+    let locks = ctx.source_kind == SourceKind::Directory;
+    for file in files.iter() {
+        let (dir, name) = split_path(&file.path);
+        let is_lock = matches!(
+            name,
+            "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml"
+        );
+        let installed = name == "package.json" && is_package_dir(dir);
+        if !(installed || (locks && is_lock && !under_node_modules(dir))) {
+            continue;
+        }
+        if file.truncated {
+            out.warn(file, "file exceeds the size limit and was cut; skipped");
+            continue;
+        }
+        let text = file.text();
+        let result = match name {
+            "package.json" => package_json::parse_installed(&text),
+            "package-lock.json" | "npm-shrinkwrap.json" => {
+                package_lock::parse(&text, dir, files, include_dev)
+            }
+            "yarn.lock" => {
+                let manifest = sibling_manifest(files, dir);
+                yarn_lock::parse(&text, manifest.as_ref(), include_dev)
+            }
+            _ => pnpm_lock::parse(&text, include_dev),
+        };
+        let found_by = if installed {
+            PACKAGE_CATALOGER
+        } else {
+            LOCK_CATALOGER
+        };
+        match result {
+            Ok(entries) => {
+                for entry in entries {
+                    out.packages
+                        .push(new_package(entry, file.location(), found_by));
+                }
+            }
+            Err(message) => out.warn(file, message),
+        }
+    }
+}
+
+/// The `package.json` beside a lock file, when present and readable.
+fn sibling_manifest(files: &FileTree, dir: &str) -> Option<package_json::Manifest> {
+    let path = if dir.is_empty() {
+        "package.json".to_owned()
+    } else {
+        format!("{dir}/package.json")
+    };
+    let file: &File = files.get(&path)?;
+    package_json::parse(&file.text()).ok()
+}
+
+/// One package as read from a manifest or lock file, before it becomes a
+/// [`Package`].
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Entry {
+    name: String,
+    version: String,
+    licenses: Vec<String>,
+    dependencies: Vec<String>,
+    metadata: NpmMetadata,
+}
+
+/// Splits `@scope/name` into (`Some("@scope")`, `name`).
+fn split_scope(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('/') {
+        Some((scope, rest)) if scope.starts_with('@') && !rest.is_empty() => (Some(scope), rest),
+        _ => (None, name),
+    }
+}
+
+/// `pkg:npm/NAME@VERSION`, with a scope as the namespace.
+fn purl(name: &str, version: &str) -> String {
+    let (scope, base) = split_scope(name);
+    let mut p = Purl::new("npm", base);
+    if let Some(scope) = scope {
+        p = p.namespace(scope);
+    }
+    p.version(version).to_string()
+}
+
+/// CPE candidates. Vendors: the package name, the name without a common
+/// JavaScript affix (`-js`, `.js`, `node-`, `-node`), and the scope without
+/// its `@`. Products: the name and the name without the affix.
+fn cpes(name: &str, version: &str) -> Vec<String> {
+    let (scope, base) = split_scope(name);
+    let stripped = strip_js_affix(base);
+    let mut vendors = vec![base, stripped];
+    if let Some(scope) = scope {
+        vendors.push(scope.trim_start_matches('@'));
+    }
+    cpe::candidates(&vendors, &[base, stripped], version)
+}
+
+/// `base` without one JavaScript-specific prefix or suffix, or `base` itself
+/// when nothing would remain.
+fn strip_js_affix(base: &str) -> &str {
+    let stripped = base
+        .strip_suffix("-js")
+        .or_else(|| base.strip_suffix(".js"))
+        .or_else(|| base.strip_suffix("-node"))
+        .or_else(|| base.strip_prefix("node-"))
+        .unwrap_or(base);
+    if stripped.is_empty() {
+        base
+    } else {
+        stripped
+    }
+}
+
+/// Builds the [`Package`] for `entry` found in the file at `location`.
+fn new_package(entry: Entry, location: Location, found_by: &str) -> Package {
+    let mut dependencies = entry.dependencies;
+    dependencies.sort();
+    dependencies.dedup();
+    Package {
+        purl: purl(&entry.name, &entry.version),
+        cpes: cpes(&entry.name, &entry.version),
+        licenses: Licenses::from_declared(entry.licenses),
+        locations: vec![location],
+        found_by: found_by.to_owned(),
+        files: Vec::new(),
+        dependencies,
+        metadata: Metadata::Npm(entry.metadata),
+        ecosystem: Ecosystem::Npm,
+        name: entry.name,
+        version: entry.version,
+    }
+}
+
+/// Keeps the first entry of each `name@version`.
+fn dedup_entries(entries: &mut Vec<Entry>) {
+    let mut seen = std::collections::HashSet::new();
+    entries.retain(|e| seen.insert((e.name.clone(), e.version.clone())));
+}
+
+#[cfg(test)]
+pub(super) mod test_support {
+    //! Helpers to build file trees from fixtures.
+    use std::sync::Arc;
+
+    use super::super::{Context, File, FileTree, Findings, SourceKind};
+    use crate::model::Package;
+
+    /// Path of a fixture under `catalog/testdata/npm`.
+    pub fn fixture(rel: &str) -> Vec<u8> {
+        let path = format!("{}/testdata/npm/{rel}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+    }
+
+    /// A tree holding each (`path in tree`, `fixture`) pair.
+    pub fn tree(pairs: &[(&str, &str)]) -> FileTree {
+        let mut t = FileTree::new();
+        for (path, rel) in pairs {
+            t.insert(File {
+                path: (*path).to_owned(),
+                data: Arc::from(fixture(rel)),
+                layer: None,
+                truncated: false,
+            });
+        }
+        t
+    }
+
+    /// Runs the cataloger on `tree` as a directory (or image) source.
+    pub fn run(tree: &FileTree, kind: SourceKind, include_dev: bool) -> Findings {
+        let ctx = Context {
+            distro: None,
+            source_kind: kind,
+        };
+        let mut out = Findings::default();
+        super::catalog(tree, &ctx, include_dev, &mut out);
+        out
+    }
+
+    /// `name@version` of each package, sorted.
+    pub fn ids(pkgs: &[Package]) -> Vec<String> {
+        let mut v: Vec<String> = pkgs
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The package called `name` (the only one with that name).
+    pub fn find<'a>(pkgs: &'a [Package], name: &str) -> &'a Package {
+        let mut it = pkgs.iter().filter(|p| p.name == name);
+        let p = it.next().unwrap_or_else(|| panic!("no package {name}"));
+        assert!(it.next().is_none(), "several packages named {name}");
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{find, ids, run, tree};
+    use super::*;
+
+    #[test]
+    fn wants_installed_manifests_directly_in_package_dirs() {
+        for path in [
+            "app/node_modules/lodash/package.json",
+            "node_modules/lodash/package.json",
+            "usr/lib/node_modules/@actions/core/package.json",
+            "app/node_modules/a/node_modules/b/package.json",
+            "app/node_modules/a/node_modules/@s/b/package.json",
+            "app/node_modules/.pnpm/a@1.0.0/node_modules/a/package.json",
+        ] {
+            assert!(wants(path), "{path}");
+        }
+        for path in [
+            "app/node_modules/a/lib/package.json",
+            "app/node_modules/@scope/package.json",
+            "app/node_modules/.bin/package.json",
+            "app/node_modules/a/test/fixtures/node_modules/package.json",
+            "app/node_modules/a/readme.md",
+            "app/node_modules/a/package.json.bak",
+        ] {
+            assert!(!wants(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn wants_lock_files_and_project_manifests_outside_node_modules() {
+        for path in [
+            "package-lock.json",
+            "app/package-lock.json",
+            "app/npm-shrinkwrap.json",
+            "app/yarn.lock",
+            "srv/app/pnpm-lock.yaml",
+            "app/package.json",
+            "package.json",
+        ] {
+            assert!(wants(path), "{path}");
+        }
+        for path in [
+            "app/node_modules/a/package-lock.json",
+            "app/node_modules/a/yarn.lock",
+            "app/node_modules/a/pnpm-lock.yaml",
+            "app/node_modules/.package-lock.json",
+            "app/bun.lock",
+            "app/deno.lock",
+            "app/yarn.lock.old",
+        ] {
+            assert!(!wants(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn glob_paths_fixture_selects_lock_files_only() {
+        let wanted: Vec<&str> = [
+            "src/bun.lock",
+            "src/deno.lock",
+            "src/package-lock.json",
+            "src/package.json",
+            "src/pnpm-lock.yaml",
+            "src/yarn.lock",
+        ]
+        .into_iter()
+        .filter(|p| wants(p))
+        .collect();
+        assert_eq!(
+            wanted,
+            [
+                "src/package-lock.json",
+                "src/package.json",
+                "src/pnpm-lock.yaml",
+                "src/yarn.lock"
+            ]
+        );
+    }
+
+    #[test]
+    fn bogus_lock_files_yield_warnings_and_no_packages() {
+        let t = tree(&[
+            ("src/package-lock.json", "glob-paths/src/package-lock.json"),
+            ("src/package.json", "glob-paths/src/package.json"),
+            ("src/pnpm-lock.yaml", "glob-paths/src/pnpm-lock.yaml"),
+            ("src/yarn.lock", "glob-paths/src/yarn.lock"),
+        ]);
+        let out = run(&t, SourceKind::Directory, false);
+        assert!(out.packages.is_empty());
+        let mut paths: Vec<&str> = out
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.location.as_ref().map(|l| l.path.as_str()))
+            .collect();
+        paths.sort_unstable();
+        assert_eq!(
+            paths,
+            [
+                "/src/package-lock.json",
+                "/src/pnpm-lock.yaml",
+                "/src/yarn.lock"
+            ]
+        );
+    }
+
+    #[test]
+    fn scoped_purl_uses_namespace() {
+        assert_eq!(
+            purl("@actions/core", "1.6.0"),
+            "pkg:npm/%40actions/core@1.6.0"
+        );
+        assert_eq!(purl("lodash", "4.17.21"), "pkg:npm/lodash@4.17.21");
+    }
+
+    #[test]
+    fn cpes_cover_name_affix_and_scope() {
+        assert_eq!(
+            cpes("lodash", "4.17.21"),
+            ["cpe:2.3:a:lodash:lodash:4.17.21:*:*:*:*:*:*:*"]
+        );
+        assert_eq!(
+            cpes("marked-js", "1.0.0"),
+            [
+                "cpe:2.3:a:marked-js:marked-js:1.0.0:*:*:*:*:*:*:*",
+                "cpe:2.3:a:marked-js:marked:1.0.0:*:*:*:*:*:*:*",
+                "cpe:2.3:a:marked:marked-js:1.0.0:*:*:*:*:*:*:*",
+                "cpe:2.3:a:marked:marked:1.0.0:*:*:*:*:*:*:*",
+            ]
+        );
+        assert_eq!(
+            cpes("@actions/core", "1.6.0"),
+            [
+                "cpe:2.3:a:core:core:1.6.0:*:*:*:*:*:*:*",
+                "cpe:2.3:a:actions:core:1.6.0:*:*:*:*:*:*:*",
+            ]
+        );
+    }
+
+    #[test]
+    fn installed_packages_are_found_on_images_and_lock_files_ignored() {
+        let t = tree(&[
+            (
+                "app/node_modules/@actions/core/package.json",
+                "pkg-lock/node_modules/@actions/core/package.json",
+            ),
+            (
+                "app/node_modules/cowsay/package.json",
+                "pkg-lock/node_modules/cowsay/package.json",
+            ),
+            ("app/package-lock.json", "pkg-lock/package-lock.json"),
+            ("app/yarn.lock", "yarn/yarn.lock"),
+            ("app/pnpm-lock.yaml", "pnpm-v6/pnpm-lock.yaml"),
+        ]);
+        let out = run(&t, SourceKind::Image, false);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert_eq!(ids(&out.packages), ["@actions/core@1.6.0", "cowsay@1.4.0"]);
+        for p in &out.packages {
+            assert_eq!(p.found_by, "javascript-package-cataloger");
+        }
+        let core = find(&out.packages, "@actions/core");
+        assert_eq!(core.purl, "pkg:npm/%40actions/core@1.6.0");
+        assert_eq!(
+            core.locations[0].path,
+            "/app/node_modules/@actions/core/package.json"
+        );
+    }
+
+    #[test]
+    fn lock_packages_on_directories_use_lock_cataloger_name() {
+        let t = tree(&[("app/package-lock.json", "pkg-lock/package-lock-3.json")]);
+        let out = run(&t, SourceKind::Directory, false);
+        assert_eq!(out.packages.len(), 4);
+        for p in &out.packages {
+            assert_eq!(p.found_by, "javascript-lock-cataloger");
+            assert_eq!(p.locations[0].path, "/app/package-lock.json");
+        }
+    }
+
+    #[test]
+    fn lock_files_under_node_modules_are_ignored() {
+        let t = tree(&[(
+            "app/node_modules/x/package-lock.json",
+            "pkg-lock/package-lock-3.json",
+        )]);
+        assert!(run(&t, SourceKind::Directory, true).packages.is_empty());
+    }
+
+    #[test]
+    fn truncated_files_are_reported() {
+        let mut t = FileTree::new();
+        t.insert(File {
+            path: "app/node_modules/a/package.json".into(),
+            data: std::sync::Arc::from(&b"{\"name\": \"a\", \"ver"[..]),
+            layer: None,
+            truncated: true,
+        });
+        let out = run(&t, SourceKind::Image, false);
+        assert!(out.packages.is_empty());
+        assert_eq!(out.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn corrupt_fixtures_warn_and_scan_goes_on() {
+        let t = tree(&[
+            ("app/package-lock.json", "corrupt/package-lock.json"),
+            ("app/pnpm-lock.yaml", "corrupt/pnpm-lock.yaml"),
+            ("app/node_modules/bad/package.json", "corrupt/package.json"),
+            (
+                "app/node_modules/cowsay/package.json",
+                "pkg-lock/node_modules/cowsay/package.json",
+            ),
+            ("other/yarn.lock", "yarn-dups/yarn.lock"),
+        ]);
+        let out = run(&t, SourceKind::Directory, false);
+        assert_eq!(out.diagnostics.len(), 3, "{:?}", out.diagnostics);
+        let mut paths: Vec<&str> = out
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.location.as_ref().map(|l| l.path.as_str()))
+            .collect();
+        paths.sort_unstable();
+        assert_eq!(
+            paths,
+            [
+                "/app/node_modules/bad/package.json",
+                "/app/package-lock.json",
+                "/app/pnpm-lock.yaml"
+            ]
+        );
+        assert!(out.packages.iter().any(|p| p.name == "cowsay"));
+        assert!(out.packages.iter().any(|p| p.name == "merge-objects"));
+    }
 }

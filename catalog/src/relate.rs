@@ -1,0 +1,120 @@
+//! Relationships between cataloged packages: declared dependencies resolved
+//! by name (and `Provides`), and ownership by file overlap.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Ecosystem, Metadata, Package, Relationship, RelationshipKind};
+
+/// Builds the relationships, sorted and without duplicates.
+pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
+    let ids: Vec<String> = packages.iter().map(Package::id).collect();
+    // (ecosystem, name-or-provided) → package positions
+    let mut by_name: BTreeMap<(Ecosystem, String), Vec<usize>> = BTreeMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        by_name.entry((p.ecosystem, p.name.clone())).or_default().push(i);
+        let provides: &[String] = match &p.metadata {
+            Metadata::Apk(m) => &m.provides,
+            Metadata::Deb(m) => &m.provides,
+            _ => &[],
+        };
+        for prov in provides {
+            let name = strip_constraint(prov);
+            by_name.entry((p.ecosystem, name)).or_default().push(i);
+        }
+    }
+    let mut out = BTreeSet::new();
+    for (i, p) in packages.iter().enumerate() {
+        for dep in &p.dependencies {
+            if let Some(targets) = by_name.get(&(p.ecosystem, dep.clone())) {
+                for &t in targets {
+                    if t != i {
+                        out.insert(Relationship {
+                            from: ids[i].clone(),
+                            to: ids[t].clone(),
+                            kind: RelationshipKind::DependsOn,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // OS packages that own a language package's evidence files.
+    let mut owner_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        if matches!(p.ecosystem, Ecosystem::Apk | Ecosystem::Deb) {
+            for f in &p.files {
+                owner_of.entry(f.path.as_str()).or_default().push(i);
+            }
+        }
+    }
+    for (j, p) in packages.iter().enumerate() {
+        if !matches!(p.ecosystem, Ecosystem::Npm | Ecosystem::Pypi) {
+            continue;
+        }
+        for loc in &p.locations {
+            for &i in owner_of.get(loc.path.as_str()).into_iter().flatten() {
+                out.insert(Relationship {
+                    from: ids[i].clone(),
+                    to: ids[j].clone(),
+                    kind: RelationshipKind::OwnershipByFileOverlap,
+                });
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// `so:libc.so=1.2` / `foo (>= 1)` / `foo>=1` → the bare name.
+fn strip_constraint(s: &str) -> String {
+    let s = s.trim();
+    let end = s
+        .find(|c: char| c == ' ' || c == '(' || c == '=' || c == '<' || c == '>' || c == '~')
+        .unwrap_or(s.len());
+    s.get(..end).unwrap_or(s).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DebMetadata, Licenses, Location, OwnedFile, PypiMetadata};
+
+    fn deb(name: &str, deps: &[&str], provides: &[&str], files: &[&str]) -> Package {
+        Package {
+            name: name.into(),
+            version: "1".into(),
+            ecosystem: Ecosystem::Deb,
+            purl: String::new(),
+            cpes: vec![],
+            licenses: Licenses::default(),
+            locations: vec![Location::new("var/lib/dpkg/status", None)],
+            found_by: "t".into(),
+            files: files
+                .iter()
+                .map(|f| OwnedFile {
+                    path: (*f).into(),
+                    digest: None,
+                })
+                .collect(),
+            dependencies: deps.iter().map(|s| (*s).to_owned()).collect(),
+            metadata: Metadata::Deb(DebMetadata {
+                provides: provides.iter().map(|s| (*s).to_owned()).collect(),
+                ..DebMetadata::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn dependencies_resolve_through_provides_and_ownership_is_found() {
+        let a = deb("a", &["mail-transport-agent"], &[], &["/usr/lib/python3/dist-packages/x-1.dist-info/METADATA"]);
+        let b = deb("b", &[], &["mail-transport-agent (= 1)"], &[]);
+        let mut py = deb("x", &[], &[], &[]);
+        py.ecosystem = Ecosystem::Pypi;
+        py.metadata = Metadata::Pypi(PypiMetadata::default());
+        py.locations = vec![Location::new("usr/lib/python3/dist-packages/x-1.dist-info/METADATA", None)];
+        let pkgs = vec![a.clone(), b.clone(), py.clone()];
+        let rels = relationships(&pkgs);
+        assert!(rels.contains(&Relationship { from: a.id(), to: b.id(), kind: RelationshipKind::DependsOn }));
+        assert!(rels.contains(&Relationship { from: a.id(), to: py.id(), kind: RelationshipKind::OwnershipByFileOverlap }));
+        assert_eq!(rels.len(), 2);
+    }
+}

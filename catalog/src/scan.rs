@@ -1,0 +1,316 @@
+//! The scan: stream every layer once, in parallel, then squash and run the
+//! catalogers.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::cataloger::{self, Cataloger, Context, FileTree, Findings, SourceKind};
+use crate::layer::decode::{self, Decoder, HashingReader};
+use crate::layer::squash::Squash;
+use crate::layer::{index_tar, LayerIndex};
+use crate::model::{Catalog, LayerInfo, LayerRef, Package, Scope, SourceInfo};
+use crate::oci::registry::RegistryOptions;
+use crate::oci::{Image, LayerDesc, PlatformSpec, Verify};
+use crate::source::{walk_dir, Opened, Source};
+use crate::{distro, relate, Error, Result};
+
+/// Receives progress while layers stream. Calls come from worker threads.
+pub trait Progress: Send + Sync {
+    /// The layers about to be read.
+    fn layers(&self, _layers: &[LayerDesc]) {}
+    /// `bytes` more raw bytes of layer `index` were read.
+    fn advance(&self, _index: usize, _bytes: u64) {}
+    /// Layer `index` is done.
+    fn layer_done(&self, _index: usize) {}
+}
+
+/// How to scan.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Squashed or all layers.
+    pub scope: Scope,
+    /// Platform to pick from an index.
+    pub platform: PlatformSpec,
+    /// Registry settings.
+    pub registry: RegistryOptions,
+    /// Progress receiver.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// Scans `source` and returns its catalog.
+pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
+    let catalogers = cataloger::all();
+    let wants = |p: &str| distro::wants(p) || catalogers.iter().any(|c| c.wants(p));
+    match source.open(&options.platform, &options.registry)? {
+        Opened::Image(image) => {
+            let layers = read_layers(&image, &wants, options.progress.as_deref())?;
+            let info = SourceInfo {
+                kind: "image".to_owned(),
+                transport: source.transport().to_owned(),
+                name: image.name.clone(),
+                manifest_digest: image.manifest_digest.clone(),
+                index_digest: image.index_digest.clone(),
+                config_digest: Some(image.config_digest.clone()),
+                platform: (!image.config.os.is_empty()).then(|| {
+                    PlatformSpec {
+                        os: image.config.os.clone(),
+                        architecture: image.config.architecture.clone(),
+                        variant: image.config.variant.clone(),
+                    }
+                    .to_string()
+                }),
+                layers: image
+                    .layers
+                    .iter()
+                    .map(|l| LayerInfo {
+                        index: l.index,
+                        digest: l.digest.clone(),
+                        diff_id: l.diff_id.clone(),
+                        media_type: l.media_type.clone(),
+                        size: l.size,
+                    })
+                    .collect(),
+            };
+            Ok(catalog_layers(info, &layers, options.scope, SourceKind::Image, &catalogers, &wants))
+        }
+        Opened::Dir(root) => {
+            let layer = walk_dir(&root, &wants)?;
+            let info = SourceInfo {
+                kind: "directory".to_owned(),
+                transport: "dir".to_owned(),
+                name: root.display().to_string(),
+                manifest_digest: None,
+                index_digest: None,
+                config_digest: None,
+                platform: None,
+                layers: Vec::new(),
+            };
+            Ok(catalog_layers(
+                info,
+                std::slice::from_ref(&layer),
+                options.scope,
+                SourceKind::Directory,
+                &catalogers,
+                &wants,
+            ))
+        }
+    }
+}
+
+/// Reads every layer once, biggest first, on all rayon threads.
+fn read_layers(
+    image: &Image,
+    wants: &(dyn Fn(&str) -> bool + Sync),
+    progress: Option<&dyn Progress>,
+) -> Result<Vec<LayerIndex>> {
+    if let Some(p) = progress {
+        p.layers(&image.layers);
+    }
+    // Longest-processing-time-first: a shared queue ordered by size keeps
+    // both cores busy until the end (a range split would not).
+    let mut order: Vec<usize> = (0..image.layers.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(image.layers.get(i).and_then(|l| l.size).unwrap_or(0)));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<BTreeMap<usize, Result<LayerIndex>>> = Mutex::new(BTreeMap::new());
+    let workers = rayon::current_num_threads().min(image.layers.len()).max(1);
+    rayon::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|_| loop {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&i) = order.get(n) else { break };
+                let Some(desc) = image.layers.get(i) else { break };
+                let r = read_layer(image, desc, wants, progress);
+                let failed = r.is_err();
+                if let Ok(mut m) = results.lock() {
+                    m.insert(i, r);
+                }
+                if failed {
+                    // Stop handing out work; the error is reported below.
+                    next.store(order.len(), Ordering::SeqCst);
+                }
+                if let Some(p) = progress {
+                    p.layer_done(i);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().map_err(|_| Error::Layer {
+        digest: String::new(),
+        message: "a layer reader panicked".to_owned(),
+    })?;
+    // Report the first failing layer in image order.
+    let mut out = Vec::with_capacity(image.layers.len());
+    for (_, r) in results {
+        out.push(r?);
+    }
+    if out.len() != image.layers.len() {
+        return Err(Error::Layer {
+            digest: String::new(),
+            message: "not every layer was read".to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Streams one layer: raw bytes → sha256 → decoder → tar index.
+fn read_layer(
+    image: &Image,
+    desc: &LayerDesc,
+    wants: &(dyn Fn(&str) -> bool + Sync),
+    progress: Option<&dyn Progress>,
+) -> Result<LayerIndex> {
+    let layer_err = |message: String| Error::Layer {
+        digest: desc.digest.clone(),
+        message,
+    };
+    let raw = image.store.blob(&desc.blob_key)?;
+    let index = desc.index;
+    let counted = ProgressRead {
+        inner: raw,
+        progress,
+        index,
+    };
+    let hashing = HashingReader::new(counted);
+    let mut decoder = decode::open(&desc.digest, desc.media_type.as_deref(), hashing)?;
+    let plain = matches!(decoder, Decoder::Plain(_));
+    let layer_ref = LayerRef {
+        digest: desc.digest.clone(),
+        diff_id: desc.diff_id.clone(),
+        index,
+    };
+    let mut result = index_tar(Some(layer_ref), &mut decoder, wants)?;
+    // Read to the end so that trailing data is hashed and a truncated
+    // stream is noticed.
+    io::copy(&mut decoder, &mut io::sink()).map_err(|e| layer_err(format!("decompressing: {e}")))?;
+    let (actual, size) = decoder
+        .into_inner()
+        .into_inner()
+        .finish()
+        .map_err(|e| layer_err(format!("reading: {e}")))?;
+    result.raw_size = size;
+    let expected = match &desc.verify {
+        Verify::Raw(d) => Some(d),
+        Verify::RawIfUncompressed(d) => plain.then_some(d),
+    };
+    if let Some(expected) = expected {
+        if &actual != expected {
+            return Err(Error::DigestMismatch {
+                expected: expected.clone(),
+                actual,
+            });
+        }
+    }
+    Ok(result)
+}
+
+/// Reports raw bytes read to the progress receiver.
+struct ProgressRead<'a, R> {
+    inner: R,
+    progress: Option<&'a dyn Progress>,
+    index: usize,
+}
+
+impl<R: io::Read> io::Read for ProgressRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = self.progress {
+            p.advance(self.index, n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// Squashes the layers and catalogs, per scope.
+fn catalog_layers(
+    source: SourceInfo,
+    layers: &[LayerIndex],
+    scope: Scope,
+    kind: SourceKind,
+    catalogers: &[Box<dyn Cataloger>],
+    wants: &(dyn Fn(&str) -> bool + Sync),
+) -> Catalog {
+    let mut squash = Squash::new();
+    let mut packages: Vec<Package> = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut distro = None;
+    let last = layers.len().saturating_sub(1);
+    for (i, layer) in layers.iter().enumerate() {
+        squash.apply(layer, wants);
+        if scope == Scope::Squashed && i != last {
+            continue;
+        }
+        let (d, findings) = run_catalogers(squash.tree(), kind, catalogers);
+        if i == last {
+            distro = d;
+        }
+        diagnostics.extend(findings.diagnostics);
+        merge(&mut packages, findings.packages);
+    }
+    if layers.is_empty() {
+        let (d, findings) = run_catalogers(squash.tree(), kind, catalogers);
+        distro = d;
+        diagnostics.extend(findings.diagnostics);
+        packages = findings.packages;
+    }
+    diagnostics.extend(squash.diagnostics());
+    for p in &mut packages {
+        p.locations.sort();
+        p.locations.dedup();
+        p.files.sort();
+        p.files.dedup();
+    }
+    packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(b.ecosystem, &b.name, &b.version, &b.locations))
+    });
+    diagnostics.sort();
+    diagnostics.dedup();
+    let relationships = relate::relationships(&packages);
+    Catalog {
+        source,
+        scope,
+        distro,
+        packages,
+        relationships,
+        diagnostics,
+    }
+}
+
+fn run_catalogers(
+    tree: &FileTree,
+    kind: SourceKind,
+    catalogers: &[Box<dyn Cataloger>],
+) -> (Option<crate::model::Distro>, Findings) {
+    let ctx = Context {
+        distro: distro::detect(tree),
+        source_kind: kind,
+    };
+    let mut findings = Findings::default();
+    for c in catalogers {
+        c.catalog(tree, &ctx, &mut findings);
+    }
+    (ctx.distro, findings)
+}
+
+/// Adds `found` to `packages`, merging the locations of a package already
+/// seen (same type, name, version and evidence path) in a lower layer view.
+fn merge(packages: &mut Vec<Package>, found: Vec<Package>) {
+    for p in found {
+        let key_path = p.locations.first().map(|l| l.path.clone());
+        if let Some(existing) = packages.iter_mut().find(|e| {
+            e.ecosystem == p.ecosystem
+                && e.name == p.name
+                && e.version == p.version
+                && e.locations.first().map(|l| &l.path) == key_path.as_ref()
+        }) {
+            for l in p.locations {
+                if !existing.locations.contains(&l) {
+                    existing.locations.push(l);
+                }
+            }
+        } else {
+            packages.push(p);
+        }
+    }
+}

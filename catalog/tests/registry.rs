@@ -1,0 +1,408 @@
+//! The registry client against a real `docker-registry` on 127.0.0.1,
+//! directly and behind a fault-injecting proxy.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use sbomctl_catalog::oci::auth::Keychain;
+use sbomctl_catalog::oci::reference::Reference;
+use sbomctl_catalog::oci::registry::{RegistryClient, RegistryOptions};
+use sbomctl_catalog::oci::BlobStore;
+use sbomctl_catalog::Error;
+use sbomctl_testutil::{
+    media_type, sha256_digest, write_oci_layout, Fault, FaultProxy, Registry, TestLayout,
+};
+
+const FILES: &[(&str, &[u8])] = &[
+    ("etc/os-release", b"ID=test\nVERSION_ID=1\n"),
+    ("usr/share/doc/hello", b"hello from a layer\n"),
+];
+
+fn options(keychain: Keychain) -> RegistryOptions {
+    RegistryOptions {
+        insecure_hosts: Vec::new(),
+        retries: 4,
+        backoff: Duration::from_millis(5),
+        keychain,
+    }
+}
+
+fn client(addr: &str, repo: &str, keychain: Keychain) -> RegistryClient {
+    let reference = Reference::parse(&format!("{addr}/{repo}")).unwrap();
+    RegistryClient::new(&reference, &options(keychain)).unwrap()
+}
+
+fn client_with(addr: &str, repo: &str, options: &RegistryOptions) -> RegistryClient {
+    let reference = Reference::parse(&format!("{addr}/{repo}")).unwrap();
+    RegistryClient::new(&reference, options).unwrap()
+}
+
+/// A registry holding one single-image repository `app:1`.
+fn registry_with_app() -> (Registry, TestLayout) {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = write_oci_layout(dir.path(), &[FILES]);
+    let digest = registry.push_oci_layout(dir.path(), "app:1");
+    assert_eq!(digest, layout.top_digest);
+    (registry, layout)
+}
+
+fn env(vars: &[(&str, &str)]) -> Keychain {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    Keychain::with_env(move |name| vars.get(name).cloned())
+}
+
+fn read_all(mut reader: impl Read) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn fetches_manifest_by_tag_and_by_digest() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+    let client = client(&registry.addr, "app", Keychain::anonymous());
+    assert_eq!(
+        client.describe(),
+        format!("registry {}/app", registry.addr)
+    );
+
+    let by_tag = client.manifest("1").unwrap();
+    assert_eq!(by_tag.bytes, image.manifest);
+    assert_eq!(by_tag.digest, image.digest);
+    assert_eq!(by_tag.media_type, media_type::MANIFEST);
+
+    let by_digest = client.manifest(&image.digest).unwrap();
+    assert_eq!(by_digest.bytes, image.manifest);
+    assert_eq!(by_digest.digest, image.digest);
+    assert_eq!(by_digest.media_type, media_type::MANIFEST);
+}
+
+#[test]
+fn streams_blobs_unchanged() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+    let client = client(&registry.addr, "app", Keychain::anonymous());
+
+    let layer = read_all(client.blob(&image.layer_digest).unwrap());
+    assert_eq!(layer, image.layer);
+    assert_eq!(sha256_digest(&layer), image.layer_digest);
+    let config = read_all(client.blob(&image.config_digest).unwrap());
+    assert_eq!(config, image.config);
+}
+
+#[test]
+fn fetches_index_and_its_children() {
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = write_oci_layout(dir.path(), &[FILES, &[("bin/arm", b"arm\n")]]);
+    registry.push_oci_layout(dir.path(), "multi/app:2");
+    let client = client(&registry.addr, "multi/app", Keychain::anonymous());
+
+    let index = client.manifest("2").unwrap();
+    assert_eq!(index.media_type, media_type::INDEX);
+    assert_eq!(index.digest, layout.top_digest);
+    assert_eq!(Some(&index.bytes), layout.index.as_ref().map(|(_, b)| b));
+    for image in &layout.images {
+        let child = client.manifest(&image.digest).unwrap();
+        assert_eq!(child.bytes, image.manifest);
+        assert_eq!(child.media_type, media_type::MANIFEST);
+        let layer = read_all(client.blob(&image.layer_digest).unwrap());
+        assert_eq!(layer, image.layer);
+    }
+}
+
+#[test]
+fn missing_tag_and_blob_are_named() {
+    let (registry, _layout) = registry_with_app();
+    let client = client(&registry.addr, "app", Keychain::anonymous());
+
+    let err = client.manifest("nope").unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("registry {}: manifest nope not found in app", registry.addr)),
+        "{err}"
+    );
+
+    let missing = sha256_digest(b"not pushed");
+    let err = client.blob(&missing).err().unwrap().to_string();
+    assert!(
+        err.contains(&format!("blob {missing} not found in app")),
+        "{err}"
+    );
+
+    let missing_repo = client_with(&registry.addr, "ghost", &options(Keychain::anonymous()));
+    let err = missing_repo.manifest("1").unwrap_err().to_string();
+    assert!(err.contains("manifest 1 not found in ghost"), "{err}");
+}
+
+#[test]
+fn digest_mismatch_is_detected() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+    let proxy = FaultProxy::start(&registry.addr, Fault::CorruptBody { count: usize::MAX });
+    let client = client(&proxy.addr, "app", Keychain::anonymous());
+
+    match client.manifest(&image.digest) {
+        Err(Error::DigestMismatch { expected, actual }) => {
+            assert_eq!(expected, image.digest);
+            assert_ne!(actual, image.digest);
+        }
+        other => panic!("expected a digest mismatch, got {other:?}"),
+    }
+    // By tag, the registry's Docker-Content-Digest header gives it away.
+    match client.manifest("1") {
+        Err(Error::DigestMismatch { expected, .. }) => assert_eq!(expected, image.digest),
+        other => panic!("expected a digest mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn transient_server_errors_are_retried() {
+    let (registry, layout) = registry_with_app();
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Status {
+            status: 500,
+            count: 2,
+        },
+    );
+    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let fetched = client.manifest("1").unwrap();
+    assert_eq!(fetched.digest, layout.images[0].digest);
+    assert_eq!(proxy.requests(), 3);
+}
+
+#[test]
+fn rate_limits_and_dropped_connections_are_retried() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Status {
+            status: 429,
+            count: 1,
+        },
+    );
+    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    assert_eq!(read_all(client.blob(&image.layer_digest).unwrap()), image.layer);
+    assert_eq!(proxy.requests(), 2);
+
+    let proxy = FaultProxy::start(&registry.addr, Fault::Close { count: 2 });
+    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    assert_eq!(client.manifest("1").unwrap().digest, image.digest);
+    assert_eq!(proxy.requests(), 3);
+}
+
+#[test]
+fn persistent_server_errors_fail_after_retries() {
+    let (registry, _layout) = registry_with_app();
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Status {
+            status: 500,
+            count: usize::MAX,
+        },
+    );
+    let options = RegistryOptions {
+        retries: 2,
+        ..options(Keychain::anonymous())
+    };
+    let client = client_with(&proxy.addr, "app", &options);
+    let err = client.manifest("1").unwrap_err().to_string();
+    assert!(err.contains("fetching manifest 1 of app"), "{err}");
+    assert!(err.contains("HTTP 500 Internal Server Error"), "{err}");
+    assert!(err.contains("after 3 attempts"), "{err}");
+    assert!(err.contains("faultproxy injected 500"), "{err}");
+    assert_eq!(proxy.requests(), 3);
+}
+
+#[test]
+fn client_errors_are_not_retried() {
+    let (registry, _layout) = registry_with_app();
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Status {
+            status: 400,
+            count: usize::MAX,
+        },
+    );
+    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let err = client.manifest("1").unwrap_err().to_string();
+    assert!(err.contains("HTTP 400"), "{err}");
+    assert!(!err.contains("attempts"), "{err}");
+    assert_eq!(proxy.requests(), 1);
+}
+
+#[test]
+fn connection_refused_fails_after_retries() {
+    let port = sbomctl_testutil::free_port();
+    let options = RegistryOptions {
+        retries: 1,
+        ..options(Keychain::anonymous())
+    };
+    let client = client_with(&format!("127.0.0.1:{port}"), "app", &options);
+    let err = client.manifest("1").unwrap_err().to_string();
+    assert!(err.contains("fetching manifest 1 of app"), "{err}");
+    assert!(err.contains("after 2 attempts"), "{err}");
+}
+
+fn htpasswd_registry() -> (Registry, TestLayout) {
+    let registry = Registry::start_with_htpasswd("alice", "s3cret");
+    let dir = tempfile::tempdir().unwrap();
+    let layout = write_oci_layout(dir.path(), &[FILES]);
+    registry.push_oci_layout(dir.path(), "private/app:1");
+    (registry, layout)
+}
+
+#[test]
+fn basic_auth_registry_without_credentials_is_unauthorized() {
+    let (registry, _layout) = htpasswd_registry();
+    let client = client(&registry.addr, "private/app", Keychain::anonymous());
+    let err = client.manifest("1").unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "registry {}: unauthorized to pull private/app (check credentials: none found",
+            registry.addr
+        )),
+        "{err}"
+    );
+    assert!(err.contains("SBOMCTL_REGISTRY_USERNAME"), "{err}");
+}
+
+#[test]
+fn basic_auth_registry_with_env_credentials_works() {
+    let (registry, layout) = htpasswd_registry();
+    let image = &layout.images[0];
+    let keychain = env(&[
+        ("SBOMCTL_REGISTRY_USERNAME", "alice"),
+        ("SBOMCTL_REGISTRY_PASSWORD", "s3cret"),
+    ]);
+    let client = client(&registry.addr, "private/app", keychain);
+    assert_eq!(client.manifest("1").unwrap().digest, image.digest);
+    assert_eq!(read_all(client.blob(&image.layer_digest).unwrap()), image.layer);
+}
+
+#[test]
+fn basic_auth_registry_with_docker_config_works() {
+    let (registry, layout) = htpasswd_registry();
+    let config = tempfile::tempdir().unwrap();
+    let auth = "YWxpY2U6czNjcmV0"; // alice:s3cret
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(r#"{{"auths":{{"http://{}":{{"auth":"{auth}"}}}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let keychain = Keychain::anonymous().with_config_path(config.path().join("config.json"));
+    let client = client(&registry.addr, "private/app", keychain);
+    assert_eq!(client.manifest("1").unwrap().digest, layout.images[0].digest);
+}
+
+#[test]
+fn wrong_password_is_rejected() {
+    let (registry, _layout) = htpasswd_registry();
+    let keychain = env(&[
+        ("SBOMCTL_REGISTRY_USERNAME", "alice"),
+        ("SBOMCTL_REGISTRY_PASSWORD", "wrong"),
+    ]);
+    let client = client(&registry.addr, "private/app", keychain);
+    let err = client.blob(&sha256_digest(b"x")).err().unwrap().to_string();
+    assert!(
+        err.contains("unauthorized to pull private/app (check credentials: the registry rejected"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bearer_token_flow_gets_and_reuses_a_token() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::BearerAuth {
+            credentials: Some(("bob".into(), "tok-pass".into())),
+        },
+    );
+    let keychain = env(&[
+        ("SBOMCTL_REGISTRY_USERNAME", "bob"),
+        ("SBOMCTL_REGISTRY_PASSWORD", "tok-pass"),
+    ]);
+    let client = client(&proxy.addr, "app", keychain);
+    assert_eq!(client.manifest("1").unwrap().digest, image.digest);
+    assert_eq!(read_all(client.blob(&image.layer_digest).unwrap()), image.layer);
+    assert_eq!(client.manifest(&image.digest).unwrap().bytes, image.manifest);
+
+    let seen = proxy.seen();
+    let token_requests: Vec<&String> = seen.iter().filter(|r| r.contains("/token")).collect();
+    assert_eq!(token_requests.len(), 1, "{seen:?}");
+    assert_eq!(
+        token_requests[0],
+        "GET /token?service=faultproxy&scope=repository%3Aapp%3Apull"
+    );
+    // One 401, one token, then three authorized requests.
+    assert_eq!(seen.len(), 5, "{seen:?}");
+}
+
+#[test]
+fn bearer_token_refused_without_credentials() {
+    let (registry, _layout) = registry_with_app();
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::BearerAuth {
+            credentials: Some(("bob".into(), "tok-pass".into())),
+        },
+    );
+    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let err = client.manifest("1").unwrap_err().to_string();
+    assert!(
+        err.contains("unauthorized to pull app (check credentials: none found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn anonymous_bearer_tokens_work() {
+    let (registry, layout) = registry_with_app();
+    let proxy = FaultProxy::start(&registry.addr, Fault::BearerAuth { credentials: None });
+    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    assert_eq!(client.manifest("1").unwrap().digest, layout.images[0].digest);
+}
+
+#[test]
+fn always_unauthorized_names_the_rejected_credentials() {
+    let (registry, _layout) = registry_with_app();
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Status {
+            status: 401,
+            count: usize::MAX,
+        },
+    );
+    let keychain = env(&[
+        ("SBOMCTL_REGISTRY_USERNAME", "x"),
+        ("SBOMCTL_REGISTRY_PASSWORD", "y"),
+    ]);
+    let client = client(&proxy.addr, "app", keychain);
+    let err = client.manifest("1").unwrap_err().to_string();
+    assert!(err.contains("the registry rejected the credentials"), "{err}");
+    // Anonymous try, then one with credentials; no retries on 401.
+    assert_eq!(proxy.requests(), 2);
+}
+
+#[test]
+fn layout_helper_writes_what_it_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = write_oci_layout(dir.path(), &[FILES]);
+    let blob = |digest: &str| {
+        std::fs::read(Path::new(dir.path()).join("blobs/sha256").join(&digest[7..])).unwrap()
+    };
+    assert_eq!(blob(&layout.images[0].layer_digest), layout.images[0].layer);
+    assert_eq!(blob(&layout.top_digest), layout.images[0].manifest);
+}

@@ -1,0 +1,65 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Make and attest SBOMs for container images.
+#[derive(Debug, Parser)]
+#[command(name = "sbomctl", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// No progress bars, no warnings: only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Catalog the packages of an image or directory.
+    Packages(PackagesArgs),
+    /// Same as `packages` (syft's newer name).
+    #[command(hide = true)]
+    Scan(PackagesArgs),
+}
+
+/// Which packages to report.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScopeArg {
+    /// What the final filesystem holds.
+    Squashed,
+    /// Also packages deleted by a later layer, with the layer they came from.
+    AllLayers,
+}
+
+#[derive(Debug, Args)]
+pub struct PackagesArgs {
+    /// What to scan: registry:REF, docker-archive:FILE, oci-archive:FILE,
+    /// oci-dir:DIR, dir:DIR, an existing path (sniffed), or an image
+    /// reference (alpine:3.19, ghcr.io/x/y@sha256:…).
+    pub source: String,
+    /// Output format, optionally to a file: FORMAT or FORMAT=FILE.
+    /// Repeatable. Formats: json, table. Default: table on a terminal,
+    /// json otherwise.
+    #[arg(short, long = "output", value_name = "FORMAT[=FILE]")]
+    pub output: Vec<String>,
+    /// Squashed (final filesystem) or all-layers.
+    #[arg(short, long, value_enum, default_value = "squashed")]
+    pub scope: ScopeArg,
+    /// Platform to pick from a multi-platform image: os/arch[/variant].
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    /// Allow plain HTTP to this registry host (repeatable). localhost and
+    /// 127.0.0.1 always use HTTP.
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+}

@@ -1,0 +1,62 @@
+//! `sbomctl packages SOURCE`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use sbomctl_catalog::format::{self, Format};
+use sbomctl_catalog::oci::registry::RegistryOptions;
+use sbomctl_catalog::oci::PlatformSpec;
+use sbomctl_catalog::{Options, Scope, Source};
+
+use crate::args::{Global, PackagesArgs, ScopeArg};
+use crate::output::{self, Target};
+use crate::progress::Bars;
+
+pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
+    let default_format = if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    };
+    let targets = output::parse_targets(&args.output, default_format)?;
+    let source = Source::parse(&args.source)?;
+    let platform = PlatformSpec::parse(&args.platform)?;
+    let bars = Bars::new(global.quiet);
+    let options = Options {
+        scope: match args.scope {
+            ScopeArg::Squashed => Scope::Squashed,
+            ScopeArg::AllLayers => Scope::AllLayers,
+        },
+        platform,
+        registry: RegistryOptions {
+            insecure_hosts: args.insecure_registry.clone(),
+            ..RegistryOptions::default()
+        },
+        progress: bars.clone().map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
+    };
+    let catalog = sbomctl_catalog::catalog(&source, &options)
+        .with_context(|| format!("scanning {source}"))?;
+    if let Some(b) = &bars {
+        b.finish();
+    }
+    if !global.quiet {
+        for d in &catalog.diagnostics {
+            let at = d.location.as_ref().map_or_else(String::new, |l| match &l.layer {
+                Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
+                None => format!("{}: ", l.path),
+            });
+            eprintln!("sbomctl: warning: {at}{}", d.message);
+        }
+    }
+    let rendered: Vec<(Target, Vec<u8>)> = targets
+        .into_iter()
+        .map(|t| {
+            let bytes = format::render(&catalog, t.format);
+            (t, bytes)
+        })
+        .collect();
+    output::write_all(&rendered)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,79 @@
+//! `-o FORMAT[=FILE]` targets, written atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use sbomctl_catalog::format::Format;
+
+/// Where one rendering goes.
+#[derive(Debug)]
+pub struct Target {
+    pub format: Format,
+    /// `None` is stdout.
+    pub file: Option<PathBuf>,
+}
+
+/// Parses every `-o` value; no value means `default` to stdout. At most one
+/// target may go to stdout.
+pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> {
+    if values.is_empty() {
+        return Ok(vec![Target {
+            format: default,
+            file: None,
+        }]);
+    }
+    let mut out = Vec::new();
+    for v in values {
+        let (name, file) = match v.split_once('=') {
+            Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+            Some((_, _)) => bail!("-o {v}: missing file name after `=`"),
+            None => (v.as_str(), None),
+        };
+        let format: Format = name.parse().map_err(|e: String| anyhow::anyhow!("-o {v}: {e}"))?;
+        out.push(Target { format, file });
+    }
+    if out.iter().filter(|t| t.file.is_none()).count() > 1 {
+        bail!("only one -o may write to stdout; give the others a file (-o FORMAT=FILE)");
+    }
+    Ok(out)
+}
+
+/// Writes files first (each to a temporary file in the same directory,
+/// then renamed over the target, so a failure never leaves a half-written
+/// file), then stdout.
+pub fn write_all(rendered: &[(Target, Vec<u8>)]) -> Result<()> {
+    let mut pending = Vec::new();
+    for (t, bytes) in rendered {
+        if let Some(path) = &t.file {
+            pending.push((path, stage(path, bytes)?));
+        }
+    }
+    for (path, tmp) in pending {
+        tmp.persist(path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    for (t, bytes) in rendered {
+        if t.file.is_none() {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sbomctl-")
+        .tempfile_in(dir)
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(tmp)
+}
