@@ -624,7 +624,12 @@ def packages_in_file(path: str, data: bytes) -> list[dict]:
         h = parse_rfc822ish(data)
         if h.get("Name"):
             found.append({"ecosystem": "pypi", "name": pep503(h["Name"]), "version": h.get("Version", "")})
-    elif p.name == "package.json":
+    elif p.name == "package.json" and (
+        p.parent.parent.name == "node_modules"
+        or (p.parent.parent.name.startswith("@") and p.parent.parent.parent.name == "node_modules")
+    ):
+        # Installed packages only: a project's own package.json (app/) is
+        # the application, not an installed package (docs/catalogers.md).
         d = json.loads(data)
         if d.get("name") and d.get("version"):
             e = {"ecosystem": "npm", "name": d["name"], "version": d["version"]}
