@@ -114,7 +114,8 @@ STAGE23_PID=$!
 # --------------------------------------------------------------------------
 # L1: debootstrap
 # --------------------------------------------------------------------------
-DEBCACHE=$CACHE_ROOT/debootstrap-debs
+# .deb download cache shared by rebuilds (checksums are verified by debootstrap)
+DEBCACHE=${SBOMCTL_DEBOOTSTRAP_CACHE:-$(dirname "$OUTDIR")/debootstrap-debs}
 mkdir -p "$DEBCACHE"
 log "debootstrap --variant=minbase $SUITE (takes a few minutes)"
 if ! debootstrap --variant=minbase --include=less,libexpat1 --cache-dir="$DEBCACHE" \

@@ -380,6 +380,21 @@ def npm_list(app):
     return pkgs
 
 
+def dump_compact(obj, ind=""):
+    """JSON with sorted keys; lists of scalars (one package) on one line."""
+    nxt = ind + "  "
+    if isinstance(obj, dict):
+        if not obj:
+            return "{}"
+        items = [f"{nxt}{json.dumps(k)}: {dump_compact(obj[k], nxt)}" for k in sorted(obj)]
+        return "{\n" + ",\n".join(items) + "\n" + ind + "}"
+    if isinstance(obj, list):
+        if all(not isinstance(x, (list, dict)) for x in obj):
+            return json.dumps(obj)
+        return "[\n" + ",\n".join(nxt + dump_compact(x, nxt) for x in obj) + "\n" + ind + "]"
+    return json.dumps(obj)
+
+
 def cmd_truth(a):
     before = {
         "deb": deb_list(a.deb_before),
@@ -401,8 +416,7 @@ def cmd_truth(a):
         "before_removal": {k: sorted([list(p) for p in v]) for k, v in before.items()},
     }
     with open(a.out, "w") as f:
-        json.dump(truth, f, indent=1, sort_keys=True)
-        f.write("\n")
+        f.write(dump_compact(truth) + "\n")
     for k in ("deb", "pypi", "npm"):
         log(
             f"truth {k}: {len(after[k])} squashed, {len(before[k])} before removal, "

@@ -288,8 +288,12 @@ pub fn resolve(
 ) -> Result<Image> {
     let mut fetched = store.manifest(reference)?;
     let mut index_digest = None;
-    for _ in 0..4 {
-        let what = format!("{} manifest {}", store.describe(), fetched.digest);
+    for depth in 0..4 {
+        let what = if depth == 0 && reference.is_empty() {
+            format!("{}/index.json", store.describe())
+        } else {
+            format!("{} manifest {}", store.describe(), fetched.digest)
+        };
         let raw: RawManifest =
             serde_json::from_slice(&fetched.bytes).map_err(|e| Error::malformed(&what, e))?;
         if raw.schema_version == Some(1) {

@@ -1,0 +1,193 @@
+//! Hostile and broken inputs: each gives the documented error or
+//! diagnostic, never a panic or a hang.
+
+mod common;
+
+use common::{gzip, sbomctl, sbomctl_json, sha256, tar_bytes, write_layout, Blob, Member};
+
+const APK_DB: &[u8] = b"P:musl\nV:1.2.4-r2\nA:x86_64\nL:MIT\n\n";
+
+fn keep(_: usize, b: &[u8]) -> Vec<u8> {
+    b.to_vec()
+}
+
+fn layout(layers: &[Blob], stored: impl Fn(usize, &[u8]) -> Vec<u8>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_layout(dir.path(), layers, stored);
+    dir
+}
+
+fn src(dir: &tempfile::TempDir) -> String {
+    format!("oci-dir:{}", dir.path().display())
+}
+
+fn assert_error(out: &std::process::Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn traversal_and_absolute_member_names_stay_inside_the_root() {
+    let dir = layout(
+        &[Blob::gzip_tar(&[
+            Member::File("../../../lib/apk/db/installed", APK_DB),
+            Member::File("/etc/alpine-release", b"3.19.1\n"),
+            Member::Symlink("etc/os-release", "../../../../../etc/none"),
+        ])],
+        keep,
+    );
+    let doc = sbomctl_json(&["packages", &src(&dir), "-o", "json"]);
+    let p = &doc["packages"][0];
+    assert_eq!(p["name"], "musl");
+    assert_eq!(p["locations"][0]["path"], "/lib/apk/db/installed");
+    assert_eq!(doc["distro"]["id"], "alpine", "absolute name normalised");
+    assert_eq!(doc["distro"]["version_id"], "3.19.1");
+}
+
+#[test]
+fn symlink_loops_are_diagnostics_not_hangs() {
+    let dir = layout(
+        &[Blob::gzip_tar(&[
+            Member::Symlink("etc/os-release", "os-release"),
+            Member::Symlink("a", "b"),
+            Member::Symlink("b", "a"),
+            Member::Symlink("lib", "a/lib"),
+            Member::File("usr/lib/apk/db/installed", APK_DB),
+        ])],
+        keep,
+    );
+    let out = sbomctl(&["packages", &src(&dir), "-o", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loops = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["message"] == "symlink loop")
+        .count();
+    assert_eq!(loops, 4, "{}", doc["diagnostics"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symlink loop"));
+}
+
+#[test]
+fn truncated_gzip_is_a_layer_error() {
+    let tar = tar_bytes(&[Member::File("lib/apk/db/installed", &[b'x'; 100_000])]);
+    let mut gz = gzip(&tar);
+    gz.truncate(gz.len() / 2);
+    // The manifest names the truncated blob, so the digest check passes
+    // and the decoder must notice.
+    let blob = Blob {
+        diff_id: sha256(&tar),
+        bytes: gz,
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+    };
+    let dir = layout(&[blob], keep);
+    assert_error(&sbomctl(&["packages", &src(&dir)]), "layer sha256:");
+}
+
+#[test]
+fn truncated_tar_is_a_layer_error() {
+    let mut tar = tar_bytes(&[Member::File("lib/apk/db/installed", &[b'x'; 5000])]);
+    tar.truncate(1500);
+    let blob = Blob {
+        diff_id: sha256(&tar),
+        bytes: tar,
+        media_type: "application/vnd.oci.image.layer.v1.tar".into(),
+    };
+    let dir = layout(&[blob], keep);
+    assert_error(&sbomctl(&["packages", &src(&dir)]), "reading tar");
+}
+
+#[test]
+fn wrong_blob_digest_is_rejected() {
+    let blob = Blob::gzip_tar(&[Member::File("lib/apk/db/installed", APK_DB)]);
+    let dir = layout(&[blob], |_, b| {
+        let mut tar = tar_bytes(&[Member::File("lib/apk/db/installed", b"P:evil\nV:6.6.6\n\n")]);
+        tar.extend_from_slice(&[0; 1024]);
+        let _ = b;
+        gzip(&tar)
+    });
+    assert_error(&sbomctl(&["packages", &src(&dir)]), "digest mismatch");
+}
+
+#[test]
+fn unknown_media_type_is_named() {
+    let mut blob = Blob::gzip_tar(&[Member::File("a", b"x")]);
+    blob.media_type = "application/vnd.example.weird".into();
+    let dir = layout(&[blob], keep);
+    assert_error(
+        &sbomctl(&["packages", &src(&dir)]),
+        "unsupported media type `application/vnd.example.weird`",
+    );
+}
+
+#[test]
+fn media_type_that_lies_about_compression_is_named() {
+    let mut blob = Blob::gzip_tar(&[Member::File("a", b"x")]);
+    blob.media_type = "application/vnd.oci.image.layer.v1.tar+zstd".into();
+    let dir = layout(&[blob], keep);
+    assert_error(&sbomctl(&["packages", &src(&dir)]), "says zstd but the content is gzip");
+}
+
+#[test]
+fn corrupt_json_documents_name_the_file() {
+    let dir = layout(&[Blob::gzip_tar(&[Member::File("a", b"x")])], keep);
+    std::fs::write(dir.path().join("index.json"), b"{not json").unwrap();
+    assert_error(&sbomctl(&["packages", &src(&dir)]), "index.json");
+}
+
+#[test]
+fn missing_blob_names_the_path() {
+    let dir = layout(&[Blob::gzip_tar(&[Member::File("a", b"x")])], keep);
+    let blobs = dir.path().join("blobs/sha256");
+    // Remove the layer blob (the biggest file besides config/manifest is
+    // not guaranteed; remove every blob not referenced by index.json).
+    let index = std::fs::read_to_string(dir.path().join("index.json")).unwrap();
+    let manifest_hex = index.split("sha256:").nth(1).unwrap()[..64].to_owned();
+    let manifest = std::fs::read_to_string(blobs.join(&manifest_hex)).unwrap();
+    let layer_hex = manifest.rsplit("sha256:").next().unwrap()[..64].to_owned();
+    std::fs::remove_file(blobs.join(&layer_hex)).unwrap();
+    assert_error(&sbomctl(&["packages", &src(&dir)]), &layer_hex);
+}
+
+#[test]
+fn damaged_package_database_is_a_diagnostic_and_the_scan_goes_on() {
+    let dir = layout(
+        &[Blob::gzip_tar(&[
+            Member::File("lib/apk/db/installed", APK_DB),
+            Member::File("app/node_modules/broken/package.json", b"{\"name\": \"broken\", \"version\":"),
+            Member::File("app/node_modules/ok/package.json", br#"{"name":"ok","version":"1.0.0"}"#),
+        ])],
+        keep,
+    );
+    let out = sbomctl(&["packages", &src(&dir), "-o", "json"]);
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names = common::package_set(&doc);
+    assert!(names.iter().any(|p| p.1 == "ok"));
+    assert!(names.iter().any(|p| p.1 == "musl"));
+    let diags = doc["diagnostics"].as_array().unwrap();
+    assert!(
+        diags.iter().any(|d| d["location"]["path"] == "/app/node_modules/broken/package.json"),
+        "{diags:?}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: /app/node_modules/broken/package.json"), "{err}");
+}
+
+#[test]
+fn oversized_database_file_is_cut_with_a_diagnostic() {
+    let mut big = APK_DB.to_vec();
+    big.resize(40 * 1024 * 1024, b'\n');
+    let dir = layout(&[Blob::gzip_tar(&[Member::File("lib/apk/db/installed", &big)])], keep);
+    let doc = sbomctl_json(&["packages", &src(&dir), "-o", "json", "-q"]);
+    assert_eq!(doc["packages"][0]["name"], "musl");
+    assert!(doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["message"].as_str().unwrap().contains("only its start was read")));
+}
