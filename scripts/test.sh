@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The test command (README.md): installs what the tests need on a fresh
+# Debian machine, then runs every check CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages: a real registry for the registry tests, zstd for the
+# sample images, debootstrap for the real image.
+missing=()
+command -v docker-registry >/dev/null || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v zstd >/dev/null || missing+=(zstd)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python tools in a venv under target/ (stdlib-only scripts today; the
+# validators of the formats issue go here).
+if [ ! -x target/venv/bin/python ]; then
+  python3 -m venv target/venv
+fi
+
+echo "== sample images are reproducible"
+before=$(find testdata/images -type f -print0 | sort -z | xargs -0 sha256sum)
+target/venv/bin/python testdata/images/build.py >/dev/null
+after=$(find testdata/images -type f -print0 | sort -z | xargs -0 sha256sum)
+if [ "$before" != "$after" ]; then
+  echo "testdata/images/build.py does not reproduce the committed images:" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  exit 1
+fi
+
+echo "== real image (cached outside the clone)"
+bash testdata/real-image/build.sh
+
+echo "== fmt, clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== tests"
+cargo test --workspace --all-targets
+
+echo "== docs"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+cargo test --workspace --doc
