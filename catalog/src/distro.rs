@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(d.id, "debian");
         assert_eq!(d.version_id.as_deref(), Some("12"));
         assert_eq!(d.purl_qualifier(), "debian-12");
-        assert_eq!(d.pretty_name.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+        assert_eq!(
+            d.pretty_name.as_deref(),
+            Some("Debian GNU/Linux 12 (bookworm)")
+        );
     }
 
     #[test]

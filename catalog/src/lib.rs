@@ -17,8 +17,8 @@
 
 pub mod cataloger;
 pub mod cpe;
-pub mod layer;
 mod error;
+pub mod layer;
 pub mod license;
 pub mod model;
 pub mod oci;

@@ -15,7 +15,7 @@ pub fn spdx_for(declared: &str) -> Option<String> {
     // Lax parsing accepts "GPL-2.0+" or "Apache 2.0 OR MIT" style values,
     // which package databases use everywhere.
     if let Ok(expr) = spdx::Expression::parse_mode(s, spdx::ParseMode::LAX) {
-        return Some(canonical(&expr));
+        return canonical(s, &expr);
     }
     let trimmed = s
         .trim_start_matches("License ::")
@@ -33,22 +33,40 @@ pub fn spdx_for(declared: &str) -> Option<String> {
     None
 }
 
-/// Re-renders a lax-parsed expression with canonical ids.
-fn canonical(expr: &spdx::Expression) -> String {
-    // `Expression` keeps the original text; rebuild it from the requirements
-    // so that imprecise ids become canonical ones.
-    let mut out = expr.as_ref().to_owned();
+/// License family names that name no single license ("BSD" could be 2-,
+/// 3- or 4-clause): lax parsing would guess, so they stay unmapped.
+const AMBIGUOUS: [&str; 8] = ["bsd", "gpl", "lgpl", "agpl", "mpl", "apache", "cc", "gfdl"];
+
+/// Re-renders a lax-parsed expression with canonical ids: each license
+/// span is replaced by the canonical id, swallowing a trailing `+` that the
+/// id already says (`GPL2+` → `GPL-2.0-or-later`). Exceptions stay as
+/// written. `None` when a span is an ambiguous family name.
+fn canonical(text: &str, expr: &spdx::Expression) -> Option<String> {
+    let mut out = text.to_owned();
     let mut reqs: Vec<_> = expr.requirements().collect();
     reqs.sort_by_key(|r| std::cmp::Reverse(r.span.start));
     for r in reqs {
         let start = r.span.start as usize;
-        let end = r.span.end as usize;
-        if let Some(slot) = out.get(start..end) {
-            let _ = slot;
-            out.replace_range(start..end, &r.req.to_string());
+        let mut end = r.span.end as usize;
+        let original = text.get(start..end)?;
+        if AMBIGUOUS.contains(&original.trim().to_ascii_lowercase().as_str()) {
+            return None;
         }
+        let rendered = r.req.to_string();
+        let license = rendered
+            .split(" WITH ")
+            .next()
+            .unwrap_or(&rendered)
+            .to_owned();
+        if text.get(end..=end) == Some("+")
+            && (license.ends_with("-or-later") || license.ends_with('+'))
+        {
+            end += 1;
+        }
+        out.replace_range(start..end, &license);
     }
-    out
+    // The result must itself be a valid strict expression.
+    spdx::Expression::parse(&out).ok().map(|e| e.to_string())
 }
 
 /// Trove classifier license names (`License :: OSI Approved :: X`) that
@@ -115,19 +133,41 @@ mod tests {
     #[test]
     fn maps_ids_names_and_classifiers() {
         assert_eq!(spdx_for("MIT").as_deref(), Some("MIT"));
-        assert_eq!(spdx_for("GPL-2.0-or-later").as_deref(), Some("GPL-2.0-or-later"));
+        assert_eq!(
+            spdx_for("GPL-2.0-or-later").as_deref(),
+            Some("GPL-2.0-or-later")
+        );
         assert_eq!(
             spdx_for("License :: OSI Approved :: Apache Software License").as_deref(),
             Some("Apache-2.0")
         );
-        assert_eq!(spdx_for("MIT OR Apache-2.0").as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(
+            spdx_for("MIT OR Apache-2.0").as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
         assert_eq!(spdx_for("some custom text"), None);
+        assert_eq!(spdx_for("GPL2+").as_deref(), Some("GPL-2.0-or-later"));
+        assert_eq!(spdx_for("GPL-2.0+").as_deref(), Some("GPL-2.0-or-later"));
+        assert_eq!(spdx_for("Apache 2.0").as_deref(), Some("Apache-2.0"));
+        assert_eq!(
+            spdx_for("GPL-2.0-only WITH Classpath-exception-2.0").as_deref(),
+            Some("GPL-2.0-only WITH Classpath-exception-2.0")
+        );
+        assert_eq!(
+            spdx_for("BSD"),
+            None,
+            "ambiguous family names are not guessed"
+        );
+        assert_eq!(spdx_for("GPL"), None);
     }
 
     #[test]
     fn joins_with_and_only_when_all_map() {
         let v = vec!["MIT".to_owned(), "BSD-3-Clause".to_owned()];
-        assert_eq!(to_spdx_expression(&v).as_deref(), Some("MIT AND BSD-3-Clause"));
+        assert_eq!(
+            to_spdx_expression(&v).as_deref(),
+            Some("MIT AND BSD-3-Clause")
+        );
         let v = vec!["MIT".to_owned(), "weird".to_owned()];
         assert_eq!(to_spdx_expression(&v), None);
     }

@@ -46,7 +46,8 @@ impl Purl {
     #[must_use]
     pub fn qualifier(mut self, key: &str, value: Option<&str>) -> Self {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            self.qualifiers.push((key.to_ascii_lowercase(), v.to_owned()));
+            self.qualifiers
+                .push((key.to_ascii_lowercase(), v.to_owned()));
         }
         self
     }
@@ -121,7 +122,9 @@ mod tests {
 
     #[test]
     fn epoch_colon_is_kept() {
-        let p = Purl::new("deb", "login").namespace("debian").version("1:4.13+dfsg1-1");
+        let p = Purl::new("deb", "login")
+            .namespace("debian")
+            .version("1:4.13+dfsg1-1");
         assert_eq!(p.to_string(), "pkg:deb/debian/login@1:4.13%2Bdfsg1-1");
     }
 }

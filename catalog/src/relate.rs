@@ -11,7 +11,10 @@ pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
     // (ecosystem, name-or-provided) → package positions
     let mut by_name: BTreeMap<(Ecosystem, String), Vec<usize>> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
-        by_name.entry((p.ecosystem, p.name.clone())).or_default().push(i);
+        by_name
+            .entry((p.ecosystem, p.name.clone()))
+            .or_default()
+            .push(i);
         let provides: &[String] = match &p.metadata {
             Metadata::Apk(m) => &m.provides,
             Metadata::Deb(m) => &m.provides,
@@ -67,9 +70,7 @@ pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
 /// `so:libc.so=1.2` / `foo (>= 1)` / `foo>=1` → the bare name.
 fn strip_constraint(s: &str) -> String {
     let s = s.trim();
-    let end = s
-        .find(|c: char| c == ' ' || c == '(' || c == '=' || c == '<' || c == '>' || c == '~')
-        .unwrap_or(s.len());
+    let end = s.find([' ', '(', '=', '<', '>', '~']).unwrap_or(s.len());
     s.get(..end).unwrap_or(s).to_owned()
 }
 
@@ -105,16 +106,32 @@ mod tests {
 
     #[test]
     fn dependencies_resolve_through_provides_and_ownership_is_found() {
-        let a = deb("a", &["mail-transport-agent"], &[], &["/usr/lib/python3/dist-packages/x-1.dist-info/METADATA"]);
+        let a = deb(
+            "a",
+            &["mail-transport-agent"],
+            &[],
+            &["/usr/lib/python3/dist-packages/x-1.dist-info/METADATA"],
+        );
         let b = deb("b", &[], &["mail-transport-agent (= 1)"], &[]);
         let mut py = deb("x", &[], &[], &[]);
         py.ecosystem = Ecosystem::Pypi;
         py.metadata = Metadata::Pypi(PypiMetadata::default());
-        py.locations = vec![Location::new("usr/lib/python3/dist-packages/x-1.dist-info/METADATA", None)];
+        py.locations = vec![Location::new(
+            "usr/lib/python3/dist-packages/x-1.dist-info/METADATA",
+            None,
+        )];
         let pkgs = vec![a.clone(), b.clone(), py.clone()];
         let rels = relationships(&pkgs);
-        assert!(rels.contains(&Relationship { from: a.id(), to: b.id(), kind: RelationshipKind::DependsOn }));
-        assert!(rels.contains(&Relationship { from: a.id(), to: py.id(), kind: RelationshipKind::OwnershipByFileOverlap }));
+        assert!(rels.contains(&Relationship {
+            from: a.id(),
+            to: b.id(),
+            kind: RelationshipKind::DependsOn
+        }));
+        assert!(rels.contains(&Relationship {
+            from: a.id(),
+            to: py.id(),
+            kind: RelationshipKind::OwnershipByFileOverlap
+        }));
         assert_eq!(rels.len(), 2);
     }
 }

@@ -73,7 +73,14 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
                     })
                     .collect(),
             };
-            Ok(catalog_layers(info, &layers, options.scope, SourceKind::Image, &catalogers, &wants))
+            Ok(catalog_layers(
+                info,
+                &layers,
+                options.scope,
+                SourceKind::Image,
+                &catalogers,
+                &wants,
+            ))
         }
         Opened::Dir(root) => {
             let layer = walk_dir(&root, &wants)?;
@@ -111,7 +118,8 @@ fn read_layers(
     // Longest-processing-time-first: a shared queue ordered by size keeps
     // both cores busy until the end (a range split would not).
     let mut order: Vec<usize> = (0..image.layers.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(image.layers.get(i).and_then(|l| l.size).unwrap_or(0)));
+    order
+        .sort_by_key(|&i| std::cmp::Reverse(image.layers.get(i).and_then(|l| l.size).unwrap_or(0)));
     let next = AtomicUsize::new(0);
     let results: Mutex<BTreeMap<usize, Result<LayerIndex>>> = Mutex::new(BTreeMap::new());
     let workers = rayon::current_num_threads().min(image.layers.len()).max(1);
@@ -120,7 +128,9 @@ fn read_layers(
             s.spawn(|_| loop {
                 let n = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&i) = order.get(n) else { break };
-                let Some(desc) = image.layers.get(i) else { break };
+                let Some(desc) = image.layers.get(i) else {
+                    break;
+                };
                 let r = read_layer(image, desc, wants, progress);
                 let failed = r.is_err();
                 if let Ok(mut m) = results.lock() {
@@ -183,7 +193,8 @@ fn read_layer(
     let mut result = index_tar(Some(layer_ref), &mut decoder, wants)?;
     // Read to the end so that trailing data is hashed and a truncated
     // stream is noticed.
-    io::copy(&mut decoder, &mut io::sink()).map_err(|e| layer_err(format!("decompressing: {e}")))?;
+    io::copy(&mut decoder, &mut io::sink())
+        .map_err(|e| layer_err(format!("decompressing: {e}")))?;
     let (actual, size) = decoder
         .into_inner()
         .into_inner()
@@ -262,7 +273,12 @@ fn catalog_layers(
         p.files.dedup();
     }
     packages.sort_by(|a, b| {
-        (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(b.ecosystem, &b.name, &b.version, &b.locations))
+        (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(
+            b.ecosystem,
+            &b.name,
+            &b.version,
+            &b.locations,
+        ))
     });
     diagnostics.sort();
     diagnostics.dedup();

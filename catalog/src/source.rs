@@ -32,7 +32,7 @@ pub enum Source {
 #[derive(Debug)]
 pub enum Opened {
     /// An image resolved to one platform.
-    Image(Image),
+    Image(Box<Image>),
     /// A directory to walk.
     Dir(PathBuf),
 }
@@ -123,20 +123,24 @@ impl Source {
                 let image = resolve(
                     &reference.to_string(),
                     Box::new(client),
-                    &reference.reference_str(),
+                    reference.reference_str(),
                     platform,
                 )?;
-                Ok(Opened::Image(image))
+                Ok(Opened::Image(Box::new(image)))
             }
             Source::OciDir(p) => {
                 let layout = Layout::open(p.clone())?;
-                Ok(Opened::Image(resolve(&name, Box::new(layout), "", platform)?))
+                let image = resolve(&name, Box::new(layout), "", platform)?;
+                Ok(Opened::Image(Box::new(image)))
             }
             Source::OciArchive(p) => {
                 let layout = Layout::open(TarIndex::open(p)?)?;
-                Ok(Opened::Image(resolve(&name, Box::new(layout), "", platform)?))
+                let image = resolve(&name, Box::new(layout), "", platform)?;
+                Ok(Opened::Image(Box::new(image)))
             }
-            Source::DockerArchive(p) => Ok(Opened::Image(open_docker_archive(&name, p, None)?)),
+            Source::DockerArchive(p) => Ok(Opened::Image(Box::new(open_docker_archive(
+                &name, p, None,
+            )?))),
             Source::Dir(p) => {
                 let md = fs::metadata(p).map_err(|e| Error::io(p, e))?;
                 if !md.is_dir() {
@@ -155,7 +159,10 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Registry(r) => write!(f, "{r}"),
-            Source::DockerArchive(p) | Source::OciArchive(p) | Source::OciDir(p) | Source::Dir(p) => {
+            Source::DockerArchive(p)
+            | Source::OciArchive(p)
+            | Source::OciDir(p)
+            | Source::Dir(p) => {
                 write!(f, "{}:{}", self.transport(), p.display())
             }
         }
@@ -238,6 +245,9 @@ mod tests {
             Source::Registry("alpine:3.19".into())
         );
         assert!(Source::parse("dir:").is_err());
-        assert!(Source::parse("docker:alpine").unwrap_err().to_string().contains("not supported"));
+        assert!(Source::parse("docker:alpine")
+            .unwrap_err()
+            .to_string()
+            .contains("not supported"));
     }
 }

@@ -30,7 +30,7 @@ fn options(keychain: Keychain) -> RegistryOptions {
     }
 }
 
-fn client(addr: &str, repo: &str, keychain: Keychain) -> RegistryClient {
+fn new_client(addr: &str, repo: &str, keychain: Keychain) -> RegistryClient {
     let reference = Reference::parse(&format!("{addr}/{repo}")).unwrap();
     RegistryClient::new(&reference, &options(keychain)).unwrap()
 }
@@ -68,11 +68,8 @@ fn read_all(mut reader: impl Read) -> Vec<u8> {
 fn fetches_manifest_by_tag_and_by_digest() {
     let (registry, layout) = registry_with_app();
     let image = &layout.images[0];
-    let client = client(&registry.addr, "app", Keychain::anonymous());
-    assert_eq!(
-        client.describe(),
-        format!("registry {}/app", registry.addr)
-    );
+    let client = new_client(&registry.addr, "app", Keychain::anonymous());
+    assert_eq!(client.describe(), format!("registry {}/app", registry.addr));
 
     let by_tag = client.manifest("1").unwrap();
     assert_eq!(by_tag.bytes, image.manifest);
@@ -89,7 +86,7 @@ fn fetches_manifest_by_tag_and_by_digest() {
 fn streams_blobs_unchanged() {
     let (registry, layout) = registry_with_app();
     let image = &layout.images[0];
-    let client = client(&registry.addr, "app", Keychain::anonymous());
+    let client = new_client(&registry.addr, "app", Keychain::anonymous());
 
     let layer = read_all(client.blob(&image.layer_digest).unwrap());
     assert_eq!(layer, image.layer);
@@ -104,7 +101,7 @@ fn fetches_index_and_its_children() {
     let dir = tempfile::tempdir().unwrap();
     let layout = write_oci_layout(dir.path(), &[FILES, &[("bin/arm", b"arm\n")]]);
     registry.push_oci_layout(dir.path(), "multi/app:2");
-    let client = client(&registry.addr, "multi/app", Keychain::anonymous());
+    let client = new_client(&registry.addr, "multi/app", Keychain::anonymous());
 
     let index = client.manifest("2").unwrap();
     assert_eq!(index.media_type, media_type::INDEX);
@@ -122,11 +119,14 @@ fn fetches_index_and_its_children() {
 #[test]
 fn missing_tag_and_blob_are_named() {
     let (registry, _layout) = registry_with_app();
-    let client = client(&registry.addr, "app", Keychain::anonymous());
+    let client = new_client(&registry.addr, "app", Keychain::anonymous());
 
     let err = client.manifest("nope").unwrap_err().to_string();
     assert!(
-        err.starts_with(&format!("registry {}: manifest nope not found in app", registry.addr)),
+        err.starts_with(&format!(
+            "registry {}: manifest nope not found in app",
+            registry.addr
+        )),
         "{err}"
     );
 
@@ -147,7 +147,7 @@ fn digest_mismatch_is_detected() {
     let (registry, layout) = registry_with_app();
     let image = &layout.images[0];
     let proxy = FaultProxy::start(&registry.addr, Fault::CorruptBody { count: usize::MAX });
-    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let client = new_client(&proxy.addr, "app", Keychain::anonymous());
 
     match client.manifest(&image.digest) {
         Err(Error::DigestMismatch { expected, actual }) => {
@@ -173,7 +173,7 @@ fn transient_server_errors_are_retried() {
             count: 2,
         },
     );
-    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let client = new_client(&proxy.addr, "app", Keychain::anonymous());
     let fetched = client.manifest("1").unwrap();
     assert_eq!(fetched.digest, layout.images[0].digest);
     assert_eq!(proxy.requests(), 3);
@@ -191,12 +191,15 @@ fn rate_limits_and_dropped_connections_are_retried() {
             count: 1,
         },
     );
-    let client = client(&proxy.addr, "app", Keychain::anonymous());
-    assert_eq!(read_all(client.blob(&image.layer_digest).unwrap()), image.layer);
+    let client = new_client(&proxy.addr, "app", Keychain::anonymous());
+    assert_eq!(
+        read_all(client.blob(&image.layer_digest).unwrap()),
+        image.layer
+    );
     assert_eq!(proxy.requests(), 2);
 
     let proxy = FaultProxy::start(&registry.addr, Fault::Close { count: 2 });
-    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let client = new_client(&proxy.addr, "app", Keychain::anonymous());
     assert_eq!(client.manifest("1").unwrap().digest, image.digest);
     assert_eq!(proxy.requests(), 3);
 }
@@ -234,7 +237,7 @@ fn client_errors_are_not_retried() {
             count: usize::MAX,
         },
     );
-    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let client = new_client(&proxy.addr, "app", Keychain::anonymous());
     let err = client.manifest("1").unwrap_err().to_string();
     assert!(err.contains("HTTP 400"), "{err}");
     assert!(!err.contains("attempts"), "{err}");
@@ -265,7 +268,7 @@ fn htpasswd_registry() -> (Registry, TestLayout) {
 #[test]
 fn basic_auth_registry_without_credentials_is_unauthorized() {
     let (registry, _layout) = htpasswd_registry();
-    let client = client(&registry.addr, "private/app", Keychain::anonymous());
+    let client = new_client(&registry.addr, "private/app", Keychain::anonymous());
     let err = client.manifest("1").unwrap_err().to_string();
     assert!(
         err.starts_with(&format!(
@@ -285,9 +288,12 @@ fn basic_auth_registry_with_env_credentials_works() {
         ("SBOMCTL_REGISTRY_USERNAME", "alice"),
         ("SBOMCTL_REGISTRY_PASSWORD", "s3cret"),
     ]);
-    let client = client(&registry.addr, "private/app", keychain);
+    let client = new_client(&registry.addr, "private/app", keychain);
     assert_eq!(client.manifest("1").unwrap().digest, image.digest);
-    assert_eq!(read_all(client.blob(&image.layer_digest).unwrap()), image.layer);
+    assert_eq!(
+        read_all(client.blob(&image.layer_digest).unwrap()),
+        image.layer
+    );
 }
 
 #[test]
@@ -297,12 +303,18 @@ fn basic_auth_registry_with_docker_config_works() {
     let auth = "YWxpY2U6czNjcmV0"; // alice:s3cret
     std::fs::write(
         config.path().join("config.json"),
-        format!(r#"{{"auths":{{"http://{}":{{"auth":"{auth}"}}}}}}"#, registry.addr),
+        format!(
+            r#"{{"auths":{{"http://{}":{{"auth":"{auth}"}}}}}}"#,
+            registry.addr
+        ),
     )
     .unwrap();
     let keychain = Keychain::anonymous().with_config_path(config.path().join("config.json"));
-    let client = client(&registry.addr, "private/app", keychain);
-    assert_eq!(client.manifest("1").unwrap().digest, layout.images[0].digest);
+    let client = new_client(&registry.addr, "private/app", keychain);
+    assert_eq!(
+        client.manifest("1").unwrap().digest,
+        layout.images[0].digest
+    );
 }
 
 #[test]
@@ -312,7 +324,7 @@ fn wrong_password_is_rejected() {
         ("SBOMCTL_REGISTRY_USERNAME", "alice"),
         ("SBOMCTL_REGISTRY_PASSWORD", "wrong"),
     ]);
-    let client = client(&registry.addr, "private/app", keychain);
+    let client = new_client(&registry.addr, "private/app", keychain);
     let err = client.blob(&sha256_digest(b"x")).err().unwrap().to_string();
     assert!(
         err.contains("unauthorized to pull private/app (check credentials: the registry rejected"),
@@ -334,10 +346,16 @@ fn bearer_token_flow_gets_and_reuses_a_token() {
         ("SBOMCTL_REGISTRY_USERNAME", "bob"),
         ("SBOMCTL_REGISTRY_PASSWORD", "tok-pass"),
     ]);
-    let client = client(&proxy.addr, "app", keychain);
+    let client = new_client(&proxy.addr, "app", keychain);
     assert_eq!(client.manifest("1").unwrap().digest, image.digest);
-    assert_eq!(read_all(client.blob(&image.layer_digest).unwrap()), image.layer);
-    assert_eq!(client.manifest(&image.digest).unwrap().bytes, image.manifest);
+    assert_eq!(
+        read_all(client.blob(&image.layer_digest).unwrap()),
+        image.layer
+    );
+    assert_eq!(
+        client.manifest(&image.digest).unwrap().bytes,
+        image.manifest
+    );
 
     let seen = proxy.seen();
     let token_requests: Vec<&String> = seen.iter().filter(|r| r.contains("/token")).collect();
@@ -359,7 +377,7 @@ fn bearer_token_refused_without_credentials() {
             credentials: Some(("bob".into(), "tok-pass".into())),
         },
     );
-    let client = client(&proxy.addr, "app", Keychain::anonymous());
+    let client = new_client(&proxy.addr, "app", Keychain::anonymous());
     let err = client.manifest("1").unwrap_err().to_string();
     assert!(
         err.contains("unauthorized to pull app (check credentials: none found"),
@@ -371,8 +389,11 @@ fn bearer_token_refused_without_credentials() {
 fn anonymous_bearer_tokens_work() {
     let (registry, layout) = registry_with_app();
     let proxy = FaultProxy::start(&registry.addr, Fault::BearerAuth { credentials: None });
-    let client = client(&proxy.addr, "app", Keychain::anonymous());
-    assert_eq!(client.manifest("1").unwrap().digest, layout.images[0].digest);
+    let client = new_client(&proxy.addr, "app", Keychain::anonymous());
+    assert_eq!(
+        client.manifest("1").unwrap().digest,
+        layout.images[0].digest
+    );
 }
 
 #[test]
@@ -389,9 +410,12 @@ fn always_unauthorized_names_the_rejected_credentials() {
         ("SBOMCTL_REGISTRY_USERNAME", "x"),
         ("SBOMCTL_REGISTRY_PASSWORD", "y"),
     ]);
-    let client = client(&proxy.addr, "app", keychain);
+    let client = new_client(&proxy.addr, "app", keychain);
     let err = client.manifest("1").unwrap_err().to_string();
-    assert!(err.contains("the registry rejected the credentials"), "{err}");
+    assert!(
+        err.contains("the registry rejected the credentials"),
+        "{err}"
+    );
     // Anonymous try, then one with credentials; no retries on 401.
     assert_eq!(proxy.requests(), 2);
 }
@@ -401,7 +425,12 @@ fn layout_helper_writes_what_it_reports() {
     let dir = tempfile::tempdir().unwrap();
     let layout = write_oci_layout(dir.path(), &[FILES]);
     let blob = |digest: &str| {
-        std::fs::read(Path::new(dir.path()).join("blobs/sha256").join(&digest[7..])).unwrap()
+        std::fs::read(
+            Path::new(dir.path())
+                .join("blobs/sha256")
+                .join(&digest[7..]),
+        )
+        .unwrap()
     };
     assert_eq!(blob(&layout.images[0].layer_digest), layout.images[0].layer);
     assert_eq!(blob(&layout.top_digest), layout.images[0].manifest);

@@ -17,7 +17,9 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
     let result = match &cli.command {
-        args::Command::Packages(a) | args::Command::Scan(a) => commands::packages::run(a, &cli.global),
+        args::Command::Packages(a) | args::Command::Scan(a) => {
+            commands::packages::run(a, &cli.global)
+        }
     };
     match result {
         Ok(code) => code,

@@ -30,7 +30,9 @@ pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> 
             Some((_, _)) => bail!("-o {v}: missing file name after `=`"),
             None => (v.as_str(), None),
         };
-        let format: Format = name.parse().map_err(|e: String| anyhow::anyhow!("-o {v}: {e}"))?;
+        let format: Format = name
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("-o {v}: {e}"))?;
         out.push(Target { format, file });
     }
     if out.iter().filter(|t| t.file.is_none()).count() > 1 {

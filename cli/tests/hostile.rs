@@ -60,7 +60,11 @@ fn symlink_loops_are_diagnostics_not_hangs() {
         keep,
     );
     let out = sbomctl(&["packages", &src(&dir), "-o", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let loops = doc["diagnostics"]
         .as_array()
@@ -129,7 +133,10 @@ fn media_type_that_lies_about_compression_is_named() {
     let mut blob = Blob::gzip_tar(&[Member::File("a", b"x")]);
     blob.media_type = "application/vnd.oci.image.layer.v1.tar+zstd".into();
     let dir = layout(&[blob], keep);
-    assert_error(&sbomctl(&["packages", &src(&dir)]), "says zstd but the content is gzip");
+    assert_error(
+        &sbomctl(&["packages", &src(&dir)]),
+        "says zstd but the content is gzip",
+    );
 }
 
 #[test]
@@ -158,8 +165,14 @@ fn damaged_package_database_is_a_diagnostic_and_the_scan_goes_on() {
     let dir = layout(
         &[Blob::gzip_tar(&[
             Member::File("lib/apk/db/installed", APK_DB),
-            Member::File("app/node_modules/broken/package.json", b"{\"name\": \"broken\", \"version\":"),
-            Member::File("app/node_modules/ok/package.json", br#"{"name":"ok","version":"1.0.0"}"#),
+            Member::File(
+                "app/node_modules/broken/package.json",
+                b"{\"name\": \"broken\", \"version\":",
+            ),
+            Member::File(
+                "app/node_modules/ok/package.json",
+                br#"{"name":"ok","version":"1.0.0"}"#,
+            ),
         ])],
         keep,
     );
@@ -171,23 +184,37 @@ fn damaged_package_database_is_a_diagnostic_and_the_scan_goes_on() {
     assert!(names.iter().any(|p| p.1 == "musl"));
     let diags = doc["diagnostics"].as_array().unwrap();
     assert!(
-        diags.iter().any(|d| d["location"]["path"] == "/app/node_modules/broken/package.json"),
+        diags
+            .iter()
+            .any(|d| d["location"]["path"] == "/app/node_modules/broken/package.json"),
         "{diags:?}"
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("warning: /app/node_modules/broken/package.json"), "{err}");
+    assert!(
+        err.contains("warning: /app/node_modules/broken/package.json"),
+        "{err}"
+    );
 }
 
 #[test]
 fn oversized_database_file_is_cut_with_a_diagnostic() {
     let mut big = APK_DB.to_vec();
     big.resize(40 * 1024 * 1024, b'\n');
-    let dir = layout(&[Blob::gzip_tar(&[Member::File("lib/apk/db/installed", &big)])], keep);
+    let dir = layout(
+        &[Blob::gzip_tar(&[Member::File(
+            "lib/apk/db/installed",
+            &big,
+        )])],
+        keep,
+    );
     let doc = sbomctl_json(&["packages", &src(&dir), "-o", "json", "-q"]);
     assert_eq!(doc["packages"][0]["name"], "musl");
     assert!(doc["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|d| d["message"].as_str().unwrap().contains("only its start was read")));
+        .any(|d| d["message"]
+            .as_str()
+            .unwrap()
+            .contains("only its start was read")));
 }

@@ -67,7 +67,12 @@ fn thousandfold_layer_streams_in_bounded_memory() {
     write_layout(dir.path(), &[blob], |_, b| b.to_vec());
     let bin = assert_cmd::cargo::cargo_bin("sbomctl");
     let mut child = Command::new(bin)
-        .args(["packages", &format!("oci-dir:{}", dir.path().display()), "-o", "json"])
+        .args([
+            "packages",
+            &format!("oci-dir:{}", dir.path().display()),
+            "-o",
+            "json",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -79,7 +84,10 @@ fn thousandfold_layer_streams_in_bounded_memory() {
         if let Some(kib) = vm_hwm_kib(pid) {
             peak = peak.max(kib);
         }
-        assert!(std::time::Instant::now() < deadline, "sbomctl hangs on an inflate bomb");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sbomctl hangs on an inflate bomb"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let out = child.wait_with_output().unwrap();

@@ -19,7 +19,10 @@ fn image_dir() -> PathBuf {
                 || {
                     std::env::var_os("XDG_CACHE_HOME")
                         .map_or_else(
-                            || PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"),
+                            || {
+                                PathBuf::from(std::env::var_os("HOME").expect("HOME"))
+                                    .join(".cache")
+                            },
                             PathBuf::from,
                         )
                         .join("sbomctl")
@@ -49,7 +52,12 @@ fn truth_set(list: &Value) -> ByEco {
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_owned(),
+                    p[1].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         out.insert(eco.clone(), set);
     }
@@ -64,7 +72,10 @@ fn reported(doc: &Value) -> ByEco {
     for p in doc["packages"].as_array().unwrap() {
         out.entry(p["type"].as_str().unwrap().to_owned())
             .or_default()
-            .insert((p["name"].as_str().unwrap().to_owned(), p["version"].as_str().unwrap().to_owned()));
+            .insert((
+                p["name"].as_str().unwrap().to_owned(),
+                p["version"].as_str().unwrap().to_owned(),
+            ));
     }
     out
 }
@@ -72,7 +83,8 @@ fn reported(doc: &Value) -> ByEco {
 #[test]
 fn every_source_kind_reports_exactly_the_truth() {
     let dir = image_dir();
-    let truth: Value = serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
     let squashed = truth_set(&truth["squashed"]);
     assert!(squashed["deb"].len() > 50 && squashed["npm"].len() > 20 && squashed["pypi"].len() > 3);
 
@@ -89,7 +101,11 @@ fn every_source_kind_reports_exactly_the_truth() {
     let mut image_digests = BTreeSet::new();
     for src in &sources {
         let doc = sbomctl_json(&["packages", src, "-o", "json", "-q"]);
-        assert_eq!(reported(&doc), squashed, "{src}: squashed packages differ from the truth");
+        assert_eq!(
+            reported(&doc),
+            squashed,
+            "{src}: squashed packages differ from the truth"
+        );
         assert_eq!(doc["distro"]["id"], "debian", "{src}");
         if let Some(d) = doc["source"]["manifest_digest"].as_str() {
             image_digests.insert(d.to_owned());
@@ -101,15 +117,25 @@ fn every_source_kind_reports_exactly_the_truth() {
         // that installed it.
         let doc = sbomctl_json(&["packages", src, "-o", "json", "-q", "--scope", "all-layers"]);
         let before = truth_set(&truth["before_removal"]);
-        assert_eq!(reported(&doc), before, "{src}: all-layers differs from the truth before removal");
+        assert_eq!(
+            reported(&doc),
+            before,
+            "{src}: all-layers differs from the truth before removal"
+        );
         for (eco, list) in truth["removed"].as_object().unwrap() {
             for r in list.as_array().unwrap() {
-                let (name, version, layer) = (r[0].as_str().unwrap(), r[1].as_str().unwrap(), r[2].as_u64().unwrap());
+                let (name, version, layer) = (
+                    r[0].as_str().unwrap(),
+                    r[1].as_str().unwrap(),
+                    r[2].as_u64().unwrap(),
+                );
                 let p = doc["packages"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .find(|p| p["type"] == eco.as_str() && p["name"] == name && p["version"] == version)
+                    .find(|p| {
+                        p["type"] == eco.as_str() && p["name"] == name && p["version"] == version
+                    })
                     .unwrap_or_else(|| panic!("{src}: removed {eco} {name} missing in all-layers"));
                 let layers: BTreeSet<u64> = p["locations"]
                     .as_array()
@@ -117,7 +143,10 @@ fn every_source_kind_reports_exactly_the_truth() {
                     .iter()
                     .map(|l| l["layer"]["index"].as_u64().unwrap())
                     .collect();
-                assert!(layers.contains(&layer), "{src}: {name} should be found in layer {layer}, got {layers:?}");
+                assert!(
+                    layers.contains(&layer),
+                    "{src}: {name} should be found in layer {layer}, got {layers:?}"
+                );
             }
         }
     }

@@ -266,11 +266,7 @@ pub fn write_oci_layout(dir: &Path, images: &[&[(&str, &[u8])]]) -> TestLayout {
         std::fs::write(blobs.join(&digest["sha256:".len()..]), bytes).unwrap();
         digest
     };
-    std::fs::write(
-        dir.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
 
     let mut written = Vec::new();
     for (files, architecture) in images.iter().zip(ARCHITECTURES) {
@@ -344,8 +340,10 @@ pub fn write_oci_layout(dir: &Path, images: &[&[(&str, &[u8])]]) -> TestLayout {
     let top_digest = top["digest"].as_str().unwrap().to_string();
     std::fs::write(
         dir.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": media_type::INDEX, "manifests": [top]}))
-            .unwrap(),
+        serde_json::to_vec(
+            &json!({"schemaVersion": 2, "mediaType": media_type::INDEX, "manifests": [top]}),
+        )
+        .unwrap(),
     )
     .unwrap();
     TestLayout {
@@ -393,7 +391,9 @@ pub fn push_oci_layout_with_credentials(
     let descriptors = index["manifests"].as_array().cloned().unwrap_or_default();
     if let [descriptor] = descriptors.as_slice() {
         let digest = descriptor["digest"].as_str().expect("descriptor digest");
-        let media_type = descriptor["mediaType"].as_str().expect("descriptor mediaType");
+        let media_type = descriptor["mediaType"]
+            .as_str()
+            .expect("descriptor mediaType");
         let bytes = pusher.read_blob(digest);
         pusher.push_manifest_tree(&bytes, media_type, tag);
         digest.to_string()
@@ -506,10 +506,7 @@ fn describe(error: ureq::Error) -> String {
     match error {
         ureq::Error::Status(code, response) => {
             let mut body = String::new();
-            let _ = response
-                .into_reader()
-                .take(4096)
-                .read_to_string(&mut body);
+            let _ = response.into_reader().take(4096).read_to_string(&mut body);
             format!("HTTP {code}: {body}")
         }
         ureq::Error::Transport(t) => t.to_string(),

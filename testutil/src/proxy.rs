@@ -199,10 +199,8 @@ fn write_response(
 }
 
 fn error_body(status: u16) -> Vec<u8> {
-    format!(
-        r#"{{"errors":[{{"code":"UNKNOWN","message":"faultproxy injected {status}"}}]}}"#
-    )
-    .into_bytes()
+    format!(r#"{{"errors":[{{"code":"UNKNOWN","message":"faultproxy injected {status}"}}]}}"#)
+        .into_bytes()
 }
 
 fn handle(mut stream: TcpStream, state: &State, own_addr: &str) -> std::io::Result<()> {
@@ -240,7 +238,8 @@ fn handle(mut stream: TcpStream, state: &State, own_addr: &str) -> std::io::Resu
             if request.target.starts_with("/token") {
                 let expected = credentials.as_ref().map(|(u, p)| basic_value(u, p));
                 if expected.is_some() && request.header("authorization") != expected.as_deref() {
-                    let body = br#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#;
+                    let body =
+                        br#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#;
                     return write_response(&mut stream, 401, &json, body, head);
                 }
                 let body = format!(r#"{{"token":"{}","expires_in":300}}"#, state.token);
@@ -253,7 +252,8 @@ fn handle(mut stream: TcpStream, state: &State, own_addr: &str) -> std::io::Resu
                     "WWW-Authenticate".into(),
                     format!(r#"Bearer realm="http://{own_addr}/token",service="faultproxy""#),
                 ));
-                let body = br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#;
+                let body =
+                    br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#;
                 return write_response(&mut stream, 401, &headers, body, head);
             }
             strip_authorization = true;

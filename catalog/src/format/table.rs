@@ -25,7 +25,12 @@ pub(super) fn render(catalog: &Catalog) -> String {
     let mut out = String::new();
     for row in std::iter::once(&header).chain(rows.iter()) {
         let [a, b, c] = row;
-        let _ = writeln!(out, "{a:<w0$}  {b:<w1$}  {c}", w0 = widths[0], w1 = widths[1]);
+        let _ = writeln!(
+            out,
+            "{a:<w0$}  {b:<w1$}  {c}",
+            w0 = widths[0],
+            w1 = widths[1]
+        );
     }
     out
 }

@@ -111,6 +111,9 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// A decompressing reader that can give back its raw input.
+// One per layer, never moved around in bulk: boxing the zstd state would
+// only add an indirection on the hot path.
+#[allow(clippy::large_enum_variant)]
 pub enum Decoder<R: BufRead> {
     /// Plain tar.
     Plain(R),
@@ -178,12 +181,14 @@ pub fn open<R: Read>(
     Ok(match compression {
         Compression::None => Decoder::Plain(buf),
         Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(buf)),
-        Compression::Zstd => Decoder::Zstd(
-            zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| Error::Layer {
-                digest: digest.to_owned(),
-                message: format!("zstd: {e}"),
-            })?,
-        ),
+        Compression::Zstd => {
+            Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| {
+                Error::Layer {
+                    digest: digest.to_owned(),
+                    message: format!("zstd: {e}"),
+                }
+            })?)
+        }
     })
 }
 
@@ -209,7 +214,11 @@ mod tests {
         ) else {
             panic!("expected a mismatch error");
         };
-        assert!(err.to_string().contains("says gzip but the content is zstd"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("says gzip but the content is zstd"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -139,7 +139,10 @@ mod tests {
     fn whiteout_hides_lower_layer_file_but_not_same_layer_file() {
         let mut s = Squash::new();
         let all = |_: &str| true;
-        s.apply(&layer(0, vec![("a/x", f("1")), ("a/y", f("2"))], &[], &[]), &all);
+        s.apply(
+            &layer(0, vec![("a/x", f("1")), ("a/y", f("2"))], &[], &[]),
+            &all,
+        );
         s.apply(&layer(1, vec![("a/y", f("3"))], &["a/x", "a/y"], &[]), &all);
         assert_eq!(paths(&s), vec!["a/y"]);
         assert_eq!(&*s.tree().get("a/y").unwrap().data, b"3");
@@ -149,7 +152,10 @@ mod tests {
     fn opaque_dir_hides_lower_contents_keeps_new_ones() {
         let mut s = Squash::new();
         let all = |_: &str| true;
-        s.apply(&layer(0, vec![("d/old", f("1")), ("dx", f("2"))], &[], &[]), &all);
+        s.apply(
+            &layer(0, vec![("d/old", f("1")), ("dx", f("2"))], &[], &[]),
+            &all,
+        );
         s.apply(&layer(1, vec![("d/new", f("3"))], &[], &["d"]), &all);
         assert_eq!(paths(&s), vec!["d/new", "dx"]);
     }
@@ -176,7 +182,10 @@ mod tests {
     fn hardlink_to_unretained_target_is_a_diagnostic() {
         let mut s = Squash::new();
         let all = |_: &str| true;
-        s.apply(&layer(0, vec![("b", EntryKind::Hardlink("zz".into()))], &[], &[]), &all);
+        s.apply(
+            &layer(0, vec![("b", EntryKind::Hardlink("zz".into()))], &[], &[]),
+            &all,
+        );
         assert!(s.tree().get("b").is_none());
         assert!(s.diagnostics()[0].message.contains("hardlink to /zz"));
     }

@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{
-    digest_hex, sha256_digest, BlobStore, Fetched, Image, ImageConfig, LayerDesc,
-    Verify,
-};
+use super::{digest_hex, sha256_digest, BlobStore, Fetched, Image, ImageConfig, LayerDesc, Verify};
 use crate::layer::normalize;
 use crate::{Error, Result};
 
@@ -36,8 +33,11 @@ impl TarIndex {
                 "compressed archives are not supported; decompress it first",
             ));
         }
-        file.seek(SeekFrom::Start(0)).map_err(|e| Error::io(path, e))?;
-        let bad = |e: std::io::Error| Error::malformed(path.display().to_string(), format!("reading tar: {e}"));
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(path, e))?;
+        let bad = |e: std::io::Error| {
+            Error::malformed(path.display().to_string(), format!("reading tar: {e}"))
+        };
         let mut archive = tar::Archive::new(file);
         let mut members = BTreeMap::new();
         for entry in archive.entries_with_seek().map_err(bad)? {
@@ -69,7 +69,10 @@ impl TarIndex {
     /// A stream over member `name`'s bytes, read in place.
     pub fn open_member(&self, name: &str) -> Result<Box<dyn Read + Send>> {
         let (offset, size) = self.member(name).ok_or_else(|| {
-            Error::malformed(self.path.display().to_string(), format!("no member `{name}`"))
+            Error::malformed(
+                self.path.display().to_string(),
+                format!("no member `{name}`"),
+            )
         })?;
         let mut f = fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         f.seek(SeekFrom::Start(offset))
@@ -119,8 +122,9 @@ struct DockerManifestEntry {
 pub fn open_docker_archive(name: &str, path: &Path, tag: Option<&str>) -> Result<Image> {
     let index = TarIndex::open(path)?;
     let what = format!("{}: manifest.json", path.display());
-    let manifest: Vec<DockerManifestEntry> = serde_json::from_slice(&index.read_member("manifest.json")?)
-        .map_err(|e| Error::malformed(&what, e))?;
+    let manifest: Vec<DockerManifestEntry> =
+        serde_json::from_slice(&index.read_member("manifest.json")?)
+            .map_err(|e| Error::malformed(&what, e))?;
     let entry = match tag {
         Some(t) => manifest.into_iter().find(|m| {
             m.repo_tags

@@ -60,8 +60,11 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 /// returns its hex part.
 pub fn digest_hex(digest: &str) -> Option<&str> {
     let hex = digest.strip_prefix("sha256:")?;
-    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        .then_some(hex)
+    (hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then_some(hex)
 }
 
 /// An OCI/Docker descriptor.
@@ -297,7 +300,10 @@ pub fn resolve(
         let raw: RawManifest =
             serde_json::from_slice(&fetched.bytes).map_err(|e| Error::malformed(&what, e))?;
         if raw.schema_version == Some(1) {
-            return Err(Error::malformed(&what, "Docker schema 1 manifests are not supported"));
+            return Err(Error::malformed(
+                &what,
+                "Docker schema 1 manifests are not supported",
+            ));
         }
         let is_index = raw.manifests.is_some()
             || INDEX_TYPES.contains(&fetched.media_type.as_str())
@@ -329,7 +335,10 @@ pub fn resolve(
             continue;
         }
         let (Some(config), Some(layers)) = (raw.config, raw.layers) else {
-            return Err(Error::malformed(&what, "neither an index nor an image manifest"));
+            return Err(Error::malformed(
+                &what,
+                "neither an index nor an image manifest",
+            ));
         };
         let config_bytes = read_small_blob(store.as_ref(), &config.digest)?;
         let config_parsed: ImageConfig = serde_json::from_slice(&config_bytes).map_err(|e| {
@@ -340,7 +349,10 @@ pub fn resolve(
             .enumerate()
             .map(|(i, d)| {
                 if digest_hex(&d.digest).is_none() {
-                    return Err(Error::malformed(&what, format!("layer {i} has digest `{}`", d.digest)));
+                    return Err(Error::malformed(
+                        &what,
+                        format!("layer {i} has digest `{}`", d.digest),
+                    ));
                 }
                 Ok(LayerDesc {
                     index: i,
@@ -384,7 +396,10 @@ fn choose<'a>(entries: &'a [Descriptor], platform: &PlatformSpec) -> Option<&'a 
     {
         return Some(d);
     }
-    let mut candidates = entries.iter().filter(usable).filter(|d| d.platform.is_none());
+    let mut candidates = entries
+        .iter()
+        .filter(usable)
+        .filter(|d| d.platform.is_none());
     match (candidates.next(), candidates.next()) {
         (Some(d), None) => Some(d),
         _ => None,

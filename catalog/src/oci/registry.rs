@@ -220,13 +220,24 @@ impl RegistryClient {
                     }
                     (retry_after, failure)
                 }
-                Err(ureq::Error::Transport(transport)) => (
-                    None,
-                    Failure::Transport {
+                Err(ureq::Error::Transport(transport)) => {
+                    // Bad URLs and redirect loops won't fix themselves.
+                    let retryable = matches!(
+                        transport.kind(),
+                        ureq::ErrorKind::Dns
+                            | ureq::ErrorKind::ConnectionFailed
+                            | ureq::ErrorKind::Io
+                            | ureq::ErrorKind::ProxyConnect
+                    );
+                    let failure = Failure::Transport {
                         message: transport.to_string(),
                         attempts: attempt + 1,
-                    },
-                ),
+                    };
+                    if !retryable {
+                        return Err(failure);
+                    }
+                    (None, failure)
+                }
             };
             if attempt >= self.options.retries {
                 return Err(failure);
@@ -530,7 +541,10 @@ impl Failure {
                 Some(detail) => format!("{summary}{tries}: {detail}"),
                 None => format!("{summary}{tries}"),
             },
-            Failure::Transport { .. } => format!("{summary}{tries}"),
+            Failure::Transport { .. } if attempts > 1 => {
+                format!("{summary} (after {attempts} attempts)")
+            }
+            Failure::Transport { .. } => summary,
         }
     }
 }
@@ -641,71 +655,71 @@ pub(crate) struct Challenge {
 /// skipped.
 pub(crate) fn parse_challenges(header: &str) -> Vec<Challenge> {
     let chars: Vec<char> = header.chars().collect();
-    let mut i = 0;
-    let mut challenges = Vec::new();
+    let at = |i: usize| chars.get(i).copied();
     let is_token = |c: char| !c.is_whitespace() && !matches!(c, ',' | '=' | '"');
-    let read_token = |i: &mut usize| {
-        let start = *i;
-        while *i < chars.len() && is_token(chars[*i]) {
-            *i += 1;
-        }
-        chars[start..*i].iter().collect::<String>()
-    };
-    let skip_ws = |i: &mut usize| {
-        while *i < chars.len() && chars[*i].is_whitespace() {
-            *i += 1;
-        }
-    };
-    loop {
-        while i < chars.len() && (chars[i].is_whitespace() || chars[i] == ',') {
+    // Reads while `keep` holds; returns the text and the index after it.
+    let read_while = |mut i: usize, keep: &dyn Fn(char) -> bool| {
+        let mut text = String::new();
+        while let Some(c) = at(i).filter(|&c| keep(c)) {
+            text.push(c);
             i += 1;
         }
+        (text, i)
+    };
+    let skip_separators = |i: usize| read_while(i, &|c| c.is_whitespace() || c == ',').1;
+    let skip_ws = |i: usize| read_while(i, &char::is_whitespace).1;
+
+    let mut challenges = Vec::new();
+    let mut i = 0;
+    loop {
+        i = skip_separators(i);
         if i >= chars.len() {
             break;
         }
-        let scheme = read_token(&mut i);
+        let (scheme, next) = read_while(i, &is_token);
         if scheme.is_empty() {
             i += 1;
             continue;
         }
+        i = next;
         let mut challenge = Challenge {
             scheme: scheme.to_ascii_lowercase(),
             params: BTreeMap::new(),
         };
         loop {
-            skip_ws(&mut i);
-            while i < chars.len() && (chars[i] == ',' || chars[i].is_whitespace()) {
-                i += 1;
-            }
-            let key_start = i;
-            let key = read_token(&mut i);
-            skip_ws(&mut i);
-            if key.is_empty() || i >= chars.len() || chars[i] != '=' {
+            let key_start = skip_separators(i);
+            let (key, after_key) = read_while(key_start, &is_token);
+            let eq = skip_ws(after_key);
+            if key.is_empty() || at(eq) != Some('=') {
+                // Not a parameter: maybe the next challenge's scheme.
                 i = key_start;
                 break;
             }
-            i += 1;
-            skip_ws(&mut i);
-            let value = if i < chars.len() && chars[i] == '"' {
-                i += 1;
+            let mut j = skip_ws(eq + 1);
+            let value = if at(j) == Some('"') {
+                j += 1;
                 let mut value = String::new();
-                while i < chars.len() && chars[i] != '"' {
-                    if chars[i] == '\\' && i + 1 < chars.len() {
-                        i += 1;
+                while let Some(c) = at(j) {
+                    j += 1;
+                    match c {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(escaped) = at(j) {
+                                value.push(escaped);
+                                j += 1;
+                            }
+                        }
+                        c => value.push(c),
                     }
-                    value.push(chars[i]);
-                    i += 1;
                 }
-                i += 1; // closing quote (or past the end)
                 value
             } else {
-                let start = i;
-                while i < chars.len() && chars[i] != ',' && !chars[i].is_whitespace() {
-                    i += 1;
-                }
-                chars[start..i].iter().collect()
+                let (value, next) = read_while(j, &|c| c != ',' && !c.is_whitespace());
+                j = next;
+                value
             };
             challenge.params.insert(key.to_ascii_lowercase(), value);
+            i = j;
         }
         challenges.push(challenge);
     }

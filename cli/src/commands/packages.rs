@@ -34,7 +34,9 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
             insecure_hosts: args.insecure_registry.clone(),
             ..RegistryOptions::default()
         },
-        progress: bars.clone().map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
+        progress: bars
+            .clone()
+            .map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
     };
     let catalog = sbomctl_catalog::catalog(&source, &options)
         .with_context(|| format!("scanning {source}"))?;
@@ -43,10 +45,13 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     }
     if !global.quiet {
         for d in &catalog.diagnostics {
-            let at = d.location.as_ref().map_or_else(String::new, |l| match &l.layer {
-                Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
-                None => format!("{}: ", l.path),
-            });
+            let at = d
+                .location
+                .as_ref()
+                .map_or_else(String::new, |l| match &l.layer {
+                    Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
+                    None => format!("{}: ", l.path),
+                });
             eprintln!("sbomctl: warning: {at}{}", d.message);
         }
     }

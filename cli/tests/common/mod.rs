@@ -124,7 +124,9 @@ pub fn write_layout(dir: &Path, layers: &[Blob], stored: impl Fn(usize, &[u8]) -
         let digest = sha256(&l.bytes);
         let bytes = stored(i, &l.bytes);
         std::fs::write(blobs.join(digest.trim_start_matches("sha256:")), &bytes).expect("write");
-        layer_descs.push(serde_json::json!({"mediaType": l.media_type, "digest": digest, "size": l.bytes.len()}));
+        layer_descs.push(
+            serde_json::json!({"mediaType": l.media_type, "digest": digest, "size": l.bytes.len()}),
+        );
     }
     let manifest = serde_json::json!({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -137,12 +139,18 @@ pub fn write_layout(dir: &Path, layers: &[Blob], stored: impl Fn(usize, &[u8]) -
         "schemaVersion": 2,
         "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": manifest.len()}],
     });
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).expect("json")).expect("write");
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&index).expect("json"),
+    )
+    .expect("write");
     std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).expect("write");
 }
 
 /// (ecosystem, name, version) of every package in a native JSON document.
-pub fn package_set(doc: &serde_json::Value) -> std::collections::BTreeSet<(String, String, String)> {
+pub fn package_set(
+    doc: &serde_json::Value,
+) -> std::collections::BTreeSet<(String, String, String)> {
     doc["packages"]
         .as_array()
         .expect("packages")

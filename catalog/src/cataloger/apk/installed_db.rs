@@ -11,8 +11,6 @@
 //! The parser never fails: lines it cannot read become [`Problem`]s and
 //! parsing goes on with the next line.
 
-use std::collections::BTreeMap;
-
 use base64::Engine as _;
 
 use crate::model::ApkMetadata;
@@ -94,7 +92,10 @@ pub(super) fn parse(text: &str) -> Parsed {
     let mut out = Parsed::default();
     let mut current: Option<Builder> = None;
 
-    for (idx, raw) in text.split('\n').enumerate() {
+    // A final newline ends the last line; it does not start an empty one,
+    // so only a real blank line closes the last record.
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    for (idx, raw) in body.split('\n').enumerate() {
         let line_no = idx + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if line.trim().is_empty() {
@@ -226,9 +227,10 @@ impl Builder {
                     .last_file
                     .and_then(|i| self.record.entries.get_mut(i))
                     .ok_or_else(|| "`Z:` before any `R:` file".to_owned())?;
-                entry.digest = Some(file_digest(value).ok_or_else(|| {
-                    format!("`Z:` checksum `{}` is not recognised", echo(value))
-                })?);
+                entry.digest =
+                    Some(file_digest(value).ok_or_else(|| {
+                        format!("`Z:` checksum `{}` is not recognised", echo(value))
+                    })?);
             }
             other => {
                 // Keep unknown fields (`i:` install-if, `k:` priority, …)
@@ -277,7 +279,7 @@ fn attributes(letter: char, value: &str) -> Result<Attributes, String> {
 ///
 /// `Q1` + base64 is a SHA-1 (apk-tools `blob.c`); a bare 32-digit hex
 /// string is the MD5 of old databases.
-pub(super) fn file_digest(value: &str) -> Option<String> {
+fn file_digest(value: &str) -> Option<String> {
     if let Some(b64) = value.strip_prefix("Q1") {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
@@ -325,14 +327,13 @@ fn echo(s: &str) -> String {
     }
 }
 
-/// Every letter this parser maps to a named field; the rest go to
-/// [`ApkMetadata::other`].
-#[cfg(test)]
-const KNOWN_LETTERS: &str = "PVALomUTCcSItDprFRMaZ";
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every letter this parser maps to a named field; the rest go to
+    /// [`ApkMetadata::other`].
+    const KNOWN_LETTERS: &str = "PVALomUTCcSItDprFRMaZ";
 
     #[test]
     fn splits_records_on_blank_lines_and_reads_every_field() {
@@ -343,6 +344,7 @@ mod tests {
         );
         assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
         assert!(parsed.last_record_open);
+        assert!(!parse("P:a\n\n").last_record_open);
         assert_eq!(parsed.records.len(), 2);
         let a = &parsed.records[0];
         assert_eq!(a.line, 1);
@@ -363,7 +365,11 @@ mod tests {
         assert_eq!(m.dependencies, ["b", "c>=1"]);
         assert_eq!(m.provides, ["cmd:a=1"]);
         assert_eq!(m.replaces, ["old"]);
-        let other: Vec<_> = m.other.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let other: Vec<_> = m
+            .other
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(other, [("i", "foo bar"), ("k", "100\n200")]);
         for l in KNOWN_LETTERS.chars() {
             assert!(!m.other.contains_key(&l.to_string()));
@@ -411,16 +417,18 @@ mod tests {
 
     #[test]
     fn damaged_lines_become_problems() {
-        let parsed = parse(
-            "garbage\nP:x\nab:c\nS:big\nZ:Q1AAAA\na:0:0\nM:0:0:1\nF:d\nR:f\nZ:nonsense\n",
-        );
+        let parsed =
+            parse("garbage\nP:x\nab:c\nS:big\nZ:Q1AAAA\na:0:0\nM:0:0:1\nF:d\nR:f\nZ:nonsense\n");
         let lines: Vec<_> = parsed.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [1, 3, 4, 5, 6, 7, 10]);
         assert_eq!(
             parsed.problems[0].message,
             "expected `X:value`, found `garbage`"
         );
-        assert_eq!(parsed.problems[2].message, "`S:` value `big` is not a number");
+        assert_eq!(
+            parsed.problems[2].message,
+            "`S:` value `big` is not a number"
+        );
         assert_eq!(parsed.problems[4].message, "`a:` before any `R:` file");
         assert_eq!(parsed.records.len(), 1);
         assert_eq!(parsed.records[0].entries.len(), 2);

@@ -810,6 +810,37 @@ mod tests {
     }
 
     #[test]
+    fn single_entry_status_d_file_may_name_its_list_after_itself() {
+        let mut tree = FileTree::new();
+        tree.insert(file(
+            "var/lib/dpkg/status.d/base",
+            b"Package: base-files\nVersion: 12.4\nArchitecture: amd64\n",
+        ));
+        tree.insert(file(
+            "var/lib/dpkg/status.d/base.md5sums",
+            b"d41d8cd98f00b204e9800998ecf8427e  etc/debian_version\n",
+        ));
+        let out = run(&tree, &no_distro());
+        let [p] = out.packages.as_slice() else {
+            panic!("one package expected: {:?}", out.packages)
+        };
+        assert_eq!(
+            owned(&p.files),
+            [(
+                "/etc/debian_version",
+                Some("md5:d41d8cd98f00b204e9800998ecf8427e")
+            )]
+        );
+        assert_eq!(
+            paths(&p.locations),
+            [
+                "/var/lib/dpkg/status.d/base",
+                "/var/lib/dpkg/status.d/base.md5sums"
+            ]
+        );
+    }
+
+    #[test]
     fn truncated_database_is_reported() {
         let mut tree = FileTree::new();
         let mut f = file(

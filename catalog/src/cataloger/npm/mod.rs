@@ -89,6 +89,50 @@ fn wants(path: &str) -> bool {
 /// (flagged with [`NpmMetadata::dev`]).
 fn catalog(files: &FileTree, ctx: &Context, include_dev: bool, out: &mut Findings) {
     let locks = ctx.source_kind == SourceKind::Directory;
+    let mut found = Findings::default();
+    catalog_files(files, locks, include_dev, &mut found);
+    out.diagnostics.append(&mut found.diagnostics);
+    out.packages
+        .extend(merge_locked_into_installed(found.packages));
+}
+
+/// A lock entry for a package that is also installed beside it
+/// (`DIR/package-lock.json` and `DIR/node_modules/…/package.json`, same name
+/// and version) is the same package: its lock location is added to the
+/// installed one instead of reporting it twice.
+fn merge_locked_into_installed(packages: Vec<Package>) -> Vec<Package> {
+    let (mut installed, locked): (Vec<Package>, Vec<Package>) = packages
+        .into_iter()
+        .partition(|p| p.found_by == PACKAGE_CATALOGER);
+    let mut out = Vec::new();
+    for lp in locked {
+        let lock_dir = lp
+            .locations
+            .first()
+            .map(|l| split_path(&l.path).0.to_owned())
+            .unwrap_or_default();
+        let prefix = format!("{lock_dir}/node_modules/");
+        let twin = installed.iter_mut().find(|ip| {
+            ip.name == lp.name
+                && ip.version == lp.version
+                && ip.locations.iter().any(|l| l.path.starts_with(&prefix))
+        });
+        match twin {
+            Some(ip) => {
+                for l in lp.locations {
+                    if !ip.locations.contains(&l) {
+                        ip.locations.push(l);
+                    }
+                }
+            }
+            None => out.push(lp),
+        }
+    }
+    installed.extend(out);
+    installed
+}
+
+fn catalog_files(files: &FileTree, locks: bool, include_dev: bool, out: &mut Findings) {
     for file in files.iter() {
         let (dir, name) = split_path(&file.path);
         let is_lock = matches!(
@@ -484,6 +528,53 @@ mod tests {
         let out = run(&t, SourceKind::Image, false);
         assert!(out.packages.is_empty());
         assert_eq!(out.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn integration_pkg_coverage_manifest_is_installed_package() {
+        let t = tree(&[(
+            "app/node_modules/npm/package.json",
+            "integration-pkg-coverage/package-json/package.json",
+        )]);
+        let out = run(&t, SourceKind::Image, false);
+        assert_eq!(ids(&out.packages), ["npm@6.14.6"]);
+        let p = &out.packages[0];
+        assert_eq!(p.purl, "pkg:npm/npm@6.14.6");
+        assert_eq!(p.licenses.declared, ["Artistic-2.0"]);
+        assert_eq!(p.licenses.expression.as_deref(), Some("Artistic-2.0"));
+        assert_eq!(p.dependencies.len(), 115);
+        assert_eq!(p.cpes, ["cpe:2.3:a:npm:npm:6.14.6:*:*:*:*:*:*:*"]);
+    }
+
+    /// Every prefix of every fixture, fed to every parser, must not panic
+    /// (a cheap stand-in for fuzzing the hostile-input parsers).
+    #[test]
+    fn truncated_fixtures_never_panic() {
+        let dir = format!("{}/testdata/npm", env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        let mut texts = Vec::new();
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(t) = std::fs::read_to_string(&path) {
+                    texts.push(t);
+                }
+            }
+        }
+        assert!(texts.len() > 40);
+        let files = FileTree::new();
+        for text in &texts {
+            let cuts = text.char_indices().map(|(i, _)| i).step_by(7);
+            for cut in cuts.chain([text.len()]) {
+                let t = text.get(..cut).unwrap_or_default();
+                let _ = package_json::parse_installed(t);
+                let _ = package_lock::parse(t, "app", &files, true);
+                let _ = yarn_lock::parse(t, None, true);
+                let _ = pnpm_lock::parse(t, true);
+            }
+        }
     }
 
     #[test]

@@ -218,9 +218,19 @@ mod tests {
 
     const IZS: &str = "Isaac Z. Schlueter <i@izs.me> (http://blog.izs.me)";
 
-    /// (fixture, name, version, declared licenses, expression, author)
-    const CASES: &[(&str, &str, &str, &[&str], Option<&str>, &str)] = &[
-        (
+    /// One pkg-json fixture and what syft's tests expect of it.
+    struct Case(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        Option<&'static str>,
+        &'static str,
+    );
+
+    /// Case(fixture, name, version, declared licenses, expression, author)
+    const CASES: &[Case] = &[
+        Case(
             "package.json",
             "npm",
             "6.14.6",
@@ -228,7 +238,7 @@ mod tests {
             Some("Artistic-2.0"),
             IZS,
         ),
-        (
+        Case(
             "package-license-object.json",
             "npm",
             "6.14.6",
@@ -236,7 +246,7 @@ mod tests {
             Some("ISC"),
             IZS,
         ),
-        (
+        Case(
             "package-license-objects.json",
             "npm",
             "6.14.6",
@@ -244,7 +254,7 @@ mod tests {
             Some("MIT AND Apache-2.0"),
             IZS,
         ),
-        (
+        Case(
             "package-malformed-license.json",
             "npm",
             "6.14.6",
@@ -252,8 +262,8 @@ mod tests {
             Some("MIT"),
             IZS,
         ),
-        ("package-no-license.json", "npm", "6.14.6", &[], None, IZS),
-        (
+        Case("package-no-license.json", "npm", "6.14.6", &[], None, IZS),
+        Case(
             "package-nested-author.json",
             "npm",
             "6.14.6",
@@ -261,7 +271,7 @@ mod tests {
             Some("Artistic-2.0"),
             IZS,
         ),
-        (
+        Case(
             "package-repo-string.json",
             "function-bind",
             "1.1.1",
@@ -269,7 +279,7 @@ mod tests {
             Some("MIT"),
             "Raynos <raynos2@gmail.com>, Raynos, Jordan Harband (https://github.com/ljharb)",
         ),
-        (
+        Case(
             "package-private.json",
             "npm",
             "6.14.6",
@@ -277,7 +287,7 @@ mod tests {
             Some("Artistic-2.0"),
             IZS,
         ),
-        (
+        Case(
             "package-author-non-standard.json",
             "npm",
             "6.14.6",
@@ -285,7 +295,7 @@ mod tests {
             Some("Artistic-2.0"),
             "npm Inc. (https://www.npmjs.com/)",
         ),
-        (
+        Case(
             "package-authors-array.json",
             "npm",
             "6.14.6",
@@ -293,7 +303,7 @@ mod tests {
             Some("Artistic-2.0"),
             "Harry Potter <hp@hogwards.com> (http://youknowwho.com/), John Smith <j.smith@something.com> (http://awebsite.com/)",
         ),
-        (
+        Case(
             "package-authors-objects.json",
             "npm",
             "6.14.6",
@@ -301,7 +311,7 @@ mod tests {
             Some("Artistic-2.0"),
             "Harry Potter <hp@hogwards.com> (http://youknowwho.com/), John Smith <j.smith@something.com> (http://awebsite.com/)",
         ),
-        (
+        Case(
             "package-authors-string.json",
             "npm",
             "6.14.6",
@@ -309,7 +319,7 @@ mod tests {
             Some("Artistic-2.0"),
             "Harry Potter <hp@hogwards.com> (http://youknowwho.com/)",
         ),
-        (
+        Case(
             "package-both-author-and-authors.json",
             "npm",
             "6.14.6",
@@ -317,7 +327,7 @@ mod tests {
             Some("Artistic-2.0"),
             "Isaac Z. Schlueter <i@izs.me> (http://blog.izs.me), Harry Potter <hp@hogwards.com> (http://youknowwho.com/), John Smith <j.smith@something.com> (http://awebsite.com/)",
         ),
-        (
+        Case(
             "package-contributors.json",
             "npm",
             "6.14.6",
@@ -325,7 +335,7 @@ mod tests {
             Some("Artistic-2.0"),
             "Alice Contributor <alice@example.com>, Bob Helper <bob@example.com>",
         ),
-        (
+        Case(
             "package-contributors-string.json",
             "ghost",
             "5.98.1",
@@ -333,7 +343,7 @@ mod tests {
             Some("Artistic-2.0"),
             "https://github.com/TryGhost/Ghost/graphs/contributors",
         ),
-        (
+        Case(
             "package-maintainers.json",
             "npm",
             "6.14.6",
@@ -341,7 +351,7 @@ mod tests {
             Some("Artistic-2.0"),
             "Charlie Maintainer <charlie@example.com>, Diana Keeper <diana@example.com>",
         ),
-        (
+        Case(
             "package-maintainers-object.json",
             "npm",
             "6.14.6",
@@ -349,7 +359,7 @@ mod tests {
             Some("Artistic-2.0"),
             "Charlie Maintainer <charlie@example.com>",
         ),
-        (
+        Case(
             "package-all-author-fields.json",
             "npm",
             "6.14.6",
@@ -361,7 +371,7 @@ mod tests {
 
     #[test]
     fn every_pkg_json_fixture_matches_syft_expectations() {
-        for (fixture_name, name, version, declared, expression, author) in CASES {
+        for Case(fixture_name, name, version, declared, expression, author) in CASES {
             let pkgs = installed(fixture_name);
             assert_eq!(pkgs.len(), 1, "{fixture_name}");
             let p = &pkgs[0];
@@ -439,11 +449,13 @@ mod tests {
 
     #[test]
     fn license_string_in_licenses_field_is_read() {
-        let m = parse(r#"{"name":"a","version":"1","licenses":"BSD-3-Clause"}"#).unwrap();
+        let m = parse(r#"{"name":"a","version":"1","licenses":"BSD-3-Clause"}"#).expect("valid");
         assert_eq!(m.licenses, ["BSD-3-Clause"]);
-        let m = parse(r#"{"name":"a","version":"1","license":"MIT","licenses":["ISC"]}"#).unwrap();
+        let m = parse(r#"{"name":"a","version":"1","license":"MIT","licenses":["ISC"]}"#)
+            .expect("valid");
         assert_eq!(m.licenses, ["MIT"]);
-        let m = parse(r#"{"name":"a","version":"1","license":"(MIT OR Apache-2.0)"}"#).unwrap();
+        let m =
+            parse(r#"{"name":"a","version":"1","license":"(MIT OR Apache-2.0)"}"#).expect("valid");
         assert_eq!(m.licenses, ["(MIT OR Apache-2.0)"]);
     }
 
@@ -494,7 +506,7 @@ mod tests {
 
     #[test]
     fn corrupt_manifest_is_an_error() {
-        let text = String::from_utf8(fixture("corrupt/package.json")).unwrap();
+        let text = String::from_utf8_lossy(&fixture("corrupt/package.json")).into_owned();
         assert!(parse_installed(&text).is_err());
         assert!(parse_installed("[1, 2]").is_err());
         assert!(parse_installed("").is_err());

@@ -253,14 +253,20 @@ mod tests {
             ),
         ]);
         let out = run(&t, SourceKind::Directory, false);
+        // The two installed packages absorb their lock entries: 11 in all.
+        assert_eq!(out.packages.len(), 11);
         let lock_pkgs: Vec<Package> = out
             .packages
-            .into_iter()
+            .iter()
             .filter(|p| p.found_by == "javascript-lock-cataloger")
+            .cloned()
             .collect();
-        assert_eq!(lock_pkgs.len(), 11);
+        assert_eq!(lock_pkgs.len(), 9);
         for name in ["@actions/core", "cowsay"] {
-            let p = find(&lock_pkgs, name);
+            let p = find(&out.packages, name);
+            assert_eq!(p.found_by, "javascript-package-cataloger");
+            let paths: Vec<&str> = p.locations.iter().map(|l| l.path.as_str()).collect();
+            assert!(paths.contains(&"/app/package-lock.json"), "{paths:?}");
             assert_eq!(p.licenses.declared, ["MIT"]);
             assert_eq!(p.licenses.expression.as_deref(), Some("MIT"));
         }

@@ -378,8 +378,11 @@ snapshots:
             n.sort();
             n
         };
-        assert_eq!(names(parse(lock, false).unwrap()), ["shared", "yaml"]);
-        let all = parse(lock, true).unwrap();
+        assert_eq!(
+            names(parse(lock, false).expect("valid")),
+            ["shared", "yaml"]
+        );
+        let all = parse(lock, true).expect("valid");
         assert!(all.iter().any(|e| e.name == "husky" && e.metadata.dev));
         assert!(all.iter().any(|e| e.name == "dev-dep" && e.metadata.dev));
         assert_eq!(names(all), ["dev-dep", "husky", "shared", "yaml"]);

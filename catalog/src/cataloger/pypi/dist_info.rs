@@ -242,6 +242,7 @@ pub(super) fn parse_direct_url(text: &str) -> Result<DirectUrl, serde_json::Erro
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

@@ -97,8 +97,10 @@ fn is_license_file_name(name: &str) -> bool {
 }
 
 fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
-    s.len() >= suffix.len()
-        && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    s.len()
+        .checked_sub(suffix.len())
+        .and_then(|start| s.as_bytes().get(start..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix.as_bytes()))
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
@@ -173,53 +175,35 @@ fn catalog_distribution(
         }
     };
 
-    let mut evidence: Vec<Location> = Vec::new();
-    let mut owned: Vec<OwnedFile> = Vec::new();
-    let mut top_level = Vec::new();
-    let mut direct_url = dist_info::DirectUrl::default();
-    let mut licenses = declared_licenses(&core);
-
+    let mut licenses = field_licenses(&core);
+    let mut support = Support::default();
     if let Some(dir) = info_dir {
-        if let Some(record) = sibling(files, dir, "RECORD") {
-            evidence.push(record.location());
-            owned = record_files(record, site_packages, out);
-        }
-        // syft falls back to installed-files.txt only when RECORD gave
-        // nothing.
-        if owned.is_empty() {
-            if let Some(installed) = sibling(files, dir, "installed-files.txt") {
-                evidence.push(installed.location());
-                let text = installed.text();
-                owned = egg_info::parse_installed_files(&text)
-                    .into_iter()
-                    .filter_map(|p| resolve_path(dir, p))
-                    .map(|path| OwnedFile { path, digest: None })
-                    .collect();
-            }
-        }
-        if let Some(file) = sibling(files, dir, "top_level.txt") {
-            evidence.push(file.location());
-            top_level = file
-                .text()
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect();
-        }
-        if let Some(file) = sibling(files, dir, "direct_url.json") {
-            evidence.push(file.location());
-            match dist_info::parse_direct_url(&file.text()) {
-                Ok(d) => direct_url = d,
-                Err(e) => out.warn(file, format!("invalid direct_url.json: {e}")),
-            }
-        }
-        if licenses.is_empty() && kind == MetadataKind::DistInfo {
-            let (found, license_files) = licenses_from_files(files, dir, &core.license_files);
-            licenses = found;
-            evidence.extend(license_files.iter().map(|f| f.location()));
-        }
+        support = read_support_files(files, dir, site_packages, out);
     }
+    if licenses.is_none() {
+        let classified = classifier_licenses(&core);
+        // License files are read when nothing is declared, and preferred to
+        // classifiers with no SPDX equivalent (`BSD License`): their text is
+        // more precise.
+        if let (Some(dir), MetadataKind::DistInfo, None) = (info_dir, kind, &classified.expression)
+        {
+            let (found, license_files) = licenses_from_files(files, dir, &core.license_files);
+            if !found.is_empty() {
+                licenses = Some(found);
+                support
+                    .evidence
+                    .extend(license_files.iter().map(|f| f.location()));
+            }
+        }
+        licenses.get_or_insert(classified);
+    }
+    let licenses = licenses.unwrap_or_default();
+    let Support {
+        mut evidence,
+        mut owned,
+        top_level,
+        direct_url,
+    } = support;
 
     owned.sort_by(|a, b| a.path.cmp(&b.path));
     owned.dedup_by(|later, first| later.path == first.path);
@@ -266,6 +250,64 @@ fn catalog_distribution(
         dependencies,
         metadata: Metadata::Pypi(metadata),
     })
+}
+
+/// What the files beside the metadata in an info directory add.
+#[derive(Default)]
+struct Support {
+    /// Supporting files read, as locations.
+    evidence: Vec<Location>,
+    /// Files from `RECORD` or `installed-files.txt`, absolute, unsorted.
+    owned: Vec<OwnedFile>,
+    /// `top_level.txt` lines.
+    top_level: Vec<String>,
+    /// `direct_url.json`.
+    direct_url: dist_info::DirectUrl,
+}
+
+/// Reads `RECORD` (or `installed-files.txt`), `top_level.txt` and
+/// `direct_url.json` from the info directory `dir`.
+fn read_support_files(
+    files: &FileTree,
+    dir: &str,
+    site_packages: &str,
+    out: &mut Findings,
+) -> Support {
+    let mut support = Support::default();
+    if let Some(record) = sibling(files, dir, "RECORD") {
+        support.evidence.push(record.location());
+        support.owned = record_files(record, site_packages, out);
+    }
+    // syft falls back to installed-files.txt only when RECORD gave nothing.
+    if support.owned.is_empty() {
+        if let Some(installed) = sibling(files, dir, "installed-files.txt") {
+            support.evidence.push(installed.location());
+            let text = installed.text();
+            support.owned = egg_info::parse_installed_files(&text)
+                .into_iter()
+                .filter_map(|p| resolve_path(dir, p))
+                .map(|path| OwnedFile { path, digest: None })
+                .collect();
+        }
+    }
+    if let Some(file) = sibling(files, dir, "top_level.txt") {
+        support.evidence.push(file.location());
+        support.top_level = file
+            .text()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    if let Some(file) = sibling(files, dir, "direct_url.json") {
+        support.evidence.push(file.location());
+        match dist_info::parse_direct_url(&file.text()) {
+            Ok(d) => support.direct_url = d,
+            Err(e) => out.warn(file, format!("invalid direct_url.json: {e}")),
+        }
+    }
+    support
 }
 
 fn sibling<'a>(files: &'a FileTree, dir: &str, name: &str) -> Option<&'a File> {
@@ -356,7 +398,7 @@ fn package_url(name: &str, version: &str, direct_url: &dist_info::DirectUrl) -> 
 }
 
 /// CPE candidates: vendors `<name>`, `python-<name>` and `python`, product
-/// `<name>` (NVD files most PyPI projects under one of these). None without
+/// `<name>` (NVD files most `PyPI` projects under one of these). None without
 /// a version, which would make the CPE match everything.
 fn cpes(name: &str, version: &str) -> Vec<String> {
     if version.is_empty() {
@@ -373,7 +415,7 @@ fn cpes(name: &str, version: &str) -> Vec<String> {
 
 /// Names of the required distributions, PEP 503 normalised, in declaration
 /// order. Requirements that only apply when an extra is selected are
-/// optional and left out; other markers (python_version, platform) are kept.
+/// optional and left out; other markers (`python_version`, `sys_platform`) are kept.
 fn dependencies(requires_dist: &[String], own_name: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for spec in requires_dist {
@@ -435,23 +477,26 @@ fn homepage_url(project_urls: &[String]) -> Option<String> {
 /// with several lines) are a pasted license text.
 const MAX_LICENSE_NAME_LEN: usize = 100;
 
-/// Licenses declared in the metadata, first found wins: `License-Expression`
-/// (SPDX, PEP 639), `License` (unless it is a license text that cannot be
-/// recognised, or setuptools' `UNKNOWN` placeholder), then
-/// `License :: …` classifiers.
-fn declared_licenses(core: &dist_info::CoreMetadata) -> Licenses {
+/// Licenses from the metadata fields, first found wins: `License-Expression`
+/// (SPDX, PEP 639), then `License` unless it is setuptools' `UNKNOWN`
+/// placeholder or a pasted license text that cannot be recognised.
+fn field_licenses(core: &dist_info::CoreMetadata) -> Option<Licenses> {
     if let Some(expression) = &core.license_expression {
-        return Licenses::from_declared(vec![expression.clone()]);
+        return Some(Licenses::from_declared(vec![expression.clone()]));
     }
-    if let Some(license) = core.license.as_deref().map(str::trim) {
-        if license.len() <= MAX_LICENSE_NAME_LEN && !license.contains('\n') {
-            if !license.eq_ignore_ascii_case("UNKNOWN") && !license.is_empty() {
-                return Licenses::from_declared(vec![license.to_owned()]);
-            }
-        } else if let Some(id) = recognize_license_text(license) {
-            return Licenses::from_declared(vec![id.to_owned()]);
+    let license = core.license.as_deref()?.trim();
+    if license.len() <= MAX_LICENSE_NAME_LEN && !license.contains('\n') {
+        if license.eq_ignore_ascii_case("UNKNOWN") || license.is_empty() {
+            return None;
         }
+        return Some(Licenses::from_declared(vec![license.to_owned()]));
     }
+    let id = recognize_license_text(license)?;
+    Some(Licenses::from_declared(vec![id.to_owned()]))
+}
+
+/// Licenses from `License :: …` trove classifiers, verbatim.
+fn classifier_licenses(core: &dist_info::CoreMetadata) -> Licenses {
     let classifiers: Vec<String> = core
         .classifiers
         .iter()
@@ -552,6 +597,7 @@ fn recognize_license_text(text: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use std::path::Path;
 
@@ -853,10 +899,11 @@ mod tests {
             meta(pygments).site_packages.as_deref(),
             Some("/usr/lib/python3.8/site-packages/uppercase/dist-name")
         );
-        assert_eq!(pygments.dependencies, ["soupsieve"]);
+        // This copy of the METADATA has no Requires-Dist.
+        assert!(pygments.dependencies.is_empty());
         assert_eq!(
             paths(pygments).first().copied(),
-            Some("/usr/lib/python3.8/site-packages/bin/pygmentize")
+            Some("/usr/lib/python3.8/bin/pygmentize")
         );
     }
 
@@ -982,7 +1029,10 @@ mod tests {
     }
 
     #[test]
-    fn license_classifier_is_used_when_no_license_field() {
+    fn license_file_beats_a_classifier_without_spdx_equivalent() {
+        // Neither has a License field; both carry the ambiguous `BSD License`
+        // classifier and a BSD-3-Clause LICENSE.txt (declared by
+        // `LicenseFile:` in one, found by name in the other).
         for fixture in [
             "with-license-file-declared.dist-info",
             "without-license-file-declared.dist-info",
@@ -994,22 +1044,51 @@ mod tests {
             let p = only_package(&out);
             assert_eq!(p.name, "pygments");
             assert_eq!(p.version, "2.6.1");
-            assert_eq!(
-                p.licenses.declared,
-                ["License :: OSI Approved :: BSD License"]
-            );
-            assert_eq!(
-                p.licenses.expression,
-                crate::license::spdx_for("License :: OSI Approved :: BSD License")
-            );
+            assert_eq!(p.purl, "pkg:pypi/pygments@2.6.1?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fpython-test%2Ftest.git%40aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+            assert_eq!(p.licenses.declared, ["BSD-3-Clause"]);
+            assert_eq!(p.licenses.expression.as_deref(), Some("BSD-3-Clause"));
             assert_eq!(p.dependencies, ["soupsieve"]);
             assert_eq!(p.files.len(), 7);
             assert_eq!(paths(p).first().copied(), Some("/usr/bin/pygmentize"));
             assert_eq!(
                 paths(p).last().copied(),
-                Some("/usr/lib/python3.8/site-packages/pygments/x_util.py")
+                Some(format!("/{dir}/RECORD").as_str())
+            );
+            assert_eq!(
+                location_paths(p),
+                [
+                    format!("/{dir}/METADATA"),
+                    format!("/{dir}/LICENSE.txt"),
+                    format!("/{dir}/RECORD"),
+                    format!("/{dir}/direct_url.json"),
+                    format!("/{dir}/top_level.txt"),
+                ]
             );
         }
+    }
+
+    #[test]
+    fn classifier_is_kept_without_a_recognised_license_file() {
+        let dist = format!("{SITE}/x-1.dist-info");
+        let mut tree = FileTree::new();
+        insert(
+            &mut tree,
+            &format!("{dist}/METADATA"),
+            b"Name: x\nVersion: 1\nClassifier: License :: OSI Approved :: BSD License\nClassifier: License :: OSI Approved\n",
+        );
+        insert(
+            &mut tree,
+            &format!("{dist}/LICENSE"),
+            b"All rights reserved.",
+        );
+        let out = catalog(&tree);
+        let p = only_package(&out);
+        assert_eq!(
+            p.licenses.declared,
+            ["License :: OSI Approved :: BSD License"]
+        );
+        assert_eq!(p.licenses.expression, None);
+        assert_eq!(p.locations.len(), 1);
     }
 
     #[test]
@@ -1088,14 +1167,15 @@ mod tests {
             license: Some(format!("MIT License\n Copyright (c) 2020 someone\n {mit}")),
             ..Default::default()
         };
-        assert_eq!(declared_licenses(&core).declared, ["MIT"]);
+        assert_eq!(field_licenses(&core).unwrap().declared, ["MIT"]);
         let core = dist_info::CoreMetadata {
             license: Some("Copyright 2020 ACME. All rights reserved.\n Do not copy.".into()),
             classifiers: vec!["License :: Other/Proprietary License".into()],
             ..Default::default()
         };
+        assert_eq!(field_licenses(&core), None);
         assert_eq!(
-            declared_licenses(&core).declared,
+            classifier_licenses(&core).declared,
             ["License :: Other/Proprietary License"]
         );
     }
@@ -1285,6 +1365,43 @@ mod tests {
         let m = meta(only_package(&out));
         assert_eq!(m.author.as_deref(), Some("Jane Doe"));
         assert_eq!(m.home_page.as_deref(), Some("https://home"));
+    }
+
+    #[test]
+    fn random_inputs_do_not_panic() {
+        // A dependency-free stand-in for proptest: xorshift-generated files
+        // over an alphabet of the characters the parsers treat specially.
+        const ALPHABET: &[u8] =
+            b"Name:Version:License-File:Requires-Dist:;,=\"' \t\r\n/.._-[]()extra==\xc3\xff";
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..300 {
+            let len = usize::try_from(next() % 200).unwrap();
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    let i = usize::try_from(next() % ALPHABET.len() as u64).unwrap();
+                    ALPHABET[i]
+                })
+                .collect();
+            let mut tree = FileTree::new();
+            for name in [
+                "METADATA",
+                "RECORD",
+                "top_level.txt",
+                "direct_url.json",
+                "LICENSE",
+            ] {
+                insert(&mut tree, &format!("s/x.dist-info/{name}"), &data);
+            }
+            insert(&mut tree, "s/e.egg-info/PKG-INFO", &data);
+            insert(&mut tree, "s/e.egg-info/installed-files.txt", &data);
+            let _ = catalog(&tree);
+        }
     }
 
     #[test]
