@@ -1,0 +1,216 @@
+//! `sbomctl packages` against a real registry (Debian's docker-registry on
+//! 127.0.0.1), with faults injected by a proxy in front of it.
+
+mod common;
+
+use std::process::Output;
+
+use common::{package_set, root};
+use sbomctl_testutil::{Fault, FaultProxy, Registry};
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    cmd.args(args)
+        .env_remove("SBOMCTL_REGISTRY_USERNAME")
+        .env_remove("SBOMCTL_REGISTRY_PASSWORD")
+        // No docker config of the machine's user leaks in.
+        .env("DOCKER_CONFIG", root().join("target/no-docker-config"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn ok_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fails_with(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+}
+
+fn sample() -> std::path::PathBuf {
+    root().join("testdata/images/alpine-sample-oci")
+}
+
+fn local(args: &[&str]) -> serde_json::Value {
+    let layout = format!("oci-dir:{}", sample().display());
+    let mut a = vec!["packages", layout.as_str(), "-o", "json", "-q"];
+    a.extend_from_slice(args);
+    ok_json(&run(&a, &[]))
+}
+
+#[test]
+fn multi_arch_image_from_registry_matches_the_layout() {
+    let reg = Registry::start();
+    let digest = reg.push_oci_layout(&sample(), "sample/alpine:3.19");
+    for (platform, args) in [
+        ("linux/amd64", vec![]),
+        ("linux/arm64", vec!["--platform", "linux/arm64"]),
+    ] {
+        let expected = package_set(&local(&args));
+        let tagged = format!("registry:{}/sample/alpine:3.19", reg.addr);
+        let bare = format!("{}/sample/alpine:3.19", reg.addr);
+        let by_digest = format!("{}/sample/alpine@{digest}", reg.addr);
+        for src in [&tagged, &bare, &by_digest] {
+            let mut a = vec!["packages", src.as_str(), "-o", "json", "-q"];
+            a.extend_from_slice(&args);
+            let doc = ok_json(&run(&a, &[]));
+            assert_eq!(package_set(&doc), expected, "{src} {platform}");
+            assert_eq!(doc["source"]["transport"], "registry");
+            assert_eq!(doc["source"]["index_digest"], digest.as_str(), "{src}");
+            assert!(doc["source"]["platform"]
+                .as_str()
+                .unwrap()
+                .starts_with(platform));
+        }
+    }
+}
+
+#[test]
+fn missing_tag_and_repository_are_clear_errors() {
+    let reg = Registry::start();
+    reg.push_oci_layout(&sample(), "sample/alpine:3.19");
+    fails_with(
+        &run(
+            &["packages", &format!("{}/sample/alpine:nope", reg.addr)],
+            &[],
+        ),
+        "not found",
+    );
+    fails_with(
+        &run(&["packages", &format!("{}/no/such:1", reg.addr)], &[]),
+        "not found",
+    );
+}
+
+#[test]
+fn server_errors_are_retried_then_reported() {
+    let reg = Registry::start();
+    reg.push_oci_layout(&sample(), "sample/alpine:3.19");
+    let flaky = FaultProxy::start(
+        &reg.addr,
+        Fault::Status {
+            status: 500,
+            count: 2,
+        },
+    );
+    let doc = ok_json(&run(
+        &[
+            "packages",
+            &format!("{}/sample/alpine:3.19", flaky.addr),
+            "-o",
+            "json",
+        ],
+        &[],
+    ));
+    assert!(!doc["packages"].as_array().unwrap().is_empty());
+    let resets = FaultProxy::start(&reg.addr, Fault::Close { count: 2 });
+    ok_json(&run(
+        &[
+            "packages",
+            &format!("{}/sample/alpine:3.19", resets.addr),
+            "-o",
+            "json",
+        ],
+        &[],
+    ));
+    let down = FaultProxy::start(
+        &reg.addr,
+        Fault::Status {
+            status: 503,
+            count: usize::MAX,
+        },
+    );
+    fails_with(
+        &run(
+            &["packages", &format!("{}/sample/alpine:3.19", down.addr)],
+            &[],
+        ),
+        "503",
+    );
+}
+
+#[test]
+fn corrupted_content_fails_the_digest_check() {
+    let reg = Registry::start();
+    reg.push_oci_layout(&sample(), "sample/alpine:3.19");
+    let corrupt = FaultProxy::start(&reg.addr, Fault::CorruptBody { count: usize::MAX });
+    fails_with(
+        &run(
+            &["packages", &format!("{}/sample/alpine:3.19", corrupt.addr)],
+            &[],
+        ),
+        "digest mismatch",
+    );
+}
+
+#[test]
+fn credentials_from_env_and_docker_config() {
+    let reg = Registry::start_with_htpasswd("alice", "s3cret");
+    reg.push_oci_layout(&sample(), "private/alpine:1");
+    let src = format!("{}/private/alpine:1", reg.addr);
+    fails_with(&run(&["packages", &src], &[]), "unauthorized");
+    ok_json(&run(
+        &["packages", &src, "-o", "json"],
+        &[
+            ("SBOMCTL_REGISTRY_USERNAME", "alice"),
+            ("SBOMCTL_REGISTRY_PASSWORD", "s3cret"),
+        ],
+    ));
+    fails_with(
+        &run(
+            &["packages", &src],
+            &[
+                ("SBOMCTL_REGISTRY_USERNAME", "alice"),
+                ("SBOMCTL_REGISTRY_PASSWORD", "wrong"),
+            ],
+        ),
+        "rejected",
+    );
+    let cfg = tempfile::tempdir().unwrap();
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"alice:s3cret");
+    std::fs::write(
+        cfg.path().join("config.json"),
+        format!(r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#, reg.addr),
+    )
+    .unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let out = cmd
+        .args(["packages", &src, "-o", "json"])
+        .env_remove("SBOMCTL_REGISTRY_USERNAME")
+        .env_remove("SBOMCTL_REGISTRY_PASSWORD")
+        .env("DOCKER_CONFIG", cfg.path())
+        .output()
+        .unwrap();
+    ok_json(&out);
+}
+
+#[test]
+fn bearer_token_challenge_is_followed() {
+    let reg = Registry::start();
+    reg.push_oci_layout(&sample(), "sample/alpine:3.19");
+    let proxy = FaultProxy::start(
+        &reg.addr,
+        Fault::BearerAuth {
+            credentials: Some(("bob".into(), "pw".into())),
+        },
+    );
+    let src = format!("{}/sample/alpine:3.19", proxy.addr);
+    fails_with(&run(&["packages", &src], &[]), "unauthorized");
+    ok_json(&run(
+        &["packages", &src, "-o", "json"],
+        &[
+            ("SBOMCTL_REGISTRY_USERNAME", "bob"),
+            ("SBOMCTL_REGISTRY_PASSWORD", "pw"),
+        ],
+    ));
+}
