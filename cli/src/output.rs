@@ -1,6 +1,7 @@
 //! `-o FORMAT[=FILE]` targets, written atomically.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -74,7 +75,14 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
         .prefix(".sbomctl-")
         .tempfile_in(dir)
         .with_context(|| format!("writing {}", path.display()))?;
+    // A temp file is created 0600; the result should look like any file
+    // the user writes: keep the mode of the file replaced, else 0644.
+    let mode = std::fs::metadata(path).map_or_else(
+        |_| std::fs::Permissions::from_mode(0o644),
+        |m| m.permissions(),
+    );
     tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().set_permissions(mode))
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(tmp)
