@@ -351,6 +351,15 @@ fn output_files_are_written_and_replaced_whole_and_kept_on_error() {
     assert!(std::fs::read_to_string(&table)
         .unwrap()
         .contains("libsqlite3-0"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode(&table),
+            0o644,
+            "new files are 0644, not the temp file's 0600"
+        );
+    }
     // A failing scan leaves existing files alone and no temp files behind.
     let before = std::fs::read(&json).unwrap();
     let out = sbomctl(&[
