@@ -388,3 +388,44 @@ fn usage_errors_exit_2_with_one_line() {
         assert!(err.starts_with("sbomctl: error: "), "{err}");
     }
 }
+
+#[test]
+fn relationships_refer_to_package_ids_in_the_document() {
+    let src = root()
+        .join("testdata/images/debian-sample-oci")
+        .display()
+        .to_string();
+    let doc = sbomctl_json(&["packages", &src, "-o", "json"]);
+    let ids: BTreeSet<&str> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        doc["packages"].as_array().unwrap().len(),
+        "ids are unique"
+    );
+    let alpine = sbomctl_json(&[
+        "packages",
+        &root()
+            .join("testdata/images/alpine-sample-oci")
+            .display()
+            .to_string(),
+        "-o",
+        "json",
+    ]);
+    let rels = alpine["relationships"].as_array().unwrap();
+    assert!(!rels.is_empty(), "apk D: entries resolve to packages");
+    let alpine_ids: BTreeSet<&str> = alpine["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for r in rels {
+        assert!(alpine_ids.contains(r["from"].as_str().unwrap()), "{r}");
+        assert!(alpine_ids.contains(r["to"].as_str().unwrap()), "{r}");
+    }
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::model::Catalog;
+use crate::model::{Catalog, Package};
 
 /// Version of the native JSON schema (docs/json-schema.md).
 pub const SCHEMA_VERSION: &str = "1.0.0";
@@ -11,8 +11,21 @@ pub const SCHEMA_VERSION: &str = "1.0.0";
 struct Document<'a> {
     schema: Schema,
     descriptor: Descriptor,
+    source: &'a crate::model::SourceInfo,
+    scope: crate::model::Scope,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distro: Option<&'a crate::model::Distro>,
+    packages: Vec<PackageOut<'a>>,
+    relationships: &'a [crate::model::Relationship],
+    diagnostics: &'a [crate::model::Diagnostic],
+}
+
+/// A package with the id relationships refer to.
+#[derive(Serialize)]
+struct PackageOut<'a> {
+    id: String,
     #[serde(flatten)]
-    catalog: &'a Catalog,
+    package: &'a Package,
 }
 
 #[derive(Serialize)]
@@ -37,7 +50,19 @@ pub(super) fn render(catalog: &Catalog) -> Vec<u8> {
             name: "sbomctl",
             version: env!("CARGO_PKG_VERSION"),
         },
-        catalog,
+        source: &catalog.source,
+        scope: catalog.scope,
+        distro: catalog.distro.as_ref(),
+        packages: catalog
+            .packages
+            .iter()
+            .map(|p| PackageOut {
+                id: p.id(),
+                package: p,
+            })
+            .collect(),
+        relationships: &catalog.relationships,
+        diagnostics: &catalog.diagnostics,
     };
     // Serialising plain data to a Vec cannot fail; fall back to an empty
     // object rather than panic.
