@@ -267,7 +267,11 @@ fn catalog_layers(
     }
     diagnostics.extend(squash.diagnostics());
     for p in &mut packages {
-        p.locations.sort();
+        // The first location is the evidence the cataloger named (its id
+        // and merge key); the others are sorted after it.
+        if let Some(rest) = p.locations.get_mut(1..) {
+            rest.sort();
+        }
         p.locations.dedup();
         p.files.sort();
         p.files.dedup();

@@ -429,3 +429,29 @@ fn relationships_refer_to_package_ids_in_the_document() {
         assert!(alpine_ids.contains(r["to"].as_str().unwrap()), "{r}");
     }
 }
+
+#[test]
+fn database_entry_is_the_first_location() {
+    let src = root()
+        .join("testdata/images/debian-sample-oci")
+        .display()
+        .to_string();
+    let doc = sbomctl_json(&["packages", &src, "-o", "json"]);
+    let pam = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libpam-runtime")
+        .unwrap();
+    let paths: Vec<&str> = pam["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths[0], "/var/lib/dpkg/status");
+    assert!(
+        paths.contains(&"/usr/share/doc/libpam-runtime/copyright"),
+        "{paths:?}"
+    );
+}

@@ -181,7 +181,11 @@ impl DebCataloger {
             licenses = copyright::licenses(copyright::parse_copyright(&copyright.text()));
             locations.push(copyright.location());
         }
-        locations.sort();
+        // The database entry stays first: it is the package's evidence
+        // (its id and the all-layers merge key); the rest are supporting.
+        if let Some(rest) = locations.get_mut(1..) {
+            rest.sort();
+        }
         locations.dedup();
 
         let dependencies = status::dependency_names(meta.depends.iter().chain(&meta.pre_depends));
@@ -419,10 +423,10 @@ mod tests {
         assert_eq!(
             paths(&p.locations),
             [
+                "/var/lib/dpkg/status",
                 "/usr/share/doc/libpam-runtime/copyright",
                 "/var/lib/dpkg/info/libpam-runtime.conffiles",
                 "/var/lib/dpkg/info/libpam-runtime.md5sums",
-                "/var/lib/dpkg/status",
             ]
         );
         assert_eq!(
@@ -499,8 +503,8 @@ mod tests {
         assert_eq!(
             paths(&p.locations),
             [
-                "/usr/share/doc/libsqlite3-0/copyright",
                 "/var/lib/dpkg/status.d/libsqlite3-0",
+                "/usr/share/doc/libsqlite3-0/copyright",
                 "/var/lib/dpkg/status.d/libsqlite3-0.md5sums",
             ]
         );
@@ -708,8 +712,8 @@ mod tests {
         assert_eq!(
             paths(&ul.locations),
             [
+                "/var/lib/dpkg/status",
                 "/var/lib/dpkg/info/util-linux.conffiles",
-                "/var/lib/dpkg/status"
             ]
         );
 
@@ -724,9 +728,9 @@ mod tests {
         assert_eq!(
             paths(&z.locations),
             [
+                "/var/lib/dpkg/status",
                 "/usr/share/doc/zlib1g/copyright",
                 "/var/lib/dpkg/info/zlib1g:amd64.md5sums",
-                "/var/lib/dpkg/status",
             ]
         );
         assert_eq!(z.licenses.declared, ["GPL-2", "LGPL-2.1"]);
@@ -835,7 +839,7 @@ mod tests {
             paths(&p.locations),
             [
                 "/var/lib/dpkg/status.d/base",
-                "/var/lib/dpkg/status.d/base.md5sums"
+                "/var/lib/dpkg/status.d/base.md5sums",
             ]
         );
     }
