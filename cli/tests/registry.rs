@@ -214,3 +214,71 @@ fn bearer_token_challenge_is_followed() {
         ],
     ));
 }
+
+/// Rewrites a one-image layout into Docker media types: a schema2
+/// manifest inside a Docker manifest list.
+fn dockerize(dir: &std::path::Path) {
+    let blobs = dir.join("blobs/sha256");
+    let put = |v: &serde_json::Value| -> (String, usize) {
+        let bytes = serde_json::to_vec(v).unwrap();
+        let d = common::sha256(&bytes);
+        std::fs::write(blobs.join(d.trim_start_matches("sha256:")), &bytes).unwrap();
+        (d, bytes.len())
+    };
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let md = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_owned();
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blobs.join(md)).unwrap()).unwrap();
+    m["mediaType"] = "application/vnd.docker.distribution.manifest.v2+json".into();
+    m["config"]["mediaType"] = "application/vnd.docker.container.image.v1+json".into();
+    for l in m["layers"].as_array_mut().unwrap() {
+        l["mediaType"] = "application/vnd.docker.image.rootfs.diff.tar.gzip".into();
+    }
+    let (md, ms) = put(&m);
+    let list = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [{"mediaType": "application/vnd.docker.distribution.manifest.v2+json", "digest": md, "size": ms,
+                       "platform": {"os": "linux", "architecture": "amd64"}}],
+    });
+    let (ld, ls) = put(&list);
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.docker.distribution.manifest.list.v2+json", "digest": ld, "size": ls}]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+}
+
+#[test]
+fn docker_schema2_manifest_list_from_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_layout(
+        dir.path(),
+        &[common::Blob::gzip_tar(&[common::Member::File(
+            "var/lib/dpkg/status",
+            b"Package: tzdata\nStatus: install ok installed\nVersion: 2024a-0+deb12u1\nArchitecture: all\n\n",
+        )])],
+        |_, b| b.to_vec(),
+    );
+    dockerize(dir.path());
+    let reg = Registry::start();
+    let digest = reg.push_oci_layout(dir.path(), "docker/schema2:1");
+    let doc = ok_json(&run(
+        &[
+            "packages",
+            &format!("{}/docker/schema2:1", reg.addr),
+            "-o",
+            "json",
+        ],
+        &[],
+    ));
+    assert_eq!(doc["packages"][0]["name"], "tzdata");
+    assert_eq!(doc["source"]["index_digest"], digest.as_str());
+    assert_eq!(
+        doc["source"]["layers"][0]["media_type"],
+        "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    );
+}
