@@ -47,10 +47,12 @@ pub struct PackagesArgs {
     /// oci-dir:DIR, dir:DIR, an existing path (sniffed), or an image
     /// reference (alpine:3.19, ghcr.io/x/y@sha256:…).
     pub source: String,
-    /// Output format, optionally to a file: FORMAT or FORMAT=FILE.
-    /// Repeatable. Formats: json, table. Default: table on a terminal,
-    /// json otherwise.
-    #[arg(short, long = "output", value_name = "FORMAT[=FILE]")]
+    /// Output format, optionally versioned and to a file:
+    /// FORMAT[@VERSION][=FILE]. Repeatable. Formats: json, table, spdx
+    /// (tag-value, 2.2; @2.3), spdx-json (2.3; @2.2), cyclonedx-json and
+    /// cyclonedx-xml (1.6; @1.4, @1.5). Default: table on a terminal, json
+    /// otherwise.
+    #[arg(short, long = "output", value_name = "FORMAT[@VERSION][=FILE]")]
     pub output: Vec<String>,
     /// Squashed (final filesystem) or all-layers.
     #[arg(short, long, value_enum, default_value = "squashed")]

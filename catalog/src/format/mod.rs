@@ -1,12 +1,57 @@
-//! Rendering a [`Catalog`] as a document.
+//! Rendering a [`Catalog`] as a document: native JSON, table, SPDX
+//! (tag-value and JSON) and CycloneDX (JSON and XML).
 
+pub mod common;
+mod cyclonedx;
 mod json;
+mod spdx;
 mod table;
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::model::Catalog;
+
+/// SPDX specification versions we write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SpdxVersion {
+    /// SPDX 2.2.
+    V2_2,
+    /// SPDX 2.3.
+    V2_3,
+}
+
+/// CycloneDX specification versions we write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CyclonedxVersion {
+    /// CycloneDX 1.4.
+    V1_4,
+    /// CycloneDX 1.5.
+    V1_5,
+    /// CycloneDX 1.6.
+    V1_6,
+}
+
+impl SpdxVersion {
+    /// `2.2` / `2.3`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpdxVersion::V2_2 => "2.2",
+            SpdxVersion::V2_3 => "2.3",
+        }
+    }
+}
+
+impl CyclonedxVersion {
+    /// `1.4` / `1.5` / `1.6`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CyclonedxVersion::V1_4 => "1.4",
+            CyclonedxVersion::V1_5 => "1.5",
+            CyclonedxVersion::V1_6 => "1.6",
+        }
+    }
+}
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,19 +60,77 @@ pub enum Format {
     Json,
     /// A human-readable table.
     Table,
+    /// SPDX tag-value (`spdx`, `spdx-tag-value`; 2.2 by default).
+    SpdxTagValue(SpdxVersion),
+    /// SPDX JSON (`spdx-json`; 2.3 by default).
+    SpdxJson(SpdxVersion),
+    /// CycloneDX JSON (`cyclonedx-json`; 1.6 by default).
+    CyclonedxJson(CyclonedxVersion),
+    /// CycloneDX XML (`cyclonedx-xml`, `cyclonedx`; 1.6 by default).
+    CyclonedxXml(CyclonedxVersion),
 }
 
 impl Format {
     /// All format names, for help and errors.
-    pub const NAMES: &'static [&'static str] = &["json", "table"];
+    pub const NAMES: &'static [&'static str] = &[
+        "json",
+        "table",
+        "spdx",
+        "spdx-tag-value",
+        "spdx-json",
+        "cyclonedx-json",
+        "cyclonedx-xml",
+        "cyclonedx",
+    ];
+}
+
+fn parse_spdx_version(v: Option<&str>, default: SpdxVersion) -> Result<SpdxVersion, String> {
+    match v {
+        None => Ok(default),
+        Some("2.2") => Ok(SpdxVersion::V2_2),
+        Some("2.3") => Ok(SpdxVersion::V2_3),
+        Some(other) => Err(format!(
+            "SPDX version `{other}` is not supported (2.2, 2.3)"
+        )),
+    }
+}
+
+fn parse_cdx_version(v: Option<&str>) -> Result<CyclonedxVersion, String> {
+    match v {
+        None | Some("1.6") => Ok(CyclonedxVersion::V1_6),
+        Some("1.5") => Ok(CyclonedxVersion::V1_5),
+        Some("1.4") => Ok(CyclonedxVersion::V1_4),
+        Some(other) => Err(format!(
+            "CycloneDX version `{other}` is not supported (1.4, 1.5, 1.6)"
+        )),
+    }
 }
 
 impl FromStr for Format {
     type Err = String;
+    /// Parses `NAME[@VERSION]`.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "json" => Ok(Format::Json),
-            "table" => Ok(Format::Table),
+        let (name, version) = match s.split_once('@') {
+            Some((n, v)) => (n, Some(v)),
+            None => (s, None),
+        };
+        let no_version = |f: Format| match version {
+            None => Ok(f),
+            Some(v) => Err(format!("format `{name}` has no versions (got @{v})")),
+        };
+        match name {
+            "json" | "sbomctl-json" => no_version(Format::Json),
+            "table" => no_version(Format::Table),
+            "spdx" | "spdx-tag-value" | "spdx-tv" => Ok(Format::SpdxTagValue(parse_spdx_version(
+                version,
+                SpdxVersion::V2_2,
+            )?)),
+            "spdx-json" => Ok(Format::SpdxJson(parse_spdx_version(
+                version,
+                SpdxVersion::V2_3,
+            )?)),
+            "cyclonedx-json" => Ok(Format::CyclonedxJson(parse_cdx_version(version)?)),
+            "cyclonedx-xml" | "cyclonedx" => Ok(Format::CyclonedxXml(parse_cdx_version(version)?)),
             other => Err(format!(
                 "unknown output format `{other}` (expected one of: {})",
                 Format::NAMES.join(", ")
@@ -38,18 +141,97 @@ impl FromStr for Format {
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Format::Json => "json",
-            Format::Table => "table",
+        match self {
+            Format::Json => f.write_str("json"),
+            Format::Table => f.write_str("table"),
+            Format::SpdxTagValue(v) => write!(f, "spdx-tag-value@{}", v.as_str()),
+            Format::SpdxJson(v) => write!(f, "spdx-json@{}", v.as_str()),
+            Format::CyclonedxJson(v) => write!(f, "cyclonedx-json@{}", v.as_str()),
+            Format::CyclonedxXml(v) => write!(f, "cyclonedx-xml@{}", v.as_str()),
+        }
+    }
+}
+
+/// What a rendering needs beyond the catalog. Keeping the clock out of the
+/// renderers makes them pure: the same catalog and options give the same
+/// bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Creation time, RFC 3339 UTC with seconds (`2024-01-02T03:04:05Z`).
+    pub created: String,
+}
+
+impl RenderOptions {
+    /// Creation time from `SOURCE_DATE_EPOCH` when set (an integer number
+    /// of seconds), else now. An unparsable value is an error naming it.
+    pub fn from_env() -> Result<Self, String> {
+        let secs = match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(v) => v
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("SOURCE_DATE_EPOCH=`{v}` is not a number of seconds"))?,
+            Err(_) => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        };
+        Ok(RenderOptions {
+            created: common::rfc3339(secs),
         })
+    }
+
+    /// Options with a fixed creation time (tests, conversions).
+    pub fn at(secs: i64) -> Self {
+        RenderOptions {
+            created: common::rfc3339(secs),
+        }
     }
 }
 
 /// Renders `catalog` in `format`. Output is deterministic: the same catalog
-/// gives the same bytes.
-pub fn render(catalog: &Catalog, format: Format) -> Vec<u8> {
+/// and options give the same bytes.
+pub fn render(catalog: &Catalog, format: Format, options: &RenderOptions) -> Vec<u8> {
     match format {
         Format::Json => json::render(catalog),
         Format::Table => table::render(catalog).into_bytes(),
+        Format::SpdxTagValue(v) => spdx::render_tag_value(catalog, v, options).into_bytes(),
+        Format::SpdxJson(v) => spdx::render_json(catalog, v, options),
+        Format::CyclonedxJson(v) => cyclonedx::render_json(catalog, v, options),
+        Format::CyclonedxXml(v) => cyclonedx::render_xml(catalog, v, options).into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_versions_parse() {
+        assert_eq!("spdx".parse(), Ok(Format::SpdxTagValue(SpdxVersion::V2_2)));
+        assert_eq!(
+            "spdx@2.3".parse(),
+            Ok(Format::SpdxTagValue(SpdxVersion::V2_3))
+        );
+        assert_eq!("spdx-json".parse(), Ok(Format::SpdxJson(SpdxVersion::V2_3)));
+        assert_eq!(
+            "spdx-json@2.2".parse(),
+            Ok(Format::SpdxJson(SpdxVersion::V2_2))
+        );
+        assert_eq!(
+            "cyclonedx-json@1.4".parse(),
+            Ok(Format::CyclonedxJson(CyclonedxVersion::V1_4))
+        );
+        assert_eq!(
+            "cyclonedx".parse(),
+            Ok(Format::CyclonedxXml(CyclonedxVersion::V1_6))
+        );
+        assert!("spdx@3.0"
+            .parse::<Format>()
+            .unwrap_err()
+            .contains("2.2, 2.3"));
+        assert!("json@1".parse::<Format>().is_err());
+        assert!("nope"
+            .parse::<Format>()
+            .unwrap_err()
+            .contains("unknown output format"));
     }
 }

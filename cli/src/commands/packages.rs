@@ -21,6 +21,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         Format::Json
     };
     let targets = output::parse_targets(&args.output, default_format)?;
+    let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
     let source = Source::parse(&args.source)?;
     let platform = PlatformSpec::parse(&args.platform)?;
     let bars = Bars::new(global.quiet);
@@ -58,7 +59,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     let rendered: Vec<(Target, Vec<u8>)> = targets
         .into_iter()
         .map(|t| {
-            let bytes = format::render(&catalog, t.format);
+            let bytes = format::render(&catalog, t.format, &render_options);
             (t, bytes)
         })
         .collect();
