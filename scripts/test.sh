@@ -18,10 +18,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Python tools in a venv under target/ (stdlib-only scripts today; the
-# validators of the formats issue go here).
+# Python tools in a venv under target/: the official SPDX and CycloneDX
+# validators the format tests run (scripts/validate_sbom.py). Reinstalled
+# only when scripts/requirements-test.txt changes (a stamp holds its hash).
 if [ ! -x target/venv/bin/python ]; then
   python3 -m venv target/venv
+fi
+req_hash=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
+if [ "$(cat target/venv/.requirements-test.sha256 2>/dev/null)" != "$req_hash" ]; then
+  echo "== installing scripts/requirements-test.txt into target/venv"
+  rm -f target/venv/.requirements-test.sha256
+  PIP_DISABLE_PIP_VERSION_CHECK=1 target/venv/bin/pip install -q -r scripts/requirements-test.txt
+  echo "$req_hash" >target/venv/.requirements-test.sha256
 fi
 
 echo "== sample images are reproducible"

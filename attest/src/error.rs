@@ -27,6 +27,36 @@ pub enum Error {
         /// Details.
         message: String,
     },
+    /// The password does not open an encrypted cosign key, or the key's
+    /// ciphertext was changed (XSalsa20-Poly1305 cannot tell the two apart).
+    #[error("wrong password or corrupted key: decryption failed")]
+    WrongPassword,
+    /// An encrypted cosign key uses scrypt parameters that cosign refuses
+    /// (go-securesystemslib `encrypted.CheckParams`).
+    #[error(
+        "encrypted key: unsupported scrypt parameter {name} = {value} \
+         (cosign accepts N = 32768, 65536 or 131072 with r = 8 and p = 1)"
+    )]
+    KdfParameter {
+        /// `N`, `r` or `p`.
+        name: &'static str,
+        /// The value found in the key file.
+        value: u64,
+    },
+    /// An encrypted cosign key holds a SEC1 `EC PRIVATE KEY`, which cosign's
+    /// loader rejects; it has to be imported to be re-wrapped as PKCS#8.
+    #[error("the key inside is SEC1, not PKCS#8: re-import it with `sbomctl import-key-pair`")]
+    Sec1InsideEncryptedKey,
+    /// The password could not be read (terminal, stdin) or the two entries
+    /// did not match.
+    #[error("reading the password: {message}")]
+    Password {
+        /// What went wrong.
+        message: String,
+        /// The I/O error, if any.
+        #[source]
+        source: Option<std::io::Error>,
+    },
 }
 
 /// Result with [`Error`].

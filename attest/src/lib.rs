@@ -4,6 +4,16 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bundle;
+pub mod dsse;
 mod error;
+pub mod intoto;
+pub mod key;
+pub mod simplesign;
+pub mod verify;
 
+pub use bundle::Bundle;
+pub use dsse::Envelope;
 pub use error::{Error, Result};
+pub use intoto::Statement;
+pub use verify::{verify_attestation, Verified};

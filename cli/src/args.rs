@@ -30,6 +30,13 @@ pub enum Command {
     /// Same as `packages` (syft's newer name).
     #[command(hide = true)]
     Scan(PackagesArgs),
+    /// Read an SBOM (native JSON, SPDX JSON or CycloneDX JSON) and write it
+    /// in any output format.
+    Convert(ConvertArgs),
+    /// Create a cosign-compatible key pair (PREFIX.key, PREFIX.pub).
+    GenerateKeyPair(crate::commands::key::GenerateKeyPairArgs),
+    /// Import a PEM private key (PKCS#8, SEC1, PKCS#1) as a cosign key pair.
+    ImportKeyPair(crate::commands::key::ImportKeyPairArgs),
 }
 
 /// Which packages to report.
@@ -64,4 +71,18 @@ pub struct PackagesArgs {
     /// 127.0.0.1 always use HTTP.
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The SBOM to read: sbomctl's native JSON, SPDX JSON (2.2, 2.3) or
+    /// CycloneDX JSON (1.2 to 1.6), sniffed from the content. `-` reads
+    /// stdin.
+    #[arg(value_name = "INPUT")]
+    pub input: String,
+    /// Output format, optionally versioned and to a file:
+    /// FORMAT[@VERSION][=FILE]. Repeatable. Same formats as `packages`.
+    /// Default: table on a terminal, json otherwise.
+    #[arg(short, long = "output", value_name = "FORMAT[@VERSION][=FILE]")]
+    pub output: Vec<String>,
 }

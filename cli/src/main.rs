@@ -20,6 +20,9 @@ fn main() -> ExitCode {
         args::Command::Packages(a) | args::Command::Scan(a) => {
             commands::packages::run(a, &cli.global)
         }
+        args::Command::Convert(a) => commands::convert::run(a, &cli.global),
+        args::Command::GenerateKeyPair(a) => commands::key::generate_key_pair(a),
+        args::Command::ImportKeyPair(a) => commands::key::import_key_pair(a),
     };
     match result {
         Ok(code) => code,

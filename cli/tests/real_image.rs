@@ -9,7 +9,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use common::{root, sbomctl_json};
+use common::{
+    cataloged_triples, package_triples, root, sbomctl_at, sbomctl_json, spdx_schema,
+    spdx_schema_errors, validate_sboms, SbomJob,
+};
 use serde_json::Value;
 
 fn image_dir() -> PathBuf {
@@ -152,4 +155,86 @@ fn every_source_kind_reports_exactly_the_truth() {
     }
     // registry, oci-archive and oci-dir are the same manifest.
     assert_eq!(image_digests.len(), 1, "{image_digests:?}");
+}
+
+#[test]
+fn every_format_of_the_real_image_passes_the_official_validators() {
+    let dir = image_dir();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // (-o name at its default version, validator format, version, file).
+    let formats = [
+        ("spdx", "spdx", "2.2", "real.spdx"),
+        ("spdx-json", "spdx-json", "2.3", "real.spdx.json"),
+        ("cyclonedx-json", "cyclonedx-json", "1.6", "real.cdx.json"),
+        ("cyclonedx-xml", "cyclonedx-xml", "1.6", "real.cdx.xml"),
+    ];
+    let native = tmp.path().join("native.json");
+    let src = format!("oci-dir:{}", dir.join("oci").display());
+    let mut args = vec![
+        "packages".to_owned(),
+        src,
+        "-q".to_owned(),
+        "-o".to_owned(),
+        format!("json={}", native.display()),
+    ];
+    for (name, _, _, file) in formats {
+        args.push("-o".to_owned());
+        args.push(format!("{name}={}", tmp.path().join(file).display()));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = sbomctl_at("1700000000", &args);
+    assert!(
+        out.status.success(),
+        "sbomctl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&std::fs::read(&native).unwrap()).unwrap();
+    let want = package_triples(&doc);
+    assert!(want.len() > 80, "only {} packages", want.len());
+
+    // The official SPDX 2.3 JSON schema, as for the sample images.
+    let spdx: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("real.spdx.json")).unwrap()).unwrap();
+    let violations = spdx_schema_errors(&spdx_schema("2.3"), &spdx);
+    assert!(
+        violations.is_empty(),
+        "spdx-json@2.3 violates the SPDX 2.3 JSON schema:\n{}",
+        violations.join("\n")
+    );
+
+    let jobs: Vec<SbomJob> = formats
+        .iter()
+        .map(|(_, format, version, file)| SbomJob {
+            format: (*format).to_owned(),
+            version: (*version).to_owned(),
+            file: tmp.path().join(file),
+        })
+        .collect();
+    let verdicts = validate_sboms(&jobs);
+    for v in &verdicts {
+        // Shown with --nocapture: pyspdxtools is slow on big documents.
+        eprintln!(
+            "validate_sbom.py {} {}: {:.1}s, {} packages",
+            v.format,
+            v.version,
+            v.seconds,
+            v.packages.len()
+        );
+    }
+    for v in &verdicts {
+        assert!(
+            v.ok,
+            "{} {}: the official validator rejects the real image's document:\n    {}",
+            v.format,
+            v.version,
+            v.errors.join("\n    ")
+        );
+        assert_eq!(
+            cataloged_triples(&v.packages),
+            want,
+            "{} {}: packages read back differ from `-o json`",
+            v.format,
+            v.version
+        );
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod common;
 mod cyclonedx;
+pub mod import;
 mod json;
 mod spdx;
 mod table;

@@ -164,3 +164,184 @@ pub fn package_set(
         })
         .collect()
 }
+
+/// Runs `sbomctl ARGS` with `SOURCE_DATE_EPOCH=epoch` (the documents'
+/// creation time) and returns its output.
+pub fn sbomctl_at(epoch: &str, args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("sbomctl")
+        .expect("sbomctl binary")
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", epoch)
+        .output()
+        .expect("running sbomctl")
+}
+
+/// The test venv: `$SBOMCTL_VENV`, else `<repo>/target/venv`, which
+/// scripts/test.sh creates with scripts/requirements-test.txt. A missing
+/// venv fails the test: the format checks must never be skipped silently.
+pub fn venv_python() -> PathBuf {
+    let venv =
+        std::env::var_os("SBOMCTL_VENV").map_or_else(|| root().join("target/venv"), PathBuf::from);
+    let python = venv.join("bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: the format tests need the official SPDX and CycloneDX \
+         validators; run scripts/test.sh once (it creates the venv and installs \
+         scripts/requirements-test.txt), or set SBOMCTL_VENV",
+        python.display()
+    );
+    python
+}
+
+/// One document for [`validate_sboms`]: format name as scripts/validate_sbom.py
+/// takes it (`spdx`, `spdx-json`, `cyclonedx-json`, `cyclonedx-xml`), spec
+/// version, file.
+#[derive(Debug, Clone)]
+pub struct SbomJob {
+    pub format: String,
+    pub version: String,
+    pub file: PathBuf,
+}
+
+/// What scripts/validate_sbom.py said about one file.
+#[derive(Debug, Clone)]
+pub struct SbomVerdict {
+    pub file: PathBuf,
+    pub format: String,
+    pub version: String,
+    pub ok: bool,
+    pub errors: Vec<String>,
+    /// (name, version, purl) of every package, read back with the official
+    /// parsers; purl is empty when the package has none.
+    pub packages: Vec<(String, String, String)>,
+    pub seconds: f64,
+}
+
+/// Validates every job with the official validators in one Python process
+/// (scripts/validate_sbom.py in the venv). Returns one verdict per job, in
+/// order; the caller asserts on them.
+pub fn validate_sboms(jobs: &[SbomJob]) -> Vec<SbomVerdict> {
+    use std::process::{Command, Stdio};
+    let python = venv_python();
+    let list: Vec<serde_json::Value> = jobs
+        .iter()
+        .map(|j| {
+            serde_json::json!({
+                "format": j.format, "version": j.version, "file": j.file.display().to_string(),
+            })
+        })
+        .collect();
+    let mut child = Command::new(&python)
+        .arg(root().join("scripts/validate_sbom.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&serde_json::to_vec(&list).expect("json"))
+        .expect("writing the job list");
+    let out = child.wait_with_output().expect("validate_sbom.py");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let verdicts: Vec<SbomVerdict> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("validate_sbom.py printed {line:?}: {e}\n{stderr}"));
+            let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+            SbomVerdict {
+                file: PathBuf::from(s("file")),
+                format: s("format"),
+                version: s("version"),
+                ok: v["ok"].as_bool().expect("ok"),
+                errors: v["errors"]
+                    .as_array()
+                    .expect("errors")
+                    .iter()
+                    .map(|e| e.as_str().unwrap_or_default().to_owned())
+                    .collect(),
+                packages: v["packages"]
+                    .as_array()
+                    .expect("packages")
+                    .iter()
+                    .map(|p| {
+                        let f = |i: usize| p[i].as_str().unwrap_or_default().to_owned();
+                        (f(0), f(1), f(2))
+                    })
+                    .collect(),
+                seconds: v["seconds"].as_f64().unwrap_or_default(),
+            }
+        })
+        .collect();
+    assert_eq!(
+        verdicts.len(),
+        jobs.len(),
+        "validate_sbom.py answered {} of {} files (exit {:?}); stderr:\n{stderr}",
+        verdicts.len(),
+        jobs.len(),
+        out.status.code()
+    );
+    let all_ok = verdicts.iter().all(|v| v.ok);
+    assert_eq!(
+        out.status.success(),
+        all_ok,
+        "validate_sbom.py exit status {:?} disagrees with its verdicts; stderr:\n{stderr}",
+        out.status.code()
+    );
+    verdicts
+}
+
+/// (name, version, purl) of every package of a native JSON document, sorted
+/// (a multiset: the same package found at two paths is listed twice).
+pub fn package_triples(doc: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = doc["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            let f = |k: &str| p[k].as_str().unwrap_or_default().to_owned();
+            (f("name"), f("version"), f("purl"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The packages an SBOM read back lists, without the document's root (the
+/// image or directory: no purl, or an `oci`/`docker` purl), sorted.
+pub fn cataloged_triples(packages: &[(String, String, String)]) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = packages
+        .iter()
+        .filter(|p| {
+            !(p.2.is_empty() || p.2.starts_with("pkg:oci/") || p.2.starts_with("pkg:docker/"))
+        })
+        .cloned()
+        .collect();
+    v.sort();
+    v
+}
+
+/// The official SPDX JSON schema of `version` (catalog/testdata/spdx-schema/).
+pub fn spdx_schema(version: &str) -> jsonschema::Validator {
+    let path = root().join(format!(
+        "catalog/testdata/spdx-schema/spdx-schema-{version}.json"
+    ));
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("vendored SPDX schema"))
+            .expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("SPDX schema compiles")
+}
+
+/// Every violation of `validator` in `doc`, as `PATH: MESSAGE`.
+pub fn spdx_schema_errors(
+    validator: &jsonschema::Validator,
+    doc: &serde_json::Value,
+) -> Vec<String> {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect()
+}

@@ -178,7 +178,7 @@ fn expression(declared: &[String]) -> Option<String> {
 /// "or later" with `+`; other names are SPDX ids already, or differ in
 /// case or spelling (`BSD-3-clause`, `Expat`).
 /// <https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/#license-short-name>
-pub(super) fn dep5_to_spdx(name: &str) -> Option<String> {
+pub(crate) fn dep5_to_spdx(name: &str) -> Option<String> {
     let name = name.trim();
     let (base, or_later) = match name.strip_suffix('+') {
         Some(base) => (base, true),

@@ -9,6 +9,8 @@
 //! name, never the source package, as syft does).
 
 mod copyright;
+
+pub(crate) use copyright::dep5_to_spdx;
 mod status;
 
 use super::{Cataloger, Context, File, FileTree, Findings};

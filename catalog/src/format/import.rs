@@ -1,0 +1,1614 @@
+//! Reading SBOM documents back into a [`Catalog`]: sbomctl's native JSON
+//! (lossless), SPDX 2.2 / 2.3 JSON and CycloneDX 1.2–1.6 JSON (what maps;
+//! see docs/convert.md).
+//!
+//! The SPDX and CycloneDX readers are lenient: unknown fields are ignored,
+//! missing optional fields are fine. Packages of an ecosystem the model has
+//! no variant for are skipped, with one [`Diagnostic`] per skipped kind.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    ApkMetadata, Catalog, DebMetadata, Diagnostic, Distro, Ecosystem, LayerInfo, LayerRef,
+    Licenses, Location, Metadata, NpmMetadata, OwnedFile, Package, PypiMetadata, Relationship,
+    RelationshipKind, Scope, Severity, SourceInfo,
+};
+
+/// The message for input that is none of the formats we read.
+pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX JSON document";
+
+/// `found_by` of packages read from an SPDX document.
+pub const SPDX_FOUND_BY: &str = "spdx-import";
+/// `found_by` of packages read from a CycloneDX document.
+pub const CYCLONEDX_FOUND_BY: &str = "cyclonedx-import";
+
+/// Reads an SBOM document: sbomctl's native JSON (`schema.name ==
+/// "sbomctl-catalog"`), SPDX JSON 2.2 / 2.3 (`spdxVersion`) or CycloneDX
+/// JSON 1.2–1.6 (`bomFormat: CycloneDX`), sniffed from the content.
+///
+/// Native JSON comes back as it was written. SPDX and CycloneDX map what the
+/// model holds; the result is sorted like a scan. Input that is none of
+/// these is an [`Error::Malformed`] whose message says what it is (or that
+/// it is not an SBOM we read).
+pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return Err(not_json(bytes, &e)),
+    };
+    let Some(obj) = value.as_object() else {
+        return Err(malformed(NOT_AN_SBOM));
+    };
+    let schema_name = obj
+        .get("schema")
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str);
+    if schema_name == Some("sbomctl-catalog") {
+        return read_native(value);
+    }
+    if let Some(v) = obj.get("spdxVersion") {
+        let v = v.as_str().unwrap_or_default();
+        return match v {
+            "SPDX-2.2" | "SPDX-2.3" => read_spdx(value),
+            _ => Err(malformed(format!(
+                "SPDX version `{v}` is not supported (SPDX-2.2, SPDX-2.3)"
+            ))),
+        };
+    }
+    if obj.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
+        let v = obj
+            .get("specVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return match v {
+            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" => read_cyclonedx(value),
+            _ => Err(malformed(format!(
+                "CycloneDX version `{v}` is not supported (1.2 to 1.6)"
+            ))),
+        };
+    }
+    if obj
+        .get("@context")
+        .is_some_and(|c| c.to_string().contains("spdx.org/rdf/3"))
+    {
+        return Err(malformed("SPDX 3 JSON-LD input is not supported yet"));
+    }
+    Err(malformed(NOT_AN_SBOM))
+}
+
+fn malformed(message: impl std::fmt::Display) -> Error {
+    Error::malformed("input", message)
+}
+
+/// Says what non-JSON input is, when it is a format we know of.
+fn not_json(bytes: &[u8], err: &serde_json::Error) -> Error {
+    let head = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
+    let text = head.trim_start();
+    if text.starts_with('<') {
+        let what = if head.contains("cyclonedx.org/schema/bom") {
+            "CycloneDX XML"
+        } else if head.contains("spdx.org/rdf") {
+            "SPDX RDF/XML"
+        } else {
+            "XML"
+        };
+        return malformed(format!(
+            "{what} input is not supported yet (convert it to JSON first)"
+        ));
+    }
+    if text
+        .lines()
+        .take(50)
+        .any(|l| l.trim_start().starts_with("SPDXVersion:"))
+    {
+        return malformed(
+            "SPDX tag-value input is not supported yet (convert it to SPDX JSON first, \
+             e.g. with `pyspdxtools -i FILE.spdx -o FILE.spdx.json`)",
+        );
+    }
+    if text.starts_with('{') {
+        return malformed(format!("invalid JSON: {err}"));
+    }
+    malformed(NOT_AN_SBOM)
+}
+
+// ---------------------------------------------------------------------------
+// Native JSON
+
+fn read_native(value: Value) -> Result<Catalog> {
+    let version = value
+        .get("schema")
+        .and_then(|s| s.get("version"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if version.split('.').next() != Some("1") {
+        return Err(malformed(format!(
+            "native sbomctl JSON schema version `{version}` is not supported (1.x)"
+        )));
+    }
+    // `schema`, `descriptor` and each package's `id` are not part of the
+    // catalog; serde ignores them.
+    let mut catalog: Catalog = serde_json::from_value(value)
+        .map_err(|e| malformed(format!("native sbomctl JSON: {e}")))?;
+    sort_packages(&mut catalog.packages);
+    catalog.relationships.sort();
+    catalog.relationships.dedup();
+    catalog.diagnostics.sort();
+    catalog.diagnostics.dedup();
+    Ok(catalog)
+}
+
+// ---------------------------------------------------------------------------
+// Shared mapping
+
+/// `null` as the type's default (some tools write `"packages": null`).
+fn nullable<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A package URL split into the parts the import needs.
+struct PurlParts {
+    ty: String,
+    qualifiers: BTreeMap<String, String>,
+}
+
+fn parse_purl(purl: &str) -> Option<PurlParts> {
+    let rest = purl.trim().strip_prefix("pkg:")?;
+    let rest = rest.trim_start_matches('/');
+    let (ty, rest) = rest.split_once('/')?;
+    if ty.is_empty() {
+        return None;
+    }
+    let rest = rest.split('#').next().unwrap_or_default();
+    let mut qualifiers = BTreeMap::new();
+    if let Some((_, q)) = rest.split_once('?') {
+        for pair in q.split('&') {
+            if let Some((k, v)) = pair.split_once('=') {
+                qualifiers.insert(k.to_ascii_lowercase(), percent_decode(v));
+            }
+        }
+    }
+    Some(PurlParts {
+        ty: ty.to_ascii_lowercase(),
+        qualifiers,
+    })
+}
+
+/// The version of a purl (`pkg:oci/name@sha256%3A…` → `sha256:…`).
+fn purl_version(purl: &str) -> Option<String> {
+    let path = purl.split(['?', '#']).next().unwrap_or_default();
+    let last = path.rsplit('/').next().unwrap_or_default();
+    last.rsplit_once('@').map(|(_, v)| percent_decode(v))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn ecosystem_of(ty: &str) -> Option<Ecosystem> {
+    match ty {
+        "apk" => Some(Ecosystem::Apk),
+        "deb" => Some(Ecosystem::Deb),
+        "npm" => Some(Ecosystem::Npm),
+        "pypi" => Some(Ecosystem::Pypi),
+        _ => None,
+    }
+}
+
+fn is_sha256_digest(s: &str) -> bool {
+    s.strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Counts packages that could not be mapped, for one diagnostic per kind.
+#[derive(Default)]
+struct Skipped {
+    by_type: BTreeMap<String, usize>,
+    without_purl: usize,
+}
+
+impl Skipped {
+    fn diagnostics(&self, noun: &str) -> Vec<Diagnostic> {
+        let plural = |n: usize| {
+            if n == 1 {
+                noun.to_owned()
+            } else {
+                format!("{noun}s")
+            }
+        };
+        let mut out: Vec<Diagnostic> = self
+            .by_type
+            .iter()
+            .map(|(ty, &n)| Diagnostic {
+                severity: Severity::Info,
+                location: None,
+                message: format!("skipped {n} {} of type {ty} (not modelled)", plural(n)),
+            })
+            .collect();
+        if self.without_purl > 0 {
+            let n = self.without_purl;
+            out.push(Diagnostic {
+                severity: Severity::Info,
+                location: None,
+                message: format!(
+                    "skipped {n} {} without a package URL (type unknown)",
+                    plural(n)
+                ),
+            });
+        }
+        out
+    }
+}
+
+/// What a document says about one package, before it becomes a [`Package`].
+struct Found {
+    name: String,
+    version: String,
+    purl: String,
+    cpes: Vec<String>,
+    licenses: Licenses,
+    locations: Vec<Location>,
+    files: Vec<OwnedFile>,
+    found_by: String,
+}
+
+/// Builds the package, or records why it was skipped.
+fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package> {
+    let Some(parts) = parse_purl(&found.purl) else {
+        skipped.without_purl += 1;
+        return None;
+    };
+    let Some(ecosystem) = ecosystem_of(&parts.ty) else {
+        *skipped.by_type.entry(parts.ty).or_default() += 1;
+        return None;
+    };
+    let arch = parts.qualifiers.get("arch").cloned();
+    let upstream = parts.qualifiers.get("upstream").map(|u| {
+        // `upstream=name@version` (syft) or `upstream=name`.
+        match u.split_once('@') {
+            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+            None => (u.clone(), None),
+        }
+    });
+    let metadata = match ecosystem {
+        Ecosystem::Apk => Metadata::Apk(ApkMetadata {
+            package: found.name.clone(),
+            version: found.version.clone(),
+            architecture: arch,
+            origin_package: upstream.map(|u| u.0),
+            ..ApkMetadata::default()
+        }),
+        Ecosystem::Deb => {
+            let (source, source_version) = upstream.map_or((None, None), |(n, v)| (Some(n), v));
+            Metadata::Deb(DebMetadata {
+                package: found.name.clone(),
+                version: found.version.clone(),
+                architecture: arch,
+                source,
+                source_version,
+                ..DebMetadata::default()
+            })
+        }
+        Ecosystem::Npm => Metadata::Npm(NpmMetadata::default()),
+        Ecosystem::Pypi => Metadata::Pypi(PypiMetadata {
+            name: found.name.clone(),
+            ..PypiMetadata::default()
+        }),
+    };
+    let mut cpes = Vec::new();
+    for c in found.cpes {
+        if !c.is_empty() && !cpes.contains(&c) {
+            cpes.push(c);
+        }
+    }
+    let mut files = found.files;
+    files.sort();
+    files.dedup();
+    let mut locations = found.locations;
+    if let Some(rest) = locations.get_mut(1..) {
+        rest.sort();
+    }
+    locations.dedup();
+    Some(Package {
+        name: found.name,
+        version: found.version,
+        ecosystem,
+        purl: found.purl,
+        cpes,
+        licenses: found.licenses,
+        locations,
+        found_by: found.found_by,
+        files,
+        dependencies: Vec::new(),
+        metadata,
+    })
+}
+
+/// Locations from sbomctl's own `sbomctl:location:path` and
+/// `sbomctl:layer:*` annotations (SPDX) or properties (CycloneDX), in
+/// document order: a path starts a location, layer entries describe the
+/// layer of the location before them.
+fn locations_from<'a>(
+    entries: impl Iterator<Item = (&'a str, &'a str)>,
+    layers: &[LayerInfo],
+) -> Vec<Location> {
+    let mut out: Vec<Location> = Vec::new();
+    for (key, value) in entries {
+        let value = value.trim();
+        match key.trim() {
+            "sbomctl:location:path" => out.push(Location::new(value, None)),
+            "sbomctl:layer:digest" => {
+                if let Some(loc) = out.last_mut() {
+                    let known = layers.iter().find(|l| l.digest == value);
+                    let layer = loc.layer.get_or_insert_with(|| LayerRef {
+                        digest: String::new(),
+                        diff_id: None,
+                        index: 0,
+                    });
+                    layer.digest = value.to_owned();
+                    if let Some(k) = known {
+                        layer.index = k.index;
+                        layer.diff_id.clone_from(&k.diff_id);
+                    }
+                }
+            }
+            "sbomctl:layer:diff_id" | "sbomctl:layer:diffID" => {
+                if let Some(layer) = out.last_mut().and_then(|l| l.layer.as_mut()) {
+                    layer.diff_id = Some(value.to_owned());
+                }
+            }
+            "sbomctl:layer:index" => {
+                if let (Some(layer), Ok(i)) = (
+                    out.last_mut().and_then(|l| l.layer.as_mut()),
+                    value.parse::<usize>(),
+                ) {
+                    layer.index = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `ID-VERSION_ID` (the purl `distro` qualifier) → distro.
+fn distro_from_qualifier(q: &str) -> Distro {
+    match q.rsplit_once('-') {
+        Some((id, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => Distro {
+            id: id.to_owned(),
+            version_id: Some(v.to_owned()),
+            ..Distro::default()
+        },
+        _ => Distro {
+            id: q.to_owned(),
+            ..Distro::default()
+        },
+    }
+}
+
+/// The distro most OS package purls name in their `distro` qualifier.
+fn distro_from_purls(packages: &[Package]) -> Option<Distro> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for p in packages {
+        if matches!(p.ecosystem, Ecosystem::Apk | Ecosystem::Deb) {
+            if let Some(d) = parse_purl(&p.purl).and_then(|q| q.qualifiers.get("distro").cloned()) {
+                *counts.entry(d).or_default() += 1;
+            }
+        }
+    }
+    let best = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+    Some(distro_from_qualifier(best.0))
+}
+
+fn sort_packages(packages: &mut [Package]) {
+    packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(
+            b.ecosystem,
+            &b.name,
+            &b.version,
+            &b.locations,
+        ))
+    });
+}
+
+/// Sorts everything and resolves relationships given by document keys.
+fn finish(
+    source: SourceInfo,
+    distro: Option<Distro>,
+    keyed: Vec<(String, Package)>,
+    edges: &[(String, String, RelationshipKind)],
+    mut diagnostics: Vec<Diagnostic>,
+) -> Catalog {
+    let ids: HashMap<&str, String> = keyed.iter().map(|(k, p)| (k.as_str(), p.id())).collect();
+    let mut relationships: BTreeSet<Relationship> = BTreeSet::new();
+    for (from, to, kind) in edges {
+        if let (Some(f), Some(t)) = (ids.get(from.as_str()), ids.get(to.as_str())) {
+            if f != t {
+                relationships.insert(Relationship {
+                    from: f.clone(),
+                    to: t.clone(),
+                    kind: *kind,
+                });
+            }
+        }
+    }
+    let mut packages: Vec<Package> = keyed.into_iter().map(|(_, p)| p).collect();
+    sort_packages(&mut packages);
+    let distro = distro.or_else(|| distro_from_purls(&packages));
+    diagnostics.sort();
+    diagnostics.dedup();
+    Catalog {
+        source,
+        scope: Scope::Squashed,
+        distro,
+        packages,
+        relationships: relationships.into_iter().collect(),
+        diagnostics,
+    }
+}
+
+/// The scanned thing, from a document's root element.
+fn source_info(
+    transport: &str,
+    name: &str,
+    version: Option<&str>,
+    purl: Option<&str>,
+    is_container: bool,
+) -> SourceInfo {
+    let is_oci = purl.is_some_and(|p| p.trim().starts_with("pkg:oci/"));
+    let digest = version
+        .filter(|v| is_sha256_digest(v))
+        .map(str::to_owned)
+        .or_else(|| {
+            purl.filter(|_| is_oci)
+                .and_then(purl_version)
+                .filter(|v| is_sha256_digest(v))
+        });
+    SourceInfo {
+        kind: if is_oci || is_container {
+            "image"
+        } else {
+            "directory"
+        }
+        .to_owned(),
+        transport: transport.to_owned(),
+        name: name.to_owned(),
+        manifest_digest: digest,
+        index_digest: None,
+        config_digest: None,
+        platform: None,
+        layers: Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// SPDX JSON 2.2 / 2.3
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxDocument {
+    #[serde(rename = "SPDXID", deserialize_with = "nullable")]
+    spdx_id: String,
+    #[serde(deserialize_with = "nullable")]
+    name: String,
+    #[serde(deserialize_with = "nullable")]
+    document_describes: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    packages: Vec<SpdxPackage>,
+    #[serde(deserialize_with = "nullable")]
+    files: Vec<SpdxFile>,
+    #[serde(deserialize_with = "nullable")]
+    relationships: Vec<SpdxRelationship>,
+    #[serde(deserialize_with = "nullable")]
+    has_extracted_licensing_infos: Vec<SpdxExtractedLicense>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxPackage {
+    #[serde(rename = "SPDXID", deserialize_with = "nullable")]
+    spdx_id: String,
+    #[serde(deserialize_with = "nullable")]
+    name: String,
+    #[serde(deserialize_with = "nullable")]
+    version_info: String,
+    #[serde(deserialize_with = "nullable")]
+    external_refs: Vec<SpdxExternalRef>,
+    license_declared: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    annotations: Vec<SpdxAnnotation>,
+    primary_package_purpose: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    has_files: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxExternalRef {
+    #[serde(deserialize_with = "nullable")]
+    reference_category: String,
+    #[serde(deserialize_with = "nullable")]
+    reference_type: String,
+    #[serde(deserialize_with = "nullable")]
+    reference_locator: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SpdxAnnotation {
+    #[serde(deserialize_with = "nullable")]
+    comment: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxRelationship {
+    #[serde(deserialize_with = "nullable")]
+    spdx_element_id: String,
+    #[serde(deserialize_with = "nullable")]
+    related_spdx_element: String,
+    #[serde(deserialize_with = "nullable")]
+    relationship_type: String,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxExtractedLicense {
+    #[serde(deserialize_with = "nullable")]
+    license_id: String,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxFile {
+    #[serde(rename = "SPDXID", deserialize_with = "nullable")]
+    spdx_id: String,
+    #[serde(deserialize_with = "nullable")]
+    file_name: String,
+    #[serde(deserialize_with = "nullable")]
+    checksums: Vec<SpdxChecksum>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxChecksum {
+    #[serde(deserialize_with = "nullable")]
+    algorithm: String,
+    #[serde(deserialize_with = "nullable")]
+    checksum_value: String,
+}
+
+fn read_spdx(value: Value) -> Result<Catalog> {
+    let doc: SpdxDocument =
+        serde_json::from_value(value).map_err(|e| malformed(format!("SPDX JSON: {e}")))?;
+    let doc_id = if doc.spdx_id.is_empty() {
+        "SPDXRef-DOCUMENT"
+    } else {
+        doc.spdx_id.as_str()
+    };
+    let extracted: HashMap<&str, &str> = doc
+        .has_extracted_licensing_infos
+        .iter()
+        .filter_map(|e| {
+            e.name
+                .as_deref()
+                .filter(|n| !n.trim().is_empty() && *n != "NOASSERTION")
+                .map(|n| (e.license_id.as_str(), n))
+        })
+        .collect();
+
+    // The described root: `documentDescribes`, or DESCRIBES / DESCRIBED_BY.
+    let mut described: Vec<&str> = doc.document_describes.iter().map(String::as_str).collect();
+    for r in &doc.relationships {
+        match r.relationship_type.as_str() {
+            "DESCRIBES" if r.spdx_element_id == doc_id => {
+                described.push(&r.related_spdx_element);
+            }
+            "DESCRIBED_BY" if r.related_spdx_element == doc_id => {
+                described.push(&r.spdx_element_id);
+            }
+            _ => {}
+        }
+    }
+    let root = described
+        .iter()
+        .find_map(|id| doc.packages.iter().find(|p| p.spdx_id == *id));
+
+    let files: HashMap<&str, OwnedFile> = doc
+        .files
+        .iter()
+        .map(|f| (f.spdx_id.as_str(), spdx_file(f)))
+        .collect();
+    let mut contains: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut edges = Vec::new();
+    for r in &doc.relationships {
+        let (a, b) = (r.spdx_element_id.clone(), r.related_spdx_element.clone());
+        match r.relationship_type.as_str() {
+            "DEPENDS_ON" => edges.push((a, b, RelationshipKind::DependsOn)),
+            "DEPENDENCY_OF" => edges.push((b, a, RelationshipKind::DependsOn)),
+            "CONTAINS" => contains
+                .entry(r.spdx_element_id.as_str())
+                .or_default()
+                .push(r.related_spdx_element.as_str()),
+            "CONTAINED_BY" => contains
+                .entry(r.related_spdx_element.as_str())
+                .or_default()
+                .push(r.spdx_element_id.as_str()),
+            "OTHER"
+                if r.comment
+                    .as_deref()
+                    .is_some_and(|c| c.contains("ownership-by-file-overlap")) =>
+            {
+                edges.push((a, b, RelationshipKind::OwnershipByFileOverlap));
+            }
+            _ => {}
+        }
+    }
+
+    let mut skipped = Skipped::default();
+    let mut keyed = Vec::new();
+    for p in &doc.packages {
+        if root.is_some_and(|r| std::ptr::eq(r, p)) {
+            continue;
+        }
+        let refs = |categories: &[&str], types: &[&str]| -> Vec<String> {
+            p.external_refs
+                .iter()
+                .filter(|r| {
+                    categories.contains(&r.reference_category.as_str())
+                        && types.contains(&r.reference_type.as_str())
+                })
+                .map(|r| r.reference_locator.trim().to_owned())
+                .collect()
+        };
+        let purl = refs(&["PACKAGE-MANAGER", "PACKAGE_MANAGER"], &["purl"])
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let mut cpes = refs(&["SECURITY"], &["cpe23Type"]);
+        cpes.extend(refs(&["SECURITY"], &["cpe22Type"]));
+        let annotations = p
+            .annotations
+            .iter()
+            .flat_map(|a| annotation_entries(&a.comment));
+        let owned: Vec<OwnedFile> = p
+            .has_files
+            .iter()
+            .map(String::as_str)
+            .chain(
+                contains
+                    .get(p.spdx_id.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            )
+            .filter_map(|id| files.get(id).cloned())
+            .collect();
+        let found = Found {
+            name: p.name.clone(),
+            version: p.version_info.clone(),
+            purl,
+            cpes,
+            licenses: spdx_licenses(p.license_declared.as_deref(), &extracted),
+            locations: locations_from(annotations, &[]),
+            files: owned,
+            found_by: SPDX_FOUND_BY.to_owned(),
+        };
+        if let Some(pkg) = to_package(found, &mut skipped) {
+            keyed.push((p.spdx_id.clone(), pkg));
+        }
+    }
+
+    let source = match root {
+        Some(r) => {
+            let purl = r
+                .external_refs
+                .iter()
+                .find(|e| e.reference_type == "purl")
+                .map(|e| e.reference_locator.as_str());
+            let container = r.primary_package_purpose.as_deref() == Some("CONTAINER")
+                || r.spdx_id.starts_with("SPDXRef-DocumentRoot-Image-");
+            source_info(
+                "spdx-json",
+                &r.name,
+                Some(r.version_info.as_str()),
+                purl,
+                container,
+            )
+        }
+        None => source_info("spdx-json", &doc.name, None, None, false),
+    };
+    Ok(finish(
+        source,
+        None,
+        keyed,
+        &edges,
+        skipped.diagnostics("package"),
+    ))
+}
+
+/// The `(key, value)` entries of one annotation comment: sbomctl writes
+/// `sbomctl:layer:digest=D sbomctl:location:path=P` (the path last, as it
+/// may hold spaces) or `sbomctl:location:path=P`.
+fn annotation_entries(comment: &str) -> Vec<(&str, &str)> {
+    const PATH: &str = "sbomctl:location:path";
+    if let Some(rest) = comment.strip_prefix("sbomctl:layer:digest=") {
+        if let Some((digest, path)) = rest
+            .split_once(' ')
+            .and_then(|(d, p)| Some((d, p.strip_prefix("sbomctl:location:path=")?)))
+        {
+            return vec![(PATH, path), ("sbomctl:layer:digest", digest)];
+        }
+    }
+    comment.split_once('=').into_iter().collect()
+}
+
+fn spdx_file(f: &SpdxFile) -> OwnedFile {
+    let pick = |alg: &str| {
+        f.checksums
+            .iter()
+            .find(|c| c.algorithm.eq_ignore_ascii_case(alg) && !c.checksum_value.is_empty())
+            .map(|c| format!("{alg}:{}", c.checksum_value.to_ascii_lowercase()))
+    };
+    OwnedFile {
+        path: Location::new(&f.file_name, None).path,
+        digest: pick("sha256")
+            .or_else(|| pick("sha1"))
+            .or_else(|| pick("md5")),
+    }
+}
+
+/// `licenseDeclared` → licenses. `NOASSERTION` and `NONE` say nothing;
+/// `LicenseRef-…` terms of a conjunction come back as the extracted
+/// license's name when the document gives one.
+fn spdx_licenses(declared: Option<&str>, extracted: &HashMap<&str, &str>) -> Licenses {
+    let v = declared.unwrap_or_default().trim();
+    if v.is_empty() || v == "NOASSERTION" || v == "NONE" {
+        return Licenses::default();
+    }
+    if !v.contains("LicenseRef-") {
+        return Licenses::from_declared(vec![v.to_owned()]);
+    }
+    let simple_conjunction = !v.contains('(') && !v.contains(" OR ") && !v.contains(" WITH ");
+    if !simple_conjunction {
+        return Licenses::from_declared(vec![v.to_owned()]);
+    }
+    let terms = v
+        .split(" AND ")
+        .map(|t| {
+            let t = t.trim();
+            extracted
+                .get(t)
+                .map_or_else(|| t.to_owned(), |n| (*n).to_owned())
+        })
+        .collect();
+    Licenses::from_declared(terms)
+}
+
+// ---------------------------------------------------------------------------
+// CycloneDX JSON 1.2–1.6
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxBom {
+    #[serde(deserialize_with = "nullable")]
+    metadata: CdxMetadata,
+    #[serde(deserialize_with = "nullable")]
+    components: Vec<CdxComponent>,
+    #[serde(deserialize_with = "nullable")]
+    dependencies: Vec<CdxDependency>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxMetadata {
+    component: Option<CdxComponent>,
+    #[serde(deserialize_with = "nullable")]
+    properties: Vec<CdxProperty>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxComponent {
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    kind: String,
+    #[serde(rename = "bom-ref")]
+    bom_ref: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    group: String,
+    #[serde(deserialize_with = "nullable")]
+    name: String,
+    #[serde(deserialize_with = "nullable")]
+    version: String,
+    #[serde(deserialize_with = "nullable")]
+    description: String,
+    purl: Option<String>,
+    cpe: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    licenses: Vec<CdxLicenseChoice>,
+    #[serde(deserialize_with = "nullable")]
+    properties: Vec<CdxProperty>,
+    #[serde(deserialize_with = "nullable")]
+    components: Vec<CdxComponent>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxLicenseChoice {
+    license: Option<CdxLicense>,
+    expression: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxLicense {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxProperty {
+    #[serde(deserialize_with = "nullable")]
+    name: String,
+    #[serde(deserialize_with = "nullable")]
+    value: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxDependency {
+    #[serde(rename = "ref", deserialize_with = "nullable")]
+    reference: String,
+    #[serde(rename = "dependsOn", deserialize_with = "nullable")]
+    depends_on: Vec<String>,
+}
+
+impl CdxComponent {
+    /// The key dependencies refer to it by.
+    fn key(&self) -> String {
+        self.bom_ref
+            .clone()
+            .or_else(|| self.purl.clone())
+            .unwrap_or_else(|| format!("{}@{}", self.name, self.version))
+    }
+
+    fn property_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.properties
+            .iter()
+            .filter(move |p| p.name == name)
+            .map(|p| p.value.as_str())
+    }
+
+    fn property(&self, name: &str) -> Option<String> {
+        self.property_values(name)
+            .next()
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+/// The OS component as a distro, with sbomctl's `sbomctl:distro:*`
+/// properties when present.
+fn cdx_distro(c: &CdxComponent) -> Distro {
+    let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    Distro {
+        id: c
+            .property("sbomctl:distro:id")
+            .unwrap_or_else(|| c.name.to_ascii_lowercase()),
+        version_id: c
+            .property("sbomctl:distro:versionID")
+            .or_else(|| non_empty(&c.version)),
+        version_codename: c.property("sbomctl:distro:versionCodename"),
+        pretty_name: c
+            .property("sbomctl:distro:prettyName")
+            .or_else(|| non_empty(&c.description)),
+        id_like: c
+            .property_values("sbomctl:distro:idLike")
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
+/// sbomctl's `sbomctl:metadata:*` properties back into the metadata.
+fn cdx_metadata(c: &CdxComponent, metadata: &mut Metadata) {
+    let get = |k: &str| c.property(&format!("sbomctl:metadata:{k}"));
+    let size = |k: &str| get(k).and_then(|v| v.parse::<u64>().ok());
+    match metadata {
+        Metadata::Apk(m) => {
+            m.architecture = get("architecture").or(m.architecture.take());
+            m.origin_package = get("originPackage").or(m.origin_package.take());
+            m.git_commit = get("gitCommit");
+            m.installed_size = size("installedSize");
+        }
+        Metadata::Deb(m) => {
+            m.architecture = get("architecture").or(m.architecture.take());
+            m.source = get("source").or(m.source.take());
+            m.source_version = get("sourceVersion").or(m.source_version.take());
+            m.installed_size = size("installedSize");
+        }
+        Metadata::Npm(m) => {
+            m.private = get("private").as_deref() == Some("true");
+            m.dev = get("dev").as_deref() == Some("true");
+        }
+        Metadata::Pypi(m) => {
+            m.requires_python = get("requiresPython");
+            m.site_packages = get("sitePackages");
+        }
+    }
+}
+
+fn flatten<'a>(components: &'a [CdxComponent], out: &mut Vec<&'a CdxComponent>) {
+    for c in components {
+        out.push(c);
+        flatten(&c.components, out);
+    }
+}
+
+fn read_cyclonedx(value: Value) -> Result<Catalog> {
+    let bom: CdxBom =
+        serde_json::from_value(value).map_err(|e| malformed(format!("CycloneDX JSON: {e}")))?;
+    let root = bom.metadata.component.as_ref();
+    let mut all = Vec::new();
+    if let Some(r) = root {
+        flatten(&r.components, &mut all);
+    }
+    flatten(&bom.components, &mut all);
+
+    let mut skipped = Skipped::default();
+    let mut distro = None;
+    let mut keyed = Vec::new();
+    for c in all {
+        if c.kind == "operating-system" {
+            if distro.is_none() && !c.name.is_empty() {
+                distro = Some(cdx_distro(c));
+            }
+            continue;
+        }
+        let purl = c.purl.clone().unwrap_or_default();
+        let name =
+            if !c.group.is_empty() && purl.starts_with("pkg:npm/") && !c.name.starts_with('@') {
+                format!("{}/{}", c.group, c.name)
+            } else {
+                c.name.clone()
+            };
+        let mut cpes: Vec<String> = c.cpe.iter().cloned().collect();
+        cpes.extend(c.property_values("sbomctl:cpe23").map(str::to_owned));
+        let mut declared = Vec::new();
+        for l in &c.licenses {
+            if let Some(lic) = &l.license {
+                declared.extend(lic.id.clone().or_else(|| lic.name.clone()));
+            }
+            declared.extend(l.expression.clone());
+        }
+        let found = Found {
+            name,
+            // sbomctl cuts long versions and keeps the whole one here.
+            version: c
+                .property("sbomctl:package:version")
+                .unwrap_or_else(|| c.version.clone()),
+            purl,
+            cpes,
+            licenses: Licenses::from_declared(declared),
+            locations: locations_from(
+                c.properties
+                    .iter()
+                    .map(|p| (p.name.as_str(), p.value.as_str())),
+                &[],
+            ),
+            files: Vec::new(),
+            found_by: CYCLONEDX_FOUND_BY.to_owned(),
+        };
+        if let Some(mut pkg) = to_package(found, &mut skipped) {
+            cdx_metadata(c, &mut pkg.metadata);
+            keyed.push((c.key(), pkg));
+        }
+    }
+    let edges: Vec<(String, String, RelationshipKind)> = bom
+        .dependencies
+        .iter()
+        .flat_map(|d| {
+            d.depends_on
+                .iter()
+                .map(|t| (d.reference.clone(), t.clone(), RelationshipKind::DependsOn))
+        })
+        .collect();
+    let source = match root {
+        Some(r) => {
+            let mut s = source_info(
+                "cyclonedx-json",
+                &r.name,
+                Some(r.version.as_str()),
+                r.purl.as_deref(),
+                r.kind == "container",
+            );
+            // sbomctl's own properties give back the source as scanned.
+            if let Some(t) = r.property("sbomctl:source:transport") {
+                s.transport = t;
+            }
+            if let Some(n) = r.property("sbomctl:source:name") {
+                s.name = n;
+            }
+            s.index_digest = r.property("sbomctl:image:indexDigest");
+            s.config_digest = r.property("sbomctl:image:configDigest");
+            s.platform = r.property("sbomctl:image:platform");
+            s
+        }
+        None => source_info("cyclonedx-json", "", None, None, false),
+    };
+    let mut catalog = finish(
+        source,
+        distro,
+        keyed,
+        &edges,
+        skipped.diagnostics("component"),
+    );
+    let scope = bom
+        .metadata
+        .properties
+        .iter()
+        .find(|p| p.name == "sbomctl:catalog:scope");
+    if scope.is_some_and(|p| p.value == "all-layers") {
+        catalog.scope = Scope::AllLayers;
+    }
+    Ok(catalog)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn testdata(name: &str) -> Vec<u8> {
+        let path = format!("{}/testdata/import/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn scan(image: &str) -> Catalog {
+        let path = format!(
+            "oci-dir:{}/../testdata/images/{image}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let source = crate::Source::parse(&path).unwrap();
+        crate::catalog(&source, &crate::Options::default()).unwrap()
+    }
+
+    fn message(err: &Error) -> String {
+        err.to_string()
+    }
+
+    #[test]
+    fn native_json_round_trips_losslessly_for_every_sample_image() {
+        for image in [
+            "alpine-sample-oci",
+            "debian-sample-oci",
+            "distroless-sample-oci",
+        ] {
+            let scanned = scan(image);
+            assert!(!scanned.packages.is_empty(), "{image}: no packages");
+            let json = super::super::render(
+                &scanned,
+                super::super::Format::Json,
+                &super::super::RenderOptions::at(0),
+            );
+            let read = read_document(&json).unwrap();
+            assert_eq!(read.packages.len(), scanned.packages.len(), "{image}");
+            for (a, b) in read.packages.iter().zip(&scanned.packages) {
+                assert_eq!(a.name, b.name, "{image}");
+                assert_eq!(a.version, b.version, "{image} {}", b.name);
+                assert_eq!(a.ecosystem, b.ecosystem, "{image} {}", b.name);
+                assert_eq!(a.purl, b.purl, "{image} {}", b.name);
+                assert_eq!(a.cpes, b.cpes, "{image} {}", b.name);
+                assert_eq!(a.licenses, b.licenses, "{image} {}", b.name);
+                assert_eq!(a.locations, b.locations, "{image} {}", b.name);
+                assert_eq!(a.files, b.files, "{image} {}", b.name);
+                assert_eq!(a.metadata, b.metadata, "{image} {}", b.name);
+                assert_eq!(a.found_by, b.found_by, "{image} {}", b.name);
+                assert_eq!(a.id(), b.id(), "{image} {}", b.name);
+            }
+            // And everything else: the whole catalog is equal.
+            assert_eq!(read, scanned, "{image}");
+        }
+    }
+
+    /// (name, version, purl) of every package, sorted.
+    fn identities(c: &Catalog) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = c
+            .packages
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone(), p.purl.clone()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// (path, layer digest) of every location of every package, sorted.
+    fn evidence(c: &Catalog) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = c
+            .packages
+            .iter()
+            .flat_map(|p| {
+                p.locations.iter().map(|l| {
+                    (
+                        p.purl.clone(),
+                        l.path.clone(),
+                        l.layer
+                            .as_ref()
+                            .map(|l| l.digest.clone())
+                            .unwrap_or_default(),
+                    )
+                })
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn spdx_and_cyclonedx_renderings_of_sample_images_read_back() {
+        use super::super::{render, CyclonedxVersion, Format, RenderOptions, SpdxVersion};
+        let formats = [
+            Format::SpdxJson(SpdxVersion::V2_2),
+            Format::SpdxJson(SpdxVersion::V2_3),
+            Format::CyclonedxJson(CyclonedxVersion::V1_4),
+            Format::CyclonedxJson(CyclonedxVersion::V1_5),
+            Format::CyclonedxJson(CyclonedxVersion::V1_6),
+        ];
+        for image in [
+            "alpine-sample-oci",
+            "debian-sample-oci",
+            "distroless-sample-oci",
+        ] {
+            let scanned = scan(image);
+            for format in formats {
+                let doc = render(&scanned, format, &RenderOptions::at(0));
+                let read = read_document(&doc).unwrap_or_else(|e| panic!("{image} {format}: {e}"));
+                assert_eq!(identities(&read), identities(&scanned), "{image} {format}");
+                assert_eq!(evidence(&read), evidence(&scanned), "{image} {format}");
+                assert_eq!(read.source.kind, "image", "{image} {format}");
+                assert_eq!(
+                    read.source.manifest_digest, scanned.source.manifest_digest,
+                    "{image} {format}"
+                );
+                assert_eq!(
+                    read.distro.as_ref().map(|d| &d.id),
+                    scanned.distro.as_ref().map(|d| &d.id),
+                    "{image} {format}"
+                );
+                for (a, b) in read.packages.iter().zip(&scanned.packages) {
+                    assert_eq!(a.ecosystem, b.ecosystem, "{image} {format} {}", b.name);
+                    assert_eq!(a.cpes, b.cpes, "{image} {format} {}", b.name);
+                    assert_eq!(
+                        a.licenses.expression, b.licenses.expression,
+                        "{image} {format} {}",
+                        b.name
+                    );
+                }
+                let depends = |c: &Catalog| {
+                    c.relationships
+                        .iter()
+                        .filter(|r| r.kind == RelationshipKind::DependsOn)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(depends(&read), depends(&scanned), "{image} {format}");
+                assert!(
+                    read.diagnostics.is_empty(),
+                    "{image} {format}: {:?}",
+                    read.diagnostics
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn native_json_with_unknown_schema_major_is_refused() {
+        let doc = br#"{"schema":{"name":"sbomctl-catalog","version":"2.0.0"}}"#;
+        let err = read_document(doc).unwrap_err();
+        assert!(message(&err).contains("schema version `2.0.0`"), "{err}");
+    }
+
+    #[test]
+    fn empty_spdx_document_from_kubernetes_bom_reads() {
+        let c = read_document(&testdata("bom-go-mod.spdx.json")).unwrap();
+        assert!(c.packages.is_empty());
+        assert!(c.relationships.is_empty());
+        assert!(c.diagnostics.is_empty());
+        assert_eq!(
+            c.source.name,
+            "SBOM-SPDX-34f1a7f5-03ff-4277-9021-8c04f8777803"
+        );
+        assert_eq!(c.source.kind, "directory");
+        assert_eq!(c.source.transport, "spdx-json");
+    }
+
+    #[test]
+    fn empty_cyclonedx_document_reads() {
+        let c = read_document(&testdata("bom-go-mod.cyclonedx.json")).unwrap();
+        assert!(c.packages.is_empty());
+        assert!(c.diagnostics.is_empty());
+        assert_eq!(c.source.transport, "cyclonedx-json");
+    }
+
+    #[test]
+    fn converted_spdx_go_document_skips_packages_without_purl_and_keeps_root() {
+        let c = read_document(&testdata("bom-go-mod.converted.spdx.json")).unwrap();
+        // 143 packages: the described root plus 142 Go modules, none with a
+        // package URL, so none can be typed.
+        assert!(c.packages.is_empty());
+        assert!(c.relationships.is_empty());
+        assert_eq!(c.source.name, "github.com/sigstore/cosign");
+        assert_eq!(c.source.kind, "directory");
+        assert_eq!(c.source.manifest_digest, None);
+        assert_eq!(
+            c.diagnostics,
+            vec![Diagnostic {
+                severity: Severity::Info,
+                location: None,
+                message: "skipped 142 packages without a package URL (type unknown)".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn cyclonedx_from_cyclonedx_py_lists_pypi_packages() {
+        let c = read_document(&testdata("requests-venv.cyclonedx.json")).unwrap();
+        let got: Vec<(&str, &str, &str)> = c
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.purl.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("certifi", "2026.10.18", "pkg:pypi/certifi@2026.10.18"),
+                (
+                    "charset-normalizer",
+                    "3.5.2",
+                    "pkg:pypi/charset-normalizer@3.5.2"
+                ),
+                ("idna", "3.20", "pkg:pypi/idna@3.20"),
+                ("pip", "23.2.1", "pkg:pypi/pip@23.2.1"),
+                ("requests", "2.32.3", "pkg:pypi/requests@2.32.3"),
+                ("setuptools", "65.5.0", "pkg:pypi/setuptools@65.5.0"),
+                ("urllib3", "2.8.0", "pkg:pypi/urllib3@2.8.0"),
+            ]
+        );
+        for p in &c.packages {
+            assert_eq!(p.ecosystem, Ecosystem::Pypi);
+            assert_eq!(p.found_by, CYCLONEDX_FOUND_BY);
+            assert!(p.locations.is_empty());
+            assert_eq!(
+                p.metadata,
+                Metadata::Pypi(PypiMetadata {
+                    name: p.name.clone(),
+                    ..PypiMetadata::default()
+                })
+            );
+        }
+        let requests = c.packages.iter().find(|p| p.name == "requests").unwrap();
+        assert_eq!(
+            requests.licenses.declared,
+            vec![
+                "Apache-2.0",
+                "License :: OSI Approved :: Apache Software License"
+            ]
+        );
+        assert_eq!(requests.licenses.expression.as_deref(), Some("Apache-2.0"));
+        // requests depends on certifi, charset-normalizer, idna and urllib3;
+        // setuptools on pip (as the tool wrote it).
+        let id = |n: &str| c.packages.iter().find(|p| p.name == n).unwrap().id();
+        let deps: BTreeSet<(String, String)> = c
+            .relationships
+            .iter()
+            .map(|r| (r.from.clone(), r.to.clone()))
+            .collect();
+        let want: BTreeSet<(String, String)> = [
+            ("requests", "certifi"),
+            ("requests", "charset-normalizer"),
+            ("requests", "idna"),
+            ("requests", "urllib3"),
+            ("setuptools", "pip"),
+        ]
+        .iter()
+        .map(|(a, b)| (id(a), id(b)))
+        .collect();
+        assert_eq!(deps, want);
+        assert!(c
+            .relationships
+            .iter()
+            .all(|r| r.kind == RelationshipKind::DependsOn));
+    }
+
+    #[test]
+    fn spdx_maps_purl_cpes_licenses_locations_root_and_dependencies() {
+        let doc = br#"{
+          "spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
+          "documentDescribes": ["SPDXRef-root"],
+          "hasExtractedLicensingInfos": [
+            {"licenseId": "LicenseRef-custom", "name": "Custom License", "extractedText": "..."}],
+          "packages": [
+            {"SPDXID": "SPDXRef-root", "name": "alpine-sample",
+             "versionInfo": "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+             "primaryPackagePurpose": "CONTAINER"},
+            {"SPDXID": "SPDXRef-a", "name": "musl", "versionInfo": "1.2.4-r2",
+             "licenseDeclared": "MIT AND LicenseRef-custom",
+             "externalRefs": [
+               {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                "referenceLocator": "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1"},
+               {"referenceCategory": "SECURITY", "referenceType": "cpe23Type",
+                "referenceLocator": "cpe:2.3:a:musl-libc:musl:1.2.4-r2:*:*:*:*:*:*:*"}],
+             "annotations": [
+               {"annotationType": "OTHER", "comment": "sbomctl:location:path=/lib/apk/db/installed"},
+               {"annotationType": "OTHER", "comment": "sbomctl:layer:digest=sha256:aa"}]},
+            {"SPDXID": "SPDXRef-b", "name": "busybox", "versionInfo": "1.36.1-r15",
+             "licenseDeclared": "NOASSERTION",
+             "externalRefs": [{"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl",
+               "referenceLocator": "pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=alpine-3.19.1"}]},
+            {"SPDXID": "SPDXRef-g", "name": "golang.org/x/text", "versionInfo": "v0.3.0",
+             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+               "referenceLocator": "pkg:golang/golang.org/x/text@v0.3.0"}]},
+            {"SPDXID": "SPDXRef-g2", "name": "golang.org/x/net", "versionInfo": "v0.1.0",
+             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+               "referenceLocator": "pkg:golang/golang.org/x/net@v0.1.0"}]}
+          ],
+          "relationships": [
+            {"spdxElementId": "SPDXRef-b", "relatedSpdxElement": "SPDXRef-a", "relationshipType": "DEPENDS_ON"},
+            {"spdxElementId": "SPDXRef-g", "relatedSpdxElement": "SPDXRef-a", "relationshipType": "DEPENDS_ON"},
+            {"spdxElementId": "SPDXRef-root", "relatedSpdxElement": "SPDXRef-a", "relationshipType": "CONTAINS"}
+          ]
+        }"#;
+        let c = read_document(doc).unwrap();
+        assert_eq!(c.source.kind, "image");
+        assert_eq!(c.source.name, "alpine-sample");
+        assert!(c
+            .source
+            .manifest_digest
+            .as_deref()
+            .unwrap()
+            .starts_with("sha256:0123"));
+        assert_eq!(c.distro.as_ref().unwrap().id, "alpine");
+        assert_eq!(
+            c.distro.as_ref().unwrap().version_id.as_deref(),
+            Some("3.19.1")
+        );
+        let names: Vec<&str> = c.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["busybox", "musl"]);
+        let musl = &c.packages[1];
+        assert_eq!(musl.version, "1.2.4-r2");
+        assert_eq!(
+            musl.cpes,
+            ["cpe:2.3:a:musl-libc:musl:1.2.4-r2:*:*:*:*:*:*:*"]
+        );
+        assert_eq!(musl.licenses.declared, ["MIT", "Custom License"]);
+        assert_eq!(musl.locations.len(), 1);
+        assert_eq!(musl.locations[0].path, "/lib/apk/db/installed");
+        assert_eq!(
+            musl.locations[0].layer.as_ref().unwrap().digest,
+            "sha256:aa"
+        );
+        assert_eq!(musl.found_by, SPDX_FOUND_BY);
+        assert_eq!(
+            musl.metadata,
+            Metadata::Apk(ApkMetadata {
+                package: "musl".into(),
+                version: "1.2.4-r2".into(),
+                architecture: Some("x86_64".into()),
+                ..ApkMetadata::default()
+            })
+        );
+        assert!(c.packages[0].licenses.is_empty());
+        assert_eq!(
+            c.relationships,
+            vec![Relationship {
+                from: c.packages[0].id(),
+                to: musl.id(),
+                kind: RelationshipKind::DependsOn,
+            }]
+        );
+        assert_eq!(
+            c.diagnostics[0].message,
+            "skipped 2 packages of type golang (not modelled)"
+        );
+        assert_eq!(c.diagnostics[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn cyclonedx_maps_nested_components_os_root_and_properties() {
+        let doc = br#"{
+          "bomFormat": "CycloneDX", "specVersion": "1.5",
+          "metadata": {"component": {"type": "container", "name": "debian-sample",
+             "version": "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}},
+          "components": [
+            {"type": "operating-system", "name": "debian", "version": "12",
+             "description": "Debian GNU/Linux 12 (bookworm)"},
+            {"type": "library", "bom-ref": "p1", "name": "libc6", "version": "2.36-9",
+             "purl": "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12&upstream=glibc",
+             "cpe": "cpe:2.3:a:libc6:libc6:2.36-9:*:*:*:*:*:*:*",
+             "licenses": [{"license": {"id": "LGPL-2.1-only"}}, {"license": {"name": "GPL-2"}}],
+             "properties": [
+               {"name": "sbomctl:cpe23", "value": "cpe:2.3:a:gnu:libc6:2.36-9:*:*:*:*:*:*:*"},
+               {"name": "sbomctl:location:path", "value": "/var/lib/dpkg/status"},
+               {"name": "sbomctl:layer:digest", "value": "sha256:bb"}],
+             "components": [
+               {"type": "library", "bom-ref": "p2", "name": "left-pad", "group": "@acme",
+                "version": "1.0.0", "purl": "pkg:npm/%40acme/left-pad@1.0.0",
+                "licenses": [{"expression": "MIT OR Apache-2.0"}]}]},
+            {"type": "library", "name": "thing", "version": "1", "purl": "pkg:maven/a/thing@1"},
+            {"type": "file", "name": "/etc/passwd"}
+          ],
+          "dependencies": [{"ref": "p2", "dependsOn": ["p1", "nope"]}]
+        }"#;
+        let c = read_document(doc).unwrap();
+        assert_eq!(c.source.kind, "image");
+        assert_eq!(c.source.name, "debian-sample");
+        let d = c.distro.as_ref().unwrap();
+        assert_eq!(d.id, "debian");
+        assert_eq!(d.version_id.as_deref(), Some("12"));
+        assert_eq!(
+            d.pretty_name.as_deref(),
+            Some("Debian GNU/Linux 12 (bookworm)")
+        );
+        let names: Vec<&str> = c.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["libc6", "@acme/left-pad"]);
+        let libc = &c.packages[0];
+        assert_eq!(libc.cpes.len(), 2);
+        assert_eq!(libc.licenses.declared, ["LGPL-2.1-only", "GPL-2"]);
+        assert_eq!(libc.locations[0].path, "/var/lib/dpkg/status");
+        assert_eq!(
+            libc.locations[0].layer.as_ref().unwrap().digest,
+            "sha256:bb"
+        );
+        let Metadata::Deb(m) = &libc.metadata else {
+            panic!("deb metadata")
+        };
+        assert_eq!(m.source.as_deref(), Some("glibc"));
+        assert_eq!(m.architecture.as_deref(), Some("amd64"));
+        assert_eq!(
+            c.packages[1].licenses.expression.as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
+        assert_eq!(c.relationships.len(), 1);
+        assert_eq!(c.relationships[0].from, c.packages[1].id());
+        assert_eq!(c.relationships[0].to, libc.id());
+        let messages: Vec<&str> = c.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "skipped 1 component of type maven (not modelled)",
+                "skipped 1 component without a package URL (type unknown)",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_and_unsupported_inputs_say_what_they_are() {
+        let cases: [(&[u8], &str); 8] = [
+            (b"hello world", NOT_AN_SBOM),
+            (b"{\"a\": 1}", NOT_AN_SBOM),
+            (b"[1, 2]", NOT_AN_SBOM),
+            (b"{\"a\": ", "invalid JSON"),
+            (
+                b"SPDXVersion: SPDX-2.2\nDataLicense: CC0-1.0\n",
+                "SPDX tag-value input is not supported yet",
+            ),
+            (
+                b"<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"/>",
+                "CycloneDX XML input is not supported yet",
+            ),
+            (
+                b"{\"spdxVersion\": \"SPDX-2.1\"}",
+                "SPDX version `SPDX-2.1` is not supported",
+            ),
+            (
+                b"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.1\"}",
+                "CycloneDX version `1.1` is not supported",
+            ),
+        ];
+        for (input, want) in cases {
+            let err = read_document(input).unwrap_err();
+            let msg = message(&err);
+            assert!(msg.contains(want), "{msg:?} should contain {want:?}");
+            assert!(!msg.contains('\n'), "{msg:?} is one line");
+        }
+    }
+
+    #[test]
+    fn real_tag_value_document_is_named_as_unsupported() {
+        let err = read_document(&testdata("bom-go-mod.spdx")).unwrap_err();
+        assert!(message(&err).contains("SPDX tag-value"), "{err}");
+    }
+
+    #[test]
+    fn lenient_about_nulls_and_missing_fields() {
+        let doc = br#"{"spdxVersion": "SPDX-2.2", "packages": [
+            {"name": "a", "externalRefs": null, "versionInfo": null,
+             "annotations": [{"comment": null}]},
+            {"externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+              "referenceLocator": "pkg:npm/x@1"}]}],
+            "relationships": null}"#;
+        let c = read_document(doc).unwrap();
+        assert_eq!(c.packages.len(), 1);
+        assert_eq!(c.packages[0].purl, "pkg:npm/x@1");
+        assert_eq!(c.packages[0].name, "");
+        let cdx = br#"{"bomFormat": "CycloneDX", "specVersion": "1.2", "components": null,
+            "metadata": null}"#;
+        assert!(read_document(cdx).unwrap().packages.is_empty());
+    }
+
+    #[test]
+    fn mangled_documents_never_panic() {
+        let mut docs: Vec<Vec<u8>> = [
+            "bom-go-mod.converted.spdx.json",
+            "requests-venv.cyclonedx.json",
+            "bom-go-mod.spdx.json",
+        ]
+        .iter()
+        .map(|n| testdata(n))
+        .collect();
+        docs.push(super::super::render(
+            &scan("alpine-sample-oci"),
+            super::super::Format::Json,
+            &super::super::RenderOptions::at(0),
+        ));
+        for doc in &docs {
+            let step = (doc.len() / 97).max(1);
+            for cut in (0..doc.len()).step_by(step) {
+                let _ = read_document(doc.get(..cut).unwrap_or_default());
+                let mut flipped = doc.clone();
+                if let Some(b) = flipped.get_mut(cut) {
+                    *b = match *b {
+                        b'"' => b'0',
+                        b'[' => b'{',
+                        b'0'..=b'9' => b'"',
+                        _ => 0xff,
+                    };
+                }
+                let _ = read_document(&flipped);
+            }
+        }
+    }
+
+    #[test]
+    fn purl_parts() {
+        let p = parse_purl("pkg:deb/debian/libc6@2.36?arch=amd64&upstream=glibc%402.36").unwrap();
+        assert_eq!(p.ty, "deb");
+        assert_eq!(p.qualifiers["upstream"], "glibc@2.36");
+        assert_eq!(
+            purl_version("pkg:oci/x@sha256%3Aab?repository_url=r").as_deref(),
+            Some("sha256:ab")
+        );
+        assert!(parse_purl("notapurl").is_none());
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+}

@@ -1,0 +1,460 @@
+//! One SPDX 2.x document built from a [`Catalog`]; the tag-value and JSON
+//! writers only encode it, so both encodings always say the same thing.
+//!
+//! Field mapping: docs/formats-spdx.md.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::format::{common, RenderOptions, SpdxVersion};
+use crate::model::{Catalog, Ecosystem, Location, Metadata, Package, RelationshipKind};
+
+use super::fields;
+
+pub(super) const NOASSERTION: &str = "NOASSERTION";
+
+/// The document's own SPDX id.
+pub(super) const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
+
+/// What syft writes for `ownership-by-file-overlap`, so that consumers that
+/// key on the comment keep working.
+const OWNERSHIP_COMMENT: &str = "ownership-by-file-overlap: indicates that the parent package \
+claims ownership of a child package since the parent metadata indicates overlap with a location \
+that a cataloger found the child package by";
+
+/// An SPDX 2.2 / 2.3 document, with every value final (cleaned, ordered).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Document {
+    pub version: SpdxVersion,
+    pub name: String,
+    pub namespace: String,
+    /// `sbomctl-VERSION`, written as `Tool: …`.
+    pub tool: String,
+    pub created: String,
+    pub license_list_version: String,
+    /// The root package first, then the catalog's packages in catalog order.
+    pub packages: Vec<SpdxPackage>,
+    /// Sorted by license id.
+    pub extracted_licenses: Vec<ExtractedLicense>,
+    /// `DESCRIBES` first, then sorted by (element, type, related element).
+    pub relationships: Vec<SpdxRelationship>,
+}
+
+impl Document {
+    /// `SPDX-2.2` / `SPDX-2.3`.
+    pub fn spdx_version(&self) -> &'static str {
+        match self.version {
+            SpdxVersion::V2_2 => "SPDX-2.2",
+            SpdxVersion::V2_3 => "SPDX-2.3",
+        }
+    }
+
+    /// All annotations with the element they annotate, in package order.
+    pub fn annotations(&self) -> impl Iterator<Item = (&str, &Annotation)> {
+        self.packages
+            .iter()
+            .flat_map(|p| p.annotations.iter().map(move |a| (p.spdx_id.as_str(), a)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct SpdxPackage {
+    pub spdx_id: String,
+    pub name: String,
+    /// Omitted when empty.
+    pub version: Option<String>,
+    /// `NOASSERTION`, `Person: …` or `Organization: …`.
+    pub supplier: String,
+    /// `Person: …` / `Organization: …`, omitted when unknown.
+    pub originator: Option<String>,
+    /// A URL that passes the SPDX download-location check, or `NOASSERTION`.
+    pub download_location: String,
+    /// SPDX 2.3 only.
+    pub primary_purpose: Option<&'static str>,
+    pub checksums: Vec<Checksum>,
+    pub homepage: Option<String>,
+    pub source_info: Option<String>,
+    pub license_concluded: String,
+    pub license_declared: String,
+    pub copyright: String,
+    pub description: Option<String>,
+    pub external_refs: Vec<ExternalRef>,
+    pub annotations: Vec<Annotation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Checksum {
+    /// `SHA1`, `SHA256`, `SHA384`, `SHA512`.
+    pub algorithm: &'static str,
+    /// Lowercase hex.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ExternalRef {
+    pub category: &'static str,
+    pub kind: &'static str,
+    pub locator: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Annotation {
+    /// `sbomctl-VERSION`, written as `Tool: …`.
+    pub annotator: String,
+    pub date: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ExtractedLicense {
+    pub id: String,
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct SpdxRelationship {
+    pub element: String,
+    pub kind: &'static str,
+    pub related: String,
+    pub comment: Option<String>,
+}
+
+/// Builds the document. Pure: the same catalog and options give the same
+/// document.
+pub(super) fn build(catalog: &Catalog, version: SpdxVersion, options: &RenderOptions) -> Document {
+    let tool = common::tool();
+    let root = root_package(catalog, version);
+    let root_id = root.spdx_id.clone();
+
+    let mut extracted = BTreeMap::new();
+    let mut ids_by_package_id: HashMap<String, String> = HashMap::new();
+    let mut used_ids: HashMap<String, usize> = HashMap::new();
+    let mut packages = vec![root];
+    for p in &catalog.packages {
+        let package_id = p.id();
+        let spdx_id = unique_id(&mut used_ids, package_spdx_id(p, &package_id));
+        ids_by_package_id
+            .entry(package_id)
+            .or_insert_with(|| spdx_id.clone());
+        packages.push(package(p, spdx_id, &tool, options, &mut extracted));
+    }
+
+    let mut relationships: Vec<SpdxRelationship> = packages
+        .iter()
+        .skip(1)
+        .map(|p| SpdxRelationship {
+            element: root_id.clone(),
+            kind: "CONTAINS",
+            related: p.spdx_id.clone(),
+            comment: None,
+        })
+        .collect();
+    for r in &catalog.relationships {
+        // A relationship to a package that is not in the catalog cannot be
+        // written: SPDX requires both ends to exist in the document.
+        let (Some(from), Some(to)) = (ids_by_package_id.get(&r.from), ids_by_package_id.get(&r.to))
+        else {
+            continue;
+        };
+        let (kind, comment) = match r.kind {
+            RelationshipKind::DependsOn => ("DEPENDS_ON", None),
+            RelationshipKind::OwnershipByFileOverlap => {
+                ("OTHER", Some(OWNERSHIP_COMMENT.to_owned()))
+            }
+        };
+        relationships.push(SpdxRelationship {
+            element: from.clone(),
+            kind,
+            related: to.clone(),
+            comment,
+        });
+    }
+    relationships.sort();
+    relationships.dedup();
+    relationships.insert(
+        0,
+        SpdxRelationship {
+            element: DOCUMENT_ID.to_owned(),
+            kind: "DESCRIBES",
+            related: root_id,
+            comment: None,
+        },
+    );
+
+    Document {
+        version,
+        name: fields::one_line(&common::document_name(catalog)),
+        namespace: common::spdx_namespace(catalog),
+        tool,
+        created: options.created.clone(),
+        license_list_version: license_list_version(),
+        packages,
+        extracted_licenses: extracted.into_values().collect(),
+        relationships,
+    }
+}
+
+/// The SPDX license list version of the `spdx` crate that maps declared
+/// licenses, as `MAJOR.MINOR` (the form SPDX 2.2 requires).
+pub(super) fn license_list_version() -> String {
+    let v = spdx::license_version();
+    let mut parts = v.split('.');
+    match (parts.next(), parts.next()) {
+        (Some(major), Some(minor)) => format!("{major}.{minor}"),
+        _ => v.to_owned(),
+    }
+}
+
+fn root_package(catalog: &Catalog, version: SpdxVersion) -> SpdxPackage {
+    let is_dir = catalog.source.kind == "directory";
+    let name = fields::one_line(&common::root_name(catalog));
+    let prefix = if is_dir { "Directory" } else { "Image" };
+    let spdx_id = format!(
+        "SPDXRef-DocumentRoot-{prefix}-{}",
+        fields::sanitize_id(&name)
+    );
+    let checksums = catalog
+        .source
+        .manifest_digest
+        .as_deref()
+        .and_then(fields::digest_checksum)
+        .into_iter()
+        .collect();
+    let external_refs = common::root_purl(catalog)
+        .filter(|p| fields::is_purl(p))
+        .map(|locator| ExternalRef {
+            category: "PACKAGE-MANAGER",
+            kind: "purl",
+            locator,
+        })
+        .into_iter()
+        .collect();
+    SpdxPackage {
+        spdx_id,
+        name,
+        version: common::root_version(catalog)
+            .map(|v| fields::one_line(&v))
+            .filter(|v| !v.is_empty()),
+        supplier: NOASSERTION.to_owned(),
+        originator: None,
+        download_location: NOASSERTION.to_owned(),
+        primary_purpose: match version {
+            SpdxVersion::V2_2 => None,
+            SpdxVersion::V2_3 => Some(if is_dir { "FILE" } else { "CONTAINER" }),
+        },
+        checksums,
+        homepage: None,
+        source_info: None,
+        license_concluded: NOASSERTION.to_owned(),
+        license_declared: NOASSERTION.to_owned(),
+        copyright: NOASSERTION.to_owned(),
+        description: None,
+        external_refs,
+        annotations: Vec::new(),
+    }
+}
+
+/// `SPDXRef-Package-<type>-<name>-<id>`, with the name reduced to the
+/// characters an SPDX id allows.
+fn package_spdx_id(p: &Package, package_id: &str) -> String {
+    format!(
+        "SPDXRef-Package-{}-{}-{}",
+        p.ecosystem.as_str(),
+        fields::sanitize_id(&p.name),
+        fields::sanitize_id(package_id)
+    )
+}
+
+/// Two packages with the same [`Package::id`] (same type, name, version and
+/// first location) would get the same SPDX id; later ones get a suffix.
+fn unique_id(used: &mut HashMap<String, usize>, id: String) -> String {
+    let n = used.entry(id.clone()).or_insert(0);
+    *n += 1;
+    if *n == 1 {
+        id
+    } else {
+        format!("{id}-{n}")
+    }
+}
+
+fn package(
+    p: &Package,
+    spdx_id: String,
+    tool: &str,
+    options: &RenderOptions,
+    extracted: &mut BTreeMap<String, ExtractedLicense>,
+) -> SpdxPackage {
+    let person = fields::person(p);
+    let mut external_refs: Vec<ExternalRef> = Vec::new();
+    for cpe in &p.cpes {
+        if fields::is_cpe23(cpe)
+            && !external_refs
+                .iter()
+                .any(|r| r.kind == "cpe23Type" && r.locator == *cpe)
+        {
+            external_refs.push(ExternalRef {
+                category: "SECURITY",
+                kind: "cpe23Type",
+                locator: cpe.clone(),
+            });
+        }
+    }
+    if fields::is_purl(&p.purl) {
+        external_refs.push(ExternalRef {
+            category: "PACKAGE-MANAGER",
+            kind: "purl",
+            locator: p.purl.clone(),
+        });
+    }
+    let annotations = p
+        .locations
+        .iter()
+        .map(|l| Annotation {
+            annotator: tool.to_owned(),
+            date: options.created.clone(),
+            comment: fields::clean(&location_comment(l)),
+        })
+        .collect();
+    SpdxPackage {
+        spdx_id,
+        name: fields::one_line(&p.name),
+        version: Some(fields::one_line(&p.version)).filter(|v| !v.is_empty()),
+        supplier: person.clone().unwrap_or_else(|| NOASSERTION.to_owned()),
+        originator: person,
+        download_location: download_location(p),
+        primary_purpose: None,
+        checksums: fields::checksums(&p.metadata),
+        homepage: homepage(p),
+        source_info: Some(fields::clean(&source_info(p))),
+        license_concluded: NOASSERTION.to_owned(),
+        license_declared: declared_license(p, extracted),
+        copyright: NOASSERTION.to_owned(),
+        description: description(p),
+        external_refs,
+        annotations,
+    }
+}
+
+/// `sbomctl:layer:digest=sha256:… sbomctl:location:path=/…`: the layer part
+/// first because a digest has no spaces, so the path (which may) runs to
+/// the end.
+fn location_comment(l: &Location) -> String {
+    match &l.layer {
+        Some(layer) => format!(
+            "sbomctl:layer:digest={} sbomctl:location:path={}",
+            layer.digest, l.path
+        ),
+        None => format!("sbomctl:location:path={}", l.path),
+    }
+}
+
+fn download_location(p: &Package) -> String {
+    match &p.metadata {
+        Metadata::Npm(m) => m
+            .resolved
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| fields::is_download_location(u))
+            .map_or_else(|| NOASSERTION.to_owned(), str::to_owned),
+        _ => NOASSERTION.to_owned(),
+    }
+}
+
+fn homepage(p: &Package) -> Option<String> {
+    let url = match &p.metadata {
+        Metadata::Npm(m) => m.homepage.as_deref(),
+        Metadata::Apk(m) => m.url.as_deref(),
+        Metadata::Pypi(m) => m.home_page.as_deref(),
+        Metadata::Deb(_) => None,
+    }?;
+    let url = url.trim();
+    fields::is_url(url).then(|| url.to_owned())
+}
+
+fn description(p: &Package) -> Option<String> {
+    let d = match &p.metadata {
+        Metadata::Apk(m) => m.description.as_deref(),
+        Metadata::Npm(m) => m.description.as_deref(),
+        Metadata::Deb(_) | Metadata::Pypi(_) => None,
+    }?;
+    Some(fields::clean(d)).filter(|d| !d.trim().is_empty())
+}
+
+/// syft's wording, then every evidence path once.
+fn source_info(p: &Package) -> String {
+    let what = match p.ecosystem {
+        Ecosystem::Apk => "APK DB",
+        Ecosystem::Deb => "DPKG DB",
+        Ecosystem::Npm => "installed node module manifest file",
+        Ecosystem::Pypi => "installed python package manifest file",
+    };
+    let mut paths: Vec<&str> = Vec::new();
+    for l in &p.locations {
+        if !paths.contains(&l.path.as_str()) {
+            paths.push(&l.path);
+        }
+    }
+    format!("acquired package info from {what}: {}", paths.join(", "))
+}
+
+/// The declared license: the catalog's SPDX expression when there is one,
+/// else each declared value mapped on its own (an SPDX expression, or a
+/// `LicenseRef-` with the value as extracted text) joined with `AND`;
+/// `NOASSERTION` when nothing was declared.
+fn declared_license(p: &Package, extracted: &mut BTreeMap<String, ExtractedLicense>) -> String {
+    if let Some(expr) = &p.licenses.expression {
+        if fields::is_plain_expression(expr) {
+            return expr.clone();
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for declared in &p.licenses.declared {
+        let declared = fields::clean(declared);
+        if declared.trim().is_empty() {
+            continue;
+        }
+        let part = match fields::map_license(p.ecosystem, &declared) {
+            Some(expr) => expr,
+            None => {
+                let id = fields::license_ref(&declared);
+                extracted
+                    .entry(id.clone())
+                    .or_insert_with(|| ExtractedLicense {
+                        id: id.clone(),
+                        name: license_name(&declared, &id),
+                        text: declared.clone(),
+                    });
+                id
+            }
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    match parts.len() {
+        0 => NOASSERTION.to_owned(),
+        1 => parts.pop().unwrap_or_default(),
+        _ => parts
+            .iter()
+            .map(|p| {
+                if p.contains(' ') {
+                    format!("({p})")
+                } else {
+                    p.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    }
+}
+
+/// The declared value on one line; the id without its prefix when the
+/// value cannot be a tag-value line (`LicenseName` takes no `<text>`).
+fn license_name(declared: &str, id: &str) -> String {
+    let name = fields::one_line(declared).trim().to_owned();
+    if fields::is_plain_line(&name) {
+        name
+    } else {
+        id.trim_start_matches("LicenseRef-").to_owned()
+    }
+}

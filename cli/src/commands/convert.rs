@@ -1,0 +1,64 @@
+//! `sbomctl convert INPUT`: read an SBOM, write it in other formats.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use sbomctl_catalog::format::{self, import, Format};
+use sbomctl_catalog::model::Severity;
+
+use crate::args::{ConvertArgs, Global};
+use crate::output::{self, Target};
+
+pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
+    let default_format = if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    };
+    // Bad flags are reported before any input is read.
+    let targets = output::parse_targets(&args.output, default_format)?;
+    let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    let (name, bytes) = if args.input == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("reading stdin")?;
+        ("stdin".to_owned(), bytes)
+    } else {
+        let bytes =
+            std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
+        (args.input.clone(), bytes)
+    };
+    let catalog = import::read_document(&bytes).map_err(|e| match e {
+        // The library does not know the input's name; say it once.
+        sbomctl_catalog::Error::Malformed { message, .. } => anyhow::anyhow!("{name}: {message}"),
+        other => anyhow::Error::new(other).context(name.clone()),
+    })?;
+    if !global.quiet {
+        for d in &catalog.diagnostics {
+            let level = match d.severity {
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            };
+            let at = d
+                .location
+                .as_ref()
+                .map_or_else(String::new, |l| match &l.layer {
+                    Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
+                    None => format!("{}: ", l.path),
+                });
+            eprintln!("sbomctl: {level}: {name}: {at}{}", d.message);
+        }
+    }
+    let rendered: Vec<(Target, Vec<u8>)> = targets
+        .into_iter()
+        .map(|t| {
+            let bytes = format::render(&catalog, t.format, &render_options);
+            (t, bytes)
+        })
+        .collect();
+    output::write_all(&rendered)?;
+    Ok(ExitCode::SUCCESS)
+}

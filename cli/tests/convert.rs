@@ -1,0 +1,267 @@
+//! `sbomctl convert`: the real binary on native JSON of the sample images,
+//! on documents made by other tools, on stdin and on bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{root, sbomctl, sbomctl_json};
+use serde_json::Value;
+
+/// Native JSON of a sample image, written by `sbomctl packages` into `dir`.
+fn native(dir: &Path, image: &str) -> PathBuf {
+    let out = dir.join(format!("{image}.json"));
+    let source = format!(
+        "oci-dir:{}",
+        root().join("testdata/images").join(image).display()
+    );
+    let arg = format!("json={}", out.display());
+    let run = sbomctl(&["packages", "-q", &source, "-o", &arg]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
+
+fn import_fixture(name: &str) -> String {
+    root()
+        .join("catalog/testdata/import")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// (name, version, purl) of every package of a native JSON document.
+fn identities(doc: &Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = doc["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["version"].as_str().unwrap().to_owned(),
+                p["purl"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs `sbomctl convert -` with `stdin`.
+fn convert_stdin(args: &[&str], stdin: Vec<u8>) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("sbomctl")
+        .expect("sbomctl binary")
+        .arg("convert")
+        .arg("-")
+        .args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .write_stdin(stdin)
+        .output()
+        .expect("running sbomctl")
+}
+
+#[test]
+fn native_json_to_table_lists_every_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = native(dir.path(), "alpine-sample-oci");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&input).unwrap()).unwrap();
+    let out = sbomctl(&["convert", input.to_str().unwrap(), "-o", "table"]);
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.starts_with("NAME "), "{table}");
+    for (name, version, _) in identities(&doc) {
+        assert!(
+            table.lines().any(|l| l
+                .split_whitespace()
+                .take(2)
+                .eq([name.as_str(), version.as_str()])),
+            "{name} {version} missing from\n{table}"
+        );
+    }
+}
+
+#[test]
+fn native_json_to_json_is_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    for image in [
+        "alpine-sample-oci",
+        "debian-sample-oci",
+        "distroless-sample-oci",
+    ] {
+        let input = native(dir.path(), image);
+        let out = sbomctl(&["convert", input.to_str().unwrap(), "-o", "json"]);
+        assert!(out.status.success());
+        assert_eq!(out.stdout, std::fs::read(&input).unwrap(), "{image}");
+    }
+}
+
+#[test]
+fn default_output_off_a_terminal_is_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = native(dir.path(), "debian-sample-oci");
+    let doc = sbomctl_json(&["convert", input.to_str().unwrap()]);
+    assert_eq!(doc["schema"]["name"], "sbomctl-catalog");
+}
+
+#[test]
+fn reads_stdin_and_writes_several_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = native(dir.path(), "alpine-sample-oci");
+    let table = dir.path().join("out.txt");
+    let json = dir.path().join("out.json");
+    let out = convert_stdin(
+        &[
+            "-o",
+            &format!("table={}", table.display()),
+            "-o",
+            &format!("json={}", json.display()),
+        ],
+        std::fs::read(&input).unwrap(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read(&json).unwrap(),
+        std::fs::read(&input).unwrap()
+    );
+    assert!(std::fs::read_to_string(&table).unwrap().contains("musl"));
+}
+
+#[test]
+fn cyclonedx_from_cyclonedx_py_converts_to_native() {
+    let doc = sbomctl_json(&[
+        "convert",
+        &import_fixture("requests-venv.cyclonedx.json"),
+        "-o",
+        "json",
+    ]);
+    let got = identities(&doc);
+    assert_eq!(got.len(), 7);
+    assert!(got.contains(&(
+        "requests".into(),
+        "2.32.3".into(),
+        "pkg:pypi/requests@2.32.3".into()
+    )));
+    assert!(doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["type"] == "pypi" && p["found_by"] == "cyclonedx-import"));
+}
+
+#[test]
+fn skipped_packages_are_reported_on_stderr() {
+    let out = sbomctl(&[
+        "convert",
+        &import_fixture("bom-go-mod.converted.spdx.json"),
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("info:") && stderr.contains("skipped 142 packages without a package URL"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["source"]["name"], "github.com/sigstore/cosign");
+    assert_eq!(doc["packages"].as_array().unwrap().len(), 0);
+    // --quiet silences it.
+    let out = sbomctl(&[
+        "convert",
+        "-q",
+        &import_fixture("bom-go-mod.converted.spdx.json"),
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty());
+}
+
+fn assert_one_line_error(out: &std::process::Output, want: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("sbomctl: error: "), "{stderr}");
+    assert!(stderr.contains(want), "{stderr} should contain {want}");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    let out = convert_stdin(&["-o", "json"], b"hello, world\n".to_vec());
+    assert_one_line_error(
+        &out,
+        "stdin: not a native sbomctl JSON, SPDX JSON or CycloneDX JSON document",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("other.json");
+    std::fs::write(&file, br#"{"hello": "world"}"#).unwrap();
+    let out = sbomctl(&["convert", file.to_str().unwrap()]);
+    assert_one_line_error(
+        &out,
+        &format!(
+            "{}: not a native sbomctl JSON, SPDX JSON or CycloneDX JSON document",
+            file.display()
+        ),
+    );
+    let out = sbomctl(&["convert", &import_fixture("bom-go-mod.spdx")]);
+    assert_one_line_error(&out, "SPDX tag-value input is not supported yet");
+    let out = sbomctl(&["convert", dir.path().join("missing.json").to_str().unwrap()]);
+    assert_one_line_error(&out, "missing.json");
+    let out = convert_stdin(&["-o", "nope"], Vec::new());
+    assert_one_line_error(&out, "unknown output format `nope`");
+}
+
+/// native → FORMAT → native keeps every package's name, version and purl.
+fn round_trip(format: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    for image in [
+        "alpine-sample-oci",
+        "debian-sample-oci",
+        "distroless-sample-oci",
+    ] {
+        let input = native(dir.path(), image);
+        let original: Value = serde_json::from_slice(&std::fs::read(&input).unwrap()).unwrap();
+        let out = sbomctl(&["convert", input.to_str().unwrap(), "-o", format]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{image}: empty {format}");
+        let back = convert_stdin(&["-o", "json"], out.stdout);
+        assert!(
+            back.status.success(),
+            "{image} {format}: {}",
+            String::from_utf8_lossy(&back.stderr)
+        );
+        let back: Value = serde_json::from_slice(&back.stdout).unwrap();
+        assert_eq!(identities(&back), identities(&original), "{image} {format}");
+        assert_eq!(back["source"]["kind"], "image", "{image} {format}");
+        assert_eq!(
+            back["source"]["manifest_digest"], original["source"]["manifest_digest"],
+            "{image} {format}"
+        );
+    }
+}
+
+#[test]
+fn native_to_spdx_json_and_back_keeps_packages() {
+    round_trip("spdx-json");
+    round_trip("spdx-json@2.2");
+}
+
+#[test]
+fn native_to_cyclonedx_json_and_back_keeps_packages() {
+    round_trip("cyclonedx-json");
+    round_trip("cyclonedx-json@1.4");
+}

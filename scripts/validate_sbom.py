@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Validate SBOM documents with the official SPDX and CycloneDX libraries.
+
+Runs in the test venv (scripts/test.sh installs scripts/requirements-test.txt
+into target/venv). Many files are checked in one process, because importing
+the libraries and loading the schemas is most of the cost.
+
+Usage:
+    validate_sbom.py FORMAT VERSION FILE...
+    validate_sbom.py < jobs.json    # [{"format": F, "version": V, "file": P}, ...]
+
+FORMAT is spdx (or spdx-tag-value), spdx-json, cyclonedx-json or
+cyclonedx-xml; VERSION is the specification version (2.2, 2.3, 1.4, 1.5,
+1.6).
+
+For each file one JSON line goes to stdout:
+    {"file": P, "format": F, "version": V, "ok": bool, "errors": [...],
+     "packages": [[name, version, purl], ...], "seconds": float}
+where packages are read back with the official parsers. Exits 1 if any file
+is not valid, 2 on bad usage.
+
+SPDX: spdx_tools' parse_file, then validate_full_spdx_document with the
+requested version; any validation message is a failure (what
+`pyspdxtools -i FILE --version SPDX-V` checks). CycloneDX JSON: the strict
+JSON schema validator; CycloneDX XML: the XSD validator. Both also check
+that the document states the requested specVersion.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+SPDX_FORMATS = {"spdx", "spdx-tag-value", "spdx-tv", "spdx-json"}
+CDX_FORMATS = {"cyclonedx-json", "cyclonedx-xml"}
+# Component types that stand for a cataloged package (the image itself is
+# `container`, the distro `operating-system`).
+CDX_PACKAGE_TYPES = {"library", "framework", "application"}
+
+
+def spdx_check(fmt: str, version: str, path: str) -> tuple[list[str], list[list[str]]]:
+    from spdx_tools.spdx.formats import FileFormat, file_name_to_format
+    from spdx_tools.spdx.model import ExternalPackageRefCategory
+    from spdx_tools.spdx.parser.error import SPDXParsingError
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    want = FileFormat.JSON if fmt == "spdx-json" else FileFormat.TAG_VALUE
+    # parse_file picks the parser from the file name; refuse a name that
+    # would send the document to the wrong parser.
+    try:
+        got = file_name_to_format(path)
+    except ValueError as e:
+        return [f"file name: {e}"], []
+    if got != want:
+        return [f"file name {path!r} selects the {got.name} parser, not {want.name}"], []
+    try:
+        doc = parse_file(path)
+    except SPDXParsingError as e:
+        return ["parse: " + m for m in e.get_messages()], []
+    except Exception as e:  # the parsers raise plain errors on bad syntax too
+        return [f"parse: {type(e).__name__}: {e}"], []
+    messages = validate_full_spdx_document(doc, f"SPDX-{version}")
+    errors = [f"{m.validation_message} (in {m.context.spdx_id or '?'})" for m in messages]
+    packages = []
+    for p in doc.packages:
+        purls = [
+            r.locator
+            for r in p.external_references
+            if r.category == ExternalPackageRefCategory.PACKAGE_MANAGER and r.reference_type == "purl"
+        ]
+        if len(purls) > 1:
+            errors.append(f"package {p.spdx_id} has {len(purls)} purl references")
+        version_ = p.version if isinstance(p.version, str) else ""
+        packages.append([p.name, version_, purls[0] if purls else ""])
+    return errors, packages
+
+
+def cdx_packages_json(bom: dict) -> list[list[str]]:
+    out: list[list[str]] = []
+
+    def walk(components: list) -> None:
+        for c in components or []:
+            if c.get("type") in CDX_PACKAGE_TYPES:
+                out.append([c.get("name", ""), c.get("version", ""), c.get("purl", "")])
+            walk(c.get("components", []))
+
+    walk(bom.get("components", []))
+    return out
+
+
+def cdx_packages_xml(root: ET.Element, ns: str) -> list[list[str]]:
+    out: list[list[str]] = []
+
+    def text(el: ET.Element, tag: str) -> str:
+        child = el.find(f"{{{ns}}}{tag}")
+        return (child.text or "") if child is not None else ""
+
+    def walk(components: ET.Element | None) -> None:
+        if components is None:
+            return
+        for c in components.findall(f"{{{ns}}}component"):
+            if c.get("type") in CDX_PACKAGE_TYPES:
+                out.append([text(c, "name"), text(c, "version"), text(c, "purl")])
+            walk(c.find(f"{{{ns}}}components"))
+
+    walk(root.find(f"{{{ns}}}components"))
+    return out
+
+
+_cdx_validators: dict = {}
+
+
+def cdx_validator(fmt: str, version: str):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from cyclonedx.validation.xml import XmlValidator
+
+    key = (fmt, version)
+    if key not in _cdx_validators:
+        sv = SchemaVersion.from_version(version)
+        cls = JsonStrictValidator if fmt == "cyclonedx-json" else XmlValidator
+        _cdx_validators[key] = cls(sv)
+    return _cdx_validators[key]
+
+
+def cdx_check(fmt: str, version: str, path: str) -> tuple[list[str], list[list[str]]]:
+    with open(path, encoding="utf-8") as f:
+        data = f.read()
+    validator = cdx_validator(fmt, version)
+    try:
+        found = validator.validate_str(data, all_errors=True)
+    except Exception as e:  # malformed JSON/XML
+        return [f"parse: {type(e).__name__}: {e}"], []
+    errors = [_short(_describe(e.data)) for e in (found or [])]
+    packages: list[list[str]] = []
+    if fmt == "cyclonedx-json":
+        bom = json.loads(data)
+        if bom.get("specVersion") != version:
+            errors.append(f"specVersion is {bom.get('specVersion')!r}, want {version!r}")
+        packages = cdx_packages_json(bom)
+    else:
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError as e:
+            return errors + [f"parse: {e}"], []
+        ns = f"http://cyclonedx.org/schema/bom/{version}"
+        if root.tag != f"{{{ns}}}bom":
+            errors.append(f"root element is {root.tag}, want {{{ns}}}bom")
+        packages = cdx_packages_xml(root, ns)
+    return errors, packages
+
+
+def _describe(data) -> str:
+    # jsonschema's ValidationError prints the whole schema; lxml's log entry
+    # has a line number.
+    if hasattr(data, "absolute_path") and hasattr(data, "message"):
+        where = "/".join(str(p) for p in data.absolute_path)
+        return f"/{where}: {data.message}"
+    if hasattr(data, "line") and hasattr(data, "message"):
+        return f"line {data.line}: {data.message}"
+    return str(data)
+
+
+def _short(s: str, limit: int = 2000) -> str:
+    return s if len(s) <= limit else s[:limit] + "…"
+
+
+def check(job: dict) -> dict:
+    fmt, version, path = job["format"], job["version"], job["file"]
+    start = time.monotonic()
+    try:
+        if fmt in SPDX_FORMATS:
+            if version not in ("2.2", "2.3"):
+                raise ValueError(f"unsupported SPDX version {version}")
+            errors, packages = spdx_check(fmt, version, path)
+        elif fmt in CDX_FORMATS:
+            if version not in ("1.4", "1.5", "1.6"):
+                raise ValueError(f"unsupported CycloneDX version {version}")
+            errors, packages = cdx_check(fmt, version, path)
+        else:
+            raise ValueError(f"unknown format {fmt}")
+    except Exception as e:  # one verdict per file, whatever went wrong
+        errors, packages = [f"{type(e).__name__}: {e}"], []
+    return {
+        "file": path,
+        "format": fmt,
+        "version": version,
+        "ok": not errors,
+        "errors": errors,
+        "packages": packages,
+        "seconds": round(time.monotonic() - start, 3),
+    }
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 3:
+        fmt, version = argv[0], argv[1]
+        jobs = [{"format": fmt, "version": version, "file": f} for f in argv[2:]]
+    elif not argv and not sys.stdin.isatty():
+        try:
+            jobs = json.load(sys.stdin)
+        except json.JSONDecodeError as e:
+            print(f"stdin: not a JSON job list: {e}", file=sys.stderr)
+            return 2
+        if not isinstance(jobs, list):
+            print("stdin: want a JSON list of {format, version, file}", file=sys.stderr)
+            return 2
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    failed = 0
+    for job in jobs:
+        result = check(job)
+        failed += not result["ok"]
+        print(json.dumps(result), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
