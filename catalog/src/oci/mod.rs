@@ -68,23 +68,66 @@ pub fn digest_hex(digest: &str) -> Option<&str> {
 }
 
 /// An OCI/Docker descriptor.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
     /// Media type.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// Digest.
     pub digest: String,
     /// Size in bytes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// Artifact type (OCI 1.1 referrers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
     /// Platform (index entries).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<PlatformSpec>,
     /// Annotations.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+}
+
+/// How a store answered a referrers query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferrersSource {
+    /// The OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`).
+    Api,
+    /// The referrers tag schema: an index tagged `sha256-<hex>`.
+    TagSchema,
+}
+
+/// Where images and artifacts can be written: a registry repository or an
+/// OCI image layout. Reading is [`BlobStore`]; this adds pushing and the
+/// OCI 1.1 referrers model (API, else the `sha256-<hex>` tag fallback).
+pub trait ImageStore: BlobStore {
+    /// Uploads a blob (skipping it when the store already has it) and
+    /// returns its digest.
+    fn push_blob(&self, bytes: &[u8]) -> Result<String>;
+    /// Stores a manifest or index under its digest, and under `tag` when
+    /// given; returns the digest. For a manifest with a `subject`, a store
+    /// without the referrers API also updates the `sha256-<hex>` fallback
+    /// index of the subject (read-modify-write, keeping every entry).
+    fn push_manifest(&self, bytes: &[u8], media_type: &str, tag: Option<&str>) -> Result<String>;
+    /// The manifest or index tagged `tag`, `None` when there is none.
+    fn manifest_if_exists(&self, tag: &str) -> Result<Option<Fetched>>;
+    /// Descriptors of the manifests whose `subject` is `digest`, filtered
+    /// by `artifact_type` when given, and how they were found.
+    fn referrers(
+        &self,
+        digest: &str,
+        artifact_type: Option<&str>,
+    ) -> Result<(Vec<Descriptor>, ReferrersSource)>;
+    /// The repository name as a subject name (`registry/repo`, or the
+    /// layout path), for in-toto subjects and cosign's docker-reference.
+    fn repository_name(&self) -> String;
+}
+
+/// The referrers fallback tag for `digest`: `sha256-<hex>`.
+pub fn fallback_tag(digest: &str) -> String {
+    digest.replacen(':', "-", 1)
 }
 
 /// A platform as descriptors and configs spell it.
