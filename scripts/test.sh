@@ -7,11 +7,13 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages: a real registry for the registry tests, zstd for the
-# sample images, debootstrap for the real image.
+# sample images, debootstrap for the real image, curl for reading back
+# what the attestation tests stored.
 missing=()
 command -v docker-registry >/dev/null || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v zstd >/dev/null || missing+=(zstd)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq

@@ -47,6 +47,15 @@ pub enum Error {
     /// loader rejects; it has to be imported to be re-wrapped as PKCS#8.
     #[error("the key inside is SEC1, not PKCS#8: re-import it with `sbomctl import-key-pair`")]
     Sec1InsideEncryptedKey,
+    /// Reading from or writing to an image store (registry, layout) failed.
+    #[error("{what}")]
+    Store {
+        /// What was being done.
+        what: String,
+        /// The store's error.
+        #[source]
+        source: sbomctl_catalog::Error,
+    },
     /// The password could not be read (terminal, stdin) or the two entries
     /// did not match.
     #[error("reading the password: {message}")]

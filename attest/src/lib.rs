@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+pub mod attach;
 pub mod bundle;
 pub mod dsse;
 mod error;

@@ -44,44 +44,7 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
     let catalogers = cataloger::all();
     let wants = |p: &str| distro::wants(p) || catalogers.iter().any(|c| c.wants(p));
     match source.open(&options.platform, &options.registry)? {
-        Opened::Image(image) => {
-            let layers = read_layers(&image, &wants, options.progress.as_deref())?;
-            let info = SourceInfo {
-                kind: "image".to_owned(),
-                transport: source.transport().to_owned(),
-                name: image.name.clone(),
-                manifest_digest: image.manifest_digest.clone(),
-                index_digest: image.index_digest.clone(),
-                config_digest: Some(image.config_digest.clone()),
-                platform: (!image.config.os.is_empty()).then(|| {
-                    PlatformSpec {
-                        os: image.config.os.clone(),
-                        architecture: image.config.architecture.clone(),
-                        variant: image.config.variant.clone(),
-                    }
-                    .to_string()
-                }),
-                layers: image
-                    .layers
-                    .iter()
-                    .map(|l| LayerInfo {
-                        index: l.index,
-                        digest: l.digest.clone(),
-                        diff_id: l.diff_id.clone(),
-                        media_type: l.media_type.clone(),
-                        size: l.size,
-                    })
-                    .collect(),
-            };
-            Ok(catalog_layers(
-                info,
-                &layers,
-                options.scope,
-                SourceKind::Image,
-                &catalogers,
-                &wants,
-            ))
-        }
+        Opened::Image(image) => catalog_image(&image, source.transport(), options),
         Opened::Dir(root) => {
             let layer = walk_dir(&root, &wants)?;
             let info = SourceInfo {
@@ -104,6 +67,50 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
             ))
         }
     }
+}
+
+/// Scans an already resolved image (for callers that pick the manifest
+/// themselves, like `attest` on a layout that also holds signatures);
+/// `transport` is the source kind recorded in the catalog (`oci-dir`, …).
+pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Result<Catalog> {
+    let catalogers = cataloger::all();
+    let wants = |p: &str| distro::wants(p) || catalogers.iter().any(|c| c.wants(p));
+    let layers = read_layers(image, &wants, options.progress.as_deref())?;
+    let info = SourceInfo {
+        kind: "image".to_owned(),
+        transport: transport.to_owned(),
+        name: image.name.clone(),
+        manifest_digest: image.manifest_digest.clone(),
+        index_digest: image.index_digest.clone(),
+        config_digest: Some(image.config_digest.clone()),
+        platform: (!image.config.os.is_empty()).then(|| {
+            PlatformSpec {
+                os: image.config.os.clone(),
+                architecture: image.config.architecture.clone(),
+                variant: image.config.variant.clone(),
+            }
+            .to_string()
+        }),
+        layers: image
+            .layers
+            .iter()
+            .map(|l| LayerInfo {
+                index: l.index,
+                digest: l.digest.clone(),
+                diff_id: l.diff_id.clone(),
+                media_type: l.media_type.clone(),
+                size: l.size,
+            })
+            .collect(),
+    };
+    Ok(catalog_layers(
+        info,
+        &layers,
+        options.scope,
+        SourceKind::Image,
+        &catalogers,
+        &wants,
+    ))
 }
 
 /// Reads every layer once, biggest first, on all rayon threads.

@@ -37,6 +37,271 @@ pub enum Command {
     GenerateKeyPair(crate::commands::key::GenerateKeyPairArgs),
     /// Import a PEM private key (PKCS#8, SEC1, PKCS#1) as a cosign key pair.
     ImportKeyPair(crate::commands::key::ImportKeyPairArgs),
+    /// Catalog an image (or take --predicate), sign an in-toto attestation
+    /// of the SBOM and store it with the image, as `cosign attest` does.
+    Attest(AttestArgs),
+    /// Verify the attestations of an image with a public key and print the
+    /// verified predicate.
+    VerifyAttestation(VerifyAttestationArgs),
+    /// Attach an artifact to an image.
+    #[command(subcommand)]
+    Attach(AttachCommand),
+    /// Download what is attached to an image.
+    #[command(subcommand)]
+    Download(DownloadCommand),
+    /// Print where cosign stores an image's signatures, attestations or SBOM.
+    Triangulate(TriangulateArgs),
+    /// Sign an image with cosign's simple signing (`.sig` tag).
+    Sign(SignArgs),
+    /// Verify an image's `.sig` signatures with a public key.
+    Verify(VerifyArgs),
+    /// Sign a file with a key.
+    SignBlob(SignBlobArgs),
+    /// Verify a file's signature or bundle with a public key.
+    VerifyBlob(VerifyBlobArgs),
+}
+
+/// The image an attach, sign or verify command works on.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// The image: a registry reference (127.0.0.1:5000/app:1,
+    /// ghcr.io/x/y@sha256:…, registry:REF) or an OCI layout directory
+    /// (oci-dir:DIR, oci-dir:DIR:TAG, or an existing layout path).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// For a multi-platform image, use this platform's manifest
+    /// (os/arch[/variant]) instead of the index.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Allow plain HTTP to this registry host (repeatable). localhost and
+    /// 127.0.0.1 always use HTTP.
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+}
+
+/// Where `attest` stores the attestation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AttachMode {
+    /// An OCI 1.1 referrer holding a Sigstore bundle (cosign 3).
+    Referrer,
+    /// A layer of the `sha256-<hex>.att` image (cosign 2).
+    Legacy,
+    /// Both.
+    Both,
+}
+
+/// The in-toto statement layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatementVersionArg {
+    /// `https://in-toto.io/Statement/v1`.
+    #[value(name = "1")]
+    V1,
+    /// `https://in-toto.io/Statement/v0.1` (older consumers).
+    #[value(name = "0.1")]
+    V0_1,
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// The encrypted cosign private key. Its password comes from
+    /// SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a prompt, else stdin.
+    #[arg(long, value_name = "FILE")]
+    pub key: std::path::PathBuf,
+    /// Predicate type: spdx (SPDX 2.2 tag-value, as a JSON string),
+    /// spdxjson (SPDX 2.3 JSON), cyclonedx (CycloneDX 1.6 JSON), another
+    /// cosign alias or a URI (those need --predicate).
+    #[arg(long = "type", default_value = "spdxjson", value_name = "TYPE")]
+    pub type_: String,
+    /// Attest this document instead of cataloging the image.
+    #[arg(long, value_name = "FILE")]
+    pub predicate: Option<std::path::PathBuf>,
+    /// The in-toto statement version.
+    #[arg(long, value_enum, default_value = "1")]
+    pub statement_version: StatementVersionArg,
+    /// How to store the attestation.
+    #[arg(long, value_enum, default_value = "referrer")]
+    pub attach_mode: AttachMode,
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+/// What `verify-attestation` prints for each verified attestation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AttestationOutput {
+    /// The DSSE envelope JSON.
+    Envelope,
+    /// The in-toto statement, exactly as signed.
+    Statement,
+    /// The predicate (the SBOM), exactly as signed; a string predicate
+    /// (SPDX tag-value) is printed as its text.
+    Predicate,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyAttestationArgs {
+    /// The public key (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub key: std::path::PathBuf,
+    /// The predicate type the attestation must have: a cosign alias
+    /// (spdx, spdxjson, cyclonedx, custom, slsaprovenance, …) or a URI.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_: String,
+    /// What to print on stdout.
+    #[arg(short, long, value_enum, default_value = "predicate")]
+    pub output: AttestationOutput,
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AttachCommand {
+    /// Attach an SBOM document (`cosign attach sbom`).
+    Sbom(AttachSbomArgs),
+}
+
+/// The SBOM kind of `attach sbom`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomType {
+    /// SPDX: text/spdx, or text/spdx+json for JSON.
+    Spdx,
+    /// CycloneDX: application/vnd.cyclonedx+json or +xml.
+    Cyclonedx,
+    /// Syft JSON.
+    Syft,
+}
+
+/// How the SBOM file is encoded (sniffed when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// JSON.
+    Json,
+    /// XML (CycloneDX).
+    Xml,
+    /// Text (SPDX tag-value).
+    Text,
+}
+
+/// Where `attach sbom` stores the SBOM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReferrersMode {
+    /// The `sha256-<hex>.sbom` tag (cosign's default).
+    Legacy,
+    /// An OCI 1.1 referrer of the image.
+    #[value(name = "oci-1-1")]
+    Oci11,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachSbomArgs {
+    /// The SBOM file.
+    #[arg(long, value_name = "FILE")]
+    pub sbom: std::path::PathBuf,
+    /// The SBOM kind.
+    #[arg(long = "type", value_enum, default_value = "spdx")]
+    pub type_: SbomType,
+    /// The file's encoding; sniffed (JSON or not) when not given.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Where to store it.
+    #[arg(long, value_enum, default_value = "legacy")]
+    pub registry_referrers_mode: ReferrersMode,
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DownloadCommand {
+    /// Print the attached SBOM(s) (`.sbom` tag and SBOM referrers).
+    Sbom(DownloadSbomArgs),
+    /// Print the attestations (bundle referrers and `.att` layers) as DSSE
+    /// envelope JSON lines, unverified.
+    Attestation(DownloadAttestationArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadSbomArgs {
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadAttestationArgs {
+    /// Only attestations of this predicate type (cosign alias or URI).
+    #[arg(long, value_name = "TYPE")]
+    pub predicate_type: Option<String>,
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+/// Which cosign tag `triangulate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriangulateType {
+    /// Signatures.
+    Sig,
+    /// Attestations.
+    Att,
+    /// SBOM.
+    Sbom,
+}
+
+#[derive(Debug, Args)]
+pub struct TriangulateArgs {
+    /// Which tag.
+    #[arg(long = "type", value_enum, default_value = "sig")]
+    pub type_: TriangulateType,
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The encrypted cosign private key.
+    #[arg(long, value_name = "FILE")]
+    pub key: std::path::PathBuf,
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The public key (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub key: std::path::PathBuf,
+    #[command(flatten)]
+    pub target: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SignBlobArgs {
+    /// The encrypted cosign private key.
+    #[arg(long, value_name = "FILE")]
+    pub key: std::path::PathBuf,
+    /// Also write a Sigstore bundle (v0.3, key material) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<std::path::PathBuf>,
+    /// Write the base64 signature to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output_signature: Option<std::path::PathBuf>,
+    /// The file to sign.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("sig").required(true).args(["bundle", "signature"])))]
+pub struct VerifyBlobArgs {
+    /// The public key (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub key: std::path::PathBuf,
+    /// A Sigstore bundle from `sign-blob --bundle`.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<std::path::PathBuf>,
+    /// A signature file (base64 or raw).
+    #[arg(long, value_name = "FILE")]
+    pub signature: Option<std::path::PathBuf>,
+    /// The file that was signed.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
 }
 
 /// Which packages to report.

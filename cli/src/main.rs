@@ -23,6 +23,20 @@ fn main() -> ExitCode {
         args::Command::Convert(a) => commands::convert::run(a, &cli.global),
         args::Command::GenerateKeyPair(a) => commands::key::generate_key_pair(a),
         args::Command::ImportKeyPair(a) => commands::key::import_key_pair(a),
+        args::Command::Attest(a) => commands::attest::run(a, &cli.global),
+        args::Command::VerifyAttestation(a) => commands::verify::verify_attestation(a),
+        args::Command::Attach(args::AttachCommand::Sbom(a)) => commands::attach::attach_sbom(a),
+        args::Command::Download(args::DownloadCommand::Sbom(a)) => {
+            commands::attach::download_sbom(a)
+        }
+        args::Command::Download(args::DownloadCommand::Attestation(a)) => {
+            commands::attach::download_attestation(a)
+        }
+        args::Command::Triangulate(a) => commands::attach::triangulate(a),
+        args::Command::Sign(a) => commands::sign::sign(a),
+        args::Command::Verify(a) => commands::verify::verify(a),
+        args::Command::SignBlob(a) => commands::sign::sign_blob(a),
+        args::Command::VerifyBlob(a) => commands::verify::verify_blob(a),
     };
     match result {
         Ok(code) => code,
@@ -30,10 +44,23 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            if let Some(failure) = verification_failure(&err) {
+                eprintln!("sbomctl: {failure}");
+                return ExitCode::from(1);
+            }
             eprintln!("sbomctl: error: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// A failed verification check anywhere in the chain exits 1, not 2.
+fn verification_failure(err: &anyhow::Error) -> Option<String> {
+    err.chain()
+        .find_map(|e| match e.downcast_ref::<sbomctl_attest::Error>() {
+            Some(v @ sbomctl_attest::Error::Verification { .. }) => Some(v.to_string()),
+            _ => None,
+        })
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -3,6 +3,8 @@
 //! to it ([`push_oci_layout`]), small generated layouts
 //! ([`write_oci_layout`]) and a fault-injecting loopback proxy
 //! ([`FaultProxy`]) to test retries and auth against the real registry.
+//! [`ReferrersRegistry`] is an in-process registry (`ferro-oci-server`)
+//! that, unlike `docker-registry` 2.8, has the OCI 1.1 referrers API.
 //!
 //! ```no_run
 //! let registry = sbomctl_testutil::Registry::start();
@@ -16,6 +18,7 @@
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
 mod proxy;
+mod referrers;
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -27,6 +30,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 pub use proxy::{Fault, FaultProxy};
+pub use referrers::ReferrersRegistry;
 
 /// Where Debian's `docker-registry` package installs the registry.
 const REGISTRY_BIN: &str = "/usr/bin/docker-registry";

@@ -64,6 +64,9 @@ pub mod check {
     pub const VERIFICATION_MATERIAL: &str = "verification material";
     /// The bundle's message digest is not the blob's SHA-256.
     pub const MESSAGE_DIGEST: &str = "message digest";
+    /// A referrer manifest found for an image has a `subject` naming another
+    /// manifest (moved, or listed by a forged fallback index).
+    pub const REFERRER_SUBJECT: &str = "referrer subject";
 }
 
 /// A verified attestation.

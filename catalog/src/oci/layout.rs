@@ -1,13 +1,23 @@
 //! OCI image layouts, in a directory or inside a tar (`oci-archive`).
+//! A directory is also an [`ImageStore`] (attaching to `oci-dir:` images);
+//! a tar stays read-only.
 
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::archive::TarIndex;
-use super::{digest_hex, sha256_digest, BlobStore, Descriptor, Fetched};
+use super::push::{add_referrer, referrer_of, referrers_in, OCI_INDEX};
+use super::reference::validate_tag;
+use super::{
+    digest_hex, fallback_tag, sha256_digest, BlobStore, Descriptor, Fetched, ImageStore,
+    ReferrersSource, REF_NAME,
+};
 use crate::{Error, Result};
 
 /// Read access to the files of a layout, wherever they are.
@@ -137,11 +147,7 @@ impl<F: LayoutFiles> BlobStore for Layout<F> {
             index
                 .manifests
                 .into_iter()
-                .find(|d| {
-                    d.annotations
-                        .get("org.opencontainers.image.ref.name")
-                        .is_some_and(|n| n == reference)
-                })
+                .find(|d| d.annotations.get(REF_NAME).is_some_and(|n| n == reference))
                 .map(|d| d.digest)
                 .ok_or_else(|| Error::Source {
                     source_ref: self.files.describe(),
@@ -171,4 +177,227 @@ impl<F: LayoutFiles> BlobStore for Layout<F> {
 /// Whether `dir` looks like an OCI layout.
 pub fn is_layout_dir(dir: &Path) -> bool {
     dir.join("oci-layout").is_file()
+}
+
+/// Serializes `index.json` rewrites within this process; across processes
+/// the last writer wins (as with `oras` and `skopeo` on a layout).
+static INDEX_LOCK: Mutex<()> = Mutex::new(());
+
+/// Makes temporary file names unique within the process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename, so readers never see a partial file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = (|| {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    written.map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        Error::io(path, e)
+    })
+}
+
+/// Whether an image manifest's config says it is an artifact rather than a
+/// runnable image (cosign's `.sig`/`.att` images, SBOM artifacts).
+fn artifact_type_of(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Doc {
+        #[serde(default)]
+        artifact_type: Option<String>,
+        #[serde(default)]
+        config: Option<Descriptor>,
+    }
+    const IMAGE_CONFIGS: [&str; 2] = [
+        "application/vnd.oci.image.config.v1+json",
+        "application/vnd.docker.container.image.v1+json",
+    ];
+    let doc: Doc = serde_json::from_slice(bytes).ok()?;
+    doc.artifact_type.filter(|t| !t.is_empty()).or_else(|| {
+        doc.config
+            .and_then(|c| c.media_type)
+            .filter(|m| !IMAGE_CONFIGS.contains(&m.as_str()))
+    })
+}
+
+impl Layout<PathBuf> {
+    /// The layout's directory.
+    pub fn dir(&self) -> &Path {
+        &self.files
+    }
+
+    /// Adds or replaces the `index.json` entry tagged `tag` (in place, so
+    /// the entries' order, and so the default image, stays), keeping every
+    /// other entry.
+    fn tag(&self, tag: &str, digest: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
+        let _guard = INDEX_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let path = self.files.join("index.json");
+        let what = path.display().to_string();
+        let mut index: Value = match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []})
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let mut entry = json!({
+            "mediaType": media_type,
+            "digest": digest,
+            "size": bytes.len(),
+            "annotations": {REF_NAME: tag},
+        });
+        if let Some(artifact_type) = artifact_type_of(bytes) {
+            entry["artifactType"] = Value::String(artifact_type);
+        }
+        let Some(manifests) = index
+            .as_object_mut()
+            .map(|o| {
+                o.entry("manifests")
+                    .or_insert_with(|| Value::Array(Vec::new()))
+            })
+            .and_then(Value::as_array_mut)
+        else {
+            return Err(Error::malformed(&what, "`manifests` is not a list"));
+        };
+        let tagged = |m: &Value| {
+            m.get("annotations")
+                .and_then(|a| a.get(REF_NAME))
+                .and_then(Value::as_str)
+                == Some(tag)
+        };
+        match manifests.iter().position(tagged) {
+            Some(at) => {
+                if let Some(slot) = manifests.get_mut(at) {
+                    *slot = entry;
+                }
+                let mut i = 0;
+                manifests.retain(|m| {
+                    i += 1;
+                    i - 1 == at || !tagged(m)
+                });
+            }
+            None => manifests.push(entry),
+        }
+        let bytes = serde_json::to_vec(&index).map_err(|e| Error::malformed(&what, e))?;
+        write_atomic(&path, &bytes)
+    }
+}
+
+/// A writable OCI layout directory (`oci-dir:`): blobs go to
+/// `blobs/sha256/`, tags to `index.json` entries annotated
+/// `org.opencontainers.image.ref.name`. Layouts have no referrers API, so
+/// referrers always use the `sha256-<hex>` tag schema.
+impl ImageStore for Layout<PathBuf> {
+    fn push_blob(&self, bytes: &[u8]) -> Result<String> {
+        let digest = sha256_digest(bytes);
+        let path = self.files.join(self.blob_path(&digest)?);
+        if fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) {
+            return Ok(digest);
+        }
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        write_atomic(&path, bytes)?;
+        Ok(digest)
+    }
+
+    fn push_manifest(&self, bytes: &[u8], media_type: &str, tag: Option<&str>) -> Result<String> {
+        let digest = sha256_digest(bytes);
+        let what = format!("manifest {digest} written to {}", self.files.describe());
+        if media_type.is_empty() {
+            return Err(Error::malformed(what, "no media type"));
+        }
+        let referrer = referrer_of(bytes, media_type, &digest, &what)?;
+        if let Some(tag) = tag {
+            validate_tag(tag).map_err(|m| Error::Source {
+                source_ref: self.files.describe(),
+                message: m,
+            })?;
+        }
+        self.push_blob(bytes)?;
+        if let Some(tag) = tag {
+            self.tag(tag, &digest, media_type, bytes)?;
+        }
+        if let Some(referrer) = referrer {
+            let tag = fallback_tag(&referrer.subject);
+            let index_what = format!("referrers index {tag} in {}", self.files.describe());
+            let existing = self.manifest_if_exists(&tag)?;
+            let updated = add_referrer(
+                existing.as_ref().map(|f| f.bytes.as_slice()),
+                &index_what,
+                &referrer.descriptor,
+            )?;
+            if let Some(index) = updated {
+                self.push_manifest(&index, OCI_INDEX, Some(&tag))?;
+            }
+        }
+        Ok(digest)
+    }
+
+    fn manifest_if_exists(&self, tag: &str) -> Result<Option<Fetched>> {
+        if digest_hex(tag).is_some() {
+            return if self.files.exists(&self.blob_path(tag)?) {
+                self.manifest(tag).map(Some)
+            } else {
+                Ok(None)
+            };
+        }
+        if !self.files.exists("index.json") {
+            return Ok(None);
+        }
+        let bytes = self.read("index.json")?;
+        let index: Index = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::malformed(format!("{}/index.json", self.files.describe()), e))?;
+        let Some(entry) = index
+            .manifests
+            .into_iter()
+            .find(|d| d.annotations.get(REF_NAME).is_some_and(|n| n == tag))
+        else {
+            return Ok(None);
+        };
+        self.manifest(&entry.digest).map(Some)
+    }
+
+    fn referrers(
+        &self,
+        digest: &str,
+        artifact_type: Option<&str>,
+    ) -> Result<(Vec<Descriptor>, ReferrersSource)> {
+        if digest_hex(digest).is_none() {
+            return Err(Error::malformed(
+                self.files.describe(),
+                format!("bad digest `{digest}`"),
+            ));
+        }
+        let tag = fallback_tag(digest);
+        let found = match self.manifest_if_exists(&tag)? {
+            Some(index) => referrers_in(
+                &index.bytes,
+                &format!("referrers index {tag} in {}", self.files.describe()),
+                artifact_type,
+            )?,
+            None => Vec::new(),
+        };
+        Ok((found, ReferrersSource::TagSchema))
+    }
+
+    fn repository_name(&self) -> String {
+        self.files.describe()
+    }
 }

@@ -36,6 +36,7 @@ pub trait BlobStore: Send + Sync {
 
 pub mod archive;
 pub mod layout;
+mod push;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -99,31 +100,42 @@ pub enum ReferrersSource {
     TagSchema,
 }
 
-/// Where images and artifacts can be written: a registry repository or an
-/// OCI image layout. Reading is [`BlobStore`]; this adds pushing and the
-/// OCI 1.1 referrers model (API, else the `sha256-<hex>` tag fallback).
+/// Where images and artifacts can be written: a registry repository
+/// ([`registry::RegistryClient`]) or an OCI image layout directory
+/// ([`layout::Layout`]`<PathBuf>`). Reading is [`BlobStore`]; this adds
+/// pushing and the OCI 1.1 referrers model (API, else the `sha256-<hex>`
+/// tag fallback): <https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#listing-referrers>.
 pub trait ImageStore: BlobStore {
     /// Uploads a blob (skipping it when the store already has it) and
     /// returns its digest.
     fn push_blob(&self, bytes: &[u8]) -> Result<String>;
     /// Stores a manifest or index under its digest, and under `tag` when
     /// given; returns the digest. For a manifest with a `subject`, a store
-    /// without the referrers API also updates the `sha256-<hex>` fallback
-    /// index of the subject (read-modify-write, keeping every entry).
+    /// without the referrers API (a registry that does not answer
+    /// `OCI-Subject`, any layout) also updates the `sha256-<hex>` fallback
+    /// index of the subject (read-modify-write, keeping every entry, adding
+    /// none twice; a tag naming something other than an index is an error).
     fn push_manifest(&self, bytes: &[u8], media_type: &str, tag: Option<&str>) -> Result<String>;
-    /// The manifest or index tagged `tag`, `None` when there is none.
+    /// The manifest or index tagged `tag` (or with the digest `tag`),
+    /// `None` when there is none.
     fn manifest_if_exists(&self, tag: &str) -> Result<Option<Fetched>>;
-    /// Descriptors of the manifests whose `subject` is `digest`, filtered
-    /// by `artifact_type` when given, and how they were found.
+    /// Descriptors of the manifests whose `subject` is `digest` (once per
+    /// digest), filtered by `artifact_type` when given (here, whether or
+    /// not the registry applied the filter), and how they were found.
     fn referrers(
         &self,
         digest: &str,
         artifact_type: Option<&str>,
     ) -> Result<(Vec<Descriptor>, ReferrersSource)>;
-    /// The repository name as a subject name (`registry/repo`, or the
-    /// layout path), for in-toto subjects and cosign's docker-reference.
+    /// The repository name as a subject name, for in-toto subjects and
+    /// cosign's docker-reference: [`reference::Reference::name`]'s
+    /// `registry/repo` (`docker.io/library/alpine`), or the layout path as
+    /// given.
     fn repository_name(&self) -> String;
 }
+
+/// The annotation naming an OCI layout's `index.json` entry (its tag).
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
 /// The referrers fallback tag for `digest`: `sha256-<hex>`.
 pub fn fallback_tag(digest: &str) -> String {
@@ -355,7 +367,12 @@ pub fn resolve(
                 .as_deref()
                 .is_some_and(|m| INDEX_TYPES.contains(&m));
         if is_index {
-            index_digest.get_or_insert_with(|| fetched.digest.clone());
+            // A layout's index.json is a file listing the layout's contents,
+            // not an image index: its digest changes whenever something is
+            // added to the layout, so it does not identify the image.
+            if !(depth == 0 && reference.is_empty()) {
+                index_digest.get_or_insert_with(|| fetched.digest.clone());
+            }
             let entries = raw.manifests.unwrap_or_default();
             let chosen = choose(&entries, platform).ok_or_else(|| {
                 let have: Vec<String> = entries
@@ -426,11 +443,19 @@ pub fn resolve(
 
 /// Picks the index entry for `platform`: an exact platform match, else the
 /// only entry when there is one and it names no platform (a layout's
-/// `index.json` pointing at one manifest or a nested index).
+/// `index.json` pointing at one manifest or a nested index). Artifacts are
+/// never images: entries with an `artifactType`, and entries tagged
+/// `sha256-…` (referrers fallback indexes, cosign's `.sig`/`.att`/`.sbom`
+/// images), which attaching writes into a layout's `index.json`.
 fn choose<'a>(entries: &'a [Descriptor], platform: &PlatformSpec) -> Option<&'a Descriptor> {
     let usable = |d: &&Descriptor| {
         // Attestation manifests (buildx) carry platform unknown/unknown.
         d.platform.as_ref().is_none_or(|p| p.os != "unknown")
+            && d.artifact_type.is_none()
+            && !d
+                .annotations
+                .get(REF_NAME)
+                .is_some_and(|tag| tag.starts_with("sha256-"))
     };
     if let Some(d) = entries
         .iter()
@@ -446,5 +471,40 @@ fn choose<'a>(entries: &'a [Descriptor], platform: &PlatformSpec) -> Option<&'a 
     match (candidates.next(), candidates.next()) {
         (Some(d), None) => Some(d),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn entry(digest: &str, tag: Option<&str>, artifact_type: Option<&str>) -> Descriptor {
+        Descriptor {
+            media_type: Some("application/vnd.oci.image.manifest.v1+json".to_owned()),
+            digest: digest.to_owned(),
+            size: Some(1),
+            artifact_type: artifact_type.map(str::to_owned),
+            platform: None,
+            annotations: tag
+                .map(|t| BTreeMap::from([(REF_NAME.to_owned(), t.to_owned())]))
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn attached_artifacts_in_index_json_are_not_image_candidates() {
+        let entries = [
+            entry("sha256:image", Some("latest"), None),
+            entry("sha256:fallback", Some("sha256-abc"), None),
+            entry("sha256:sig", Some("sha256-abc.sig"), None),
+            entry("sha256:sbom", Some("sbom"), Some("application/spdx+json")),
+        ];
+        let chosen = choose(&entries, &PlatformSpec::default()).unwrap();
+        assert_eq!(chosen.digest, "sha256:image");
+        // Two real images without platforms stay ambiguous.
+        let two = [entries[0].clone(), entry("sha256:other", None, None)];
+        assert!(choose(&two, &PlatformSpec::default()).is_none());
     }
 }

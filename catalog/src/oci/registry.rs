@@ -1,8 +1,11 @@
-//! Read side of the OCI distribution API v2
-//! (<https://github.com/opencontainers/distribution-spec/blob/main/spec.md>):
-//! manifests and blobs of one repository, with anonymous, basic and bearer
-//! token auth (<https://distribution.github.io/distribution/spec/auth/token/>)
-//! and retries with exponential backoff.
+//! The OCI distribution API v2
+//! (<https://github.com/opencontainers/distribution-spec/blob/main/spec.md>)
+//! for one repository: reading manifests and blobs ([`BlobStore`]), and
+//! pushing them with OCI 1.1 referrers ([`ImageStore`]: the referrers API
+//! when the registry has it, else the referrers tag schema). Anonymous,
+//! basic and bearer token auth
+//! (<https://distribution.github.io/distribution/spec/auth/token/>) and
+//! retries with exponential backoff.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -12,8 +15,11 @@ use std::time::Duration;
 use sha2::{Digest as _, Sha256, Sha512};
 
 use crate::oci::auth::{Credentials, Keychain};
+use crate::oci::push::{add_referrer, referrer_of, referrers_in, OCI_INDEX};
 use crate::oci::reference::{validate_digest, validate_tag, Reference};
-use crate::oci::{BlobStore, Fetched};
+use crate::oci::{
+    fallback_tag, BlobStore, Descriptor, Fetched, ImageStore, ReferrersSource, INDEX_TYPES,
+};
 use crate::{Error, Result};
 
 /// What `manifest` asks for, in order of preference.
@@ -28,6 +34,8 @@ const MAX_MANIFEST_SIZE: u64 = 8 * 1024 * 1024;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// Most pages of a referrers answer followed (`Link: <…>; rel="next"`).
+const MAX_REFERRERS_PAGES: usize = 100;
 
 /// How to reach registries.
 #[derive(Debug, Clone)]
@@ -75,6 +83,39 @@ pub struct RegistryClient {
 enum Target<'a> {
     Manifest(&'a str),
     Blob(&'a str),
+}
+
+impl Target<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Target::Manifest(reference) => format!("manifest {reference}"),
+            Target::Blob(digest) => format!("blob {digest}"),
+        }
+    }
+}
+
+/// What a request needs the credentials for: the token scope asked for,
+/// and the verb of messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Pull,
+    Push,
+}
+
+impl Access {
+    fn verb(self) -> &'static str {
+        match self {
+            Access::Pull => "pull",
+            Access::Push => "push to",
+        }
+    }
+
+    fn actions(self) -> &'static str {
+        match self {
+            Access::Pull => "pull",
+            Access::Push => "pull,push",
+        }
+    }
 }
 
 enum Failure {
@@ -175,7 +216,7 @@ impl RegistryClient {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(value);
     }
 
-    fn unauthorized(&self, had_credentials: bool) -> Error {
+    fn unauthorized(&self, had_credentials: bool, access: Access) -> Error {
         let hint = if had_credentials {
             format!(
                 "the registry rejected the credentials found for {}",
@@ -189,7 +230,8 @@ impl RegistryClient {
             )
         };
         self.error(format!(
-            "unauthorized to pull {} (check credentials: {hint})",
+            "unauthorized to {} {} (check credentials: {hint})",
+            access.verb(),
             self.repository
         ))
     }
@@ -199,10 +241,15 @@ impl RegistryClient {
     fn call_with_retries(
         &self,
         make: &dyn Fn() -> ureq::Request,
+        body: Option<&[u8]>,
     ) -> std::result::Result<ureq::Response, Failure> {
         let mut attempt: u32 = 0;
         loop {
-            let (retry_after, failure) = match make().call() {
+            let sent = match body {
+                Some(body) => make().send_bytes(body),
+                None => make().call(),
+            };
+            let (retry_after, failure) = match sent {
                 Ok(response) => return Ok(response),
                 Err(ureq::Error::Status(code, response)) => {
                     let retryable = code == 429 || (500..600).contains(&code);
@@ -262,75 +309,103 @@ impl RegistryClient {
         }
     }
 
-    /// GETs `url`, authenticating on a 401 challenge, and maps failures to
-    /// one-line errors about `target`.
-    fn get(&self, url: &str, accept: Option<&str>, target: &Target<'_>) -> Result<ureq::Response> {
+    /// Sends a request (with retries), authenticating for `access` on a
+    /// 401 challenge, once per request. A 401 or 403 after that is an
+    /// error naming the credentials; other failures go back to the caller.
+    /// The `Authorization` header only goes to the registry's own origin,
+    /// not to an upload `Location` elsewhere (storage redirects).
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        access: Access,
+    ) -> Result<std::result::Result<ureq::Response, Failure>> {
+        let same_origin = url
+            .strip_prefix(self.base_url.as_str())
+            .is_some_and(|rest| rest.starts_with('/'));
         let mut authenticated = false;
         loop {
-            let authorization = self.authorization();
+            let authorization = self.authorization().filter(|_| same_origin);
             let make = || {
-                let mut request = self.agent.get(url);
+                let mut request = self.agent.request(method, url);
                 if let Some(value) = &authorization {
                     request = request.set("Authorization", value);
                 }
-                if let Some(accept) = accept {
-                    request = request.set("Accept", accept);
+                for (name, value) in headers {
+                    request = request.set(name, value);
                 }
                 request
             };
-            match self.call_with_retries(&make) {
-                Ok(response) => return Ok(response),
+            match self.call_with_retries(&make, body) {
                 Err(Failure::Status {
                     code: 401,
                     response,
                     ..
-                }) if !authenticated => {
+                }) if !authenticated && same_origin => {
                     authenticated = true;
-                    self.authenticate(&response)?;
+                    self.authenticate(&response, access)?;
                 }
                 Err(Failure::Status {
                     code: 401 | 403, ..
                 }) => {
                     let had_credentials = self.credentials()?.is_some();
-                    return Err(self.unauthorized(had_credentials));
+                    return Err(self.unauthorized(had_credentials, access));
                 }
-                Err(Failure::Status {
-                    code: 404,
-                    response,
-                    ..
-                }) => {
-                    let detail = registry_detail(*response);
-                    let message = match target {
-                        Target::Manifest(reference) => {
-                            format!("manifest {reference} not found in {}", self.repository)
-                        }
-                        Target::Blob(digest) => {
-                            format!("blob {digest} not found in {}", self.repository)
-                        }
-                    };
-                    return Err(self.error(match detail {
-                        Some(detail) => format!("{message} ({detail})"),
-                        None => message,
-                    }));
-                }
-                Err(failure) => {
-                    let what = match target {
-                        Target::Manifest(reference) => {
-                            format!("fetching manifest {reference} of {}", self.repository)
-                        }
-                        Target::Blob(digest) => {
-                            format!("fetching blob {digest} of {}", self.repository)
-                        }
-                    };
-                    return Err(self.error(format!("{what}: {}", failure.describe())));
-                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// GETs `url`, authenticating on a 401 challenge, and maps failures to
+    /// one-line errors about `target`.
+    fn get(&self, url: &str, accept: Option<&str>, target: &Target<'_>) -> Result<ureq::Response> {
+        self.get_if_exists(url, accept, target, false)?
+            .ok_or_else(|| self.error(format!("{} not found", target.describe())))
+    }
+
+    /// [`Self::get`], with `None` for a 404 when `missing_ok`.
+    fn get_if_exists(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        target: &Target<'_>,
+        missing_ok: bool,
+    ) -> Result<Option<ureq::Response>> {
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("Accept", a)).into_iter().collect();
+        match self.send("GET", url, &headers, None, Access::Pull)? {
+            Ok(response) => Ok(Some(response)),
+            Err(Failure::Status { code: 404, .. }) if missing_ok => Ok(None),
+            Err(Failure::Status {
+                code: 404,
+                response,
+                ..
+            }) => {
+                let detail = registry_detail(*response);
+                let message = format!("{} not found in {}", target.describe(), self.repository);
+                Err(self.error(match detail {
+                    Some(detail) => format!("{message} ({detail})"),
+                    None => message,
+                }))
+            }
+            Err(failure) => {
+                let what = match target {
+                    Target::Manifest(reference) => {
+                        format!("fetching manifest {reference} of {}", self.repository)
+                    }
+                    Target::Blob(digest) => {
+                        format!("fetching blob {digest} of {}", self.repository)
+                    }
+                };
+                Err(self.error(format!("{what}: {}", failure.describe())))
             }
         }
     }
 
     /// Answers a 401: gets a bearer token or sets basic credentials, per
     /// the `WWW-Authenticate` challenge.
-    fn authenticate(&self, response: &ureq::Response) -> Result<()> {
+    fn authenticate(&self, response: &ureq::Response, access: Access) -> Result<()> {
         let challenges: Vec<Challenge> = response
             .all("www-authenticate")
             .into_iter()
@@ -339,7 +414,7 @@ impl RegistryClient {
         let bearer = challenges.iter().find(|c| c.scheme == "bearer");
         let basic = challenges.iter().find(|c| c.scheme == "basic");
         if let Some(challenge) = bearer {
-            let token = self.fetch_token(challenge)?;
+            let token = self.fetch_token(challenge, access)?;
             self.set_authorization(format!("Bearer {token}"));
             return Ok(());
         }
@@ -349,7 +424,7 @@ impl RegistryClient {
                     self.set_authorization(credentials.basic_header());
                     Ok(())
                 }
-                None => Err(self.unauthorized(false)),
+                None => Err(self.unauthorized(false, access)),
             };
         }
         let offered = challenges
@@ -358,7 +433,8 @@ impl RegistryClient {
             .collect::<Vec<_>>()
             .join(", ");
         Err(self.error(format!(
-            "unauthorized to pull {} and the registry offers no supported auth scheme ({})",
+            "unauthorized to {} {} and the registry offers no supported auth scheme ({})",
+            access.verb(),
             self.repository,
             if offered.is_empty() {
                 "no WWW-Authenticate challenge"
@@ -370,18 +446,25 @@ impl RegistryClient {
 
     /// Gets a token from the challenge's realm, sending basic credentials
     /// when we have some (anonymous tokens are normal for public images).
-    fn fetch_token(&self, challenge: &Challenge) -> Result<String> {
+    fn fetch_token(&self, challenge: &Challenge, access: Access) -> Result<String> {
         let Some(realm) = challenge.params.get("realm") else {
             return Err(self.error("bearer challenge without realm"));
         };
         if !(realm.starts_with("https://") || realm.starts_with("http://")) {
             return Err(self.error(format!("bearer challenge with unusable realm `{realm}`")));
         }
-        let default_scope = format!("repository:{}:pull", self.repository);
-        let scopes: Vec<&str> = match challenge.params.get("scope") {
+        let own_scope = format!("repository:{}:{}", self.repository, access.actions());
+        let mut scopes: Vec<&str> = match challenge.params.get("scope") {
             Some(scope) if !scope.trim().is_empty() => scope.split_whitespace().collect(),
-            _ => vec![default_scope.as_str()],
+            _ => vec![own_scope.as_str()],
         };
+        if access == Access::Push {
+            // One token for the whole push: a challenge to a HEAD may ask
+            // for pull only, and the upload would be challenged again.
+            let ours = format!("repository:{}:", self.repository);
+            scopes.retain(|s| !s.starts_with(&ours));
+            scopes.push(&own_scope);
+        }
         let credentials = self.credentials()?;
         let make = || {
             let mut request = self.agent.get(realm);
@@ -396,11 +479,11 @@ impl RegistryClient {
             }
             request
         };
-        let response = match self.call_with_retries(&make) {
+        let response = match self.call_with_retries(&make, None) {
             Ok(response) => response,
             Err(Failure::Status {
                 code: 401 | 403, ..
-            }) => return Err(self.unauthorized(credentials.is_some())),
+            }) => return Err(self.unauthorized(credentials.is_some(), access)),
             Err(failure) => {
                 return Err(self.error(format!(
                     "getting a token from {realm}: {}",
@@ -424,12 +507,9 @@ impl RegistryClient {
     }
 }
 
-impl BlobStore for RegistryClient {
-    fn describe(&self) -> String {
-        format!("registry {}/{}", self.registry, self.repository)
-    }
-
-    fn manifest(&self, reference: &str) -> Result<Fetched> {
+impl RegistryClient {
+    /// The manifest `reference` names; `None` for a 404 when `missing_ok`.
+    fn fetch_manifest(&self, reference: &str, missing_ok: bool) -> Result<Option<Fetched>> {
         let expected = if reference.contains(':') {
             validate_digest(reference).map_err(|m| self.error(m))?;
             Some(reference)
@@ -441,7 +521,15 @@ impl BlobStore for RegistryClient {
             "{}/v2/{}/manifests/{reference}",
             self.base_url, self.repository
         );
-        let response = self.get(&url, Some(MANIFEST_ACCEPT), &Target::Manifest(reference))?;
+        let Some(response) = self.get_if_exists(
+            &url,
+            Some(MANIFEST_ACCEPT),
+            &Target::Manifest(reference),
+            missing_ok,
+        )?
+        else {
+            return Ok(None);
+        };
         let content_type = response
             .header("content-type")
             .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
@@ -496,10 +584,25 @@ impl BlobStore for RegistryClient {
         } else {
             content_type
         };
-        Ok(Fetched {
+        Ok(Some(Fetched {
             bytes,
             media_type,
             digest,
+        }))
+    }
+}
+
+impl BlobStore for RegistryClient {
+    fn describe(&self) -> String {
+        format!("registry {}/{}", self.registry, self.repository)
+    }
+
+    fn manifest(&self, reference: &str) -> Result<Fetched> {
+        self.fetch_manifest(reference, false)?.ok_or_else(|| {
+            self.error(format!(
+                "manifest {reference} not found in {}",
+                self.repository
+            ))
         })
     }
 
@@ -509,6 +612,309 @@ impl BlobStore for RegistryClient {
         let response = self.get(&url, None, &Target::Blob(digest))?;
         Ok(Box::new(response.into_reader()))
     }
+}
+
+impl RegistryClient {
+    fn repo_url(&self, rest: &str) -> String {
+        format!("{}/v2/{}/{rest}", self.base_url, self.repository)
+    }
+
+    /// An upload `Location`: an absolute URL, a path on the registry, or
+    /// (rarely) relative to the request that returned it.
+    fn resolve_location(&self, location: &str, request_url: &str) -> String {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            location.to_owned()
+        } else if location.starts_with('/') {
+            format!("{}{location}", self.base_url)
+        } else {
+            let dir = request_url.rsplit_once('/').map_or(request_url, |(d, _)| d);
+            format!("{dir}/{location}")
+        }
+    }
+
+    /// One monolithic upload: `POST …/blobs/uploads/`, then `PUT` the bytes
+    /// to the `Location` with `?digest=`. `Ok(None)` when the registry
+    /// lost the upload session (404 on the `PUT`, e.g. after a retry).
+    fn upload_blob(&self, digest: &str, bytes: &[u8]) -> Result<Option<()>> {
+        let start = self.repo_url("blobs/uploads/");
+        let response = match self.send("POST", &start, &[], Some(&[]), Access::Push)? {
+            Ok(response) => response,
+            Err(failure) => {
+                return Err(self.error(format!(
+                    "starting the upload of blob {digest} to {}: {}",
+                    self.repository,
+                    failure.describe()
+                )))
+            }
+        };
+        let Some(location) = response.header("location") else {
+            return Err(self.error(format!(
+                "the upload of blob {digest} to {} got no Location (HTTP {})",
+                self.repository,
+                response.status()
+            )));
+        };
+        let location = self.resolve_location(location, &start);
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let url = format!("{location}{separator}digest={digest}");
+        let headers = [("Content-Type", "application/octet-stream")];
+        match self.send("PUT", &url, &headers, Some(bytes), Access::Push)? {
+            Ok(response) => {
+                self.check_digest_header(&response, digest, bytes)?;
+                Ok(Some(()))
+            }
+            Err(Failure::Status { code: 404, .. }) => Ok(None),
+            Err(failure) => Err(self.error(format!(
+                "uploading blob {digest} to {}: {}",
+                self.repository,
+                failure.describe()
+            ))),
+        }
+    }
+
+    /// A `Docker-Content-Digest` answer must name what we sent.
+    fn check_digest_header(
+        &self,
+        response: &ureq::Response,
+        digest: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        match response
+            .header("docker-content-digest")
+            .map(str::trim)
+            .filter(|h| validate_digest(h).is_ok())
+        {
+            Some(header) if digest_like(header, bytes) != header => Err(self.error(format!(
+                "the registry stored {header} for content whose digest is {digest}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// `PUT /v2/<repo>/manifests/<reference>`; returns whether the answer
+    /// has `OCI-Subject` (the registry maintains the referrers itself).
+    fn put_manifest(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+        digest: &str,
+    ) -> Result<bool> {
+        let url = self.repo_url(&format!("manifests/{reference}"));
+        let headers = [("Content-Type", media_type)];
+        match self.send("PUT", &url, &headers, Some(bytes), Access::Push)? {
+            Ok(response) => {
+                self.check_digest_header(&response, digest, bytes)?;
+                Ok(response.header("oci-subject").is_some())
+            }
+            Err(failure) => Err(self.error(format!(
+                "pushing manifest {reference} to {}: {}",
+                self.repository,
+                failure.describe()
+            ))),
+        }
+    }
+
+    /// Reads a referrers API answer and the pages after it (`Link` with
+    /// `rel="next"`).
+    fn read_referrers_pages(
+        &self,
+        first: ureq::Response,
+        first_url: &str,
+        digest: &str,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        let what = format!("referrers of {digest} in {}", self.describe());
+        let mut out = Vec::new();
+        let mut response = first;
+        let mut url = first_url.to_owned();
+        for _ in 0..MAX_REFERRERS_PAGES {
+            if artifact_type.is_some() && response.header("oci-filters-applied").is_none() {
+                // The filter is optional for registries; applied below anyway.
+                tracing::debug!("{what}: the registry did not apply the artifactType filter");
+            }
+            let next = next_link(response.all("link")).map(|l| self.resolve_location(&l, &url));
+            let mut body = Vec::new();
+            response
+                .into_reader()
+                .take(MAX_MANIFEST_SIZE + 1)
+                .read_to_end(&mut body)
+                .map_err(|e| self.error(format!("reading {what}: {e}")))?;
+            if body.len() as u64 > MAX_MANIFEST_SIZE {
+                return Err(self.error(format!("{what}: larger than {MAX_MANIFEST_SIZE} bytes")));
+            }
+            out.extend(referrers_in(&body, &what, artifact_type)?);
+            let Some(next) = next else {
+                return Ok(out);
+            };
+            url = next;
+            let headers = [("Accept", OCI_INDEX)];
+            response = match self.send("GET", &url, &headers, None, Access::Pull)? {
+                Ok(response) => response,
+                Err(failure) => {
+                    return Err(self.error(format!("fetching {what}: {}", failure.describe())))
+                }
+            };
+        }
+        Err(self.error(format!("{what}: more than {MAX_REFERRERS_PAGES} pages")))
+    }
+}
+
+impl ImageStore for RegistryClient {
+    fn push_blob(&self, bytes: &[u8]) -> Result<String> {
+        let digest = sha256_digest(bytes);
+        let url = self.repo_url(&format!("blobs/{digest}"));
+        match self.send("HEAD", &url, &[], None, Access::Push)? {
+            Ok(response) if response.status() == 200 => return Ok(digest),
+            Ok(_) | Err(Failure::Status { code: 404, .. }) => {}
+            Err(failure) => {
+                return Err(self.error(format!(
+                    "checking for blob {digest} in {}: {}",
+                    self.repository,
+                    failure.describe()
+                )))
+            }
+        }
+        // A session lost to a retried PUT is started again, once.
+        for _ in 0..2 {
+            if self.upload_blob(&digest, bytes)?.is_some() {
+                return Ok(digest);
+            }
+        }
+        Err(self.error(format!(
+            "uploading blob {digest} to {}: the registry lost the upload session",
+            self.repository
+        )))
+    }
+
+    fn push_manifest(&self, bytes: &[u8], media_type: &str, tag: Option<&str>) -> Result<String> {
+        let digest = sha256_digest(bytes);
+        let what = format!("manifest {digest} pushed to {}", self.describe());
+        if media_type.is_empty() {
+            return Err(Error::malformed(what, "no media type"));
+        }
+        let referrer = referrer_of(bytes, media_type, &digest, &what)?;
+        if let Some(tag) = tag {
+            validate_tag(tag).map_err(|m| self.error(m))?;
+        }
+        let has_subject_header = self.put_manifest(&digest, bytes, media_type, &digest)?;
+        if let Some(tag) = tag {
+            self.put_manifest(tag, bytes, media_type, &digest)?;
+        }
+        let Some(referrer) = referrer else {
+            return Ok(digest);
+        };
+        if has_subject_header {
+            return Ok(digest);
+        }
+        // No `OCI-Subject`: the registry keeps no referrers, so the client
+        // maintains the `sha256-<hex>` index (read-modify-write).
+        let tag = fallback_tag(&referrer.subject);
+        let existing = self.fetch_manifest(&tag, true)?;
+        let index_what = format!("referrers index {tag} in {}", self.describe());
+        if let Some(existing) = &existing {
+            if !INDEX_TYPES.contains(&existing.media_type.as_str()) {
+                return Err(Error::malformed(
+                    index_what,
+                    format!(
+                        "the referrers tag names a `{}`, not an image index",
+                        existing.media_type
+                    ),
+                ));
+            }
+        }
+        let updated = add_referrer(
+            existing.as_ref().map(|f| f.bytes.as_slice()),
+            &index_what,
+            &referrer.descriptor,
+        )?;
+        if let Some(index) = updated {
+            self.put_manifest(&tag, &index, OCI_INDEX, &sha256_digest(&index))?;
+        }
+        Ok(digest)
+    }
+
+    fn manifest_if_exists(&self, tag: &str) -> Result<Option<Fetched>> {
+        self.fetch_manifest(tag, true)
+    }
+
+    fn referrers(
+        &self,
+        digest: &str,
+        artifact_type: Option<&str>,
+    ) -> Result<(Vec<Descriptor>, ReferrersSource)> {
+        validate_digest(digest).map_err(|m| self.error(m))?;
+        let mut url = self.repo_url(&format!("referrers/{digest}"));
+        if let Some(artifact_type) = artifact_type {
+            url = format!("{url}?artifactType={}", query_escape(artifact_type));
+        }
+        let headers = [("Accept", OCI_INDEX)];
+        match self.send("GET", &url, &headers, None, Access::Pull)? {
+            Ok(response) => {
+                let mut found = self.read_referrers_pages(response, &url, digest, artifact_type)?;
+                // Pages are read one by one; a manifest on two is listed once.
+                let mut seen = std::collections::BTreeSet::new();
+                found.retain(|d| seen.insert(d.digest.clone()));
+                Ok((found, ReferrersSource::Api))
+            }
+            // The spec: a 404 means no referrers API; use the tag schema.
+            Err(Failure::Status { code: 404, .. }) => {
+                let tag = fallback_tag(digest);
+                let found = match self.fetch_manifest(&tag, true)? {
+                    Some(index) => referrers_in(
+                        &index.bytes,
+                        &format!("referrers index {tag} in {}", self.describe()),
+                        artifact_type,
+                    )?,
+                    None => Vec::new(),
+                };
+                Ok((found, ReferrersSource::TagSchema))
+            }
+            Err(failure) => Err(self.error(format!(
+                "listing the referrers of {digest} in {}: {}",
+                self.repository,
+                failure.describe()
+            ))),
+        }
+    }
+
+    fn repository_name(&self) -> String {
+        format!("{}/{}", self.registry, self.repository)
+    }
+}
+
+/// The target of a `Link: <…>; rel="next"` header (RFC 8288), if any.
+fn next_link(values: Vec<&str>) -> Option<String> {
+    values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .find_map(|link| {
+            let (target, params) = link.trim().strip_prefix('<')?.split_once('>')?;
+            params
+                .split(';')
+                .filter_map(|p| p.trim().strip_prefix("rel="))
+                .any(|rel| {
+                    rel.trim_matches('"')
+                        .split_whitespace()
+                        .any(|r| r == "next")
+                })
+                .then(|| target.to_owned())
+        })
+}
+
+/// Percent-encodes a query value (media types hold `+`, which a query
+/// would read as a space).
+fn query_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 impl Failure {
@@ -827,6 +1233,50 @@ mod tests {
         assert_eq!(
             RegistryClient::new(&hub, &options).unwrap().base_url(),
             "https://registry-1.docker.io"
+        );
+    }
+
+    #[test]
+    fn finds_the_next_page_link() {
+        assert_eq!(
+            next_link(vec![r#"</v2/a/referrers/sha256:1?n=2&last=x>; rel="next""#]).as_deref(),
+            Some("/v2/a/referrers/sha256:1?n=2&last=x")
+        );
+        assert_eq!(
+            next_link(vec![
+                r#"<https://a/prev>; rel="prev", <https://a/next>; rel=next"#
+            ])
+            .as_deref(),
+            Some("https://a/next")
+        );
+        assert_eq!(next_link(vec![r#"<https://a/prev>; rel="prev""#]), None);
+        assert_eq!(next_link(vec!["junk", "<", ""]), None);
+    }
+
+    #[test]
+    fn escapes_media_types_in_queries() {
+        assert_eq!(
+            query_escape("application/vnd.in-toto+json"),
+            "application%2Fvnd.in-toto%2Bjson"
+        );
+    }
+
+    #[test]
+    fn resolves_upload_locations() {
+        let r = Reference::parse("127.0.0.1:5000/a/b:1").unwrap();
+        let client = RegistryClient::new(&r, &RegistryOptions::default()).unwrap();
+        let start = "http://127.0.0.1:5000/v2/a/b/blobs/uploads/";
+        assert_eq!(
+            client.resolve_location("/v2/a/b/blobs/uploads/u?s=1", start),
+            "http://127.0.0.1:5000/v2/a/b/blobs/uploads/u?s=1"
+        );
+        assert_eq!(
+            client.resolve_location("https://store.example/u", start),
+            "https://store.example/u"
+        );
+        assert_eq!(
+            client.resolve_location("u1", start),
+            "http://127.0.0.1:5000/v2/a/b/blobs/uploads/u1"
         );
     }
 

@@ -1,0 +1,443 @@
+//! cosign's tag-based storage: an image tagged `sha256-<hex>.att` (DSSE
+//! envelopes), `.sig` (simple-signing payloads) or `.sbom` (one SBOM
+//! document) next to the image `sha256:<hex>`.
+//!
+//! cosign builds these images with go-containerregistry's `empty.Image`
+//! plus `mutate.Append` of uncompressed "static" layers, so:
+//!
+//! - the manifest is an OCI manifest whose config is
+//!   `application/vnd.oci.image.config.v1+json`;
+//! - the config is `{"architecture":"","created":"0001-01-01T00:00:00Z",
+//!   "history":[{"created":"0001-01-01T00:00:00Z"}…],"os":"","rootfs":
+//!   {"type":"layers","diff_ids":[…]},"config":{}}`, one history entry and
+//!   one diff ID (= the layer digest) per layer;
+//! - `.att` and `.sig` are read-modify-write: a new layer is appended to the
+//!   existing image's layers (cosign's `mutate.AttachAttestationToImage` /
+//!   `AttachSignatureToImage`); an identical layer (same digest and
+//!   annotations) is not added twice. `.sbom` is replaced whole, as
+//!   `cosign attach sbom` does.
+//!
+//! See `oci-layouts/legacy-att` and `legacy-sbom` in the test vectors.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use sbomctl_catalog::oci::{fallback_tag, ImageStore};
+
+use super::{annotation, check_digest, media_type, push, read_blob, store_error, Desc, Manifest};
+use crate::dsse::Envelope;
+use crate::Result;
+
+/// Which cosign tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suffix {
+    /// `.sig`: simple-signing signatures.
+    Sig,
+    /// `.att`: DSSE attestations.
+    Att,
+    /// `.sbom`: an attached SBOM.
+    Sbom,
+}
+
+impl Suffix {
+    /// `sig`, `att` or `sbom`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suffix::Sig => "sig",
+            Suffix::Att => "att",
+            Suffix::Sbom => "sbom",
+        }
+    }
+}
+
+impl fmt::Display for Suffix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The tag cosign uses for `digest`: `sha256-<hex>.<suffix>`.
+#[must_use]
+pub fn tag(digest: &str, suffix: Suffix) -> String {
+    format!("{}.{suffix}", fallback_tag(digest))
+}
+
+/// A layer to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLayer {
+    /// The layer media type.
+    pub media_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The layer's annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A layer read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLayer {
+    /// The layer media type.
+    pub media_type: String,
+    /// The layer digest.
+    pub digest: String,
+    /// The annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// The bytes (digest checked).
+    pub bytes: Vec<u8>,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The tag written.
+    pub tag: String,
+    /// The digest of the tag's manifest after the write.
+    pub manifest_digest: String,
+    /// The new layer's digest.
+    pub layer_digest: String,
+    /// `false` when an identical layer was already there.
+    pub added: bool,
+}
+
+/// The `.att` layer for an envelope, as `cosign attest` (legacy format)
+/// writes it with a key and no transparency log:
+/// `application/vnd.dsse.envelope.v1+json` with annotations
+/// `dev.cosignproject.cosign/signature: ""` and `predicateType`.
+#[must_use]
+pub fn attestation_layer(envelope: &Envelope, predicate_type: &str) -> NewLayer {
+    NewLayer {
+        media_type: media_type::DSSE_ENVELOPE.to_owned(),
+        bytes: envelope.to_json(),
+        annotations: BTreeMap::from([
+            (annotation::SIGNATURE.to_owned(), String::new()),
+            (
+                annotation::PREDICATE_TYPE.to_owned(),
+                predicate_type.to_owned(),
+            ),
+        ]),
+    }
+}
+
+/// The `.sig` layer for a simple-signing payload and its base64 signature.
+#[must_use]
+pub fn signature_layer(payload: &[u8], signature_b64: &str) -> NewLayer {
+    NewLayer {
+        media_type: media_type::SIMPLE_SIGNING.to_owned(),
+        bytes: payload.to_vec(),
+        annotations: BTreeMap::from([(annotation::SIGNATURE.to_owned(), signature_b64.to_owned())]),
+    }
+}
+
+/// Appends an envelope to the `.att` image of `image_digest`.
+///
+/// # Errors
+/// [`crate::Error::Store`] when reading or writing fails,
+/// [`crate::Error::Malformed`] when the existing `.att` manifest is not one.
+pub fn attach_attestation(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    envelope: &Envelope,
+    predicate_type: &str,
+) -> Result<Appended> {
+    append(
+        store,
+        image_digest,
+        Suffix::Att,
+        &attestation_layer(envelope, predicate_type),
+    )
+}
+
+/// Appends a simple-signing signature to the `.sig` image of `image_digest`.
+///
+/// # Errors
+/// As [`attach_attestation`].
+pub fn attach_signature(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    payload: &[u8],
+    signature_b64: &str,
+) -> Result<Appended> {
+    append(
+        store,
+        image_digest,
+        Suffix::Sig,
+        &signature_layer(payload, signature_b64),
+    )
+}
+
+/// Stores `sbom` as the one layer of the `.sbom` image of `image_digest`,
+/// replacing what was there (`cosign attach sbom`); returns the manifest
+/// digest.
+///
+/// # Errors
+/// [`crate::Error::Store`] when writing fails.
+pub fn attach_sbom(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    sbom: &[u8],
+    sbom_media_type: &str,
+) -> Result<String> {
+    check_digest(image_digest)?;
+    let layer = NewLayer {
+        media_type: sbom_media_type.to_owned(),
+        bytes: sbom.to_vec(),
+        annotations: BTreeMap::new(),
+    };
+    let (manifest, config) = image_manifest(&[], std::slice::from_ref(&layer));
+    push(
+        store,
+        &[&config, &layer.bytes],
+        &manifest,
+        Some(&tag(image_digest, Suffix::Sbom)),
+    )
+}
+
+/// Reads the layers of the `suffix` image of `image_digest`; empty when
+/// there is no such tag.
+///
+/// # Errors
+/// [`crate::Error::Store`] when the store fails, [`crate::Error::Malformed`]
+/// when the tag names something that is not an image manifest.
+pub fn read(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    suffix: Suffix,
+) -> Result<Vec<StoredLayer>> {
+    check_digest(image_digest)?;
+    let tag = tag(image_digest, suffix);
+    let Some(manifest) = existing(store, &tag)? else {
+        return Ok(Vec::new());
+    };
+    manifest
+        .layers
+        .into_iter()
+        .map(|d| {
+            let bytes = read_blob(store, &d.digest)?;
+            Ok(StoredLayer {
+                media_type: d.media_type,
+                digest: d.digest,
+                annotations: d.annotations,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+fn existing(store: &dyn ImageStore, tag: &str) -> Result<Option<Manifest>> {
+    let fetched = store
+        .manifest_if_exists(tag)
+        .map_err(|e| store_error(format!("reading {tag}"), e))?;
+    fetched
+        .map(|f| Manifest::parse(&f.bytes, &format!("manifest of {tag}")))
+        .transpose()
+}
+
+/// Appends `layer` to the `suffix` image of `image_digest` (creating it),
+/// unless an identical layer is there.
+///
+/// # Errors
+/// As [`attach_attestation`].
+pub fn append(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    suffix: Suffix,
+    layer: &NewLayer,
+) -> Result<Appended> {
+    check_digest(image_digest)?;
+    let tag = tag(image_digest, suffix);
+    let existing = existing(store, &tag)?;
+    let old_layers = existing.map(|m| m.layers).unwrap_or_default();
+    let new_desc = layer_desc(layer);
+    if old_layers
+        .iter()
+        .any(|d| d.digest == new_desc.digest && d.annotations == new_desc.annotations)
+    {
+        let manifest_digest = store
+            .manifest(&tag)
+            .map_err(|e| store_error(format!("reading {tag}"), e))?
+            .digest;
+        return Ok(Appended {
+            tag,
+            manifest_digest,
+            layer_digest: new_desc.digest,
+            added: false,
+        });
+    }
+    let (manifest, config) = image_manifest(&old_layers, std::slice::from_ref(layer));
+    let manifest_digest = push(store, &[&config, &layer.bytes], &manifest, Some(&tag))?;
+    Ok(Appended {
+        tag,
+        manifest_digest,
+        layer_digest: new_desc.digest,
+        added: true,
+    })
+}
+
+fn layer_desc(layer: &NewLayer) -> Desc {
+    let mut desc = Desc::of(&layer.media_type, &layer.bytes);
+    desc.annotations.clone_from(&layer.annotations);
+    desc
+}
+
+/// go-containerregistry's `v1.ConfigFile` fields that `empty.Image` plus
+/// `mutate.Append` fill, in its field order.
+#[derive(Serialize)]
+struct Config<'a> {
+    architecture: &'a str,
+    created: &'a str,
+    history: Vec<History<'a>>,
+    os: &'a str,
+    rootfs: RootFs<'a>,
+    config: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct History<'a> {
+    created: &'a str,
+}
+
+#[derive(Serialize)]
+struct RootFs<'a> {
+    #[serde(rename = "type")]
+    type_: &'a str,
+    diff_ids: Vec<&'a str>,
+}
+
+/// Go's zero `time.Time`, as ggcr writes unset times.
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// The manifest and config bytes of a cosign tag image with `old` layers
+/// followed by `new` ones.
+pub(crate) fn image_manifest(old: &[Desc], new: &[NewLayer]) -> (Manifest, Vec<u8>) {
+    let layers: Vec<Desc> = old
+        .iter()
+        .cloned()
+        .chain(new.iter().map(layer_desc))
+        .collect();
+    let config = Config {
+        architecture: "",
+        created: ZERO_TIME,
+        history: layers
+            .iter()
+            .map(|_| History { created: ZERO_TIME })
+            .collect(),
+        os: "",
+        rootfs: RootFs {
+            type_: "layers",
+            // Static layers are uncompressed: the diff ID is the digest.
+            diff_ids: layers.iter().map(|d| d.digest.as_str()).collect(),
+        },
+        config: BTreeMap::new(),
+    };
+    // Strings and lists of strings only: cannot fail.
+    let config = serde_json::to_vec(&config).unwrap_or_default();
+    let manifest = Manifest {
+        schema_version: 2,
+        media_type: media_type::OCI_MANIFEST.to_owned(),
+        config: Desc::of(media_type::OCI_CONFIG, &config),
+        layers,
+        annotations: BTreeMap::new(),
+        subject: None,
+        artifact_type: None,
+    };
+    (manifest, config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::MemStore;
+    use super::*;
+    use crate::key::PrivateKey;
+    use sbomctl_catalog::oci::BlobStore as _;
+
+    const VECTORS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/oci-layouts"
+    );
+
+    fn vector(path: &str) -> Vec<u8> {
+        std::fs::read(format!("{VECTORS}/{path}")).unwrap()
+    }
+
+    #[test]
+    fn sbom_image_has_cosigns_exact_bytes() {
+        let sbom = vector("legacy-sbom/layer.spdx.json");
+        let layer = NewLayer {
+            media_type: media_type::SPDX_JSON.to_owned(),
+            bytes: sbom,
+            annotations: BTreeMap::new(),
+        };
+        let (manifest, config) = image_manifest(&[], &[layer]);
+        assert_eq!(config, vector("legacy-sbom/config.json"));
+        assert_eq!(manifest.to_json(), vector("legacy-sbom/manifest.json"));
+    }
+
+    #[test]
+    fn att_image_has_cosigns_exact_shape() {
+        // The vector's layer also carries keyless annotations (certificate,
+        // chain, bundle); with those copied, every byte must match.
+        let want: Manifest =
+            Manifest::parse(&vector("legacy-att/manifest.json"), "vector").unwrap();
+        let env = Envelope::from_json(&vector("legacy-att/layer.dsse.json")).unwrap();
+        let mut layer = attestation_layer(&env, "https://cosign.sigstore.dev/attestation/v1");
+        assert_eq!(layer.bytes, vector("legacy-att/layer.dsse.json"));
+        for (k, v) in &want.layers[0].annotations {
+            layer.annotations.entry(k.clone()).or_insert(v.clone());
+        }
+        assert_eq!(layer.annotations, want.layers[0].annotations);
+        let (manifest, config) = image_manifest(&[], &[layer]);
+        assert_eq!(config, vector("legacy-att/config.json"));
+        assert_eq!(manifest.to_json(), vector("legacy-att/manifest.json"));
+    }
+
+    #[test]
+    fn appends_layers_and_skips_identical_ones() {
+        let (store, image) =
+            MemStore::with_image(b"{\"schemaVersion\":2}", media_type::OCI_MANIFEST);
+        let key = PrivateKey::generate_p256().unwrap();
+        let e1 = crate::dsse::sign("application/vnd.in-toto+json", b"{}", &key).unwrap();
+        let e2 = crate::dsse::sign("application/vnd.in-toto+json", b"{\"a\":1}", &key).unwrap();
+        let a1 = attach_attestation(&store, &image, &e1, "https://spdx.dev/Document").unwrap();
+        assert!(a1.added);
+        assert_eq!(a1.tag, format!("{}.att", image.replace(':', "-")));
+        let a2 = attach_attestation(&store, &image, &e2, "https://spdx.dev/Document").unwrap();
+        assert!(a2.added);
+        let again = attach_attestation(&store, &image, &e1, "https://spdx.dev/Document").unwrap();
+        assert!(!again.added);
+        assert_eq!(again.manifest_digest, a2.manifest_digest);
+        let layers = read(&store, &image, Suffix::Att).unwrap();
+        assert_eq!(layers.len(), 2);
+        assert_eq!(layers[0].bytes, e1.to_json());
+        assert_eq!(layers[1].bytes, e2.to_json());
+        assert_eq!(layers[1].annotations[annotation::SIGNATURE], "");
+        // The config lists both layers.
+        let m = Manifest::parse(&store.manifest(&a2.tag).unwrap().bytes, "m").unwrap();
+        let config: serde_json::Value =
+            serde_json::from_slice(&read_blob(&store, &m.config.digest).unwrap()).unwrap();
+        assert_eq!(config["rootfs"]["diff_ids"].as_array().unwrap().len(), 2);
+        assert_eq!(config["history"].as_array().unwrap().len(), 2);
+        assert!(read(&store, &image, Suffix::Sig).unwrap().is_empty());
+    }
+
+    #[test]
+    fn sbom_replaces_previous_one() {
+        let (store, image) =
+            MemStore::with_image(b"{\"schemaVersion\":2}", media_type::OCI_MANIFEST);
+        attach_sbom(&store, &image, b"one", media_type::SPDX).unwrap();
+        attach_sbom(&store, &image, b"two", media_type::SPDX).unwrap();
+        let layers = read(&store, &image, Suffix::Sbom).unwrap();
+        assert_eq!(layers.len(), 1);
+        assert_eq!(layers[0].bytes, b"two");
+        assert_eq!(layers[0].media_type, "text/spdx");
+    }
+
+    #[test]
+    fn rejects_bad_digests() {
+        let store = MemStore::default();
+        assert!(read(&store, "sha256:../../x", Suffix::Att).is_err());
+        assert!(attach_sbom(&store, "latest", b"x", media_type::SPDX).is_err());
+    }
+}

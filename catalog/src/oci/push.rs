@@ -1,0 +1,231 @@
+//! What every [`super::ImageStore`] shares on the write side: the
+//! descriptor a manifest with a `subject` gets in its subject's referrers
+//! list, the read-modify-write of the referrers tag schema index, and
+//! reading a referrers list back.
+//!
+//! Spec: OCI distribution 1.1, "Pushing Manifests with Subject" and
+//! "Referrers Tag Schema"
+//! (<https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject>).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::{Descriptor, INDEX_TYPES};
+use crate::{Error, Result};
+
+/// OCI image index media type, the only one a referrers list may have.
+pub(crate) const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// A manifest's `subject` digest and the descriptor it gets in the
+/// subject's referrers list.
+#[derive(Debug, Clone)]
+pub(crate) struct Referrer {
+    pub(crate) subject: String,
+    pub(crate) descriptor: Descriptor,
+}
+
+/// Parses a manifest about to be pushed; when it has a `subject`, returns
+/// the referrers-list entry for it: its media type, digest and size, its
+/// `artifactType` (else its config's media type, as the spec asks), and
+/// all its annotations. `what` names the manifest in errors.
+pub(crate) fn referrer_of(
+    bytes: &[u8],
+    media_type: &str,
+    digest: &str,
+    what: &str,
+) -> Result<Option<Referrer>> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| Error::malformed(what, e))?;
+    let Some(doc) = doc.as_object() else {
+        return Err(Error::malformed(what, "not a JSON object"));
+    };
+    let Some(subject) = doc.get("subject") else {
+        return Ok(None);
+    };
+    let Some(subject) = subject.get("digest").and_then(Value::as_str) else {
+        return Err(Error::malformed(what, "`subject` has no digest"));
+    };
+    if super::reference::validate_digest(subject).is_err() {
+        return Err(Error::malformed(
+            what,
+            format!("`subject` has the invalid digest `{subject}`"),
+        ));
+    }
+    let artifact_type = doc
+        .get("artifactType")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            doc.get("config")
+                .and_then(|c| c.get("mediaType"))
+                .and_then(Value::as_str)
+        })
+        .map(str::to_owned);
+    let annotations: BTreeMap<String, String> = doc
+        .get("annotations")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(Referrer {
+        subject: subject.to_owned(),
+        descriptor: Descriptor {
+            media_type: Some(media_type.to_owned()),
+            digest: digest.to_owned(),
+            size: Some(bytes.len() as u64),
+            artifact_type,
+            platform: None,
+            annotations,
+        },
+    }))
+}
+
+/// Adds `entry` to the referrers list `existing` (the bytes of the index
+/// the fallback tag names, `None` for a new, empty one). Returns the new
+/// index, or `None` when an entry with that digest is already listed.
+/// Every other entry and field is kept as it was, whoever wrote it.
+pub(crate) fn add_referrer(
+    existing: Option<&[u8]>,
+    what: &str,
+    entry: &Descriptor,
+) -> Result<Option<Vec<u8>>> {
+    let mut index = match existing {
+        Some(bytes) => serde_json::from_slice::<Value>(bytes)
+            .map_err(|e| Error::malformed(what, format!("not a referrers index: {e}")))?,
+        None => json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}),
+    };
+    // The spec: when the tag names something other than an index, report
+    // a failure rather than overwrite it.
+    let media_type = index.get("mediaType").and_then(Value::as_str);
+    if media_type.is_some_and(|m| !INDEX_TYPES.contains(&m)) {
+        return Err(Error::malformed(
+            what,
+            format!(
+                "the referrers tag names a `{}`, not an image index",
+                media_type.unwrap_or_default()
+            ),
+        ));
+    }
+    let Some(object) = index.as_object_mut() else {
+        return Err(Error::malformed(what, "not a referrers index"));
+    };
+    let manifests = object
+        .entry("manifests")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    let Some(manifests) = manifests.as_array_mut() else {
+        return Err(Error::malformed(what, "`manifests` is not a list"));
+    };
+    if manifests
+        .iter()
+        .any(|m| m.get("digest").and_then(Value::as_str) == Some(entry.digest.as_str()))
+    {
+        return Ok(None);
+    }
+    manifests.push(serde_json::to_value(entry).map_err(|e| Error::malformed(what, e))?);
+    serde_json::to_vec(&index)
+        .map(Some)
+        .map_err(|e| Error::malformed(what, e))
+}
+
+/// The entries of a referrers list (an API answer or a fallback index)
+/// with `artifact_type`, or all, once per digest. Entries that are not
+/// descriptors are skipped: a list others write to must not break reading
+/// it. (Some registries list a manifest pushed twice twice.)
+pub(crate) fn referrers_in(
+    bytes: &[u8],
+    what: &str,
+    artifact_type: Option<&str>,
+) -> Result<Vec<Descriptor>> {
+    let index: Value = serde_json::from_slice(bytes).map_err(|e| Error::malformed(what, e))?;
+    let Some(manifests) = index.get("manifests").and_then(Value::as_array) else {
+        return Err(Error::malformed(what, "not an image index"));
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    Ok(manifests
+        .iter()
+        .filter_map(|m| match serde_json::from_value::<Descriptor>(m.clone()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::debug!("{what}: skipping a malformed entry: {e}");
+                None
+            }
+        })
+        .filter(|d| artifact_type.is_none_or(|t| d.artifact_type.as_deref() == Some(t)))
+        .filter(|d| seen.insert(d.digest.clone()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn referrer(bytes: &str) -> Option<Referrer> {
+        referrer_of(
+            bytes.as_bytes(),
+            "application/vnd.oci.image.manifest.v1+json",
+            "sha256:0",
+            "m",
+        )
+        .unwrap()
+    }
+
+    const SUBJECT: &str = "sha256:ea227d5120a805531632111b8f04da59b021e611c87ec877e610edbdda3f20c1";
+
+    #[test]
+    fn artifact_type_falls_back_to_the_config_media_type() {
+        let r = referrer(&format!(
+            r#"{{"config":{{"mediaType":"application/x-c"}},"subject":{{"digest":"{SUBJECT}"}},"annotations":{{"a":"1","n":2}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(r.subject, SUBJECT);
+        assert_eq!(
+            r.descriptor.artifact_type.as_deref(),
+            Some("application/x-c")
+        );
+        assert_eq!(r.descriptor.annotations.len(), 1);
+        let r = referrer(&format!(
+            r#"{{"artifactType":"application/x-a","config":{{"mediaType":"application/x-c"}},"subject":{{"digest":"{SUBJECT}"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            r.descriptor.artifact_type.as_deref(),
+            Some("application/x-a")
+        );
+        assert!(referrer(r#"{"config":{}}"#).is_none());
+    }
+
+    #[test]
+    fn bad_subjects_and_non_json_are_refused() {
+        let mt = "application/vnd.oci.image.manifest.v1+json";
+        assert!(referrer_of(b"nope", mt, "sha256:0", "m").is_err());
+        assert!(referrer_of(br#"{"subject":{"digest":"../x"}}"#, mt, "sha256:0", "m").is_err());
+    }
+
+    #[test]
+    fn adding_keeps_foreign_entries_and_does_not_duplicate() {
+        let entry = Descriptor {
+            media_type: Some("m".into()),
+            digest: "sha256:1".into(),
+            size: Some(1),
+            artifact_type: Some("t".into()),
+            platform: None,
+            annotations: BTreeMap::new(),
+        };
+        let first = add_referrer(None, "i", &entry).unwrap().unwrap();
+        assert!(add_referrer(Some(&first), "i", &entry).unwrap().is_none());
+        let foreign = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":"sha256:f","x-extra":true}]}"#;
+        let merged = add_referrer(Some(foreign), "i", &entry).unwrap().unwrap();
+        let v: Value = serde_json::from_slice(&merged).unwrap();
+        assert_eq!(v["manifests"][0]["x-extra"], true);
+        assert_eq!(v["manifests"][1]["artifactType"], "t");
+        let listed = referrers_in(&merged, "i", Some("t")).unwrap();
+        assert_eq!(listed, vec![entry]);
+        let not_index = br#"{"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+        assert!(add_referrer(Some(not_index), "i", &listed[0]).is_err());
+    }
+}

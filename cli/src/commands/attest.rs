@@ -1,0 +1,106 @@
+//! `sbomctl attest --key KEY [--type T] [--predicate FILE] IMAGE`: catalog
+//! the image (or read the predicate), sign an in-toto statement about the
+//! image digest into a DSSE envelope, and store it as a bundle referrer
+//! and/or a `.att` layer.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use sbomctl_attest::attach::{self, legacy_tags, referrers};
+use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
+use sbomctl_attest::{dsse, Bundle};
+use sbomctl_catalog::format::{self, CyclonedxVersion, Format, SpdxVersion};
+
+use crate::args::{AttachMode, AttestArgs, Global, StatementVersionArg};
+use crate::commands::image;
+
+/// The SBOM format a `--type` alias implies when sbomctl catalogs.
+fn sbom_format(type_: &str) -> Option<Format> {
+    match type_ {
+        "spdx" => Some(Format::SpdxTagValue(SpdxVersion::V2_2)),
+        "spdxjson" => Some(Format::SpdxJson(SpdxVersion::V2_3)),
+        "cyclonedx" => Some(Format::CyclonedxJson(CyclonedxVersion::V1_6)),
+        _ => None,
+    }
+}
+
+pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
+    let format = sbom_format(&args.type_);
+    if args.predicate.is_none() && format.is_none() {
+        bail!(
+            "--type {}: sbomctl can only catalog into spdx, spdxjson or cyclonedx; give the document with --predicate FILE",
+            args.type_
+        );
+    }
+    let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    let predicate_document = match &args.predicate {
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+        }
+        None => None,
+    };
+    // The key (and its password) first: nothing is scanned or pushed with a
+    // key that does not open.
+    let key = image::private_key(&args.key)?;
+    let target = image::open(&args.target)?;
+    let document = match (predicate_document, format) {
+        (Some(doc), _) => doc,
+        (None, Some(format)) => {
+            let catalog = target.catalog(&args.target)?;
+            if !global.quiet {
+                for d in &catalog.diagnostics {
+                    eprintln!("sbomctl: warning: {}", d.message);
+                }
+            }
+            format::render(&catalog, format, &render_options)
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    let predicate = intoto::predicate_from_document(&args.type_, &document)
+        .with_context(|| format!("reading the predicate for --type {}", args.type_))?;
+    let version = match args.statement_version {
+        StatementVersionArg::V1 => StatementVersion::V1,
+        StatementVersionArg::V0_1 => StatementVersion::V0_1,
+    };
+    let digest = target.digest().to_owned();
+    if let (Some(index), None) = (&target.index_digest, &target.platform_digest) {
+        eprintln!(
+            "sbomctl: {} is a multi-platform index: the attestation is about {index} (use --platform for one platform)",
+            target.display
+        );
+    }
+    let statement = Statement::new(
+        version,
+        vec![Subject::sha256(&target.store.repository_name(), &digest)],
+        &args.type_,
+        predicate,
+    );
+    let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &statement.to_json(), &key)?;
+    let store = target.store.as_ref();
+    if matches!(args.attach_mode, AttachMode::Referrer | AttachMode::Both) {
+        let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
+        let subject = attach::image_descriptor(store, &digest)?;
+        let written = referrers::attach_bundle(
+            store,
+            &subject,
+            &bundle.to_json(),
+            &statement.predicate_type,
+            &render_options.created,
+        )?;
+        eprintln!("sbomctl: attestation for {digest} stored as bundle referrer {written}");
+    }
+    if matches!(args.attach_mode, AttachMode::Legacy | AttachMode::Both) {
+        let appended =
+            legacy_tags::attach_attestation(store, &digest, &envelope, &statement.predicate_type)?;
+        let note = if appended.added {
+            ""
+        } else {
+            " (already there)"
+        };
+        eprintln!(
+            "sbomctl: attestation for {digest} stored in {} ({}), layer {}{note}",
+            appended.tag, appended.manifest_digest, appended.layer_digest
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,677 @@
+//! End-to-end: attest, attach, sign and verify with the real binary, against
+//! a real registry on 127.0.0.1 (Debian's `docker-registry`, which has no
+//! referrers API: the fallback index is used) and OCI layouts on disk.
+//!
+//! The tamper matrix, the cosign vectors and the securesystemslib checks
+//! live in their own test files; [`attest_image`] and [`Keys`] are the hooks
+//! they can reuse.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use base64::Engine as _;
+use sbomctl_testutil::Registry;
+
+const PASSWORD: &str = "correct horse";
+const EPOCH: &str = "1700000000";
+
+fn run(args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("sbomctl")
+        .expect("sbomctl binary")
+        .args(args)
+        .env("COSIGN_PASSWORD", PASSWORD)
+        .env_remove("SBOMCTL_PASSWORD")
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .expect("running sbomctl")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "sbomctl {args:?} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn fails(args: &[&str], code: i32, needle: &str) -> String {
+    let out = run(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "sbomctl {args:?}: expected exit {code}, stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains(needle),
+        "sbomctl {args:?}: stderr lacks `{needle}`: {stderr}"
+    );
+    stderr
+}
+
+/// A key pair made by `sbomctl generate-key-pair`, plus a second public key.
+struct Keys {
+    _dir: tempfile::TempDir,
+    key: String,
+    public: String,
+    other_public: String,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        let dir = tempfile::tempdir().unwrap();
+        for prefix in ["signer", "other"] {
+            let p = dir.path().join(prefix);
+            ok(&[
+                "generate-key-pair",
+                "--output-key-prefix",
+                p.to_str().unwrap(),
+            ]);
+        }
+        let s = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+        Keys {
+            key: s("signer.key"),
+            public: s("signer.pub"),
+            other_public: s("other.pub"),
+            _dir: dir,
+        }
+    }
+}
+
+fn sample(name: &str) -> PathBuf {
+    common::root().join("testdata/images").join(name)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temporary copy of a sample layout, and `oci-dir:COPY`.
+fn layout_copy(name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(name);
+    copy_dir(&sample(name), &copy);
+    let image = format!("oci-dir:{}", copy.display());
+    (dir, image)
+}
+
+/// `attest --key … --type T --attach-mode M IMAGE [extra]`.
+fn attest_image(keys: &Keys, image: &str, type_: &str, mode: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "attest",
+        "--key",
+        &keys.key,
+        "--type",
+        type_,
+        "--attach-mode",
+        mode,
+    ];
+    args.extend_from_slice(extra);
+    args.push(image);
+    ok(&args)
+}
+
+fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes));
+    })
+}
+
+fn statement_of(keys: &Keys, image: &str, type_: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["verify-attestation", "--key", &keys.public, "--type", type_];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-o", "statement", image]);
+    json(&ok(&args).stdout)
+}
+
+#[test]
+fn registry_round_trip_in_each_attach_mode() {
+    let reg = Registry::start();
+    let keys = Keys::new();
+    for mode in ["referrer", "legacy", "both"] {
+        let image = format!("{}/app/{mode}:1", reg.addr);
+        let digest = reg.push_oci_layout(&sample("debian-sample-oci"), &format!("app/{mode}:1"));
+        let expected = ok(&["packages", &image, "-o", "spdx-json"]).stdout;
+        attest_image(&keys, &image, "spdxjson", mode, &[]);
+
+        let out = ok(&[
+            "verify-attestation",
+            "--key",
+            &keys.public,
+            "--type",
+            "spdxjson",
+            &image,
+        ]);
+        assert_eq!(json(&out.stdout), json(&expected), "{mode}");
+
+        let statement = statement_of(&keys, &image, "spdxjson", &[]);
+        assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
+        assert_eq!(statement["predicateType"], "https://spdx.dev/Document");
+        assert_eq!(
+            statement["subject"][0]["name"],
+            format!("{}/app/{mode}", reg.addr)
+        );
+        assert_eq!(
+            statement["subject"][0]["digest"]["sha256"],
+            digest.trim_start_matches("sha256:")
+        );
+
+        // Both storage forms are read back as envelopes.
+        let lines = ok(&["download", "attestation", &image]).stdout;
+        let lines: Vec<_> = lines
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(lines.len(), if mode == "both" { 2 } else { 1 }, "{mode}");
+        for line in lines {
+            assert_eq!(json(line)["payloadType"], "application/vnd.in-toto+json");
+        }
+
+        // Wrong predicate type and wrong key: exit 1 naming the check.
+        fails(
+            &[
+                "verify-attestation",
+                "--key",
+                &keys.public,
+                "--type",
+                "cyclonedx",
+                &image,
+            ],
+            1,
+            "predicate type",
+        );
+        fails(
+            &[
+                "verify-attestation",
+                "--key",
+                &keys.other_public,
+                "--type",
+                "spdxjson",
+                &image,
+            ],
+            1,
+            "signature",
+        );
+    }
+}
+
+#[test]
+fn legacy_att_appends_and_triangulates() {
+    let reg = Registry::start();
+    let keys = Keys::new();
+    let image = format!("{}/app/att:1", reg.addr);
+    let digest = reg.push_oci_layout(&sample("distroless-sample-oci"), "app/att:1");
+    attest_image(&keys, &image, "spdxjson", "legacy", &[]);
+    attest_image(
+        &keys,
+        &image,
+        "cyclonedx",
+        "legacy",
+        &["--statement-version", "0.1"],
+    );
+    let tag = format!("{}.att", digest.replace(':', "-"));
+    let out = ok(&["triangulate", "--type", "att", &image]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("{}/app/att:{tag}", reg.addr)
+    );
+
+    // The .att image as cosign writes it: OCI manifest, one DSSE layer per
+    // attestation with cosign's annotations.
+    let url = format!("{}/v2/app/att/manifests/{tag}", reg.url());
+    let manifest: serde_json::Value = get_json(&url);
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    assert_eq!(
+        manifest["config"]["mediaType"],
+        "application/vnd.oci.image.config.v1+json"
+    );
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    for (layer, predicate_type) in layers
+        .iter()
+        .zip(["https://spdx.dev/Document", "https://cyclonedx.org/bom"])
+    {
+        assert_eq!(layer["mediaType"], "application/vnd.dsse.envelope.v1+json");
+        assert_eq!(
+            layer["annotations"]["dev.cosignproject.cosign/signature"],
+            ""
+        );
+        assert_eq!(layer["annotations"]["predicateType"], predicate_type);
+    }
+
+    let cdx = statement_of(&keys, &image, "cyclonedx", &[]);
+    assert_eq!(cdx["_type"], "https://in-toto.io/Statement/v0.1");
+    let expected = ok(&["packages", &image, "-o", "cyclonedx-json"]).stdout;
+    assert_eq!(cdx["predicate"], json(&expected));
+    let filtered = ok(&[
+        "download",
+        "attestation",
+        "--predicate-type",
+        "cyclonedx",
+        &image,
+    ])
+    .stdout;
+    assert_eq!(filtered.iter().filter(|b| **b == b'\n').count(), 1);
+}
+
+/// A manifest straight from the registry, to check stored shapes.
+fn get_json(url: &str) -> serde_json::Value {
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sf",
+            "-H",
+            "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json",
+            url,
+        ])
+        .output()
+        .expect("curl");
+    assert!(out.status.success(), "GET {url}");
+    json(&out.stdout)
+}
+
+#[test]
+fn bundle_referrer_is_stored_with_the_fallback_index() {
+    let reg = Registry::start();
+    let keys = Keys::new();
+    let image = format!("{}/app/ref:1", reg.addr);
+    let digest = reg.push_oci_layout(&sample("distroless-sample-oci"), "app/ref:1");
+    attest_image(&keys, &image, "spdxjson", "referrer", &[]);
+    let index = get_json(&format!(
+        "{}/v2/app/ref/manifests/{}",
+        reg.url(),
+        digest.replace(':', "-")
+    ));
+    let entry = &index["manifests"][0];
+    assert_eq!(
+        entry["artifactType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    let referrer = get_json(&format!(
+        "{}/v2/app/ref/manifests/{}",
+        reg.url(),
+        entry["digest"].as_str().unwrap()
+    ));
+    assert_eq!(
+        referrer["artifactType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    assert_eq!(
+        referrer["config"]["mediaType"],
+        "application/vnd.oci.empty.v1+json"
+    );
+    assert_eq!(referrer["subject"]["digest"], digest);
+    assert_eq!(
+        referrer["annotations"]["dev.sigstore.bundle.content"],
+        "dsse-envelope"
+    );
+    assert_eq!(
+        referrer["annotations"]["dev.sigstore.bundle.predicateType"],
+        "https://spdx.dev/Document"
+    );
+    assert_eq!(
+        referrer["annotations"]["org.opencontainers.image.created"],
+        "2023-11-14T22:13:20Z"
+    );
+}
+
+#[test]
+fn multi_arch_subject_is_the_index_unless_a_platform_is_given() {
+    let reg = Registry::start();
+    let keys = Keys::new();
+    let image = format!("{}/app/multi:1", reg.addr);
+    let index = reg.push_oci_layout(&sample("alpine-sample-oci"), "app/multi:1");
+    attest_image(&keys, &image, "spdxjson", "referrer", &[]);
+    let st = statement_of(&keys, &image, "spdxjson", &[]);
+    assert_eq!(
+        st["subject"][0]["digest"]["sha256"],
+        index.trim_start_matches("sha256:")
+    );
+
+    let arm = "sha256:c6468967542049910bca1c95f32ca614b001d0bafaf94a5fc33c5b14e1627ce1";
+    let image2 = format!("{}/app/multi2:1", reg.addr);
+    reg.push_oci_layout(&sample("alpine-sample-oci"), "app/multi2:1");
+    attest_image(
+        &keys,
+        &image2,
+        "spdxjson",
+        "legacy",
+        &["--platform", "linux/arm64"],
+    );
+    let st = statement_of(&keys, &image2, "spdxjson", &["--platform", "linux/arm64"]);
+    assert_eq!(
+        st["subject"][0]["digest"]["sha256"],
+        arm.trim_start_matches("sha256:")
+    );
+    let expected = ok(&[
+        "packages",
+        &image2,
+        "--platform",
+        "linux/arm64",
+        "-o",
+        "spdx-json",
+    ])
+    .stdout;
+    assert_eq!(st["predicate"], json(&expected));
+    // Nothing is attached to the index itself.
+    fails(
+        &[
+            "verify-attestation",
+            "--key",
+            &keys.public,
+            "--type",
+            "spdxjson",
+            &image2,
+        ],
+        1,
+        "no attestations found",
+    );
+}
+
+#[test]
+fn attach_sbom_and_download_it_in_both_modes() {
+    let reg = Registry::start();
+    let vectors = common::root().join("../shared/vectors/sbom");
+    let cases = [
+        ("bom-go-mod.spdx.json", "spdx", "legacy"),
+        ("bom-go-mod.spdx", "spdx", "oci-1-1"),
+        ("bom-go-mod.cyclonedx.json", "cyclonedx", "oci-1-1"),
+    ];
+    for (i, (file, type_, mode)) in cases.iter().enumerate() {
+        let image = format!("{}/app/sbom{i}:1", reg.addr);
+        reg.push_oci_layout(&sample("distroless-sample-oci"), &format!("app/sbom{i}:1"));
+        let path = vectors.join(file);
+        ok(&[
+            "attach",
+            "sbom",
+            "--sbom",
+            path.to_str().unwrap(),
+            "--type",
+            type_,
+            "--registry-referrers-mode",
+            mode,
+            &image,
+        ]);
+        let out = ok(&["download", "sbom", &image]);
+        assert!(out.stdout == std::fs::read(&path).unwrap(), "{file}");
+    }
+    let image = format!("{}/app/sbom0:1", reg.addr);
+    let tag = String::from_utf8(ok(&["triangulate", "--type", "sbom", &image]).stdout).unwrap();
+    let manifest = get_json(&format!(
+        "{}/v2/app/sbom0/manifests/{}",
+        reg.url(),
+        tag.trim().rsplit(':').next().unwrap()
+    ));
+    assert_eq!(manifest["layers"][0]["mediaType"], "text/spdx+json");
+}
+
+#[test]
+fn sign_then_verify() {
+    let reg = Registry::start();
+    let keys = Keys::new();
+    let image = format!("{}/app/signed:1", reg.addr);
+    let digest = reg.push_oci_layout(&sample("distroless-sample-oci"), "app/signed:1");
+    fails(
+        &["verify", "--key", &keys.public, &image],
+        1,
+        "no signatures found",
+    );
+    ok(&["sign", "--key", &keys.key, &image]);
+    let out = ok(&["verify", "--key", &keys.public, &image]);
+    let payload = json(out.stdout.split(|b| *b == b'\n').next().unwrap());
+    assert_eq!(
+        payload["critical"]["image"]["docker-manifest-digest"],
+        digest
+    );
+    assert_eq!(
+        payload["critical"]["identity"]["docker-reference"],
+        format!("{}/app/signed", reg.addr)
+    );
+    fails(
+        &["verify", "--key", &keys.other_public, &image],
+        1,
+        "signature",
+    );
+    let sig = String::from_utf8(ok(&["triangulate", &image]).stdout).unwrap();
+    assert!(sig
+        .trim()
+        .ends_with(&format!("{}.sig", digest.replace(':', "-"))));
+}
+
+#[test]
+fn sign_blob_then_verify_blob() {
+    let keys = Keys::new();
+    let dir = tempfile::tempdir().unwrap();
+    let blob = dir.path().join("blob.txt");
+    std::fs::write(&blob, b"release artifact\n").unwrap();
+    let bundle = dir.path().join("blob.sigstore.json");
+    let sig = dir.path().join("blob.sig");
+    let out = ok(&[
+        "sign-blob",
+        "--key",
+        &keys.key,
+        "--bundle",
+        bundle.to_str().unwrap(),
+        blob.to_str().unwrap(),
+    ]);
+    std::fs::write(&sig, &out.stdout).unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(String::from_utf8(out.stdout).unwrap().trim())
+        .unwrap();
+    assert!(!decoded.is_empty());
+    let b = json(&std::fs::read(&bundle).unwrap());
+    assert_eq!(
+        b["mediaType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    for (flag, file) in [("--bundle", &bundle), ("--signature", &sig)] {
+        let f = file.to_str().unwrap();
+        ok(&[
+            "verify-blob",
+            "--key",
+            &keys.public,
+            flag,
+            f,
+            blob.to_str().unwrap(),
+        ]);
+        fails(
+            &[
+                "verify-blob",
+                "--key",
+                &keys.other_public,
+                flag,
+                f,
+                blob.to_str().unwrap(),
+            ],
+            1,
+            "signature",
+        );
+    }
+    let out_sig = dir.path().join("out.sig");
+    ok(&[
+        "sign-blob",
+        "--key",
+        &keys.key,
+        "--output-signature",
+        out_sig.to_str().unwrap(),
+        blob.to_str().unwrap(),
+    ]);
+    std::fs::write(&blob, b"release artifact, changed\n").unwrap();
+    fails(
+        &[
+            "verify-blob",
+            "--key",
+            &keys.public,
+            "--bundle",
+            bundle.to_str().unwrap(),
+            blob.to_str().unwrap(),
+        ],
+        1,
+        "message digest",
+    );
+    fails(
+        &[
+            "verify-blob",
+            "--key",
+            &keys.public,
+            "--signature",
+            out_sig.to_str().unwrap(),
+            blob.to_str().unwrap(),
+        ],
+        1,
+        "signature",
+    );
+}
+
+#[test]
+fn oci_dir_round_trip_offline() {
+    let keys = Keys::new();
+    let (_dir, image) = layout_copy("debian-sample-oci");
+    let spdx = ok(&["packages", &image, "-o", "spdx"]).stdout;
+    attest_image(&keys, &image, "spdx", "both", &[]);
+    // A second attestation on a layout that now also lists cosign's tags
+    // (the catalog records index.json's digest, so render it now).
+    let cdx = ok(&["packages", &image, "-o", "cyclonedx-json"]).stdout;
+    attest_image(&keys, &image, "cyclonedx", "referrer", &[]);
+
+    let out = ok(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "spdx",
+        &image,
+    ]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(spdx).unwrap(),
+        "the SPDX tag-value predicate is the exact text"
+    );
+    let out = ok(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "cyclonedx",
+        &image,
+    ]);
+    assert_eq!(json(&out.stdout), json(&cdx));
+    let env = ok(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "spdx",
+        "-o",
+        "envelope",
+        &image,
+    ]);
+    assert_eq!(
+        json(&env.stdout)["payloadType"],
+        "application/vnd.in-toto+json"
+    );
+
+    ok(&["sign", "--key", &keys.key, &image]);
+    ok(&["verify", "--key", &keys.public, &image]);
+    let sbom = common::root().join("../shared/vectors/sbom/bom-go-mod.spdx.json");
+    ok(&["attach", "sbom", "--sbom", sbom.to_str().unwrap(), &image]);
+    assert!(ok(&["download", "sbom", &image]).stdout == std::fs::read(&sbom).unwrap());
+    let lines = ok(&["download", "attestation", &image]).stdout;
+    assert_eq!(lines.iter().filter(|b| **b == b'\n').count(), 3);
+}
+
+#[test]
+fn exit_codes_are_0_1_2() {
+    let keys = Keys::new();
+    let (_dir, image) = layout_copy("distroless-sample-oci");
+    // No attestations: 1.
+    fails(
+        &[
+            "verify-attestation",
+            "--key",
+            &keys.public,
+            "--type",
+            "spdxjson",
+            &image,
+        ],
+        1,
+        "no attestations found",
+    );
+    // Usage: 2.
+    fails(
+        &["verify-attestation", "--key", &keys.public, &image],
+        2,
+        "--type",
+    );
+    fails(
+        &["verify-blob", "--key", &keys.public, "file"],
+        2,
+        "--bundle",
+    );
+    fails(
+        &[
+            "attest",
+            "--key",
+            &keys.key,
+            "--type",
+            "https://example.com/p",
+            &image,
+        ],
+        2,
+        "--predicate",
+    );
+    // I/O: 2.
+    fails(
+        &[
+            "verify-attestation",
+            "--key",
+            "/nonexistent.pub",
+            "--type",
+            "spdxjson",
+            &image,
+        ],
+        2,
+        "/nonexistent.pub",
+    );
+    fails(
+        &["attest", "--key", &keys.key, "oci-dir:/nonexistent/layout"],
+        2,
+        "nonexistent",
+    );
+    // Success: 0, with a custom predicate from a file.
+    let dir = tempfile::tempdir().unwrap();
+    let predicate = dir.path().join("p.json");
+    std::fs::write(&predicate, br#"{"hello":"world"}"#).unwrap();
+    attest_image(
+        &keys,
+        &image,
+        "https://example.com/p/v1",
+        "referrer",
+        &["--predicate", predicate.to_str().unwrap()],
+    );
+    let out = ok(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "https://example.com/p/v1",
+        &image,
+    ]);
+    assert_eq!(out.stdout, br#"{"hello":"world"}"#);
+}
