@@ -97,19 +97,12 @@ fn classifier_name(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Joins the SPDX forms of all declared values with `AND`; `None` unless
-/// every value maps.
-pub fn to_spdx_expression(declared: &[String]) -> Option<String> {
-    let mut parts: Vec<String> = Vec::new();
-    for d in declared {
-        let e = spdx_for(d)?;
-        if !parts.contains(&e) {
-            parts.push(e);
-        }
-    }
-    match parts.len() {
-        0 => None,
-        1 => parts.pop(),
+/// Joins distinct SPDX expressions with `AND`, parenthesising compound
+/// ones; `None` for none.
+pub fn join_and(parts: &[String]) -> Option<String> {
+    match parts {
+        [] => None,
+        [one] => Some(one.clone()),
         _ => Some(
             parts
                 .iter()
@@ -124,6 +117,19 @@ pub fn to_spdx_expression(declared: &[String]) -> Option<String> {
                 .join(" AND "),
         ),
     }
+}
+
+/// Joins the SPDX forms of all declared values with `AND`; `None` unless
+/// every value maps.
+pub fn to_spdx_expression(declared: &[String]) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for d in declared {
+        let e = spdx_for(d)?;
+        if !parts.contains(&e) {
+            parts.push(e);
+        }
+    }
+    join_and(&parts)
 }
 
 #[cfg(test)]

@@ -87,3 +87,40 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(tmp)
 }
+
+/// Prints the catalog's diagnostics on stderr (unless `quiet`), renders it
+/// once per target and writes them all ([`write_all`]). `origin` prefixes
+/// each diagnostic (the input file for `convert`).
+pub fn emit(
+    catalog: &sbomctl_catalog::Catalog,
+    targets: Vec<Target>,
+    options: &sbomctl_catalog::format::RenderOptions,
+    quiet: bool,
+    origin: Option<&str>,
+) -> Result<()> {
+    if !quiet {
+        for d in &catalog.diagnostics {
+            let level = match d.severity {
+                sbomctl_catalog::model::Severity::Warning => "warning",
+                sbomctl_catalog::model::Severity::Info => "info",
+            };
+            let origin = origin.map_or_else(String::new, |o| format!("{o}: "));
+            let at = d
+                .location
+                .as_ref()
+                .map_or_else(String::new, |l| match &l.layer {
+                    Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
+                    None => format!("{}: ", l.path),
+                });
+            eprintln!("sbomctl: {level}: {origin}{at}{}", d.message);
+        }
+    }
+    let rendered: Vec<(Target, Vec<u8>)> = targets
+        .into_iter()
+        .map(|t| {
+            let bytes = sbomctl_catalog::format::render(catalog, t.format, options);
+            (t, bytes)
+        })
+        .collect();
+    write_all(&rendered)
+}

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use sbomctl_catalog::format::{self, import, Format};
-use sbomctl_catalog::model::Severity;
 
 use crate::args::{ConvertArgs, Global};
-use crate::output::{self, Target};
+use crate::output;
 
 pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
     let default_format = if std::io::stdout().is_terminal() {
@@ -36,29 +35,12 @@ pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
         sbomctl_catalog::Error::Malformed { message, .. } => anyhow::anyhow!("{name}: {message}"),
         other => anyhow::Error::new(other).context(name.clone()),
     })?;
-    if !global.quiet {
-        for d in &catalog.diagnostics {
-            let level = match d.severity {
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
-            let at = d
-                .location
-                .as_ref()
-                .map_or_else(String::new, |l| match &l.layer {
-                    Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
-                    None => format!("{}: ", l.path),
-                });
-            eprintln!("sbomctl: {level}: {name}: {at}{}", d.message);
-        }
-    }
-    let rendered: Vec<(Target, Vec<u8>)> = targets
-        .into_iter()
-        .map(|t| {
-            let bytes = format::render(&catalog, t.format, &render_options);
-            (t, bytes)
-        })
-        .collect();
-    output::write_all(&rendered)?;
+    output::emit(
+        &catalog,
+        targets,
+        &render_options,
+        global.quiet,
+        Some(&name),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

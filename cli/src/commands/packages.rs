@@ -11,7 +11,7 @@ use sbomctl_catalog::oci::PlatformSpec;
 use sbomctl_catalog::{Options, Scope, Source};
 
 use crate::args::{Global, PackagesArgs, ScopeArg};
-use crate::output::{self, Target};
+use crate::output;
 use crate::progress::Bars;
 
 pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
@@ -44,25 +44,6 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     if let Some(b) = &bars {
         b.finish();
     }
-    if !global.quiet {
-        for d in &catalog.diagnostics {
-            let at = d
-                .location
-                .as_ref()
-                .map_or_else(String::new, |l| match &l.layer {
-                    Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
-                    None => format!("{}: ", l.path),
-                });
-            eprintln!("sbomctl: warning: {at}{}", d.message);
-        }
-    }
-    let rendered: Vec<(Target, Vec<u8>)> = targets
-        .into_iter()
-        .map(|t| {
-            let bytes = format::render(&catalog, t.format, &render_options);
-            (t, bytes)
-        })
-        .collect();
-    output::write_all(&rendered)?;
+    output::emit(&catalog, targets, &render_options, global.quiet, None)?;
     Ok(ExitCode::SUCCESS)
 }

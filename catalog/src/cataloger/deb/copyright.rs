@@ -156,20 +156,7 @@ fn expression(declared: &[String]) -> Option<String> {
             parts.push(spdx);
         }
     }
-    if parts.is_empty() {
-        return None;
-    }
-    let joined = parts
-        .iter()
-        .map(|p| {
-            if p.contains(' ') {
-                format!("({p})")
-            } else {
-                p.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ");
+    let joined = crate::license::join_and(&parts)?;
     spdx::Expression::parse(&joined).ok().map(|_| joined)
 }
 

@@ -431,21 +431,7 @@ fn declared_license(p: &Package, extracted: &mut BTreeMap<String, ExtractedLicen
             parts.push(part);
         }
     }
-    match parts.len() {
-        0 => NOASSERTION.to_owned(),
-        1 => parts.pop().unwrap_or_default(),
-        _ => parts
-            .iter()
-            .map(|p| {
-                if p.contains(' ') {
-                    format!("({p})")
-                } else {
-                    p.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" AND "),
-    }
+    crate::license::join_and(&parts).unwrap_or_else(|| NOASSERTION.to_owned())
 }
 
 /// The declared value on one line; the id without its prefix when the
