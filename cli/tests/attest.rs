@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use base64::Engine as _;
-use sbomctl_testutil::Registry;
+use sbomctl_testutil::{ReferrersRegistry, Registry};
 
 const PASSWORD: &str = "correct horse";
 const EPOCH: &str = "1700000000";
@@ -674,4 +674,252 @@ fn exit_codes_are_0_1_2() {
         &image,
     ]);
     assert_eq!(out.stdout, br#"{"hello":"world"}"#);
+}
+
+const BUNDLE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// The manifests the referrers API lists for `digest`, by their own
+/// artifact type (`artifactType`, else the config media type).
+fn api_referrers(raw: &common::RawRegistry, repo: &str, digest: &str) -> Vec<String> {
+    raw.referrers_api(repo, digest)
+        .expect("the registry has the referrers API")
+        .iter()
+        .map(|d| {
+            let m = raw.manifest_json(repo, d["digest"].as_str().unwrap());
+            assert_eq!(m["subject"]["digest"], digest);
+            m["artifactType"]
+                .as_str()
+                .or(m["config"]["mediaType"].as_str())
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn referrers_api_round_trip_in_each_attach_mode() {
+    let reg = ReferrersRegistry::start();
+    let raw = common::RawRegistry::new(&reg.addr);
+    let keys = Keys::new();
+    for mode in ["referrer", "legacy", "both"] {
+        let repo = format!("api/{mode}");
+        let image = format!("{}/{repo}:1", reg.addr);
+        let digest = reg.push_oci_layout(&sample("debian-sample-oci"), &format!("{repo}:1"));
+        let expected = ok(&["packages", &image, "-o", "spdx-json"]).stdout;
+        attest_image(&keys, &image, "spdxjson", mode, &[]);
+
+        let out = ok(&[
+            "verify-attestation",
+            "--key",
+            &keys.public,
+            "--type",
+            "spdxjson",
+            &image,
+        ]);
+        assert_eq!(json(&out.stdout), json(&expected), "{mode}");
+        let statement = statement_of(&keys, &image, "spdxjson", &[]);
+        assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
+        assert_eq!(
+            statement["subject"][0]["digest"]["sha256"],
+            digest.trim_start_matches("sha256:")
+        );
+
+        // The bundle went through the API: listed there, and no
+        // `sha256-<hex>` fallback index was written.
+        let bundles = if mode == "legacy" { 0 } else { 1 };
+        assert_eq!(
+            api_referrers(&raw, &repo, &digest),
+            vec![BUNDLE_TYPE; bundles],
+            "{mode}"
+        );
+        assert!(
+            raw.manifest_if_exists(&repo, &digest.replace(':', "-"))
+                .is_none(),
+            "{mode}: a fallback index was written to a registry with the referrers API"
+        );
+        let att = format!("{}.att", digest.replace(':', "-"));
+        assert_eq!(
+            raw.manifest_if_exists(&repo, &att).is_some(),
+            mode != "referrer",
+            "{mode}"
+        );
+        let lines = ok(&["download", "attestation", &image]).stdout;
+        assert_eq!(
+            lines.iter().filter(|b| **b == b'\n').count(),
+            if mode == "both" { 2 } else { 1 },
+            "{mode}"
+        );
+        fails(
+            &[
+                "verify-attestation",
+                "--key",
+                &keys.other_public,
+                "--type",
+                "spdxjson",
+                &image,
+            ],
+            1,
+            "signature",
+        );
+    }
+
+    let vectors = common::root().join("../shared/vectors/sbom");
+    let cases = [
+        ("bom-go-mod.spdx.json", "spdx", "oci-1-1"),
+        ("bom-go-mod.spdx", "spdx", "oci-1-1"),
+        ("bom-go-mod.cyclonedx.json", "cyclonedx", "oci-1-1"),
+        ("bom-go-mod.cyclonedx.json", "cyclonedx", "legacy"),
+    ];
+    for (i, (file, type_, mode)) in cases.iter().enumerate() {
+        let repo = format!("api/sbom{i}");
+        let image = format!("{}/{repo}:1", reg.addr);
+        let digest = reg.push_oci_layout(&sample("distroless-sample-oci"), &format!("{repo}:1"));
+        let path = vectors.join(file);
+        ok(&[
+            "attach",
+            "sbom",
+            "--sbom",
+            path.to_str().unwrap(),
+            "--type",
+            type_,
+            "--registry-referrers-mode",
+            mode,
+            &image,
+        ]);
+        let out = ok(&["download", "sbom", &image]);
+        assert!(out.stdout == std::fs::read(&path).unwrap(), "{file} {mode}");
+        let referrers = if *mode == "oci-1-1" { 1 } else { 0 };
+        assert_eq!(
+            api_referrers(&raw, &repo, &digest),
+            vec!["application/vnd.dev.cosign.artifact.sbom.v1+json"; referrers],
+            "{file} {mode}"
+        );
+        assert!(raw
+            .manifest_if_exists(&repo, &digest.replace(':', "-"))
+            .is_none());
+    }
+}
+
+/// Envelopes and bundles sbomctl wrote, checked by securesystemslib's DSSE
+/// verifier with our public key and by the in-toto packages' Statement
+/// models (scripts/verify_dsse.py in the test venv).
+#[test]
+fn securesystemslib_and_in_toto_verify_our_envelopes() {
+    common::venv_python();
+    let reg = Registry::start();
+    let raw = common::RawRegistry::new(&reg.addr);
+    let keys = Keys::new();
+    let dir = tempfile::tempdir().unwrap();
+    let image = format!("{}/py/app:1", reg.addr);
+    let digest = reg.push_oci_layout(&sample("distroless-sample-oci"), "py/app:1");
+    attest_image(&keys, &image, "cyclonedx", "both", &[]);
+    attest_image(
+        &keys,
+        &image,
+        "spdxjson",
+        "legacy",
+        &["--statement-version", "0.1"],
+    );
+    let public = Path::new(&keys.public);
+    let subject = ["--subject-digest", digest.as_str()];
+
+    // Bundle referrer first, then the `.att` layers in order.
+    let lines = ok(&["download", "attestation", &image]).stdout;
+    let envelopes: Vec<&[u8]> = lines
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let expected = [
+        ("1", "https://cyclonedx.org/bom"),
+        ("1", "https://cyclonedx.org/bom"),
+        ("0.1", "https://spdx.dev/Document"),
+    ];
+    assert_eq!(envelopes.len(), expected.len());
+    let mut files = Vec::new();
+    for (i, (envelope, (version, predicate_type))) in envelopes.iter().zip(expected).enumerate() {
+        let file = dir.path().join(format!("envelope{i}.json"));
+        std::fs::write(&file, envelope).unwrap();
+        let mut args = vec![
+            "--statement-version",
+            version,
+            "--predicate-type",
+            predicate_type,
+        ];
+        args.extend_from_slice(&subject);
+        let (passed, verdict) = common::verify_dsse(&file, public, &args);
+        assert!(passed, "envelope {i}: {verdict}");
+        for check in [
+            "envelope",
+            "signature",
+            "statement",
+            "subject",
+            "predicate type",
+        ] {
+            assert_eq!(verdict["checks"][check], true, "envelope {i}: {verdict}");
+        }
+        assert_eq!(verdict["signatures"], 1);
+        files.push(file);
+    }
+
+    // The whole Sigstore bundle, as stored in the referrer's layer.
+    let index = raw.manifest_json("py/app", &digest.replace(':', "-"));
+    let referrer = raw.manifest_json("py/app", index["manifests"][0]["digest"].as_str().unwrap());
+    let bundle = raw.blob("py/app", referrer["layers"][0]["digest"].as_str().unwrap());
+    let bundle_file = dir.path().join("bundle.json");
+    std::fs::write(&bundle_file, &bundle).unwrap();
+    let (passed, verdict) = common::verify_dsse(&bundle_file, public, &subject);
+    assert!(passed, "bundle: {verdict}");
+
+    // It can fail: a flipped payload byte, another key, another subject,
+    // a v0.1 statement where v1 is required.
+    let mut tampered: serde_json::Value = json(envelopes[0]);
+    let mut payload = base64::engine::general_purpose::STANDARD
+        .decode(tampered["payload"].as_str().unwrap())
+        .unwrap();
+    let middle = payload.len() / 2;
+    payload[middle] ^= 0x01;
+    tampered["payload"] = base64::engine::general_purpose::STANDARD
+        .encode(&payload)
+        .into();
+    let tampered_file = dir.path().join("tampered.json");
+    std::fs::write(&tampered_file, serde_json::to_vec(&tampered).unwrap()).unwrap();
+    let (passed, verdict) = common::verify_dsse(&tampered_file, public, &[]);
+    assert!(!passed);
+    assert_eq!(verdict["checks"]["signature"], false, "{verdict}");
+
+    let (passed, verdict) = common::verify_dsse(&files[0], Path::new(&keys.other_public), &[]);
+    assert!(!passed);
+    assert_eq!(verdict["checks"]["signature"], false, "{verdict}");
+
+    let other = format!("sha256:{}", "0".repeat(64));
+    let (passed, verdict) = common::verify_dsse(&files[0], public, &["--subject-digest", &other]);
+    assert!(!passed);
+    assert_eq!(verdict["checks"]["subject"], false, "{verdict}");
+
+    let (passed, verdict) = common::verify_dsse(&files[2], public, &["--statement-version", "1"]);
+    assert!(!passed);
+    assert_eq!(verdict["checks"]["statement"], false, "{verdict}");
+
+    // SPDX tag-value is attested as cosign does, with the document as a JSON
+    // string predicate: signed correctly, but not an in-toto v1 statement
+    // (the spec wants an object), which the in-toto model reports.
+    let spdx_image = format!("{}/py/spdx:1", reg.addr);
+    reg.push_oci_layout(&sample("distroless-sample-oci"), "py/spdx:1");
+    attest_image(&keys, &spdx_image, "spdx", "legacy", &[]);
+    let spdx_file = dir.path().join("spdx.json");
+    std::fs::write(
+        &spdx_file,
+        ok(&["download", "attestation", &spdx_image]).stdout,
+    )
+    .unwrap();
+    let (passed, verdict) = common::verify_dsse(&spdx_file, public, &[]);
+    assert!(!passed);
+    assert_eq!(verdict["checks"]["signature"], true, "{verdict}");
+    assert_eq!(verdict["checks"]["statement"], false, "{verdict}");
+    assert!(
+        verdict["errors"]
+            .to_string()
+            .contains("predicate is not a JSON object"),
+        "{verdict}"
+    );
 }

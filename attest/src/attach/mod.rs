@@ -89,6 +89,9 @@ pub mod annotation {
     pub const BUNDLE_PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
     /// Creation time of a referrer manifest (RFC 3339).
     pub const CREATED: &str = "org.opencontainers.image.created";
+    /// The Fulcio signing certificate (PEM) of a keyless `.att` or `.sig`
+    /// layer.
+    pub const CERTIFICATE: &str = "dev.sigstore.cosign/certificate";
 }
 
 /// The descriptor of the image manifest (or index) something is attached
@@ -309,6 +312,9 @@ pub struct Found {
     pub annotated_predicate_type: Option<String>,
     /// A referrer's `org.opencontainers.image.created` (unverified).
     pub created: Option<String>,
+    /// Whether a `.att` layer carries a signing certificate (a keyless
+    /// attestation, annotation `dev.sigstore.cosign/certificate`).
+    pub keyless: bool,
 }
 
 impl Found {
@@ -353,7 +359,24 @@ impl Found {
                 verify::verify_bundle_with_key(json, key, image_digest, predicate_type)
             }
             Content::Envelope(json) => {
-                verify::verify_attestation(json, key, image_digest, predicate_type)
+                verify::verify_attestation(json, key, image_digest, predicate_type).map_err(|e| {
+                    // cosign checks a keyless layer with `--key` too (and it
+                    // passes if that key signed it), so only explain a failure.
+                    match e {
+                        Error::Verification {
+                            check: name,
+                            message,
+                        } if self.keyless && name == check::SIGNATURE => Error::Verification {
+                            check: name,
+                            message: format!(
+                                "{message} (the layer carries a signing certificate: it \
+                                     was signed keyless, and keyless verification is not \
+                                     supported yet)"
+                            ),
+                        },
+                        other => other,
+                    }
+                })
             }
             Content::Rejected { check, message } => Err(Error::Verification {
                 check,
@@ -399,6 +422,7 @@ pub fn find_attestations(store: &dyn ImageStore, image_digest: &str) -> Result<V
             content,
             annotated_predicate_type,
             created: referrer.annotations.get(annotation::CREATED).cloned(),
+            keyless: false,
         });
     }
     let tag = legacy_tags::tag(image_digest, legacy_tags::Suffix::Att);
@@ -423,6 +447,10 @@ pub fn find_attestations(store: &dyn ImageStore, image_digest: &str) -> Result<V
             content,
             annotated_predicate_type: layer.annotations.get(annotation::PREDICATE_TYPE).cloned(),
             created: None,
+            keyless: layer
+                .annotations
+                .get(annotation::CERTIFICATE)
+                .is_some_and(|c| !c.is_empty()),
         });
     }
     Ok(found)
@@ -615,7 +643,12 @@ pub(crate) mod tests {
             Ok(d)
         }
         fn manifest_if_exists(&self, tag: &str) -> sbomctl_catalog::Result<Option<Fetched>> {
-            if self.tags.lock().unwrap().contains_key(tag) {
+            let known = if tag.starts_with("sha256:") {
+                self.manifests.lock().unwrap().contains_key(tag)
+            } else {
+                self.tags.lock().unwrap().contains_key(tag)
+            };
+            if known {
                 self.manifest(tag).map(Some)
             } else {
                 Ok(None)
@@ -664,6 +697,33 @@ pub(crate) mod tests {
         fn repository_name(&self) -> String {
             "127.0.0.1:5000/mem".to_owned()
         }
+    }
+
+    #[test]
+    fn failed_keyless_att_layer_says_it_is_keyless() {
+        let signer = crate::key::PrivateKey::generate_p256().unwrap();
+        let other = crate::key::PrivateKey::generate_p256()
+            .unwrap()
+            .public_key();
+        let envelope = crate::dsse::sign(intoto::PAYLOAD_TYPE, b"{}", &signer).unwrap();
+        let image = "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
+        let mut found = Found {
+            origin: Origin::LegacyLayer {
+                tag: "sha256-x.att".to_owned(),
+                index: 0,
+                digest: image.to_owned(),
+            },
+            content: Content::Envelope(envelope.to_json()),
+            annotated_predicate_type: None,
+            created: None,
+            keyless: true,
+        };
+        let message = found.verify(&other, image, None).unwrap_err().to_string();
+        assert!(message.contains("signature"), "{message}");
+        assert!(message.contains("signed keyless"), "{message}");
+        found.keyless = false;
+        let message = found.verify(&other, image, None).unwrap_err().to_string();
+        assert!(!message.contains("keyless"), "{message}");
     }
 
     #[test]

@@ -186,7 +186,7 @@ impl Referrer {
 /// The referrers of `image_digest` whose artifact type (`artifactType`, else
 /// the config media type, read from the manifest itself) is `artifact_type`
 /// when given, in the order the store lists them. Manifests that do not
-/// parse are left out.
+/// parse, or are listed but missing (deleted), are left out.
 ///
 /// # Errors
 /// [`Error::Store`] when the store fails.
@@ -208,9 +208,15 @@ pub fn find(
         {
             continue;
         }
-        let fetched = store
-            .manifest(&d.digest)
-            .map_err(|e| store_error(format!("reading referrer {}", d.digest), e))?;
+        // A fallback index entry outlives a deleted referrer (nothing
+        // updates the tag when a manifest is deleted): a referrer that is
+        // not there is no candidate, and must not hide the others.
+        let Some(fetched) = store
+            .manifest_if_exists(&d.digest)
+            .map_err(|e| store_error(format!("reading referrer {}", d.digest), e))?
+        else {
+            continue;
+        };
         let Ok(manifest) = Manifest::parse(&fetched.bytes, "referrer") else {
             continue;
         };

@@ -292,9 +292,16 @@ fn open_key_bundle(bundle_json: &[u8]) -> Result<Bundle> {
     }
     let material = bundle.verification_material.as_ref();
     if material.and_then(|m| m.public_key.as_ref()).is_none() {
+        let keyless =
+            material.is_some_and(|m| m.certificate.is_some() || m.x509_certificate_chain.is_some());
         return Err(fail(
             check::VERIFICATION_MATERIAL,
-            "bundle is not for a public key (no verificationMaterial.publicKey)",
+            if keyless {
+                "bundle is signed with a certificate (keyless), not a key: \
+                 keyless verification is not supported yet"
+            } else {
+                "bundle is not for a public key (no verificationMaterial.publicKey)"
+            },
         ));
     }
     Ok(bundle)

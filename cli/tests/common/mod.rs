@@ -345,3 +345,211 @@ pub fn spdx_schema_errors(
         .map(|e| format!("{}: {e}", e.instance_path))
         .collect()
 }
+
+/// Plain HTTP access to a registry on 127.0.0.1 (no auth), to read and
+/// rewrite what sbomctl stored: manifests, blobs, referrers listings.
+pub struct RawRegistry {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// Accept header for every manifest kind sbomctl writes or reads.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+    application/vnd.oci.image.index.v1+json, \
+    application/vnd.docker.distribution.manifest.v2+json, \
+    application/vnd.docker.distribution.manifest.list.v2+json";
+
+impl RawRegistry {
+    /// `addr` is `127.0.0.1:PORT`.
+    pub fn new(addr: &str) -> RawRegistry {
+        RawRegistry {
+            base: format!("http://{addr}/v2"),
+            agent: ureq::AgentBuilder::new()
+                .timeout(std::time::Duration::from_secs(60))
+                .redirects(0)
+                .build(),
+        }
+    }
+
+    fn body(response: ureq::Response) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).expect("reading body");
+        bytes
+    }
+
+    fn fail(what: &str, error: ureq::Error) -> ! {
+        match error {
+            ureq::Error::Status(code, response) => {
+                let body = String::from_utf8_lossy(&Self::body(response)).into_owned();
+                panic!("{what}: HTTP {code}: {body}")
+            }
+            ureq::Error::Transport(t) => panic!("{what}: {t}"),
+        }
+    }
+
+    /// The manifest `repo:reference` (tag or digest): bytes and media type,
+    /// `None` on 404.
+    pub fn manifest_if_exists(&self, repo: &str, reference: &str) -> Option<(Vec<u8>, String)> {
+        let url = format!("{}/{repo}/manifests/{reference}", self.base);
+        match self.agent.get(&url).set("Accept", MANIFEST_ACCEPT).call() {
+            Ok(r) => {
+                let media_type = r.content_type().to_owned();
+                Some((Self::body(r), media_type))
+            }
+            Err(ureq::Error::Status(404, _)) => None,
+            Err(e) => Self::fail(&format!("GET {url}"), e),
+        }
+    }
+
+    /// The manifest `repo:reference`; panics when missing.
+    pub fn manifest(&self, repo: &str, reference: &str) -> (Vec<u8>, String) {
+        self.manifest_if_exists(repo, reference)
+            .unwrap_or_else(|| panic!("{repo}:{reference}: no such manifest"))
+    }
+
+    /// The manifest `repo:reference` as JSON.
+    pub fn manifest_json(&self, repo: &str, reference: &str) -> serde_json::Value {
+        serde_json::from_slice(&self.manifest(repo, reference).0).expect("manifest is JSON")
+    }
+
+    /// A blob's bytes.
+    pub fn blob(&self, repo: &str, digest: &str) -> Vec<u8> {
+        let url = format!("{}/{repo}/blobs/{digest}", self.base);
+        match self.agent.get(&url).call() {
+            Ok(r) => Self::body(r),
+            Err(e) => Self::fail(&format!("GET {url}"), e),
+        }
+    }
+
+    /// Uploads a blob (monolithic POST + PUT) and returns its digest.
+    pub fn push_blob(&self, repo: &str, bytes: &[u8]) -> String {
+        let digest = sha256(bytes);
+        let start = format!("{}/{repo}/blobs/uploads/", self.base);
+        let response = self
+            .agent
+            .post(&start)
+            .send_bytes(&[])
+            .unwrap_or_else(|e| Self::fail(&format!("POST {start}"), e));
+        let location = response.header("location").expect("Location").to_owned();
+        let location = if location.starts_with('/') {
+            format!("{}{location}", self.base.trim_end_matches("/v2"))
+        } else {
+            location
+        };
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let url = format!("{location}{separator}digest={digest}");
+        if let Err(e) = self
+            .agent
+            .put(&url)
+            .set("Content-Type", "application/octet-stream")
+            .send_bytes(bytes)
+        {
+            Self::fail(&format!("PUT {url}"), e);
+        }
+        digest
+    }
+
+    /// Stores a manifest under `reference` (a tag or its digest); returns
+    /// its digest.
+    pub fn push_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> String {
+        let url = format!("{}/{repo}/manifests/{reference}", self.base);
+        if let Err(e) = self
+            .agent
+            .put(&url)
+            .set("Content-Type", media_type)
+            .send_bytes(bytes)
+        {
+            Self::fail(&format!("PUT {url}"), e);
+        }
+        sha256(bytes)
+    }
+
+    /// Stores a JSON manifest under its digest (and under `tag` when given).
+    pub fn push_manifest_json(
+        &self,
+        repo: &str,
+        tag: Option<&str>,
+        manifest: &serde_json::Value,
+    ) -> (String, Vec<u8>) {
+        let bytes = serde_json::to_vec(manifest).expect("json");
+        let media_type = manifest["mediaType"]
+            .as_str()
+            .expect("manifest mediaType")
+            .to_owned();
+        let digest = self.push_manifest(repo, &sha256(&bytes), &bytes, &media_type);
+        if let Some(tag) = tag {
+            self.push_manifest(repo, tag, &bytes, &media_type);
+        }
+        (digest, bytes)
+    }
+
+    /// Deletes a manifest by digest.
+    pub fn delete_manifest(&self, repo: &str, digest: &str) {
+        let url = format!("{}/{repo}/manifests/{digest}", self.base);
+        if let Err(e) = self.agent.delete(&url).call() {
+            Self::fail(&format!("DELETE {url}"), e);
+        }
+    }
+
+    /// The descriptors the referrers API lists for `digest`; `None` when
+    /// the registry has no referrers API (404).
+    pub fn referrers_api(&self, repo: &str, digest: &str) -> Option<Vec<serde_json::Value>> {
+        let url = format!("{}/{repo}/referrers/{digest}", self.base);
+        match self.agent.get(&url).call() {
+            Ok(r) => {
+                let index: serde_json::Value =
+                    serde_json::from_slice(&Self::body(r)).expect("referrers index is JSON");
+                Some(index["manifests"].as_array().cloned().unwrap_or_default())
+            }
+            Err(ureq::Error::Status(404, _)) => None,
+            Err(e) => Self::fail(&format!("GET {url}"), e),
+        }
+    }
+}
+
+/// DSSE v1 pre-authentication encoding of `payload`.
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// What scripts/verify_dsse.py (securesystemslib + in-toto, in the test
+/// venv) says about the envelope or bundle in `file`: its exit status and
+/// JSON verdict.
+pub fn verify_dsse(file: &Path, public_key: &Path, extra: &[&str]) -> (bool, serde_json::Value) {
+    let python = venv_python();
+    let out = std::process::Command::new(&python)
+        .arg(root().join("scripts/verify_dsse.py"))
+        .arg("--key")
+        .arg(public_key)
+        .args(extra)
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "verify_dsse.py printed {:?} ({e}); stderr:\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(
+        out.status.success(),
+        verdict["ok"].as_bool() == Some(true),
+        "verify_dsse.py exit status {:?} disagrees with its verdict {verdict}; stderr:\n{stderr}",
+        out.status.code()
+    );
+    (out.status.success(), verdict)
+}

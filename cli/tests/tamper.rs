@@ -1,0 +1,692 @@
+//! The tamper matrix: attestations made by `sbomctl attest`, then edited
+//! where they are stored (a real registry on 127.0.0.1, read and rewritten
+//! with plain HTTP), must make `sbomctl verify-attestation` exit 1 with a
+//! one-line message naming the failed check.
+//!
+//! Every case runs for the bundle referrer, on Debian's `docker-registry`
+//! (no referrers API: the `sha256-<hex>` fallback index) and on
+//! [`ReferrersRegistry`] (the OCI 1.1 referrers API), and for the legacy
+//! `sha256-<hex>.att` image on both. Each case gets its own repository, and
+//! the tampered object replaces the original (the fallback index entry is
+//! rewritten, or the old referrer deleted; the `.att` tag is re-pushed), so
+//! the tampered attestation is the only candidate the verifier sees.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use base64::Engine as _;
+use common::RawRegistry;
+use sbomctl_testutil::{ReferrersRegistry, Registry};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "correct horse";
+const EPOCH: &str = "1700000000";
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const CYCLONEDX: &str = "https://cyclonedx.org/bom";
+
+fn run(args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("sbomctl")
+        .expect("sbomctl binary")
+        .args(args)
+        .env("COSIGN_PASSWORD", PASSWORD)
+        .env_remove("SBOMCTL_PASSWORD")
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .expect("running sbomctl")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "sbomctl {args:?} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+}
+
+fn hex_of(digest: &str) -> &str {
+    digest.trim_start_matches("sha256:")
+}
+
+/// The signer's key pair and another one, from `sbomctl generate-key-pair`.
+struct Keys {
+    dir: tempfile::TempDir,
+    key: String,
+    public: String,
+    other_key: String,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        let dir = tempfile::tempdir().unwrap();
+        for prefix in ["signer", "other"] {
+            let p = dir.path().join(prefix);
+            ok(&[
+                "generate-key-pair",
+                "--output-key-prefix",
+                p.to_str().unwrap(),
+            ]);
+        }
+        let s = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+        Keys {
+            key: s("signer.key"),
+            public: s("signer.pub"),
+            other_key: s("other.key"),
+            dir,
+        }
+    }
+
+    /// A base64 signature over `data` by `key` (`sbomctl sign-blob`: the
+    /// same ECDSA P-256/SHA-256 DER signature DSSE uses over PAE).
+    fn sign(&self, key: &str, data: &[u8]) -> String {
+        let file = tempfile::NamedTempFile::new_in(self.dir.path()).unwrap();
+        std::fs::write(file.path(), data).unwrap();
+        let out = ok(&["sign-blob", "--key", key, file.path().to_str().unwrap()]);
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+/// Two tiny images with different digests.
+struct Images {
+    _dir: tempfile::TempDir,
+    a: PathBuf,
+    b: PathBuf,
+}
+
+impl Images {
+    fn new() -> Images {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        sbomctl_testutil::write_oci_layout(&a, &[&[("etc/hostname", b"image-a\n")]]);
+        sbomctl_testutil::write_oci_layout(&b, &[&[("etc/hostname", b"image-b\n")]]);
+        Images { _dir: dir, a, b }
+    }
+}
+
+enum Server {
+    Fallback(Registry),
+    Api(ReferrersRegistry),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Bundle,
+    Legacy,
+}
+
+/// One registry and storage form, and what the cases share.
+struct Setup {
+    name: &'static str,
+    server: Server,
+    form: Form,
+    raw: RawRegistry,
+    keys: Keys,
+    images: Images,
+    report: Vec<String>,
+}
+
+/// An image pushed to its own repository.
+struct Pushed {
+    repo: String,
+    reference: String,
+    digest: String,
+}
+
+impl Setup {
+    fn new(name: &'static str, api: bool, form: Form) -> Setup {
+        let server = if api {
+            Server::Api(ReferrersRegistry::start())
+        } else {
+            Server::Fallback(Registry::start())
+        };
+        let raw = RawRegistry::new(match &server {
+            Server::Fallback(r) => &r.addr,
+            Server::Api(r) => &r.addr,
+        });
+        Setup {
+            name,
+            server,
+            form,
+            raw,
+            keys: Keys::new(),
+            images: Images::new(),
+            report: Vec::new(),
+        }
+    }
+
+    fn api(&self) -> bool {
+        matches!(self.server, Server::Api(_))
+    }
+
+    /// Pushes image A (or B) as `<setup>/<case>:<tag>`.
+    fn push(&self, case: &str, b: bool) -> Pushed {
+        let repo = format!("{}/{case}", self.name);
+        let tag = if b { "b" } else { "a" };
+        let layout = if b { &self.images.b } else { &self.images.a };
+        let repo_tag = format!("{repo}:{tag}");
+        let (addr, digest) = match &self.server {
+            Server::Fallback(r) => (&r.addr, r.push_oci_layout(layout, &repo_tag)),
+            Server::Api(r) => (&r.addr, r.push_oci_layout(layout, &repo_tag)),
+        };
+        Pushed {
+            reference: format!("{addr}/{repo_tag}"),
+            repo,
+            digest,
+        }
+    }
+
+    /// `sbomctl attest --type cyclonedx` (cataloging the image) in this
+    /// setup's storage form.
+    fn attest(&self, image: &Pushed) {
+        let mode = match self.form {
+            Form::Bundle => "referrer",
+            Form::Legacy => "legacy",
+        };
+        ok(&[
+            "attest",
+            "--key",
+            &self.keys.key,
+            "--type",
+            "cyclonedx",
+            "--attach-mode",
+            mode,
+            &image.reference,
+        ]);
+    }
+
+    /// Image A in a fresh repository, attested.
+    fn attested(&self, case: &str) -> Pushed {
+        let image = self.push(case, false);
+        self.attest(&image);
+        image
+    }
+
+    /// The referrers of `digest`, as the registry lists them (API) or the
+    /// fallback index does.
+    fn listing(&self, repo: &str, digest: &str) -> Vec<Value> {
+        if self.api() {
+            self.raw
+                .referrers_api(repo, digest)
+                .expect("the referrers registry answers the referrers API")
+        } else {
+            self.raw
+                .manifest_if_exists(repo, &digest.replace(':', "-"))
+                .map(|(bytes, _)| json(&bytes)["manifests"].as_array().unwrap().clone())
+                .unwrap_or_default()
+        }
+    }
+
+    /// The one bundle referrer of `digest`: its digest and manifest.
+    fn referrer(&self, repo: &str, digest: &str) -> (String, Value) {
+        let listing = self.listing(repo, digest);
+        let [entry] = listing.as_slice() else {
+            panic!("{repo}: expected one referrer of {digest}, got {listing:?}");
+        };
+        assert_eq!(entry["artifactType"], BUNDLE);
+        let referrer = entry["digest"].as_str().unwrap().to_owned();
+        let manifest = self.raw.manifest_json(repo, &referrer);
+        (referrer, manifest)
+    }
+
+    /// Stores `manifest` in place of the referrer `old` of `image`: the
+    /// fallback index entry is rewritten, or (referrers API) the old one is
+    /// deleted. Returns the new digest.
+    fn replace_referrer(&self, repo: &str, image: &str, old: &str, manifest: &Value) -> String {
+        let (new, bytes) = self.raw.push_manifest_json(repo, None, manifest);
+        if self.api() {
+            self.raw.delete_manifest(repo, old);
+        } else {
+            let tag = image.replace(':', "-");
+            let mut index = self.raw.manifest_json(repo, &tag);
+            for entry in index["manifests"].as_array_mut().unwrap() {
+                if entry["digest"] == old {
+                    entry["digest"] = json!(new);
+                    entry["size"] = json!(bytes.len());
+                }
+            }
+            self.raw
+                .push_manifest(repo, &tag, &serde_json::to_vec(&index).unwrap(), OCI_INDEX);
+        }
+        // What the verifier will find: the replacement (if its subject is
+        // still the image, which the fallback index does not care about).
+        let listed: Vec<Value> = self
+            .listing(repo, image)
+            .iter()
+            .map(|d| d["digest"].clone())
+            .collect();
+        if self.api() && manifest["subject"]["digest"] != image {
+            assert!(listed.is_empty(), "{listed:?}");
+        } else {
+            assert_eq!(listed, vec![json!(new)]);
+        }
+        new
+    }
+
+    fn att_tag(digest: &str) -> String {
+        format!("{}.att", digest.replace(':', "-"))
+    }
+
+    /// The envelope stored for `image` (the bundle's `dsseEnvelope`, or the
+    /// `.att` image's only layer).
+    fn envelope(&self, image: &Pushed) -> Value {
+        match self.form {
+            Form::Bundle => {
+                let (_, manifest) = self.referrer(&image.repo, &image.digest);
+                let bundle = self.raw.blob(
+                    &image.repo,
+                    manifest["layers"][0]["digest"].as_str().unwrap(),
+                );
+                json(&bundle)["dsseEnvelope"].clone()
+            }
+            Form::Legacy => {
+                let manifest = self
+                    .raw
+                    .manifest_json(&image.repo, &Self::att_tag(&image.digest));
+                assert_eq!(manifest["layers"].as_array().unwrap().len(), 1);
+                let layer = self.raw.blob(
+                    &image.repo,
+                    manifest["layers"][0]["digest"].as_str().unwrap(),
+                );
+                json(&layer)
+            }
+        }
+    }
+
+    /// Replaces the stored envelope of `image` with `envelope`, in a new
+    /// bundle (and referrer manifest) or a new `.att` layer (and config).
+    fn replace_envelope(&self, image: &Pushed, envelope: &Value) {
+        let repo = &image.repo;
+        match self.form {
+            Form::Bundle => {
+                let (old, mut manifest) = self.referrer(repo, &image.digest);
+                let layer = &mut manifest["layers"][0];
+                let mut bundle = json(&self.raw.blob(repo, layer["digest"].as_str().unwrap()));
+                bundle["dsseEnvelope"] = envelope.clone();
+                let bytes = serde_json::to_vec(&bundle).unwrap();
+                layer["digest"] = json!(self.raw.push_blob(repo, &bytes));
+                layer["size"] = json!(bytes.len());
+                self.replace_referrer(repo, &image.digest, &old, &manifest);
+            }
+            Form::Legacy => {
+                let tag = Self::att_tag(&image.digest);
+                let mut manifest = self.raw.manifest_json(repo, &tag);
+                let bytes = serde_json::to_vec(envelope).unwrap();
+                let new_layer = self.raw.push_blob(repo, &bytes);
+                let old_layer = manifest["layers"][0]["digest"].as_str().unwrap().to_owned();
+                manifest["layers"][0]["digest"] = json!(new_layer);
+                manifest["layers"][0]["size"] = json!(bytes.len());
+                // cosign's config lists each layer digest as a diff ID.
+                let config = self
+                    .raw
+                    .blob(repo, manifest["config"]["digest"].as_str().unwrap());
+                let config = String::from_utf8(config)
+                    .unwrap()
+                    .replace(&old_layer, &new_layer);
+                manifest["config"]["digest"] = json!(self.raw.push_blob(repo, config.as_bytes()));
+                manifest["config"]["size"] = json!(config.len());
+                self.raw.push_manifest_json(repo, Some(&tag), &manifest);
+                assert_eq!(self.envelope(image), *envelope);
+            }
+        }
+    }
+
+    /// A DSSE signature over PAE of `envelope`'s type and payload.
+    fn signature(&self, key: &str, envelope: &Value) -> Value {
+        let pae = common::pae(
+            envelope["payloadType"].as_str().unwrap(),
+            &payload(envelope),
+        );
+        json!({"keyid": "", "sig": self.keys.sign(key, &pae)})
+    }
+
+    /// `verify-attestation --type T IMAGE` exits 0.
+    fn accepted(&mut self, case: &str, image: &Pushed) {
+        let out = run(&[
+            "verify-attestation",
+            "--key",
+            &self.keys.public,
+            "--type",
+            "cyclonedx",
+            &image.reference,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{}/{case}: {stderr}", self.name);
+        assert_eq!(json(&out.stdout)["bomFormat"], "CycloneDX");
+        self.report.push(format!(
+            "{:<16} {case:<34} exit 0  {}",
+            self.name,
+            stderr.trim()
+        ));
+    }
+
+    /// `verify-attestation --type T IMAGE` exits 1 with one line naming
+    /// `check`.
+    fn rejected(&mut self, case: &str, image: &Pushed, type_: &str, check: &str) {
+        let out = run(&[
+            "verify-attestation",
+            "--key",
+            &self.keys.public,
+            "--type",
+            type_,
+            &image.reference,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let what = format!("{}/{case}", self.name);
+        assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+        assert!(out.stdout.is_empty(), "{what}: stdout is not empty");
+        let lines: Vec<&str> = stderr.lines().collect();
+        let [line] = lines.as_slice() else {
+            panic!("{what}: expected a one-line message: {stderr}");
+        };
+        assert!(
+            line.starts_with("sbomctl: verification failed: "),
+            "{what}: {line}"
+        );
+        // `…: <origin>: <check>: <reason>`; ": signature: " does not match
+        // "signature count", nor ": subject: " "referrer subject".
+        let needle = format!(": {check}: ");
+        assert!(
+            line.contains(&needle),
+            "{what}: failure line lacks `{needle}`: {line}"
+        );
+        let others = [
+            "signature",
+            "signature count",
+            "subject",
+            "referrer subject",
+        ];
+        for other in others.iter().filter(|o| **o != check) {
+            assert!(
+                !line.contains(&format!(": {other}: ")),
+                "{what}: also names `{other}`: {line}"
+            );
+        }
+        self.report
+            .push(format!("{:<16} {case:<34} exit 1  {line}", self.name));
+    }
+
+    /// One case whose envelope is replaced by `tamper(envelope)`.
+    fn envelope_case(
+        &mut self,
+        case: &str,
+        type_: &str,
+        check: &str,
+        tamper: impl FnOnce(&Setup, Value) -> Value,
+    ) {
+        let image = self.attested(case);
+        let envelope = self.envelope(&image);
+        let tampered = tamper(self, envelope.clone());
+        assert_ne!(tampered, envelope, "{case}: nothing was changed");
+        self.replace_envelope(&image, &tampered);
+        self.rejected(case, &image, type_, check);
+    }
+
+    fn print_report(&self) {
+        eprintln!("{}", self.report.join("\n"));
+    }
+}
+
+fn payload(envelope: &Value) -> Vec<u8> {
+    B64.decode(envelope["payload"].as_str().unwrap()).unwrap()
+}
+
+fn with_payload(mut envelope: Value, payload: &[u8]) -> Value {
+    envelope["payload"] = json!(B64.encode(payload));
+    envelope
+}
+
+/// `envelope` with its statement edited by `edit` and signed again by the
+/// signer's own key (so only the check under test can fail).
+fn restated(setup: &Setup, envelope: Value, edit: impl FnOnce(&mut Value)) -> Value {
+    let mut statement = json(&payload(&envelope));
+    edit(&mut statement);
+    let mut envelope = with_payload(envelope, &serde_json::to_vec(&statement).unwrap());
+    envelope["signatures"] = json!([setup.signature(&setup.keys.key, &envelope)]);
+    envelope
+}
+
+/// The cases every setup runs; the envelope is edited where it is stored.
+fn envelope_matrix(s: &mut Setup) {
+    let image = s.attested("control");
+    s.accepted("control", &image);
+    if !s.api() {
+        assert!(
+            s.raw.referrers_api(&image.repo, &image.digest).is_none(),
+            "docker-registry grew a referrers API: the fallback path is untested"
+        );
+    }
+
+    s.envelope_case("payload-byte-flipped", "cyclonedx", "signature", |_, e| {
+        let mut p = payload(&e);
+        let i = p.len() / 2;
+        p[i] ^= 0x01;
+        with_payload(e, &p)
+    });
+    s.envelope_case(
+        "signature-from-another-key",
+        "cyclonedx",
+        "signature",
+        |s, mut e| {
+            e["signatures"] = json!([s.signature(&s.keys.other_key, &e)]);
+            e
+        },
+    );
+    let other = s.push("subject-of-another-image", true).digest;
+    s.envelope_case(
+        "subject-of-another-image",
+        "cyclonedx",
+        "subject",
+        |s, e| {
+            restated(s, e, |st| {
+                st["subject"][0]["digest"]["sha256"] = json!(hex_of(&other));
+            })
+        },
+    );
+    // The statement says cyclonedx; spdxjson is asked for.
+    let image = s.attested("predicate-type-swapped");
+    s.rejected(
+        "predicate-type-swapped",
+        &image,
+        "spdxjson",
+        "predicate type",
+    );
+    // The predicate type edited to what is asked for, not signed again.
+    s.envelope_case(
+        "predicate-type-edited-after-signing",
+        "spdxjson",
+        "signature",
+        |_, e| {
+            let mut st = json(&payload(&e));
+            assert_eq!(st["predicateType"], CYCLONEDX);
+            st["predicateType"] = json!("https://spdx.dev/Document");
+            with_payload(e, &serde_json::to_vec(&st).unwrap())
+        },
+    );
+    // Edited and signed again: the storage annotation still says cyclonedx,
+    // the signed statement decides.
+    s.envelope_case(
+        "predicate-type-edited-resigned",
+        "cyclonedx",
+        "predicate type",
+        |s, e| {
+            restated(s, e, |st| {
+                st["predicateType"] = json!("https://example.com/other/v1");
+            })
+        },
+    );
+    s.envelope_case(
+        "payload-type-changed",
+        "cyclonedx",
+        "payload type",
+        |s, mut e| {
+            e["payloadType"] = json!("application/json");
+            e["signatures"] = json!([s.signature(&s.keys.key, &e)]);
+            e
+        },
+    );
+    s.envelope_case(
+        "zero-signatures",
+        "cyclonedx",
+        "signature count",
+        |_, mut e| {
+            e["signatures"] = json!([]);
+            e
+        },
+    );
+    // Both signatures valid, by the right key: still not exactly one.
+    s.envelope_case(
+        "two-signatures",
+        "cyclonedx",
+        "signature count",
+        |s, mut e| {
+            let second = s.signature(&s.keys.key, &e);
+            e["signatures"].as_array_mut().unwrap().push(second);
+            e
+        },
+    );
+}
+
+/// Descriptor of image `digest` in `repo`, for a `subject`.
+fn subject_of(s: &Setup, repo: &str, digest: &str) -> Value {
+    let (bytes, media_type) = s.raw.manifest(repo, digest);
+    json!({"mediaType": media_type, "digest": digest, "size": bytes.len()})
+}
+
+#[test]
+fn tampered_bundle_referrers_are_rejected_with_the_fallback_index() {
+    let mut s = Setup::new("fallback-bundle", false, Form::Bundle);
+    envelope_matrix(&mut s);
+
+    // A's attestation listed in B's fallback index.
+    let a = s.attested("moved-to-another-image");
+    let b = s.push("moved-to-another-image", true);
+    let listing = s.listing(&a.repo, &a.digest);
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": listing});
+    s.raw.push_manifest(
+        &b.repo,
+        &b.digest.replace(':', "-"),
+        &serde_json::to_vec(&index).unwrap(),
+        OCI_INDEX,
+    );
+    s.rejected(
+        "moved-to-another-image",
+        &b,
+        "cyclonedx",
+        "referrer subject",
+    );
+
+    // B's own (valid) bundle, in a referrer manifest whose subject is A,
+    // which B's fallback index lists.
+    let case = "index-lists-other-subject";
+    let a = s.push(case, false);
+    let b = s.push(case, true);
+    s.attest(&b);
+    let (old, mut manifest) = s.referrer(&b.repo, &b.digest);
+    manifest["subject"] = subject_of(&s, &a.repo, &a.digest);
+    s.replace_referrer(&b.repo, &b.digest, &old, &manifest);
+    s.rejected(case, &b, "cyclonedx", "referrer subject");
+    s.print_report();
+}
+
+#[test]
+fn tampered_bundle_referrers_are_rejected_with_the_referrers_api() {
+    let mut s = Setup::new("api-bundle", true, Form::Bundle);
+    envelope_matrix(&mut s);
+
+    // A registry with the API lists a referrer under its own subject: to
+    // show up among B's referrers, A's attestation has its manifest's
+    // subject rewritten to B; the signed statement still names A.
+    let a = s.attested("moved-to-another-image");
+    let b = s.push("moved-to-another-image", true);
+    let (_, mut manifest) = s.referrer(&a.repo, &a.digest);
+    manifest["subject"] = subject_of(&s, &b.repo, &b.digest);
+    let (moved, _) = s.raw.push_manifest_json(&b.repo, None, &manifest);
+    let listed = s.listing(&b.repo, &b.digest);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["digest"], moved);
+    s.rejected("moved-to-another-image", &b, "cyclonedx", "subject");
+    s.print_report();
+}
+
+/// A's `.att` image tagged as B's.
+fn legacy_moved(s: &mut Setup) {
+    let a = s.attested("moved-to-another-image");
+    let b = s.push("moved-to-another-image", true);
+    let (bytes, media_type) = s.raw.manifest(&a.repo, &Setup::att_tag(&a.digest));
+    s.raw
+        .push_manifest(&b.repo, &Setup::att_tag(&b.digest), &bytes, &media_type);
+    s.rejected("moved-to-another-image", &b, "cyclonedx", "subject");
+}
+
+#[test]
+fn tampered_att_layers_are_rejected_on_docker_registry() {
+    let mut s = Setup::new("fallback-legacy", false, Form::Legacy);
+    envelope_matrix(&mut s);
+    legacy_moved(&mut s);
+    s.print_report();
+}
+
+#[test]
+fn tampered_att_layers_are_rejected_on_the_referrers_registry() {
+    let mut s = Setup::new("api-legacy", true, Form::Legacy);
+    envelope_matrix(&mut s);
+    legacy_moved(&mut s);
+    s.print_report();
+}
+
+/// Deleting a referrer manifest leaves its entry in the fallback index (a
+/// registry without the referrers API does not know about it): the
+/// dangling entry is no candidate, and must not turn the verification of a
+/// valid `.att` attestation into an error.
+#[test]
+fn deleted_referrer_left_in_the_fallback_index_is_skipped() {
+    let mut s = Setup::new("dangling", false, Form::Bundle);
+    let a = s.push("dangling", false);
+    ok(&[
+        "attest",
+        "--key",
+        &s.keys.key,
+        "--type",
+        "cyclonedx",
+        "--attach-mode",
+        "both",
+        &a.reference,
+    ]);
+    let (referrer, _) = s.referrer(&a.repo, &a.digest);
+    s.raw.delete_manifest(&a.repo, &referrer);
+    assert!(s.raw.manifest_if_exists(&a.repo, &referrer).is_none());
+    assert_eq!(s.listing(&a.repo, &a.digest).len(), 1, "the entry dangles");
+    s.accepted("dangling-entry-and-att", &a);
+
+    // Nothing else stored: nothing found, exit 1.
+    let b = s.push("dangling-only", false);
+    s.attest(&b);
+    let (referrer, _) = s.referrer(&b.repo, &b.digest);
+    s.raw.delete_manifest(&b.repo, &referrer);
+    let out = run(&[
+        "verify-attestation",
+        "--key",
+        &s.keys.public,
+        "--type",
+        "cyclonedx",
+        &b.reference,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no attestations found"), "{stderr}");
+    s.print_report();
+}
