@@ -387,7 +387,7 @@ fn multi_arch_subject_is_the_index_unless_a_platform_is_given() {
 #[test]
 fn attach_sbom_and_download_it_in_both_modes() {
     let reg = Registry::start();
-    let vectors = common::root().join("../shared/vectors/sbom");
+    let vectors = common::root().join("attest/testdata/sbom");
     let cases = [
         ("bom-go-mod.spdx.json", "spdx", "legacy"),
         ("bom-go-mod.spdx", "spdx", "oci-1-1"),
@@ -589,7 +589,7 @@ fn oci_dir_round_trip_offline() {
 
     ok(&["sign", "--key", &keys.key, &image]);
     ok(&["verify", "--key", &keys.public, &image]);
-    let sbom = common::root().join("../shared/vectors/sbom/bom-go-mod.spdx.json");
+    let sbom = common::root().join("attest/testdata/sbom/bom-go-mod.spdx.json");
     ok(&["attach", "sbom", "--sbom", sbom.to_str().unwrap(), &image]);
     assert!(ok(&["download", "sbom", &image]).stdout == std::fs::read(&sbom).unwrap());
     let lines = ok(&["download", "attestation", &image]).stdout;
@@ -763,7 +763,7 @@ fn referrers_api_round_trip_in_each_attach_mode() {
         );
     }
 
-    let vectors = common::root().join("../shared/vectors/sbom");
+    let vectors = common::root().join("attest/testdata/sbom");
     let cases = [
         ("bom-go-mod.spdx.json", "spdx", "oci-1-1"),
         ("bom-go-mod.spdx", "spdx", "oci-1-1"),

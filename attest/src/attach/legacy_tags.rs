@@ -353,10 +353,7 @@ mod tests {
     use crate::key::PrivateKey;
     use sbomctl_catalog::oci::BlobStore as _;
 
-    const VECTORS: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/vectors/oci-layouts"
-    );
+    const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/oci-layouts");
 
     fn vector(path: &str) -> Vec<u8> {
         std::fs::read(format!("{VECTORS}/{path}")).unwrap()

@@ -38,6 +38,8 @@ use crate::intoto::{self, Statement};
 use crate::key::PublicKey;
 use crate::{Error, Result};
 
+pub mod keyless;
+
 /// Names of the verification checks, as reported in [`Error::Verification`].
 pub mod check {
     /// The DSSE envelope JSON (or its base64) does not parse.

@@ -1,0 +1,9 @@
+//! Offline verification of keyless (Fulcio certificate) and transparency-log
+//! backed Sigstore bundles against a trusted root.
+//!
+//! Submodules: [`trust_root`] (the trusted root document), `x509`
+//! (certificate chains at a given time), `identity` (SAN / issuer policy),
+//! `sct` (embedded certificate transparency), `tlog` (Rekor SETs, inclusion
+//! proofs, checkpoints), `timestamp` (RFC 3161).
+
+pub mod trust_root;
