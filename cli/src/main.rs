@@ -3,6 +3,8 @@
 //! Exit codes: 0 success, 1 verification failed, 2 usage, input or
 //! registry error. A closed stdout (broken pipe) exits 0.
 
+#![allow(rustdoc::broken_intra_doc_links)] // clap help text: `FORMAT[@VERSION]` is literal
+
 mod args;
 mod commands;
 mod output;
