@@ -7,3 +7,11 @@
 //! proofs, checkpoints), `timestamp` (RFC 3161).
 
 pub mod trust_root;
+pub mod identity;
+pub mod sct;
+pub mod x509;
+pub mod checkpoint;
+pub mod jcs;
+pub mod merkle;
+pub mod timestamp;
+pub mod tlog;
