@@ -40,8 +40,8 @@ pub enum Command {
     /// Catalog an image (or take --predicate), sign an in-toto attestation
     /// of the SBOM and store it with the image, as `cosign attest` does.
     Attest(AttestArgs),
-    /// Verify the attestations of an image with a public key and print the
-    /// verified predicate.
+    /// Verify the attestations of an image with a public key or keylessly
+    /// (certificate identity) and print the verified predicate.
     VerifyAttestation(VerifyAttestationArgs),
     /// Attach an artifact to an image.
     #[command(subcommand)]
@@ -57,8 +57,11 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Sign a file with a key.
     SignBlob(SignBlobArgs),
-    /// Verify a file's signature or bundle with a public key.
+    /// Verify a file's signature or bundle with a public key, or a bundle
+    /// keylessly (certificate identity, offline against a trusted root).
     VerifyBlob(VerifyBlobArgs),
+    /// Verify a bundle holding an in-toto attestation about a file.
+    VerifyBlobAttestation(VerifyBlobAttestationArgs),
 }
 
 /// The image an attach, sign or verify command works on.
@@ -125,6 +128,56 @@ pub struct AttestArgs {
     pub target: ImageArgs,
 }
 
+/// Keyless verification: who must have signed (the Fulcio certificate's
+/// identity) and the trust anchors. Identity flags need an issuer flag.
+#[derive(Debug, Args, Default)]
+pub struct KeylessArgs {
+    /// The signer identity the certificate's SAN must equal (email, URI).
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// A regular expression the certificate's SAN must match.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer the certificate must name (Fulcio extension
+    /// 1.3.6.1.4.1.57264.1.8 or .1.1).
+    #[arg(
+        long,
+        value_name = "ISSUER",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// A regular expression the certificate's OIDC issuer must match.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// The GitHub workflow trigger the certificate must name.
+    #[arg(long, value_name = "VALUE")]
+    pub certificate_github_workflow_trigger: Option<String>,
+    /// The GitHub workflow commit SHA the certificate must name.
+    #[arg(long, value_name = "VALUE")]
+    pub certificate_github_workflow_sha: Option<String>,
+    /// The GitHub workflow name the certificate must name.
+    #[arg(long, value_name = "VALUE")]
+    pub certificate_github_workflow_name: Option<String>,
+    /// The GitHub repository (owner/name) the certificate must name.
+    #[arg(long, value_name = "VALUE")]
+    pub certificate_github_workflow_repository: Option<String>,
+    /// The GitHub ref the certificate must name.
+    #[arg(long, value_name = "VALUE")]
+    pub certificate_github_workflow_ref: Option<String>,
+    /// A certificate extension that must have this value: OID=VALUE (or a
+    /// Fulcio extension name=VALUE). Repeatable.
+    #[arg(long, value_name = "OID=VALUE")]
+    pub certificate_extension: Vec<String>,
+    /// The Sigstore trusted root (trusted_root.json) to verify against
+    /// instead of the public-good root built into sbomctl.
+    #[arg(long, value_name = "FILE", env = "SIGSTORE_ROOT_FILE")]
+    pub trusted_root: Option<std::path::PathBuf>,
+}
+
 /// What `verify-attestation` prints for each verified attestation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AttestationOutput {
@@ -139,9 +192,11 @@ pub enum AttestationOutput {
 
 #[derive(Debug, Args)]
 pub struct VerifyAttestationArgs {
-    /// The public key (PEM).
+    /// The public key (PEM). Without it, verify keylessly (identity flags).
     #[arg(long, value_name = "FILE")]
-    pub key: std::path::PathBuf,
+    pub key: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
     /// The predicate type the attestation must have: a cosign alias
     /// (spdx, spdxjson, cyclonedx, custom, slsaprovenance, …) or a URI.
     #[arg(long = "type", value_name = "TYPE")]
@@ -290,9 +345,12 @@ pub struct SignBlobArgs {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("sig").required(true).args(["bundle", "signature"])))]
 pub struct VerifyBlobArgs {
-    /// The public key (PEM).
+    /// The public key (PEM). Without it, verify the bundle keylessly
+    /// (identity flags).
     #[arg(long, value_name = "FILE")]
-    pub key: std::path::PathBuf,
+    pub key: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
     /// A Sigstore bundle from `sign-blob --bundle`.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<std::path::PathBuf>,
@@ -300,6 +358,27 @@ pub struct VerifyBlobArgs {
     #[arg(long, value_name = "FILE")]
     pub signature: Option<std::path::PathBuf>,
     /// The file that was signed.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyBlobAttestationArgs {
+    /// A Sigstore bundle holding a DSSE in-toto attestation about the file.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: std::path::PathBuf,
+    /// The predicate type the attestation must have: a cosign alias
+    /// (spdx, spdxjson, cyclonedx, custom, slsaprovenance, …) or a URI.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_: String,
+    /// The public key (PEM), for a key-signed bundle. Without it, verify
+    /// keylessly (identity flags).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
+    /// The file the attestation is about (a statement subject must carry
+    /// its sha256 or sha512).
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
 }

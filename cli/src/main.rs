@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         args::Command::Verify(a) => commands::verify::verify(a),
         args::Command::SignBlob(a) => commands::sign::sign_blob(a),
         args::Command::VerifyBlob(a) => commands::verify::verify_blob(a),
+        args::Command::VerifyBlobAttestation(a) => commands::verify::verify_blob_attestation(a),
     };
     match result {
         Ok(code) => code,

@@ -258,7 +258,7 @@ fn assert_keyless_rejected(image: &str) {
             "no attestation passed",
             "bundle referrer sha256:33fb607c",
             "verification material: bundle is signed with a certificate (keyless), not a key: \
-             keyless verification is not supported yet",
+             verify it with --certificate-identity and --certificate-oidc-issuer",
             ".att layer 0",
             "signature: dsse envelope: ECDSA P-256 signature does not match",
             "the layer carries a signing certificate: it was signed keyless",
@@ -714,7 +714,7 @@ fn managed_key_sign_blob_bundles_from_the_conformance_suite() {
         1,
         &["signature: blob: ECDSA P-256 signature does not match"],
     );
-    // No key: sbomctl has no keyless verification, so `--key` is required.
+    // No key and no identity flags: a usage error naming `--key`.
     expect(
         &[
             "verify-blob",

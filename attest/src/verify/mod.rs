@@ -300,7 +300,7 @@ fn open_key_bundle(bundle_json: &[u8]) -> Result<Bundle> {
             check::VERIFICATION_MATERIAL,
             if keyless {
                 "bundle is signed with a certificate (keyless), not a key: \
-                 keyless verification is not supported yet"
+                 verify it with --certificate-identity and --certificate-oidc-issuer"
             } else {
                 "bundle is not for a public key (no verificationMaterial.publicKey)"
             },

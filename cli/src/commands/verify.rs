@@ -1,17 +1,25 @@
-//! `sbomctl verify-attestation`, `verify` and `verify-blob`: key-based
-//! verification. Exit 0 when something verifies, 1 when nothing does (the
-//! message names the failed check of each candidate), 2 on usage or I/O
-//! errors.
+//! `sbomctl verify-attestation`, `verify`, `verify-blob` and
+//! `verify-blob-attestation`: key-based and keyless (Fulcio certificate,
+//! offline against a trusted root) verification. Exit 0 when something
+//! verifies, 1 when nothing does (the message names the failed check of each
+//! candidate), 2 on usage or I/O errors.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use sbomctl_attest::attach::{self, annotation, legacy_tags, media_type, Origin};
-use sbomctl_attest::verify::{self, BlobSignature};
+use sbomctl_attest::key::PublicKey;
+use sbomctl_attest::verify::keyless::bundle_verify::{self, Artifact, Policy, VerifiedBundle};
+use sbomctl_attest::verify::keyless::identity::{IdentityPolicy, Matcher};
+use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
+use sbomctl_attest::verify::{self, BlobSignature, Verified};
 use sbomctl_attest::{simplesign, Error};
 
-use crate::args::{AttestationOutput, VerifyArgs, VerifyAttestationArgs, VerifyBlobArgs};
+use crate::args::{
+    AttestationOutput, KeylessArgs, VerifyArgs, VerifyAttestationArgs, VerifyBlobArgs,
+    VerifyBlobAttestationArgs,
+};
 use crate::commands::image;
 
 /// Reports a failed verification and returns exit code 1.
@@ -28,8 +36,114 @@ fn describe(err: &Error) -> String {
     }
 }
 
+/// How to verify: with a key, or keylessly against a trusted root.
+enum Mode {
+    Key(PublicKey),
+    Keyless(IdentityPolicy, Box<TrustedRoot>),
+}
+
+impl KeylessArgs {
+    fn has_identity_flags(&self) -> bool {
+        self.certificate_identity.is_some()
+            || self.certificate_identity_regexp.is_some()
+            || self.certificate_oidc_issuer.is_some()
+            || self.certificate_oidc_issuer_regexp.is_some()
+            || self.certificate_github_workflow_trigger.is_some()
+            || self.certificate_github_workflow_sha.is_some()
+            || self.certificate_github_workflow_name.is_some()
+            || self.certificate_github_workflow_repository.is_some()
+            || self.certificate_github_workflow_ref.is_some()
+            || !self.certificate_extension.is_empty()
+    }
+
+    /// The identity policy; like cosign, an identity and an issuer (exact
+    /// or regexp) are both required.
+    fn policy(&self) -> Result<IdentityPolicy> {
+        let matcher = |exact: &Option<String>, regex: &Option<String>| -> Result<Option<Matcher>> {
+            Ok(match (exact, regex) {
+                (Some(v), _) => Some(Matcher::Exact(v.clone())),
+                (None, Some(r)) => Some(Matcher::regex(r)?),
+                (None, None) => None,
+            })
+        };
+        let identity = matcher(
+            &self.certificate_identity,
+            &self.certificate_identity_regexp,
+        )?
+        .context(
+            "keyless verification needs --certificate-identity or \
+             --certificate-identity-regexp (or give --key)",
+        )?;
+        let issuer = matcher(
+            &self.certificate_oidc_issuer,
+            &self.certificate_oidc_issuer_regexp,
+        )?
+        .context(
+            "keyless verification needs --certificate-oidc-issuer or \
+             --certificate-oidc-issuer-regexp",
+        )?;
+        let mut policy = IdentityPolicy {
+            identity: Some(identity),
+            issuer: Some(issuer),
+            github_workflow_trigger: self.certificate_github_workflow_trigger.clone(),
+            github_workflow_sha: self.certificate_github_workflow_sha.clone(),
+            github_workflow_name: self.certificate_github_workflow_name.clone(),
+            github_workflow_repository: self.certificate_github_workflow_repository.clone(),
+            github_workflow_ref: self.certificate_github_workflow_ref.clone(),
+            extensions: Vec::new(),
+        };
+        for spec in &self.certificate_extension {
+            policy.add_extension(spec)?;
+        }
+        Ok(policy)
+    }
+
+    /// `--trusted-root` (or `SIGSTORE_ROOT_FILE`), else the built-in
+    /// public-good root. Never the network.
+    fn trusted_root(&self) -> Result<TrustedRoot> {
+        match &self.trusted_root {
+            Some(path) => {
+                let json = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                TrustedRoot::from_json(&json)
+                    .with_context(|| format!("trusted root {}", path.display()))
+            }
+            None => TrustedRoot::public_good().context("the built-in public-good trusted root"),
+        }
+    }
+}
+
+/// Exactly one of `--key` and the identity flags (usage error otherwise).
+fn mode(key: Option<&std::path::Path>, keyless: &KeylessArgs) -> Result<Mode> {
+    match key {
+        Some(_) if keyless.has_identity_flags() => {
+            anyhow::bail!("give either --key or the --certificate-* identity flags, not both")
+        }
+        Some(path) => Ok(Mode::Key(image::public_key(path)?)),
+        None => Ok(Mode::Keyless(
+            keyless.policy()?,
+            Box::new(keyless.trusted_root()?),
+        )),
+    }
+}
+
+fn describe_identity(v: &VerifiedBundle) -> String {
+    match &v.identity {
+        Some(id) => format!(
+            "signed by {} (issuer {}){}",
+            id.sans.join(", "),
+            id.issuer.as_deref().unwrap_or("none"),
+            v.times
+                .first()
+                .map(|t| format!(" at {t} (unix time)"))
+                .unwrap_or_default()
+        ),
+        None => "signed with the key".to_owned(),
+    }
+}
+
 pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
-    let key = image::public_key(&args.key)?;
+    let mode = mode(args.key.as_deref(), &args.keyless)?;
     let target = image::open(&args.target)?;
     let digest = target.digest();
     let found = attach::find_attestations(target.store.as_ref(), digest)?;
@@ -39,7 +153,12 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
             target.display
         )));
     }
-    let outcome = attach::verify_all(&found, &key, digest, Some(&args.type_));
+    let outcome = match &mode {
+        Mode::Key(key) => attach::verify_all(&found, key, digest, Some(&args.type_)),
+        Mode::Keyless(policy, root) => {
+            verify_all_keyless(&found, policy, root, digest, &args.type_)
+        }
+    };
     if outcome.passed.is_empty() {
         let reasons: Vec<String> = outcome
             .failed
@@ -83,6 +202,63 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Keyless verification of every attestation found: bundle referrers go
+/// through the full bundle verification; `.att` layers (certificate, chain
+/// and Rekor bundle in annotations) are not verified keylessly yet.
+fn verify_all_keyless<'a>(
+    found: &'a [attach::Found],
+    policy: &IdentityPolicy,
+    root: &TrustedRoot,
+    digest: &str,
+    type_: &str,
+) -> attach::Outcome<'a> {
+    let mut outcome = attach::Outcome {
+        passed: Vec::new(),
+        failed: Vec::new(),
+    };
+    let policy = Policy::Identity(policy.clone());
+    for f in found {
+        let result = match &f.content {
+            attach::Content::Bundle(json) => bundle_verify::verify_bundle_with(
+                json,
+                Artifact::ImageDigest(digest.to_owned()),
+                root,
+                &policy,
+                Some(type_),
+            )
+            .and_then(|v| {
+                tracing::info!("{}: {}", f.origin, describe_identity(&v));
+                let statement = v.statement.ok_or_else(|| Error::Verification {
+                    check: verify::check::BUNDLE_CONTENT,
+                    message: "bundle has no dsseEnvelope".to_owned(),
+                })?;
+                Ok(Verified {
+                    predicate_type: statement.predicate_type.clone(),
+                    predicate: statement.predicate.clone(),
+                    statement,
+                    payload: v.payload.unwrap_or_default(),
+                })
+            }),
+            attach::Content::Envelope(_) => Err(Error::Verification {
+                check: verify::check::VERIFICATION_MATERIAL,
+                message: "keyless verification of `.att` layers (certificate and Rekor \
+                          bundle in layer annotations) is not supported yet; verify the \
+                          bundle referrer, or use --key"
+                    .to_owned(),
+            }),
+            attach::Content::Rejected { check, message } => Err(Error::Verification {
+                check,
+                message: message.clone(),
+            }),
+        };
+        match result {
+            Ok(v) => outcome.passed.push((f, v)),
+            Err(e) => outcome.failed.push((f, e)),
+        }
+    }
+    outcome
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
@@ -139,9 +315,28 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
 }
 
 pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
-    let key = image::public_key(&args.key)?;
+    let mode = mode(args.key.as_deref(), &args.keyless)?;
     let blob =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let key = match mode {
+        Mode::Key(key) => key,
+        Mode::Keyless(policy, root) => {
+            let Some(bundle_path) = &args.bundle else {
+                anyhow::bail!("keyless verification needs --bundle (a detached --signature has no certificate)");
+            };
+            let bundle = std::fs::read(bundle_path)
+                .with_context(|| format!("reading {}", bundle_path.display()))?;
+            return Ok(report(
+                &args.file,
+                bundle_verify::verify_bundle(
+                    &bundle,
+                    Artifact::Blob(&blob),
+                    &root,
+                    &Policy::Identity(policy),
+                ),
+            ));
+        }
+    };
     let (path, is_bundle) = match (&args.bundle, &args.signature) {
         (Some(b), _) => (b, true),
         (None, Some(s)) => (s, false),
@@ -164,4 +359,37 @@ pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
             describe(&e)
         ))),
     }
+}
+
+/// Exit 0 with "Verified OK", or 1 naming the failed check.
+fn report(file: &std::path::Path, result: sbomctl_attest::Result<VerifiedBundle>) -> ExitCode {
+    match result {
+        Ok(v) => {
+            eprintln!("Verified OK: {}", describe_identity(&v));
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(&format!("{}: {}", file.display(), describe(&e))),
+    }
+}
+
+pub fn verify_blob_attestation(args: &VerifyBlobAttestationArgs) -> Result<ExitCode> {
+    let mode = mode(args.key.as_deref(), &args.keyless)?;
+    let blob =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bundle = std::fs::read(&args.bundle)
+        .with_context(|| format!("reading {}", args.bundle.display()))?;
+    let (policy, root) = match mode {
+        Mode::Key(key) => (Policy::Key(key), args.keyless.trusted_root()?),
+        Mode::Keyless(policy, root) => (Policy::Identity(policy), *root),
+    };
+    Ok(report(
+        &args.file,
+        bundle_verify::verify_bundle_with(
+            &bundle,
+            Artifact::Blob(&blob),
+            &root,
+            &policy,
+            Some(&args.type_),
+        ),
+    ))
 }

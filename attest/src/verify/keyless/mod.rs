@@ -6,12 +6,13 @@
 //! `sct` (embedded certificate transparency), `tlog` (Rekor SETs, inclusion
 //! proofs, checkpoints), `timestamp` (RFC 3161).
 
-pub mod trust_root;
-pub mod identity;
-pub mod sct;
-pub mod x509;
+pub mod bundle_verify;
 pub mod checkpoint;
+pub mod identity;
 pub mod jcs;
 pub mod merkle;
+pub mod sct;
 pub mod timestamp;
 pub mod tlog;
+pub mod trust_root;
+pub mod x509;
