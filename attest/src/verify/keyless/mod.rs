@@ -12,6 +12,7 @@ pub mod identity;
 pub mod jcs;
 pub mod merkle;
 pub mod sct;
+mod signature;
 pub mod timestamp;
 pub mod tlog;
 pub mod trust_root;

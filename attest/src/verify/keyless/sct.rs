@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256};
 use x509_cert::Certificate;
 
 use super::trust_root::{LogKey, TrustedRoot};
-use super::x509::{self, VerifiedCert, OID_SCT_LIST};
+use super::x509::{VerifiedCert, OID_SCT_LIST};
 use crate::key::{HashAlgorithm, PublicKey};
 use crate::{Error, Result};
 
@@ -166,7 +166,7 @@ fn verify_one(sct: &Sct, log: &LogKey, message: &[u8]) -> Result<()> {
     };
     match (sct.signature_algorithm, &key, hash) {
         (3, PublicKey::EcdsaP256(_) | PublicKey::EcdsaP384(_), Some(hash)) => {
-            x509::verify_ecdsa(&key, hash, message, &sct.signature)
+            super::signature::verify_ecdsa(&key, hash, message, &sct.signature).map_err(fail)
         }
         (1, PublicKey::Rsa(_), Some(hash)) => key.verify_with(
             crate::key::Scheme::RsaPkcs1v15(hash),

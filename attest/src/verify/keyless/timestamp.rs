@@ -23,15 +23,14 @@ use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use der::{Any, Decode as _, Encode as _, Reader as _, SliceReader, Tag, Tagged as _};
-use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
-use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::Certificate;
 
+use super::signature::{digest, hash_for};
 use super::trust_root::{parse_rfc3339, Authority, TrustedRoot};
 use crate::bundle::TimestampVerificationData;
-use crate::key::{HashAlgorithm, PublicKey, Scheme};
+use crate::key::PublicKey;
 use crate::{Error, Result};
 
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
@@ -42,19 +41,6 @@ const ID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.
 const ID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const ID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 
-const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
-const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-const ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-const SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-const SHA384_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-const SHA512_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
 fn ts_error(message: impl Into<String>) -> Error {
     Error::Verification {
@@ -464,27 +450,8 @@ fn matches_sid(sid: &SignerIdentifier, cert: &Certificate) -> bool {
     }
 }
 
-fn hash_for(oid: &ObjectIdentifier) -> Option<HashAlgorithm> {
-    match *oid {
-        SHA256 => Some(HashAlgorithm::Sha256),
-        SHA384 => Some(HashAlgorithm::Sha384),
-        SHA512 => Some(HashAlgorithm::Sha512),
-        _ => None,
-    }
-}
-
-fn digest(alg: HashAlgorithm, data: &[u8]) -> Vec<u8> {
-    match alg {
-        HashAlgorithm::Sha256 => Sha256::digest(data).to_vec(),
-        HashAlgorithm::Sha384 => Sha384::digest(data).to_vec(),
-        HashAlgorithm::Sha512 => Sha512::digest(data).to_vec(),
-    }
-}
-
-/// Verifies an X.509 / CMS signature: `algorithm` is the signature
-/// algorithm OID, `digest_alg` the CMS digest algorithm for algorithms that
-/// do not name a hash (`rsaEncryption`, `id-ecPublicKey`, RSA-PSS).
-pub(crate) fn verify_signature(
+/// Verifies an X.509 / CMS signature with the key in `spki_der`.
+fn verify_signature(
     spki_der: &[u8],
     algorithm: &ObjectIdentifier,
     digest_alg: Option<&ObjectIdentifier>,
@@ -492,45 +459,7 @@ pub(crate) fn verify_signature(
     sig: &[u8],
 ) -> std::result::Result<(), String> {
     let key = PublicKey::from_spki_der(spki_der).map_err(|e| e.to_string())?;
-    let named_hash = || {
-        digest_alg
-            .and_then(hash_for)
-            .ok_or_else(|| format!("signature algorithm {algorithm} needs a digest algorithm"))
-    };
-    let hash = match *algorithm {
-        ECDSA_SHA256 | SHA256_RSA => HashAlgorithm::Sha256,
-        ECDSA_SHA384 | SHA384_RSA => HashAlgorithm::Sha384,
-        ECDSA_SHA512 | SHA512_RSA => HashAlgorithm::Sha512,
-        EC_PUBLIC_KEY | RSA_ENCRYPTION | RSA_PSS => named_hash()?,
-        ED25519 => {
-            return key.verify(msg, sig).map_err(|e| e.to_string());
-        }
-        other => return Err(format!("unsupported signature algorithm {other}")),
-    };
-    let prehash = digest(hash, msg);
-    let bad = |_| "signature does not match".to_owned();
-    match (&key, *algorithm) {
-        (PublicKey::EcdsaP256(k), ECDSA_SHA256 | ECDSA_SHA384 | ECDSA_SHA512 | EC_PUBLIC_KEY) => {
-            let s =
-                p256::ecdsa::Signature::from_der(sig).map_err(|_| "malformed ECDSA signature")?;
-            k.verify_prehash(&prehash, &s).map_err(bad)
-        }
-        (PublicKey::EcdsaP384(k), ECDSA_SHA256 | ECDSA_SHA384 | ECDSA_SHA512 | EC_PUBLIC_KEY) => {
-            let s =
-                p384::ecdsa::Signature::from_der(sig).map_err(|_| "malformed ECDSA signature")?;
-            k.verify_prehash(&prehash, &s).map_err(bad)
-        }
-        (PublicKey::Rsa(_), RSA_PSS) => key
-            .verify_with(Scheme::RsaPss(hash), msg, sig)
-            .map_err(|e| e.to_string()),
-        (PublicKey::Rsa(_), SHA256_RSA | SHA384_RSA | SHA512_RSA | RSA_ENCRYPTION) => key
-            .verify_with(Scheme::RsaPkcs1v15(hash), msg, sig)
-            .map_err(|e| e.to_string()),
-        _ => Err(format!(
-            "signature algorithm {algorithm} does not fit a {} key",
-            key.algorithm()
-        )),
-    }
+    super::signature::verify(&key, algorithm, digest_alg, msg, sig)
 }
 
 #[cfg(test)]

@@ -17,14 +17,12 @@
 use const_oid::ObjectIdentifier;
 use der::asn1::Utf8StringRef;
 use der::{Decode as _, Encode as _, Reader as _, SliceReader};
-use ecdsa::signature::hazmat::PrehashVerifier as _;
-use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName};
 use x509_cert::Certificate;
 
 use super::trust_root::{Authority, TrustedRoot};
-use crate::key::{HashAlgorithm, PublicKey, Scheme};
+use crate::key::PublicKey;
 use crate::{Error, Result};
 
 /// The check name of every error from this module.
@@ -47,13 +45,6 @@ const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15"
 const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 
-const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-const ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
-const RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-const RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-const RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
 /// Longest path (leaf to root) tried; Fulcio paths have 2 or 3 certificates.
 const MAX_DEPTH: usize = 8;
@@ -321,69 +312,14 @@ fn display_name(cert: &Certificate) -> String {
 }
 
 /// Verifies `sig` over `msg` with `key` for an X.509 signature algorithm
-/// OID (ECDSA with SHA-256/384/512 on P-256 or P-384, RSA PKCS#1 v1.5,
-/// Ed25519).
+/// OID (see [`super::signature::verify`]).
 pub(crate) fn verify_signature(
     key: &PublicKey,
     algorithm: &ObjectIdentifier,
     msg: &[u8],
     sig: &[u8],
 ) -> Result<()> {
-    let hash = match *algorithm {
-        ECDSA_SHA256 | RSA_SHA256 => HashAlgorithm::Sha256,
-        ECDSA_SHA384 | RSA_SHA384 => HashAlgorithm::Sha384,
-        ECDSA_SHA512 | RSA_SHA512 => HashAlgorithm::Sha512,
-        ED25519 => {
-            return match key {
-                PublicKey::Ed25519(_) => key.verify(msg, sig),
-                _ => Err(fail(format!(
-                    "Ed25519 signature but {} key",
-                    key.algorithm()
-                ))),
-            }
-        }
-        other => return Err(fail(format!("unsupported signature algorithm {other}"))),
-    };
-    let is_rsa_alg = matches!(*algorithm, RSA_SHA256 | RSA_SHA384 | RSA_SHA512);
-    match (key, is_rsa_alg) {
-        (PublicKey::Rsa(_), true) => key.verify_with(Scheme::RsaPkcs1v15(hash), msg, sig),
-        (PublicKey::EcdsaP256(_) | PublicKey::EcdsaP384(_), false) => {
-            verify_ecdsa(key, hash, msg, sig)
-        }
-        _ => Err(fail(format!(
-            "signature algorithm {algorithm} does not fit a {} key",
-            key.algorithm()
-        ))),
-    }
-}
-
-/// ECDSA with any of the SHA-2 hashes on either curve (Go's `x509` allows
-/// the cross combinations too); the signature is ASN.1 DER.
-pub(crate) fn verify_ecdsa(
-    key: &PublicKey,
-    hash: HashAlgorithm,
-    msg: &[u8],
-    sig: &[u8],
-) -> Result<()> {
-    let digest = match hash {
-        HashAlgorithm::Sha256 => Sha256::digest(msg).to_vec(),
-        HashAlgorithm::Sha384 => Sha384::digest(msg).to_vec(),
-        HashAlgorithm::Sha512 => Sha512::digest(msg).to_vec(),
-    };
-    let bad = |what: &str| fail(format!("{} signature {what}", key.algorithm()));
-    match key {
-        PublicKey::EcdsaP256(k) => {
-            let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| bad("is not ASN.1 DER"))?;
-            k.verify_prehash(&digest, &sig)
-                .map_err(|_| bad("does not match"))
-        }
-        PublicKey::EcdsaP384(k) => {
-            let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| bad("is not ASN.1 DER"))?;
-            k.verify_prehash(&digest, &sig)
-                .map_err(|_| bad("does not match"))
-        }
-        _ => Err(bad("expected an ECDSA key")),
-    }
+    super::signature::verify(key, algorithm, None, msg, sig).map_err(fail)
 }
 
 /// Parses a leaf certificate's identity (SANs, Fulcio extensions) and
