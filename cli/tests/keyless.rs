@@ -395,3 +395,61 @@ fn verify_attestation_keyless_on_the_cosign_bundle_referrer() {
         &["predicate type: "],
     );
 }
+
+/// The legacy keyless `.att` image (cosign 2: DSSE envelope layer, Fulcio
+/// certificate and Rekor bundle in the layer annotations) verifies keylessly,
+/// by digest, and is rejected for another identity.
+#[test]
+fn verify_attestation_keyless_on_the_legacy_att_layer() {
+    let reg = Registry::start();
+    let raw = RawRegistry::new(&reg.addr);
+    let repo = "cosign/legacy-keyless";
+    push_vector(
+        &raw,
+        repo,
+        "subject/manifest.json",
+        &["subject/config.json"],
+        Some("1"),
+    );
+    let tag = std::fs::read_to_string(testdata("oci-layouts/legacy-att/TAG.txt")).unwrap();
+    push_vector(
+        &raw,
+        repo,
+        "legacy-att/manifest.json",
+        &["legacy-att/config.json", "legacy-att/layer.dsse.json"],
+        Some(tag.trim()),
+    );
+    let image = format!("{}/{repo}@{SUBJECT}", reg.addr);
+    let verify = |identity: &str, type_: &str, code: i32, needles: &[&str]| {
+        expect(
+            &[
+                "verify-attestation",
+                "--certificate-identity",
+                identity,
+                "--certificate-oidc-issuer",
+                "https://github.com/login/oauth",
+                "--type",
+                type_,
+                &image,
+            ],
+            code,
+            needles,
+        )
+    };
+    let out = verify(
+        "cody@soyland.com",
+        "custom",
+        0,
+        &["1 of 1 attestation(s) passed", ".att"],
+    );
+    let predicate: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(predicate["Data"], "{\"foo\": \"bar\"}\n", "{predicate}");
+
+    verify(
+        "mallory@example.com",
+        "custom",
+        1,
+        &["identity: expected identity `mallory@example.com`"],
+    );
+    verify("cody@soyland.com", "spdxjson", 1, &["predicate type: "]);
+}

@@ -43,6 +43,7 @@ use crate::bundle::Bundle;
 use crate::dsse::Envelope;
 use crate::intoto::{self, Statement};
 use crate::key::PublicKey;
+use crate::verify::keyless::legacy;
 use crate::verify::{self, check, Verified};
 use crate::{Error, Result};
 
@@ -315,6 +316,11 @@ pub struct Found {
     /// Whether a `.att` layer carries a signing certificate (a keyless
     /// attestation, annotation `dev.sigstore.cosign/certificate`).
     pub keyless: bool,
+    /// A `.att` layer's keyless verification material: its
+    /// `dev.sigstore.cosign/certificate`, `…/chain` and `…/bundle`
+    /// annotations (empty for referrers and key-signed layers), for
+    /// [`crate::verify::keyless::legacy::verify_legacy_attestation`].
+    pub keyless_annotations: BTreeMap<String, String>,
 }
 
 impl Found {
@@ -370,8 +376,8 @@ impl Found {
                             check: name,
                             message: format!(
                                 "{message} (the layer carries a signing certificate: it \
-                                     was signed keyless, and keyless verification is not \
-                                     supported yet)"
+                                     was signed keyless; verify it with \
+                                     --certificate-identity and --certificate-oidc-issuer)"
                             ),
                         },
                         other => other,
@@ -423,6 +429,7 @@ pub fn find_attestations(store: &dyn ImageStore, image_digest: &str) -> Result<V
             annotated_predicate_type,
             created: referrer.annotations.get(annotation::CREATED).cloned(),
             keyless: false,
+            keyless_annotations: BTreeMap::new(),
         });
     }
     let tag = legacy_tags::tag(image_digest, legacy_tags::Suffix::Att);
@@ -451,6 +458,19 @@ pub fn find_attestations(store: &dyn ImageStore, image_digest: &str) -> Result<V
                 .annotations
                 .get(annotation::CERTIFICATE)
                 .is_some_and(|c| !c.is_empty()),
+            keyless_annotations: layer
+                .annotations
+                .iter()
+                .filter(|(k, _)| {
+                    [
+                        legacy::annotation::CERTIFICATE,
+                        legacy::annotation::CHAIN,
+                        legacy::annotation::BUNDLE,
+                    ]
+                    .contains(&k.as_str())
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         });
     }
     Ok(found)
@@ -717,6 +737,7 @@ pub(crate) mod tests {
             annotated_predicate_type: None,
             created: None,
             keyless: true,
+            keyless_annotations: BTreeMap::new(),
         };
         let message = found.verify(&other, image, None).unwrap_err().to_string();
         assert!(message.contains("signature"), "{message}");

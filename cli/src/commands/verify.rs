@@ -12,6 +12,7 @@ use sbomctl_attest::attach::{self, annotation, legacy_tags, media_type, Origin};
 use sbomctl_attest::key::PublicKey;
 use sbomctl_attest::verify::keyless::bundle_verify::{self, Artifact, Policy, VerifiedBundle};
 use sbomctl_attest::verify::keyless::identity::{IdentityPolicy, Matcher};
+use sbomctl_attest::verify::keyless::legacy;
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
 use sbomctl_attest::verify::{self, BlobSignature, Verified};
 use sbomctl_attest::{simplesign, Error};
@@ -204,9 +205,24 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The verified statement of a keyless attestation, logging who signed it.
+fn verified_statement(f: &attach::Found, v: VerifiedBundle) -> sbomctl_attest::Result<Verified> {
+    tracing::info!("{}: {}", f.origin, describe_identity(&v));
+    let statement = v.statement.ok_or_else(|| Error::Verification {
+        check: verify::check::BUNDLE_CONTENT,
+        message: "bundle has no dsseEnvelope".to_owned(),
+    })?;
+    Ok(Verified {
+        predicate_type: statement.predicate_type.clone(),
+        predicate: statement.predicate.clone(),
+        statement,
+        payload: v.payload.unwrap_or_default(),
+    })
+}
+
 /// Keyless verification of every attestation found: bundle referrers go
-/// through the full bundle verification; `.att` layers (certificate, chain
-/// and Rekor bundle in annotations) are not verified keylessly yet.
+/// through the full bundle verification, `.att` layers through the legacy
+/// path (certificate, chain and Rekor bundle from the layer annotations).
 fn verify_all_keyless<'a>(
     found: &'a [attach::Found],
     policy: &IdentityPolicy,
@@ -218,36 +234,26 @@ fn verify_all_keyless<'a>(
         passed: Vec::new(),
         failed: Vec::new(),
     };
-    let policy = Policy::Identity(policy.clone());
+    let bundle_policy = Policy::Identity(policy.clone());
     for f in found {
         let result = match &f.content {
             attach::Content::Bundle(json) => bundle_verify::verify_bundle_with(
                 json,
                 Artifact::ImageDigest(digest.to_owned()),
                 root,
-                &policy,
+                &bundle_policy,
                 Some(type_),
             )
-            .and_then(|v| {
-                tracing::info!("{}: {}", f.origin, describe_identity(&v));
-                let statement = v.statement.ok_or_else(|| Error::Verification {
-                    check: verify::check::BUNDLE_CONTENT,
-                    message: "bundle has no dsseEnvelope".to_owned(),
-                })?;
-                Ok(Verified {
-                    predicate_type: statement.predicate_type.clone(),
-                    predicate: statement.predicate.clone(),
-                    statement,
-                    payload: v.payload.unwrap_or_default(),
-                })
-            }),
-            attach::Content::Envelope(_) => Err(Error::Verification {
-                check: verify::check::VERIFICATION_MATERIAL,
-                message: "keyless verification of `.att` layers (certificate and Rekor \
-                          bundle in layer annotations) is not supported yet; verify the \
-                          bundle referrer, or use --key"
-                    .to_owned(),
-            }),
+            .and_then(|v| verified_statement(f, v)),
+            attach::Content::Envelope(json) => legacy::verify_legacy_attestation(
+                json,
+                &f.keyless_annotations,
+                root,
+                policy,
+                digest,
+                Some(type_),
+            )
+            .and_then(|v| verified_statement(f, v)),
             attach::Content::Rejected { check, message } => Err(Error::Verification {
                 check,
                 message: message.clone(),

@@ -165,6 +165,23 @@ pub fn verify_bundle_with(
 ) -> Result<VerifiedBundle> {
     // 1. Shape.
     let bundle = Bundle::from_json(bundle_json).map_err(|e| fail(check::BUNDLE, e.to_string()))?;
+    verify_parsed_bundle(&bundle, artifact, root, policy, predicate_type)
+}
+
+/// [`verify_bundle_with`] for a bundle already parsed (or assembled, as the
+/// legacy `.att` path does from layer annotations): every check after
+/// `bundle`.
+///
+/// # Errors
+/// As [`verify_bundle_with`].
+#[allow(clippy::needless_pass_by_value, clippy::too_many_lines)]
+pub fn verify_parsed_bundle(
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    root: &TrustedRoot,
+    policy: &Policy,
+    predicate_type: Option<&str>,
+) -> Result<VerifiedBundle> {
     let version = bundle.version().ok_or_else(|| {
         fail(
             check::BUNDLE_MEDIA_TYPE,

@@ -10,6 +10,7 @@ pub mod bundle_verify;
 pub mod checkpoint;
 pub mod identity;
 pub mod jcs;
+pub mod legacy;
 pub mod merkle;
 pub mod sct;
 mod signature;

@@ -45,7 +45,6 @@ const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15"
 const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 
-
 /// Longest path (leaf to root) tried; Fulcio paths have 2 or 3 certificates.
 const MAX_DEPTH: usize = 8;
 

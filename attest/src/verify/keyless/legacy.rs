@@ -1,0 +1,318 @@
+//! Keyless verification of cosign's legacy `.att` layers (what cosign 2, or
+//! cosign 3 with `--new-bundle-format=false`, pushes to the
+//! `sha256-<hex>.att` tag).
+//!
+//! The layer is a bare DSSE envelope; the verification material sits in the
+//! layer's annotations: the Fulcio leaf (`dev.sigstore.cosign/certificate`,
+//! PEM), the rest of the chain (`dev.sigstore.cosign/chain`, PEM, often
+//! empty) and the Rekor v1 entry (`dev.sigstore.cosign/bundle`:
+//! `{"SignedEntryTimestamp", "Payload": {"body", "integratedTime",
+//! "logIndex", "logID"}}`). There is no inclusion proof: like a v0.1 bundle,
+//! the signed entry timestamp (SET) is the log's promise and gives the
+//! verified signing time.
+//!
+//! [`verify_legacy_attestation`] checks the envelope and the annotations,
+//! then assembles the equivalent v0.1 bundle and runs every check of
+//! [`bundle_verify::verify_parsed_bundle`] on it, so both paths share one
+//! implementation of the SET, entry consistency, time, chain, SCT, identity,
+//! signature, subject and predicate-type checks.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::Deserialize;
+
+use super::bundle_verify::{self, check, Artifact, Policy, VerifiedBundle};
+use super::identity::IdentityPolicy;
+use super::trust_root::TrustedRoot;
+use crate::bundle::{
+    Bundle, InclusionPromise, KindVersion, LogId, TransparencyLogEntry, VerificationMaterial,
+    X509Certificate, X509CertificateChain, MEDIA_TYPE_V0_1,
+};
+use crate::dsse::Envelope;
+use crate::intoto;
+use crate::{Error, Result};
+
+/// Layer annotation keys of a keyless `.att` (or `.sig`) layer.
+pub mod annotation {
+    /// The Fulcio signing certificate (PEM).
+    pub const CERTIFICATE: &str = "dev.sigstore.cosign/certificate";
+    /// The certificates between the leaf and the root (PEM, may be empty).
+    pub const CHAIN: &str = "dev.sigstore.cosign/chain";
+    /// The Rekor entry with its signed entry timestamp (JSON).
+    pub const BUNDLE: &str = "dev.sigstore.cosign/bundle";
+}
+
+/// The transparency-log check names (besides those of
+/// [`bundle_verify::check`]).
+const LOG_ENTRY: &str = "log entry";
+
+fn fail(check: &'static str, message: impl Into<String>) -> Error {
+    Error::Verification {
+        check,
+        message: message.into(),
+    }
+}
+
+/// cosign's `dev.sigstore.cosign/bundle` annotation (`bundle.RekorBundle`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RekorBundle {
+    signed_entry_timestamp: String,
+    payload: RekorPayload,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RekorPayload {
+    body: String,
+    integrated_time: i64,
+    log_index: i64,
+    #[serde(rename = "logID")]
+    log_id: String,
+}
+
+/// Verifies a keyless legacy `.att` layer: `envelope_json` is the layer's
+/// bytes, `annotations` its annotations, `image_digest` the attested image's
+/// manifest digest (`sha256:<hex>`). Checks, in order:
+///
+/// 1. `envelope`, `signature count`, `payload type`: the layer is a DSSE
+///    envelope with exactly one signature over an in-toto statement.
+/// 2. `verification material`: a PEM leaf certificate (and PEM chain, if
+///    any) in the annotations.
+/// 3. `log entry`: the Rekor bundle annotation is present and well formed
+///    (cosign requires it unless `--insecure-ignore-tlog`), its body is an
+///    `intoto` 0.0.2 or `dsse` 0.0.1 entry.
+/// 4. Then, as for a v0.1 bundle ([`bundle_verify::verify_parsed_bundle`]):
+///    `SET` (by the Rekor key of `logID`, over the JCS of body,
+///    integratedTime, logID, logIndex), `log entry` (the body records this
+///    payload, signature and certificate), `signing time` (integratedTime
+///    inside the leaf's validity), `certificate chain` at that time, `sct`,
+///    `identity`, `signature` (over the DSSE PAE, by the leaf key),
+///    `statement`, `artifact` (a subject has the image digest) and
+///    `predicate type` when requested.
+///
+/// # Errors
+/// [`Error::Verification`] naming the failed check.
+pub fn verify_legacy_attestation(
+    envelope_json: &[u8],
+    annotations: &BTreeMap<String, String>,
+    root: &TrustedRoot,
+    policy: &IdentityPolicy,
+    image_digest: &str,
+    predicate_type: Option<&str>,
+) -> Result<VerifiedBundle> {
+    // 1. The envelope.
+    let envelope = Envelope::from_json(envelope_json)
+        .map_err(|e| fail(crate::verify::check::ENVELOPE, e.to_string()))?;
+    if envelope.signatures.len() != 1 {
+        return Err(fail(
+            check::SIGNATURE_COUNT,
+            format!(
+                "{} signatures, expected exactly 1",
+                envelope.signatures.len()
+            ),
+        ));
+    }
+    if envelope.payload_type != intoto::PAYLOAD_TYPE {
+        return Err(fail(
+            check::PAYLOAD_TYPE,
+            format!(
+                "`{}`, expected `{}`",
+                envelope.payload_type,
+                intoto::PAYLOAD_TYPE
+            ),
+        ));
+    }
+
+    // 2. The certificate and chain.
+    let certificates = material(annotations)?;
+
+    // 3. The Rekor entry.
+    let entry = tlog_entry(annotations)?;
+
+    // 4. Everything else, as for a v0.1 bundle.
+    let bundle = Bundle {
+        media_type: MEDIA_TYPE_V0_1.to_owned(),
+        verification_material: Some(VerificationMaterial {
+            x509_certificate_chain: Some(X509CertificateChain {
+                certificates: certificates
+                    .into_iter()
+                    .map(|raw_bytes| X509Certificate {
+                        raw_bytes,
+                        ..X509Certificate::default()
+                    })
+                    .collect(),
+                ..X509CertificateChain::default()
+            }),
+            tlog_entries: vec![entry],
+            ..VerificationMaterial::default()
+        }),
+        message_signature: None,
+        dsse_envelope: Some(envelope),
+        extra: serde_json::Map::new(),
+    };
+    bundle_verify::verify_parsed_bundle(
+        &bundle,
+        Artifact::ImageDigest(image_digest.to_owned()),
+        root,
+        &Policy::Identity(policy.clone()),
+        predicate_type,
+    )
+}
+
+/// The leaf (first) and the chain certificates (DER) from the annotations.
+fn material(annotations: &BTreeMap<String, String>) -> Result<Vec<Vec<u8>>> {
+    let leaf_pem = annotations
+        .get(annotation::CERTIFICATE)
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| {
+            fail(
+                check::VERIFICATION_MATERIAL,
+                format!(
+                    "the layer has no `{}` annotation: it is not a keyless attestation \
+                     (verify it with --key)",
+                    annotation::CERTIFICATE
+                ),
+            )
+        })?;
+    let mut certificates = pem_certificates(leaf_pem).map_err(|e| {
+        fail(
+            check::VERIFICATION_MATERIAL,
+            format!("`{}` annotation: {e}", annotation::CERTIFICATE),
+        )
+    })?;
+    if certificates.len() != 1 {
+        return Err(fail(
+            check::VERIFICATION_MATERIAL,
+            format!(
+                "`{}` annotation holds {} certificates, expected 1",
+                annotation::CERTIFICATE,
+                certificates.len()
+            ),
+        ));
+    }
+    if let Some(chain) = annotations.get(annotation::CHAIN) {
+        let rest = pem_certificates(chain).map_err(|e| {
+            fail(
+                check::VERIFICATION_MATERIAL,
+                format!("`{}` annotation: {e}", annotation::CHAIN),
+            )
+        })?;
+        certificates.extend(rest);
+    }
+    Ok(certificates)
+}
+
+/// Every `CERTIFICATE` block of a PEM text, as DER; an empty text has none.
+fn pem_certificates(text: &str) -> std::result::Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        match (&mut current, line) {
+            (None, "") => {}
+            (None, "-----BEGIN CERTIFICATE-----") => current = Some(String::new()),
+            (None, other) => return Err(format!("unexpected line `{other}` outside a block")),
+            (Some(b64), "-----END CERTIFICATE-----") => {
+                let der = STANDARD
+                    .decode(b64.as_bytes())
+                    .map_err(|e| format!("bad base64 in a certificate block: {e}"))?;
+                out.push(der);
+                current = None;
+            }
+            (Some(b64), line) => b64.push_str(line),
+        }
+    }
+    if current.is_some() {
+        return Err("unterminated certificate block".to_owned());
+    }
+    Ok(out)
+}
+
+/// The Rekor v1 entry of the bundle annotation, as a bundle's
+/// `TransparencyLogEntry` with an inclusion promise and no proof.
+fn tlog_entry(annotations: &BTreeMap<String, String>) -> Result<TransparencyLogEntry> {
+    let json = annotations
+        .get(annotation::BUNDLE)
+        .filter(|b| !b.trim().is_empty())
+        .ok_or_else(|| {
+            fail(
+                LOG_ENTRY,
+                format!(
+                    "no transparency log entry: the layer has no `{}` annotation \
+                     (cosign requires one unless --insecure-ignore-tlog)",
+                    annotation::BUNDLE
+                ),
+            )
+        })?;
+    let bad = |what: String| {
+        fail(
+            LOG_ENTRY,
+            format!("`{}` annotation: {what}", annotation::BUNDLE),
+        )
+    };
+    let rekor: RekorBundle = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+    let body = STANDARD
+        .decode(rekor.payload.body.as_bytes())
+        .map_err(|e| bad(format!("body is not base64: {e}")))?;
+    let set = STANDARD
+        .decode(rekor.signed_entry_timestamp.as_bytes())
+        .map_err(|e| bad(format!("SignedEntryTimestamp is not base64: {e}")))?;
+    let log_id =
+        hex::decode(&rekor.payload.log_id).map_err(|e| bad(format!("logID is not hex: {e}")))?;
+    let parsed: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
+    let field = |name: &str| {
+        parsed
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (kind, version) = (field("kind"), field("apiVersion"));
+    if !matches!(
+        (kind.as_str(), version.as_str()),
+        ("intoto", "0.0.2") | ("dsse", "0.0.1")
+    ) {
+        return Err(bad(format!(
+            "entry kind {kind}/{version}, expected intoto/0.0.2 or dsse/0.0.1 for an attestation"
+        )));
+    }
+    Ok(TransparencyLogEntry {
+        log_index: rekor.payload.log_index,
+        log_id: Some(LogId {
+            key_id: log_id,
+            ..LogId::default()
+        }),
+        kind_version: Some(KindVersion {
+            kind,
+            version,
+            ..KindVersion::default()
+        }),
+        integrated_time: rekor.payload.integrated_time,
+        inclusion_promise: Some(InclusionPromise {
+            signed_entry_timestamp: set,
+            ..InclusionPromise::default()
+        }),
+        inclusion_proof: None,
+        canonicalized_body: body,
+        ..TransparencyLogEntry::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_certificates_reads_zero_one_or_more_blocks() {
+        assert_eq!(pem_certificates("").unwrap(), Vec::<Vec<u8>>::new());
+        let one = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
+        assert_eq!(pem_certificates(one).unwrap(), vec![vec![0, 1, 2]]);
+        let two = format!("{one}{one}");
+        assert_eq!(pem_certificates(&two).unwrap().len(), 2);
+        assert!(pem_certificates("-----BEGIN CERTIFICATE-----\nAAEC\n").is_err());
+        assert!(pem_certificates("junk").is_err());
+    }
+}
