@@ -54,6 +54,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests"
 cargo test --workspace --all-targets
 
+echo "== sigstore conformance tally"
+cargo test -q -p sbomctl-attest --test conformance -- --nocapture 2>&1 | grep -E '^[0-9]+ passed, [0-9]+ failed$'
+
 echo "== docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 cargo test --workspace --doc
