@@ -14,30 +14,7 @@ use std::process::Output;
 use base64::Engine as _;
 use sbomctl_testutil::{ReferrersRegistry, Registry};
 
-const PASSWORD: &str = "correct horse";
-const EPOCH: &str = "1700000000";
-
-fn run(args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("sbomctl")
-        .expect("sbomctl binary")
-        .args(args)
-        .env("COSIGN_PASSWORD", PASSWORD)
-        .env_remove("SBOMCTL_PASSWORD")
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .output()
-        .expect("running sbomctl")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "sbomctl {args:?} failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::signing::{ok, run};
 
 fn fails(args: &[&str], code: i32, needle: &str) -> String {
     let out = run(args);

@@ -14,41 +14,17 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Output;
 
 use base64::Engine as _;
 use common::RawRegistry;
 use sbomctl_testutil::{ReferrersRegistry, Registry};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "correct horse";
-const EPOCH: &str = "1700000000";
+use common::signing::{ok, run};
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const CYCLONEDX: &str = "https://cyclonedx.org/bom";
-
-fn run(args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("sbomctl")
-        .expect("sbomctl binary")
-        .args(args)
-        .env("COSIGN_PASSWORD", PASSWORD)
-        .env_remove("SBOMCTL_PASSWORD")
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .output()
-        .expect("running sbomctl")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "sbomctl {args:?} failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn json(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes)

@@ -553,3 +553,38 @@ pub fn verify_dsse(file: &Path, public_key: &Path, extra: &[&str]) -> (bool, ser
     );
     (out.status.success(), verdict)
 }
+
+/// Running the binary for the signing tests: a fixed key password
+/// (`COSIGN_PASSWORD`) and creation time (`SOURCE_DATE_EPOCH`).
+pub mod signing {
+    use std::process::Output;
+
+    /// The password of the keys the tests generate.
+    pub const PASSWORD: &str = "correct horse";
+    /// `SOURCE_DATE_EPOCH` for every run.
+    pub const EPOCH: &str = "1700000000";
+
+    /// Runs `sbomctl ARGS` with the test password and epoch.
+    pub fn run(args: &[&str]) -> Output {
+        assert_cmd::Command::cargo_bin("sbomctl")
+            .expect("sbomctl binary")
+            .args(args)
+            .env("COSIGN_PASSWORD", PASSWORD)
+            .env_remove("SBOMCTL_PASSWORD")
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .output()
+            .expect("running sbomctl")
+    }
+
+    /// [`run`], asserting success.
+    pub fn ok(args: &[&str]) -> Output {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "sbomctl {args:?} failed ({:?}): {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
