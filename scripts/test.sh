@@ -3,6 +3,9 @@
 # Debian machine, then runs every check CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing here reads a terminal; rustc's probes read stdin, so an inherited
+# stdin with data in it must not reach them.
+exec </dev/null
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
