@@ -37,6 +37,11 @@ if [ "$(cat target/venv/.requirements-test.sha256 2>/dev/null)" != "$req_hash" ]
   echo "$req_hash" >target/venv/.requirements-test.sha256
 fi
 
+# spdx-tools' tag-value parser writes its PLY parser table (parsetab.py)
+# on first use; build it once here, before tests run validators in parallel
+# and could read a half-written table.
+target/venv/bin/python -c 'from spdx_tools.spdx.parser.tagvalue.parser import Parser; Parser()'
+
 echo "== sample images are reproducible"
 before=$(find testdata/images -type f -print0 | sort -z | xargs -0 sha256sum)
 target/venv/bin/python testdata/images/build.py >/dev/null
