@@ -14,7 +14,7 @@ use std::process::Output;
 use base64::Engine as _;
 use sbomctl_testutil::{ReferrersRegistry, Registry};
 
-use common::signing::{ok, run};
+use common::signing::{ok, run, Keys};
 
 fn fails(args: &[&str], code: i32, needle: &str) -> String {
     let out = run(args);
@@ -29,35 +29,6 @@ fn fails(args: &[&str], code: i32, needle: &str) -> String {
         "sbomctl {args:?}: stderr lacks `{needle}`: {stderr}"
     );
     stderr
-}
-
-/// A key pair made by `sbomctl generate-key-pair`, plus a second public key.
-struct Keys {
-    _dir: tempfile::TempDir,
-    key: String,
-    public: String,
-    other_public: String,
-}
-
-impl Keys {
-    fn new() -> Keys {
-        let dir = tempfile::tempdir().unwrap();
-        for prefix in ["signer", "other"] {
-            let p = dir.path().join(prefix);
-            ok(&[
-                "generate-key-pair",
-                "--output-key-prefix",
-                p.to_str().unwrap(),
-            ]);
-        }
-        let s = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
-        Keys {
-            key: s("signer.key"),
-            public: s("signer.pub"),
-            other_public: s("other.pub"),
-            _dir: dir,
-        }
-    }
 }
 
 fn sample(name: &str) -> PathBuf {

@@ -20,7 +20,7 @@ use common::RawRegistry;
 use sbomctl_testutil::{ReferrersRegistry, Registry};
 use serde_json::{json, Value};
 
-use common::signing::{ok, run};
+use common::signing::{ok, run, Keys};
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -33,44 +33,6 @@ fn json(bytes: &[u8]) -> Value {
 
 fn hex_of(digest: &str) -> &str {
     digest.trim_start_matches("sha256:")
-}
-
-/// The signer's key pair and another one, from `sbomctl generate-key-pair`.
-struct Keys {
-    dir: tempfile::TempDir,
-    key: String,
-    public: String,
-    other_key: String,
-}
-
-impl Keys {
-    fn new() -> Keys {
-        let dir = tempfile::tempdir().unwrap();
-        for prefix in ["signer", "other"] {
-            let p = dir.path().join(prefix);
-            ok(&[
-                "generate-key-pair",
-                "--output-key-prefix",
-                p.to_str().unwrap(),
-            ]);
-        }
-        let s = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
-        Keys {
-            key: s("signer.key"),
-            public: s("signer.pub"),
-            other_key: s("other.key"),
-            dir,
-        }
-    }
-
-    /// A base64 signature over `data` by `key` (`sbomctl sign-blob`: the
-    /// same ECDSA P-256/SHA-256 DER signature DSSE uses over PAE).
-    fn sign(&self, key: &str, data: &[u8]) -> String {
-        let file = tempfile::NamedTempFile::new_in(self.dir.path()).unwrap();
-        std::fs::write(file.path(), data).unwrap();
-        let out = ok(&["sign-blob", "--key", key, file.path().to_str().unwrap()]);
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
 }
 
 /// Two tiny images with different digests.

@@ -587,4 +587,50 @@ pub mod signing {
         );
         out
     }
+
+    /// The signer's key pair and another one, from `sbomctl generate-key-pair`.
+    pub struct Keys {
+        /// Where the keys are.
+        pub dir: tempfile::TempDir,
+        /// The signer's encrypted private key.
+        pub key: String,
+        /// The signer's public key.
+        pub public: String,
+        /// Another private key.
+        pub other_key: String,
+        /// Another public key.
+        pub other_public: String,
+    }
+
+    impl Keys {
+        /// Generates both pairs with [`PASSWORD`].
+        pub fn new() -> Keys {
+            let dir = tempfile::tempdir().unwrap();
+            for prefix in ["signer", "other"] {
+                let p = dir.path().join(prefix);
+                ok(&[
+                    "generate-key-pair",
+                    "--output-key-prefix",
+                    p.to_str().unwrap(),
+                ]);
+            }
+            let s = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+            Keys {
+                key: s("signer.key"),
+                public: s("signer.pub"),
+                other_key: s("other.key"),
+                other_public: s("other.pub"),
+                dir,
+            }
+        }
+
+        /// A base64 signature over `data` by `key` (`sbomctl sign-blob`: the
+        /// same ECDSA P-256/SHA-256 DER signature DSSE uses over PAE).
+        pub fn sign(&self, key: &str, data: &[u8]) -> String {
+            let file = tempfile::NamedTempFile::new_in(self.dir.path()).unwrap();
+            std::fs::write(file.path(), data).unwrap();
+            let out = ok(&["sign-blob", "--key", key, file.path().to_str().unwrap()]);
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        }
+    }
 }
