@@ -81,7 +81,7 @@ echo "== tests"
 with_probe_retry cargo test --workspace --all-targets
 
 echo "== sigstore conformance tally"
-cargo test -q -p sbomctl-attest --test conformance -- --nocapture 2>&1 | grep -E '^[0-9]+ passed, [0-9]+ failed$'
+cargo test -q -p sbomctl-attest --test it conformance:: -- --nocapture 2>&1 | grep -E '^[0-9]+ passed, [0-9]+ failed$'
 
 echo "== docs"
 RUSTDOCFLAGS="-D warnings" with_probe_retry cargo doc --workspace --no-deps --quiet

@@ -54,7 +54,7 @@ pub enum Error {
         what: String,
         /// The store's error.
         #[source]
-        source: sbomctl_catalog::Error,
+        source: sbomctl_oci::Error,
     },
     /// The password could not be read (terminal, stdin) or the two entries
     /// did not match.

@@ -56,14 +56,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A registry request failed.
-    #[error("registry {registry}: {message}")]
-    Registry {
-        /// Registry host.
-        registry: String,
-        /// What failed.
-        message: String,
-    },
+    /// Reading the image failed (layout, archive, registry).
+    #[error(transparent)]
+    Oci(#[from] sbomctl_oci::Error),
 }
 
 /// Result with [`Error`].

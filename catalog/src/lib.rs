@@ -21,7 +21,6 @@ mod error;
 pub mod layer;
 pub mod license;
 pub mod model;
-pub mod oci;
 pub mod purl;
 
 pub mod distro;

@@ -11,10 +11,10 @@ use crate::layer::decode::{self, Decoder, HashingReader};
 use crate::layer::squash::Squash;
 use crate::layer::{index_tar, LayerIndex};
 use crate::model::{Catalog, LayerInfo, LayerRef, Package, Scope, SourceInfo};
-use crate::oci::registry::RegistryOptions;
-use crate::oci::{Image, LayerDesc, PlatformSpec, Verify};
 use crate::source::{walk_dir, Opened, Source};
 use crate::{distro, relate, Error, Result};
+use sbomctl_oci::registry::RegistryOptions;
+use sbomctl_oci::{Image, LayerDesc, PlatformSpec, Verify};
 
 /// Receives progress while layers stream. Calls come from worker threads.
 pub trait Progress: Send + Sync {

@@ -6,12 +6,12 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::oci::archive::{open_docker_archive, TarIndex};
-use crate::oci::layout::{is_layout_dir, Layout};
-use crate::oci::reference::Reference;
-use crate::oci::registry::{RegistryClient, RegistryOptions};
-use crate::oci::{resolve, Image, PlatformSpec};
 use crate::{Error, Result};
+use sbomctl_oci::archive::{open_docker_archive, TarIndex};
+use sbomctl_oci::layout::{is_layout_dir, Layout};
+use sbomctl_oci::reference::Reference;
+use sbomctl_oci::registry::{RegistryClient, RegistryOptions};
+use sbomctl_oci::{resolve, Image, PlatformSpec};
 
 /// A source to catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]

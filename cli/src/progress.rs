@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sbomctl_catalog::oci::LayerDesc;
 use sbomctl_catalog::Progress;
+use sbomctl_oci::LayerDesc;
 
 pub struct Bars {
     multi: MultiProgress,

@@ -24,7 +24,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use sbomctl_catalog::oci::{fallback_tag, ImageStore};
+use sbomctl_oci::{fallback_tag, ImageStore};
 
 use super::{annotation, check_digest, media_type, push, read_blob, store_error, Desc, Manifest};
 use crate::dsse::Envelope;
@@ -351,7 +351,7 @@ mod tests {
     use super::super::tests::MemStore;
     use super::*;
     use crate::key::PrivateKey;
-    use sbomctl_catalog::oci::BlobStore as _;
+    use sbomctl_oci::BlobStore as _;
 
     const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/oci-layouts");
 

@@ -18,7 +18,7 @@
 //! the tests).
 //!
 //! ```no_run
-//! # fn store() -> Box<dyn sbomctl_catalog::oci::ImageStore> { unimplemented!() }
+//! # fn store() -> Box<dyn sbomctl_oci::ImageStore> { unimplemented!() }
 //! use sbomctl_attest::attach::{self, legacy_tags};
 //! let store = store();
 //! let image = "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
@@ -37,7 +37,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use sbomctl_catalog::oci::{self, digest_hex, ImageStore};
+use sbomctl_oci::{self as oci, digest_hex, ImageStore};
 
 use crate::bundle::Bundle;
 use crate::dsse::Envelope;
@@ -141,7 +141,7 @@ pub(crate) fn check_digest(digest: &str) -> Result<&str> {
     })
 }
 
-pub(crate) fn store_error(what: impl Into<String>, source: sbomctl_catalog::Error) -> Error {
+pub(crate) fn store_error(what: impl Into<String>, source: sbomctl_oci::Error) -> Error {
     Error::Store {
         what: what.into(),
         source,
@@ -548,7 +548,7 @@ pub(crate) mod tests {
     use std::io::Read;
     use std::sync::Mutex;
 
-    use sbomctl_catalog::oci::{
+    use sbomctl_oci::{
         fallback_tag, sha256_digest, BlobStore, Descriptor, Fetched, ImageStore, ReferrersSource,
     };
 
@@ -570,8 +570,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn not_found(what: &str) -> sbomctl_catalog::Error {
-        sbomctl_catalog::Error::Source {
+    fn not_found(what: &str) -> sbomctl_oci::Error {
+        sbomctl_oci::Error::Source {
             source_ref: "mem".to_owned(),
             message: format!("{what} not found"),
         }
@@ -581,7 +581,7 @@ pub(crate) mod tests {
         fn describe(&self) -> String {
             "mem".to_owned()
         }
-        fn manifest(&self, reference: &str) -> sbomctl_catalog::Result<Fetched> {
+        fn manifest(&self, reference: &str) -> sbomctl_oci::Result<Fetched> {
             let digest = if reference.starts_with("sha256:") {
                 reference.to_owned()
             } else {
@@ -605,7 +605,7 @@ pub(crate) mod tests {
                 digest,
             })
         }
-        fn blob(&self, digest: &str) -> sbomctl_catalog::Result<Box<dyn Read + Send>> {
+        fn blob(&self, digest: &str) -> sbomctl_oci::Result<Box<dyn Read + Send>> {
             let bytes = self
                 .blobs
                 .lock()
@@ -618,7 +618,7 @@ pub(crate) mod tests {
     }
 
     impl ImageStore for MemStore {
-        fn push_blob(&self, bytes: &[u8]) -> sbomctl_catalog::Result<String> {
+        fn push_blob(&self, bytes: &[u8]) -> sbomctl_oci::Result<String> {
             let d = sha256_digest(bytes);
             self.blobs.lock().unwrap().insert(d.clone(), bytes.to_vec());
             Ok(d)
@@ -628,7 +628,7 @@ pub(crate) mod tests {
             bytes: &[u8],
             media_type: &str,
             tag: Option<&str>,
-        ) -> sbomctl_catalog::Result<String> {
+        ) -> sbomctl_oci::Result<String> {
             let d = sha256_digest(bytes);
             self.manifests
                 .lock()
@@ -662,7 +662,7 @@ pub(crate) mod tests {
             }
             Ok(d)
         }
-        fn manifest_if_exists(&self, tag: &str) -> sbomctl_catalog::Result<Option<Fetched>> {
+        fn manifest_if_exists(&self, tag: &str) -> sbomctl_oci::Result<Option<Fetched>> {
             let known = if tag.starts_with("sha256:") {
                 self.manifests.lock().unwrap().contains_key(tag)
             } else {
@@ -678,7 +678,7 @@ pub(crate) mod tests {
             &self,
             digest: &str,
             artifact_type: Option<&str>,
-        ) -> sbomctl_catalog::Result<(Vec<Descriptor>, ReferrersSource)> {
+        ) -> sbomctl_oci::Result<(Vec<Descriptor>, ReferrersSource)> {
             let mut out = Vec::new();
             if self.referrers_api {
                 for (d, (bytes, mt)) in self.manifests.lock().unwrap().iter() {

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use sbomctl_catalog::oci::ImageStore;
+use sbomctl_oci::ImageStore;
 
 use super::{
     annotation, check_digest, media_type, push, read_blob, store_error, Desc, ImageDescriptor,
@@ -244,7 +244,7 @@ mod tests {
     use super::super::{find_attestations, image_descriptor, Content};
     use super::*;
     use crate::verify::check;
-    use sbomctl_catalog::oci::BlobStore as _;
+    use sbomctl_oci::BlobStore as _;
 
     const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/oci-layouts");
 
@@ -257,7 +257,7 @@ mod tests {
         ImageDescriptor {
             media_type: "application/vnd.docker.distribution.manifest.v2+json".to_owned(),
             size: bytes.len() as u64,
-            digest: sbomctl_catalog::oci::sha256_digest(&bytes),
+            digest: sbomctl_oci::sha256_digest(&bytes),
         }
     }
 

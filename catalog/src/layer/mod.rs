@@ -53,25 +53,7 @@ pub enum EntryKind {
     Hardlink(String),
 }
 
-/// Normalises a tar member name: strips `./` and leading `/`, resolves `..`
-/// lexically without ever leaving the root. Returns `None` for the root.
-pub fn normalize(name: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in name.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    if parts.is_empty() {
-        None
-    } else {
-        Some(parts.join("/"))
-    }
-}
+pub use sbomctl_oci::normalize;
 
 /// Reads a decoded tar stream and records what [`LayerIndex`] describes.
 /// `wants` decides which regular files are kept, with their content.

@@ -8,13 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use sbomctl_attest::key::password::{self, Purpose};
 use sbomctl_attest::key::{cosign_key, PrivateKey, PublicKey, Zeroizing};
-use sbomctl_catalog::oci::layout::{is_layout_dir, Layout};
-use sbomctl_catalog::oci::reference::Reference;
-use sbomctl_catalog::oci::registry::{RegistryClient, RegistryOptions};
-use sbomctl_catalog::oci::{
-    digest_hex, resolve, BlobStore as _, Descriptor, ImageStore, PlatformSpec,
-};
 use sbomctl_catalog::{Catalog, Options, Source};
+use sbomctl_oci::layout::{is_layout_dir, Layout};
+use sbomctl_oci::reference::Reference;
+use sbomctl_oci::registry::{RegistryClient, RegistryOptions};
+use sbomctl_oci::{digest_hex, resolve, BlobStore as _, Descriptor, ImageStore, PlatformSpec};
 use serde::Deserialize;
 
 use crate::args::ImageArgs;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use sbomctl_catalog::format::{self, Format};
-use sbomctl_catalog::oci::registry::RegistryOptions;
-use sbomctl_catalog::oci::PlatformSpec;
 use sbomctl_catalog::{Options, Scope, Source};
+use sbomctl_oci::registry::RegistryOptions;
+use sbomctl_oci::PlatformSpec;
 
 use crate::args::{Global, PackagesArgs, ScopeArg};
 use crate::output;

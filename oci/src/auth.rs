@@ -272,7 +272,7 @@ fn is_executable(path: &Path) -> bool {
 
 /// What helpers get on stdin for `registry`.
 fn helper_server(registry: &str) -> String {
-    if registry == crate::oci::reference::DOCKER_HUB {
+    if registry == crate::reference::DOCKER_HUB {
         DOCKER_HUB_SERVER.to_string()
     } else {
         registry.to_string()
@@ -289,7 +289,7 @@ fn normalize_key(key: &str) -> &str {
     let host = key.split('/').next().unwrap_or(key);
     match host {
         "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
-            crate::oci::reference::DOCKER_HUB
+            crate::reference::DOCKER_HUB
         }
         other => other,
     }

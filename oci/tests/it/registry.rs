@@ -1,17 +1,16 @@
 //! The registry client against a real `docker-registry` on 127.0.0.1,
 //! directly and behind a fault-injecting proxy.
-#![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-use sbomctl_catalog::oci::auth::Keychain;
-use sbomctl_catalog::oci::reference::Reference;
-use sbomctl_catalog::oci::registry::{RegistryClient, RegistryOptions};
-use sbomctl_catalog::oci::BlobStore;
-use sbomctl_catalog::Error;
+use sbomctl_oci::auth::Keychain;
+use sbomctl_oci::reference::Reference;
+use sbomctl_oci::registry::{RegistryClient, RegistryOptions};
+use sbomctl_oci::BlobStore;
+use sbomctl_oci::Error;
 use sbomctl_testutil::{
     media_type, sha256_digest, write_oci_layout, Fault, FaultProxy, Registry, TestLayout,
 };

@@ -22,7 +22,7 @@
 //! Keyless material (certificates, Rekor entries) is read but not verified
 //! yet: key-based verification must reject it with exit 1.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -31,8 +31,8 @@ use common::RawRegistry;
 use sbomctl_attest::attach::legacy_tags::{self, Suffix};
 use sbomctl_attest::key::PublicKey;
 use sbomctl_attest::{simplesign, Envelope, Statement};
-use sbomctl_catalog::oci::reference::Reference;
-use sbomctl_catalog::oci::registry::{RegistryClient, RegistryOptions};
+use sbomctl_oci::reference::Reference;
+use sbomctl_oci::registry::{RegistryClient, RegistryOptions};
 use sbomctl_testutil::{ReferrersRegistry, Registry};
 
 /// ggcr's `empty.Image` (`oci-layouts/subject/manifest.json`).

@@ -1,7 +1,7 @@
 //! A layer that inflates ~1000x must stream in bounded memory. Its own test
 //! binary, so the process watched is the only sbomctl running.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! `sbomctl packages` against a real registry (Debian's docker-registry on
 //! 127.0.0.1), with faults injected by a proxy in front of it.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

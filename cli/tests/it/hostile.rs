@@ -1,7 +1,7 @@
 //! Hostile and broken inputs: each gives the documented error or
 //! diagnostic, never a panic or a hang.
 
-mod common;
+use crate::common;
 
 use common::{gzip, sbomctl, sbomctl_json, sha256, tar_bytes, write_layout, Blob, Member};
 

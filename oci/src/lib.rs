@@ -1,6 +1,21 @@
-//! Image sources: OCI layouts, archives, registries. Each is a [`BlobStore`]
+//! sbomctl-oci: where images live, read and written. OCI layouts, archives
+//! (`oci-archive`, `docker save`) and registries are each a [`BlobStore`]
 //! that yields manifests and blobs by digest; [`resolve`] walks index →
-//! manifest → config → layers the same way for all of them.
+//! manifest → config → layers the same way for all of them, and
+//! [`ImageStore`] adds pushing and the OCI 1.1 referrers model.
+//!
+//! ```no_run
+//! use std::path::PathBuf;
+//! use sbomctl_oci::{layout::Layout, resolve, PlatformSpec};
+//! let layout = Layout::open(PathBuf::from("testdata/images/alpine-sample-oci")).unwrap();
+//! let image = resolve("sample", Box::new(layout), "latest", &PlatformSpec::default()).unwrap();
+//! println!("{} layers", image.layers.len());
+//! ```
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+mod error;
+mod path;
 
 pub mod auth;
 pub mod reference;
@@ -8,7 +23,8 @@ pub mod registry;
 
 use std::io::Read;
 
-use crate::Result;
+pub use error::{Error, Result};
+pub use path::normalize;
 
 /// A manifest or index as fetched: raw bytes (kept exactly, their sha256 is
 /// the digest), the media type and the digest.
@@ -43,8 +59,6 @@ use std::fmt;
 
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
-
-use crate::Error;
 
 /// Media types of indexes (OCI and Docker manifest lists).
 const INDEX_TYPES: [&str; 2] = [

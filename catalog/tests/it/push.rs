@@ -2,7 +2,6 @@
 //! `docker-registry` (distribution 2.8, no referrers API: the tag schema
 //! fallback), the in-process `ferro-oci-server` registry (the OCI 1.1
 //! referrers API), and OCI layout directories.
-#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -10,14 +9,14 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use sbomctl_catalog::oci::auth::Keychain;
-use sbomctl_catalog::oci::layout::Layout;
-use sbomctl_catalog::oci::reference::Reference;
-use sbomctl_catalog::oci::registry::{RegistryClient, RegistryOptions};
-use sbomctl_catalog::oci::{
+use sbomctl_catalog::{Options, Source};
+use sbomctl_oci::auth::Keychain;
+use sbomctl_oci::layout::Layout;
+use sbomctl_oci::reference::Reference;
+use sbomctl_oci::registry::{RegistryClient, RegistryOptions};
+use sbomctl_oci::{
     fallback_tag, sha256_digest, BlobStore, Descriptor, ImageStore, ReferrersSource,
 };
-use sbomctl_catalog::{Options, Source};
 use sbomctl_testutil::{media_type, Fault, FaultProxy, ReferrersRegistry, Registry};
 
 const SBOM_TYPE: &str = "application/vnd.example.sbom+json";

@@ -4,7 +4,7 @@
 //! exactly the truth the build recorded with dpkg-query, the dist-info
 //! directories and `npm ls`.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

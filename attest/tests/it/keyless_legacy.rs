@@ -3,8 +3,6 @@
 //! certificate and Rekor bundle in the layer annotations) through
 //! `verify::keyless::legacy::verify_legacy_attestation`, and its rejections.
 
-#![allow(clippy::unwrap_used)]
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

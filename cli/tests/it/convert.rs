@@ -1,7 +1,7 @@
 //! `sbomctl convert`: the real binary on native JSON of the sample images,
 //! on documents made by other tools, on stdin and on bad input.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

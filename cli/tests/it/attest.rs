@@ -6,7 +6,7 @@
 //! live in their own test files; [`attest_image`] and [`Keys`] are the hooks
 //! they can reuse.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{digest_hex, sha256_digest, BlobStore, Fetched, Image, ImageConfig, LayerDesc, Verify};
-use crate::layer::normalize;
+use crate::normalize;
 use crate::{Error, Result};
 
 /// Member offsets of a tar file.

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use sha2::{Digest as _, Sha256, Sha512};
 
-use crate::oci::auth::{Credentials, Keychain};
-use crate::oci::push::{add_referrer, referrer_of, referrers_in, OCI_INDEX};
-use crate::oci::reference::{validate_digest, validate_tag, Reference};
-use crate::oci::{
+use crate::auth::{Credentials, Keychain};
+use crate::push::{add_referrer, referrer_of, referrers_in, OCI_INDEX};
+use crate::reference::{validate_digest, validate_tag, Reference};
+use crate::{
     fallback_tag, BlobStore, Descriptor, Fetched, ImageStore, ReferrersSource, INDEX_TYPES,
 };
 use crate::{Error, Result};

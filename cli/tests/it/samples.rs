@@ -1,7 +1,7 @@
 //! The sample images of testdata/images/, in every on-disk form and scope,
 //! against the expected content recorded by testdata/images/build.py.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -5,7 +5,7 @@
 //! Plus the official SPDX JSON schemas (catalog/testdata/spdx-schema/) with
 //! the `jsonschema` crate, and byte-for-byte reproducibility.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

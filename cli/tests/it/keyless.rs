@@ -4,7 +4,7 @@
 //! pushed to a local registry. Exit codes: 0 verified, 1 a check failed
 //! (named on stderr), 2 usage or I/O.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Output;

@@ -11,7 +11,7 @@
 //! rewritten, or the old referrer deleted; the `.att` tag is re-pushed), so
 //! the tampered attestation is the only candidate the verifier sees.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,12 @@
+//! Integration tests of sbomctl-attest, one binary: a module per topic.
+
+#![allow(clippy::unwrap_used)]
+
+mod attestation;
+mod bundle;
+mod conformance;
+mod interop;
+mod keyless_legacy;
+mod keyless_tlog;
+mod keyless_x509;
+mod keys;

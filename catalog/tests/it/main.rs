@@ -1,0 +1,8 @@
+//! Integration tests of sbomctl-catalog, one binary: a module per topic.
+
+#![allow(clippy::unwrap_used)]
+
+mod cyclonedx;
+mod no_panic;
+mod push;
+mod spdx;

@@ -1,0 +1,17 @@
+//! Integration tests of sbomctl, one binary: a module per topic.
+
+#![allow(clippy::unwrap_used)]
+
+mod attest;
+mod common;
+mod convert;
+mod cosign_vectors;
+mod formats;
+mod hostile;
+mod inflate_bomb;
+mod keyless;
+mod keys;
+mod real_image;
+mod registry;
+mod samples;
+mod tamper;

@@ -1,0 +1,5 @@
+//! Integration tests of sbomctl-oci, one binary: a module per topic.
+
+#![allow(clippy::unwrap_used)]
+
+mod registry;
