@@ -871,3 +871,55 @@ fn securesystemslib_and_in_toto_verify_our_envelopes() {
         "{verdict}"
     );
 }
+
+/// A key-signed bundle whose verification material also holds a
+/// certificate breaks the protobuf oneof (`publicKey` | `certificate` |
+/// `x509CertificateChain`): rejected by `verification material`, even
+/// though the key's signature is good.
+#[test]
+fn key_bundle_that_also_carries_a_certificate_is_rejected() {
+    let keys = Keys::new();
+    let dir = tempfile::tempdir().unwrap();
+    let blob = dir.path().join("blob.txt");
+    std::fs::write(&blob, b"release artifact\n").unwrap();
+    let bundle = dir.path().join("blob.sigstore.json");
+    ok(&[
+        "sign-blob",
+        "--key",
+        &keys.key,
+        "--bundle",
+        bundle.to_str().unwrap(),
+        blob.to_str().unwrap(),
+    ]);
+    let keyless =
+        common::root().join("attest/testdata/conformance/happy-path-v0.3/bundle.sigstore.json");
+    let keyless = json(&std::fs::read(keyless).unwrap());
+    let certificate = keyless["verificationMaterial"]["certificate"].clone();
+    assert!(certificate["rawBytes"].is_string(), "{keyless}");
+    let mut both = json(&std::fs::read(&bundle).unwrap());
+    assert!(both["verificationMaterial"]["publicKey"].is_object());
+    both["verificationMaterial"]["certificate"] = certificate;
+    let both_file = dir.path().join("both.sigstore.json");
+    std::fs::write(&both_file, serde_json::to_vec(&both).unwrap()).unwrap();
+    ok(&[
+        "verify-blob",
+        "--key",
+        &keys.public,
+        "--bundle",
+        bundle.to_str().unwrap(),
+        blob.to_str().unwrap(),
+    ]);
+    let stderr = fails(
+        &[
+            "verify-blob",
+            "--key",
+            &keys.public,
+            "--bundle",
+            both_file.to_str().unwrap(),
+            blob.to_str().unwrap(),
+        ],
+        1,
+        "verification material: ",
+    );
+    assert!(stderr.contains("publicKey"), "{stderr}");
+}

@@ -453,3 +453,215 @@ fn verify_attestation_keyless_on_the_legacy_att_layer() {
     );
     verify("cody@soyland.com", "spdxjson", 1, &["predicate type: "]);
 }
+
+/// `bundle` with `verificationMaterial.tlogEntries` removed, written to a
+/// file in `dir`.
+fn without_tlog_entries(dir: &std::path::Path, bundle: &str) -> String {
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle).unwrap()).unwrap();
+    let removed = json["verificationMaterial"]
+        .as_object_mut()
+        .unwrap()
+        .remove("tlogEntries");
+    assert!(removed.is_some(), "{bundle} has tlog entries to strip");
+    // The RFC 3161 timestamp stays: it alone gives a verified time.
+    assert!(json["verificationMaterial"]["timestampVerificationData"].is_object());
+    let path = dir.join("no-tlog.sigstore.json");
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A keyless bundle whose transparency-log entries were stripped still
+/// carries an RFC 3161 timestamp (a verified time): like cosign, it must
+/// not verify unless `--insecure-ignore-tlog` says so, and then with a
+/// warning.
+#[test]
+fn keyless_bundle_without_a_log_entry_needs_insecure_ignore_tlog() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = a_txt();
+    for (command, name, type_) in [
+        ("verify-blob", "rekor2-happy-path", None),
+        (
+            "verify-blob-attestation",
+            "rekor2-dsse-happy-path",
+            Some("https://slsa.dev/provenance/v1"),
+        ),
+    ] {
+        let root = case(name, "trusted_root.json");
+        let intact = case(name, "bundle.sigstore.json");
+        let stripped = without_tlog_entries(dir.path(), &intact);
+        let args = |bundle: &str, insecure: bool| {
+            let mut v = vec![
+                command.to_owned(),
+                a.clone(),
+                "--bundle".to_owned(),
+                bundle.to_owned(),
+                "--certificate-identity".to_owned(),
+                IDENTITY.to_owned(),
+                "--certificate-oidc-issuer".to_owned(),
+                ISSUER.to_owned(),
+                "--trusted-root".to_owned(),
+                root.clone(),
+            ];
+            if let Some(t) = type_ {
+                v.extend(["--type".to_owned(), t.to_owned()]);
+            }
+            if insecure {
+                v.push("--insecure-ignore-tlog".to_owned());
+            }
+            v
+        };
+        let run_with = |bundle: &str, insecure: bool, code: i32, needles: &[&str]| {
+            let v = args(bundle, insecure);
+            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+            let out = expect(&refs, code, needles);
+            String::from_utf8(out.stderr).unwrap()
+        };
+        // The intact bundle verifies, without a warning.
+        let stderr = run_with(&intact, false, 0, &["Verified OK"]);
+        assert!(!stderr.contains("warning"), "{command}: {stderr}");
+        // Stripped: rejected by the log-entry check, one line.
+        let stderr = run_with(
+            &stripped,
+            false,
+            1,
+            &[
+                "log entry: ",
+                "no transparency log entry",
+                "--insecure-ignore-tlog",
+            ],
+        );
+        assert_eq!(stderr.lines().count(), 1, "{command}: {stderr}");
+        // With the flag: verified (the timestamp gives the time), and a
+        // warning on stderr.
+        run_with(
+            &stripped,
+            true,
+            0,
+            &["Verified OK", "warning: --insecure-ignore-tlog"],
+        );
+        // The flag does not weaken the check of an entry that is there.
+        run_with(&intact, true, 0, &["Verified OK"]);
+    }
+}
+
+/// `verify-attestation` and `verify` accept `--insecure-ignore-tlog` too;
+/// on the legacy keyless `.att` layer without its Rekor bundle annotation
+/// the flag drops the log requirement, but the certificate then has no
+/// verified signing time, so it still fails (closed).
+#[test]
+fn legacy_att_layer_without_its_rekor_bundle_is_rejected() {
+    let reg = Registry::start();
+    let raw = RawRegistry::new(&reg.addr);
+    let repo = "cosign/legacy-no-rekor";
+    push_vector(
+        &raw,
+        repo,
+        "subject/manifest.json",
+        &["subject/config.json"],
+        Some("1"),
+    );
+    let tag = std::fs::read_to_string(testdata("oci-layouts/legacy-att/TAG.txt")).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(testdata("oci-layouts/legacy-att/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    manifest["layers"][0]["annotations"]
+        .as_object_mut()
+        .unwrap()
+        .remove("dev.sigstore.cosign/bundle")
+        .unwrap();
+    for blob in ["legacy-att/config.json", "legacy-att/layer.dsse.json"] {
+        raw.push_blob(
+            repo,
+            &std::fs::read(testdata(&format!("oci-layouts/{blob}"))).unwrap(),
+        );
+    }
+    raw.push_manifest_json(repo, Some(tag.trim()), &manifest);
+    let image = format!("{}/{repo}@{SUBJECT}", reg.addr);
+    let verify = |insecure: bool, code: i32, needles: &[&str]| {
+        let mut args = vec![
+            "verify-attestation",
+            "--certificate-identity",
+            "cody@soyland.com",
+            "--certificate-oidc-issuer",
+            "https://github.com/login/oauth",
+            "--type",
+            "custom",
+        ];
+        if insecure {
+            args.push("--insecure-ignore-tlog");
+        }
+        args.push(&image);
+        expect(&args, code, needles)
+    };
+    verify(false, 1, &["log entry: no transparency log entry"]);
+    verify(
+        true,
+        1,
+        &["warning: --insecure-ignore-tlog", "signing time: "],
+    );
+    // `verify` (key only) accepts the flag as well.
+    let key = case("managed-key-happy-path", "key.pub");
+    expect(
+        &["verify", "--key", &key, "--insecure-ignore-tlog", &image],
+        1,
+        &["warning: --insecure-ignore-tlog", "no signatures found"],
+    );
+}
+
+/// Local bundle, signature and trusted-root files are read through a size
+/// cap: a 300 MB file is refused at once with one line naming it (it used
+/// to be read whole, 621 MB of RSS for a bundle).
+#[test]
+fn oversized_local_files_are_refused_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("huge.sigstore.json");
+    // Sparse: no disk space is used.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    let big = big.to_string_lossy().into_owned();
+    let a = a_txt();
+    let key = case("managed-key-happy-path", "key.pub");
+    let bundle = case("happy-path-v0.3", "bundle.sigstore.json");
+    let identity = [
+        "--certificate-identity",
+        IDENTITY,
+        "--certificate-oidc-issuer",
+        ISSUER,
+    ];
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["verify-blob", &a, "--key", &key, "--bundle", &big],
+        vec!["verify-blob", &a, "--key", &key, "--signature", &big],
+        vec![
+            "verify-blob-attestation",
+            &a,
+            "--key",
+            &key,
+            "--type",
+            "custom",
+            "--bundle",
+            &big,
+        ],
+    ];
+    let mut keyless = vec!["verify-blob", &a, "--bundle", &big];
+    keyless.extend(identity);
+    cases.push(keyless);
+    let mut root = vec![
+        "verify-blob",
+        &a,
+        "--bundle",
+        &bundle,
+        "--trusted-root",
+        &big,
+    ];
+    root.extend(identity);
+    cases.push(root);
+    for args in cases {
+        let out = expect(&args, 2, &[&big, "larger than the 64 MiB limit"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
+}

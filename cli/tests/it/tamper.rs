@@ -628,3 +628,371 @@ fn deleted_referrer_left_in_the_fallback_index_is_skipped() {
     assert!(stderr.contains("no attestations found"), "{stderr}");
     s.print_report();
 }
+
+// ---- candidates: one bad candidate never hides a good one ----
+
+const DSSE: &str = "application/vnd.dsse.envelope.v1+json";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+impl Setup {
+    fn addr(&self) -> &str {
+        match &self.server {
+            Server::Fallback(r) => &r.addr,
+            Server::Api(r) => &r.addr,
+        }
+    }
+
+    /// `attest --type cyclonedx --attach-mode MODE` of `image`.
+    fn attest_as(&self, image: &Pushed, mode: &str) {
+        ok(&[
+            "attest",
+            "--key",
+            &self.keys.key,
+            "--type",
+            "cyclonedx",
+            "--attach-mode",
+            mode,
+            &image.reference,
+        ]);
+    }
+
+    /// A `.att` layer descriptor whose blob was pushed, then deleted.
+    fn gone_layer(&self, repo: &str) -> Value {
+        let bytes =
+            br#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}"#;
+        let digest = self.raw.push_blob(repo, bytes);
+        let url = format!("http://{}/v2/{repo}/blobs/{digest}", self.addr());
+        ureq::delete(&url).call().unwrap();
+        let status = match ureq::get(&url).call() {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
+            Err(e) => panic!("GET {url}: {e}"),
+        };
+        assert_eq!(status, 404, "the blob {digest} is still there");
+        json!({"mediaType": DSSE, "digest": digest, "size": bytes.len(),
+               "annotations": {"dev.cosignproject.cosign/signature": "", "predicateType": CYCLONEDX}})
+    }
+
+    /// Stores an image with `layers` under `image`'s `.att` tag.
+    fn push_att(&self, image: &Pushed, layers: Vec<Value>) {
+        let config = br#"{"architecture":"","os":"","config":{}}"#;
+        let config_digest = self.raw.push_blob(&image.repo, config);
+        let manifest = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config.len()},
+            "layers": layers});
+        self.raw
+            .push_manifest_json(&image.repo, Some(&Self::att_tag(&image.digest)), &manifest);
+    }
+
+    /// `verify-attestation --type cyclonedx IMAGE` exits 0 and stderr has
+    /// `needle`.
+    fn accepted_with(&mut self, case: &str, image: &Pushed, needle: &str) {
+        let out = run(&[
+            "verify-attestation",
+            "--key",
+            &self.keys.public,
+            "--type",
+            "cyclonedx",
+            &image.reference,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let what = format!("{}/{case}", self.name);
+        assert_eq!(out.status.code(), Some(0), "{what}: {stderr}");
+        assert_eq!(json(&out.stdout)["bomFormat"], "CycloneDX", "{what}");
+        assert!(
+            stderr.contains(needle),
+            "{what}: stderr lacks `{needle}`: {stderr}"
+        );
+        self.report.push(format!(
+            "{:<16} {case:<34} exit 0  {}",
+            self.name,
+            stderr.trim()
+        ));
+    }
+}
+
+/// A `.att` tag whose layer blob is gone, a `.att` tag naming an index and
+/// a `sha256-<hex>` fallback tag naming a plain manifest used to abort
+/// `verify-attestation` (exit 2) although a valid attestation was stored.
+/// Each is one failed candidate now; the valid one passes.
+fn malformed_candidates(s: &mut Setup) {
+    let case = "att-layer-blob-gone";
+    let image = s.push(case, false);
+    s.attest_as(&image, "referrer");
+    let gone = s.gone_layer(&image.repo);
+    s.push_att(&image, vec![gone.clone()]);
+    s.accepted_with(case, &image, "1 of 2 attestation(s) passed");
+
+    // Alone, it is reported with its reason, and nothing passes.
+    let case = "att-layer-blob-gone-alone";
+    let lone = s.push(case, false);
+    let gone = s.gone_layer(&lone.repo);
+    s.push_att(&lone, vec![gone.clone()]);
+    s.rejected(case, &lone, "cyclonedx", "storage");
+
+    let case = "att-names-an-index";
+    let image = s.push(case, false);
+    s.attest_as(&image, "referrer");
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []});
+    s.raw
+        .push_manifest_json(&image.repo, Some(&Setup::att_tag(&image.digest)), &index);
+    s.accepted_with(case, &image, "1 of 2 attestation(s) passed");
+
+    // The bundle referrer's fallback index replaced by a plain manifest
+    // (the image's own): the valid `.att` layer still verifies.
+    let case = "fallback-tag-names-a-manifest";
+    let image = s.push(case, false);
+    s.attest_as(&image, "legacy");
+    let (bytes, media_type) = s.raw.manifest(&image.repo, &image.digest);
+    s.raw.push_manifest(
+        &image.repo,
+        &image.digest.replace(':', "-"),
+        &bytes,
+        &media_type,
+    );
+    let needle = if s.api() {
+        "1 of 1 attestation(s) passed"
+    } else {
+        "1 of 2 attestation(s) passed"
+    };
+    s.accepted_with(case, &image, needle);
+
+    // A `.att` image whose first layer's blob is gone: its second, valid,
+    // layer is still checked.
+    let case = "att-first-layer-gone";
+    let image = s.push(case, false);
+    s.attest_as(&image, "legacy");
+    let manifest = s
+        .raw
+        .manifest_json(&image.repo, &Setup::att_tag(&image.digest));
+    let valid = manifest["layers"][0].clone();
+    let gone = s.gone_layer(&image.repo);
+    s.push_att(&image, vec![gone, valid]);
+    s.accepted_with(case, &image, "1 of 2 attestation(s) passed");
+}
+
+#[test]
+fn malformed_candidates_do_not_hide_a_valid_attestation_on_docker_registry() {
+    let mut s = Setup::new("bad-candidates", false, Form::Bundle);
+    malformed_candidates(&mut s);
+    s.print_report();
+}
+
+#[test]
+fn malformed_candidates_do_not_hide_a_valid_attestation_on_the_referrers_registry() {
+    let mut s = Setup::new("api-bad-candidates", true, Form::Bundle);
+    malformed_candidates(&mut s);
+    s.print_report();
+}
+
+/// A key-signed bundle referrer whose verification material also holds a
+/// certificate (the protobuf oneof broken) is rejected.
+#[test]
+fn bundle_referrer_with_key_and_certificate_is_rejected() {
+    let mut s = Setup::new("oneof", false, Form::Bundle);
+    let image = s.attested("key-and-certificate");
+    let (old, mut manifest) = s.referrer(&image.repo, &image.digest);
+    let layer = &mut manifest["layers"][0];
+    let mut bundle = json(&s.raw.blob(&image.repo, layer["digest"].as_str().unwrap()));
+    let keyless = json(
+        &std::fs::read(common::root().join("attest/testdata/cosign/oci-attestation.sigstore.json"))
+            .unwrap(),
+    );
+    assert!(bundle["verificationMaterial"]["publicKey"].is_object());
+    bundle["verificationMaterial"]["certificate"] =
+        keyless["verificationMaterial"]["certificate"].clone();
+    let bytes = serde_json::to_vec(&bundle).unwrap();
+    layer["digest"] = json!(s.raw.push_blob(&image.repo, &bytes));
+    layer["size"] = json!(bytes.len());
+    s.replace_referrer(&image.repo, &image.digest, &old, &manifest);
+    s.rejected(
+        "key-and-certificate",
+        &image,
+        "cyclonedx",
+        "verification material",
+    );
+    s.print_report();
+}
+
+/// With a key there is no verified signing time to choose by: every
+/// passing attestation is printed, in the documented order (bundle
+/// referrers by manifest digest, then `.att` layers), whatever the
+/// unsigned `org.opencontainers.image.created` annotations claim.
+#[test]
+fn key_mode_prints_every_passing_attestation_whatever_created_says() {
+    let s = Setup::new("order", false, Form::Bundle);
+    let image = s.push("two-referrers", false);
+    let dir = tempfile::tempdir().unwrap();
+    let type_ = "https://example.com/p/v1";
+    for n in [1, 2] {
+        let p = dir.path().join(format!("p{n}.json"));
+        std::fs::write(&p, format!("{{\"n\":{n}}}")).unwrap();
+        ok(&[
+            "attest",
+            "--key",
+            &s.keys.key,
+            "--type",
+            type_,
+            "--predicate",
+            p.to_str().unwrap(),
+            "--attach-mode",
+            "referrer",
+            &image.reference,
+        ]);
+    }
+    let tag = image.digest.replace(':', "-");
+    // Each referrer's predicate `n`, read from its bundle.
+    let n_of = |manifest: &Value| -> i64 {
+        let bundle = json(&s.raw.blob(
+            &image.repo,
+            manifest["layers"][0]["digest"].as_str().unwrap(),
+        ));
+        let statement = json(
+            &B64.decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+                .unwrap(),
+        );
+        statement["predicate"]["n"].as_i64().unwrap()
+    };
+    // Rewrites both referrers with `created` from `dates` (by `n`) and
+    // returns what verify-attestation prints.
+    let verify_with_created = |dates: [&str; 2]| -> (Vec<i64>, Vec<String>) {
+        let mut index = s.raw.manifest_json(&image.repo, &tag);
+        let mut digests = Vec::new();
+        for entry in index["manifests"].as_array_mut().unwrap() {
+            let old = entry["digest"].as_str().unwrap().to_owned();
+            let mut manifest = s.raw.manifest_json(&image.repo, &old);
+            let n = n_of(&manifest);
+            let created = dates[usize::try_from(n - 1).unwrap()];
+            manifest["annotations"]["org.opencontainers.image.created"] = json!(created);
+            let (new, bytes) = s.raw.push_manifest_json(&image.repo, None, &manifest);
+            entry["digest"] = json!(new);
+            entry["size"] = json!(bytes.len());
+            entry["annotations"] = manifest["annotations"].clone();
+            digests.push((new, n));
+        }
+        s.raw.push_manifest(
+            &image.repo,
+            &tag,
+            &serde_json::to_vec(&index).unwrap(),
+            OCI_INDEX,
+        );
+        let out = ok(&[
+            "verify-attestation",
+            "--key",
+            &s.keys.public,
+            "--type",
+            type_,
+            "-o",
+            "statement",
+            &image.reference,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(stderr.contains("2 of 2 attestation(s) passed"), "{stderr}");
+        let printed: Vec<i64> = out
+            .stdout
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| json(l)["predicate"]["n"].as_i64().unwrap())
+            .collect();
+        digests.sort();
+        let expected: Vec<String> = digests.iter().map(|(d, n)| format!("{n}@{d}")).collect();
+        let order: Vec<i64> = digests.iter().map(|(_, n)| *n).collect();
+        assert_eq!(printed, order, "{expected:?}: {stderr}");
+        (printed, expected)
+    };
+    let (first, _) = verify_with_created(["2099-01-01T00:00:00Z", "2000-01-01T00:00:00Z"]);
+    let (second, _) = verify_with_created(["2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z"]);
+    let mut both = first.clone();
+    both.sort_unstable();
+    assert_eq!(both, vec![1, 2], "each attestation printed once");
+    assert_eq!(second.len(), 2);
+}
+
+/// Referrer discovery: listed referrers of another artifact type are not
+/// fetched, and no more than the candidate limit is fetched (the failure
+/// says so).
+#[test]
+fn referrer_discovery_filters_by_artifact_type_and_is_bounded() {
+    let s = Setup::new("discovery", false, Form::Bundle);
+    let image = s.attested("filtered");
+    let subject = subject_of(&s, &image.repo, &image.digest);
+    let config = s.raw.push_blob(&image.repo, b"{}");
+    let tag = image.digest.replace(':', "-");
+    // Referrer manifests of `artifact_type`, listed in the fallback index.
+    let add = |artifact_type: &str, count: usize, first: bool| -> Vec<String> {
+        let mut index = s.raw.manifest_json(&image.repo, &tag);
+        let mut digests = Vec::new();
+        let mut entries = Vec::new();
+        for i in 0..count {
+            let manifest = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "artifactType": artifact_type,
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": config, "size": 2},
+                "layers": [{"mediaType": BUNDLE, "digest": config, "size": 2}],
+                "subject": subject, "annotations": {"i": format!("{artifact_type}-{i}")}});
+            let (digest, bytes) = s.raw.push_manifest_json(&image.repo, None, &manifest);
+            entries.push(json!({"mediaType": OCI_MANIFEST, "digest": digest,
+                "size": bytes.len(), "artifactType": artifact_type}));
+            digests.push(digest);
+        }
+        let manifests = index["manifests"].as_array_mut().unwrap();
+        if first {
+            entries.extend(manifests.drain(..));
+            *manifests = entries;
+        } else {
+            manifests.extend(entries);
+        }
+        s.raw.push_manifest(
+            &image.repo,
+            &tag,
+            &serde_json::to_vec(&index).unwrap(),
+            OCI_INDEX,
+        );
+        digests
+    };
+    let unrelated = add("application/vnd.example.unrelated+json", 5, true);
+    let proxy = sbomctl_testutil::FaultProxy::start(
+        s.addr(),
+        sbomctl_testutil::Fault::Status {
+            status: 500,
+            count: 0,
+        },
+    );
+    let through_proxy = image.reference.replacen(s.addr(), &proxy.addr, 1);
+    let verify = || {
+        run(&[
+            "verify-attestation",
+            "--key",
+            &s.keys.public,
+            "--type",
+            "cyclonedx",
+            &through_proxy,
+        ])
+    };
+    let out = verify();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 of 1 attestation(s) passed"), "{stderr}");
+    let seen = proxy.seen();
+    for digest in &unrelated {
+        assert!(
+            !seen.iter().any(|r| r.contains(digest.as_str())),
+            "{digest} (another artifact type) was fetched: {seen:#?}"
+        );
+    }
+
+    // 120 junk bundle referrers listed before the valid one: the limit
+    // stops the fetching, and the failure names it.
+    add(BUNDLE, 120, true);
+    let before = proxy.seen().len();
+    let out = verify();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("candidate limit of 100"), "{stderr}");
+    let fetched = proxy.seen()[before..]
+        .iter()
+        .filter(|r| r.starts_with("GET") && r.contains("/manifests/sha256:"))
+        .count();
+    assert!(fetched <= 100, "{fetched} manifests fetched");
+}
