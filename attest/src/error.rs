@@ -22,8 +22,8 @@ pub enum Error {
     /// Verification failed; `check` names the check.
     #[error("verification failed: {check}: {message}")]
     Verification {
-        /// The check that failed (signature, subject, predicate type, …).
-        check: &'static str,
+        /// The check that failed.
+        check: crate::verify::Check,
         /// Details.
         message: String,
     },

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::key::{PrivateKey, PublicKey};
-use crate::{Error, Result};
+use crate::verify::Check;
+use crate::Result;
 
 /// Media type of a cosign simple-signing layer.
 pub const MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -116,38 +117,33 @@ pub fn sign(
 /// are not checked.
 ///
 /// # Errors
-/// [`Error::Verification`] with check `signature`, `payload` or `image digest`.
+/// [`crate::Error::Verification`] with check `signature`, `payload` or `image digest`.
 pub fn verify(
     payload: &[u8],
     signature_b64: &str,
     key: &PublicKey,
     image_digest: &str,
 ) -> Result<SimpleSigning> {
-    let fail = |check: &'static str, message: String| Error::Verification { check, message };
-    let sig = crate::dsse::decode_base64(signature_b64.trim()).map_err(|e| {
-        fail(
-            "signature",
-            format!("annotation {SIGNATURE_ANNOTATION}: {e}"),
-        )
-    })?;
+    let sig = crate::dsse::decode_base64(signature_b64.trim())
+        .map_err(|e| Check::Signature.fail(format!("annotation {SIGNATURE_ANNOTATION}: {e}")))?;
     key.verify(payload, &sig)
-        .map_err(|e| fail("signature", crate::verify::reason(e)))?;
+        .map_err(|e| Check::Signature.fail(crate::verify::reason(e)))?;
+    Check::Signature.passed();
     let parsed: SimpleSigning = serde_json::from_slice(payload)
-        .map_err(|e| fail("payload", format!("not a simple signing payload: {e}")))?;
+        .map_err(|e| Check::Payload.fail(format!("not a simple signing payload: {e}")))?;
+    Check::Payload.passed();
     let expected = if image_digest.contains(':') {
         image_digest.to_owned()
     } else {
         format!("sha256:{image_digest}")
     };
     if parsed.critical.image.docker_manifest_digest != expected {
-        return Err(fail(
-            "image digest",
-            format!(
-                "payload signs {}, not {expected}",
-                parsed.critical.image.docker_manifest_digest
-            ),
-        ));
+        return Err(Check::ImageDigest.fail(format!(
+            "payload signs {}, not {expected}",
+            parsed.critical.image.docker_manifest_digest
+        )));
     }
+    Check::ImageDigest.passed();
     Ok(parsed)
 }
 

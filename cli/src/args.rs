@@ -176,6 +176,11 @@ pub struct KeylessArgs {
     /// instead of the public-good root built into sbomctl.
     #[arg(long, value_name = "FILE", env = "SIGSTORE_ROOT_FILE")]
     pub trusted_root: Option<std::path::PathBuf>,
+    /// Accept a keyless signature without a transparency-log entry (its
+    /// time must then come from an RFC 3161 timestamp). Insecure: a
+    /// signature that was never logged cannot be audited.
+    #[arg(long)]
+    pub insecure_ignore_tlog: bool,
 }
 
 /// What `verify-attestation` prints for each verified attestation.
@@ -322,6 +327,10 @@ pub struct VerifyArgs {
     /// The public key (PEM).
     #[arg(long, value_name = "FILE")]
     pub key: std::path::PathBuf,
+    /// Accepted for cosign compatibility: key verification does not read
+    /// the transparency log.
+    #[arg(long)]
+    pub insecure_ignore_tlog: bool,
     #[command(flatten)]
     pub target: ImageArgs,
 }

@@ -29,6 +29,7 @@
 //! # Ok::<(), sbomctl_attest::Error>(())
 //! ```
 
+mod discover;
 pub mod legacy_tags;
 pub mod referrers;
 
@@ -42,10 +43,11 @@ use sbomctl_oci::{self as oci, digest_hex, ImageStore};
 use crate::bundle::Bundle;
 use crate::dsse::Envelope;
 use crate::intoto::{self, Statement};
-use crate::key::PublicKey;
 use crate::verify::keyless::legacy;
-use crate::verify::{self, check, Verified};
+use crate::verify::Check;
 use crate::{Error, Result};
+
+pub use discover::{Discovery, Wanted, MAX_CANDIDATES};
 
 /// Media types of what is stored.
 pub mod media_type {
@@ -255,13 +257,24 @@ pub(crate) fn push(
         .map_err(|e| store_error(what, e))
 }
 
-/// Where an attestation was found.
+/// Where a candidate (attestation or signature) was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
+    /// The referrers listing of the image (when listing failed).
+    Referrers {
+        /// The image digest.
+        image: String,
+    },
     /// A bundle referrer manifest.
     Referrer {
         /// The referrer manifest's digest.
         manifest: String,
+    },
+    /// A cosign tag (`sha256-<hex>.att`, `.sig`) that cannot be read as an
+    /// image manifest.
+    Tag {
+        /// The tag.
+        tag: String,
     },
     /// A layer of the `sha256-<hex>.att` image.
     LegacyLayer {
@@ -277,7 +290,9 @@ pub enum Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Origin::Referrers { image } => write!(f, "referrers of {image}"),
             Origin::Referrer { manifest } => write!(f, "bundle referrer {manifest}"),
+            Origin::Tag { tag } => write!(f, "tag {tag}"),
             Origin::LegacyLayer { tag, index, digest } => {
                 write!(f, "{tag} layer {index} ({digest})")
             }
@@ -292,17 +307,20 @@ pub enum Content {
     Bundle(Vec<u8>),
     /// A DSSE envelope (JSON), from a `.att` layer.
     Envelope(Vec<u8>),
-    /// Something that cannot be an attestation for this image; the reason
-    /// is reported as a failed check.
+    /// A simple-signing payload, from a `.sig` layer (its signature is the
+    /// layer's `dev.cosignproject.cosign/signature` annotation).
+    SimpleSigning(Vec<u8>),
+    /// Something that cannot be read, or cannot be an attestation for this
+    /// image; the reason is reported as a failed check.
     Rejected {
         /// The check that failed.
-        check: &'static str,
+        check: Check,
         /// Why.
         message: String,
     },
 }
 
-/// One attestation stored for an image.
+/// One candidate stored for an image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// Where it is.
@@ -311,16 +329,10 @@ pub struct Found {
     pub content: Content,
     /// The predicate type the storage annotations claim (unverified).
     pub annotated_predicate_type: Option<String>,
-    /// A referrer's `org.opencontainers.image.created` (unverified).
-    pub created: Option<String>,
-    /// Whether a `.att` layer carries a signing certificate (a keyless
-    /// attestation, annotation `dev.sigstore.cosign/certificate`).
-    pub keyless: bool,
-    /// A `.att` layer's keyless verification material: its
-    /// `dev.sigstore.cosign/certificate`, `…/chain` and `…/bundle`
-    /// annotations (empty for referrers and key-signed layers), for
-    /// [`crate::verify::keyless::legacy::verify_legacy_attestation`].
-    pub keyless_annotations: BTreeMap<String, String>,
+    /// A `.att` or `.sig` layer's annotations (empty for referrers). A
+    /// keyless layer's verification material is there:
+    /// `dev.sigstore.cosign/certificate`, `…/chain` and `…/bundle`.
+    pub annotations: BTreeMap<String, String>,
 }
 
 impl Found {
@@ -333,7 +345,7 @@ impl Found {
                 .ok()
                 .and_then(|b| b.dsse_envelope)
                 .map(|e| e.to_json()),
-            Content::Rejected { .. } => None,
+            Content::SimpleSigning(_) | Content::Rejected { .. } => None,
         }
     }
 
@@ -348,162 +360,41 @@ impl Found {
             .or_else(|| self.annotated_predicate_type.clone())
     }
 
-    /// Verifies this attestation with `key` for `image_digest` and the
-    /// requested predicate type (alias or URI), with every check of
-    /// [`verify::verify_attestation`] / [`verify::verify_bundle_with_key`].
-    ///
-    /// # Errors
-    /// [`Error::Verification`] naming the failed check.
-    pub fn verify(
-        &self,
-        key: &PublicKey,
-        image_digest: &str,
-        predicate_type: Option<&str>,
-    ) -> Result<Verified> {
-        match &self.content {
-            Content::Bundle(json) => {
-                verify::verify_bundle_with_key(json, key, image_digest, predicate_type)
-            }
-            Content::Envelope(json) => {
-                verify::verify_attestation(json, key, image_digest, predicate_type).map_err(|e| {
-                    // cosign checks a keyless layer with `--key` too (and it
-                    // passes if that key signed it), so only explain a failure.
-                    match e {
-                        Error::Verification {
-                            check: name,
-                            message,
-                        } if self.keyless && name == check::SIGNATURE => Error::Verification {
-                            check: name,
-                            message: format!(
-                                "{message} (the layer carries a signing certificate: it \
-                                     was signed keyless; verify it with \
-                                     --certificate-identity and --certificate-oidc-issuer)"
-                            ),
-                        },
-                        other => other,
-                    }
-                })
-            }
-            Content::Rejected { check, message } => Err(Error::Verification {
-                check,
-                message: message.clone(),
-            }),
-        }
+    /// Whether a layer carries a signing certificate (a keyless `.att` or
+    /// `.sig` layer, annotation `dev.sigstore.cosign/certificate`).
+    #[must_use]
+    pub fn is_keyless(&self) -> bool {
+        self.annotations
+            .get(annotation::CERTIFICATE)
+            .is_some_and(|c| !c.is_empty())
+    }
+
+    /// The keyless verification material among the annotations, for
+    /// [`crate::verify::keyless::legacy::assemble`].
+    #[must_use]
+    pub fn keyless_annotations(&self) -> BTreeMap<String, String> {
+        self.annotations
+            .iter()
+            .filter(|(k, _)| {
+                [
+                    legacy::annotation::CERTIFICATE,
+                    legacy::annotation::CHAIN,
+                    legacy::annotation::BUNDLE,
+                ]
+                .contains(&k.as_str())
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
-/// Every attestation stored for `image_digest`: bundle referrers (through
-/// the referrers API or the fallback index) first, then the layers of the
-/// `.att` image. A referrer whose manifest names another `subject` is
-/// reported as [`Content::Rejected`] with check
-/// [`check::REFERRER_SUBJECT`].
+/// Every attestation stored for `image_digest` (see [`Discovery`]), at most
+/// [`MAX_CANDIDATES`] read; unreadable ones are [`Content::Rejected`].
 ///
 /// # Errors
-/// [`Error::Store`] when the store fails.
+/// [`Error::Malformed`] for a digest that is not `sha256:<64 hex>`.
 pub fn find_attestations(store: &dyn ImageStore, image_digest: &str) -> Result<Vec<Found>> {
-    let mut found = Vec::new();
-    for referrer in referrers::find(store, image_digest, Some(media_type::SIGSTORE_BUNDLE))? {
-        let origin = Origin::Referrer {
-            manifest: referrer.manifest_digest.clone(),
-        };
-        let annotated_predicate_type = referrer
-            .annotations
-            .get(annotation::BUNDLE_PREDICATE_TYPE)
-            .cloned();
-        let content = match referrer.check_subject(image_digest) {
-            Err(message) => Content::Rejected {
-                check: check::REFERRER_SUBJECT,
-                message,
-            },
-            Ok(()) => match referrer.layer(store, media_type::SIGSTORE_BUNDLE) {
-                Ok(bytes) => Content::Bundle(bytes),
-                Err(e) => Content::Rejected {
-                    check: check::BUNDLE,
-                    message: e.to_string(),
-                },
-            },
-        };
-        found.push(Found {
-            origin,
-            content,
-            annotated_predicate_type,
-            created: referrer.annotations.get(annotation::CREATED).cloned(),
-            keyless: false,
-            keyless_annotations: BTreeMap::new(),
-        });
-    }
-    let tag = legacy_tags::tag(image_digest, legacy_tags::Suffix::Att);
-    for (index, layer) in legacy_tags::read(store, image_digest, legacy_tags::Suffix::Att)?
-        .into_iter()
-        .enumerate()
-    {
-        let content = if layer.media_type == media_type::DSSE_ENVELOPE {
-            Content::Envelope(layer.bytes)
-        } else {
-            Content::Rejected {
-                check: check::ENVELOPE,
-                message: format!("layer media type `{}`", layer.media_type),
-            }
-        };
-        found.push(Found {
-            origin: Origin::LegacyLayer {
-                tag: tag.clone(),
-                index,
-                digest: layer.digest,
-            },
-            content,
-            annotated_predicate_type: layer.annotations.get(annotation::PREDICATE_TYPE).cloned(),
-            created: None,
-            keyless: layer
-                .annotations
-                .get(annotation::CERTIFICATE)
-                .is_some_and(|c| !c.is_empty()),
-            keyless_annotations: layer
-                .annotations
-                .iter()
-                .filter(|(k, _)| {
-                    [
-                        legacy::annotation::CERTIFICATE,
-                        legacy::annotation::CHAIN,
-                        legacy::annotation::BUNDLE,
-                    ]
-                    .contains(&k.as_str())
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        });
-    }
-    Ok(found)
-}
-
-/// The outcome of checking every attestation of an image.
-#[derive(Debug)]
-pub struct Outcome<'a> {
-    /// The attestations that passed, with what they verified.
-    pub passed: Vec<(&'a Found, Verified)>,
-    /// The ones that failed, with the error naming the check.
-    pub failed: Vec<(&'a Found, Error)>,
-}
-
-/// Checks every found attestation; see [`Found::verify`].
-#[must_use]
-pub fn verify_all<'a>(
-    found: &'a [Found],
-    key: &PublicKey,
-    image_digest: &str,
-    predicate_type: Option<&str>,
-) -> Outcome<'a> {
-    let mut outcome = Outcome {
-        passed: Vec::new(),
-        failed: Vec::new(),
-    };
-    for f in found {
-        match f.verify(key, image_digest, predicate_type) {
-            Ok(v) => outcome.passed.push((f, v)),
-            Err(e) => outcome.failed.push((f, e)),
-        }
-    }
-    outcome
+    Ok(Discovery::new(store, image_digest, Wanted::Attestations)?.collect())
 }
 
 /// The exact JSON text of a verified statement's `predicate` (as signed),
@@ -717,34 +608,6 @@ pub(crate) mod tests {
         fn repository_name(&self) -> String {
             "127.0.0.1:5000/mem".to_owned()
         }
-    }
-
-    #[test]
-    fn failed_keyless_att_layer_says_it_is_keyless() {
-        let signer = crate::key::PrivateKey::generate_p256().unwrap();
-        let other = crate::key::PrivateKey::generate_p256()
-            .unwrap()
-            .public_key();
-        let envelope = crate::dsse::sign(intoto::PAYLOAD_TYPE, b"{}", &signer).unwrap();
-        let image = "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
-        let mut found = Found {
-            origin: Origin::LegacyLayer {
-                tag: "sha256-x.att".to_owned(),
-                index: 0,
-                digest: image.to_owned(),
-            },
-            content: Content::Envelope(envelope.to_json()),
-            annotated_predicate_type: None,
-            created: None,
-            keyless: true,
-            keyless_annotations: BTreeMap::new(),
-        };
-        let message = found.verify(&other, image, None).unwrap_err().to_string();
-        assert!(message.contains("signature"), "{message}");
-        assert!(message.contains("signed keyless"), "{message}");
-        found.keyless = false;
-        let message = found.verify(&other, image, None).unwrap_err().to_string();
-        assert!(!message.contains("keyless"), "{message}");
     }
 
     #[test]

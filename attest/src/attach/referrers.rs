@@ -130,6 +130,20 @@ pub struct Referrer {
 }
 
 impl Referrer {
+    /// The referrer a fetched manifest describes.
+    pub(crate) fn from_manifest(manifest_digest: String, manifest: Manifest) -> Referrer {
+        Referrer {
+            manifest_digest,
+            artifact_type: manifest
+                .artifact_type
+                .clone()
+                .unwrap_or_else(|| manifest.config.media_type.clone()),
+            annotations: manifest.annotations,
+            subject_digest: manifest.subject.map(|s| s.digest),
+            layers: manifest.layers,
+        }
+    }
+
     /// Checks that the manifest's own `subject` is `image_digest`: a listing
     /// (a fallback index is just a tag anyone can push) is not proof.
     ///
@@ -220,20 +234,11 @@ pub fn find(
         let Ok(manifest) = Manifest::parse(&fetched.bytes, "referrer") else {
             continue;
         };
-        let effective = manifest
-            .artifact_type
-            .clone()
-            .unwrap_or_else(|| manifest.config.media_type.clone());
-        if artifact_type.is_some_and(|a| a != effective) {
+        let referrer = Referrer::from_manifest(fetched.digest, manifest);
+        if artifact_type.is_some_and(|a| a != referrer.artifact_type) {
             continue;
         }
-        out.push(Referrer {
-            manifest_digest: fetched.digest,
-            artifact_type: effective,
-            annotations: manifest.annotations,
-            subject_digest: manifest.subject.map(|s| s.digest),
-            layers: manifest.layers,
-        });
+        out.push(referrer);
     }
     Ok(out)
 }
@@ -243,7 +248,7 @@ mod tests {
     use super::super::tests::MemStore;
     use super::super::{find_attestations, image_descriptor, Content};
     use super::*;
-    use crate::verify::check;
+    use crate::verify::Check;
     use sbomctl_oci::BlobStore as _;
 
     const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/oci-layouts");
@@ -392,7 +397,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         match &found[0].content {
             Content::Rejected { check: c, message } => {
-                assert_eq!(*c, check::REFERRER_SUBJECT);
+                assert_eq!(*c, Check::ReferrerSubject);
                 assert!(message.contains(&a), "{message}");
             }
             other => panic!("{other:?}"),

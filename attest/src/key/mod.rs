@@ -116,7 +116,7 @@ fn key_error(what: &str, message: impl Into<String>) -> Error {
 
 fn signature_error(message: impl Into<String>) -> Error {
     Error::Verification {
-        check: "signature",
+        check: crate::verify::Check::Signature,
         message: message.into(),
     }
 }

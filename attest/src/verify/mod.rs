@@ -1,10 +1,18 @@
-//! Key-based verification of attestations, bundles and blob signatures, with
-//! the checks `cosign verify-attestation --key … --insecure-ignore-tlog` and
-//! `cosign verify-blob --key …` make.
+//! Verification: one pipeline for every signature sbomctl checks, key or
+//! keyless, from a Sigstore bundle, a `.att` layer, a `.sig` layer or a
+//! detached signature.
 //!
-//! Every failure is an [`Error::Verification`] whose `check` is one of the
-//! constants in [`check`], so callers and tests can tell which check failed.
-//! Transparency-log entries in bundles are parsed but not verified here.
+//! - [`Verifier`] holds who must have signed ([`Policy`]: a key, or a
+//!   certificate identity with its [`TrustedRoot`]) and the transparency-log
+//!   rule ([`TlogPolicy`], decided in one place: [`TlogPolicy::for_mode`]).
+//! - [`Verifier::verify_bundle`] runs the numbered steps of the bundle
+//!   pipeline (module `bundle`); a `.att` layer is first assembled into the
+//!   equivalent bundle (key-signed: a `publicKey` bundle; keyless: see
+//!   [`keyless::legacy`]), so there is one envelope check ([`envelope`]).
+//! - [`candidates`] finds every attestation or signature stored for an image,
+//!   checks each on its own, and orders the ones that pass.
+//! - Every failure is an [`Error::Verification`] naming a [`Check`]; every
+//!   passing check is logged at debug level (`-vv`).
 //!
 //! ```
 //! use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
@@ -32,43 +40,232 @@
 
 use serde_json::Value;
 
-use crate::bundle::{Bundle, BundleVersion, SHA2_256};
+use crate::bundle::{Bundle, PublicKeyIdentifier, VerificationMaterial, MEDIA_TYPE_V0_3};
 use crate::dsse::Envelope;
-use crate::intoto::{self, Statement};
-use crate::key::PublicKey;
+use crate::intoto::Statement;
+use crate::key::{HashAlgorithm, PublicKey};
 use crate::{Error, Result};
 
+mod bundle;
+pub mod candidates;
+mod check;
+pub mod envelope;
 pub mod keyless;
 
-/// Names of the verification checks, as reported in [`Error::Verification`].
-pub mod check {
-    /// The DSSE envelope JSON (or its base64) does not parse.
-    pub const ENVELOPE: &str = "envelope";
-    /// `payloadType` is not `application/vnd.in-toto+json`.
-    pub const PAYLOAD_TYPE: &str = "payload type";
-    /// The envelope does not carry exactly one signature.
-    pub const SIGNATURE_COUNT: &str = "signature count";
-    /// The signature does not verify with the key.
-    pub const SIGNATURE: &str = "signature";
-    /// The payload is not an in-toto v0.1 or v1 statement.
-    pub const STATEMENT: &str = "statement";
-    /// No subject has the image's sha256 digest.
-    pub const SUBJECT: &str = "subject";
-    /// The predicate type is not the requested one.
-    pub const PREDICATE_TYPE: &str = "predicate type";
-    /// The bundle JSON does not parse.
-    pub const BUNDLE: &str = "bundle";
-    /// The bundle media type is not a known version.
-    pub const BUNDLE_MEDIA_TYPE: &str = "bundle media type";
-    /// The bundle does not hold the expected content (DSSE envelope or message signature).
-    pub const BUNDLE_CONTENT: &str = "bundle content";
-    /// The bundle is not for a key (no `publicKey` verification material).
-    pub const VERIFICATION_MATERIAL: &str = "verification material";
-    /// The bundle's message digest is not the blob's SHA-256.
-    pub const MESSAGE_DIGEST: &str = "message digest";
-    /// A referrer manifest found for an image has a `subject` naming another
-    /// manifest (moved, or listed by a forged fallback index).
-    pub const REFERRER_SUBJECT: &str = "referrer subject";
+pub use bundle::{SignerIdentity, VerifiedBundle};
+pub use check::Check;
+pub use envelope::{check_predicate_type, check_subject};
+use keyless::identity::IdentityPolicy;
+use keyless::trust_root::TrustedRoot;
+
+/// What was signed, as the verifier knows it.
+#[derive(Debug, Clone)]
+pub enum Artifact<'a> {
+    /// The artifact's bytes (a file).
+    Blob(&'a [u8]),
+    /// The artifact's digest.
+    Digest {
+        /// The hash function.
+        algorithm: HashAlgorithm,
+        /// The digest bytes.
+        bytes: &'a [u8],
+    },
+    /// An image manifest digest, `sha256:<hex>` (or bare hex).
+    ImageDigest(String),
+}
+
+/// Who must have signed.
+#[derive(Debug, Clone)]
+pub enum Policy {
+    /// A Fulcio certificate whose identity matches the policy.
+    Identity(IdentityPolicy),
+    /// A key the verifier holds (bundles with `publicKey` material).
+    Key(PublicKey),
+}
+
+/// What the transparency log must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlogPolicy {
+    /// At least one entry, and every entry verifies (cosign's default).
+    Require,
+    /// Every entry present verifies, but none is needed
+    /// (`--insecure-ignore-tlog` with a certificate: the signing time must
+    /// then come from an RFC 3161 timestamp).
+    IfPresent,
+    /// Entries and timestamps are not read: key verification, which needs
+    /// no signing time (what `cosign … --key K --insecure-ignore-tlog`
+    /// does; sbomctl does not upload to Rekor).
+    Skip,
+}
+
+impl TlogPolicy {
+    /// The rule the commands apply, in one place: keyless verification
+    /// requires a verified log entry unless the user accepts the risk with
+    /// `--insecure-ignore-tlog`; key verification does not read the log.
+    #[must_use]
+    pub fn for_mode(keyless: bool, insecure_ignore_tlog: bool) -> TlogPolicy {
+        match (keyless, insecure_ignore_tlog) {
+            (true, false) => TlogPolicy::Require,
+            (true, true) => TlogPolicy::IfPresent,
+            (false, _) => TlogPolicy::Skip,
+        }
+    }
+
+    /// Whether `verified` entries satisfy the rule.
+    pub(crate) fn check_entries(self, verified: usize) -> Result<()> {
+        if self == TlogPolicy::Require && verified == 0 {
+            return Err(Check::LogEntry.fail(
+                "no transparency log entry: a keyless signature must be logged \
+                 (as cosign requires; --insecure-ignore-tlog accepts one that is not)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the signed content must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect<'a> {
+    /// A message signature or an attestation (the conformance suite).
+    Any,
+    /// A message signature over the artifact (`verify-blob`).
+    MessageSignature,
+    /// A DSSE in-toto attestation, of this predicate type (cosign alias or
+    /// URI) when given.
+    Attestation {
+        /// The required predicate type.
+        predicate_type: Option<&'a str>,
+    },
+}
+
+/// Who must have signed, with which trust anchors, and what the log must
+/// show: the input of every verification.
+#[derive(Debug, Clone)]
+pub struct Verifier<'r> {
+    pub(crate) policy: Policy,
+    pub(crate) root: Option<&'r TrustedRoot>,
+    pub(crate) tlog: TlogPolicy,
+}
+
+impl<'r> Verifier<'r> {
+    /// Verification with a key: no trust root, the log not read
+    /// ([`TlogPolicy::Skip`]).
+    #[must_use]
+    pub fn key(key: PublicKey) -> Verifier<'r> {
+        Verifier {
+            policy: Policy::Key(key),
+            root: None,
+            tlog: TlogPolicy::Skip,
+        }
+    }
+
+    /// Keyless verification against `root`, with the log rule of
+    /// [`TlogPolicy::for_mode`].
+    #[must_use]
+    pub fn keyless(
+        identity: IdentityPolicy,
+        root: &'r TrustedRoot,
+        insecure_ignore_tlog: bool,
+    ) -> Verifier<'r> {
+        Verifier {
+            policy: Policy::Identity(identity),
+            root: Some(root),
+            tlog: TlogPolicy::for_mode(true, insecure_ignore_tlog),
+        }
+    }
+
+    /// Any combination (the conformance suite checks key-signed bundles'
+    /// log entries too). Checking entries or timestamps needs `root`.
+    #[must_use]
+    pub fn new(policy: Policy, root: Option<&'r TrustedRoot>, tlog: TlogPolicy) -> Verifier<'r> {
+        Verifier { policy, root, tlog }
+    }
+
+    /// Who must have signed.
+    #[must_use]
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The log rule.
+    #[must_use]
+    pub fn tlog_policy(&self) -> TlogPolicy {
+        self.tlog
+    }
+
+    pub(crate) fn root(&self) -> Result<&'r TrustedRoot> {
+        self.root.ok_or_else(|| {
+            Check::LogEntry.fail("no trusted root to verify transparency-log entries against")
+        })
+    }
+
+    /// Verifies a bundle (JSON) for `artifact`: every step of the pipeline
+    /// after `bundle` (the JSON parses), see [`Verifier::verify_parsed_bundle`].
+    ///
+    /// # Errors
+    /// [`Error::Verification`] naming the failed check.
+    pub fn verify_bundle(
+        &self,
+        bundle_json: &[u8],
+        artifact: &Artifact<'_>,
+        expect: Expect<'_>,
+    ) -> Result<VerifiedBundle> {
+        let bundle =
+            Bundle::from_json(bundle_json).map_err(|e| Check::Bundle.fail(e.to_string()))?;
+        Check::Bundle.passed();
+        self.verify_parsed_bundle(&bundle, artifact, expect)
+    }
+
+    /// Verifies a parsed (or assembled) bundle for `artifact`, offline.
+    /// Checks, in order (`docs/verification.md` has the details):
+    ///
+    /// 1. `bundle media type`, `bundle content`, `signature count`;
+    /// 2. `verification material`: exactly one kind (the protobuf oneof),
+    ///    a certificate for an identity, a public key for a key;
+    /// 3. `message digest` (message signatures);
+    /// 4. `log entry`, `SET`, `inclusion proof`, `checkpoint` for every
+    ///    entry, and the [`TlogPolicy`];
+    /// 5. `timestamp` for every RFC 3161 timestamp;
+    /// 6. `signing time`;
+    /// 7. `certificate chain`, `sct`, `identity` (certificates);
+    /// 8. `payload type`, `signature`, `statement`;
+    /// 9. `subject`; 10. `predicate type` when requested.
+    ///
+    /// # Errors
+    /// [`Error::Verification`] naming the failed check.
+    pub fn verify_parsed_bundle(
+        &self,
+        bundle: &Bundle,
+        artifact: &Artifact<'_>,
+        expect: Expect<'_>,
+    ) -> Result<VerifiedBundle> {
+        bundle::verify(self, bundle, artifact, expect)
+    }
+
+    /// Verifies a bare DSSE envelope signed with the verifier's key (a
+    /// key-signed `.att` layer): the envelope is put in a bundle with
+    /// `publicKey` material and goes through the pipeline.
+    ///
+    /// # Errors
+    /// [`Error::Verification`] naming the failed check.
+    pub fn verify_key_envelope(
+        &self,
+        envelope: Envelope,
+        artifact: &Artifact<'_>,
+        expect: Expect<'_>,
+    ) -> Result<VerifiedBundle> {
+        let bundle = Bundle {
+            media_type: MEDIA_TYPE_V0_3.to_owned(),
+            verification_material: Some(VerificationMaterial {
+                public_key: Some(PublicKeyIdentifier::default()),
+                ..VerificationMaterial::default()
+            }),
+            message_signature: None,
+            dsse_envelope: Some(envelope),
+            extra: serde_json::Map::new(),
+        };
+        self.verify_parsed_bundle(&bundle, artifact, expect)
+    }
 }
 
 /// A verified attestation.
@@ -82,6 +279,28 @@ pub struct Verified {
     pub predicate: Value,
     /// The exact signed payload bytes.
     pub payload: Vec<u8>,
+}
+
+impl Verified {
+    fn new(statement: Statement, payload: Vec<u8>) -> Verified {
+        Verified {
+            predicate_type: statement.predicate_type.clone(),
+            predicate: statement.predicate.clone(),
+            statement,
+            payload,
+        }
+    }
+
+    /// The attestation of a verified DSSE bundle.
+    ///
+    /// # Errors
+    /// [`Check::BundleContent`] when the bundle held a message signature.
+    pub fn from_bundle(verified: VerifiedBundle) -> Result<Verified> {
+        match (verified.statement, verified.payload) {
+            (Some(statement), Some(payload)) => Ok(Verified::new(statement, payload)),
+            _ => Err(Check::BundleContent.fail("bundle has no dsseEnvelope")),
+        }
+    }
 }
 
 /// A blob signature to check with [`verify_blob`].
@@ -102,24 +321,39 @@ pub(crate) fn reason(err: Error) -> String {
     }
 }
 
-fn fail(check: &'static str, message: impl Into<String>) -> Error {
-    Error::Verification {
-        check,
-        message: message.into(),
+/// The hex of an image digest (`sha256:<64 hex>` or bare hex).
+pub(crate) fn image_digest_hex(image: &str) -> Result<&str> {
+    let hex_part = match image.split_once(':') {
+        None => image,
+        Some(("sha256", hex_part)) => hex_part,
+        Some((algorithm, _)) => {
+            return Err(Check::Subject.fail(format!("image digest must be sha256, not {algorithm}")))
+        }
+    };
+    if hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hex_part)
+    } else {
+        Err(Check::Subject.fail(format!("malformed image digest `{image}`")))
     }
 }
 
-/// Verifies a DSSE envelope (JSON) holding an in-toto attestation for an image.
-///
-/// Checks, in order: the envelope parses; `payloadType` is
-/// `application/vnd.in-toto+json`; there is exactly one signature; it verifies
-/// over PAE of the exact payload bytes; the payload is an in-toto v0.1 or v1
-/// statement; a subject's `digest.sha256` equals `image_digest`
-/// (`sha256:<hex>` or bare hex); and, if `predicate_type` is given (cosign
-/// alias or URI), the statement's predicate type equals it.
+pub(crate) fn algorithm_name(algorithm: HashAlgorithm) -> &'static str {
+    match algorithm {
+        HashAlgorithm::Sha256 => "sha256",
+        HashAlgorithm::Sha384 => "sha384",
+        HashAlgorithm::Sha512 => "sha512",
+    }
+}
+
+// ---- key-mode entry points: thin wrappers over the pipeline ----
+
+/// Verifies a DSSE envelope (JSON) holding an in-toto attestation for an
+/// image with a key: the envelope parses (`envelope`), then the pipeline
+/// (`signature count`, `payload type`, `signature`, `statement`,
+/// `subject`, and `predicate type` when given, as a cosign alias or URI).
 ///
 /// # Errors
-/// [`Error::Verification`] naming the failed check (see [`check`]).
+/// [`Error::Verification`] naming the failed check (see [`Check`]).
 pub fn verify_attestation(
     envelope_json: &[u8],
     key: &PublicKey,
@@ -127,7 +361,7 @@ pub fn verify_attestation(
     predicate_type: Option<&str>,
 ) -> Result<Verified> {
     let envelope =
-        Envelope::from_json(envelope_json).map_err(|e| fail(check::ENVELOPE, e.to_string()))?;
+        Envelope::from_json(envelope_json).map_err(|e| Check::Envelope.fail(e.to_string()))?;
     verify_envelope(&envelope, key, image_digest, predicate_type)
 }
 
@@ -141,107 +375,30 @@ pub fn verify_envelope(
     image_digest: &str,
     predicate_type: Option<&str>,
 ) -> Result<Verified> {
-    let verified = verify_envelope_signature(envelope, key)?;
-    check_subject(&verified.statement, image_digest)?;
-    if let Some(requested) = predicate_type {
-        check_predicate_type(&verified.statement, requested)?;
-    }
-    Ok(verified)
+    Verifier::key(key.clone())
+        .verify_key_envelope(
+            envelope.clone(),
+            &Artifact::ImageDigest(image_digest.to_owned()),
+            Expect::Attestation { predicate_type },
+        )
+        .and_then(Verified::from_bundle)
 }
 
-/// The signature half of [`verify_envelope`]: payload type, signature count,
-/// signature and statement, without the subject and predicate type checks
-/// (for statements about artifacts other than images).
+/// The signature half of [`verify_envelope`] (`signature count`, `payload
+/// type`, `signature`, `statement`), without the subject and predicate type
+/// checks, for statements about artifacts other than images.
 ///
 /// # Errors
 /// [`Error::Verification`] naming the failed check.
 pub fn verify_envelope_signature(envelope: &Envelope, key: &PublicKey) -> Result<Verified> {
-    if envelope.payload_type != intoto::PAYLOAD_TYPE {
-        return Err(fail(
-            check::PAYLOAD_TYPE,
-            format!(
-                "`{}`, expected `{}`",
-                envelope.payload_type,
-                intoto::PAYLOAD_TYPE
-            ),
-        ));
-    }
-    // cosign's legacy path accepts any one valid signature among several;
-    // sigstore-go requires exactly one, and so do we: a second signature is
-    // unverified data riding along.
-    let [signature] = envelope.signatures.as_slice() else {
-        return Err(fail(
-            check::SIGNATURE_COUNT,
-            format!(
-                "{} signatures, expected exactly 1",
-                envelope.signatures.len()
-            ),
-        ));
-    };
-    key.verify(&envelope.pae(), &signature.sig)
-        .map_err(|e| fail(check::SIGNATURE, format!("dsse envelope: {}", reason(e))))?;
-    let statement = Statement::from_json(&envelope.payload)
-        .map_err(|e| fail(check::STATEMENT, e.to_string()))?;
-    Ok(Verified {
-        predicate_type: statement.predicate_type.clone(),
-        predicate: statement.predicate.clone(),
-        statement,
-        payload: envelope.payload.clone(),
-    })
-}
-
-/// Checks that some subject's `digest.sha256` is the image digest
-/// (`sha256:<hex>` or bare hex), compared exactly as cosign's
-/// `IntotoSubjectClaimVerifier` does.
-///
-/// # Errors
-/// [`Error::Verification`] with check [`check::SUBJECT`].
-pub fn check_subject(statement: &Statement, image_digest: &str) -> Result<()> {
-    let hex = match image_digest.split_once(':') {
-        None => image_digest,
-        Some(("sha256", hex)) => hex,
-        Some((algorithm, _)) => {
-            return Err(fail(
-                check::SUBJECT,
-                format!("image digest must be sha256, not {algorithm}"),
-            ))
-        }
-    };
-    if statement
-        .subject
-        .iter()
-        .any(|s| s.digest.get("sha256").is_some_and(|d| d == hex))
-    {
-        Ok(())
-    } else {
-        Err(fail(
-            check::SUBJECT,
-            format!("no subject has digest sha256:{hex}"),
-        ))
-    }
-}
-
-/// Checks the statement's predicate type against a requested cosign alias or URI.
-///
-/// # Errors
-/// [`Error::Verification`] with check [`check::PREDICATE_TYPE`].
-pub fn check_predicate_type(statement: &Statement, requested: &str) -> Result<()> {
-    let wanted = intoto::resolve_predicate_type(requested);
-    if statement.predicate_type == wanted {
-        Ok(())
-    } else {
-        Err(fail(
-            check::PREDICATE_TYPE,
-            format!("`{}`, expected `{wanted}`", statement.predicate_type),
-        ))
-    }
+    envelope::one_signature(envelope)?;
+    let statement = envelope::verify_signature(envelope, key)?;
+    Ok(Verified::new(statement, envelope.payload.clone()))
 }
 
 /// Verifies a key-signed Sigstore bundle holding a DSSE in-toto attestation
-/// for an image: the bundle parses, its media type is a known version, its
-/// verification material is a public key and its content a DSSE envelope,
-/// then the checks of [`verify_envelope`]. Transparency-log entries are not
-/// verified (the `--insecure-ignore-tlog` behaviour).
+/// for an image, through the pipeline with [`Verifier::key`]: log entries
+/// and timestamps are not read (the `--insecure-ignore-tlog` behaviour).
 ///
 /// # Errors
 /// [`Error::Verification`] naming the failed check.
@@ -251,102 +408,34 @@ pub fn verify_bundle_with_key(
     image_digest: &str,
     predicate_type: Option<&str>,
 ) -> Result<Verified> {
-    let (_, verified) = verify_bundle_signature_with_key(bundle_json, key)?;
-    check_subject(&verified.statement, image_digest)?;
-    if let Some(requested) = predicate_type {
-        check_predicate_type(&verified.statement, requested)?;
-    }
-    Ok(verified)
-}
-
-/// The bundle and signature half of [`verify_bundle_with_key`], without the
-/// subject and predicate type checks; returns the parsed bundle too (its
-/// tlog entries are for the caller to check).
-///
-/// # Errors
-/// [`Error::Verification`] naming the failed check.
-pub fn verify_bundle_signature_with_key(
-    bundle_json: &[u8],
-    key: &PublicKey,
-) -> Result<(Bundle, Verified)> {
-    let bundle = open_key_bundle(bundle_json)?;
-    let Some(envelope) = bundle.dsse_envelope.as_ref() else {
-        return Err(fail(check::BUNDLE_CONTENT, "bundle has no dsseEnvelope"));
-    };
-    let verified = verify_envelope_signature(envelope, key)?;
-    Ok((bundle, verified))
-}
-
-/// Parses a bundle and checks media type, content oneof and key material.
-fn open_key_bundle(bundle_json: &[u8]) -> Result<Bundle> {
-    let bundle = Bundle::from_json(bundle_json).map_err(|e| fail(check::BUNDLE, e.to_string()))?;
-    if BundleVersion::from_media_type(&bundle.media_type).is_none() {
-        return Err(fail(
-            check::BUNDLE_MEDIA_TYPE,
-            format!("unknown bundle media type `{}`", bundle.media_type),
-        ));
-    }
-    if bundle.dsse_envelope.is_some() && bundle.message_signature.is_some() {
-        return Err(fail(
-            check::BUNDLE_CONTENT,
-            "bundle has both dsseEnvelope and messageSignature",
-        ));
-    }
-    let material = bundle.verification_material.as_ref();
-    if material.and_then(|m| m.public_key.as_ref()).is_none() {
-        let keyless =
-            material.is_some_and(|m| m.certificate.is_some() || m.x509_certificate_chain.is_some());
-        return Err(fail(
-            check::VERIFICATION_MATERIAL,
-            if keyless {
-                "bundle is signed with a certificate (keyless), not a key: \
-                 verify it with --certificate-identity and --certificate-oidc-issuer"
-            } else {
-                "bundle is not for a public key (no verificationMaterial.publicKey)"
-            },
-        ));
-    }
-    Ok(bundle)
+    Verifier::key(key.clone())
+        .verify_bundle(
+            bundle_json,
+            &Artifact::ImageDigest(image_digest.to_owned()),
+            Expect::Attestation { predicate_type },
+        )
+        .and_then(Verified::from_bundle)
 }
 
 /// Verifies a blob signature made with a key (`cosign verify-blob --key`):
-/// a detached signature (base64 or raw) or a key-signed bundle with a
-/// `messageSignature`, whose `messageDigest`, when present, must be the
-/// blob's SHA-256. Transparency-log entries are not verified.
+/// a key-signed bundle with a `messageSignature` (through the pipeline:
+/// its `messageDigest`, when present, must be the blob's), or a detached
+/// signature (base64 or raw) over the blob. Log entries are not read.
 ///
 /// # Errors
 /// [`Error::Verification`] naming the failed check.
 pub fn verify_blob(blob: &[u8], key: &PublicKey, signature: BlobSignature<'_>) -> Result<()> {
-    let sig = match signature {
-        BlobSignature::Signature(text) => decode_signature_file(text),
-        BlobSignature::Bundle(json) => {
-            let bundle = open_key_bundle(json)?;
-            let Some(message) = bundle.message_signature else {
-                return Err(fail(
-                    check::BUNDLE_CONTENT,
-                    "bundle has no messageSignature",
-                ));
-            };
-            if let Some(digest) = &message.message_digest {
-                use sha2::{Digest as _, Sha256};
-                if digest.algorithm != SHA2_256 {
-                    return Err(fail(
-                        check::MESSAGE_DIGEST,
-                        format!("unsupported digest algorithm `{}`", digest.algorithm),
-                    ));
-                }
-                if digest.digest.as_slice() != Sha256::digest(blob).as_slice() {
-                    return Err(fail(
-                        check::MESSAGE_DIGEST,
-                        "bundle message digest is not the blob's sha256",
-                    ));
-                }
-            }
-            message.signature
+    match signature {
+        BlobSignature::Bundle(json) => Verifier::key(key.clone())
+            .verify_bundle(json, &Artifact::Blob(blob), Expect::MessageSignature)
+            .map(|_| ()),
+        BlobSignature::Signature(text) => {
+            key.verify(blob, &decode_signature_file(text))
+                .map_err(|e| Check::Signature.fail(format!("blob: {}", reason(e))))?;
+            Check::Signature.passed();
+            Ok(())
         }
-    };
-    key.verify(blob, &sig)
-        .map_err(|e| fail(check::SIGNATURE, format!("blob: {}", reason(e))))
+    }
 }
 
 /// cosign reads a signature file as standard base64 when it decodes (Go's

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use sbomctl_attest::dsse::{self, Envelope, Signature};
 use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
 use sbomctl_attest::key::{cosign_key, PrivateKey, PublicKey};
-use sbomctl_attest::verify::{check, verify_attestation, verify_envelope};
+use sbomctl_attest::verify::{verify_attestation, verify_envelope, Check};
 use sbomctl_attest::Error;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -53,7 +53,7 @@ fn cosign_pub() -> PublicKey {
     public_key("keys/derived-pub/cosign-pemsigstorekey.pub")
 }
 
-fn failed_check(result: Result<impl std::fmt::Debug, Error>) -> &'static str {
+fn failed_check(result: Result<impl std::fmt::Debug, Error>) -> Check {
     match result {
         Err(Error::Verification { check, .. }) => check,
         other => panic!("expected a verification failure, got {other:?}"),
@@ -62,7 +62,7 @@ fn failed_check(result: Result<impl std::fmt::Debug, Error>) -> &'static str {
 
 /// The verdict each synthetic vector must get with the cosign test key for
 /// the subject image: `Ok(predicate type)` or `Err(check name)`.
-fn synthetic_verdicts() -> BTreeMap<&'static str, Result<&'static str, &'static str>> {
+fn synthetic_verdicts() -> BTreeMap<&'static str, Result<&'static str, Check>> {
     BTreeMap::from([
         ("valid-spdxjson-v01.dsse.json", Ok(intoto::PREDICATE_SPDX)),
         (
@@ -79,15 +79,15 @@ fn synthetic_verdicts() -> BTreeMap<&'static str, Result<&'static str, &'static 
         ),
         (
             "invalid-wrong-subject-digest.dsse.json",
-            Err(check::SUBJECT),
+            Err(Check::Subject),
         ),
-        ("invalid-tampered-payload.dsse.json", Err(check::SIGNATURE)),
+        ("invalid-tampered-payload.dsse.json", Err(Check::Signature)),
         // Signed over PAE with `application/json`; the envelope claims in-toto.
         (
             "invalid-payloadtype-swapped.dsse.json",
-            Err(check::SIGNATURE),
+            Err(Check::Signature),
         ),
-        ("invalid-wrong-key.dsse.json", Err(check::SIGNATURE)),
+        ("invalid-wrong-key.dsse.json", Err(Check::Signature)),
     ])
 }
 
@@ -167,7 +167,7 @@ fn synthetic_predicate_filters_and_shapes() {
     assert_eq!(verified.statement.version(), Some(StatementVersion::V1));
     assert_eq!(
         failed_check(verify_attestation(&cdx, &key, IMAGE, Some("spdx"))),
-        check::PREDICATE_TYPE
+        Check::PredicateType
     );
 
     let tv = read("synthetic/valid-spdx-tagvalue-string-predicate.dsse.json");
@@ -191,7 +191,7 @@ fn synthetic_predicate_filters_and_shapes() {
         let bytes = read(&format!("synthetic/{name}"));
         assert_eq!(
             failed_check(verify_attestation(&bytes, &key, OTHER_IMAGE, None)),
-            check::SUBJECT
+            Check::Subject
         );
     }
 }
@@ -278,7 +278,7 @@ fn tampered_envelopes_fail_the_right_check() {
     env.payload[last] ^= 0x01;
     assert_eq!(
         failed_check(verify_attestation(&env.to_json(), &public, IMAGE, None)),
-        check::SIGNATURE
+        Check::Signature
     );
 
     // A signature from another key.
@@ -286,7 +286,7 @@ fn tampered_envelopes_fail_the_right_check() {
     env.signatures[0].sig = other_key().sign(&good.pae()).unwrap();
     assert_eq!(
         failed_check(verify_attestation(&env.to_json(), &public, IMAGE, None)),
-        check::SIGNATURE
+        Check::Signature
     );
 
     // Correctly signed, but about another image.
@@ -299,7 +299,7 @@ fn tampered_envelopes_fail_the_right_check() {
     let json = sign_statement(&other, cosign_test_key());
     assert_eq!(
         failed_check(verify_attestation(&json, &public, IMAGE, None)),
-        check::SUBJECT
+        Check::Subject
     );
 
     // Predicate type swapped: a CycloneDX attestation asked for as SPDX, and
@@ -313,7 +313,7 @@ fn tampered_envelopes_fail_the_right_check() {
     let json = sign_statement(&cdx, cosign_test_key());
     assert_eq!(
         failed_check(verify_attestation(&json, &public, IMAGE, Some("spdxjson"))),
-        check::PREDICATE_TYPE
+        Check::PredicateType
     );
     let mut env = good.clone();
     let text = String::from_utf8(env.payload.clone()).unwrap();
@@ -322,7 +322,7 @@ fn tampered_envelopes_fail_the_right_check() {
         .into_bytes();
     assert_eq!(
         failed_check(verify_attestation(&env.to_json(), &public, IMAGE, None)),
-        check::SIGNATURE
+        Check::Signature
     );
 
     // payloadType changed.
@@ -330,7 +330,7 @@ fn tampered_envelopes_fail_the_right_check() {
     env.payload_type = "application/json".to_owned();
     assert_eq!(
         failed_check(verify_attestation(&env.to_json(), &public, IMAGE, None)),
-        check::PAYLOAD_TYPE
+        Check::PayloadType
     );
 
     // Zero and two signatures (even if both are valid).
@@ -338,7 +338,7 @@ fn tampered_envelopes_fail_the_right_check() {
     env.signatures.clear();
     assert_eq!(
         failed_check(verify_attestation(&env.to_json(), &public, IMAGE, None)),
-        check::SIGNATURE_COUNT
+        Check::SignatureCount
     );
     let mut env = good.clone();
     env.signatures.push(Signature {
@@ -347,7 +347,7 @@ fn tampered_envelopes_fail_the_right_check() {
     });
     assert_eq!(
         failed_check(verify_attestation(&env.to_json(), &public, IMAGE, None)),
-        check::SIGNATURE_COUNT
+        Check::SignatureCount
     );
 
     // A signed payload that is not an in-toto statement.
@@ -359,7 +359,7 @@ fn tampered_envelopes_fail_the_right_check() {
     .unwrap();
     assert_eq!(
         failed_check(verify_attestation(&env.to_json(), &public, IMAGE, None)),
-        check::STATEMENT
+        Check::Statement
     );
 }
 
@@ -420,10 +420,10 @@ fn malformed_input_is_an_envelope_error_not_a_panic() {
     }
     assert_eq!(
         failed_check(verify_attestation(b"{", &public, IMAGE, None)),
-        check::ENVELOPE
+        Check::Envelope
     );
     assert_eq!(
         failed_check(verify_attestation(&inputs[10], &public, IMAGE, None)),
-        check::SIGNATURE
+        Check::Signature
     );
 }

@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 use sbomctl_attest::bundle::{self, Bundle, BundleVersion};
 use sbomctl_attest::dsse;
 use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
+use sbomctl_attest::key::HashAlgorithm;
 use sbomctl_attest::key::{cosign_key, PrivateKey, PublicKey};
 use sbomctl_attest::verify::{
-    check, verify_blob, verify_bundle_signature_with_key, verify_bundle_with_key, BlobSignature,
+    verify_blob, verify_bundle_with_key, Artifact, BlobSignature, Check, Expect, Verified, Verifier,
 };
 use sbomctl_attest::Error;
 use serde_json::Value;
@@ -37,7 +38,7 @@ fn cosign_test_key() -> &'static PrivateKey {
     })
 }
 
-fn failed_check(result: Result<impl std::fmt::Debug, Error>) -> &'static str {
+fn failed_check(result: Result<impl std::fmt::Debug, Error>) -> Check {
     match result {
         Err(Error::Verification { check, .. }) => check,
         other => panic!("expected a verification failure, got {other:?}"),
@@ -137,13 +138,13 @@ fn malformed_and_unknown_bundles_are_rejected() {
     let malformed = read("conformance/bundle-malformed-json_fail/bundle.sigstore.json");
     assert_eq!(
         failed_check(verify_blob(&blob, &key, BlobSignature::Bundle(&malformed))),
-        check::BUNDLE
+        Check::Bundle
     );
     let unknown = read("conformance/bundle-unknown-version_fail/bundle.sigstore.json");
     assert!(Bundle::from_json(&unknown).unwrap().version().is_none());
     assert_eq!(
         failed_check(verify_bundle_with_key(&unknown, &key, IMAGE, None)),
-        check::BUNDLE_MEDIA_TYPE
+        Check::BundleMediaType
     );
     let bad_b64 = read("conformance/bundle-invalid-base64-signature_fail/bundle.sigstore.json");
     assert!(Bundle::from_json(&bad_b64).is_err());
@@ -155,7 +156,7 @@ fn malformed_and_unknown_bundles_are_rejected() {
     ] {
         assert_eq!(
             failed_check(verify_bundle_with_key(junk, &key, IMAGE, None)),
-            check::BUNDLE
+            Check::Bundle
         );
     }
 }
@@ -167,8 +168,26 @@ fn sigstore_go_publish_bundle_dsse_signature_verifies_with_its_key() {
     // not checked here: tlog verification is the next issue.
     let key = public_key("sigstore-go/publish_key.pub");
     let bytes = read("sigstore-go/bundle-publish.json");
-    let (bundle, verified) = verify_bundle_signature_with_key(&bytes, &key).unwrap();
+    let bundle = Bundle::from_json(&bytes).unwrap();
     assert_eq!(bundle.version(), Some(BundleVersion::V0_1));
+    let subject = Statement::from_json(&bundle.dsse_envelope.as_ref().unwrap().payload).unwrap();
+    let sha512 = hex::decode(&subject.subject[0].digest["sha512"]).unwrap();
+    let artifact = Artifact::Digest {
+        algorithm: HashAlgorithm::Sha512,
+        bytes: &sha512,
+    };
+    let with_key = |key: &PublicKey| {
+        Verifier::key(key.clone())
+            .verify_bundle(
+                &bytes,
+                &artifact,
+                Expect::Attestation {
+                    predicate_type: None,
+                },
+            )
+            .and_then(Verified::from_bundle)
+    };
+    let verified = with_key(&key).unwrap();
     assert_eq!(
         verified.predicate_type,
         "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
@@ -179,15 +198,12 @@ fn sigstore_go_publish_bundle_dsse_signature_verifies_with_its_key() {
     // The image-bound check rejects it on the subject, not the signature.
     assert_eq!(
         failed_check(verify_bundle_with_key(&bytes, &key, IMAGE, None)),
-        check::SUBJECT
+        Check::Subject
     );
     // Another key does not verify it.
     assert_eq!(
-        failed_check(verify_bundle_signature_with_key(
-            &bytes,
-            &cosign_test_key().public_key()
-        )),
-        check::SIGNATURE
+        failed_check(with_key(&cosign_test_key().public_key())),
+        Check::Signature
     );
 }
 
@@ -197,7 +213,7 @@ fn certificate_bundles_are_not_key_bundles() {
     let bytes = read("cosign/oci-attestation.sigstore.json");
     assert_eq!(
         failed_check(verify_bundle_with_key(&bytes, &key, IMAGE, None)),
-        check::VERIFICATION_MATERIAL
+        Check::VerificationMaterial
     );
 }
 
@@ -230,7 +246,7 @@ fn key_signed_dsse_bundle_round_trip() {
     assert_eq!(verified.statement, statement);
     assert_eq!(
         failed_check(verify_bundle_with_key(&json, &public, IMAGE, Some("spdx"))),
-        check::PREDICATE_TYPE
+        Check::PredicateType
     );
 
     // Tampering inside the bundle is caught by the same checks.
@@ -243,14 +259,14 @@ fn key_signed_dsse_bundle_round_trip() {
             IMAGE,
             None
         )),
-        check::SIGNATURE
+        Check::Signature
     );
     let mut two = built.clone();
     let env = two.dsse_envelope.as_mut().unwrap();
     env.signatures.push(env.signatures[0].clone());
     assert_eq!(
         failed_check(verify_bundle_with_key(&two.to_json(), &public, IMAGE, None)),
-        check::SIGNATURE_COUNT
+        Check::SignatureCount
     );
     let mut blob_content = built.clone();
     blob_content.dsse_envelope = None;
@@ -261,7 +277,7 @@ fn key_signed_dsse_bundle_round_trip() {
             IMAGE,
             None
         )),
-        check::BUNDLE_CONTENT
+        Check::BundleContent
     );
 }
 
@@ -276,7 +292,7 @@ fn sigstore_go_two_signature_bundle_is_rejected() {
             &envelope,
             &cosign_test_key().public_key()
         )),
-        check::SIGNATURE_COUNT
+        Check::SignatureCount
     );
 }
 
@@ -311,7 +327,7 @@ fn blob_signatures_and_bundles() {
             &key,
             BlobSignature::Bundle(&upstream)
         )),
-        check::MESSAGE_DIGEST
+        Check::MessageDigest
     );
     // The conformance "wrong key" is a corrupted PEM: it must not load.
     let corrupted =
@@ -324,7 +340,7 @@ fn blob_signatures_and_bundles() {
             &wrong_key,
             BlobSignature::Bundle(&upstream)
         )),
-        check::SIGNATURE
+        Check::Signature
     );
 
     // Built here: detached base64 signature (with the trailing newline a
@@ -345,7 +361,7 @@ fn blob_signatures_and_bundles() {
             &public,
             BlobSignature::Signature(&b64)
         )),
-        check::SIGNATURE
+        Check::Signature
     );
 
     let built = Bundle::for_blob_with_key(&blob, sig, &public).unwrap();
@@ -363,7 +379,7 @@ fn blob_signatures_and_bundles() {
     verify_blob(&blob, &public, BlobSignature::Bundle(&json)).unwrap();
     assert_eq!(
         failed_check(verify_blob(&blob, &key, BlobSignature::Bundle(&json))),
-        check::SIGNATURE
+        Check::Signature
     );
     // A DSSE bundle is not a blob bundle.
     let env = dsse::sign(intoto::PAYLOAD_TYPE, b"{}", signer).unwrap();
@@ -374,6 +390,6 @@ fn blob_signatures_and_bundles() {
             &public,
             BlobSignature::Bundle(&dsse_bundle)
         )),
-        check::BUNDLE_CONTENT
+        Check::BundleContent
     );
 }

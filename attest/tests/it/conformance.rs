@@ -1,5 +1,5 @@
 //! The sigstore-conformance `bundle-verify` suite (`testdata/conformance/`,
-//! all 70 cases) through [`verify_bundle`], with the suite's rules: a
+//! all 70 cases) through the verification pipeline, with the suite's rules: a
 //! directory ending in `_fail` must be rejected, every other one verified;
 //! the artifact is `a.txt` unless the directory has `artifact` (for DSSE
 //! bundles it is the statement's subject); the identity and issuer default to
@@ -15,11 +15,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use sbomctl_attest::key::{HashAlgorithm, PublicKey};
-use sbomctl_attest::verify::keyless::bundle_verify::{
-    verify_bundle, verify_bundle_with, Artifact, Policy, VerifiedBundle,
-};
 use sbomctl_attest::verify::keyless::identity::IdentityPolicy;
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
+use sbomctl_attest::verify::{Artifact, Expect, Policy, TlogPolicy, VerifiedBundle, Verifier};
 use sbomctl_attest::Error;
 
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
@@ -39,7 +37,7 @@ fn prod_root() -> TrustedRoot {
 
 fn check_of(err: &Error) -> String {
     match err {
-        Error::Verification { check, .. } => (*check).to_owned(),
+        Error::Verification { check, .. } => check.to_string(),
         Error::Key { .. } => "key".to_owned(),
         Error::Malformed { .. } => "malformed".to_owned(),
         other => format!("other ({other})"),
@@ -72,8 +70,37 @@ fn run_case(dir: &Path) -> Result<VerifiedBundle, (String, String)> {
         )),
     };
     let bundle = fs::read(dir.join("bundle.sigstore.json")).unwrap();
-    verify_bundle(&bundle, Artifact::Blob(&artifact), &root, &policy)
+    // The suite's semantics are cosign's: every bundle needs a verified log
+    // entry, key-signed ones too.
+    Verifier::new(policy, Some(&root), TlogPolicy::Require)
+        .verify_bundle(&bundle, &Artifact::Blob(&artifact), Expect::Any)
         .map_err(|e| (check_of(&e), e.to_string()))
+}
+
+/// `verify_bundle(json, artifact, root, policy)` with cosign's default log
+/// rule, for the cases below.
+fn verify_bundle(
+    json: &[u8],
+    artifact: Artifact<'_>,
+    root: &TrustedRoot,
+    policy: &Policy,
+) -> Result<VerifiedBundle, Error> {
+    verify_bundle_with(json, artifact, root, policy, None)
+}
+
+fn verify_bundle_with(
+    json: &[u8],
+    artifact: Artifact<'_>,
+    root: &TrustedRoot,
+    policy: &Policy,
+    predicate_type: Option<&str>,
+) -> Result<VerifiedBundle, Error> {
+    let expect = match predicate_type {
+        Some(_) => Expect::Attestation { predicate_type },
+        None => Expect::Any,
+    };
+    Verifier::new(policy.clone(), Some(root), TlogPolicy::Require)
+        .verify_bundle(json, &artifact, expect)
 }
 
 #[test]
@@ -198,7 +225,7 @@ fn cosign_oci_attestation_verifies_for_its_image_and_identity() {
         &root,
         &good,
     );
-    assert_eq!(rejected_by(r), "artifact");
+    assert_eq!(rejected_by(r), "subject");
     let r = verify_bundle_with(
         &json,
         Artifact::ImageDigest(COSIGN_IMAGE.to_owned()),
@@ -229,7 +256,7 @@ fn sigstore_rs_cosign_sign_v3_bundle_verifies() {
         &root,
         &good,
     );
-    assert_eq!(rejected_by(r), "artifact");
+    assert_eq!(rejected_by(r), "subject");
 }
 
 #[test]
@@ -262,7 +289,7 @@ fn sigstore_go_provenance_bundle_verifies_with_sha512_subject() {
         &root,
         &good,
     );
-    assert_eq!(rejected_by(r), "artifact");
+    assert_eq!(rejected_by(r), "subject");
 }
 
 #[test]
@@ -285,7 +312,7 @@ fn sigstore_go_dsse_bundle_verifies() {
         "identity"
     );
     let r = verify_bundle(&json, Artifact::Blob(b"another artifact"), &root, &good);
-    assert_eq!(rejected_by(r), "artifact");
+    assert_eq!(rejected_by(r), "subject");
 }
 
 #[test]
@@ -343,4 +370,102 @@ fn managed_key_bundle_with_another_key_fails_the_signature() {
         check == "log entry" || check == "signature",
         "rejected by {check}"
     );
+}
+
+/// `json` with `verificationMaterial.tlogEntries` removed.
+fn without_tlog_entries(json: &[u8]) -> Vec<u8> {
+    let mut value: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let removed = value["verificationMaterial"]
+        .as_object_mut()
+        .unwrap()
+        .remove("tlogEntries");
+    assert!(removed.is_some());
+    serde_json::to_vec(&value).unwrap()
+}
+
+/// A keyless bundle stripped of its log entries still has an RFC 3161
+/// timestamp, hence a verified time: it used to verify. A keyless
+/// signature must be logged unless the verifier accepts otherwise
+/// (`--insecure-ignore-tlog`): for a file (Rekor v2 conformance bundle)
+/// and for an image (the cosign sign v3 bundle, as a referrer holds it).
+#[test]
+fn keyless_bundles_without_a_log_entry_are_rejected() {
+    let dir = testdata().join("conformance/rekor2-happy-path");
+    let root = TrustedRoot::from_json(&fs::read_to_string(dir.join("trusted_root.json")).unwrap())
+        .unwrap();
+    let a = fs::read(testdata().join("conformance/a.txt")).unwrap();
+    let stripped = without_tlog_entries(&fs::read(dir.join("bundle.sigstore.json")).unwrap());
+    let policy = IdentityPolicy::exact(DEFAULT_IDENTITY, DEFAULT_ISSUER);
+    let blob = Artifact::Blob(&a);
+    let r = Verifier::keyless(policy.clone(), &root, false).verify_bundle(
+        &stripped,
+        &blob,
+        Expect::Any,
+    );
+    assert_eq!(rejected_by(r), "log entry");
+    let v = Verifier::keyless(policy, &root, true)
+        .verify_bundle(&stripped, &blob, Expect::Any)
+        .unwrap();
+    assert!(v.tlog_entries.is_empty());
+    assert_eq!(v.times.len(), 1, "the timestamp's time");
+
+    let json = bundle("sigstore-rs/cosign-sign-v3.bundle_v03.json");
+    let stripped = without_tlog_entries(&json);
+    let root = prod_root();
+    let policy = IdentityPolicy::exact(KUBEWARDEN, DEFAULT_ISSUER);
+    let image = Artifact::ImageDigest(format!("sha256:{SIGN_V3_DIGEST}"));
+    Verifier::keyless(policy.clone(), &root, false)
+        .verify_bundle(&json, &image, Expect::Any)
+        .unwrap();
+    let r = Verifier::keyless(policy.clone(), &root, false).verify_bundle(
+        &stripped,
+        &image,
+        Expect::Any,
+    );
+    assert_eq!(rejected_by(r), "log entry");
+    Verifier::keyless(policy, &root, true)
+        .verify_bundle(&stripped, &image, Expect::Any)
+        .unwrap();
+}
+
+/// `--insecure-ignore-tlog` drops the requirement, not the checks: an
+/// entry that is there must still verify.
+#[test]
+fn insecure_ignore_tlog_still_checks_the_entries_present() {
+    let dir = testdata().join("conformance/set-invalid-signature_fail");
+    let a = fs::read(testdata().join("conformance/a.txt")).unwrap();
+    let json = fs::read(dir.join("bundle.sigstore.json")).unwrap();
+    let policy = IdentityPolicy::exact(DEFAULT_IDENTITY, DEFAULT_ISSUER);
+    let root = prod_root();
+    let r = Verifier::keyless(policy, &root, true).verify_bundle(
+        &json,
+        &Artifact::Blob(&a),
+        Expect::Any,
+    );
+    assert_eq!(rejected_by(r), "SET");
+}
+
+/// A key-signed bundle whose material also holds a certificate breaks the
+/// protobuf oneof: rejected, whichever policy.
+#[test]
+fn key_bundle_with_a_certificate_too_is_rejected() {
+    let dir = testdata().join("conformance/managed-key-happy-path");
+    let key = PublicKey::from_pem(&fs::read_to_string(dir.join("key.pub")).unwrap()).unwrap();
+    let a = fs::read(testdata().join("conformance/a.txt")).unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("bundle.sigstore.json")).unwrap()).unwrap();
+    let keyless: serde_json::Value =
+        serde_json::from_slice(&bundle("cosign/oci-attestation.sigstore.json")).unwrap();
+    json["verificationMaterial"]["certificate"] =
+        keyless["verificationMaterial"]["certificate"].clone();
+    let both = serde_json::to_vec(&json).unwrap();
+    let r = Verifier::key(key).verify_bundle(&both, &Artifact::Blob(&a), Expect::Any);
+    let message = match r {
+        Err(Error::Verification { check, message }) => {
+            assert_eq!(check.name(), "verification material");
+            message
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(message.contains("publicKey and certificate"), "{message}");
 }

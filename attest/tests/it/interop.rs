@@ -21,7 +21,7 @@ fn read_json(path: &str) -> Value {
 
 fn failed_check(result: Result<impl std::fmt::Debug, Error>) -> &'static str {
     match result {
-        Err(Error::Verification { check, .. }) => check,
+        Err(Error::Verification { check, .. }) => check.name(),
         other => panic!("expected a verification failure, got {other:?}"),
     }
 }

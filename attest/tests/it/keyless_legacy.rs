@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use sbomctl_attest::verify::keyless::bundle_verify::VerifiedBundle;
+use sbomctl_attest::verify::VerifiedBundle;
 use sbomctl_attest::verify::keyless::identity::IdentityPolicy;
 use sbomctl_attest::verify::keyless::legacy::{annotation, verify_legacy_attestation};
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
@@ -66,7 +66,7 @@ fn rejected_by(result: Result<VerifiedBundle, Error>) -> String {
         Ok(_) => panic!("verified, but it must be rejected"),
         Err(Error::Verification { check, message }) => {
             eprintln!("rejected: {check}: {message}");
-            check.to_owned()
+            check.to_string()
         }
         Err(other) => panic!("not a verification failure: {other}"),
     }
@@ -94,7 +94,7 @@ fn legacy_att_layer_rejections_name_the_check() {
     let other = verify(&bytes, &annotations, "someone@example.com", IMAGE, "custom");
     assert_eq!(rejected_by(other), "identity");
     let other = verify(&bytes, &annotations, IDENTITY, OTHER_IMAGE, "custom");
-    assert_eq!(rejected_by(other), "artifact");
+    assert_eq!(rejected_by(other), "subject");
     let other = verify(&bytes, &annotations, IDENTITY, IMAGE, "spdxjson");
     assert_eq!(rejected_by(other), "predicate type");
 }

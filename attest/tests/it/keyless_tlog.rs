@@ -134,7 +134,7 @@ fn verify(case: &Case) -> Result<Verified, Error> {
 
 fn check_of(err: &Error) -> &'static str {
     match err {
-        Error::Verification { check, .. } => check,
+        Error::Verification { check, .. } => check.name(),
         other => panic!("not a verification error: {other}"),
     }
 }

@@ -72,7 +72,7 @@ fn check_certificate(
 
 fn check_name(err: &Error) -> &'static str {
     match err {
-        Error::Verification { check, .. } => check,
+        Error::Verification { check, .. } => check.name(),
         _ => "other",
     }
 }

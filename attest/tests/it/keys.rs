@@ -272,7 +272,7 @@ fn signatures_verify_and_fail_on_wrong_key_or_flipped_byte() {
             matches!(
                 err,
                 Error::Verification {
-                    check: "signature",
+                    check: sbomctl_attest::verify::Check::Signature,
                     ..
                 }
             ),

@@ -1,27 +1,56 @@
 //! `sbomctl verify-attestation`, `verify`, `verify-blob` and
-//! `verify-blob-attestation`: key-based and keyless (Fulcio certificate,
-//! offline against a trusted root) verification. Exit 0 when something
+//! `verify-blob-attestation`: parse the flags, call the verification
+//! pipeline of `sbomctl_attest::verify`, print. Exit 0 when something
 //! verifies, 1 when nothing does (the message names the failed check of each
 //! candidate), 2 on usage or I/O errors.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use sbomctl_attest::attach::{self, annotation, legacy_tags, media_type, Origin};
-use sbomctl_attest::key::PublicKey;
-use sbomctl_attest::verify::keyless::bundle_verify::{self, Artifact, Policy, VerifiedBundle};
+use sbomctl_attest::attach;
+use sbomctl_attest::verify::candidates::{self, Passed, Selection};
 use sbomctl_attest::verify::keyless::identity::{IdentityPolicy, Matcher};
-use sbomctl_attest::verify::keyless::legacy;
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
-use sbomctl_attest::verify::{self, BlobSignature, Verified};
-use sbomctl_attest::{simplesign, Error};
+use sbomctl_attest::verify::{self, Artifact, BlobSignature, Expect, VerifiedBundle, Verifier};
+use sbomctl_attest::Error;
 
 use crate::args::{
     AttestationOutput, KeylessArgs, VerifyArgs, VerifyAttestationArgs, VerifyBlobArgs,
     VerifyBlobAttestationArgs,
 };
 use crate::commands::image;
+
+/// The largest bundle, signature or trusted root read from a file.
+const MAX_INPUT: u64 = 64 << 20;
+
+/// Reads a local input file, refusing one larger than [`MAX_INPUT`]
+/// without reading it whole.
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let too_large = || {
+        anyhow::anyhow!(
+            "reading {}: larger than the {} MiB limit",
+            path.display(),
+            MAX_INPUT >> 20
+        )
+    };
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > MAX_INPUT)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
 
 /// Reports a failed verification and returns exit code 1.
 fn failed(message: &str) -> ExitCode {
@@ -37,10 +66,13 @@ fn describe(err: &Error) -> String {
     }
 }
 
-/// How to verify: with a key, or keylessly against a trusted root.
-enum Mode {
-    Key(PublicKey),
-    Keyless(IdentityPolicy, Box<TrustedRoot>),
+fn warn_insecure_ignore_tlog(given: bool) {
+    if given {
+        eprintln!(
+            "sbomctl: warning: --insecure-ignore-tlog: a keyless signature without a \
+             transparency-log entry is accepted"
+        );
+    }
 }
 
 impl KeylessArgs {
@@ -104,8 +136,8 @@ impl KeylessArgs {
     fn trusted_root(&self) -> Result<TrustedRoot> {
         match &self.trusted_root {
             Some(path) => {
-                let json = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
+                let json = String::from_utf8(read_input(path)?)
+                    .with_context(|| format!("reading {}: not UTF-8", path.display()))?;
                 TrustedRoot::from_json(&json)
                     .with_context(|| format!("trusted root {}", path.display()))
             }
@@ -114,21 +146,38 @@ impl KeylessArgs {
     }
 }
 
-/// Exactly one of `--key` and the identity flags (usage error otherwise).
-fn mode(key: Option<&std::path::Path>, keyless: &KeylessArgs) -> Result<Mode> {
-    match key {
-        Some(_) if keyless.has_identity_flags() => {
-            anyhow::bail!("give either --key or the --certificate-* identity flags, not both")
+/// How to verify: with a key, or keylessly against a trusted root (owned
+/// here, borrowed by the [`Verifier`]).
+enum Mode {
+    Key(sbomctl_attest::key::PublicKey),
+    Keyless(IdentityPolicy, TrustedRoot),
+}
+
+impl Mode {
+    /// Exactly one of `--key` and the identity flags (usage error
+    /// otherwise).
+    fn new(key: Option<&Path>, keyless: &KeylessArgs) -> Result<Mode> {
+        warn_insecure_ignore_tlog(keyless.insecure_ignore_tlog);
+        match key {
+            Some(_) if keyless.has_identity_flags() => {
+                anyhow::bail!("give either --key or the --certificate-* identity flags, not both")
+            }
+            Some(path) => Ok(Mode::Key(image::public_key(path)?)),
+            None => Ok(Mode::Keyless(keyless.policy()?, keyless.trusted_root()?)),
         }
-        Some(path) => Ok(Mode::Key(image::public_key(path)?)),
-        None => Ok(Mode::Keyless(
-            keyless.policy()?,
-            Box::new(keyless.trusted_root()?),
-        )),
+    }
+
+    fn verifier(&self, keyless: &KeylessArgs) -> Verifier<'_> {
+        match self {
+            Mode::Key(key) => Verifier::key(key.clone()),
+            Mode::Keyless(policy, root) => {
+                Verifier::keyless(policy.clone(), root, keyless.insecure_ignore_tlog)
+            }
+        }
     }
 }
 
-fn describe_identity(v: &VerifiedBundle) -> String {
+fn describe_signer(v: &VerifiedBundle) -> String {
     match &v.identity {
         Some(id) => format!(
             "signed by {} (issuer {}){}",
@@ -144,176 +193,117 @@ fn describe_identity(v: &VerifiedBundle) -> String {
 }
 
 pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
-    let mode = mode(args.key.as_deref(), &args.keyless)?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
+    let verifier = mode.verifier(&args.keyless);
     let target = image::open(&args.target)?;
     let digest = target.digest();
-    let found = attach::find_attestations(target.store.as_ref(), digest)?;
-    if found.is_empty() {
-        return Ok(failed(&format!(
-            "no attestations found for {} ({digest})",
-            target.display
-        )));
-    }
-    let outcome = match &mode {
-        Mode::Key(key) => attach::verify_all(&found, key, digest, Some(&args.type_)),
-        Mode::Keyless(policy, root) => {
-            verify_all_keyless(&found, policy, root, digest, &args.type_)
+    let outcome =
+        candidates::verify_attestations(target.store.as_ref(), digest, &verifier, &args.type_)?;
+    let Some(selection) = outcome.selection() else {
+        let what = if outcome.checked() == 0 && outcome.not_checked == 0 {
+            format!("no attestations found for {} ({digest})", target.display)
+        } else {
+            format!(
+                "{} ({digest}): no attestation passed: {}",
+                target.display,
+                outcome.failure_summary()
+            )
+        };
+        return Ok(failed(&what));
+    };
+    let chosen = match selection {
+        Selection::Newest(p) => {
+            eprintln!(
+                "sbomctl: verified {} ({digest}): {} of {} attestation(s) passed; using {} ({}), \
+                 the newest by verified signing time{}",
+                target.display,
+                outcome.passed.len(),
+                outcome.checked(),
+                p.origin,
+                p.verified.predicate_type,
+                p.signed_at
+                    .map(|t| format!(" ({t}, unix time)"))
+                    .unwrap_or_default()
+            );
+            vec![p]
+        }
+        Selection::All(all) => {
+            let origins: Vec<String> = all.iter().map(|p| p.origin.to_string()).collect();
+            eprintln!(
+                "sbomctl: verified {} ({digest}): {} of {} attestation(s) passed; no verified \
+                 signing time to choose by, printing {}: {}",
+                target.display,
+                outcome.passed.len(),
+                outcome.checked(),
+                all.len(),
+                origins.join(", ")
+            );
+            all
         }
     };
-    if outcome.passed.is_empty() {
-        let reasons: Vec<String> = outcome
-            .failed
-            .iter()
-            .map(|(f, e)| format!("{}: {}", f.origin, describe(e)))
-            .collect();
-        return Ok(failed(&format!(
-            "{} ({digest}): no attestation passed: {}",
-            target.display,
-            reasons.join("; ")
-        )));
+    if outcome.not_checked > 0 {
+        eprintln!(
+            "sbomctl: warning: the candidate limit of {} was reached; {} more not checked",
+            outcome.limit, outcome.not_checked
+        );
     }
-    // Newest bundle referrer first (by its creation annotation), then
-    // `.att` layers, newest (last appended) first.
-    let mut passed = outcome.passed;
-    passed.sort_by_key(|(f, _)| match &f.origin {
-        Origin::Referrer { .. } => (0, std::cmp::Reverse(f.created.clone()), 0),
-        Origin::LegacyLayer { index, .. } => (1, std::cmp::Reverse(None), usize::MAX - index),
-    });
-    let (first, verified) = &passed[0];
-    eprintln!(
-        "sbomctl: verified {} ({digest}): {} of {} attestation(s) passed; using {} ({})",
-        target.display,
-        passed.len(),
-        found.len(),
-        first.origin,
-        verified.predicate_type
-    );
-    let bytes = match args.output {
-        AttestationOutput::Envelope => first.envelope_json().unwrap_or_default(),
-        AttestationOutput::Statement => verified.payload.clone(),
-        AttestationOutput::Predicate => attach::predicate_text(&verified.payload)?,
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(&bytes)?;
-    if matches!(
-        args.output,
-        AttestationOutput::Envelope | AttestationOutput::Statement
-    ) {
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
+    print_attestations(&chosen, args.output)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The verified statement of a keyless attestation, logging who signed it.
-fn verified_statement(f: &attach::Found, v: VerifiedBundle) -> sbomctl_attest::Result<Verified> {
-    tracing::info!("{}: {}", f.origin, describe_identity(&v));
-    let statement = v.statement.ok_or_else(|| Error::Verification {
-        check: verify::check::BUNDLE_CONTENT,
-        message: "bundle has no dsseEnvelope".to_owned(),
-    })?;
-    Ok(Verified {
-        predicate_type: statement.predicate_type.clone(),
-        predicate: statement.predicate.clone(),
-        statement,
-        payload: v.payload.unwrap_or_default(),
-    })
-}
-
-/// Keyless verification of every attestation found: bundle referrers go
-/// through the full bundle verification, `.att` layers through the legacy
-/// path (certificate, chain and Rekor bundle from the layer annotations).
-fn verify_all_keyless<'a>(
-    found: &'a [attach::Found],
-    policy: &IdentityPolicy,
-    root: &TrustedRoot,
-    digest: &str,
-    type_: &str,
-) -> attach::Outcome<'a> {
-    let mut outcome = attach::Outcome {
-        passed: Vec::new(),
-        failed: Vec::new(),
-    };
-    let bundle_policy = Policy::Identity(policy.clone());
-    for f in found {
-        let result = match &f.content {
-            attach::Content::Bundle(json) => bundle_verify::verify_bundle_with(
-                json,
-                Artifact::ImageDigest(digest.to_owned()),
-                root,
-                &bundle_policy,
-                Some(type_),
-            )
-            .and_then(|v| verified_statement(f, v)),
-            attach::Content::Envelope(json) => legacy::verify_legacy_attestation(
-                json,
-                &f.keyless_annotations,
-                root,
-                policy,
-                digest,
-                Some(type_),
-            )
-            .and_then(|v| verified_statement(f, v)),
-            attach::Content::Rejected { check, message } => Err(Error::Verification {
-                check,
-                message: message.clone(),
-            }),
-        };
-        match result {
-            Ok(v) => outcome.passed.push((f, v)),
-            Err(e) => outcome.failed.push((f, e)),
+/// Predicates one after another, separated by a newline; envelopes and
+/// statements one per line.
+fn print_attestations(chosen: &[&Passed], output: AttestationOutput) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for (i, p) in chosen.iter().enumerate() {
+        match output {
+            AttestationOutput::Envelope => {
+                out.write_all(&p.envelope)?;
+                out.write_all(b"\n")?;
+            }
+            AttestationOutput::Statement => {
+                out.write_all(&p.verified.payload)?;
+                out.write_all(b"\n")?;
+            }
+            AttestationOutput::Predicate => {
+                if i > 0 {
+                    out.write_all(b"\n")?;
+                }
+                out.write_all(&attach::predicate_text(&p.verified.payload)?)?;
+            }
         }
     }
-    outcome
+    out.flush()?;
+    Ok(())
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
+    warn_insecure_ignore_tlog(args.insecure_ignore_tlog);
     let key = image::public_key(&args.key)?;
     let target = image::open(&args.target)?;
     let digest = target.digest();
-    let layers = legacy_tags::read(target.store.as_ref(), digest, legacy_tags::Suffix::Sig)?;
-    if layers.is_empty() {
-        return Ok(failed(&format!(
-            "no signatures found for {} ({digest})",
-            target.display
-        )));
-    }
-    let mut verified = Vec::new();
-    let mut reasons = Vec::new();
-    for (i, layer) in layers.iter().enumerate() {
-        let result = if layer.media_type == media_type::SIMPLE_SIGNING {
-            let sig = layer
-                .annotations
-                .get(annotation::SIGNATURE)
-                .map_or("", String::as_str);
-            simplesign::verify(&layer.bytes, sig, &key, digest)
+    let outcome = candidates::verify_signatures(target.store.as_ref(), digest, &key)?;
+    if outcome.passed.is_empty() {
+        let what = if outcome.checked() == 0 && outcome.not_checked == 0 {
+            format!("no signatures found for {} ({digest})", target.display)
         } else {
-            Err(Error::Verification {
-                check: "payload",
-                message: format!("layer media type `{}`", layer.media_type),
-            })
+            format!(
+                "{} ({digest}): no signature passed: {}",
+                target.display,
+                outcome.failure_summary()
+            )
         };
-        match result {
-            Ok(_) => verified.push(&layer.bytes),
-            Err(e) => reasons.push(format!("layer {i} ({}): {}", layer.digest, describe(&e))),
-        }
-    }
-    if verified.is_empty() {
-        return Ok(failed(&format!(
-            "{} ({digest}): no signature passed: {}",
-            target.display,
-            reasons.join("; ")
-        )));
+        return Ok(failed(&what));
     }
     eprintln!(
         "sbomctl: verified {} ({digest}): {} of {} signature(s) passed",
         target.display,
-        verified.len(),
-        layers.len()
+        outcome.passed.len(),
+        outcome.checked()
     );
     let mut out = std::io::stdout().lock();
-    for payload in verified {
-        out.write_all(payload)?;
+    for passed in &outcome.passed {
+        out.write_all(&passed.payload)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;
@@ -321,57 +311,42 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
 }
 
 pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
-    let mode = mode(args.key.as_deref(), &args.keyless)?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
     let blob =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let key = match mode {
-        Mode::Key(key) => key,
-        Mode::Keyless(policy, root) => {
-            let Some(bundle_path) = &args.bundle else {
-                anyhow::bail!("keyless verification needs --bundle (a detached --signature has no certificate)");
-            };
-            let bundle = std::fs::read(bundle_path)
-                .with_context(|| format!("reading {}", bundle_path.display()))?;
-            return Ok(report(
-                &args.file,
-                bundle_verify::verify_bundle(
-                    &bundle,
-                    Artifact::Blob(&blob),
-                    &root,
-                    &Policy::Identity(policy),
-                ),
-            ));
+    let result = match (&mode, &args.bundle, &args.signature) {
+        (Mode::Keyless(..), None, _) => anyhow::bail!(
+            "keyless verification needs --bundle (a detached --signature has no certificate)"
+        ),
+        (Mode::Keyless(..), Some(bundle), _) => {
+            let bundle = read_input(bundle)?;
+            mode.verifier(&args.keyless)
+                .verify_bundle(&bundle, &Artifact::Blob(&blob), Expect::Any)
+                .map(|v| describe_signer(&v))
         }
-    };
-    let (path, is_bundle) = match (&args.bundle, &args.signature) {
-        (Some(b), _) => (b, true),
-        (None, Some(s)) => (s, false),
-        (None, None) => anyhow::bail!("give --bundle or --signature"),
-    };
-    let sig = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let signature = if is_bundle {
-        BlobSignature::Bundle(&sig)
-    } else {
-        BlobSignature::Signature(&sig)
-    };
-    match verify::verify_blob(&blob, &key, signature) {
-        Ok(()) => {
-            eprintln!("Verified OK");
-            Ok(ExitCode::SUCCESS)
+        (Mode::Key(key), Some(bundle), _) => {
+            let bundle = read_input(bundle)?;
+            verify::verify_blob(&blob, key, BlobSignature::Bundle(&bundle)).map(|()| String::new())
         }
-        Err(e) => Ok(failed(&format!(
-            "{}: {}",
-            args.file.display(),
-            describe(&e)
-        ))),
-    }
+        (Mode::Key(key), None, Some(signature)) => {
+            let signature = read_input(signature)?;
+            verify::verify_blob(&blob, key, BlobSignature::Signature(&signature))
+                .map(|()| String::new())
+        }
+        (Mode::Key(_), None, None) => anyhow::bail!("give --bundle or --signature"),
+    };
+    Ok(report(&args.file, result))
 }
 
 /// Exit 0 with "Verified OK", or 1 naming the failed check.
-fn report(file: &std::path::Path, result: sbomctl_attest::Result<VerifiedBundle>) -> ExitCode {
+fn report(file: &Path, result: sbomctl_attest::Result<String>) -> ExitCode {
     match result {
-        Ok(v) => {
-            eprintln!("Verified OK: {}", describe_identity(&v));
+        Ok(signer) if signer.is_empty() => {
+            eprintln!("Verified OK");
+            ExitCode::SUCCESS
+        }
+        Ok(signer) => {
+            eprintln!("Verified OK: {signer}");
             ExitCode::SUCCESS
         }
         Err(e) => failed(&format!("{}: {}", file.display(), describe(&e))),
@@ -379,23 +354,16 @@ fn report(file: &std::path::Path, result: sbomctl_attest::Result<VerifiedBundle>
 }
 
 pub fn verify_blob_attestation(args: &VerifyBlobAttestationArgs) -> Result<ExitCode> {
-    let mode = mode(args.key.as_deref(), &args.keyless)?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
     let blob =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let bundle = std::fs::read(&args.bundle)
-        .with_context(|| format!("reading {}", args.bundle.display()))?;
-    let (policy, root) = match mode {
-        Mode::Key(key) => (Policy::Key(key), args.keyless.trusted_root()?),
-        Mode::Keyless(policy, root) => (Policy::Identity(policy), *root),
-    };
-    Ok(report(
-        &args.file,
-        bundle_verify::verify_bundle_with(
-            &bundle,
-            Artifact::Blob(&blob),
-            &root,
-            &policy,
-            Some(&args.type_),
-        ),
-    ))
+    let bundle = read_input(&args.bundle)?;
+    let result = mode.verifier(&args.keyless).verify_bundle(
+        &bundle,
+        &Artifact::Blob(&blob),
+        Expect::Attestation {
+            predicate_type: Some(&args.type_),
+        },
+    );
+    Ok(report(&args.file, result.map(|v| describe_signer(&v))))
 }

@@ -657,11 +657,19 @@ impl Setup {
         ]);
     }
 
-    /// A `.att` layer descriptor whose blob was pushed, then deleted.
-    fn gone_layer(&self, repo: &str) -> Value {
+    /// A `.att` layer descriptor whose blob is pushed (a manifest can
+    /// only name stored blobs); [`Setup::delete_blob`] removes it later.
+    fn doomed_layer(&self, repo: &str) -> Value {
         let bytes =
             br#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}"#;
         let digest = self.raw.push_blob(repo, bytes);
+        json!({"mediaType": DSSE, "digest": digest, "size": bytes.len(),
+               "annotations": {"dev.cosignproject.cosign/signature": "", "predicateType": CYCLONEDX}})
+    }
+
+    /// Deletes the blob of `layer` from `repo`, and checks it is gone.
+    fn delete_blob(&self, repo: &str, layer: &Value) {
+        let digest = layer["digest"].as_str().unwrap();
         let url = format!("http://{}/v2/{repo}/blobs/{digest}", self.addr());
         ureq::delete(&url).call().unwrap();
         let status = match ureq::get(&url).call() {
@@ -670,8 +678,6 @@ impl Setup {
             Err(e) => panic!("GET {url}: {e}"),
         };
         assert_eq!(status, 404, "the blob {digest} is still there");
-        json!({"mediaType": DSSE, "digest": digest, "size": bytes.len(),
-               "annotations": {"dev.cosignproject.cosign/signature": "", "predicateType": CYCLONEDX}})
     }
 
     /// Stores an image with `layers` under `image`'s `.att` tag.
@@ -720,15 +726,17 @@ fn malformed_candidates(s: &mut Setup) {
     let case = "att-layer-blob-gone";
     let image = s.push(case, false);
     s.attest_as(&image, "referrer");
-    let gone = s.gone_layer(&image.repo);
+    let gone = s.doomed_layer(&image.repo);
     s.push_att(&image, vec![gone.clone()]);
+    s.delete_blob(&image.repo, &gone);
     s.accepted_with(case, &image, "1 of 2 attestation(s) passed");
 
     // Alone, it is reported with its reason, and nothing passes.
     let case = "att-layer-blob-gone-alone";
     let lone = s.push(case, false);
-    let gone = s.gone_layer(&lone.repo);
+    let gone = s.doomed_layer(&lone.repo);
     s.push_att(&lone, vec![gone.clone()]);
+    s.delete_blob(&lone.repo, &gone);
     s.rejected(case, &lone, "cyclonedx", "storage");
 
     let case = "att-names-an-index";
@@ -767,8 +775,9 @@ fn malformed_candidates(s: &mut Setup) {
         .raw
         .manifest_json(&image.repo, &Setup::att_tag(&image.digest));
     let valid = manifest["layers"][0].clone();
-    let gone = s.gone_layer(&image.repo);
-    s.push_att(&image, vec![gone, valid]);
+    let gone = s.doomed_layer(&image.repo);
+    s.push_att(&image, vec![gone.clone(), valid]);
+    s.delete_blob(&image.repo, &gone);
     s.accepted_with(case, &image, "1 of 2 attestation(s) passed");
 }
 

@@ -24,7 +24,7 @@ use crate::{Error, Result};
 
 fn checkpoint_error(message: impl Into<String>) -> Error {
     Error::Verification {
-        check: "checkpoint",
+        check: crate::verify::Check::Checkpoint,
         message: message.into(),
     }
 }

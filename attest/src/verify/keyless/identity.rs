@@ -25,7 +25,7 @@ use super::x509::{LeafCert, San};
 use crate::{Error, Result};
 
 /// The check name of every error from this module.
-pub const CHECK: &str = "identity";
+pub const CHECK: crate::verify::Check = crate::verify::Check::Identity;
 
 /// Deprecated OIDC issuer extension (raw bytes).
 pub const OID_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";

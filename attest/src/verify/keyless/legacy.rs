@@ -11,11 +11,11 @@
 //! the signed entry timestamp (SET) is the log's promise and gives the
 //! verified signing time.
 //!
-//! [`verify_legacy_attestation`] checks the envelope and the annotations,
-//! then assembles the equivalent v0.1 bundle and runs every check of
-//! [`bundle_verify::verify_parsed_bundle`] on it, so both paths share one
+//! [`assemble`] checks the envelope and the annotations and builds the
+//! equivalent v0.1 bundle; [`Verifier::verify_legacy`] runs the one bundle
+//! pipeline ([`crate::verify`]) on it, so both paths share one
 //! implementation of the SET, entry consistency, time, chain, SCT, identity,
-//! signature, subject and predicate-type checks.
+//! signature, subject and predicate-type checks, and of the log policy.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +23,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
 
-use super::bundle_verify::{self, check, Artifact, Policy, VerifiedBundle};
 use super::identity::IdentityPolicy;
 use super::trust_root::TrustedRoot;
 use crate::bundle::{
@@ -31,8 +30,8 @@ use crate::bundle::{
     X509Certificate, X509CertificateChain, MEDIA_TYPE_V0_1,
 };
 use crate::dsse::Envelope;
-use crate::intoto;
-use crate::{Error, Result};
+use crate::verify::{envelope, Artifact, Check, Expect, VerifiedBundle, Verifier};
+use crate::Result;
 
 /// Layer annotation keys of a keyless `.att` (or `.sig`) layer.
 pub mod annotation {
@@ -42,17 +41,6 @@ pub mod annotation {
     pub const CHAIN: &str = "dev.sigstore.cosign/chain";
     /// The Rekor entry with its signed entry timestamp (JSON).
     pub const BUNDLE: &str = "dev.sigstore.cosign/bundle";
-}
-
-/// The transparency-log check names (besides those of
-/// [`bundle_verify::check`]).
-const LOG_ENTRY: &str = "log entry";
-
-fn fail(check: &'static str, message: impl Into<String>) -> Error {
-    Error::Verification {
-        check,
-        message: message.into(),
-    }
 }
 
 /// cosign's `dev.sigstore.cosign/bundle` annotation (`bundle.RekorBundle`).
@@ -73,28 +61,13 @@ struct RekorPayload {
     log_id: String,
 }
 
-/// Verifies a keyless legacy `.att` layer: `envelope_json` is the layer's
-/// bytes, `annotations` its annotations, `image_digest` the attested image's
-/// manifest digest (`sha256:<hex>`). Checks, in order:
-///
-/// 1. `envelope`, `signature count`, `payload type`: the layer is a DSSE
-///    envelope with exactly one signature over an in-toto statement.
-/// 2. `verification material`: a PEM leaf certificate (and PEM chain, if
-///    any) in the annotations.
-/// 3. `log entry`: the Rekor bundle annotation is present and well formed
-///    (cosign requires it unless `--insecure-ignore-tlog`), its body is an
-///    `intoto` 0.0.2 or `dsse` 0.0.1 entry.
-/// 4. Then, as for a v0.1 bundle ([`bundle_verify::verify_parsed_bundle`]):
-///    `SET` (by the Rekor key of `logID`, over the JCS of body,
-///    integratedTime, logID, logIndex), `log entry` (the body records this
-///    payload, signature and certificate), `signing time` (integratedTime
-///    inside the leaf's validity), `certificate chain` at that time, `sct`,
-///    `identity`, `signature` (over the DSSE PAE, by the leaf key),
-///    `statement`, `artifact` (a subject has the image digest) and
-///    `predicate type` when requested.
+/// Verifies a keyless legacy `.att` layer with the default policy (a log
+/// entry required): `envelope_json` is the layer's bytes, `annotations` its
+/// annotations, `image_digest` the attested image's manifest digest
+/// (`sha256:<hex>`). See [`assemble`] and [`Verifier::verify_legacy`].
 ///
 /// # Errors
-/// [`Error::Verification`] naming the failed check.
+/// [`crate::Error::Verification`] naming the failed check.
 pub fn verify_legacy_attestation(
     envelope_json: &[u8],
     annotations: &BTreeMap<String, String>,
@@ -103,37 +76,72 @@ pub fn verify_legacy_attestation(
     image_digest: &str,
     predicate_type: Option<&str>,
 ) -> Result<VerifiedBundle> {
+    Verifier::keyless(policy.clone(), root, false).verify_legacy(
+        envelope_json,
+        annotations,
+        image_digest,
+        predicate_type,
+    )
+}
+
+impl Verifier<'_> {
+    /// Verifies a keyless legacy `.att` layer: the layer and its
+    /// annotations are [`assemble`]d into the equivalent v0.1 bundle, which
+    /// goes through every step of the bundle pipeline ([`crate::verify`]):
+    /// `SET` (by the Rekor key of `logID`, over the JCS of body,
+    /// integratedTime, logID, logIndex), `log entry` (the body records this
+    /// payload, signature and certificate; one is required unless the
+    /// verifier's [`crate::verify::TlogPolicy`] says otherwise),
+    /// `signing time` (integratedTime inside the leaf's validity),
+    /// `certificate chain` at that time, `sct`, `identity`, `signature`
+    /// (over the DSSE PAE, by the leaf key), `statement`, `subject` (a
+    /// subject has the image digest) and `predicate type` when requested.
+    ///
+    /// # Errors
+    /// [`crate::Error::Verification`] naming the failed check.
+    pub fn verify_legacy(
+        &self,
+        envelope_json: &[u8],
+        annotations: &BTreeMap<String, String>,
+        image_digest: &str,
+        predicate_type: Option<&str>,
+    ) -> Result<VerifiedBundle> {
+        let bundle = assemble(envelope_json, annotations)?;
+        self.verify_parsed_bundle(
+            &bundle,
+            &Artifact::ImageDigest(image_digest.to_owned()),
+            Expect::Attestation { predicate_type },
+        )
+    }
+}
+
+/// The v0.1 bundle equivalent to a keyless `.att` layer. Checks, in order:
+///
+/// 1. `envelope`, `signature count`, `payload type`: the layer is a DSSE
+///    envelope with exactly one signature over an in-toto statement.
+/// 2. `verification material`: a PEM leaf certificate (and PEM chain, if
+///    any) in the annotations.
+/// 3. `log entry`: the Rekor bundle annotation, when present, is well
+///    formed and its body is an `intoto` 0.0.2 or `dsse` 0.0.1 entry. When
+///    it is absent the bundle has no entry, and the pipeline's log policy
+///    decides (cosign requires one unless `--insecure-ignore-tlog`).
+///
+/// # Errors
+/// [`crate::Error::Verification`] naming the failed check.
+pub fn assemble(envelope_json: &[u8], annotations: &BTreeMap<String, String>) -> Result<Bundle> {
     // 1. The envelope.
-    let envelope = Envelope::from_json(envelope_json)
-        .map_err(|e| fail(crate::verify::check::ENVELOPE, e.to_string()))?;
-    if envelope.signatures.len() != 1 {
-        return Err(fail(
-            check::SIGNATURE_COUNT,
-            format!(
-                "{} signatures, expected exactly 1",
-                envelope.signatures.len()
-            ),
-        ));
-    }
-    if envelope.payload_type != intoto::PAYLOAD_TYPE {
-        return Err(fail(
-            check::PAYLOAD_TYPE,
-            format!(
-                "`{}`, expected `{}`",
-                envelope.payload_type,
-                intoto::PAYLOAD_TYPE
-            ),
-        ));
-    }
+    let envelope =
+        Envelope::from_json(envelope_json).map_err(|e| Check::Envelope.fail(e.to_string()))?;
+    envelope::one_signature(&envelope)?;
+    envelope::payload_type(&envelope)?;
 
     // 2. The certificate and chain.
     let certificates = material(annotations)?;
 
     // 3. The Rekor entry.
-    let entry = tlog_entry(annotations)?;
+    let entries = tlog_entry(annotations)?.into_iter().collect();
 
-    // 4. Everything else, as for a v0.1 bundle.
-    let bundle = Bundle {
+    Ok(Bundle {
         media_type: MEDIA_TYPE_V0_1.to_owned(),
         verification_material: Some(VerificationMaterial {
             x509_certificate_chain: Some(X509CertificateChain {
@@ -146,60 +154,40 @@ pub fn verify_legacy_attestation(
                     .collect(),
                 ..X509CertificateChain::default()
             }),
-            tlog_entries: vec![entry],
+            tlog_entries: entries,
             ..VerificationMaterial::default()
         }),
         message_signature: None,
         dsse_envelope: Some(envelope),
         extra: serde_json::Map::new(),
-    };
-    bundle_verify::verify_parsed_bundle(
-        &bundle,
-        Artifact::ImageDigest(image_digest.to_owned()),
-        root,
-        &Policy::Identity(policy.clone()),
-        predicate_type,
-    )
+    })
 }
 
 /// The leaf (first) and the chain certificates (DER) from the annotations.
 fn material(annotations: &BTreeMap<String, String>) -> Result<Vec<Vec<u8>>> {
+    let fail = |message: String| Check::VerificationMaterial.fail(message);
     let leaf_pem = annotations
         .get(annotation::CERTIFICATE)
         .filter(|c| !c.trim().is_empty())
         .ok_or_else(|| {
-            fail(
-                check::VERIFICATION_MATERIAL,
-                format!(
-                    "the layer has no `{}` annotation: it is not a keyless attestation \
-                     (verify it with --key)",
-                    annotation::CERTIFICATE
-                ),
-            )
+            fail(format!(
+                "the layer has no `{}` annotation: it is not a keyless attestation \
+                 (verify it with --key)",
+                annotation::CERTIFICATE
+            ))
         })?;
-    let mut certificates = pem_certificates(leaf_pem).map_err(|e| {
-        fail(
-            check::VERIFICATION_MATERIAL,
-            format!("`{}` annotation: {e}", annotation::CERTIFICATE),
-        )
-    })?;
+    let mut certificates = pem_certificates(leaf_pem)
+        .map_err(|e| fail(format!("`{}` annotation: {e}", annotation::CERTIFICATE)))?;
     if certificates.len() != 1 {
-        return Err(fail(
-            check::VERIFICATION_MATERIAL,
-            format!(
-                "`{}` annotation holds {} certificates, expected 1",
-                annotation::CERTIFICATE,
-                certificates.len()
-            ),
-        ));
+        return Err(fail(format!(
+            "`{}` annotation holds {} certificates, expected 1",
+            annotation::CERTIFICATE,
+            certificates.len()
+        )));
     }
     if let Some(chain) = annotations.get(annotation::CHAIN) {
-        let rest = pem_certificates(chain).map_err(|e| {
-            fail(
-                check::VERIFICATION_MATERIAL,
-                format!("`{}` annotation: {e}", annotation::CHAIN),
-            )
-        })?;
+        let rest = pem_certificates(chain)
+            .map_err(|e| fail(format!("`{}` annotation: {e}", annotation::CHAIN)))?;
         certificates.extend(rest);
     }
     Ok(certificates)
@@ -231,27 +219,17 @@ fn pem_certificates(text: &str) -> std::result::Result<Vec<Vec<u8>>, String> {
 }
 
 /// The Rekor v1 entry of the bundle annotation, as a bundle's
-/// `TransparencyLogEntry` with an inclusion promise and no proof.
-fn tlog_entry(annotations: &BTreeMap<String, String>) -> Result<TransparencyLogEntry> {
-    let json = annotations
+/// `TransparencyLogEntry` with an inclusion promise and no proof; `None`
+/// without the annotation.
+fn tlog_entry(annotations: &BTreeMap<String, String>) -> Result<Option<TransparencyLogEntry>> {
+    let Some(json) = annotations
         .get(annotation::BUNDLE)
         .filter(|b| !b.trim().is_empty())
-        .ok_or_else(|| {
-            fail(
-                LOG_ENTRY,
-                format!(
-                    "no transparency log entry: the layer has no `{}` annotation \
-                     (cosign requires one unless --insecure-ignore-tlog)",
-                    annotation::BUNDLE
-                ),
-            )
-        })?;
-    let bad = |what: String| {
-        fail(
-            LOG_ENTRY,
-            format!("`{}` annotation: {what}", annotation::BUNDLE),
-        )
+    else {
+        return Ok(None);
     };
+    let bad =
+        |what: String| Check::LogEntry.fail(format!("`{}` annotation: {what}", annotation::BUNDLE));
     let rekor: RekorBundle = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
     let body = STANDARD
         .decode(rekor.payload.body.as_bytes())
@@ -279,7 +257,7 @@ fn tlog_entry(annotations: &BTreeMap<String, String>) -> Result<TransparencyLogE
             "entry kind {kind}/{version}, expected intoto/0.0.2 or dsse/0.0.1 for an attestation"
         )));
     }
-    Ok(TransparencyLogEntry {
+    Ok(Some(TransparencyLogEntry {
         log_index: rekor.payload.log_index,
         log_id: Some(LogId {
             key_id: log_id,
@@ -298,7 +276,7 @@ fn tlog_entry(annotations: &BTreeMap<String, String>) -> Result<TransparencyLogE
         inclusion_proof: None,
         canonicalized_body: body,
         ..TransparencyLogEntry::default()
-    })
+    }))
 }
 
 #[cfg(test)]

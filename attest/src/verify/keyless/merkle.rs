@@ -10,7 +10,7 @@ use crate::{Error, Result};
 
 fn proof_error(message: impl Into<String>) -> Error {
     Error::Verification {
-        check: "inclusion proof",
+        check: crate::verify::Check::InclusionProof,
         message: message.into(),
     }
 }

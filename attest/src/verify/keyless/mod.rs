@@ -4,9 +4,10 @@
 //! Submodules: [`trust_root`] (the trusted root document), `x509`
 //! (certificate chains at a given time), `identity` (SAN / issuer policy),
 //! `sct` (embedded certificate transparency), `tlog` (Rekor SETs, inclusion
-//! proofs, checkpoints), `timestamp` (RFC 3161).
+//! proofs, checkpoints), `timestamp` (RFC 3161), `legacy` (a cosign 2
+//! `.att` layer's annotations as a bundle). The pipeline that uses them is
+//! [`crate::verify`].
 
-pub mod bundle_verify;
 pub mod checkpoint;
 pub mod identity;
 pub mod jcs;

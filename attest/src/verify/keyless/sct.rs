@@ -20,7 +20,7 @@ use crate::key::{HashAlgorithm, PublicKey};
 use crate::{Error, Result};
 
 /// The check name of every error from this module.
-pub const CHECK: &str = "sct";
+pub const CHECK: crate::verify::Check = crate::verify::Check::Sct;
 
 fn fail(message: impl Into<String>) -> Error {
     Error::Verification {

@@ -43,7 +43,7 @@ const ID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29
 
 fn ts_error(message: impl Into<String>) -> Error {
     Error::Verification {
-        check: "timestamp",
+        check: crate::verify::Check::Timestamp,
         message: message.into(),
     }
 }
@@ -487,7 +487,7 @@ mod tests {
             matches!(
                 err,
                 Error::Verification {
-                    check: "timestamp",
+                    check: crate::verify::Check::Timestamp,
                     ..
                 }
             ),

@@ -25,9 +25,10 @@ use super::{jcs, merkle};
 use crate::bundle::{BundleVersion, TransparencyLogEntry};
 use crate::dsse::Envelope;
 use crate::key::{HashAlgorithm, PublicKey};
+use crate::verify::Check;
 use crate::{Error, Result};
 
-fn error(check: &'static str, message: impl Into<String>) -> Error {
+fn error(check: crate::verify::Check, message: impl Into<String>) -> Error {
     Error::Verification {
         check,
         message: message.into(),
@@ -35,7 +36,7 @@ fn error(check: &'static str, message: impl Into<String>) -> Error {
 }
 
 fn entry_error(message: impl Into<String>) -> Error {
-    error("log entry", message)
+    error(Check::LogEntry, message)
 }
 
 /// What a transparency log entry was verified to prove.
@@ -143,19 +144,19 @@ pub fn verify_tlog_entry(
 
     if version == BundleVersion::V0_1 && promise.is_none() {
         return Err(error(
-            "SET",
+            Check::Set,
             "a v0.1 bundle needs an inclusion promise (SET)",
         ));
     }
     if version >= BundleVersion::V0_2 && proof.is_none() {
         return Err(error(
-            "inclusion proof",
+            Check::InclusionProof,
             "a v0.2 or later bundle needs an inclusion proof",
         ));
     }
     if promise.is_none() && proof.is_none() {
         return Err(error(
-            "inclusion proof",
+            Check::InclusionProof,
             "entry has neither an inclusion proof nor a SET",
         ));
     }
@@ -172,7 +173,7 @@ pub fn verify_tlog_entry(
     if let Some(proof) = proof {
         if proof.log_index < 0 {
             return Err(error(
-                "inclusion proof",
+                Check::InclusionProof,
                 format!("negative log index {}", proof.log_index),
             ));
         }
@@ -188,7 +189,7 @@ pub fn verify_tlog_entry(
                 let checkpoint = Checkpoint::parse(&checkpoint.envelope)?;
                 if i64::try_from(checkpoint.size).ok() != Some(proof.tree_size) {
                     return Err(error(
-                        "checkpoint",
+                        Check::Checkpoint,
                         format!(
                             "checkpoint tree size {} is not the proof's {}",
                             checkpoint.size, proof.tree_size
@@ -197,7 +198,7 @@ pub fn verify_tlog_entry(
                 }
                 if checkpoint.root_hash != proof.root_hash {
                     return Err(error(
-                        "checkpoint",
+                        Check::Checkpoint,
                         format!(
                             "checkpoint root hash {} is not the proof's {}",
                             hex::encode(&checkpoint.root_hash),
@@ -229,7 +230,10 @@ pub fn verify_tlog_entry(
             // the entry, the unsigned root adds nothing.
             None if version == BundleVersion::V0_1 => {}
             None => {
-                return Err(error("checkpoint", "the inclusion proof has no checkpoint"));
+                return Err(error(
+                    Check::Checkpoint,
+                    "the inclusion proof has no checkpoint",
+                ));
             }
         }
     }
@@ -269,7 +273,7 @@ fn verify_set<'a>(
 ) -> Result<&'a LogKey> {
     let time = entry.integrated_time;
     if time <= 0 {
-        return Err(error("SET", "entry has a SET but no integrated time"));
+        return Err(error(Check::Set, "entry has a SET but no integrated time"));
     }
     let valid: Vec<&LogKey> = logs
         .iter()
@@ -278,7 +282,7 @@ fn verify_set<'a>(
         .collect();
     if valid.is_empty() {
         return Err(error(
-            "SET",
+            Check::Set,
             format!("no key of the log is valid at integrated time {time}"),
         ));
     }
@@ -286,14 +290,14 @@ fn verify_set<'a>(
     let mut last = None;
     for log in valid {
         let key = PublicKey::from_spki_der(&log.spki_der)
-            .map_err(|e| error("SET", format!("log key of {}: {e}", log.base_url)))?;
+            .map_err(|e| error(Check::Set, format!("log key of {}: {e}", log.base_url)))?;
         match key.verify(&payload, set) {
             Ok(()) => return Ok(log),
             Err(e) => last = Some(e),
         }
     }
     Err(error(
-        "SET",
+        Check::Set,
         format!(
             "signed entry timestamp does not verify: {}",
             last.map(|e| e.to_string()).unwrap_or_default()

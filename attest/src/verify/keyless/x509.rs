@@ -26,7 +26,7 @@ use crate::key::PublicKey;
 use crate::{Error, Result};
 
 /// The check name of every error from this module.
-pub const CHECK: &str = "certificate chain";
+pub const CHECK: crate::verify::Check = crate::verify::Check::CertificateChain;
 
 /// `id-kp-codeSigning` (RFC 5280 §4.2.1.12).
 pub const OID_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");

@@ -1,0 +1,448 @@
+//! Verifying what is stored for an image: every candidate found by
+//! [`Discovery`] (bundle referrers, `.att` layers, `.sig` layers) is
+//! checked on its own through the one pipeline; an unreadable or malformed
+//! one is a failed candidate with its reason, never an abort. The image
+//! passes iff at least one candidate passes every check.
+//!
+//! Which passing attestation to use ([`Outcome::selection`]) never depends
+//! on unsigned data (such as the `org.opencontainers.image.created`
+//! annotation): the one with the newest verified signing time
+//! ([`VerifiedBundle::signed_at`]: transparency-log integration time or RFC
+//! 3161 time, keyless only); without a verified time (key verification),
+//! every passing attestation, each distinct statement once, in a fixed
+//! order: bundle referrers by manifest digest, then `.att` layers by
+//! position.
+
+use std::cmp::Reverse;
+
+use sbomctl_oci::ImageStore;
+
+use super::{Artifact, Check, Expect, Policy, SignerIdentity, Verified, Verifier};
+use crate::attach::{Content, Discovery, Found, Origin, Wanted};
+use crate::dsse::Envelope;
+use crate::key::PublicKey;
+use crate::simplesign::{self, SimpleSigning};
+use crate::{Error, Result};
+
+/// An attestation that passed every check.
+#[derive(Debug, Clone)]
+pub struct Passed {
+    /// Where it was found.
+    pub origin: Origin,
+    /// What it attests.
+    pub verified: Verified,
+    /// Its DSSE envelope (JSON): the layer's bytes, or the bundle's
+    /// envelope.
+    pub envelope: Vec<u8>,
+    /// Who signed it (keyless).
+    pub identity: Option<SignerIdentity>,
+    /// Its verified signing time (keyless), seconds since the epoch.
+    pub signed_at: Option<i64>,
+}
+
+/// A candidate that failed, with the error naming the check.
+#[derive(Debug)]
+pub struct Failed {
+    /// Where it was found.
+    pub origin: Origin,
+    /// Why it failed.
+    pub error: Error,
+}
+
+impl Failed {
+    /// `origin: check: reason`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match &self.error {
+            Error::Verification { check, message } => {
+                format!("{}: {check}: {message}", self.origin)
+            }
+            other => format!("{}: {other}", self.origin),
+        }
+    }
+}
+
+/// Every candidate's verdict.
+#[derive(Debug)]
+pub struct Outcome<T> {
+    /// The candidates that passed.
+    pub passed: Vec<T>,
+    /// The ones that failed.
+    pub failed: Vec<Failed>,
+    /// Candidates listed but not fetched: the bound was reached.
+    pub not_checked: usize,
+    /// The bound on fetched candidates.
+    pub limit: usize,
+}
+
+/// Which passing attestations to use.
+#[derive(Debug)]
+pub enum Selection<'a> {
+    /// The one with the newest verified signing time.
+    Newest(&'a Passed),
+    /// No verified time to choose by: every distinct one, in order.
+    All(Vec<&'a Passed>),
+}
+
+impl<T> Outcome<T> {
+    /// How many candidates were checked.
+    #[must_use]
+    pub fn checked(&self) -> usize {
+        self.passed.len() + self.failed.len()
+    }
+
+    /// Why nothing passed: the candidate limit when it was reached, then
+    /// each failed candidate (the first ten, and how many more), on one
+    /// line.
+    #[must_use]
+    pub fn failure_summary(&self) -> String {
+        const SHOWN: usize = 10;
+        let mut parts = Vec::new();
+        if self.not_checked > 0 {
+            parts.push(format!(
+                "the candidate limit of {} was reached; {} more not checked",
+                self.limit, self.not_checked
+            ));
+        }
+        parts.extend(self.failed.iter().take(SHOWN).map(Failed::describe));
+        if self.failed.len() > SHOWN {
+            parts.push(format!(
+                "and {} more failed candidate(s)",
+                self.failed.len() - SHOWN
+            ));
+        }
+        parts.join("; ")
+    }
+}
+
+impl Outcome<Passed> {
+    /// The attestations to use: the newest by verified signing time, or,
+    /// when no candidate has one, every passing one (each distinct
+    /// statement once: `attest --attach-mode both` stores one twice) in
+    /// order, referrers by manifest digest, then `.att` layers by position.
+    /// `None` when nothing passed.
+    #[must_use]
+    pub fn selection(&self) -> Option<Selection<'_>> {
+        let mut ordered: Vec<&Passed> = self.passed.iter().collect();
+        ordered.sort_by_key(|p| (Reverse(p.signed_at), origin_key(&p.origin)));
+        let first = *ordered.first()?;
+        if first.signed_at.is_some() {
+            return Some(Selection::Newest(first));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        ordered.retain(|p| seen.insert(p.verified.payload.as_slice()));
+        Some(Selection::All(ordered))
+    }
+}
+
+/// The fixed order of origins: referrers by manifest digest, then layers
+/// by position.
+fn origin_key(origin: &Origin) -> (u8, &str, usize) {
+    match origin {
+        Origin::Referrers { image } => (0, image, 0),
+        Origin::Referrer { manifest } => (1, manifest, 0),
+        Origin::Tag { tag } => (2, tag, 0),
+        Origin::LegacyLayer { tag, index, .. } => (3, tag, *index),
+    }
+}
+
+/// Checks every attestation stored for `image_digest` (see
+/// [`Discovery`]) with `verifier`, requiring the predicate type
+/// `predicate_type` (cosign alias or URI).
+///
+/// # Errors
+/// [`Error::Malformed`] for a malformed image digest; everything about a
+/// candidate is in the outcome.
+pub fn verify_attestations(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    verifier: &Verifier<'_>,
+    predicate_type: &str,
+) -> Result<Outcome<Passed>> {
+    let mut discovery = Discovery::new(store, image_digest, Wanted::Attestations)?;
+    let mut passed = Vec::new();
+    let mut failed = Vec::new();
+    for found in discovery.by_ref() {
+        let span = tracing::info_span!("candidate", origin = %found.origin);
+        let _entered = span.enter();
+        match verify_attestation(&found, verifier, image_digest, predicate_type) {
+            Ok(p) => {
+                tracing::info!("passed");
+                passed.push(p);
+            }
+            Err(error) => {
+                tracing::info!("failed: {error}");
+                failed.push(Failed {
+                    origin: found.origin,
+                    error,
+                });
+            }
+        }
+    }
+    Ok(Outcome {
+        passed,
+        failed,
+        not_checked: discovery.not_checked(),
+        limit: discovery.limit(),
+    })
+}
+
+/// One attestation candidate through the pipeline: a bundle as it is, a
+/// `.att` layer assembled into the equivalent bundle (key-signed:
+/// `publicKey` material; keyless: from its annotations).
+fn verify_attestation(
+    found: &Found,
+    verifier: &Verifier<'_>,
+    image_digest: &str,
+    predicate_type: &str,
+) -> Result<Passed> {
+    let artifact = Artifact::ImageDigest(image_digest.to_owned());
+    let expect = Expect::Attestation {
+        predicate_type: Some(predicate_type),
+    };
+    let (verified, envelope) = match &found.content {
+        Content::Bundle(json) => {
+            let verified = verifier.verify_bundle(json, &artifact, expect)?;
+            let envelope = found.envelope_json().unwrap_or_default();
+            (verified, envelope)
+        }
+        Content::Envelope(json) => {
+            let verified = match verifier.policy() {
+                Policy::Identity(_) => verifier.verify_legacy(
+                    json,
+                    &found.keyless_annotations(),
+                    image_digest,
+                    Some(predicate_type),
+                ),
+                Policy::Key(_) => {
+                    let envelope = Envelope::from_json(json)
+                        .map_err(|e| Check::Envelope.fail(e.to_string()))?;
+                    verifier
+                        .verify_key_envelope(envelope, &artifact, expect)
+                        .map_err(|e| explain_keyless_layer(found, e))
+                }
+            }?;
+            (verified, json.clone())
+        }
+        Content::SimpleSigning(_) => {
+            return Err(Check::Envelope.fail("a simple-signing payload is not an attestation"))
+        }
+        Content::Rejected { check, message } => return Err(check.fail(message.clone())),
+    };
+    let identity = verified.identity.clone();
+    let signed_at = verified.signed_at();
+    if let Some(id) = &identity {
+        tracing::info!(
+            "signed by {} (issuer {})",
+            id.sans.join(", "),
+            id.issuer.as_deref().unwrap_or("none")
+        );
+    }
+    Ok(Passed {
+        origin: found.origin.clone(),
+        verified: Verified::from_bundle(verified)?,
+        envelope,
+        identity,
+        signed_at,
+    })
+}
+
+/// cosign checks a keyless layer with `--key` too (and it passes if that
+/// key signed it), so only a failure is explained.
+fn explain_keyless_layer(found: &Found, error: Error) -> Error {
+    match error {
+        Error::Verification {
+            check: Check::Signature,
+            message,
+        } if found.is_keyless() => Check::Signature.fail(format!(
+            "{message} (the layer carries a signing certificate: it was signed keyless; \
+             verify it with --certificate-identity and --certificate-oidc-issuer)"
+        )),
+        other => other,
+    }
+}
+
+/// A `.sig` layer that passed.
+#[derive(Debug, Clone)]
+pub struct PassedSignature {
+    /// Where it was found.
+    pub origin: Origin,
+    /// The exact payload bytes.
+    pub payload: Vec<u8>,
+    /// The parsed payload.
+    pub signed: SimpleSigning,
+}
+
+/// Checks every `.sig` layer stored for `image_digest` with `key`
+/// (`signature`, `payload`, `image digest`; see [`simplesign::verify`]).
+/// Keyless `.sig` layers are not verified keylessly yet.
+///
+/// # Errors
+/// [`Error::Malformed`] for a malformed image digest.
+pub fn verify_signatures(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    key: &PublicKey,
+) -> Result<Outcome<PassedSignature>> {
+    let mut discovery = Discovery::new(store, image_digest, Wanted::Signatures)?;
+    let mut passed = Vec::new();
+    let mut failed = Vec::new();
+    for found in discovery.by_ref() {
+        let span = tracing::info_span!("candidate", origin = %found.origin);
+        let _entered = span.enter();
+        let result = match &found.content {
+            Content::SimpleSigning(payload) => {
+                let signature = found
+                    .annotations
+                    .get(crate::attach::annotation::SIGNATURE)
+                    .map_or("", String::as_str);
+                simplesign::verify(payload, signature, key, image_digest).map(|signed| {
+                    PassedSignature {
+                        origin: found.origin.clone(),
+                        payload: payload.clone(),
+                        signed,
+                    }
+                })
+            }
+            Content::Rejected { check, message } => Err(check.fail(message.clone())),
+            Content::Bundle(_) | Content::Envelope(_) => {
+                Err(Check::Payload.fail("not a simple-signing payload"))
+            }
+        };
+        match result {
+            Ok(p) => {
+                tracing::info!("passed");
+                passed.push(p);
+            }
+            Err(error) => {
+                tracing::info!("failed: {error}");
+                failed.push(Failed {
+                    origin: found.origin,
+                    error,
+                });
+            }
+        }
+    }
+    Ok(Outcome {
+        passed,
+        failed,
+        not_checked: discovery.not_checked(),
+        limit: discovery.limit(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::intoto::{self, Statement, StatementVersion, Subject};
+
+    const IMAGE: &str = "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
+
+    fn passed(origin: Origin, signed_at: Option<i64>, payload: &[u8]) -> Passed {
+        let statement = Statement::new(
+            StatementVersion::V1,
+            vec![Subject::sha256("x", IMAGE)],
+            "custom",
+            serde_json::json!({}),
+        );
+        Passed {
+            origin,
+            verified: Verified::new(statement, payload.to_vec()),
+            envelope: Vec::new(),
+            identity: None,
+            signed_at,
+        }
+    }
+
+    fn referrer(d: char) -> Origin {
+        Origin::Referrer {
+            manifest: format!("sha256:{}", d.to_string().repeat(64)),
+        }
+    }
+
+    fn layer(index: usize) -> Origin {
+        Origin::LegacyLayer {
+            tag: "sha256-x.att".to_owned(),
+            index,
+            digest: IMAGE.to_owned(),
+        }
+    }
+
+    fn outcome(passed: Vec<Passed>) -> Outcome<Passed> {
+        Outcome {
+            passed,
+            failed: Vec::new(),
+            not_checked: 0,
+            limit: 100,
+        }
+    }
+
+    #[test]
+    fn the_newest_verified_time_wins_whatever_the_storage_order() {
+        let o = outcome(vec![
+            passed(referrer('a'), Some(100), b"old"),
+            passed(layer(0), Some(300), b"new"),
+            passed(referrer('b'), Some(200), b"mid"),
+        ]);
+        match o.selection().unwrap() {
+            Selection::Newest(p) => assert_eq!(p.verified.payload, b"new"),
+            Selection::All(_) => panic!("verified times exist"),
+        }
+    }
+
+    #[test]
+    fn without_verified_times_all_are_used_in_origin_order_once_each() {
+        let o = outcome(vec![
+            passed(layer(1), None, b"three"),
+            passed(referrer('b'), None, b"two"),
+            passed(layer(0), None, b"two"),
+            passed(referrer('a'), None, b"one"),
+        ]);
+        let Some(Selection::All(all)) = o.selection() else {
+            panic!("no verified times");
+        };
+        let payloads: Vec<&[u8]> = all.iter().map(|p| p.verified.payload.as_slice()).collect();
+        assert_eq!(payloads, [&b"one"[..], b"two", b"three"]);
+        assert!(outcome(Vec::new()).selection().is_none());
+    }
+
+    #[test]
+    fn failed_keyless_att_layer_says_it_is_keyless() {
+        let signer = crate::key::PrivateKey::generate_p256().unwrap();
+        let other = crate::key::PrivateKey::generate_p256()
+            .unwrap()
+            .public_key();
+        let statement = Statement::new(
+            StatementVersion::V1,
+            vec![Subject::sha256("x", IMAGE)],
+            "custom",
+            serde_json::json!({}),
+        );
+        let envelope =
+            crate::dsse::sign(intoto::PAYLOAD_TYPE, &statement.to_json(), &signer).unwrap();
+        let mut found = Found {
+            origin: layer(0),
+            content: Content::Envelope(envelope.to_json()),
+            annotated_predicate_type: None,
+            annotations: BTreeMap::from([(
+                crate::attach::annotation::CERTIFICATE.to_owned(),
+                "-----BEGIN CERTIFICATE-----".to_owned(),
+            )]),
+        };
+        let verifier = Verifier::key(other);
+        let message = verify_attestation(&found, &verifier, IMAGE, "custom")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("signature"), "{message}");
+        assert!(message.contains("signed keyless"), "{message}");
+        found.annotations.clear();
+        let message = verify_attestation(&found, &verifier, IMAGE, "custom")
+            .unwrap_err()
+            .to_string();
+        assert!(!message.contains("keyless"), "{message}");
+        let good = Verifier::key(signer.public_key());
+        verify_attestation(&found, &good, IMAGE, "custom").unwrap();
+    }
+}
