@@ -293,7 +293,7 @@ fn verify_blob_attestation_keyless() {
         &statement.predicate_type,
         other.to_str().unwrap(),
         1,
-        &["artifact: no statement subject"],
+        &["subject: no subject has digest"],
     );
 }
 
