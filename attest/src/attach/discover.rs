@@ -218,9 +218,9 @@ impl<'s> Discovery<'s> {
     /// there (a fallback index entry outlives a deleted referrer: nothing
     /// is stored, so there is no candidate) or is not a bundle referrer
     /// after all.
-    fn fetch_referrer(&self, digest: String) -> Option<Found> {
+    fn fetch_referrer(&self, digest: &str) -> Option<Found> {
         let origin = Origin::Referrer {
-            manifest: digest.clone(),
+            manifest: digest.to_owned(),
         };
         let rejected = |check: Check, message: String| {
             Some(Found {
@@ -230,7 +230,7 @@ impl<'s> Discovery<'s> {
                 annotations: std::collections::BTreeMap::new(),
             })
         };
-        let fetched = match self.store.manifest_if_exists(&digest) {
+        let fetched = match self.store.manifest_if_exists(digest) {
             Ok(Some(fetched)) => fetched,
             Ok(None) => {
                 tracing::debug!("referrer {digest} is listed but not stored: skipped");
@@ -327,7 +327,7 @@ impl Iterator for Discovery<'_> {
                 }
                 self.fetched += 1;
                 match pending {
-                    Pending::Referrer(digest) => match self.fetch_referrer(digest) {
+                    Pending::Referrer(digest) => match self.fetch_referrer(&digest) {
                         Some(found) => return Some(found),
                         None => continue,
                     },

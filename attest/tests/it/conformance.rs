@@ -88,6 +88,8 @@ fn verify_bundle(
     verify_bundle_with(json, artifact, root, policy, None)
 }
 
+// By value, as the cases build the artifact in place.
+#[allow(clippy::needless_pass_by_value)]
 fn verify_bundle_with(
     json: &[u8],
     artifact: Artifact<'_>,

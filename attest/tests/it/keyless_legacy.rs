@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use sbomctl_attest::verify::VerifiedBundle;
 use sbomctl_attest::verify::keyless::identity::IdentityPolicy;
 use sbomctl_attest::verify::keyless::legacy::{annotation, verify_legacy_attestation};
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
+use sbomctl_attest::verify::VerifiedBundle;
 use sbomctl_attest::Error;
 
 const IMAGE: &str = "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";

@@ -665,3 +665,46 @@ fn oversized_local_files_are_refused_with_one_line() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+/// `-vv` logs each check of the pipeline as it passes, on stderr.
+#[test]
+fn verbose_logs_name_each_check() {
+    let bundle = case("happy-path-v0.3", "bundle.sigstore.json");
+    let a = a_txt();
+    let out = expect(
+        &[
+            "-vv",
+            "verify-blob",
+            &a,
+            "--bundle",
+            &bundle,
+            "--certificate-identity",
+            IDENTITY,
+            "--certificate-oidc-issuer",
+            ISSUER,
+        ],
+        0,
+        &["Verified OK"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let logged: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("DEBUG "))
+        .filter_map(|l| l.split(": ok").next())
+        .collect();
+    for check in [
+        "bundle",
+        "bundle media type",
+        "verification material",
+        "message digest",
+        "log entry",
+        "signing time",
+        "certificate chain",
+        "sct",
+        "identity",
+        "signature",
+    ] {
+        assert!(logged.contains(&check), "`{check}` not logged: {stderr}");
+    }
+    assert!(out.stdout.is_empty());
+}

@@ -681,7 +681,7 @@ impl Setup {
     }
 
     /// Stores an image with `layers` under `image`'s `.att` tag.
-    fn push_att(&self, image: &Pushed, layers: Vec<Value>) {
+    fn push_att(&self, image: &Pushed, layers: &[Value]) {
         let config = br#"{"architecture":"","os":"","config":{}}"#;
         let config_digest = self.raw.push_blob(&image.repo, config);
         let manifest = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
@@ -727,7 +727,7 @@ fn malformed_candidates(s: &mut Setup) {
     let image = s.push(case, false);
     s.attest_as(&image, "referrer");
     let gone = s.doomed_layer(&image.repo);
-    s.push_att(&image, vec![gone.clone()]);
+    s.push_att(&image, std::slice::from_ref(&gone));
     s.delete_blob(&image.repo, &gone);
     s.accepted_with(case, &image, "1 of 2 attestation(s) passed");
 
@@ -735,7 +735,7 @@ fn malformed_candidates(s: &mut Setup) {
     let case = "att-layer-blob-gone-alone";
     let lone = s.push(case, false);
     let gone = s.doomed_layer(&lone.repo);
-    s.push_att(&lone, vec![gone.clone()]);
+    s.push_att(&lone, std::slice::from_ref(&gone));
     s.delete_blob(&lone.repo, &gone);
     s.rejected(case, &lone, "cyclonedx", "storage");
 
@@ -776,7 +776,7 @@ fn malformed_candidates(s: &mut Setup) {
         .manifest_json(&image.repo, &Setup::att_tag(&image.digest));
     let valid = manifest["layers"][0].clone();
     let gone = s.doomed_layer(&image.repo);
-    s.push_att(&image, vec![gone.clone(), valid]);
+    s.push_att(&image, &[gone.clone(), valid]);
     s.delete_blob(&image.repo, &gone);
     s.accepted_with(case, &image, "1 of 2 attestation(s) passed");
 }
@@ -946,7 +946,7 @@ fn referrer_discovery_filters_by_artifact_type_and_is_bounded() {
         }
         let manifests = index["manifests"].as_array_mut().unwrap();
         if first {
-            entries.extend(manifests.drain(..));
+            entries.append(manifests);
             *manifests = entries;
         } else {
             manifests.extend(entries);
