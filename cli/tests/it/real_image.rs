@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use common::{
-    cataloged_triples, package_triples, root, sbomctl_at, sbomctl_json, spdx_schema,
+    cataloged_triples, package_triples, sbomctl_at, sbomctl_json, spdx_schema,
     spdx_schema_errors, validate_sboms, SbomJob,
 };
 use serde_json::Value;
