@@ -1,7 +1,7 @@
 //! The scan: stream every layer once, in parallel, then squash and run the
 //! catalogers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,10 +9,12 @@ use std::sync::{Arc, Mutex};
 use crate::cataloger::{self, Cataloger, Context, FileTree, Findings, SourceKind};
 use crate::layer::decode::{self, Decoder, HashingReader};
 use crate::layer::squash::Squash;
-use crate::layer::{index_tar, LayerIndex};
-use crate::model::{Catalog, LayerInfo, LayerRef, Package, Scope, SourceInfo};
+use crate::layer::{index_tar_within, Budget, EntryKind, LayerIndex, MAX_RETAINED_BYTES};
+use crate::model::{
+    Catalog, Diagnostic, Ecosystem, LayerInfo, LayerRef, Package, Scope, Severity, SourceInfo,
+};
 use crate::source::{walk_dir, Opened, Source};
-use crate::{distro, relate, Error, Result};
+use crate::{cpe, distro, relate, Error, Result};
 use sbomctl_oci::registry::RegistryOptions;
 use sbomctl_oci::{Image, LayerDesc, PlatformSpec, Verify};
 
@@ -113,7 +115,14 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
     ))
 }
 
-/// Reads every layer once, biggest first, on all rayon threads.
+/// Reads every layer once, biggest first, on all rayon threads, keeping
+/// wanted files within one [`Budget`] for the whole scan.
+///
+/// Which file a shared budget turns away depends on how the threads
+/// interleave. So when it runs out, the layers are read again one after the
+/// other in image order with a fresh budget: the files kept are then the
+/// first that fit in image and tar order, the same on every run. Only scans
+/// that hit the budget pay for the second read.
 fn read_layers(
     image: &Image,
     wants: &(dyn Fn(&str) -> bool + Sync),
@@ -122,6 +131,30 @@ fn read_layers(
     if let Some(p) = progress {
         p.layers(&image.layers);
     }
+    let budget = Budget::new(MAX_RETAINED_BYTES);
+    let layers = read_layers_parallel(image, wants, progress, &budget)?;
+    if !budget.exhausted() {
+        return Ok(layers);
+    }
+    drop(layers);
+    tracing::debug!(
+        budget = MAX_RETAINED_BYTES,
+        "wanted files exceed the budget; reading the layers again in image order"
+    );
+    let budget = Budget::new(MAX_RETAINED_BYTES);
+    image
+        .layers
+        .iter()
+        .map(|desc| read_layer(image, desc, wants, &budget, None))
+        .collect()
+}
+
+fn read_layers_parallel(
+    image: &Image,
+    wants: &(dyn Fn(&str) -> bool + Sync),
+    progress: Option<&dyn Progress>,
+    budget: &Budget,
+) -> Result<Vec<LayerIndex>> {
     // Longest-processing-time-first: a shared queue ordered by size keeps
     // both cores busy until the end (a range split would not).
     let mut order: Vec<usize> = (0..image.layers.len()).collect();
@@ -138,7 +171,7 @@ fn read_layers(
                 let Some(desc) = image.layers.get(i) else {
                     break;
                 };
-                let r = read_layer(image, desc, wants, progress);
+                let r = read_layer(image, desc, wants, budget, progress);
                 let failed = r.is_err();
                 if let Ok(mut m) = results.lock() {
                     m.insert(i, r);
@@ -172,45 +205,48 @@ fn read_layers(
 }
 
 /// Streams one layer: raw bytes → sha256 → decoder → tar index.
+///
+/// The digest check wins over decoding errors: when decoding fails, the
+/// rest of the blob is still hashed, and a blob that does not match its
+/// digest is reported as such (a flipped bit is a corrupt or tampered blob,
+/// not a malformed tar).
 fn read_layer(
     image: &Image,
     desc: &LayerDesc,
     wants: &(dyn Fn(&str) -> bool + Sync),
+    budget: &Budget,
     progress: Option<&dyn Progress>,
 ) -> Result<LayerIndex> {
-    let layer_err = |message: String| Error::Layer {
-        digest: desc.digest.clone(),
-        message,
-    };
     let raw = image.store.blob(&desc.blob_key)?;
-    let index = desc.index;
-    let counted = ProgressRead {
+    let mut hashing = HashingReader::new(ProgressRead {
         inner: raw,
         progress,
-        index,
-    };
-    let hashing = HashingReader::new(counted);
-    let mut decoder = decode::open(&desc.digest, desc.media_type.as_deref(), hashing)?;
-    let plain = matches!(decoder, Decoder::Plain(_));
-    let layer_ref = LayerRef {
-        digest: desc.digest.clone(),
-        diff_id: desc.diff_id.clone(),
-        index,
-    };
-    let mut result = index_tar(Some(layer_ref), &mut decoder, wants)?;
-    // Read to the end so that trailing data is hashed and a truncated
-    // stream is noticed.
-    io::copy(&mut decoder, &mut io::sink())
-        .map_err(|e| layer_err(format!("decompressing: {e}")))?;
-    let (actual, size) = decoder
-        .into_inner()
-        .into_inner()
-        .finish()
-        .map_err(|e| layer_err(format!("reading: {e}")))?;
-    result.raw_size = size;
+        index: desc.index,
+    });
+    let mut plain = None;
+    let indexed = decode_and_index(desc, &mut hashing, wants, budget, &mut plain);
     let expected = match &desc.verify {
         Verify::Raw(d) => Some(d),
-        Verify::RawIfUncompressed(d) => plain.then_some(d),
+        Verify::RawIfUncompressed(d) => plain.unwrap_or(false).then_some(d),
+    };
+    let (mut index, (actual, size)) = match (indexed, hashing.finish()) {
+        (Ok(index), Ok(hashed)) => (index, hashed),
+        (Err(e), Ok((actual, _))) => {
+            return Err(match expected {
+                Some(expected) if &actual != expected => Error::DigestMismatch {
+                    expected: expected.clone(),
+                    actual,
+                },
+                _ => e,
+            });
+        }
+        (Err(e), Err(_)) => return Err(e),
+        (Ok(_), Err(e)) => {
+            return Err(Error::Layer {
+                digest: desc.digest.clone(),
+                message: format!("reading: {e}"),
+            })
+        }
     };
     if let Some(expected) = expected {
         if &actual != expected {
@@ -220,7 +256,47 @@ fn read_layer(
             });
         }
     }
-    Ok(result)
+    index.raw_size = size;
+    let (files, retained) = index.entries.iter().fold((0, 0), |(n, b), e| match &e.kind {
+        EntryKind::File { data, .. } => (n + 1, b + data.len()),
+        _ => (n, b),
+    });
+    tracing::debug!(
+        layer = desc.index,
+        digest = %desc.digest,
+        media_type = desc.media_type.as_deref().unwrap_or("(none)"),
+        bytes = size,
+        files,
+        retained,
+        entries = index.entries.len(),
+        "layer read"
+    );
+    Ok(index)
+}
+
+/// Opens the decoder over `raw` and indexes the tar, then reads the
+/// decoded stream to its end so that a truncated stream is noticed.
+/// `plain` is set once the compression is known.
+fn decode_and_index<R: io::Read>(
+    desc: &LayerDesc,
+    raw: R,
+    wants: &(dyn Fn(&str) -> bool + Sync),
+    budget: &Budget,
+    plain: &mut Option<bool>,
+) -> Result<LayerIndex> {
+    let mut decoder = decode::open(&desc.digest, desc.media_type.as_deref(), raw)?;
+    *plain = Some(matches!(decoder, Decoder::Plain(_)));
+    let layer_ref = LayerRef {
+        digest: desc.digest.clone(),
+        diff_id: desc.diff_id.clone(),
+        index: desc.index,
+    };
+    let index = index_tar_within(Some(layer_ref), &mut decoder, wants, budget)?;
+    io::copy(&mut decoder, &mut io::sink()).map_err(|e| Error::Layer {
+        digest: desc.digest.clone(),
+        message: format!("decompressing: {e}"),
+    })?;
+    Ok(index)
 }
 
 /// Reports raw bytes read to the progress receiver.
@@ -250,7 +326,7 @@ fn catalog_layers(
     wants: &(dyn Fn(&str) -> bool + Sync),
 ) -> Catalog {
     let mut squash = Squash::new();
-    let mut packages: Vec<Package> = Vec::new();
+    let mut merged = Merged::default();
     let mut diagnostics = Vec::new();
     let mut distro = None;
     let last = layers.len().saturating_sub(1);
@@ -264,14 +340,16 @@ fn catalog_layers(
             distro = d;
         }
         diagnostics.extend(findings.diagnostics);
-        merge(&mut packages, findings.packages);
+        merged.merge(findings.packages);
     }
+    let mut packages = merged.packages;
     if layers.is_empty() {
         let (d, findings) = run_catalogers(squash.tree(), kind, catalogers);
         distro = d;
         diagnostics.extend(findings.diagnostics);
         packages = findings.packages;
     }
+    diagnostics.extend(cpe_bounds(&packages));
     diagnostics.extend(squash.diagnostics());
     for p in &mut packages {
         // The first location is the evidence the cataloger named (its id
@@ -315,29 +393,65 @@ fn run_catalogers(
     };
     let mut findings = Findings::default();
     for c in catalogers {
+        let before = findings.packages.len();
         c.catalog(tree, &ctx, &mut findings);
+        tracing::debug!(
+            cataloger = c.name(),
+            packages = findings.packages.len().saturating_sub(before),
+            "cataloger done"
+        );
     }
     (ctx.distro, findings)
 }
 
-/// Adds `found` to `packages`, merging the locations of a package already
-/// seen (same type, name, version and evidence path) in a lower layer view.
-fn merge(packages: &mut Vec<Package>, found: Vec<Package>) {
-    for p in found {
-        let key_path = p.locations.first().map(|l| l.path.clone());
-        if let Some(existing) = packages.iter_mut().find(|e| {
-            e.ecosystem == p.ecosystem
-                && e.name == p.name
-                && e.version == p.version
-                && e.locations.first().map(|l| &l.path) == key_path.as_ref()
-        }) {
-            for l in p.locations {
-                if !existing.locations.contains(&l) {
-                    existing.locations.push(l);
+/// Packages found in the layer views so far, indexed by their merge key
+/// (type, name, version and evidence path) so that merging stays linear in
+/// the number of packages.
+#[derive(Default)]
+struct Merged {
+    packages: Vec<Package>,
+    index: HashMap<(Ecosystem, String, String, Option<String>), usize>,
+}
+
+impl Merged {
+    /// Adds `found`, merging the locations of a package already seen in a
+    /// lower layer view.
+    fn merge(&mut self, found: Vec<Package>) {
+        for p in found {
+            let key = (
+                p.ecosystem,
+                p.name.clone(),
+                p.version.clone(),
+                p.locations.first().map(|l| l.path.clone()),
+            );
+            match self.index.get(&key).and_then(|&i| self.packages.get_mut(i)) {
+                Some(existing) => {
+                    for l in p.locations {
+                        if !existing.locations.contains(&l) {
+                            existing.locations.push(l);
+                        }
+                    }
+                }
+                None => {
+                    self.index.insert(key, self.packages.len());
+                    self.packages.push(p);
                 }
             }
-        } else {
-            packages.push(p);
         }
     }
+}
+
+/// Diagnostics for packages whose CPEs a bound left out or cut short.
+fn cpe_bounds(packages: &[Package]) -> Vec<Diagnostic> {
+    packages
+        .iter()
+        .filter_map(|p| {
+            let message = cpe::unbounded(&p.name, &p.version).or_else(|| cpe::capped(&p.cpes))?;
+            Some(Diagnostic {
+                severity: Severity::Warning,
+                location: p.locations.first().cloned(),
+                message,
+            })
+        })
+        .collect()
 }

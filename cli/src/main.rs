@@ -14,6 +14,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use sbomctl_oci::quote;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
@@ -47,11 +48,14 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            // Messages quote names and values from images and documents:
+            // escape control characters and bound the line, so that input
+            // can't forge terminal output or flood a log.
             if let Some(failure) = verification_failure(&err) {
-                eprintln!("sbomctl: {failure}");
+                eprintln!("sbomctl: {}", quote::line(&failure));
                 return ExitCode::from(1);
             }
-            eprintln!("sbomctl: error: {err:#}");
+            eprintln!("sbomctl: error: {}", quote::line(&format!("{err:#}")));
             ExitCode::from(2)
         }
     }

@@ -112,7 +112,9 @@ pub fn emit(
                     Some(layer) => format!("{} (layer {}): ", l.path, layer.digest),
                     None => format!("{}: ", l.path),
                 });
-            eprintln!("sbomctl: {level}: {origin}{at}{}", d.message);
+            // Paths and messages quote image content: one safe line each.
+            let message = format!("{level}: {origin}{at}{}", d.message);
+            eprintln!("sbomctl: {}", sbomctl_oci::quote::line(&message));
         }
     }
     let rendered: Vec<(Target, Vec<u8>)> = targets

@@ -18,6 +18,7 @@ mod error;
 mod path;
 
 pub mod auth;
+pub mod quote;
 pub mod reference;
 pub mod registry;
 

@@ -5,10 +5,74 @@ pub mod decode;
 pub mod squash;
 
 use std::io::{self, BufReader, Read};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+
+use sbomctl_oci::quote::quote;
 
 use crate::model::LayerRef;
 use crate::{Error, Result, MAX_FILE_SIZE};
+
+/// Most bytes of wanted-file content one scan holds at once, over all its
+/// layers. Each file is cut at [`MAX_FILE_SIZE`], but without a total a
+/// small layer of a few highly compressible files could still make the
+/// scan hold gigabytes; real images retain a few MiB.
+pub const MAX_RETAINED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What is left of a scan's [`MAX_RETAINED_BYTES`], shared by the layers
+/// read in parallel. A wanted file that does not fit is skipped
+/// ([`EntryKind::Skipped`]), and the budget remembers that it ran out.
+#[derive(Debug)]
+pub struct Budget {
+    limit: u64,
+    used: AtomicU64,
+    exhausted: AtomicBool,
+}
+
+impl Budget {
+    /// A budget of `limit` bytes.
+    pub fn new(limit: u64) -> Self {
+        Budget {
+            limit,
+            used: AtomicU64::new(0),
+            exhausted: AtomicBool::new(false),
+        }
+    }
+
+    /// A budget that never runs out.
+    pub fn unlimited() -> Self {
+        Self::new(u64::MAX)
+    }
+
+    /// The limit, in bytes.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Takes `bytes` from the budget: false, and nothing taken, when they
+    /// do not fit.
+    pub fn take(&self, bytes: u64) -> bool {
+        let mut used = self.used.load(Ordering::SeqCst);
+        loop {
+            let Some(next) = used.checked_add(bytes).filter(|n| *n <= self.limit) else {
+                self.exhausted.store(true, Ordering::SeqCst);
+                return false;
+            };
+            match self
+                .used
+                .compare_exchange_weak(used, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return true,
+                Err(now) => used = now,
+            }
+        }
+    }
+
+    /// True once a request did not fit.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.load(Ordering::SeqCst)
+    }
+}
 
 /// What one layer contributes to the filesystem, in tar order. Only entries
 /// that matter are recorded: wanted files (with content), symlinks,
@@ -51,6 +115,15 @@ pub enum EntryKind {
     Symlink(String),
     /// A hardlink to another (normalised) path of the same layer.
     Hardlink(String),
+    /// A regular file a cataloger wants whose content was not read because
+    /// the scan's [`Budget`] was used up. It still hides what lower layers
+    /// hold at its path.
+    Skipped {
+        /// Its size, as the tar header gives it.
+        size: u64,
+        /// The budget that ran out, in bytes.
+        budget: u64,
+    },
 }
 
 pub use sbomctl_oci::normalize;
@@ -62,12 +135,23 @@ pub fn index_tar<R: Read>(
     decoded: R,
     wants: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<LayerIndex> {
+    index_tar_within(layer, decoded, wants, &Budget::unlimited())
+}
+
+/// [`index_tar`], keeping wanted files' content only while `budget` lasts.
+pub fn index_tar_within<R: Read>(
+    layer: Option<LayerRef>,
+    decoded: R,
+    wants: &(dyn Fn(&str) -> bool + Sync),
+    budget: &Budget,
+) -> Result<LayerIndex> {
     let digest = layer
         .as_ref()
         .map_or_else(|| "(directory)".to_owned(), |l| l.digest.clone());
+    // The tar reader's messages quote raw header bytes.
     let layer_err = |e: io::Error| Error::Layer {
         digest: digest.clone(),
-        message: format!("reading tar: {e}"),
+        message: format!("reading tar: {}", quote(&e.to_string())),
     };
     let mut archive = tar::Archive::new(BufReader::with_capacity(decode::TAR_BUFFER, decoded));
     let mut index = LayerIndex {
@@ -103,16 +187,22 @@ pub fn index_tar<R: Read>(
                 if wants(&path) {
                     let size = entry.size();
                     let cap = size.min(MAX_FILE_SIZE);
-                    let mut data = Vec::with_capacity(usize::try_from(cap).unwrap_or(0));
-                    (&mut entry)
-                        .take(cap)
-                        .read_to_end(&mut data)
-                        .map_err(|e| Error::Layer {
-                            digest: digest.clone(),
-                            message: format!("reading {path}: {e}"),
-                        })?;
+                    if !budget.take(cap) {
+                        index.entries.push(Entry {
+                            path,
+                            kind: EntryKind::Skipped {
+                                size,
+                                budget: budget.limit(),
+                            },
+                        });
+                        continue;
+                    }
+                    let data = read_content(&mut entry, cap).map_err(|e| Error::Layer {
+                        digest: digest.clone(),
+                        message: format!("reading {}: {}", quote(&path), quote(&e.to_string())),
+                    })?;
                     EntryKind::File {
-                        data: data.into(),
+                        data,
                         truncated: size > MAX_FILE_SIZE,
                     }
                 } else {
@@ -141,6 +231,28 @@ pub fn index_tar<R: Read>(
         index.entries.push(Entry { path, kind });
     }
     Ok(index)
+}
+
+/// Reads the first `len` bytes of `entry` straight into shared storage:
+/// building it from a `Vec` would copy, holding the file twice for a while.
+fn read_content(entry: &mut impl Read, len: u64) -> io::Result<Arc<[u8]>> {
+    let len = usize::try_from(len).map_err(io::Error::other)?;
+    let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
+    let buf = Arc::get_mut(&mut data).ok_or_else(|| io::Error::other("shared buffer"))?;
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+        match entry.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if filled < len {
+        // A short entry (cut archive): keep what was there, as before.
+        return Ok(data.get(..filled).unwrap_or_default().into());
+    }
+    Ok(data)
 }
 
 #[cfg(test)]

@@ -47,6 +47,19 @@ impl Squash {
                         truncated: *truncated,
                     });
                 }
+                EntryKind::Skipped { size, budget } => {
+                    // What lower layers hold at this path is replaced, even
+                    // though the new content is unknown.
+                    self.tree.remove_tree(&entry.path);
+                    self.diagnostics.push(Diagnostic {
+                        severity: Severity::Warning,
+                        location: Some(Location::new(&entry.path, layer.layer.clone())),
+                        message: format!(
+                            "file of {size} bytes not read: the scan's budget of {} MiB for file contents is used up",
+                            budget >> 20
+                        ),
+                    });
+                }
                 EntryKind::Symlink(target) => self.tree.insert_symlink(&entry.path, target),
                 EntryKind::Hardlink(target) => {
                     if !wants(&entry.path) {
@@ -188,6 +201,38 @@ mod tests {
         );
         assert!(s.tree().get("b").is_none());
         assert!(s.diagnostics()[0].message.contains("hardlink to /zz"));
+    }
+
+    #[test]
+    fn skipped_file_hides_the_lower_copy_and_is_reported() {
+        let mut s = Squash::new();
+        let all = |_: &str| true;
+        s.apply(&layer(0, vec![("a", f("old")), ("b", f("kept"))], &[], &[]), &all);
+        s.apply(
+            &layer(
+                1,
+                vec![(
+                    "a",
+                    EntryKind::Skipped {
+                        size: 5 << 20,
+                        budget: 64 << 20,
+                    },
+                )],
+                &[],
+                &[],
+            ),
+            &all,
+        );
+        assert_eq!(paths(&s), vec!["b"]);
+        let d = s.diagnostics();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "file of 5242880 bytes not read: the scan's budget of 64 MiB for file contents is used up"
+        );
+        let at = d[0].location.as_ref().unwrap();
+        assert_eq!(at.path, "/a");
+        assert_eq!(at.layer.as_ref().unwrap().digest, "sha256:1");
     }
 
     #[test]

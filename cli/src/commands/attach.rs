@@ -76,6 +76,7 @@ pub fn download_sbom(args: &DownloadSbomArgs) -> Result<ExitCode> {
     }
     for referrer in referrers::find(store, digest, Some(media_type::COSIGN_SBOM_ARTIFACT))? {
         if let Err(message) = referrer.check_subject(digest) {
+            let message = sbomctl_oci::quote::line(&message.to_string());
             eprintln!("sbomctl: warning: skipping {message}");
             continue;
         }
@@ -103,7 +104,8 @@ pub fn download_attestation(args: &DownloadAttestationArgs) -> Result<ExitCode> 
     let mut count = 0usize;
     for found in attach::find_attestations(target.store.as_ref(), digest)? {
         if let Content::Rejected { message, .. } = &found.content {
-            eprintln!("sbomctl: warning: skipping {}: {message}", found.origin);
+            let message = sbomctl_oci::quote::line(&format!("{}: {message}", found.origin));
+            eprintln!("sbomctl: warning: skipping {message}");
             continue;
         }
         if let Some(wanted) = &wanted {
@@ -112,7 +114,8 @@ pub fn download_attestation(args: &DownloadAttestationArgs) -> Result<ExitCode> 
             }
         }
         let Some(envelope) = found.envelope_json() else {
-            eprintln!("sbomctl: warning: {} holds no DSSE envelope", found.origin);
+            let origin = sbomctl_oci::quote::line(&found.origin.to_string());
+            eprintln!("sbomctl: warning: {origin} holds no DSSE envelope");
             continue;
         };
         out.write_all(&envelope)?;

@@ -49,7 +49,7 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
             let catalog = target.catalog(&args.target)?;
             if !global.quiet {
                 for d in &catalog.diagnostics {
-                    eprintln!("sbomctl: warning: {}", d.message);
+                    eprintln!("sbomctl: warning: {}", sbomctl_oci::quote::line(&d.message));
                 }
             }
             format::render(&catalog, format, &render_options)

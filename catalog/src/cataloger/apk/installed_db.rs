@@ -82,10 +82,28 @@ pub(super) struct Parsed {
     /// True when the text did not end with a record separator, i.e. the
     /// last record may be cut short if the file was truncated.
     pub last_record_open: bool,
+    /// Problems found beyond the [`MAX_PROBLEMS`] kept in `problems`.
+    pub unlisted_problems: usize,
 }
 
 /// How much of a bad line is echoed back in a [`Problem`].
 const ECHO_CHARS: usize = 60;
+
+/// Longest field value read, in bytes. Real values are far shorter (a
+/// long `D:` list is a few KiB); a longer one makes its record skipped, so
+/// that one value can't cost more than a bounded amount downstream
+/// (PURL, CPEs, every output format repeat the name).
+pub(super) const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Most records read from one database. A real system has at most a few
+/// thousand packages; a file of millions of tiny records would otherwise
+/// cost a [`crate::model::Package`] each.
+pub(super) const MAX_RECORDS: usize = 10_000;
+
+/// Most problems kept per file; the rest are only counted. The cataloger
+/// shows far fewer, but a file of millions of bad lines must not cost a
+/// message each.
+const MAX_PROBLEMS: usize = 100;
 
 /// Parses the text of an `installed` database.
 pub(super) fn parse(text: &str) -> Parsed {
@@ -99,18 +117,19 @@ pub(super) fn parse(text: &str) -> Parsed {
         let line_no = idx + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if line.trim().is_empty() {
-            if let Some(b) = current.take() {
-                out.records.push(b.finish());
+            if let Some(record) = current.take().and_then(Builder::finish) {
+                out.records.push(record);
             }
             continue;
         }
 
         let mut chars = line.chars();
         let (Some(letter), Some(':')) = (chars.next(), chars.next()) else {
-            out.problems.push(Problem {
-                line: line_no,
-                message: format!("expected `X:value`, found `{}`", echo(line)),
-            });
+            problem(
+                &mut out,
+                line_no,
+                format!("expected `X:value`, found `{}`", echo(line)),
+            );
             continue;
         };
         let value = chars.as_str();
@@ -120,20 +139,50 @@ pub(super) fn parse(text: &str) -> Parsed {
             continue;
         }
 
+        if current.is_none() && out.records.len() >= MAX_RECORDS {
+            problem(
+                &mut out,
+                line_no,
+                format!("more than {MAX_RECORDS} records; the rest of the file was not read"),
+            );
+            return out;
+        }
         let builder = current.get_or_insert_with(|| Builder::new(line_no));
+        if builder.skipped {
+            continue;
+        }
+        if value.len() > MAX_VALUE_BYTES {
+            builder.skipped = true;
+            problem(
+                &mut out,
+                line_no,
+                format!(
+                    "`{letter}:` value is {} bytes, more than {MAX_VALUE_BYTES}; record skipped",
+                    value.len()
+                ),
+            );
+            continue;
+        }
         if let Err(message) = builder.apply(letter, value) {
-            out.problems.push(Problem {
-                line: line_no,
-                message,
-            });
+            problem(&mut out, line_no, message);
         }
     }
 
-    out.last_record_open = current.is_some();
-    if let Some(b) = current {
-        out.records.push(b.finish());
+    // A skipped record is not in `records`, so the last one there is whole.
+    out.last_record_open = current.as_ref().is_some_and(|b| !b.skipped);
+    if let Some(record) = current.and_then(Builder::finish) {
+        out.records.push(record);
     }
     out
+}
+
+/// Records a problem, or only counts it past [`MAX_PROBLEMS`].
+fn problem(out: &mut Parsed, line: usize, message: String) {
+    if out.problems.len() < MAX_PROBLEMS {
+        out.problems.push(Problem { line, message });
+    } else {
+        out.unlisted_problems += 1;
+    }
 }
 
 /// A record being read, with the state of the running file list.
@@ -144,6 +193,8 @@ struct Builder {
     last_dir: Option<usize>,
     /// Index in `record.entries` of the last `R:` entry.
     last_file: Option<usize>,
+    /// True once a value was too long: the record is dropped.
+    skipped: bool,
 }
 
 impl Builder {
@@ -155,11 +206,12 @@ impl Builder {
             },
             last_dir: None,
             last_file: None,
+            skipped: false,
         }
     }
 
-    fn finish(self) -> Record {
-        self.record
+    fn finish(self) -> Option<Record> {
+        (!self.skipped).then_some(self.record)
     }
 
     /// Applies one `letter:value` field; `Err` carries a problem message.

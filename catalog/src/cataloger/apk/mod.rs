@@ -50,6 +50,7 @@ impl Cataloger for ApkCataloger {
 fn catalog_db(found_by: &str, file: &File, ctx: &Context, out: &mut Findings) {
     let text = file.text();
     let mut parsed = installed_db::parse(&text);
+    let unlisted = parsed.unlisted_problems;
     let mut problems: Vec<(usize, String)> = parsed
         .problems
         .into_iter()
@@ -78,14 +79,17 @@ fn catalog_db(found_by: &str, file: &File, ctx: &Context, out: &mut Findings) {
         if record.meta.version.is_empty() {
             problems.push((
                 record.line,
-                format!("package `{}` has no `V:` version", record.meta.package),
+                format!(
+                    "package `{}` has no `V:` version",
+                    sbomctl_oci::quote::quote(&record.meta.package)
+                ),
             ));
         }
         out.packages.push(new_package(found_by, record, file, ctx));
     }
 
     problems.sort_by_key(|(line, _)| *line);
-    let hidden = problems.len().saturating_sub(MAX_DIAGNOSTICS);
+    let hidden = problems.len().saturating_sub(MAX_DIAGNOSTICS) + unlisted;
     for (line, message) in problems.into_iter().take(MAX_DIAGNOSTICS) {
         out.warn(file, format!("line {line}: {message}"));
     }
@@ -176,6 +180,7 @@ fn declared_licenses(value: &str) -> Vec<String> {
 /// `~` fuzzy matches too), conflicts (`!name`) dropped, duplicates removed.
 fn dependency_names(deps: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for dep in deps {
         if dep.starts_with('!') {
             continue;
@@ -185,7 +190,7 @@ fn dependency_names(deps: &[String]) -> Vec<String> {
             .next()
             .unwrap_or_default()
             .trim();
-        if !name.is_empty() && !out.iter().any(|d| d == name) {
+        if !name.is_empty() && seen.insert(name) {
             out.push(name.to_owned());
         }
     }
@@ -211,6 +216,9 @@ fn dependency_names(deps: &[String]) -> Vec<String> {
 ///
 /// Ordered as syft orders them: longer strings first, then alphabetically.
 fn cpes(name: &str, version: &str, url: Option<&str>) -> Vec<String> {
+    if cpe::unbounded(name, version).is_some() {
+        return Vec::new();
+    }
     let upstream = upstream_name(name);
 
     let mut products: Vec<String> = Vec::new();

@@ -257,6 +257,9 @@ fn purl(meta: &crate::model::DebMetadata, ctx: &Context) -> String {
 /// purpose: NVD rarely names Debian binary packages, so more guesses mostly
 /// add false matches.
 fn cpes(meta: &crate::model::DebMetadata) -> Vec<String> {
+    if crate::cpe::unbounded(&meta.package, &meta.version).is_some() {
+        return Vec::new();
+    }
     let source = meta.source.as_deref().unwrap_or_default();
     crate::cpe::candidates(
         &[&meta.package, source, "debian"],

@@ -6,7 +6,30 @@
 //! lines (see `deb822(5)` and `dpkg(1)`). Problems are returned as one-line
 //! messages; parsing never stops at the first one.
 
+use std::collections::HashSet;
+
+use sbomctl_oci::quote::quote;
+
 use crate::model::{DebMetadata, OwnedFile};
+
+/// Longest field value read (with its continuation lines), in bytes. Real
+/// values are far shorter (a long `Description` or `Conffiles` is a few
+/// KiB); a longer one makes its entry skipped, so that one value can't
+/// cost more than a bounded amount downstream (PURL, CPEs, every output
+/// format repeat the name).
+pub(super) const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Most fields per stanza (real ones have about 20); a stanza with more is
+/// skipped, so that finding a field stays cheap.
+const MAX_FIELDS: usize = 128;
+
+/// Most stanzas read from one file. A real system has at most a few
+/// thousand packages; a file of millions of tiny stanzas would otherwise
+/// cost a [`crate::model::Package`] each.
+pub(super) const MAX_STANZAS: usize = 10_000;
+
+/// Most problems reported per file; the rest are counted in one line.
+const MAX_PROBLEMS: usize = 100;
 
 /// Package states (third word of `Status`) that mean the package's files are
 /// (at least partly) on disk. This is what `dpkg-query -W
@@ -70,27 +93,76 @@ impl Stanza<'_> {
 /// [`INSTALLED_STATES`]; an entry without `Status`, as in distroless
 /// `status.d` files, counts as installed).
 pub(super) fn parse_status(text: &str) -> Parsed {
+    let mut problems = Problems::default();
     let mut parsed = Parsed::default();
-    for stanza in stanzas(text, &mut parsed.problems) {
-        if let Some(entry) = entry(&stanza, &mut parsed.problems) {
+    for stanza in stanzas(text, &mut problems) {
+        if let Some(entry) = entry(&stanza, &mut problems) {
             parsed.entries.push(entry);
         }
     }
+    parsed.problems = problems.finish();
     parsed
 }
 
-fn stanzas<'a>(text: &'a str, problems: &mut Vec<String>) -> Vec<Stanza<'a>> {
+/// Problems of one file: the first [`MAX_PROBLEMS`] kept, the rest counted.
+#[derive(Default)]
+struct Problems {
+    kept: Vec<String>,
+    more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, message: String) {
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(message);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if self.more > 0 {
+            self.kept
+                .push(format!("{} more problems in this file not shown", self.more));
+        }
+        self.kept
+    }
+}
+
+fn stanzas<'a>(text: &'a str, problems: &mut Problems) -> Vec<Stanza<'a>> {
     let mut out = Vec::new();
     let mut current: Option<Stanza<'a>> = None;
+    // The current stanza had a value that was too long: it is dropped.
+    let mut skipped = false;
     for (i, line) in text.lines().enumerate() {
         let lineno = i + 1;
         if line.trim().is_empty() {
-            out.extend(current.take());
+            if !std::mem::take(&mut skipped) {
+                out.extend(current.take());
+            }
+            current = None;
             continue;
+        }
+        if skipped {
+            continue;
+        }
+        if current.is_none() && out.len() >= MAX_STANZAS {
+            problems.push(format!(
+                "line {lineno}: more than {MAX_STANZAS} entries; the rest of the file was not read"
+            ));
+            return out;
         }
         if line.starts_with([' ', '\t']) {
             match current.as_mut().and_then(|s| s.fields.last_mut()) {
-                Some((_, value)) => {
+                Some((name, value)) => {
+                    if value.len() + line.len() >= MAX_VALUE_BYTES {
+                        problems.push(format!(
+                            "line {lineno}: field `{}` is longer than {MAX_VALUE_BYTES} bytes; entry skipped",
+                            quote(name)
+                        ));
+                        skipped = true;
+                        continue;
+                    }
                     value.push('\n');
                     value.push_str(line.trim());
                 }
@@ -113,20 +185,38 @@ fn stanzas<'a>(text: &'a str, problems: &mut Vec<String>) -> Vec<Stanza<'a>> {
             line: lineno,
             fields: Vec::new(),
         });
+        if value.len() >= MAX_VALUE_BYTES {
+            problems.push(format!(
+                "line {lineno}: field `{}` is longer than {MAX_VALUE_BYTES} bytes; entry skipped",
+                quote(name)
+            ));
+            skipped = true;
+            continue;
+        }
+        if stanza.fields.len() >= MAX_FIELDS {
+            problems.push(format!(
+                "line {lineno}: more than {MAX_FIELDS} fields in one entry; entry skipped"
+            ));
+            skipped = true;
+            continue;
+        }
         if stanza.get(name).is_some() {
             // Kept (so that its continuation lines land somewhere) but never
             // read: lookups return the first occurrence.
             problems.push(format!(
-                "line {lineno}: duplicate field `{name}`, the first one is used"
+                "line {lineno}: duplicate field `{}`, the first one is used",
+                quote(name)
             ));
         }
         stanza.fields.push((name, value.trim().to_owned()));
     }
-    out.extend(current);
+    if !skipped {
+        out.extend(current);
+    }
     out
 }
 
-fn entry(st: &Stanza<'_>, problems: &mut Vec<String>) -> Option<Entry> {
+fn entry(st: &Stanza<'_>, problems: &mut Problems) -> Option<Entry> {
     let Some(package) = st.single("Package") else {
         problems.push(format!(
             "line {}: entry without a Package name, skipped",
@@ -142,8 +232,10 @@ fn entry(st: &Stanza<'_>, problems: &mut Vec<String>) -> Option<Entry> {
         }
         if !INSTALLED_STATES.contains(&state) {
             problems.push(format!(
-                "line {}: package `{package}` has an unknown Status `{status}`, skipped",
-                st.line
+                "line {}: package `{}` has an unknown Status `{}`, skipped",
+                st.line,
+                quote(&package),
+                quote(status)
             ));
             return None;
         }
@@ -151,8 +243,9 @@ fn entry(st: &Stanza<'_>, problems: &mut Vec<String>) -> Option<Entry> {
     let version = st.single("Version");
     if version.is_none() {
         problems.push(format!(
-            "line {}: package `{package}` has no Version",
-            st.line
+            "line {}: package `{}` has no Version",
+            st.line,
+            quote(&package)
         ));
     }
     let (source, source_version) = match st.single("Source") {
@@ -166,8 +259,10 @@ fn entry(st: &Stanza<'_>, problems: &mut Vec<String>) -> Option<Entry> {
         let size = parse_size(&v);
         if size.is_none() {
             problems.push(format!(
-                "line {}: package `{package}` has an invalid Installed-Size `{v}`",
-                st.line
+                "line {}: package `{}` has an invalid Installed-Size `{}`",
+                st.line,
+                quote(&package),
+                quote(&v)
             ));
         }
         size
@@ -262,6 +357,7 @@ fn split_list(v: Option<&str>) -> Vec<String> {
 /// qualifiers (`:any`). Deduplicated, in order.
 pub(super) fn dependency_names<'a>(entries: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     for entry in entries {
         for alternative in entry.split('|') {
             let end = alternative
@@ -269,7 +365,7 @@ pub(super) fn dependency_names<'a>(entries: impl IntoIterator<Item = &'a String>
                 .unwrap_or(alternative.len());
             let name = alternative.get(..end).unwrap_or(alternative).trim();
             let name = name.split_once(':').map_or(name, |(n, _)| n).trim();
-            if !name.is_empty() && !names.iter().any(|n| n == name) {
+            if !name.is_empty() && seen.insert(name) {
                 names.push(name.to_owned());
             }
         }
@@ -292,7 +388,7 @@ fn absolute(path: &str) -> String {
 /// The `Conffiles` field of a status stanza: ` /path md5 [obsolete]
 /// [remove-on-upgrade]` per line. dpkg writes `newconffile` instead of a
 /// digest for a conffile not yet configured; such entries get no digest.
-fn parse_status_conffiles(v: &str, package: &str, problems: &mut Vec<String>) -> Vec<OwnedFile> {
+fn parse_status_conffiles(v: &str, package: &str, problems: &mut Problems) -> Vec<OwnedFile> {
     let mut out = Vec::new();
     for line in v.lines() {
         let mut tokens = line.split_whitespace();
@@ -301,7 +397,9 @@ fn parse_status_conffiles(v: &str, package: &str, problems: &mut Vec<String>) ->
         };
         if !path.starts_with('/') {
             problems.push(format!(
-                "package `{package}`: Conffiles entry `{line}` is not an absolute path, ignored"
+                "package `{}`: Conffiles entry `{}` is not an absolute path, ignored",
+                quote(package),
+                quote(line)
             ));
             continue;
         }
@@ -320,7 +418,7 @@ fn parse_status_conffiles(v: &str, package: &str, problems: &mut Vec<String>) ->
 /// A `*.md5sums` file: `HEX  path/without/leading/slash` per line.
 pub(super) fn parse_md5sums(text: &str) -> (Vec<OwnedFile>, Vec<String>) {
     let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -338,14 +436,14 @@ pub(super) fn parse_md5sums(text: &str) -> (Vec<OwnedFile>, Vec<String>) {
             None => problems.push(format!("line {}: not an `md5  path` line, ignored", i + 1)),
         }
     }
-    (files, problems)
+    (files, problems.finish())
 }
 
 /// A `*.conffiles` file: one absolute path per line, possibly with a flag
 /// such as `remove-on-upgrade` before it (dpkg >= 1.20.1).
 pub(super) fn parse_conffiles(text: &str) -> (Vec<OwnedFile>, Vec<String>) {
     let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -361,7 +459,7 @@ pub(super) fn parse_conffiles(text: &str) -> (Vec<OwnedFile>, Vec<String>) {
             )),
         }
     }
-    (files, problems)
+    (files, problems.finish())
 }
 
 #[cfg(test)]

@@ -220,6 +220,9 @@ fn purl(name: &str, version: &str) -> String {
 /// JavaScript affix (`-js`, `.js`, `node-`, `-node`), and the scope without
 /// its `@`. Products: the name and the name without the affix.
 fn cpes(name: &str, version: &str) -> Vec<String> {
+    if cpe::unbounded(name, version).is_some() {
+        return Vec::new();
+    }
     let (scope, base) = split_scope(name);
     let stripped = strip_js_affix(base);
     let mut vendors = vec![base, stripped];

@@ -401,7 +401,7 @@ fn package_url(name: &str, version: &str, direct_url: &dist_info::DirectUrl) -> 
 /// `<name>` (NVD files most `PyPI` projects under one of these). None without
 /// a version, which would make the CPE match everything.
 fn cpes(name: &str, version: &str) -> Vec<String> {
-    if version.is_empty() {
+    if version.is_empty() || cpe::unbounded(name, version).is_some() {
         return Vec::new();
     }
     let prefixed = format!("python-{name}");
