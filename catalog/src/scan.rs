@@ -48,7 +48,7 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
     match source.open(&options.platform, &options.registry)? {
         Opened::Image(image) => catalog_image(&image, source.transport(), options),
         Opened::Dir(root) => {
-            let layer = walk_dir(&root, &wants)?;
+            let layer = walk_dir(&root, &wants, &Budget::new(MAX_RETAINED_BYTES))?;
             let info = SourceInfo {
                 kind: "directory".to_owned(),
                 transport: "dir".to_owned(),
@@ -257,10 +257,13 @@ fn read_layer(
         }
     }
     index.raw_size = size;
-    let (files, retained) = index.entries.iter().fold((0, 0), |(n, b), e| match &e.kind {
-        EntryKind::File { data, .. } => (n + 1, b + data.len()),
-        _ => (n, b),
-    });
+    let (files, retained) = index
+        .entries
+        .iter()
+        .fold((0, 0), |(n, b), e| match &e.kind {
+            EntryKind::File { data, .. } => (n + 1, b + data.len()),
+            _ => (n, b),
+        });
     tracing::debug!(
         layer = desc.index,
         digest = %desc.digest,

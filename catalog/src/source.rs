@@ -170,10 +170,12 @@ impl fmt::Display for Source {
 }
 
 /// Walks a directory without following symlinks, recording wanted files
-/// (content capped like layer files) and every symlink, as one pseudo-layer.
+/// (content capped like layer files, kept while `budget` lasts) and every
+/// symlink, as one pseudo-layer.
 pub fn walk_dir(
     root: &Path,
     wants: &(dyn Fn(&str) -> bool + Sync),
+    budget: &crate::layer::Budget,
 ) -> Result<crate::layer::LayerIndex> {
     use crate::layer::{Entry, EntryKind, LayerIndex};
     let mut entries = Vec::new();
@@ -203,6 +205,16 @@ pub fn walk_dir(
             } else if ft.is_file() && wants(&path) {
                 let f = fs::File::open(child.path()).map_err(|e| Error::io(child.path(), e))?;
                 let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                if !budget.take(size.min(crate::MAX_FILE_SIZE)) {
+                    entries.push(Entry {
+                        path,
+                        kind: EntryKind::Skipped {
+                            size,
+                            budget: budget.limit(),
+                        },
+                    });
+                    continue;
+                }
                 let mut data = Vec::new();
                 f.take(crate::MAX_FILE_SIZE)
                     .read_to_end(&mut data)

@@ -77,7 +77,10 @@ mod tests {
 
     #[test]
     fn columns_are_aligned() {
-        let out = render(&catalog(vec![package("a", "1.0"), package("long-name", "2")]));
+        let out = render(&catalog(vec![
+            package("a", "1.0"),
+            package("long-name", "2"),
+        ]));
         assert_eq!(
             out,
             "NAME       VERSION  TYPE\na          1.0      npm\nlong-name  2        npm\n"

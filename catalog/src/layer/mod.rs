@@ -267,4 +267,63 @@ mod tests {
         assert_eq!(normalize("./"), None);
         assert_eq!(normalize("a//b/./c/").as_deref(), Some("a/b/c"));
     }
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, path, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn files_past_the_budget_are_skipped_in_tar_order() {
+        let tar = tar_of(&[
+            ("a", b"0123456789"),
+            ("b", b"0123456789"),
+            ("c", b"0123456789"),
+            ("d", b"01234"),
+        ]);
+        let budget = Budget::new(25);
+        let index = index_tar_within(None, &tar[..], &|_| true, &budget).unwrap();
+        let kinds: Vec<(&str, String)> = index
+            .entries
+            .iter()
+            .map(|e| {
+                let k = match &e.kind {
+                    EntryKind::File { data, .. } => format!("file {}", data.len()),
+                    EntryKind::Skipped { size, budget } => format!("skipped {size} of {budget}"),
+                    other => format!("{other:?}"),
+                };
+                (e.path.as_str(), k)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("a", "file 10".to_owned()),
+                ("b", "file 10".to_owned()),
+                ("c", "skipped 10 of 25".to_owned()),
+                ("d", "file 5".to_owned()),
+            ]
+        );
+        assert!(budget.exhausted());
+        let unlimited = index_tar(None, &tar[..], &|_| true).unwrap();
+        assert!(unlimited
+            .entries
+            .iter()
+            .all(|e| matches!(e.kind, EntryKind::File { .. })));
+    }
+
+    #[test]
+    fn content_is_read_whole_or_cut_at_the_cap() {
+        let data = read_content(&mut &b"abcdef"[..], 4).unwrap();
+        assert_eq!(&*data, b"abcd");
+        let short = read_content(&mut &b"ab"[..], 4).unwrap();
+        assert_eq!(&*short, b"ab");
+    }
 }

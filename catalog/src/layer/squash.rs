@@ -207,7 +207,10 @@ mod tests {
     fn skipped_file_hides_the_lower_copy_and_is_reported() {
         let mut s = Squash::new();
         let all = |_: &str| true;
-        s.apply(&layer(0, vec![("a", f("old")), ("b", f("kept"))], &[], &[]), &all);
+        s.apply(
+            &layer(0, vec![("a", f("old")), ("b", f("kept"))], &[], &[]),
+            &all,
+        );
         s.apply(
             &layer(
                 1,

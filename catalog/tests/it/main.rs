@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bounds;
 mod cyclonedx;
 mod no_panic;
 mod push;

@@ -218,3 +218,115 @@ fn oversized_database_file_is_cut_with_a_diagnostic() {
             .unwrap()
             .contains("only its start was read")));
 }
+
+#[test]
+fn flipped_bit_in_a_gzip_layer_is_a_digest_mismatch() {
+    let db = APK_DB.repeat(4000);
+    let blob = Blob::gzip_tar(&[Member::File("lib/apk/db/installed", &db)]);
+    // In the gzip magic (the media type check would fail), in the middle of
+    // the deflate stream (inflating or the tar would fail) and in the
+    // trailer (the CRC would fail): in each case the blob does not match
+    // its digest, and that is what must be said.
+    let len = blob.bytes.len();
+    for at in [0, len / 2, len - 6] {
+        let dir = layout(std::slice::from_ref(&blob), |_, b| {
+            let mut b = b.to_vec();
+            b[at] ^= 0x10;
+            b
+        });
+        let out = sbomctl(&["packages", &src(&dir)]);
+        assert_error(&out, "digest mismatch");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("tar") && !err.contains("gzip"),
+            "byte {at}: {err}"
+        );
+    }
+}
+
+fn assert_one_safe_line(out: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{err}");
+    for c in ['\x1b', '\x07', '\0', '\r', '\u{9b}'] {
+        assert!(!err.contains(c), "raw {c:?} in: {err:?}");
+    }
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    err
+}
+
+#[test]
+fn error_lines_escape_control_characters_and_stay_short() {
+    let mut blob = Blob::gzip_tar(&[Member::File("a", b"x")]);
+    let flood = "x".repeat(1 << 20);
+    blob.media_type = format!("application/x\u{1b}[2J\u{9b}\nsbomctl: Verified OK{flood}\0");
+    let dir = layout(&[blob], keep);
+    let out = sbomctl(&["packages", &src(&dir)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = assert_one_safe_line(&out);
+    assert!(
+        err.contains(
+            "unsupported media type `application/x\\u{1b}[2J\\u{9b}\\nsbomctl: Verified OK"
+        ),
+        "{err}"
+    );
+    assert!(err.len() < 4096, "{} bytes", err.len());
+}
+
+#[test]
+fn raw_tar_header_bytes_are_escaped_in_errors() {
+    let mut tar = tar_bytes(&[Member::File("lib/apk/db/installed", APK_DB)]);
+    // A size field of terminal escapes and a newline, with a valid checksum.
+    tar[124..136].copy_from_slice(b"\x1b[2J\x1b]0;x\x07\n\0");
+    tar[148..156].fill(b' ');
+    let sum: u32 = tar[..512].iter().map(|&b| u32::from(b)).sum();
+    tar[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let blob = Blob {
+        diff_id: sha256(&tar),
+        bytes: gzip(&tar),
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+    };
+    let dir = layout(&[blob], keep);
+    let out = sbomctl(&["packages", &src(&dir)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = assert_one_safe_line(&out);
+    assert!(err.contains("reading tar"), "{err}");
+    assert!(err.contains("\\u{1b}[2J"), "{err}");
+}
+
+#[test]
+fn diagnostics_escape_control_characters() {
+    let dir = layout(
+        &[Blob::gzip_tar(&[Member::File(
+            "var/lib/dpkg/status",
+            b"Package: evil\x1b]0;title\x07\x1b[2K\rsbomctl: Verified OK\nStatus: install ok weird\n",
+        )])],
+        keep,
+    );
+    let out = sbomctl(&["packages", &src(&dir), "-o", "json"]);
+    assert!(out.status.success());
+    let err = assert_one_safe_line(&out);
+    assert!(
+        err.contains("package `evil\\u{1b}]0;title\\u{7}\\u{1b}[2K\\rsbomctl: Verified OK` has an unknown Status"),
+        "{err}"
+    );
+}
+
+#[test]
+fn table_output_takes_values_of_65536_characters_and_more() {
+    let name = "n".repeat(70_000);
+    let manifest = format!(r#"{{"name":"{name}","version":"1.0.0"}}"#);
+    let dir = layout(
+        &[Blob::gzip_tar(&[Member::File(
+            "app/node_modules/x/package.json",
+            manifest.as_bytes(),
+        )])],
+        keep,
+    );
+    let out = sbomctl(&["packages", &src(&dir), "-o", "table", "-q"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", &table[..200]);
+    assert_eq!(lines[1], format!("{name}  1.0.0    npm"));
+}

@@ -11,6 +11,7 @@ mod hostile;
 mod inflate_bomb;
 mod keyless;
 mod keys;
+mod memory;
 mod real_image;
 mod registry;
 mod samples;

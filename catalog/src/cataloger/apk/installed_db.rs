@@ -514,4 +514,53 @@ mod tests {
         assert_eq!(parsed.records.len(), 2);
         assert_eq!(parsed.records[0].meta.version, "1");
     }
+
+    #[test]
+    fn overlong_value_skips_its_record_only() {
+        let long = "a".repeat(MAX_VALUE_BYTES + 1);
+        let parsed = parse(&format!("P:x\nV:1\n\nP:{long}\nV:2\nT:t\n\nP:y\nV:3\n"));
+        let names: Vec<&str> = parsed
+            .records
+            .iter()
+            .map(|r| r.meta.package.as_str())
+            .collect();
+        assert_eq!(names, ["x", "y"]);
+        assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
+        assert_eq!(parsed.problems[0].line, 4);
+        assert_eq!(
+            parsed.problems[0].message,
+            format!(
+                "`P:` value is {} bytes, more than {MAX_VALUE_BYTES}; record skipped",
+                long.len()
+            )
+        );
+        // The open last record is `y`, whole: a cut file may still drop it.
+        assert!(parsed.last_record_open);
+        let skipped_last = parse(&format!("P:x\nV:1\n\nP:{long}\n"));
+        assert_eq!(skipped_last.records.len(), 1);
+        assert!(
+            !skipped_last.last_record_open,
+            "`x` was closed by a blank line"
+        );
+    }
+
+    #[test]
+    fn records_are_capped() {
+        let text = "P:a\nV:1\n\n".repeat(MAX_RECORDS + 5);
+        let parsed = parse(&text);
+        assert_eq!(parsed.records.len(), MAX_RECORDS);
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line, MAX_RECORDS * 3 + 1);
+        assert!(parsed.problems[0]
+            .message
+            .contains("the rest of the file was not read"));
+        assert!(!parsed.last_record_open);
+    }
+
+    #[test]
+    fn problems_are_capped_and_counted() {
+        let parsed = parse(&"bad line\n".repeat(1000));
+        assert_eq!(parsed.problems.len(), MAX_PROBLEMS);
+        assert_eq!(parsed.unlisted_problems, 1000 - MAX_PROBLEMS);
+    }
 }

@@ -122,8 +122,10 @@ impl Problems {
 
     fn finish(mut self) -> Vec<String> {
         if self.more > 0 {
-            self.kept
-                .push(format!("{} more problems in this file not shown", self.more));
+            self.kept.push(format!(
+                "{} more problems in this file not shown",
+                self.more
+            ));
         }
         self.kept
     }
@@ -746,5 +748,80 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].path, "/usr/bin/a b");
         assert_eq!(problems, ["line 1: not an `md5  path` line, ignored"]);
+    }
+
+    const OK: &str = "Package: ok\nStatus: install ok installed\nVersion: 1\n\n";
+
+    #[test]
+    fn overlong_field_skips_its_entry_only() {
+        let long = "a".repeat(MAX_VALUE_BYTES);
+        let p = parse_status(&format!(
+            "{OK}Package: {long}\nStatus: install ok installed\nVersion: 1\n\n{OK}"
+        ));
+        assert_eq!(names(&p), ["ok", "ok"]);
+        assert_eq!(
+            p.problems,
+            [format!(
+                "line 5: field `Package` is longer than {MAX_VALUE_BYTES} bytes; entry skipped"
+            )]
+        );
+        // Growing through continuation lines counts too.
+        let line = format!(" {}\n", "d".repeat(1000));
+        let p = parse_status(&format!(
+            "Package: big\nVersion: 1\nDescription: x\n{}\n{OK}",
+            line.repeat(MAX_VALUE_BYTES / 1000 + 1)
+        ));
+        assert_eq!(names(&p), ["ok"]);
+        assert!(
+            p.problems[0].contains("field `Description` is longer than"),
+            "{:?}",
+            p.problems
+        );
+    }
+
+    #[test]
+    fn entries_and_fields_are_capped() {
+        let p = parse_status(&OK.repeat(MAX_STANZAS + 3));
+        assert_eq!(p.entries.len(), MAX_STANZAS);
+        assert_eq!(p.problems.len(), 1);
+        assert!(p.problems[0].contains("the rest of the file was not read"));
+
+        let fields: String = (0..MAX_FIELDS + 1).map(|i| format!("X-{i}: v\n")).collect();
+        let p = parse_status(&format!("Package: many\nVersion: 1\n{fields}\n{OK}"));
+        assert_eq!(names(&p), ["ok"]);
+        assert_eq!(
+            p.problems,
+            [format!(
+                "line {}: more than {MAX_FIELDS} fields in one entry; entry skipped",
+                MAX_FIELDS + 1
+            )]
+        );
+    }
+
+    #[test]
+    fn problems_are_capped_with_a_count_and_quote_their_values() {
+        let p = parse_status(&"junk\n".repeat(1000));
+        assert_eq!(p.problems.len(), MAX_PROBLEMS + 1);
+        assert_eq!(
+            p.problems[MAX_PROBLEMS],
+            format!(
+                "{} more problems in this file not shown",
+                1000 - MAX_PROBLEMS
+            )
+        );
+        let p = parse_status("Package: a\u{1b}[2J\nStatus: install ok weird\n");
+        assert_eq!(
+            p.problems,
+            ["line 1: package `a\\u{1b}[2J` has an unknown Status `install ok weird`, skipped"]
+        );
+    }
+
+    #[test]
+    fn dependency_names_dedupe_in_order() {
+        let deps: Vec<String> = ["b | a", "a (>= 1)", "c [amd64]", "b:any"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(dependency_names(&deps), ["b", "a", "c"]);
     }
 }

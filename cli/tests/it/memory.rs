@@ -1,0 +1,263 @@
+//! Small inputs that used to need far more than 150 MB: each runs the real
+//! binary under `/usr/bin/time` and checks its peak RSS and the diagnostic
+//! that names what was cut.
+
+use crate::common;
+
+use std::io::{Read, Write};
+use std::process::{Command, Output};
+
+use common::{write_layout, Blob};
+
+const LIMIT_KIB: u64 = 150 * 1024;
+
+/// Writes a gzip tar of `members` (path, size, content source) without
+/// holding the uncompressed tar. Returns the layer blob.
+fn streamed_layer(members: Vec<(String, u64, Box<dyn Read>)>) -> Blob {
+    struct Tee<W: Write> {
+        inner: W,
+        hasher: sha2::Sha256,
+    }
+    impl<W: Write> Write for Tee<W> {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            use sha2::Digest;
+            let n = self.inner.write(b)?;
+            self.hasher.update(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.inner.flush()
+        }
+    }
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut tee = Tee {
+        inner: gz,
+        hasher: <sha2::Sha256 as sha2::Digest>::new(),
+    };
+    {
+        let mut b = tar::Builder::new(&mut tee);
+        for (path, size, content) in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(size);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, path, content.take(size)).unwrap();
+        }
+        b.finish().unwrap();
+    }
+    let diff_id = format!("sha256:{}", hex::encode(sha2::Digest::finalize(tee.hasher)));
+    Blob {
+        bytes: tee.inner.finish().unwrap(),
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+        diff_id,
+    }
+}
+
+/// `prefix`, then `fill` repeated, then `suffix`, `size` bytes in all.
+fn padded(prefix: &str, fill: u8, suffix: &str, size: u64) -> (u64, Box<dyn Read>) {
+    let pad = size - prefix.len() as u64 - suffix.len() as u64;
+    let r = std::io::Cursor::new(prefix.as_bytes().to_vec())
+        .chain(std::io::repeat(fill).take(pad))
+        .chain(std::io::Cursor::new(suffix.as_bytes().to_vec()));
+    (size, Box::new(r))
+}
+
+/// Runs sbomctl on an OCI layout of `layers`; returns its output (the
+/// `time` line removed from stderr) and its peak RSS in KiB.
+fn run(layers: &[Blob], extra: &[&str]) -> (Output, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    write_layout(dir.path(), layers, |_, b| b.to_vec());
+    run_on(dir.path(), extra)
+}
+
+fn run_on(dir: &std::path::Path, extra: &[&str]) -> (Output, u64) {
+    let bin = assert_cmd::cargo::cargo_bin("sbomctl");
+    let mut out = Command::new("/usr/bin/time")
+        .args(["-f", "peak-rss-kib %M"])
+        .arg(bin)
+        .args(["packages", &format!("oci-dir:{}", dir.display())])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (rest, peak) = stderr
+        .trim_end()
+        .rsplit_once('\n')
+        .map_or(("", stderr.trim_end()), |(a, b)| (a, b));
+    let peak: u64 = peak
+        .strip_prefix("peak-rss-kib ")
+        .unwrap_or_else(|| panic!("no peak in {stderr}"))
+        .parse()
+        .unwrap();
+    out.stderr = rest.as_bytes().to_vec();
+    eprintln!("peak RSS {} MiB", peak / 1024);
+    (out, peak)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn eight_large_package_json_files_stay_under_the_limit() {
+    // 8 × 31 MiB in a layer of about 250 KB: each file is under the 32 MiB
+    // cut, together they took 864 MB.
+    let members = (0..8)
+        .map(|i| {
+            let (size, r) = padded(
+                &format!(r#"{{"name":"p{i}","version":"1.0.0","description":""#),
+                b' ',
+                r#""}"#,
+                31 << 20,
+            );
+            (format!("app/node_modules/p{i}/package.json"), size, r)
+        })
+        .collect();
+    let layer = streamed_layer(members);
+    assert!(layer.bytes.len() < 4 << 20, "{} bytes", layer.bytes.len());
+    let (out, peak) = run(&[layer], &["-o", "json"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(peak < LIMIT_KIB, "peak RSS {peak} KiB");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["p0", "p1"], "the first files that fit are read");
+    let skipped: Vec<&str> = err.lines().filter(|l| l.contains("budget")).collect();
+    assert_eq!(skipped.len(), 6, "{err}");
+    assert!(
+        skipped[0]
+            .starts_with("sbomctl: warning: /app/node_modules/p2/package.json (layer sha256:"),
+        "{err}"
+    );
+    assert!(
+        skipped[0].ends_with("file of 32505856 bytes not read: the scan's budget of 64 MiB for file contents is used up"),
+        "{err}"
+    );
+}
+
+#[test]
+fn budget_over_parallel_layers_skips_the_same_files_every_time() {
+    let layer = |i: usize| {
+        let (size, r) = padded(
+            &format!(r#"{{"name":"l{i}","version":"1.0.0","description":""#),
+            b' ',
+            r#""}"#,
+            30 << 20,
+        );
+        streamed_layer(vec![(format!("node_modules/l{i}/package.json"), size, r)])
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_layout(dir.path(), &[layer(0), layer(1), layer(2)], |_, b| {
+        b.to_vec()
+    });
+    let (first, peak) = run_on(dir.path(), &["-o", "json"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(peak < LIMIT_KIB, "peak RSS {peak} KiB");
+    let doc: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let names: Vec<&str> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    // Image order decides: the top layer's file is the one left out.
+    assert_eq!(names, ["l0", "l1"]);
+    let skipped: Vec<&serde_json::Value> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["message"].as_str().unwrap().contains("budget"))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{}", doc["diagnostics"]);
+    assert_eq!(
+        skipped[0]["location"]["path"],
+        "/node_modules/l2/package.json"
+    );
+    assert_eq!(skipped[0]["location"]["layer"]["index"], 2);
+    let (second, _) = run_on(dir.path(), &["-o", "json"]);
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn apk_database_of_tiny_records_stays_under_the_limit() {
+    // 100 MiB of 9-byte records: cut at 32 MiB, that was still millions of
+    // packages (670 MB and more).
+    let record = b"P:a\nV:1\n\n";
+    let size = (100u64 << 20) / record.len() as u64 * record.len() as u64;
+    let content: Box<dyn Read> = Box::new(Cycle(record, 0));
+    let layer = streamed_layer(vec![("lib/apk/db/installed".into(), size, content)]);
+    let (out, peak) = run(&[layer], &["-o", "json"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(peak < LIMIT_KIB, "peak RSS {peak} KiB");
+    assert!(
+        err.contains("/lib/apk/db/installed (layer sha256:")
+            && err.contains("more than 10000 records; the rest of the file was not read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn long_dpkg_package_field_stays_under_the_limit() {
+    let (size, r) = padded(
+        "Package: ",
+        b'a',
+        "\nStatus: install ok installed\nVersion: 1\n\nPackage: ok\nStatus: install ok installed\nVersion: 2\n",
+        4 << 20,
+    );
+    let layer = streamed_layer(vec![("var/lib/dpkg/status".into(), size, r)]);
+    for format in ["json", "spdx-json", "cyclonedx-json", "table"] {
+        let (out, peak) = run(std::slice::from_ref(&layer), &["-o", format]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(peak < LIMIT_KIB, "{format}: peak RSS {peak} KiB");
+        assert!(
+            out.stdout.len() < 64 * 1024,
+            "{format}: {} bytes",
+            out.stdout.len()
+        );
+        assert!(
+            err.contains("line 1: field `Package` is longer than 65536 bytes; entry skipped"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn long_dashed_apk_name_stays_under_the_limit() {
+    // 16 KiB of `a-a-…` gave an 807 MB document and 1.9 GB RSS.
+    let name = "a-".repeat(8 << 10);
+    let db = format!("P:{}\nV:1\n\n", name.trim_end_matches('-'));
+    let layer = streamed_layer(vec![(
+        "lib/apk/db/installed".into(),
+        db.len() as u64,
+        Box::new(std::io::Cursor::new(db.into_bytes())),
+    )]);
+    let (out, peak) = run(&[layer], &["-o", "spdx-json"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(peak < LIMIT_KIB, "peak RSS {peak} KiB");
+    assert!(out.stdout.len() < 256 * 1024, "{} bytes", out.stdout.len());
+    assert!(
+        err.contains("package name is 16383 bytes, more than the 256 CPEs are generated for; no CPEs generated"),
+        "{err}"
+    );
+}
+
+/// `record` repeated for ever.
+struct Cycle(&'static [u8], usize);
+
+impl Read for Cycle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        for b in buf.iter_mut() {
+            *b = self.0[self.1];
+            self.1 = (self.1 + 1) % self.0.len();
+        }
+        Ok(buf.len())
+    }
+}
