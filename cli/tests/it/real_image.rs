@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use common::{
-    cataloged_triples, package_triples, sbomctl_at, sbomctl_json, spdx_schema,
-    spdx_schema_errors, validate_sboms, SbomJob,
+    cataloged_triples, package_triples, sbomctl_at, sbomctl_json, spdx_schema, spdx_schema_errors,
+    validate_sboms, SbomJob,
 };
 use serde_json::Value;
 
