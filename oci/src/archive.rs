@@ -3,13 +3,15 @@
 //! each blob is then read in place by seeking, never extracted.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::{digest_hex, sha256_digest, BlobStore, Fetched, Image, ImageConfig, LayerDesc, Verify};
+use crate::bounded::{
+    open_regular_file, read_capped, MAX_DOCUMENT_SIZE, MAX_INDEX_ENTRIES, MAX_LAYERS,
+};
 use crate::normalize;
 use crate::{Error, Result};
 
@@ -22,9 +24,10 @@ pub struct TarIndex {
 
 impl TarIndex {
     /// Indexes the regular files of the tar at `path` (seeking over
-    /// content, so a multi-GB archive indexes in milliseconds).
+    /// content, so a multi-GB archive indexes in milliseconds). `path`
+    /// must be a regular file.
     pub fn open(path: &Path) -> Result<Self> {
-        let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut file = open_regular_file(path)?;
         let mut magic = [0u8; 4];
         let n = file.read(&mut magic).map_err(|e| Error::io(path, e))?;
         if n >= 2 && magic.starts_with(&[0x1f, 0x8b]) {
@@ -74,19 +77,18 @@ impl TarIndex {
                 format!("no member `{name}`"),
             )
         })?;
-        let mut f = fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mut f = open_regular_file(&self.path)?;
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::io(&self.path, e))?;
         Ok(Box::new(f.take(size)))
     }
 
     fn read_member(&self, name: &str) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        self.open_member(name)?
-            .take(8 * 1024 * 1024)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::io(&self.path, e))?;
-        Ok(buf)
+        read_capped(
+            self.open_member(name)?,
+            MAX_DOCUMENT_SIZE,
+            &format!("{}: {name}", self.path.display()),
+        )
     }
 }
 
@@ -125,6 +127,15 @@ pub fn open_docker_archive(name: &str, path: &Path, tag: Option<&str>) -> Result
     let manifest: Vec<DockerManifestEntry> =
         serde_json::from_slice(&index.read_member("manifest.json")?)
             .map_err(|e| Error::malformed(&what, e))?;
+    if manifest.len() > MAX_INDEX_ENTRIES {
+        return Err(Error::malformed(
+            &what,
+            format!(
+                "lists {} images; at most {MAX_INDEX_ENTRIES} are accepted",
+                manifest.len()
+            ),
+        ));
+    }
     let entry = match tag {
         Some(t) => manifest.into_iter().find(|m| {
             m.repo_tags
@@ -134,6 +145,15 @@ pub fn open_docker_archive(name: &str, path: &Path, tag: Option<&str>) -> Result
         None => manifest.into_iter().next(),
     }
     .ok_or_else(|| Error::malformed(&what, "no matching image"))?;
+    if entry.layers.len() > MAX_LAYERS {
+        return Err(Error::malformed(
+            &what,
+            format!(
+                "lists {} layers; at most {MAX_LAYERS} are accepted",
+                entry.layers.len()
+            ),
+        ));
+    }
     let config_bytes = index.read_member(&entry.config)?;
     let config_digest = sha256_digest(&config_bytes);
     // New-style archives name the config by digest: check it.

@@ -155,13 +155,18 @@ impl Keychain {
         let Some(path) = self.docker_config_path() else {
             return Ok(None);
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(path, e)),
+        // Only a regular file, size-capped: a FIFO here would block.
+        let file = match crate::bounded::open_regular_file(&path) {
+            Ok(file) => file,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
         };
-        let config: DockerConfig = serde_json::from_str(&text)
-            .map_err(|e| Error::malformed(path.display().to_string(), e))?;
+        let what = path.display().to_string();
+        let bytes = crate::bounded::read_capped(file, crate::bounded::MAX_DOCUMENT_SIZE, &what)?;
+        let config: DockerConfig =
+            serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?;
         let server = helper_server(registry);
 
         if let Some(helper) = find_entry(&config.cred_helpers, registry) {
@@ -571,6 +576,27 @@ fi
         assert!(e.contains("docker-credential-nonexistent not found"), "{e}");
         // A missing credsStore helper only warns.
         assert_eq!(k.credentials("b.io").unwrap(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_docker_config_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("config.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let e = Keychain::anonymous()
+            .with_config_path(&fifo)
+            .credentials("reg.example")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!("{}: not a regular file (a FIFO)", fifo.display())
+        );
     }
 
     #[test]

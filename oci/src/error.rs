@@ -16,6 +16,15 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A path that must be a regular file is a FIFO, a device, a socket or
+    /// a directory (opening or reading it could block for ever).
+    #[error("{path}: not a regular file ({kind})")]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead (`a FIFO`).
+        kind: &'static str,
+    },
     /// A layer could not be read or decoded.
     #[error("layer {digest}: {message}")]
     Layer {
@@ -63,6 +72,17 @@ pub enum Error {
         registry: String,
         /// What failed.
         message: String,
+    },
+    /// A registry request ran past its deadline.
+    #[error("registry {registry}: {request} timed out after {after:?}")]
+    Timeout {
+        /// Registry host.
+        registry: String,
+        /// The request: method and URL path, no query or credentials
+        /// (`GET /v2/app/manifests/1`).
+        request: String,
+        /// The deadline it had.
+        after: std::time::Duration,
     },
 }
 

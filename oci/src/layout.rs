@@ -12,12 +12,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::archive::TarIndex;
-use super::push::{add_referrer, referrer_of, referrers_in, OCI_INDEX};
 use super::reference::validate_tag;
+use super::referrers::{add_referrer, referrer_of, referrers_in, OCI_INDEX};
 use super::{
     digest_hex, fallback_tag, sha256_digest, BlobStore, Descriptor, Fetched, ImageStore,
     ReferrersSource, REF_NAME,
 };
+use crate::bounded::{check_descriptor_counts, open_regular_file, read_capped, MAX_DOCUMENT_SIZE};
 use crate::{Error, Result};
 
 /// Read access to the files of a layout, wherever they are.
@@ -26,7 +27,7 @@ pub trait LayoutFiles: Send + Sync {
     fn describe(&self) -> String;
     /// Whether `rel` exists.
     fn exists(&self, rel: &str) -> bool;
-    /// Opens `rel` as a stream.
+    /// Opens `rel` as a stream; only a regular file (a FIFO would block).
     fn open(&self, rel: &str) -> Result<Box<dyn Read + Send>>;
 }
 
@@ -38,9 +39,7 @@ impl LayoutFiles for PathBuf {
         Path::exists(&self.join(rel))
     }
     fn open(&self, rel: &str) -> Result<Box<dyn Read + Send>> {
-        let p = self.join(rel);
-        let f = fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-        Ok(Box::new(f))
+        Ok(Box::new(open_regular_file(&self.join(rel))?))
     }
 }
 
@@ -69,9 +68,6 @@ pub struct Layout<F> {
     files: F,
 }
 
-/// Largest `index.json` or manifest read.
-const MAX_DOC: u64 = 8 * 1024 * 1024;
-
 impl<F: LayoutFiles> Layout<F> {
     /// Opens a layout, checking its `oci-layout` marker.
     pub fn open(files: F) -> Result<Self> {
@@ -85,19 +81,11 @@ impl<F: LayoutFiles> Layout<F> {
     }
 
     fn read(&self, rel: &str) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        self.files
-            .open(rel)?
-            .take(MAX_DOC + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::malformed(format!("{}/{rel}", self.files.describe()), e))?;
-        if buf.len() as u64 > MAX_DOC {
-            return Err(Error::malformed(
-                format!("{}/{rel}", self.files.describe()),
-                "larger than 8 MiB",
-            ));
-        }
-        Ok(buf)
+        read_capped(
+            self.files.open(rel)?,
+            MAX_DOCUMENT_SIZE,
+            &format!("{}/{rel}", self.files.describe()),
+        )
     }
 
     fn blob_path(&self, digest: &str) -> Result<String> {
@@ -154,7 +142,8 @@ impl<F: LayoutFiles> BlobStore for Layout<F> {
                     message: format!("no image tagged `{reference}` in index.json"),
                 })?
         };
-        let bytes = self.read(&self.blob_path(&digest)?)?;
+        let path = self.blob_path(&digest)?;
+        let bytes = self.read(&path)?;
         let actual = sha256_digest(&bytes);
         if actual != digest {
             return Err(Error::DigestMismatch {
@@ -162,6 +151,7 @@ impl<F: LayoutFiles> BlobStore for Layout<F> {
                 actual,
             });
         }
+        check_descriptor_counts(&bytes, &format!("{}/{path}", self.files.describe()))?;
         Ok(Fetched {
             media_type: media_type_of(&bytes),
             digest,
@@ -249,12 +239,15 @@ impl Layout<PathBuf> {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let path = self.files.join("index.json");
         let what = path.display().to_string();
-        let mut index: Value = match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let mut index: Value = match open_regular_file(&path) {
+            Ok(file) => {
+                let bytes = read_capped(file, MAX_DOCUMENT_SIZE, &what)?;
+                serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?
+            }
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []})
             }
-            Err(e) => return Err(Error::io(&path, e)),
+            Err(e) => return Err(e),
         };
         let mut entry = json!({
             "mediaType": media_type,

@@ -18,14 +18,18 @@ mod error;
 mod path;
 
 pub mod auth;
+pub mod bounded;
+pub mod cosign_tags;
 pub mod quote;
 pub mod reference;
+pub mod referrers;
 pub mod registry;
 
 use std::io::Read;
 
 pub use error::{Error, Result};
 pub use path::normalize;
+pub use referrers::{fallback_tag, ReferrersSource};
 
 /// A manifest or index as fetched: raw bytes (kept exactly, their sha256 is
 /// the digest), the media type and the digest.
@@ -53,7 +57,6 @@ pub trait BlobStore: Send + Sync {
 
 pub mod archive;
 pub mod layout;
-mod push;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -106,15 +109,6 @@ pub struct Descriptor {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// How a store answered a referrers query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReferrersSource {
-    /// The OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`).
-    Api,
-    /// The referrers tag schema: an index tagged `sha256-<hex>`.
-    TagSchema,
-}
-
 /// Where images and artifacts can be written: a registry repository
 /// ([`registry::RegistryClient`]) or an OCI image layout directory
 /// ([`layout::Layout`]`<PathBuf>`). Reading is [`BlobStore`]; this adds
@@ -151,11 +145,6 @@ pub trait ImageStore: BlobStore {
 
 /// The annotation naming an OCI layout's `index.json` entry (its tag).
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
-
-/// The referrers fallback tag for `digest`: `sha256-<hex>`.
-pub fn fallback_tag(digest: &str) -> String {
-    digest.replacen(':', "-", 1)
-}
 
 /// A platform as descriptors and configs spell it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]

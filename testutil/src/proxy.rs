@@ -1,6 +1,7 @@
 //! A loopback HTTP/1.1 proxy in front of a real registry that injects
-//! faults: error statuses, dropped connections, or a bearer-token auth
-//! layer (with its own `/token` endpoint) the registry itself lacks.
+//! faults: error statuses, dropped connections, answers trickled one byte
+//! at a time, or a bearer-token auth layer (with its own `/token`
+//! endpoint) the registry itself lacks.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -41,6 +42,16 @@ pub enum Fault {
     BearerAuth {
         /// Basic credentials `/token` demands, if any.
         credentials: Option<(String, String)>,
+    },
+    /// Forward, but send the answer (status line, headers and body) one
+    /// byte every `every` (a registry that never quite stops answering),
+    /// for requests whose path contains `path_contains` (all when `None`);
+    /// others are forwarded as they are.
+    Drip {
+        /// The pause before each byte.
+        every: Duration,
+        /// Which requests trickle.
+        path_contains: Option<String>,
     },
 }
 
@@ -175,7 +186,7 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Request> {
 }
 
 fn write_response(
-    stream: &mut TcpStream,
+    stream: &mut dyn Write,
     status: u16,
     headers: &[(String, String)],
     body: &[u8],
@@ -261,11 +272,43 @@ fn handle(mut stream: TcpStream, state: &State, own_addr: &str) -> std::io::Resu
         _ => {}
     }
     let corrupt = matches!(state.fault, Fault::CorruptBody { count } if n < count);
-    forward(&mut stream, state, &request, strip_authorization, corrupt)
+    match &state.fault {
+        Fault::Drip {
+            every,
+            path_contains,
+        } if path_contains
+            .as_deref()
+            .is_none_or(|p| request.target.contains(p)) =>
+        {
+            let mut answer = Vec::new();
+            forward(&mut answer, state, &request, false, false)?;
+            drip(&mut stream, &answer, *every, state)
+        }
+        _ => forward(&mut stream, state, &request, strip_authorization, corrupt),
+    }
+}
+
+/// Writes `bytes` one at a time, pausing `every` before each, until done,
+/// the client hangs up or the proxy stops.
+fn drip(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    every: Duration,
+    state: &State,
+) -> std::io::Result<()> {
+    for byte in bytes {
+        std::thread::sleep(every);
+        if state.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        stream.write_all(std::slice::from_ref(byte))?;
+        stream.flush()?;
+    }
+    Ok(())
 }
 
 fn forward(
-    stream: &mut TcpStream,
+    stream: &mut dyn Write,
     state: &State,
     request: &Request,
     strip_authorization: bool,

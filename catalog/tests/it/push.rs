@@ -29,6 +29,7 @@ fn options(keychain: Keychain) -> RegistryOptions {
         retries: 4,
         backoff: Duration::from_millis(5),
         keychain,
+        ..RegistryOptions::default()
     }
 }
 

@@ -26,6 +26,7 @@ fn options(keychain: Keychain) -> RegistryOptions {
         retries: 4,
         backoff: Duration::from_millis(5),
         keychain,
+        ..RegistryOptions::default()
     }
 }
 
@@ -433,4 +434,165 @@ fn layout_helper_writes_what_it_reports() {
     };
     assert_eq!(blob(&layout.images[0].layer_digest), layout.images[0].layer);
     assert_eq!(blob(&layout.top_digest), layout.images[0].manifest);
+}
+
+/// Options with a short deadline, and blobs allowed no extra time.
+fn short_deadline(timeout: Duration) -> RegistryOptions {
+    RegistryOptions {
+        timeout,
+        min_blob_rate: u64::MAX,
+        ..options(Keychain::anonymous())
+    }
+}
+
+#[test]
+fn a_trickling_registry_fails_at_the_deadline_naming_the_request() {
+    let (registry, _layout) = registry_with_app();
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Drip {
+            every: Duration::from_millis(200),
+            path_contains: None,
+        },
+    );
+    let client = client_with(&proxy.addr, "app", &short_deadline(Duration::from_secs(1)));
+    let err = client.manifest("1").unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "registry {}: GET /v2/app/manifests/1 timed out after 1s",
+            proxy.addr
+        )
+    );
+    // A timed-out request is not retried: its deadline is spent.
+    assert_eq!(proxy.requests(), 1);
+}
+
+#[test]
+fn a_trickled_blob_fails_at_its_deadline() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Drip {
+            every: Duration::from_millis(200),
+            path_contains: Some("/blobs/".into()),
+        },
+    );
+    let client = client_with(&proxy.addr, "app", &short_deadline(Duration::from_secs(1)));
+    // Manifests still come quickly.
+    assert_eq!(client.manifest("1").unwrap().digest, image.digest);
+    let err = client.blob(&image.layer_digest).err().unwrap().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "registry {}: GET /v2/app/blobs/{} timed out after 1s",
+            proxy.addr, image.layer_digest
+        )
+    );
+}
+
+#[test]
+fn retries_stop_at_the_deadline() {
+    let (registry, _layout) = registry_with_app();
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Status {
+            status: 503,
+            count: usize::MAX,
+        },
+    );
+    // Without a deadline, 1000 retries with backoff would take hours.
+    let options = RegistryOptions {
+        retries: 1000,
+        backoff: Duration::from_millis(100),
+        ..short_deadline(Duration::from_secs(2))
+    };
+    let client = client_with(&proxy.addr, "app", &options);
+    let err = client.manifest("1").unwrap_err().to_string();
+    assert!(err.contains("fetching manifest 1 of app"), "{err}");
+    assert!(err.contains("HTTP 503 Service Unavailable after"), "{err}");
+    let requests = proxy.requests();
+    assert!((2..100).contains(&requests), "{requests} requests");
+}
+
+#[test]
+fn a_large_blob_is_asked_for_again_with_a_deadline_for_its_size() {
+    // Incompressible-looking content over 1 MiB.
+    let big: Vec<u8> = (0..1_500_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let files: &[(&str, &[u8])] = &[("big", &big)];
+    let registry = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = write_oci_layout(dir.path(), &[files]);
+    registry.push_oci_layout(dir.path(), "big:1");
+    let image = &layout.images[0];
+    let proxy = FaultProxy::start(&registry.addr, Fault::Close { count: 0 });
+    let client = new_client(&proxy.addr, "big", Keychain::anonymous());
+    assert_eq!(
+        read_all(client.blob(&image.layer_digest).unwrap()),
+        image.layer
+    );
+    let blob_gets = proxy
+        .seen()
+        .iter()
+        .filter(|r| r.starts_with("GET /v2/big/blobs/"))
+        .count();
+    assert_eq!(blob_gets, 2, "{:?}", proxy.seen());
+    // A small blob takes one request.
+    assert_eq!(
+        read_all(client.blob(&image.config_digest).unwrap()),
+        image.config
+    );
+    let blob_gets = proxy
+        .seen()
+        .iter()
+        .filter(|r| r.starts_with("GET /v2/big/blobs/"))
+        .count();
+    assert_eq!(blob_gets, 3, "{:?}", proxy.seen());
+}
+
+#[test]
+fn a_manifest_listing_too_many_layers_is_refused() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+    let layer = serde_json::json!({
+        "mediaType": media_type::LAYER_TAR,
+        "digest": image.layer_digest,
+        "size": image.layer.len(),
+    });
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media_type::MANIFEST,
+        "config": {"mediaType": media_type::CONFIG, "digest": image.config_digest, "size": image.config.len()},
+        "layers": vec![layer; 1001],
+    }))
+    .unwrap();
+    let client = new_client(&registry.addr, "app", Keychain::anonymous());
+    let digest = sbomctl_oci::ImageStore::push_manifest(
+        &client,
+        &manifest,
+        media_type::MANIFEST,
+        Some("many"),
+    )
+    .unwrap();
+    let err = client.manifest("many").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "registry {}/app manifest many: lists 1001 layers; at most 1000 are accepted",
+            registry.addr
+        )
+    );
+    let err = sbomctl_oci::resolve(
+        "many",
+        Box::new(client),
+        &digest,
+        &sbomctl_oci::PlatformSpec::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("lists 1001 layers"), "{err}");
 }

@@ -1,18 +1,50 @@
-//! What every [`super::ImageStore`] shares on the write side: the
-//! descriptor a manifest with a `subject` gets in its subject's referrers
-//! list, the read-modify-write of the referrers tag schema index, and
-//! reading a referrers list back.
+//! The OCI 1.1 referrers model, shared by every [`crate::ImageStore`]:
+//! which manifests refer to a subject (those with a `subject` field), how
+//! a store lists them (the referrers API,
+//! `GET /v2/<name>/referrers/<digest>`, else the referrers tag schema: an
+//! index tagged `sha256-<hex>` that clients keep up to date), the
+//! descriptor a pushed manifest gets in that list, and the
+//! read-modify-write of the fallback index.
 //!
-//! Spec: OCI distribution 1.1, "Pushing Manifests with Subject" and
-//! "Referrers Tag Schema"
-//! (<https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject>).
+//! Spec: OCI distribution 1.1, "Listing Referrers", "Pushing Manifests with
+//! Subject" and "Referrers Tag Schema"
+//! (<https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#listing-referrers>).
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize as _;
 use serde_json::{json, Value};
 
-use super::{Descriptor, INDEX_TYPES};
-use crate::{Error, Result};
+use crate::bounded::MAX_REFERRERS;
+use crate::{Descriptor, Error, Result, INDEX_TYPES};
+
+/// How a store answered a referrers query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferrersSource {
+    /// The OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`).
+    Api,
+    /// The referrers tag schema: an index tagged `sha256-<hex>`.
+    TagSchema,
+}
+
+/// The referrers fallback tag for `digest`: `sha256-<hex>` (the
+/// "Referrers Tag Schema"; cosign's tags add a suffix to it, see
+/// [`crate::cosign_tags`]).
+pub fn fallback_tag(digest: &str) -> String {
+    digest.replacen(':', "-", 1)
+}
+
+/// Most pages of a referrers API answer followed (`Link: <…>; rel="next"`).
+pub(crate) const MAX_REFERRERS_PAGES: usize = 100;
+
+/// The referrers API path of `digest` below `/v2/<name>/`, filtered by
+/// `artifact_type` when given.
+pub(crate) fn api_path(digest: &str, artifact_type: Option<&str>) -> String {
+    match artifact_type {
+        Some(t) => format!("referrers/{digest}?artifactType={}", query_escape(t)),
+        None => format!("referrers/{digest}"),
+    }
+}
 
 /// OCI image index media type, the only one a referrers list may have.
 pub(crate) const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -45,7 +77,7 @@ pub(crate) fn referrer_of(
     let Some(subject) = subject.get("digest").and_then(Value::as_str) else {
         return Err(Error::malformed(what, "`subject` has no digest"));
     };
-    if super::reference::validate_digest(subject).is_err() {
+    if crate::reference::validate_digest(subject).is_err() {
         return Err(Error::malformed(
             what,
             format!("`subject` has the invalid digest `{subject}`"),
@@ -133,7 +165,8 @@ pub(crate) fn add_referrer(
 /// The entries of a referrers list (an API answer or a fallback index)
 /// with `artifact_type`, or all, once per digest. Entries that are not
 /// descriptors are skipped: a list others write to must not break reading
-/// it. (Some registries list a manifest pushed twice twice.)
+/// it. (Some registries list a manifest pushed twice twice.) More than
+/// [`MAX_REFERRERS`] matching entries is an error.
 pub(crate) fn referrers_in(
     bytes: &[u8],
     what: &str,
@@ -143,19 +176,79 @@ pub(crate) fn referrers_in(
     let Some(manifests) = index.get("manifests").and_then(Value::as_array) else {
         return Err(Error::malformed(what, "not an image index"));
     };
-    let mut seen = std::collections::BTreeSet::new();
-    Ok(manifests
-        .iter()
-        .filter_map(|m| match serde_json::from_value::<Descriptor>(m.clone()) {
-            Ok(d) => Some(d),
+    let mut found = Vec::new();
+    add_listed(&mut found, manifests, what, artifact_type)?;
+    Ok(found)
+}
+
+/// Adds the entries of `manifests` with `artifact_type` (or all) to
+/// `found`, skipping digests already there; more than [`MAX_REFERRERS`]
+/// in all is an error.
+pub(crate) fn add_listed(
+    found: &mut Vec<Descriptor>,
+    manifests: &[Value],
+    what: &str,
+    artifact_type: Option<&str>,
+) -> Result<()> {
+    let mut seen: std::collections::BTreeSet<String> =
+        found.iter().map(|d| d.digest.clone()).collect();
+    for m in manifests {
+        let d = match Descriptor::deserialize(m) {
+            Ok(d) => d,
             Err(e) => {
                 tracing::debug!("{what}: skipping a malformed entry: {e}");
-                None
+                continue;
+            }
+        };
+        if artifact_type.is_some_and(|t| d.artifact_type.as_deref() != Some(t)) {
+            continue;
+        }
+        if !seen.insert(d.digest.clone()) {
+            continue;
+        }
+        if found.len() >= MAX_REFERRERS {
+            return Err(Error::malformed(
+                what,
+                format!("more than {MAX_REFERRERS} referrers listed"),
+            ));
+        }
+        found.push(d);
+    }
+    Ok(())
+}
+
+/// The target of a `Link: <…>; rel="next"` header (RFC 8288), if any.
+pub(crate) fn next_link(values: Vec<&str>) -> Option<String> {
+    values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .find_map(|link| {
+            let (target, params) = link.trim().strip_prefix('<')?.split_once('>')?;
+            params
+                .split(';')
+                .filter_map(|p| p.trim().strip_prefix("rel="))
+                .any(|rel| {
+                    rel.trim_matches('"')
+                        .split_whitespace()
+                        .any(|r| r == "next")
+                })
+                .then(|| target.to_owned())
+        })
+}
+
+/// Percent-encodes a query value (media types hold `+`, which a query
+/// would read as a space).
+pub(crate) fn query_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
             }
         })
-        .filter(|d| artifact_type.is_none_or(|t| d.artifact_type.as_deref() == Some(t)))
-        .filter(|d| seen.insert(d.digest.clone()))
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -227,5 +320,48 @@ mod tests {
         assert_eq!(listed, vec![entry]);
         let not_index = br#"{"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
         assert!(add_referrer(Some(not_index), "i", &listed[0]).is_err());
+    }
+
+    #[test]
+    fn listing_is_bounded() {
+        let entries: Vec<Value> = (0..=MAX_REFERRERS)
+            .map(|i| json!({"digest": format!("sha256:{i}"), "artifactType": "t"}))
+            .collect();
+        let index = serde_json::to_vec(&json!({"manifests": entries})).unwrap();
+        let e = referrers_in(&index, "i", Some("t"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 1000 referrers"), "{e}");
+        // Entries of other types don't count.
+        assert!(referrers_in(&index, "i", Some("other")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn finds_the_next_page_link() {
+        assert_eq!(
+            next_link(vec![r#"</v2/a/referrers/sha256:1?n=2&last=x>; rel="next""#]).as_deref(),
+            Some("/v2/a/referrers/sha256:1?n=2&last=x")
+        );
+        assert_eq!(
+            next_link(vec![
+                r#"<https://a/prev>; rel="prev", <https://a/next>; rel=next"#
+            ])
+            .as_deref(),
+            Some("https://a/next")
+        );
+        assert_eq!(next_link(vec![r#"<https://a/prev>; rel="prev""#]), None);
+        assert_eq!(next_link(vec!["junk", "<", ""]), None);
+    }
+
+    #[test]
+    fn escapes_media_types_in_queries() {
+        assert_eq!(
+            query_escape("application/vnd.in-toto+json"),
+            "application%2Fvnd.in-toto%2Bjson"
+        );
+        assert_eq!(
+            api_path("sha256:1", Some("a/b+json")),
+            "referrers/sha256:1?artifactType=a%2Fb%2Bjson"
+        );
     }
 }
