@@ -80,6 +80,16 @@ pub struct ImageArgs {
     /// 127.0.0.1 always use HTTP.
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    /// Deadline of each registry request, retries included (seconds, or
+    /// with a unit: 90s, 5m, 1h). Blob transfers get this plus the time
+    /// the blob takes at 64 KiB/s. [default: 120s]
+    #[arg(
+        long = "registry-timeout",
+        value_name = "DURATION",
+        env = "SBOMCTL_REGISTRY_TIMEOUT",
+        value_parser = parse_timeout
+    )]
+    pub registry_timeout: Option<std::time::Duration>,
 }
 
 /// Where `attest` stores the attestation.
@@ -424,6 +434,16 @@ pub struct PackagesArgs {
     /// 127.0.0.1 always use HTTP.
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    /// Deadline of each registry request, retries included (seconds, or
+    /// with a unit: 90s, 5m, 1h). Blob transfers get this plus the time
+    /// the blob takes at 64 KiB/s. [default: 120s]
+    #[arg(
+        long = "registry-timeout",
+        value_name = "DURATION",
+        env = "SBOMCTL_REGISTRY_TIMEOUT",
+        value_parser = parse_timeout
+    )]
+    pub registry_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -438,4 +458,47 @@ pub struct ConvertArgs {
     /// Default: table on a terminal, json otherwise.
     #[arg(short, long = "output", value_name = "FORMAT[@VERSION][=FILE]")]
     pub output: Vec<String>,
+}
+
+/// Parses `--registry-timeout`: whole seconds, or a number with `s`, `m`
+/// or `h`; more than zero.
+fn parse_timeout(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => value.split_at(at),
+        None => (value, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => {
+            return Err(format!(
+                "`{value}`: expected seconds, e.g. 90, 90s, 5m or 1h"
+            ))
+        }
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(std::time::Duration::from_secs(n.saturating_mul(scale))),
+        _ => Err(format!(
+            "`{value}`: expected a positive duration, e.g. 90, 90s, 5m or 1h"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::parse_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn parses_registry_timeouts() {
+        assert_eq!(parse_timeout("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_timeout("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_timeout("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["0", "", "s", "-1", "1.5", "3d", "m5"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-pub use proxy::{Fault, FaultProxy};
+pub use proxy::{Fault, FaultProxy, PROXY_TOKEN};
 pub use referrers::ReferrersRegistry;
 
 /// Where Debian's `docker-registry` package installs the registry.

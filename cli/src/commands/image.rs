@@ -102,9 +102,11 @@ impl Target {
 }
 
 fn registry_options(args: &ImageArgs) -> RegistryOptions {
+    let defaults = RegistryOptions::default();
     RegistryOptions {
         insecure_hosts: args.insecure_registry.clone(),
-        ..RegistryOptions::default()
+        timeout: args.registry_timeout.unwrap_or(defaults.timeout),
+        ..defaults
     }
 }
 

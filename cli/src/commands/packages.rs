@@ -33,6 +33,9 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         platform,
         registry: RegistryOptions {
             insecure_hosts: args.insecure_registry.clone(),
+            timeout: args
+                .registry_timeout
+                .unwrap_or(sbomctl_oci::registry::DEFAULT_TIMEOUT),
             ..RegistryOptions::default()
         },
         progress: bars

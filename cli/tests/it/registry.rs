@@ -282,3 +282,153 @@ fn docker_schema2_manifest_list_from_registry() {
         "application/vnd.docker.image.rootfs.diff.tar.gzip"
     );
 }
+
+/// `sbomctl ARGS` with `env`, killed (and the test failed) after two
+/// minutes: the point of these tests is that the command ends by itself.
+fn run_bounded(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    cmd.args(args)
+        .env_remove("SBOMCTL_REGISTRY_USERNAME")
+        .env_remove("SBOMCTL_REGISTRY_PASSWORD")
+        .env_remove("SBOMCTL_REGISTRY_TIMEOUT")
+        .env_remove("SBOMCTL_LOG")
+        .env("DOCKER_CONFIG", root().join("target/no-docker-config"))
+        .env("COSIGN_PASSWORD", common::signing::PASSWORD)
+        .env("SOURCE_DATE_EPOCH", common::signing::EPOCH)
+        .timeout(std::time::Duration::from_secs(120));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_trickling_registry_times_out_verify_attestation() {
+    let reg = Registry::start();
+    let digest = reg.push_oci_layout(&sample(), "app:1");
+    let keys = common::signing::Keys::new();
+    let direct = format!("{}/app:1", reg.addr);
+    common::signing::ok(&[
+        "attest",
+        "--key",
+        &keys.key,
+        "--type",
+        "spdxjson",
+        "--attach-mode",
+        "both",
+        &direct,
+    ]);
+    // The image resolves quickly; the referrers listing trickles in at
+    // one byte every 200 ms.
+    let proxy = FaultProxy::start(
+        &reg.addr,
+        Fault::Drip {
+            every: std::time::Duration::from_millis(200),
+            path_contains: Some("/referrers/".into()),
+        },
+    );
+    let image = format!("{}/app:1", proxy.addr);
+    let verify = [
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "spdxjson",
+        &image,
+    ];
+    let mut args = verify.to_vec();
+    args.extend(["--registry-timeout", "2"]);
+    let out = run_bounded(&args, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "registry {}: GET /v2/app/referrers/{digest} timed out after 2s",
+            proxy.addr
+        )),
+        "{err}"
+    );
+    // The same through the environment.
+    let out = run_bounded(&verify, &[("SBOMCTL_REGISTRY_TIMEOUT", "2s")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("timed out after 2s"), "{err}");
+}
+
+#[test]
+fn a_trickling_registry_times_out_packages() {
+    let reg = Registry::start();
+    reg.push_oci_layout(&sample(), "sample/alpine:3.19");
+    let proxy = FaultProxy::start(
+        &reg.addr,
+        Fault::Drip {
+            every: std::time::Duration::from_millis(200),
+            path_contains: None,
+        },
+    );
+    let src = format!("{}/sample/alpine:3.19", proxy.addr);
+    let out = run_bounded(&["packages", &src, "--registry-timeout", "1"], &[]);
+    fails_with(
+        &out,
+        &format!(
+            "registry {}: GET /v2/sample/alpine/manifests/3.19 timed out after 1s",
+            proxy.addr
+        ),
+    );
+}
+
+#[test]
+fn requests_are_logged_without_credentials() {
+    let reg = Registry::start();
+    reg.push_oci_layout(&sample(), "sample/alpine:3.19");
+    let proxy = FaultProxy::start(
+        &reg.addr,
+        Fault::BearerAuth {
+            credentials: Some(("bob".into(), "pw-secret".into())),
+        },
+    );
+    let src = format!("{}/sample/alpine:3.19", proxy.addr);
+    let credentials = [
+        ("SBOMCTL_REGISTRY_USERNAME", "bob"),
+        ("SBOMCTL_REGISTRY_PASSWORD", "pw-secret"),
+    ];
+    for (flag, env) in [("-vv", None), ("-q", Some(("SBOMCTL_LOG", "debug")))] {
+        let mut env_vars = credentials.to_vec();
+        env_vars.extend(env);
+        let out = run_bounded(&["packages", &src, "-o", "json", flag], &env_vars);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        let requests: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("registry request"))
+            .collect();
+        // The manifest: challenged, the token, then again with it.
+        for expected in [
+            "request=GET /v2/sample/alpine/manifests/3.19 status=401 attempt=1",
+            // The realm is the proxy's own origin, so its path alone.
+            "request=GET /token status=200 attempt=1",
+            "request=GET /v2/sample/alpine/manifests/3.19 status=200 attempt=1",
+        ] {
+            assert!(
+                requests.iter().any(|l| l.contains(expected)),
+                "no `{expected}` in:\n{err}"
+            );
+        }
+        assert!(
+            err.lines()
+                .any(|l| l.contains("registry response body read") && l.contains("bytes=")),
+            "{err}"
+        );
+        // Our lines name requests without their query.
+        assert!(requests.iter().all(|l| !l.contains('?')), "{err}");
+        // (Test builds also forward ureq's own `log` records, which mask
+        // the Authorization header.)
+        for secret in [
+            sbomctl_testutil::PROXY_TOKEN,
+            "pw-secret",
+            "Ym9iOnB3LXNlY3JldA", // base64 of bob:pw-secret
+        ] {
+            assert!(!err.contains(secret), "`{secret}` logged:\n{err}");
+        }
+    }
+}

@@ -141,7 +141,7 @@ impl RegistryClient {
     fn timeout(&self, request: RequestName, after: Duration) -> Error {
         Error::Timeout {
             registry: self.registry.clone(),
-            request: request.to_string(),
+            request: request.into(),
             after,
         }
     }

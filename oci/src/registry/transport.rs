@@ -43,6 +43,12 @@ pub(super) struct Transport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct RequestName(String);
 
+impl From<RequestName> for String {
+    fn from(name: RequestName) -> String {
+        name.0
+    }
+}
+
 impl fmt::Display for RequestName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
