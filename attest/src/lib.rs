@@ -6,6 +6,7 @@
 
 pub mod attach;
 pub mod bundle;
+mod date;
 pub mod dsse;
 mod error;
 pub mod intoto;

@@ -28,8 +28,9 @@ use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::Certificate;
 
 use super::signature::{digest, hash_for};
-use super::trust_root::{parse_rfc3339, Authority, TrustedRoot};
+use super::trust_root::{Authority, TrustedRoot};
 use crate::bundle::TimestampVerificationData;
+use crate::date::parse_generalized_time;
 use crate::key::PublicKey;
 use crate::{Error, Result};
 
@@ -223,34 +224,13 @@ impl TstInfo {
             return Err(ts_error("genTime is not a GeneralizedTime"));
         }
         let gen_time = parse_generalized_time(gen_time.value())
-            .ok_or_else(|| ts_error("malformed genTime"))?;
+            .map_err(|e| ts_error(format!("genTime: {e}")))?;
         Ok(TstInfo {
             hash_algorithm,
             hashed_message,
             gen_time,
         })
     }
-}
-
-/// `YYYYMMDDHHMMSS[.f*]Z` (RFC 3161 allows fractional seconds, which are
-/// dropped).
-fn parse_generalized_time(value: &[u8]) -> Option<i64> {
-    let text = std::str::from_utf8(value).ok()?;
-    let text = text.strip_suffix('Z')?;
-    let whole = text.split('.').next()?;
-    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let rfc3339 = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        whole.get(0..4)?,
-        whole.get(4..6)?,
-        whole.get(6..8)?,
-        whole.get(8..10)?,
-        whole.get(10..12)?,
-        whole.get(12..14)?
-    );
-    parse_rfc3339(&rfc3339)
 }
 
 /// Checks the signed attributes (content type TSTInfo, messageDigest over
@@ -464,20 +444,6 @@ fn verify_signature(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_generalized_time_with_and_without_fraction() {
-        assert_eq!(
-            parse_generalized_time(b"20231114221320Z"),
-            Some(1_700_000_000)
-        );
-        assert_eq!(
-            parse_generalized_time(b"20231114221320.123Z"),
-            Some(1_700_000_000)
-        );
-        assert_eq!(parse_generalized_time(b"2023111422132Z"), None);
-        assert_eq!(parse_generalized_time(b"20231114221320"), None);
-    }
 
     #[test]
     fn rejects_garbage_tokens() {

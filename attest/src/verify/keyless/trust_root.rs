@@ -5,6 +5,7 @@
 use base64::Engine as _;
 use serde::Deserialize;
 
+use crate::date::parse_rfc3339;
 use crate::{Error, Result};
 
 /// The public-good production trusted root shipped in the binary.
@@ -151,15 +152,13 @@ fn valid_for(raw: Option<&RawValidFor>, what: &str) -> Result<ValidFor> {
         .start
         .as_deref()
         .ok_or_else(|| malformed(format!("{what}: validFor has no start")))?;
+    let time = |field: &str, text: &str| {
+        parse_rfc3339(text)
+            .map_err(|e| malformed(format!("{what}: validFor.{field} `{text}`: {e}")))
+    };
     Ok(ValidFor {
-        start: parse_rfc3339(start)
-            .ok_or_else(|| malformed(format!("{what}: bad start `{start}`")))?,
-        end: match raw.end.as_deref() {
-            Some(e) => {
-                Some(parse_rfc3339(e).ok_or_else(|| malformed(format!("{what}: bad end `{e}`")))?)
-            }
-            None => None,
-        },
+        start: time("start", start)?,
+        end: raw.end.as_deref().map(|e| time("end", e)).transpose()?,
     })
 }
 
@@ -215,68 +214,9 @@ impl TrustedRoot {
     }
 }
 
-/// Parses RFC 3339 UTC times as the trusted root writes them
-/// (`2021-01-12T11:53:27Z`, `2022-04-13T20:06:15.000Z`), and numeric
-/// offsets. `None` when malformed.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (date, time) = s.split_once(['T', 't'])?;
-    let mut d = date.split('-');
-    let y: i64 = d.next()?.parse().ok()?;
-    let m: i64 = d.next()?.parse().ok()?;
-    let day: i64 = d.next()?.parse().ok()?;
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let (clock, offset) = if let Some(c) = time.strip_suffix(['Z', 'z']) {
-        (c, 0)
-    } else {
-        let pos = time.rfind(['+', '-'])?;
-        let (c, off) = time.split_at(pos);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = off.get(1..)?.split_once(':')?;
-        (
-            c,
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
-        )
-    };
-    let clock = clock.split('.').next()?;
-    let mut t = clock.split(':');
-    let hh: i64 = t.next()?.parse().ok()?;
-    let mm: i64 = t.next()?.parse().ok()?;
-    let ss: i64 = t.next()?.parse().ok()?;
-    if hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss - offset)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_parses() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), Some(1_700_000_000));
-        assert_eq!(
-            parse_rfc3339("2023-11-14T22:13:20.123Z"),
-            Some(1_700_000_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-11-15T00:13:20+02:00"),
-            Some(1_700_000_000)
-        );
-        assert_eq!(parse_rfc3339("2023-13-14T22:13:20Z"), None);
-    }
 
     #[test]
     fn public_good_root_parses() {
@@ -289,6 +229,32 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode(&r.tlogs[0].log_id),
             "wNI9atQGlz+VWfO6LRygH4QUfY/8W4RFwiT5i5WRgB0="
         );
+    }
+
+    #[test]
+    fn days_a_month_lacks_are_malformed_and_the_field_is_named() {
+        for (field, bad) in [
+            ("start", "2023-02-31T00:00:00Z"),
+            ("start", "2023-04-31T12:00:00Z"),
+            ("end", "2023-02-29T00:00:00Z"),
+            ("end", "2023-06-01T25:00:00Z"),
+        ] {
+            let valid_for = if field == "start" {
+                format!(r#"{{"start":"{bad}"}}"#)
+            } else {
+                format!(r#"{{"start":"2022-01-01T00:00:00Z","end":"{bad}"}}"#)
+            };
+            let json = format!(
+                r#"{{"tlogs":[{{"baseUrl":"https://rekor.example","publicKey":{{"rawBytes":"AA==","validFor":{valid_for}}},"logId":{{"keyId":"AA=="}}}}]}}"#
+            );
+            let err = TrustedRoot::from_json(&json).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "tlog https://rekor.example: validFor.{field} `{bad}`"
+                )),
+                "{err}"
+            );
+        }
     }
 
     #[test]
