@@ -6,6 +6,7 @@ mod attestation;
 mod bundle;
 mod conformance;
 mod interop;
+mod jcs;
 mod keyless_legacy;
 mod keyless_tlog;
 mod keyless_x509;

@@ -3,7 +3,10 @@
 //!
 //! Object members are sorted by the UTF-16 code units of their names, there
 //! is no whitespace, strings use the minimal escaping of RFC 8785 §3.2.2.2
-//! and numbers are written as ECMAScript's `Number.prototype.toString` does.
+//! and numbers are written as ECMAScript's `Number.prototype.toString` does,
+//! integers included (so integers beyond 2^53 lose precision, as the RFC
+//! requires). The tests check numbers against RFC 8785's Appendix B and
+//! against Node.js's `Number.prototype.toString` (`testdata/jcs`).
 //!
 //! [RFC 8785]: https://www.rfc-editor.org/rfc/rfc8785
 
@@ -74,59 +77,29 @@ fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// RFC 8785 §3.2.2.3: a JSON number is an IEEE 754 double, so an integer
+/// beyond 2^53 is written as the nearest double (`9007199254740993` becomes
+/// `9007199254740992`), exactly as Rekor's Go canonicaliser (which parses
+/// every number as a `float64`) wrote the bytes its SET signs.
 fn write_number(out: &mut String, n: &Number) {
-    if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
-    } else if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
-    } else if let Some(f) = n.as_f64() {
-        write_f64(out, f);
+    // `as_f64` rounds an i64/u64 to the nearest double (ties to even), as
+    // ECMAScript's `Number(text)` does.
+    if let Some(x) = n.as_f64() {
+        write_f64(out, x);
     }
 }
 
-/// ECMAScript `Number::toString(x)` (ECMA-262 §6.1.6.1.20) from the
-/// shortest round-trip digits Rust's `{:e}` gives.
+/// ECMAScript `Number::toString(x)` (ECMA-262 §6.1.6.1.20), by `ryu-js`
+/// (the Boa engine's): the shortest digits that round-trip, the closest to
+/// `x` among them and the even one on a tie, which Rust's own `{:e}` does not
+/// promise (it writes `1424953923781206.3` where ECMAScript and RFC 8785
+/// Appendix B write `1424953923781206.2`).
 fn write_f64(out: &mut String, x: f64) {
-    if x == 0.0 || !x.is_finite() {
-        // JSON cannot hold NaN or infinities; -0 is written as 0.
-        out.push('0');
-        return;
-    }
-    if x < 0.0 {
-        out.push('-');
-    }
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exp: i64 = exp.parse().unwrap_or(0);
-    let k = i64::try_from(digits.len()).unwrap_or(i64::MAX);
-    // x = 0.d1d2…dk × 10^(n), with n = exp + 1 in ECMAScript's terms.
-    let n = exp + 1;
-    if k <= n && n <= 21 {
-        out.push_str(&digits);
-        for _ in 0..(n - k) {
-            out.push('0');
-        }
-    } else if 0 < n && n <= 21 {
-        let split = usize::try_from(n).unwrap_or(0);
-        out.push_str(&digits[..split]);
-        out.push('.');
-        out.push_str(&digits[split..]);
-    } else if -6 < n && n <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-n) {
-            out.push('0');
-        }
-        out.push_str(&digits);
+    if x.is_finite() {
+        out.push_str(ryu_js::Buffer::new().format_finite(x));
     } else {
-        let e = n - 1;
-        let sign = if e < 0 { '-' } else { '+' };
-        out.push_str(&digits[..1]);
-        if k > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let _ = write!(out, "e{sign}{}", e.abs());
+        // Not reachable from JSON, which has no NaN or infinities.
+        out.push('0');
     }
 }
 
