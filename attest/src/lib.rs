@@ -11,6 +11,7 @@ pub mod dsse;
 mod error;
 pub mod intoto;
 pub mod key;
+pub mod pem;
 pub mod simplesign;
 pub mod verify;
 

@@ -21,7 +21,8 @@ use rand_core::{OsRng, RngCore as _};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{key_error, pem, PrivateKey};
+use super::{key_error, PrivateKey};
+use crate::pem;
 use crate::{Error, Result};
 
 /// The PEM label cosign ≥ 2.0 writes.
@@ -124,8 +125,8 @@ fn derive_key(password: &[u8], salt: &[u8], log_n: u8) -> Result<Zeroizing<[u8; 
 /// ciphertext was altered), [`Error::KdfParameter`] for scrypt parameters
 /// cosign refuses, and [`Error::Sec1InsideEncryptedKey`] when the plaintext
 /// is a SEC1 EC key, which cosign's loader rejects too.
-pub fn decrypt(pem: &str, password: &[u8]) -> Result<PrivateKey> {
-    let block = pem::decode(pem)?;
+pub fn decrypt(text: &str, password: &[u8]) -> Result<PrivateKey> {
+    let block = pem::decode(text)?;
     match block.label.as_str() {
         LABEL | LEGACY_LABEL => {}
         "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {

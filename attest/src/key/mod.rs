@@ -23,7 +23,6 @@
 
 pub mod cosign_key;
 pub mod password;
-mod pem;
 
 use std::fmt;
 
@@ -35,6 +34,7 @@ use rsa::traits::PublicKeyParts as _;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use spki::{DecodePublicKey as _, EncodePublicKey as _};
 
+use crate::pem;
 use crate::{Error, Result};
 
 /// Secret buffers returned by this module (passwords, DER) wipe themselves
@@ -250,9 +250,29 @@ impl PrivateKey {
 
 /// Reads an unencrypted private key PEM, as `cosign import-key-pair` does:
 /// `PRIVATE KEY` (PKCS#8: P-256, P-384, Ed25519, RSA), `EC PRIVATE KEY`
-/// (SEC1, RFC 5915: P-256, P-384) or `RSA PRIVATE KEY` (PKCS#1).
-pub fn import(pem: &str) -> Result<PrivateKey> {
-    let block = pem::decode(pem)?;
+/// (SEC1, RFC 5915: P-256, P-384) or `RSA PRIVATE KEY` (PKCS#1). An
+/// `EC PARAMETERS` block before the key (what `openssl ecparam -genkey`
+/// writes) is skipped: the key names its curve itself.
+pub fn import(text: &str) -> Result<PrivateKey> {
+    let mut blocks = pem::decode_all(text)?;
+    blocks.retain(|b| b.label != "EC PARAMETERS");
+    let block = match blocks.len() {
+        1 => blocks.swap_remove(0),
+        0 => return Err(key_error("import", "no private key PEM block")),
+        n => {
+            return Err(key_error(
+                "import",
+                format!(
+                    "{n} PEM blocks ({}), expected one private key",
+                    blocks
+                        .iter()
+                        .map(|b| format!("`{}`", b.label))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ))
+        }
+    };
     match block.label.as_str() {
         "PRIVATE KEY" => PrivateKey::from_pkcs8_der(&block.der),
         "EC PRIVATE KEY" => from_sec1_der(&block.der),
@@ -315,8 +335,8 @@ impl PublicKey {
     /// Reads a PKIX `PUBLIC KEY` PEM (`cosign.pub`); `RSA PUBLIC KEY`
     /// (PKCS#1) is accepted too. Certificates are not keys: take the key
     /// out of the certificate first.
-    pub fn from_pem(pem: &str) -> Result<Self> {
-        let block = pem::decode(pem)?;
+    pub fn from_pem(text: &str) -> Result<Self> {
+        let block = pem::decode(text)?;
         match block.label.as_str() {
             "PUBLIC KEY" => Self::from_spki_der(&block.der),
             "RSA PUBLIC KEY" => Ok(Self::Rsa(

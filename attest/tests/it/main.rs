@@ -11,3 +11,4 @@ mod keyless_legacy;
 mod keyless_tlog;
 mod keyless_x509;
 mod keys;
+mod pem;

@@ -2,12 +2,11 @@
 //! OCI layout directory as an [`ImageStore`], with the digests that matter
 //! (what the tag names, the index, the per-platform manifest), and keys.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use sbomctl_attest::key::password::{self, Purpose};
-use sbomctl_attest::key::{cosign_key, PrivateKey, PublicKey, Zeroizing};
+use sbomctl_attest::key::{cosign_key, PrivateKey, PublicKey};
 use sbomctl_catalog::{Catalog, Options, Source};
 use sbomctl_oci::layout::{is_layout_dir, Layout};
 use sbomctl_oci::reference::Reference;
@@ -280,17 +279,15 @@ fn layout_image(layout: &dyn ImageStore, dir: &Path, tag: Option<&str>) -> Resul
 /// Reads and decrypts a cosign private key; the password comes from
 /// SBOMCTL_PASSWORD / COSIGN_PASSWORD, a prompt, or stdin.
 pub fn private_key(path: &Path) -> Result<PrivateKey> {
-    let pem = Zeroizing::new(
-        fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
-    );
+    let text = sbomctl_attest::pem::read_file(path)?;
     let password = password::read_password(Purpose::Unlock)?;
-    cosign_key::decrypt(&pem, &password).with_context(|| format!("opening {}", path.display()))
+    cosign_key::decrypt(&text, &password).with_context(|| format!("opening {}", path.display()))
 }
 
 /// Reads a PEM public key.
 pub fn public_key(path: &Path) -> Result<PublicKey> {
-    let pem = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    PublicKey::from_pem(&pem).with_context(|| format!("reading {}", path.display()))
+    let text = sbomctl_attest::pem::read_file(path)?;
+    PublicKey::from_pem(&text).with_context(|| format!("reading {}", path.display()))
 }
 
 #[cfg(test)]

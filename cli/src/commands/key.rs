@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use sbomctl_attest::key::password::{self, Purpose};
-use sbomctl_attest::key::{self, cosign_key, PrivateKey, Zeroizing};
+use sbomctl_attest::key::{self, cosign_key, PrivateKey};
+use sbomctl_attest::pem;
 
 /// Make a new ECDSA P-256 key pair for signing, as cosign does: PREFIX.key
 /// (encrypted with a password) and PREFIX.pub.
@@ -55,10 +56,9 @@ pub fn generate_key_pair(args: &GenerateKeyPairArgs) -> Result<ExitCode> {
 /// `cosign import-key-pair`.
 pub fn import_key_pair(args: &ImportKeyPairArgs) -> Result<ExitCode> {
     let paths = KeyPairPaths::new(&args.output_key_prefix, args.force)?;
-    let pem = Zeroizing::new(
-        fs::read_to_string(&args.key).with_context(|| format!("reading {}", args.key.display()))?,
-    );
-    let key = key::import(&pem).with_context(|| format!("importing {}", args.key.display()))?;
+    // Bounded: `--key /dev/zero` is refused, not read until memory runs out.
+    let text = pem::read_file(&args.key)?;
+    let key = key::import(&text).with_context(|| format!("importing {}", args.key.display()))?;
     paths.write(&key)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -83,3 +83,28 @@ fn import_reencrypts_a_plain_pkcs8_key() {
     let expected = sbomctl_attest::key::import(&std::fs::read_to_string(&src).unwrap()).unwrap();
     assert_eq!(k.public_key(), expected.public_key());
 }
+
+#[test]
+fn import_refuses_a_key_file_over_the_pem_limit_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("huge.key");
+    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../attest/testdata/keys/sigstore-rs/ecdsa_private.key");
+    let key = std::fs::read_to_string(key).unwrap();
+    std::fs::write(&src, format!("{}\n{key}", "#".repeat(3 << 20))).unwrap();
+    let out = sbomctl(
+        dir.path(),
+        &["import-key-pair", "--key", src.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "key {}: larger than the 1024 KiB limit of a PEM file",
+            src.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("import-cosign.key").exists());
+}

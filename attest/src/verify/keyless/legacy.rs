@@ -195,27 +195,20 @@ fn material(annotations: &BTreeMap<String, String>) -> Result<Vec<Vec<u8>>> {
 
 /// Every `CERTIFICATE` block of a PEM text, as DER; an empty text has none.
 fn pem_certificates(text: &str) -> std::result::Result<Vec<Vec<u8>>, String> {
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines().map(str::trim) {
-        match (&mut current, line) {
-            (None, "") => {}
-            (None, "-----BEGIN CERTIFICATE-----") => current = Some(String::new()),
-            (None, other) => return Err(format!("unexpected line `{other}` outside a block")),
-            (Some(b64), "-----END CERTIFICATE-----") => {
-                let der = STANDARD
-                    .decode(b64.as_bytes())
-                    .map_err(|e| format!("bad base64 in a certificate block: {e}"))?;
-                out.push(der);
-                current = None;
+    crate::pem::decode_all(text)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|block| {
+            if block.label == "CERTIFICATE" {
+                Ok(block.der.to_vec())
+            } else {
+                Err(format!(
+                    "a `{}` block where a certificate belongs",
+                    block.label
+                ))
             }
-            (Some(b64), line) => b64.push_str(line),
-        }
-    }
-    if current.is_some() {
-        return Err("unterminated certificate block".to_owned());
-    }
-    Ok(out)
+        })
+        .collect()
 }
 
 /// The Rekor v1 entry of the bundle annotation, as a bundle's
@@ -290,7 +283,11 @@ mod tests {
         assert_eq!(pem_certificates(one).unwrap(), vec![vec![0, 1, 2]]);
         let two = format!("{one}{one}");
         assert_eq!(pem_certificates(&two).unwrap().len(), 2);
+        let crlf = one.replace('\n', "\r\n");
+        assert_eq!(pem_certificates(&crlf).unwrap(), vec![vec![0, 1, 2]]);
         assert!(pem_certificates("-----BEGIN CERTIFICATE-----\nAAEC\n").is_err());
-        assert!(pem_certificates("junk").is_err());
+        assert!(pem_certificates(&format!("{one}junk")).is_err());
+        let key = "-----BEGIN PUBLIC KEY-----\nAAEC\n-----END PUBLIC KEY-----\n";
+        assert!(pem_certificates(&format!("{one}{key}")).is_err());
     }
 }

@@ -573,11 +573,15 @@ fn single_signature(envelope: &Envelope) -> Result<&[u8]> {
 
 /// A PEM certificate or public key from a v1 body against the bundle's.
 fn check_pem_verifier(pem: &[u8], verifier: EntryVerifier<'_>) -> Result<()> {
-    let (label, der) = decode_first_pem(pem)?;
-    let label = label.as_str();
+    // A certificate may be followed by its chain, which is not read.
+    let block = std::str::from_utf8(pem)
+        .ok()
+        .and_then(|text| crate::pem::decode_first(text).ok())
+        .ok_or_else(|| entry_error("the logged verifier is not PEM"))?;
+    let label = block.label.as_str();
     let matches = match (label, verifier) {
-        ("CERTIFICATE", EntryVerifier::Certificate(cert)) => der == cert,
-        ("PUBLIC KEY", EntryVerifier::PublicKey(spki)) => der == spki,
+        ("CERTIFICATE", EntryVerifier::Certificate(cert)) => *block.der == cert,
+        ("PUBLIC KEY", EntryVerifier::PublicKey(spki)) => *block.der == spki,
         _ => false,
     };
     if matches {
@@ -592,35 +596,6 @@ fn check_pem_verifier(pem: &[u8], verifier: EntryVerifier<'_>) -> Result<()> {
             }
         )))
     }
-}
-
-/// The label and DER of the first PEM block. Lenient about line lengths
-/// (some clients log one long base64 line); a certificate may be followed by
-/// its chain, which is ignored.
-fn decode_first_pem(pem: &[u8]) -> Result<(String, Vec<u8>)> {
-    let bad = || entry_error("the logged verifier is not PEM");
-    let text = std::str::from_utf8(pem).map_err(|_| bad())?;
-    let mut lines = text.lines().map(str::trim).skip_while(|l| l.is_empty());
-    let label = lines
-        .next()
-        .and_then(|l| l.strip_prefix("-----BEGIN "))
-        .and_then(|l| l.strip_suffix("-----"))
-        .ok_or_else(bad)?;
-    let end = format!("-----END {label}-----");
-    let mut b64 = String::new();
-    let mut closed = false;
-    for line in lines {
-        if line == end {
-            closed = true;
-            break;
-        }
-        b64.push_str(line);
-    }
-    if !closed {
-        return Err(bad());
-    }
-    let der = STANDARD.decode(b64).map_err(|_| bad())?;
-    Ok((label.to_owned(), der))
 }
 
 /// A v2 `Verifier` message (`x509Certificate.rawBytes` or
