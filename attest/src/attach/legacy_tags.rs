@@ -348,8 +348,8 @@ pub(crate) fn image_manifest(old: &[Desc], new: &[NewLayer]) -> (Manifest, Vec<u
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::MemStore;
     use super::*;
+    use crate::attach::mem_store::MemStore;
     use crate::key::PrivateKey;
     use sbomctl_oci::BlobStore as _;
 

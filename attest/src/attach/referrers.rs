@@ -245,9 +245,9 @@ pub fn find(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::MemStore;
     use super::super::{find_attestations, image_descriptor, Content};
     use super::*;
+    use crate::attach::mem_store::MemStore;
     use crate::verify::Check;
     use sbomctl_oci::BlobStore as _;
 
