@@ -4,9 +4,11 @@
 //! pushing them with OCI 1.1 referrers ([`ImageStore`]: the referrers API
 //! when the registry has it, else the referrers tag schema).
 //!
-//! - `transport`: the HTTP agent, plain HTTP for loopback and listed
-//!   hosts, one deadline per request (see [`RegistryOptions::timeout`]),
-//!   retries with exponential backoff within it, request logging;
+//! - `transport`: the HTTP agents, plain HTTP for loopback and listed
+//!   hosts, one deadline per request (see [`RegistryOptions::timeout`];
+//!   blob downloads: one request, its body read against a deadline for
+//!   its size and a stall timeout), retries with exponential backoff
+//!   within it, request logging;
 //! - `token`: anonymous, basic and bearer token auth
 //!   (<https://distribution.github.io/distribution/spec/auth/token/>);
 //! - `pull`: manifests, blobs and referrers lists;
@@ -40,6 +42,8 @@ pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// The default of [`RegistryOptions::min_blob_rate`]: 64 KiB/s.
 pub const DEFAULT_MIN_BLOB_RATE: u64 = 64 * 1024;
+/// The default of [`RegistryOptions::stall_timeout`].
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How to reach registries.
 #[derive(Debug, Clone)]
@@ -56,14 +60,21 @@ pub struct RegistryOptions {
     pub keychain: Keychain,
     /// The deadline of one request, retries included: connecting,
     /// sending, and reading the whole answer. A request that moves a blob
-    /// (a download or an upload) gets this plus the time the blob takes at
-    /// [`Self::min_blob_rate`], so a large layer on a slow link is not cut
-    /// off while a registry that trickles bytes is. (Name resolution is
-    /// not covered: the system resolver can't be interrupted.)
+    /// gets this plus the time the blob takes at [`Self::min_blob_rate`],
+    /// so a large layer on a slow link is not cut off while a registry
+    /// that trickles bytes is: an upload from the start, a download once
+    /// its `Content-Length` is known (its headers must come within this
+    /// timeout; a download without a length must keep up with the rate
+    /// after this timeout). (Name resolution is not covered: the system
+    /// resolver can't be interrupted.)
     pub timeout: Duration,
     /// The slowest transfer rate, in bytes per second, a blob's deadline
     /// allows for (see [`Self::timeout`]).
     pub min_blob_rate: u64,
+    /// The longest a blob download may go without receiving a byte
+    /// (capped at [`Self::timeout`]), so a download that stopped fails
+    /// long before a large blob's deadline.
+    pub stall_timeout: Duration,
 }
 
 impl Default for RegistryOptions {
@@ -75,6 +86,7 @@ impl Default for RegistryOptions {
             keychain: Keychain::default(),
             timeout: DEFAULT_TIMEOUT,
             min_blob_rate: DEFAULT_MIN_BLOB_RATE,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
         }
     }
 }

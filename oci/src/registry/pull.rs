@@ -17,12 +17,6 @@ use crate::referrers::{
 };
 use crate::{sha256_digest, Descriptor, Error, Fetched, Result};
 
-/// Blob size the first request for a blob budgets for; a larger blob is
-/// asked for again with a deadline fitting its `Content-Length`.
-const FIRST_GUESS_BLOB_SIZE: u64 = 1024 * 1024;
-/// Blob size budgeted for when the registry sends no `Content-Length`.
-const UNKNOWN_BLOB_SIZE: u64 = 4 * 1024 * 1024 * 1024;
-
 /// What a request fetches, for messages.
 enum Target<'a> {
     Manifest(&'a str),
@@ -40,14 +34,14 @@ impl Target<'_> {
 
 impl RegistryClient {
     /// GETs `url`; `None` for a 404 when `missing_ok`; failures become
-    /// one-line errors about `target`.
+    /// one-line errors about `target`. A blob is a download: its body gets
+    /// a deadline for its size (see the `transport` module).
     fn get_if_exists(
         &self,
         url: &str,
         accept: Option<&str>,
         target: &Target<'_>,
         missing_ok: bool,
-        blob_bytes: u64,
     ) -> Result<Option<Answer>> {
         let headers: Vec<(&str, &str)> = accept.map(|a| ("Accept", a)).into_iter().collect();
         let request = Request {
@@ -56,7 +50,8 @@ impl RegistryClient {
             headers: &headers,
             body: None,
             access: Access::Pull,
-            blob_bytes,
+            blob_bytes: 0,
+            download: matches!(target, Target::Blob(_)),
         };
         match self.send(&request)? {
             Ok(answer) => Ok(Some(answer)),
@@ -110,7 +105,6 @@ impl RegistryClient {
             Some(MANIFEST_ACCEPT),
             &Target::Manifest(reference),
             missing_ok,
-            0,
         )?
         else {
             return Ok(None);
@@ -167,37 +161,17 @@ impl RegistryClient {
         }))
     }
 
-    /// Streams a blob. The first request budgets for a small blob
-    /// (configs, attestations); when the answer announces a larger one, it
-    /// is dropped unread and the blob asked for again with a deadline that
-    /// fits its size, so no request runs without a deadline and no large
-    /// download is cut short.
+    /// Streams a blob with one request: its headers within the timeout,
+    /// its body within a deadline for its `Content-Length` and without
+    /// long stalls (see the `transport` module); a timeout is an I/O error
+    /// naming the request.
     pub(super) fn fetch_blob(&self, digest: &str) -> Result<Box<dyn Read + Send>> {
         validate_digest(digest).map_err(|m| self.error(m))?;
         let url = self.repo_url(&format!("blobs/{digest}"));
         let target = Target::Blob(digest);
-        let get = |size: u64| {
-            self.get_if_exists(&url, None, &target, false, size)?
-                .ok_or_else(|| self.error(format!("{} not found", target.describe())))
-        };
-        let answer = get(FIRST_GUESS_BLOB_SIZE)?;
-        let length = answer
-            .response
-            .header("content-length")
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let answer = match length {
-            Some(length) if length <= FIRST_GUESS_BLOB_SIZE => answer,
-            _ => {
-                let size = length.unwrap_or(UNKNOWN_BLOB_SIZE);
-                tracing::debug!(
-                    digest,
-                    size,
-                    "large blob: asking again with a deadline for its size"
-                );
-                drop(answer);
-                get(size)?
-            }
-        };
+        let answer = self
+            .get_if_exists(&url, None, &target, false)?
+            .ok_or_else(|| self.error(format!("{} not found", target.describe())))?;
         Ok(Box::new(answer.into_body()))
     }
 
@@ -218,6 +192,7 @@ impl RegistryClient {
             body: None,
             access: Access::Pull,
             blob_bytes: 0,
+            download: false,
         };
         match self.send(&request)? {
             Ok(answer) => {
@@ -289,6 +264,7 @@ impl RegistryClient {
                 body: None,
                 access: Access::Pull,
                 blob_bytes: 0,
+                download: false,
             };
             answer = match self.send(&request)? {
                 Ok(answer) => answer,

@@ -35,6 +35,7 @@ impl RegistryClient {
             body: None,
             access: Access::Push,
             blob_bytes: 0,
+            download: false,
         };
         match self.send(&head)? {
             Ok(answer) if answer.response.status() == 200 => return Ok(digest),
@@ -70,6 +71,7 @@ impl RegistryClient {
             body: Some(&[]),
             access: Access::Push,
             blob_bytes: 0,
+            download: false,
         };
         let answer = match self.send(&post)? {
             Ok(answer) => answer,
@@ -102,6 +104,7 @@ impl RegistryClient {
             body: Some(bytes),
             access: Access::Push,
             blob_bytes: bytes.len() as u64,
+            download: false,
         };
         match self.send(&put)? {
             Ok(answer) => {
@@ -153,6 +156,7 @@ impl RegistryClient {
             body: Some(bytes),
             access: Access::Push,
             blob_bytes: bytes.len() as u64,
+            download: false,
         };
         match self.send(&put)? {
             Ok(answer) => {

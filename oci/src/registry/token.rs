@@ -56,8 +56,10 @@ pub(super) struct Request<'a> {
     pub(super) headers: &'a [(&'a str, &'a str)],
     pub(super) body: Option<&'a [u8]>,
     pub(super) access: Access,
-    /// Blob bytes the request moves (its deadline grows with them).
+    /// Blob bytes the request sends (its deadline grows with them).
     pub(super) blob_bytes: u64,
+    /// A blob download (see [`Call::download`]).
+    pub(super) download: bool,
 }
 
 impl RegistryClient {
@@ -135,6 +137,7 @@ impl RegistryClient {
                 authorization: authorization.as_deref(),
                 body: request.body,
                 allowed: self.transport.allowance(request.blob_bytes),
+                download: request.download,
             };
             match self.transport.send(&call) {
                 Err(Failure::Status {
@@ -240,6 +243,7 @@ impl RegistryClient {
             authorization: basic.as_deref(),
             body: None,
             allowed: self.transport.allowance(0),
+            download: false,
         };
         let answer = match self.transport.send(&call) {
             Ok(answer) => answer,

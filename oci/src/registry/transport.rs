@@ -1,19 +1,33 @@
-//! HTTP for the registry client: the agent, the plain-HTTP policy, the
+//! HTTP for the registry client: the agents, the plain-HTTP policy, the
 //! deadline of each request and retries.
 //!
 //! Every request has one deadline covering connecting, sending, the answer's
 //! headers and its body, and every retry: `timeout` from
-//! [`super::RegistryOptions`], plus, for requests that move a blob, the time
-//! the blob takes at `min_blob_rate`. A registry that answers one byte every
-//! few seconds therefore fails the request at its deadline instead of
-//! holding the command for ever, while a large layer on a slow but working
-//! link still gets the time it needs. (ureq cannot combine a deadline with
-//! a per-read idle timeout, so a stalled blob download is abandoned at its
-//! deadline too.) A request that ran out of time is not retried: the next
-//! attempt would share the same, spent, deadline.
+//! [`super::RegistryOptions`], plus, for an upload, the time the blob takes
+//! at `min_blob_rate`. A registry that answers one byte every few seconds
+//! therefore fails the request at its deadline instead of holding the
+//! command for ever. A request that ran out of time is not retried: the
+//! next attempt would share the same, spent, deadline.
+//!
+//! A blob download is one request whose size is only known from its
+//! answer, so it is timed in two parts (ureq 2 takes a deadline only before
+//! the call, and a deadline there would cut the body short):
+//! - connecting, redirects and the answer's headers within `timeout`. The
+//!   call runs on a helper thread that is abandoned when the deadline
+//!   passes; it ends at the next stall of the connection, or when the
+//!   headers are complete (ureq bounds their size);
+//! - the body through [`Body`], which checks on every read the deadline
+//!   `timeout` plus the `Content-Length` at `min_blob_rate` (counted from
+//!   the start of the request; without a length, the body must keep up with
+//!   that rate after `timeout`), while each socket read waits at most
+//!   `stall_timeout`, so a download that stopped fails within it rather
+//!   than at the end of a large blob's deadline. Downloads use their own
+//!   agent without a connection pool: ureq sets the read timeout only on
+//!   new connections.
 
 use std::fmt;
 use std::io::{self, Read};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::RegistryOptions;
@@ -25,16 +39,23 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// How close to the deadline a timed-out socket read counts as the
 /// deadline (ureq sets the socket timeout to the time left).
 const DEADLINE_SLACK: Duration = Duration::from_millis(100);
+/// The longest wait for a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The agent and the policies of one client.
+/// The agents and the policies of one client.
 #[derive(Debug)]
 pub(super) struct Transport {
+    /// For requests whose deadline ureq enforces.
     agent: ureq::Agent,
+    /// For blob downloads: no deadline in ureq, socket reads and writes
+    /// wait at most `stall`, no connection pool.
+    download_agent: ureq::Agent,
     base_url: String,
     retries: u32,
     backoff: Duration,
     timeout: Duration,
     min_blob_rate: u64,
+    stall: Duration,
 }
 
 /// A request as messages and logs name it: the method and the URL without
@@ -64,8 +85,12 @@ pub(super) struct Call<'a> {
     /// The `Authorization` header value, if any.
     pub(super) authorization: Option<&'a str>,
     pub(super) body: Option<&'a [u8]>,
-    /// The time the whole request, retries included, may take.
+    /// The time the whole request, retries included, may take; for a
+    /// download, the time until its answer's headers.
     pub(super) allowed: Duration,
+    /// A blob download: the body gets a deadline for its `Content-Length`
+    /// and a stall timeout (see the module documentation).
+    pub(super) download: bool,
 }
 
 /// Why a request got no usable answer.
@@ -90,7 +115,45 @@ pub(super) enum Failure {
 pub(super) struct Answer {
     pub(super) response: ureq::Response,
     request: RequestName,
-    allowed: Duration,
+    limit: BodyLimit,
+}
+
+/// What bounds the time reading a body takes.
+#[derive(Debug, Clone, Copy)]
+enum BodyLimit {
+    /// ureq enforces the request's deadline, `allowed` after its start.
+    Request { allowed: Duration },
+    /// A blob download, checked by [`Body`] on every read.
+    Download(Allowance),
+}
+
+/// The deadline of a blob download's body.
+#[derive(Debug, Clone, Copy)]
+struct Allowance {
+    /// When the request started.
+    started: Instant,
+    timeout: Duration,
+    min_rate: u64,
+    /// The `Content-Length`, if any.
+    length: Option<u64>,
+    /// The longest a socket read waits.
+    stall: Duration,
+}
+
+impl Allowance {
+    /// The time the body may take from the request's start, having read
+    /// `read` bytes: the timeout plus the length (without one, the bytes
+    /// read so far) at the minimum rate.
+    fn allowed(&self, read: u64) -> Duration {
+        allowance(self.timeout, self.min_rate, self.length.unwrap_or(read))
+    }
+}
+
+/// `timeout` plus `bytes` at `rate` bytes per second.
+fn allowance(timeout: Duration, rate: u64, bytes: u64) -> Duration {
+    let millis = u128::from(bytes) * 1000 / u128::from(rate.max(1));
+    let extra = Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX));
+    timeout.saturating_add(extra)
 }
 
 /// Why a body could not be read.
@@ -117,18 +180,26 @@ impl Transport {
         } else {
             "https"
         };
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(30))
-            .redirects(10)
-            .user_agent(concat!("sbomctl/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let builder = || {
+            ureq::AgentBuilder::new()
+                .timeout_connect(CONNECT_TIMEOUT)
+                .redirects(10)
+                .user_agent(concat!("sbomctl/", env!("CARGO_PKG_VERSION")))
+        };
+        let stall = options.stall_timeout.min(options.timeout);
         Transport {
-            agent,
+            agent: builder().build(),
+            download_agent: builder()
+                .timeout_read(stall)
+                .timeout_write(stall)
+                .max_idle_connections(0)
+                .build(),
             base_url: format!("{scheme}://{host}"),
             retries: options.retries,
             backoff: options.backoff,
             timeout: options.timeout,
             min_blob_rate: options.min_blob_rate.max(1),
+            stall,
         }
     }
 
@@ -139,9 +210,7 @@ impl Transport {
     /// The deadline of a request that moves `bytes` of blob: the timeout
     /// plus the time the bytes take at the minimum rate.
     pub(super) fn allowance(&self, bytes: u64) -> Duration {
-        let millis = u128::from(bytes) * 1000 / u128::from(self.min_blob_rate);
-        let extra = Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX));
-        self.timeout.saturating_add(extra)
+        allowance(self.timeout, self.min_blob_rate, bytes)
     }
 
     /// The name of a request in messages and logs.
@@ -170,7 +239,8 @@ impl Transport {
     }
 
     /// Sends `call`, repeating it after 5xx, 429 and connection errors with
-    /// exponential backoff, all within `call.allowed`.
+    /// exponential backoff, all within `call.allowed` (for a download:
+    /// until its answer's headers).
     pub(super) fn send(&self, call: &Call<'_>) -> Result<Answer, Failure> {
         let request = self.name(call.method, call.url);
         let started = Instant::now();
@@ -181,14 +251,25 @@ impl Transport {
             after: call.allowed,
             attempts,
         };
+        // A download's answer headers are awaited on a helper thread; its
+        // body is read without a deadline in ureq.
+        let watched = call.download && call.body.is_none();
         let mut attempt: u32 = 0;
         loop {
-            let mut builder = self.agent.request(call.method, call.url);
-            if let Some(left) = time_left() {
+            let agent = if watched {
+                &self.download_agent
+            } else {
+                &self.agent
+            };
+            let mut builder = agent.request(call.method, call.url);
+            let left = time_left();
+            if let Some(left) = left {
                 if left.is_zero() {
                     return Err(timed_out(attempt));
                 }
-                builder = builder.timeout(left);
+                if !watched {
+                    builder = builder.timeout(left);
+                }
             }
             if let Some(value) = call.authorization {
                 builder = builder.set("Authorization", value);
@@ -199,7 +280,19 @@ impl Transport {
             let attempt_started = Instant::now();
             let sent = match call.body {
                 Some(body) => builder.send_bytes(body),
-                None => builder.call(),
+                None if !watched => builder.call(),
+                None => match call_within(builder, left) {
+                    Some(sent) => sent,
+                    None => {
+                        tracing::debug!(
+                            request = %request,
+                            attempt = attempt + 1,
+                            elapsed_ms = attempt_started.elapsed().as_millis(),
+                            "registry request: no answer before the deadline"
+                        );
+                        return Err(timed_out(attempt + 1));
+                    }
+                },
             };
             let elapsed_ms = attempt_started.elapsed().as_millis();
             let sent_bytes = call.body.map_or(0, <[u8]>::len);
@@ -213,10 +306,26 @@ impl Transport {
                         elapsed_ms,
                         "registry request"
                     );
+                    let limit = if watched {
+                        let length = response
+                            .header("content-length")
+                            .and_then(|v| v.trim().parse::<u64>().ok());
+                        BodyLimit::Download(Allowance {
+                            started,
+                            timeout: call.allowed,
+                            min_rate: self.min_blob_rate,
+                            length,
+                            stall: self.stall,
+                        })
+                    } else {
+                        BodyLimit::Request {
+                            allowed: call.allowed,
+                        }
+                    };
                     return Ok(Answer {
                         response,
                         request,
-                        allowed: call.allowed,
+                        limit,
                     });
                 }
                 Err(ureq::Error::Status(code, response)) => {
@@ -312,8 +421,9 @@ impl Answer {
         Body {
             inner: Box::new(self.response.into_reader()),
             request: self.request,
-            allowed: self.allowed,
+            limit: self.limit,
             bytes: 0,
+            timed_out_after: None,
             done: false,
         }
     }
@@ -326,11 +436,13 @@ impl Answer {
         match read {
             Ok(_) if bytes.len() as u64 > limit => Err(BodyError::TooLarge(limit)),
             Ok(_) => Ok(bytes),
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => Err(BodyError::TimedOut {
-                request: body.request.clone(),
-                after: body.allowed,
-            }),
-            Err(e) => Err(BodyError::Io(e)),
+            Err(e) => match body.timed_out_after {
+                Some(after) => Err(BodyError::TimedOut {
+                    request: body.request.clone(),
+                    after,
+                }),
+                None => Err(BodyError::Io(e)),
+            },
         }
     }
 }
@@ -339,8 +451,10 @@ impl Answer {
 pub(super) struct Body {
     inner: Box<dyn Read + Send + Sync>,
     request: RequestName,
-    allowed: Duration,
+    limit: BodyLimit,
     bytes: u64,
+    /// The deadline that passed, once one did.
+    timed_out_after: Option<Duration>,
     done: bool,
 }
 
@@ -355,10 +469,35 @@ impl Body {
             );
         }
     }
+
+    /// `GET … timed out after 1s`, as an I/O error.
+    fn timed_out(&mut self, after: Duration) -> io::Error {
+        self.finish("timed out");
+        self.timed_out_after = Some(after);
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("{} timed out after {after:?}", self.request),
+        )
+    }
+
+    /// The download's deadline, if it has passed and bytes are missing.
+    fn passed_deadline(&self) -> Option<Duration> {
+        let BodyLimit::Download(allowance) = &self.limit else {
+            return None;
+        };
+        if allowance.length.is_some_and(|length| self.bytes >= length) {
+            return None;
+        }
+        let allowed = allowance.allowed(self.bytes);
+        (allowance.started.elapsed() >= allowed).then_some(allowed)
+    }
 }
 
 impl Read for Body {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(allowed) = self.passed_deadline() {
+            return Err(self.timed_out(allowed));
+        }
         match self.inner.read(buf) {
             Ok(0) if !buf.is_empty() => {
                 self.finish("read");
@@ -374,11 +513,23 @@ impl Read for Body {
                     io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
                 ) =>
             {
-                self.finish("timed out");
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("{} timed out after {:?}", self.request, self.allowed),
-                ))
+                match self.limit {
+                    BodyLimit::Request { allowed } => Err(self.timed_out(allowed)),
+                    BodyLimit::Download(allowance) => match self.passed_deadline() {
+                        Some(allowed) => Err(self.timed_out(allowed)),
+                        None => {
+                            self.finish("stalled");
+                            self.timed_out_after = Some(allowance.stall);
+                            Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                format!(
+                                    "{} timed out: no data for {:?}",
+                                    self.request, allowance.stall
+                                ),
+                            ))
+                        }
+                    },
+                }
             }
             Err(e) => {
                 self.finish("failed");
@@ -391,6 +542,43 @@ impl Read for Body {
 impl Drop for Body {
     fn drop(&mut self) {
         self.finish("dropped");
+    }
+}
+
+/// Sends `builder` on a helper thread and waits for the answer's headers
+/// at most `limit` (for ever when `None`); `None` when they did not come in
+/// time. The helper is then left to end on its own: at the connection's
+/// next stall (its reads wait at most the stall timeout), when the headers
+/// are complete, or when the connection closes.
+fn call_within(
+    builder: ureq::Request,
+    limit: Option<Duration>,
+) -> Option<Result<ureq::Response, ureq::Error>> {
+    let (sender, receiver) = mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("registry-download".into())
+        .spawn(move || {
+            // The receiver is gone when the deadline passed: the answer is
+            // dropped, which closes its connection.
+            let _ = sender.send(builder.call());
+        });
+    if let Err(e) = spawned {
+        return Some(Err(ureq::Error::from(e)));
+    }
+    let received = match limit {
+        Some(limit) => receiver.recv_timeout(limit).map_err(|e| match e {
+            mpsc::RecvTimeoutError::Timeout => None,
+            mpsc::RecvTimeoutError::Disconnected => Some(()),
+        }),
+        None => receiver.recv().map_err(|_| Some(())),
+    };
+    match received {
+        Ok(sent) => Some(sent),
+        Err(None) => None,
+        // The helper ended without answering: it panicked.
+        Err(Some(())) => Some(Err(ureq::Error::from(io::Error::other(
+            "the download thread ended without an answer",
+        )))),
     }
 }
 

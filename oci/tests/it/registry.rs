@@ -518,7 +518,7 @@ fn retries_stop_at_the_deadline() {
 }
 
 #[test]
-fn a_large_blob_is_asked_for_again_with_a_deadline_for_its_size() {
+fn a_large_blob_takes_one_request() {
     // Incompressible-looking content over 1 MiB.
     let big: Vec<u8> = (0..1_500_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -535,23 +535,101 @@ fn a_large_blob_is_asked_for_again_with_a_deadline_for_its_size() {
         read_all(client.blob(&image.layer_digest).unwrap()),
         image.layer
     );
-    let blob_gets = proxy
-        .seen()
-        .iter()
-        .filter(|r| r.starts_with("GET /v2/big/blobs/"))
-        .count();
-    assert_eq!(blob_gets, 2, "{:?}", proxy.seen());
-    // A small blob takes one request.
     assert_eq!(
         read_all(client.blob(&image.config_digest).unwrap()),
         image.config
     );
-    let blob_gets = proxy
-        .seen()
-        .iter()
-        .filter(|r| r.starts_with("GET /v2/big/blobs/"))
-        .count();
-    assert_eq!(blob_gets, 3, "{:?}", proxy.seen());
+    assert_eq!(
+        proxy.seen(),
+        vec![
+            format!("GET /v2/big/blobs/{}", image.layer_digest),
+            format!("GET /v2/big/blobs/{}", image.config_digest),
+        ]
+    );
+}
+
+#[test]
+fn a_blob_body_slower_than_its_size_allows_fails_at_its_deadline() {
+    let (registry, layout) = registry_with_app();
+    let image = &layout.images[0];
+    // Every byte trickles: the headers (a few hundred bytes) come within
+    // the 5 s timeout, the body is given 1 s more for its size but would
+    // take many seconds.
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        Fault::Drip {
+            every: Duration::from_millis(5),
+            path_contains: Some("/blobs/".into()),
+        },
+    );
+    let options = RegistryOptions {
+        timeout: Duration::from_secs(5),
+        min_blob_rate: image.layer.len() as u64,
+        ..options(Keychain::anonymous())
+    };
+    let client = client_with(&proxy.addr, "app", &options);
+    let mut reader = client.blob(&image.layer_digest).unwrap();
+    let mut bytes = Vec::new();
+    let err = reader.read_to_end(&mut bytes).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    // 6 s: the body's deadline (the header deadline would say 5 s).
+    assert_eq!(
+        err.to_string(),
+        format!("GET /v2/app/blobs/{} timed out after 6s", image.layer_digest)
+    );
+    assert!(bytes.len() < image.layer.len(), "{}", bytes.len());
+    assert_eq!(proxy.requests(), 1);
+}
+
+/// A server on 127.0.0.1 that answers one request with the headers of a
+/// 1 MB blob and 10 bytes of it, then sends nothing until the client
+/// hangs up.
+fn stalling_server() -> (String, std::thread::JoinHandle<()>) {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut byte = [0u8; 1];
+        while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+            request.push(byte[0]);
+        }
+        stream
+            .write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                  Content-Length: 1000000\r\n\r\n0123456789",
+            )
+            .unwrap();
+        // Until the client hangs up.
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+    });
+    (addr, server)
+}
+
+#[test]
+fn a_stalled_blob_download_fails_at_the_stall_timeout() {
+    let (addr, server) = stalling_server();
+    // The blob's deadline is minutes away; the stall ends it after 1 s.
+    let options = RegistryOptions {
+        timeout: Duration::from_secs(300),
+        stall_timeout: Duration::from_secs(1),
+        ..options(Keychain::anonymous())
+    };
+    let client = client_with(&addr, "app", &options);
+    let digest = sha256_digest(b"stalled");
+    let mut reader = client.blob(&digest).unwrap();
+    let mut bytes = Vec::new();
+    let err = reader.read_to_end(&mut bytes).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    assert_eq!(
+        err.to_string(),
+        format!("GET /v2/app/blobs/{digest} timed out: no data for 1s")
+    );
+    assert_eq!(bytes, b"0123456789");
+    drop(reader);
+    server.join().unwrap();
 }
 
 #[test]
