@@ -77,6 +77,27 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Dependencies whose own log records stay at `warn` unless the filter
+/// names them: ureq logs every URL whole (token queries, signed storage
+/// redirects), rustls every handshake step.
+const QUIET_DEPENDENCIES: &[&str] = &["ureq", "rustls"];
+
+/// `spec` with `<dependency>=warn` added for each quiet dependency it does
+/// not mention.
+fn quiet_dependencies(spec: &str) -> String {
+    let mut spec = spec.trim().to_string();
+    for target in QUIET_DEPENDENCIES {
+        if !spec.contains(target) {
+            if !spec.is_empty() {
+                spec.push(',');
+            }
+            spec.push_str(target);
+            spec.push_str("=warn");
+        }
+    }
+    spec
+}
+
 fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -84,8 +105,9 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, 1) => "info",
         (false, _) => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SBOMCTL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let spec = std::env::var("SBOMCTL_LOG").unwrap_or_else(|_| level.to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(quiet_dependencies(&spec))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(quiet_dependencies(level)));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -772,4 +772,23 @@ mod tests {
         assert_eq!(transport.allowance(5000), Duration::from_secs(15));
         assert!(transport.allowance(u64::MAX) > Duration::from_secs(1 << 40));
     }
+
+    #[test]
+    fn a_download_gets_time_for_its_length_else_for_what_it_read() {
+        let unknown = Allowance {
+            started: Instant::now(),
+            timeout: Duration::from_secs(10),
+            min_rate: 1000,
+            length: None,
+            stall: Duration::from_secs(60),
+        };
+        assert_eq!(unknown.allowed(0), Duration::from_secs(10));
+        assert_eq!(unknown.allowed(5000), Duration::from_secs(15));
+        let known = Allowance {
+            length: Some(2000),
+            ..unknown
+        };
+        assert_eq!(known.allowed(0), Duration::from_secs(12));
+        assert_eq!(known.allowed(5000), Duration::from_secs(12));
+    }
 }

@@ -575,7 +575,10 @@ fn a_blob_body_slower_than_its_size_allows_fails_at_its_deadline() {
     // 6 s: the body's deadline (the header deadline would say 5 s).
     assert_eq!(
         err.to_string(),
-        format!("GET /v2/app/blobs/{} timed out after 6s", image.layer_digest)
+        format!(
+            "GET /v2/app/blobs/{} timed out after 6s",
+            image.layer_digest
+        )
     );
     assert!(bytes.len() < image.layer.len(), "{}", bytes.len());
     assert_eq!(proxy.requests(), 1);
