@@ -376,7 +376,10 @@ fn layer_stream(c: &mut Criterion) {
             });
         });
         let layout = write_layout(tmp.path(), blob, media_type, &diff_id);
-        let source = Source::OciDir(layout);
+        let source = Source::OciDir {
+            dir: layout,
+            tag: None,
+        };
         group.bench_function(format!("catalog_oci_dir/{name}"), |b| {
             b.iter(|| {
                 let catalog =
@@ -388,7 +391,10 @@ fn layer_stream(c: &mut Criterion) {
     }
     // Uncompressed (`docker save`) layer: what is left without inflate.
     let layout = write_layout(tmp.path(), &tar, MT_TAR, &diff_id);
-    let source = Source::OciDir(layout);
+    let source = Source::OciDir {
+        dir: layout,
+        tag: None,
+    };
     group.bench_function("catalog_oci_dir/plain", |b| {
         b.iter(|| {
             black_box(sbomctl_catalog::catalog(&source, &Options::default()).expect("catalog"))

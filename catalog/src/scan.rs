@@ -13,9 +13,10 @@ use crate::layer::{index_tar_within, Budget, EntryKind, LayerIndex, MAX_RETAINED
 use crate::model::{
     Catalog, Diagnostic, Ecosystem, LayerInfo, LayerRef, Package, Scope, Severity, SourceInfo,
 };
-use crate::source::{walk_dir, Opened, Source};
+use crate::source::{walk_dir, Source};
 use crate::{cpe, distro, relate, Error, Result};
 use sbomctl_oci::registry::RegistryOptions;
+use sbomctl_oci::target::Opened;
 use sbomctl_oci::{Image, LayerDesc, PlatformSpec, Verify};
 
 /// Receives progress while layers stream. Calls come from worker threads.
@@ -45,8 +46,12 @@ pub struct Options {
 pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
     let catalogers = cataloger::all();
     let wants = |p: &str| distro::wants(p) || catalogers.iter().any(|c| c.wants(p));
-    match source.open(&options.platform, &options.registry)? {
-        Opened::Image(image) => catalog_image(&image, source.transport(), options),
+    match source.open(&options.registry)? {
+        Opened::Image(opened) => catalog_image(
+            &opened.image(&options.platform)?,
+            opened.transport(),
+            options,
+        ),
         Opened::Dir(root) => {
             let layer = walk_dir(&root, &wants, &Budget::new(MAX_RETAINED_BYTES))?;
             let info = SourceInfo {
@@ -71,8 +76,8 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
     }
 }
 
-/// Scans an already resolved image (for callers that pick the manifest
-/// themselves, like `attest` on a layout that also holds signatures);
+/// Scans an image resolved by [`sbomctl_oci::target::OpenedImage::image`]
+/// (for callers that opened the target themselves, like `attest`);
 /// `transport` is the source kind recorded in the catalog (`oci-dir`, …).
 pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Result<Catalog> {
     let catalogers = cataloger::all();

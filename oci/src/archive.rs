@@ -208,6 +208,6 @@ pub fn open_docker_archive(name: &str, path: &Path, tag: Option<&str>) -> Result
         config_digest,
         config,
         layers,
-        store: Box::new(DockerStore(index)),
+        store: std::sync::Arc::new(DockerStore(index)),
     })
 }

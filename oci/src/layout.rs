@@ -15,8 +15,8 @@ use super::archive::TarIndex;
 use super::reference::validate_tag;
 use super::referrers::{add_referrer, referrer_of, referrers_in, OCI_INDEX};
 use super::{
-    digest_hex, fallback_tag, sha256_digest, BlobStore, Descriptor, Fetched, ImageStore,
-    ReferrersSource, REF_NAME,
+    digest_hex, fallback_tag, media_type, sha256_digest, BlobStore, Descriptor, Fetched,
+    ImageStore, ReferrersSource, REF_NAME,
 };
 use crate::bounded::{check_descriptor_counts, open_regular_file, read_capped, MAX_DOCUMENT_SIZE};
 use crate::{Error, Result};
@@ -120,7 +120,7 @@ impl<F: LayoutFiles> BlobStore for Layout<F> {
         if reference.is_empty() {
             let bytes = self.read("index.json")?;
             return Ok(Fetched {
-                media_type: "application/vnd.oci.image.index.v1+json".to_owned(),
+                media_type: media_type::OCI_INDEX.to_owned(),
                 digest: sha256_digest(&bytes),
                 bytes,
             });
@@ -212,15 +212,11 @@ fn artifact_type_of(bytes: &[u8]) -> Option<String> {
         #[serde(default)]
         config: Option<Descriptor>,
     }
-    const IMAGE_CONFIGS: [&str; 2] = [
-        "application/vnd.oci.image.config.v1+json",
-        "application/vnd.docker.container.image.v1+json",
-    ];
     let doc: Doc = serde_json::from_slice(bytes).ok()?;
     doc.artifact_type.filter(|t| !t.is_empty()).or_else(|| {
         doc.config
             .and_then(|c| c.media_type)
-            .filter(|m| !IMAGE_CONFIGS.contains(&m.as_str()))
+            .filter(|m| !media_type::IMAGE_CONFIGS.contains(&m.as_str()))
     })
 }
 

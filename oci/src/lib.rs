@@ -1,14 +1,19 @@
 //! sbomctl-oci: where images live, read and written. OCI layouts, archives
 //! (`oci-archive`, `docker save`) and registries are each a [`BlobStore`]
-//! that yields manifests and blobs by digest; [`resolve`] walks index →
-//! manifest → config → layers the same way for all of them, and
-//! [`ImageStore`] adds pushing and the OCI 1.1 referrers model.
+//! that yields manifests and blobs by digest, and [`ImageStore`] adds
+//! pushing and the OCI 1.1 referrers model. [`target::Target`] is the one
+//! image grammar every command parses; opening it walks index → manifest →
+//! config → layers the same way for every store, with one platform rule.
 //!
 //! ```no_run
-//! use std::path::PathBuf;
-//! use sbomctl_oci::{layout::Layout, resolve, PlatformSpec};
-//! let layout = Layout::open(PathBuf::from("testdata/images/alpine-sample-oci")).unwrap();
-//! let image = resolve("sample", Box::new(layout), "latest", &PlatformSpec::default()).unwrap();
+//! use sbomctl_oci::registry::RegistryOptions;
+//! use sbomctl_oci::target::{Opened, Target};
+//! use sbomctl_oci::PlatformSpec;
+//! let target = Target::parse("oci-dir:testdata/images/alpine-sample-oci").unwrap();
+//! let Opened::Image(opened) = target.open(&RegistryOptions::default()).unwrap() else {
+//!     panic!("a directory, not an image");
+//! };
+//! let image = opened.image(&PlatformSpec::default()).unwrap();
 //! println!("{} layers", image.layers.len());
 //! ```
 #![warn(missing_docs)]
@@ -57,18 +62,18 @@ pub trait BlobStore: Send + Sync {
 
 pub mod archive;
 pub mod layout;
+pub mod media_type;
+pub mod target;
+
+// The registry and referrers code name the index media types this way.
+pub(crate) use media_type::INDEXES as INDEX_TYPES;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
-
-/// Media types of indexes (OCI and Docker manifest lists).
-const INDEX_TYPES: [&str; 2] = [
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-];
 
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
@@ -212,21 +217,6 @@ impl fmt::Display for PlatformSpec {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawManifest {
-    #[serde(default)]
-    schema_version: Option<u32>,
-    #[serde(default)]
-    media_type: Option<String>,
-    #[serde(default)]
-    manifests: Option<Vec<Descriptor>>,
-    #[serde(default)]
-    config: Option<Descriptor>,
-    #[serde(default)]
-    layers: Option<Vec<Descriptor>>,
-}
-
 /// The parts of an image config we use.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ImageConfig {
@@ -283,7 +273,9 @@ pub struct LayerDesc {
     pub verify: Verify,
 }
 
-/// An image resolved to one platform's manifest, ready to stream.
+/// An image resolved to one platform's manifest, ready to stream
+/// ([`target::OpenedImage::image`]).
+#[derive(Clone)]
 pub struct Image {
     /// The source as given, for messages and the document name.
     pub name: String,
@@ -298,7 +290,7 @@ pub struct Image {
     /// Layers, bottom first.
     pub layers: Vec<LayerDesc>,
     /// Where the blobs are read.
-    pub store: Box<dyn BlobStore>,
+    pub store: Arc<dyn BlobStore>,
 }
 
 impl fmt::Debug for Image {
@@ -336,179 +328,4 @@ pub fn read_small_blob(store: &dyn BlobStore, digest: &str) -> Result<Vec<u8>> {
         });
     }
     Ok(buf)
-}
-
-/// Walks from `reference` (tag, digest, or `""` for a layout's
-/// `index.json`) through indexes to the manifest for `platform`, then reads
-/// the config. Indexes without a matching platform are an error naming the
-/// platforms they have.
-pub fn resolve(
-    name: &str,
-    store: Box<dyn BlobStore>,
-    reference: &str,
-    platform: &PlatformSpec,
-) -> Result<Image> {
-    let mut fetched = store.manifest(reference)?;
-    let mut index_digest = None;
-    for depth in 0..4 {
-        let what = if depth == 0 && reference.is_empty() {
-            format!("{}/index.json", store.describe())
-        } else {
-            format!("{} manifest {}", store.describe(), fetched.digest)
-        };
-        let raw: RawManifest =
-            serde_json::from_slice(&fetched.bytes).map_err(|e| Error::malformed(&what, e))?;
-        if raw.schema_version == Some(1) {
-            return Err(Error::malformed(
-                &what,
-                "Docker schema 1 manifests are not supported",
-            ));
-        }
-        let is_index = raw.manifests.is_some()
-            || INDEX_TYPES.contains(&fetched.media_type.as_str())
-            || raw
-                .media_type
-                .as_deref()
-                .is_some_and(|m| INDEX_TYPES.contains(&m));
-        if is_index {
-            // A layout's index.json is a file listing the layout's contents,
-            // not an image index: its digest changes whenever something is
-            // added to the layout, so it does not identify the image.
-            if !(depth == 0 && reference.is_empty()) {
-                index_digest.get_or_insert_with(|| fetched.digest.clone());
-            }
-            let entries = raw.manifests.unwrap_or_default();
-            let chosen = choose(&entries, platform).ok_or_else(|| {
-                let have: Vec<String> = entries
-                    .iter()
-                    .filter_map(|d| d.platform.as_ref().map(ToString::to_string))
-                    .collect();
-                Error::Source {
-                    source_ref: name.to_owned(),
-                    message: if have.is_empty() {
-                        format!("index {} has no usable manifest", fetched.digest)
-                    } else {
-                        format!(
-                            "no manifest for platform {platform} (the index has {})",
-                            have.join(", ")
-                        )
-                    },
-                }
-            })?;
-            fetched = store.manifest(&chosen.digest)?;
-            continue;
-        }
-        let (Some(config), Some(layers)) = (raw.config, raw.layers) else {
-            return Err(Error::malformed(
-                &what,
-                "neither an index nor an image manifest",
-            ));
-        };
-        let config_bytes = read_small_blob(store.as_ref(), &config.digest)?;
-        let config_parsed: ImageConfig = serde_json::from_slice(&config_bytes).map_err(|e| {
-            Error::malformed(format!("{} config {}", store.describe(), config.digest), e)
-        })?;
-        let layers = layers
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| {
-                if digest_hex(&d.digest).is_none() {
-                    return Err(Error::malformed(
-                        &what,
-                        format!("layer {i} has digest `{}`", d.digest),
-                    ));
-                }
-                Ok(LayerDesc {
-                    index: i,
-                    diff_id: config_parsed.rootfs.diff_ids.get(i).cloned(),
-                    media_type: Some(d.media_type.unwrap_or_default()),
-                    size: d.size,
-                    blob_key: d.digest.clone(),
-                    verify: Verify::Raw(d.digest.clone()),
-                    digest: d.digest,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        return Ok(Image {
-            name: name.to_owned(),
-            manifest_digest: Some(fetched.digest),
-            index_digest,
-            config_digest: config.digest,
-            config: config_parsed,
-            layers,
-            store,
-        });
-    }
-    Err(Error::Source {
-        source_ref: name.to_owned(),
-        message: "indexes nested more than 4 deep".to_owned(),
-    })
-}
-
-/// Picks the index entry for `platform`: an exact platform match, else the
-/// only entry when there is one and it names no platform (a layout's
-/// `index.json` pointing at one manifest or a nested index). Artifacts are
-/// never images: entries with an `artifactType`, and entries tagged
-/// `sha256-…` (referrers fallback indexes, cosign's `.sig`/`.att`/`.sbom`
-/// images), which attaching writes into a layout's `index.json`.
-fn choose<'a>(entries: &'a [Descriptor], platform: &PlatformSpec) -> Option<&'a Descriptor> {
-    let usable = |d: &&Descriptor| {
-        // Attestation manifests (buildx) carry platform unknown/unknown.
-        d.platform.as_ref().is_none_or(|p| p.os != "unknown")
-            && d.artifact_type.is_none()
-            && !d
-                .annotations
-                .get(REF_NAME)
-                .is_some_and(|tag| tag.starts_with("sha256-"))
-    };
-    if let Some(d) = entries
-        .iter()
-        .filter(usable)
-        .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)))
-    {
-        return Some(d);
-    }
-    let mut candidates = entries
-        .iter()
-        .filter(usable)
-        .filter(|d| d.platform.is_none());
-    match (candidates.next(), candidates.next()) {
-        (Some(d), None) => Some(d),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-
-    fn entry(digest: &str, tag: Option<&str>, artifact_type: Option<&str>) -> Descriptor {
-        Descriptor {
-            media_type: Some("application/vnd.oci.image.manifest.v1+json".to_owned()),
-            digest: digest.to_owned(),
-            size: Some(1),
-            artifact_type: artifact_type.map(str::to_owned),
-            platform: None,
-            annotations: tag
-                .map(|t| BTreeMap::from([(REF_NAME.to_owned(), t.to_owned())]))
-                .unwrap_or_default(),
-        }
-    }
-
-    #[test]
-    fn attached_artifacts_in_index_json_are_not_image_candidates() {
-        let entries = [
-            entry("sha256:image", Some("latest"), None),
-            entry("sha256:fallback", Some("sha256-abc"), None),
-            entry("sha256:sig", Some("sha256-abc.sig"), None),
-            entry("sha256:sbom", Some("sbom"), Some("application/spdx+json")),
-        ];
-        let chosen = choose(&entries, &PlatformSpec::default()).unwrap();
-        assert_eq!(chosen.digest, "sha256:image");
-        // Two real images without platforms stay ambiguous.
-        let two = [entries[0].clone(), entry("sha256:other", None, None)];
-        assert!(choose(&two, &PlatformSpec::default()).is_none());
-    }
 }

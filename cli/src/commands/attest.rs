@@ -46,7 +46,7 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
     let document = match (predicate_document, format) {
         (Some(doc), _) => doc,
         (None, Some(format)) => {
-            let catalog = target.catalog(&args.target)?;
+            let catalog = target.catalog()?;
             if !global.quiet {
                 for d in &catalog.diagnostics {
                     eprintln!("sbomctl: warning: {}", sbomctl_oci::quote::line(&d.message));
@@ -63,7 +63,10 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         StatementVersionArg::V0_1 => StatementVersion::V0_1,
     };
     let digest = target.digest().to_owned();
-    if let (Some(index), None) = (&target.index_digest, &target.platform_digest) {
+    if let (Some(index), None) = (
+        &target.subject.index_digest,
+        &target.subject.platform_digest,
+    ) {
         eprintln!(
             "sbomctl: {} is a multi-platform index: the attestation is about {index} (use --platform for one platform)",
             target.display
