@@ -544,6 +544,94 @@ fn oci_dir_round_trip_offline() {
     assert_eq!(lines.iter().filter(|b| **b == b'\n').count(), 3);
 }
 
+/// A layout holding two tagged images (debian `latest`, distroless
+/// `distroless`) in a directory whose name has a `:`.
+fn two_image_layout() -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("lay:out");
+    copy_dir(&sample("debian-sample-oci"), &layout);
+    copy_dir(
+        &sample("distroless-sample-oci").join("blobs"),
+        &layout.join("blobs"),
+    );
+    let index_path = layout.join("index.json");
+    let mut index = json(&std::fs::read(&index_path).unwrap());
+    let mut distroless =
+        json(&std::fs::read(sample("distroless-sample-oci").join("index.json")).unwrap())
+            ["manifests"][0]
+            .clone();
+    distroless["annotations"]["org.opencontainers.image.ref.name"] = "distroless".into();
+    let digest = distroless["digest"].as_str().unwrap().to_owned();
+    index["manifests"].as_array_mut().unwrap().push(distroless);
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    (dir, layout, digest)
+}
+
+#[test]
+fn oci_dir_tag_resolves_the_same_for_packages_attest_and_verify() {
+    let keys = Keys::new();
+    let (_dir, layout, distroless) = two_image_layout();
+    let untagged = format!("oci-dir:{}", layout.display());
+    let image = format!("{untagged}:distroless");
+
+    // packages and attest resolve `oci-dir:DIR:TAG` to the tagged entry.
+    let native = json(&ok(&["packages", &image, "-o", "json"]).stdout);
+    assert_eq!(native["source"]["manifest_digest"], distroless.as_str());
+    assert_eq!(native["source"]["name"], image.as_str());
+    let expected = ok(&["packages", &image, "-o", "spdx-json"]).stdout;
+    attest_image(&keys, &image, "spdxjson", "both", &[]);
+    let st = statement_of(&keys, &image, "spdxjson", &[]);
+    assert_eq!(
+        st["subject"][0]["digest"]["sha256"],
+        distroless.trim_start_matches("sha256:")
+    );
+    assert_eq!(st["predicate"], json(&expected), "the same document");
+    ok(&["sign", "--key", &keys.key, &image]);
+    ok(&["verify", "--key", &keys.public, &image]);
+    let triangulated = ok(&["triangulate", "--type", "att", &image]).stdout;
+    assert_eq!(
+        String::from_utf8(triangulated).unwrap().trim_end(),
+        format!(
+            "{}:{}.att",
+            layout.display(),
+            distroless.replacen(':', "-", 1)
+        )
+    );
+
+    // The other tag names the other image, which has no attestation.
+    let debian = format!("{untagged}:latest");
+    let native = json(&ok(&["packages", &debian, "-o", "json"]).stdout);
+    assert_ne!(native["source"]["manifest_digest"], distroless.as_str());
+    fails(
+        &[
+            "verify-attestation",
+            "--key",
+            &keys.public,
+            "--type",
+            "spdxjson",
+            &debian,
+        ],
+        1,
+        "no attestations found",
+    );
+
+    // Without a tag, two images are ambiguous for every command alike.
+    for args in [
+        vec!["packages", untagged.as_str(), "-o", "json"],
+        vec![
+            "attest", "--key", &keys.key, "--type", "spdxjson", &untagged,
+        ],
+        vec!["triangulate", &untagged],
+    ] {
+        fails(&args, 2, "name one with oci-dir:DIR:TAG");
+    }
+    fails(
+        &["packages", &format!("{untagged}:nope")],
+        2,
+        "no image tagged `nope`",
+    );
+}
+
 #[test]
 fn exit_codes_are_0_1_2() {
     let keys = Keys::new();
