@@ -19,15 +19,16 @@ use sha2::{Digest as _, Sha256};
 use crate::dsse::{Envelope, ProtoEnvelope};
 use crate::key::PublicKey;
 use crate::{Error, Result};
+use sbomctl_oci::media_type;
 
 /// Media type of a v0.1 bundle.
-pub const MEDIA_TYPE_V0_1: &str = "application/vnd.dev.sigstore.bundle+json;version=0.1";
+pub const MEDIA_TYPE_V0_1: &str = media_type::SIGSTORE_BUNDLE_V0_1;
 /// Media type of a v0.2 bundle.
-pub const MEDIA_TYPE_V0_2: &str = "application/vnd.dev.sigstore.bundle+json;version=0.2";
+pub const MEDIA_TYPE_V0_2: &str = media_type::SIGSTORE_BUNDLE_V0_2;
 /// Media type of a v0.3 bundle, old spelling.
-pub const MEDIA_TYPE_V0_3_LEGACY: &str = "application/vnd.dev.sigstore.bundle+json;version=0.3";
+pub const MEDIA_TYPE_V0_3_LEGACY: &str = media_type::SIGSTORE_BUNDLE_V0_3_LEGACY;
 /// Media type of a v0.3 bundle; the one cosign writes (`BundleV03MediaType`).
-pub const MEDIA_TYPE_V0_3: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+pub const MEDIA_TYPE_V0_3: &str = media_type::SIGSTORE_BUNDLE;
 
 /// `messageDigest.algorithm` for SHA-256 (protobuf `HashAlgorithm` enum name).
 pub const SHA2_256: &str = "SHA2_256";

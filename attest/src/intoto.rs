@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::{Error, Result};
 
 /// The DSSE payload type of an in-toto statement.
-pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+pub const PAYLOAD_TYPE: &str = sbomctl_oci::media_type::IN_TOTO;
 /// `_type` of an in-toto v1 statement.
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 /// `_type` of an in-toto v0.1 statement (what `cosign attest` writes).

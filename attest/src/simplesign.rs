@@ -16,7 +16,7 @@ use crate::verify::Check;
 use crate::Result;
 
 /// Media type of a cosign simple-signing layer.
-pub const MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+pub const MEDIA_TYPE: &str = sbomctl_oci::media_type::SIMPLE_SIGNING;
 /// Layer annotation holding the base64 signature.
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 /// `critical.type` of a cosign image signature.

@@ -47,7 +47,7 @@ pub(crate) fn api_path(digest: &str, artifact_type: Option<&str>) -> String {
 }
 
 /// OCI image index media type, the only one a referrers list may have.
-pub(crate) const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub(crate) const OCI_INDEX: &str = crate::media_type::OCI_INDEX;
 
 /// A manifest's `subject` digest and the descriptor it gets in the
 /// subject's referrers list.

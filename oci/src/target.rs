@@ -141,11 +141,11 @@ impl Target {
             }
             Target::DockerArchive(p) => {
                 let image = open_docker_archive(&name, p, None)?;
-                return Ok(Opened::Image(OpenedImage {
+                return Ok(Opened::Image(Box::new(OpenedImage {
                     name,
                     transport,
                     inner: Inner::Docker(image),
-                }));
+                })));
             }
             Target::Dir(p) => {
                 let md = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
@@ -158,7 +158,7 @@ impl Target {
                 return Ok(Opened::Dir(p.clone()));
             }
         };
-        Ok(Opened::Image(OpenedImage {
+        Ok(Opened::Image(Box::new(OpenedImage {
             name,
             transport,
             inner: Inner::Store {
@@ -166,7 +166,7 @@ impl Target {
                 start,
                 layout_index,
             },
-        }))
+        })))
     }
 }
 
@@ -254,7 +254,7 @@ fn sniff(path: &Path) -> Result<Target> {
 #[derive(Debug)]
 pub enum Opened {
     /// An image store with what the reference names.
-    Image(OpenedImage),
+    Image(Box<OpenedImage>),
     /// A directory to walk.
     Dir(PathBuf),
 }

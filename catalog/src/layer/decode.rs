@@ -6,6 +6,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use sha2::{Digest as _, Sha256};
 
 use crate::{Error, Result};
+use sbomctl_oci::media_type;
 
 /// Size of the buffer in front of the decoder (PERFORMANCE.md: ~128 KiB).
 pub const RAW_BUFFER: usize = 128 * 1024;
@@ -32,16 +33,16 @@ impl Compression {
             return Ok(None);
         };
         let c = match mt {
-            "application/vnd.oci.image.layer.v1.tar"
-            | "application/vnd.oci.image.layer.nondistributable.v1.tar"
-            | "application/vnd.docker.image.rootfs.diff.tar" => Compression::None,
-            "application/vnd.oci.image.layer.v1.tar+gzip"
-            | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
-            | "application/vnd.docker.image.rootfs.diff.tar.gzip"
-            | "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => Compression::Gzip,
-            "application/vnd.oci.image.layer.v1.tar+zstd"
-            | "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
-            | "application/vnd.docker.image.rootfs.diff.tar.zstd" => Compression::Zstd,
+            media_type::OCI_LAYER
+            | media_type::OCI_LAYER_NONDISTRIBUTABLE
+            | media_type::DOCKER_LAYER => Compression::None,
+            media_type::OCI_LAYER_GZIP
+            | media_type::OCI_LAYER_NONDISTRIBUTABLE_GZIP
+            | media_type::DOCKER_LAYER_GZIP
+            | media_type::DOCKER_FOREIGN_LAYER_GZIP => Compression::Gzip,
+            media_type::OCI_LAYER_ZSTD
+            | media_type::OCI_LAYER_NONDISTRIBUTABLE_ZSTD
+            | media_type::DOCKER_LAYER_ZSTD => Compression::Zstd,
             other => {
                 return Err(Error::UnsupportedMediaType {
                     digest: digest.to_owned(),

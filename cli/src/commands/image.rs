@@ -76,7 +76,7 @@ pub fn open(args: &ImageArgs) -> Result<Target> {
         .transpose()?;
     let registry = registry_options(args);
     let opened = match Grammar::parse(&args.image)?.open(&registry)? {
-        Opened::Image(opened) => opened,
+        Opened::Image(opened) => *opened,
         Opened::Dir(dir) => bail!(
             "{}: {} is a directory, not an image (use a registry reference or oci-dir:DIR)",
             args.image,
