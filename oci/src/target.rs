@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use crate::archive::{open_docker_archive, TarIndex};
 use crate::layout::{is_layout_dir, Layout};
+use crate::quote::quote;
 use crate::reference::Reference;
 use crate::registry::{RegistryClient, RegistryOptions};
 use crate::{
@@ -541,30 +542,42 @@ impl OpenedImage {
         let images: Vec<&Descriptor> = entries.iter().filter(|d| is_image_entry(d)).collect();
         let have: Vec<String> = images
             .iter()
-            .filter_map(|d| d.platform.as_ref().map(ToString::to_string))
+            .filter_map(|d| d.platform.as_ref().map(|p| quote(&p.to_string())))
             .collect();
         if at_layout_index && images.len() > 1 && (platform.is_none() || have.is_empty()) {
-            let tags: Vec<&str> = images
+            let tags: Vec<String> = images
                 .iter()
-                .filter_map(|d| d.annotations.get(REF_NAME).map(String::as_str))
+                .filter_map(|d| d.annotations.get(REF_NAME).map(|t| quote(t)))
                 .collect();
             return self.error(format!(
                 "index.json lists {} images ({}); name one with oci-dir:DIR:TAG",
                 images.len(),
-                if tags.is_empty() {
-                    "untagged".to_owned()
-                } else {
-                    tags.join(", ")
-                }
+                listed(&tags, "untagged")
             ));
         }
         match platform {
             Some(platform) if !have.is_empty() => self.error(format!(
-                "no manifest for platform {platform} (the index has {})",
-                have.join(", ")
+                "no manifest for platform {} (the index has {})",
+                quote(&platform.to_string()),
+                listed(&have, "none")
             )),
             _ => self.error(format!("index {} has no usable manifest", index.digest)),
         }
+    }
+}
+
+/// The first few of `items`, comma-separated (an index can list
+/// thousands, and its values are untrusted).
+fn listed(items: &[String], none: &str) -> String {
+    const SHOWN: usize = 8;
+    match items.len() {
+        0 => none.to_owned(),
+        n if n <= SHOWN => items.join(", "),
+        n => format!(
+            "{}, and {} more",
+            items.get(..SHOWN).unwrap_or_default().join(", "),
+            n - SHOWN
+        ),
     }
 }
 
@@ -852,6 +865,44 @@ mod tests {
             Target::parse(&docker.display().to_string()).unwrap(),
             Target::DockerArchive(docker.clone())
         );
+    }
+
+    #[test]
+    fn ambiguous_layouts_name_a_few_tags_escaped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = layout(tmp.path(), "app");
+        let manifests: Vec<Descriptor> = (0..20)
+            .map(|i| {
+                entry(
+                    &format!("sha256:{i}"),
+                    Some(&format!("t{i}\u{1b}[2J")),
+                    None,
+                )
+            })
+            .collect();
+        let index = serde_json::json!({"schemaVersion": 2, "manifests": manifests});
+        std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+        let Opened::Image(opened) = oci_dir(&dir, None)
+            .open(&RegistryOptions::default())
+            .unwrap()
+        else {
+            panic!("a layout is an image");
+        };
+        for err in [
+            opened.subject(None).unwrap_err(),
+            opened.image(&PlatformSpec::default()).unwrap_err(),
+        ] {
+            let err = err.to_string();
+            assert!(
+                err.contains("index.json lists 20 images (t0\\u{1b}[2J, "),
+                "{err}"
+            );
+            assert!(
+                err.contains(", and 12 more); name one with oci-dir:DIR:TAG"),
+                "{err}"
+            );
+            assert!(!err.contains('\u{1b}'), "{err}");
+        }
     }
 
     #[test]
