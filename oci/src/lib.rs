@@ -67,6 +67,7 @@ pub mod target;
 
 // The registry and referrers code name the index media types this way.
 pub(crate) use media_type::INDEXES as INDEX_TYPES;
+pub use target::resolve;
 
 use std::collections::BTreeMap;
 use std::fmt;

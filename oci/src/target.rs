@@ -590,6 +590,29 @@ impl Store {
     }
 }
 
+/// Resolves `reference` (a tag, a digest, or `""` for a layout's
+/// `index.json`) in a store opened by other means to `platform`'s image:
+/// the walk of [`OpenedImage::image`], for library users and tests that
+/// hold a [`BlobStore`] rather than a [`Target`].
+pub fn resolve(
+    name: &str,
+    store: Box<dyn BlobStore>,
+    reference: &str,
+    platform: &PlatformSpec,
+) -> Result<Image> {
+    let start = store.manifest(reference)?;
+    let opened = OpenedImage {
+        name: name.to_owned(),
+        transport: "",
+        inner: Inner::Store {
+            store: Store::ReadOnly(Arc::from(store)),
+            start,
+            layout_index: reference.is_empty(),
+        },
+    };
+    opened.image(platform)
+}
+
 /// Whether an index entry can be an image: artifacts never are (entries
 /// with an `artifactType`; entries tagged `sha256-…`, the referrers
 /// fallback indexes and cosign's `.sig`/`.att`/`.sbom` images, which
