@@ -1,12 +1,24 @@
 //! Rendering a [`Catalog`] as a document: native JSON, table, SPDX
-//! (tag-value and JSON) and CycloneDX (JSON and XML).
+//! (tag-value and JSON) and CycloneDX (JSON and XML); and reading native
+//! JSON, SPDX JSON and CycloneDX JSON back ([`read_document`]).
+//!
+//! One folder per format (`<format>/{mod.rs, write.rs, read.rs}`); what
+//! several formats share sits here: [`common`] (names, identifiers,
+//! timestamps), `read` (sniffing and the mapping every reader shares) and
+//! [`validate`] (value checks the specs' schemas impose).
 
 pub mod common;
 mod cyclonedx;
-pub mod import;
 mod json;
+mod read;
 mod spdx;
 mod table;
+pub mod validate;
+
+pub use cyclonedx::CYCLONEDX_FOUND_BY;
+pub use json::SCHEMA_VERSION;
+pub use read::{read_document, NOT_AN_SBOM};
+pub use spdx::SPDX_FOUND_BY;
 
 use std::fmt;
 use std::str::FromStr;

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use sbomctl_catalog::format::{self, import, Format};
+use sbomctl_catalog::format::{self, Format};
 
 use crate::args::{ConvertArgs, Global};
 use crate::output;
@@ -30,7 +30,7 @@ pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
             std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
         (args.input.clone(), bytes)
     };
-    let catalog = import::read_document(&bytes).map_err(|e| match e {
+    let catalog = format::read_document(&bytes).map_err(|e| match e {
         // The library does not know the input's name; say it once.
         sbomctl_catalog::Error::Malformed { message, .. } => anyhow::anyhow!("{name}: {message}"),
         other => anyhow::Error::new(other).context(name.clone()),

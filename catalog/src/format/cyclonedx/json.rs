@@ -1,7 +1,7 @@
 //! The JSON encoding: the intermediate BOM's serde form, pretty-printed
 //! with two-space indentation and a trailing newline.
 
-use super::model::Bom;
+use super::write::Bom;
 
 /// Serialises `bom`. Serialising plain structs of strings cannot fail.
 pub(super) fn encode(bom: &Bom) -> Vec<u8> {

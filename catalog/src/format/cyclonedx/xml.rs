@@ -2,7 +2,7 @@
 //! XSD sequences require, escapes markup characters and replaces what XML
 //! 1.0 cannot carry.
 
-use super::model::{Bom, Component, License, LicenseChoice, Tools};
+use super::write::{Bom, Component, License, LicenseChoice, Tools};
 use crate::format::CyclonedxVersion;
 
 /// Serialises `bom` for `version` (the namespace is per version).
@@ -137,7 +137,7 @@ fn component(w: &mut Writer, c: &Component) {
     w.end("component");
 }
 
-fn properties(w: &mut Writer, props: &[super::model::Property]) {
+fn properties(w: &mut Writer, props: &[super::write::Property]) {
     if props.is_empty() {
         return;
     }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::document::{Document, SpdxPackage, DOCUMENT_ID};
+use super::write::{Document, SpdxPackage, DOCUMENT_ID};
 
 #[derive(Serialize)]
 struct JsonDocument<'a> {

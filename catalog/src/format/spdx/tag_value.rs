@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::document::{Document, SpdxPackage, DOCUMENT_ID};
 use super::fields::is_plain_line;
+use super::write::{Document, SpdxPackage, DOCUMENT_ID};
 
 /// The spec has no escape for `</text>` inside a `<text>` block; it is
 /// written as this instead (documented in docs/formats-spdx.md).

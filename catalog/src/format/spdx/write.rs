@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::format::validate;
 use crate::format::{common, RenderOptions, SpdxVersion};
-use crate::model::{Catalog, Ecosystem, Location, Metadata, Package, RelationshipKind};
+use crate::model::{Catalog, Location, Package, RelationshipKind};
 
 use super::fields;
 
@@ -221,7 +222,7 @@ fn root_package(catalog: &Catalog, version: SpdxVersion) -> SpdxPackage {
         .into_iter()
         .collect();
     let external_refs = common::root_purl(catalog)
-        .filter(|p| fields::is_purl(p))
+        .filter(|p| validate::is_purl(p))
         .map(|locator| ExternalRef {
             category: "PACKAGE-MANAGER",
             kind: "purl",
@@ -284,10 +285,10 @@ fn package(
     options: &RenderOptions,
     extracted: &mut BTreeMap<String, ExtractedLicense>,
 ) -> SpdxPackage {
-    let person = fields::person(p);
+    let person = fields::person(p.metadata.fields().supplier());
     let mut external_refs: Vec<ExternalRef> = Vec::new();
     for cpe in &p.cpes {
-        if fields::is_cpe23(cpe)
+        if validate::is_cpe23(cpe)
             && !external_refs
                 .iter()
                 .any(|r| r.kind == "cpe23Type" && r.locator == *cpe)
@@ -299,7 +300,7 @@ fn package(
             });
         }
     }
-    if fields::is_purl(&p.purl) {
+    if validate::is_purl(&p.purl) {
         external_refs.push(ExternalRef {
             category: "PACKAGE-MANAGER",
             kind: "purl",
@@ -349,45 +350,27 @@ fn location_comment(l: &Location) -> String {
 }
 
 fn download_location(p: &Package) -> String {
-    match &p.metadata {
-        Metadata::Npm(m) => m
-            .resolved
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| fields::is_download_location(u))
-            .map_or_else(|| NOASSERTION.to_owned(), str::to_owned),
-        _ => NOASSERTION.to_owned(),
-    }
+    p.metadata
+        .fields()
+        .download_location()
+        .map(str::trim)
+        .filter(|u| validate::is_download_location(u))
+        .map_or_else(|| NOASSERTION.to_owned(), str::to_owned)
 }
 
 fn homepage(p: &Package) -> Option<String> {
-    let url = match &p.metadata {
-        Metadata::Npm(m) => m.homepage.as_deref(),
-        Metadata::Apk(m) => m.url.as_deref(),
-        Metadata::Pypi(m) => m.home_page.as_deref(),
-        Metadata::Deb(_) => None,
-    }?;
-    let url = url.trim();
-    fields::is_url(url).then(|| url.to_owned())
+    let url = p.metadata.fields().homepage()?.trim();
+    validate::is_spdx_url(url).then(|| url.to_owned())
 }
 
 fn description(p: &Package) -> Option<String> {
-    let d = match &p.metadata {
-        Metadata::Apk(m) => m.description.as_deref(),
-        Metadata::Npm(m) => m.description.as_deref(),
-        Metadata::Deb(_) | Metadata::Pypi(_) => None,
-    }?;
+    let d = p.metadata.fields().spdx_description()?;
     Some(fields::clean(d)).filter(|d| !d.trim().is_empty())
 }
 
 /// syft's wording, then every evidence path once.
 fn source_info(p: &Package) -> String {
-    let what = match p.ecosystem {
-        Ecosystem::Apk => "APK DB",
-        Ecosystem::Deb => "DPKG DB",
-        Ecosystem::Npm => "installed node module manifest file",
-        Ecosystem::Pypi => "installed python package manifest file",
-    };
+    let what = p.ecosystem.source_info();
     let mut paths: Vec<&str> = Vec::new();
     for l in &p.locations {
         if !paths.contains(&l.path.as_str()) {
@@ -398,22 +381,23 @@ fn source_info(p: &Package) -> String {
 }
 
 /// The declared license: the catalog's SPDX expression when there is one,
-/// else each declared value mapped on its own (an SPDX expression, or a
-/// `LicenseRef-` with the value as extracted text) joined with `AND`;
+/// else each declared value in the SPDX form the package's ecosystem maps
+/// it to ([`Package::license_terms`], which CycloneDX uses too), or a
+/// `LicenseRef-` with the value as extracted text, joined with `AND`;
 /// `NOASSERTION` when nothing was declared.
 fn declared_license(p: &Package, extracted: &mut BTreeMap<String, ExtractedLicense>) -> String {
     if let Some(expr) = &p.licenses.expression {
-        if fields::is_plain_expression(expr) {
+        if crate::license::is_plain_expression(expr) {
             return expr.clone();
         }
     }
     let mut parts: Vec<String> = Vec::new();
-    for declared in &p.licenses.declared {
-        let declared = fields::clean(declared);
+    for term in p.license_terms() {
+        let declared = fields::clean(term.declared);
         if declared.trim().is_empty() {
             continue;
         }
-        let part = match fields::map_license(p.ecosystem, &declared) {
+        let part = match term.spdx {
             Some(expr) => expr,
             None => {
                 let id = fields::license_ref(&declared);
