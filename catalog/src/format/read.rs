@@ -473,15 +473,21 @@ pub(super) fn sort_packages(packages: &mut [Package]) {
     });
 }
 
-/// Sorts everything and resolves relationships given by document keys.
+/// Sorts everything and resolves relationships given by document keys
+/// (`keys[i]` is the key of `packages[i]`; a later package wins a key).
 pub(super) fn finish(
     source: SourceInfo,
     distro: Option<Distro>,
-    keyed: Vec<(String, Package)>,
+    keys: &[String],
+    mut packages: Vec<Package>,
     edges: &[(String, String, RelationshipKind)],
     mut diagnostics: Vec<Diagnostic>,
 ) -> Catalog {
-    let ids: HashMap<&str, String> = keyed.iter().map(|(k, p)| (k.as_str(), p.id())).collect();
+    let ids: HashMap<&str, String> = keys
+        .iter()
+        .zip(&packages)
+        .map(|(k, p)| (k.as_str(), p.id()))
+        .collect();
     let mut relationships: BTreeSet<Relationship> = BTreeSet::new();
     for (from, to, kind) in edges {
         if let (Some(f), Some(t)) = (ids.get(from.as_str()), ids.get(to.as_str())) {
@@ -494,7 +500,7 @@ pub(super) fn finish(
             }
         }
     }
-    let mut packages: Vec<Package> = keyed.into_iter().map(|(_, p)| p).collect();
+    drop(ids);
     sort_packages(&mut packages);
     let distro = distro.or_else(|| distro_from_purls(&packages));
     diagnostics.sort();

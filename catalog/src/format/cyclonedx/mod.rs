@@ -10,6 +10,8 @@ mod read;
 mod write;
 mod xml;
 
+use std::io::{self, Write};
+
 use super::{CyclonedxVersion, RenderOptions};
 use crate::model::Catalog;
 
@@ -17,11 +19,21 @@ pub(super) use read::read;
 pub use read::CYCLONEDX_FOUND_BY;
 
 /// CycloneDX JSON for `version`: pretty-printed, with a trailing newline.
-pub(super) fn render_json(c: &Catalog, v: CyclonedxVersion, o: &RenderOptions) -> Vec<u8> {
-    json::encode(&write::Bom::build(c, v, o))
+pub(super) fn render_json(
+    c: &Catalog,
+    v: CyclonedxVersion,
+    o: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    json::encode(&write::Bom::build(c, v, o), w)
 }
 
 /// CycloneDX XML for `version`, in the version's namespace.
-pub(super) fn render_xml(c: &Catalog, v: CyclonedxVersion, o: &RenderOptions) -> String {
-    xml::encode(&write::Bom::build(c, v, o), v)
+pub(super) fn render_xml(
+    c: &Catalog,
+    v: CyclonedxVersion,
+    o: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    xml::encode(&write::Bom::build(c, v, o), v, w)
 }

@@ -151,31 +151,36 @@ fn cdx_metadata(c: &CdxComponent, metadata: &mut Metadata) {
     }
 }
 
-fn flatten<'a>(components: &'a [CdxComponent], out: &mut Vec<&'a CdxComponent>) {
-    for c in components {
+/// Moves every component (nested ones after their parent) into `out`.
+fn flatten(components: Vec<CdxComponent>, out: &mut Vec<CdxComponent>) {
+    for mut c in components {
+        let nested = std::mem::take(&mut c.components);
         out.push(c);
-        flatten(&c.components, out);
+        flatten(nested, out);
     }
 }
 
 /// Reads CycloneDX JSON 1.2–1.6 (already sniffed as such).
 pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
-    let bom: CdxBom =
+    let mut bom: CdxBom =
         serde_json::from_slice(bytes).map_err(|e| malformed(format!("CycloneDX JSON: {e}")))?;
-    let root = bom.metadata.component.as_ref();
+    // Components are consumed one by one below, so each is freed once
+    // mapped.
     let mut all = Vec::new();
-    if let Some(r) = root {
-        flatten(&r.components, &mut all);
+    if let Some(r) = bom.metadata.component.as_mut() {
+        flatten(std::mem::take(&mut r.components), &mut all);
     }
-    flatten(&bom.components, &mut all);
+    flatten(std::mem::take(&mut bom.components), &mut all);
+    let root = bom.metadata.component.as_ref();
 
     let mut skipped = Skipped::default();
     let mut distro = None;
-    let mut keyed = Vec::new();
+    let mut keys = Vec::new();
+    let mut packages = Vec::new();
     for c in all {
         if c.kind == "operating-system" {
             if distro.is_none() && !c.name.is_empty() {
-                distro = Some(cdx_distro(c));
+                distro = Some(cdx_distro(&c));
             }
             continue;
         }
@@ -214,8 +219,9 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             found_by: CYCLONEDX_FOUND_BY.to_owned(),
         };
         if let Some(mut pkg) = to_package(found, &mut skipped) {
-            cdx_metadata(c, &mut pkg.metadata);
-            keyed.push((c.key(), pkg));
+            cdx_metadata(&c, &mut pkg.metadata);
+            keys.push(c.key());
+            packages.push(pkg);
         }
     }
     let edges: Vec<(String, String, RelationshipKind)> = bom
@@ -253,7 +259,8 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     let mut catalog = finish(
         source,
         distro,
-        keyed,
+        &keys,
+        packages,
         &edges,
         skipped.diagnostics("component"),
     );

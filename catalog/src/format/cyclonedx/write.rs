@@ -5,7 +5,7 @@
 //! Field order in each struct is the element order of the XSD sequences
 //! (bom-1.6.xsd `component`, `metadata`, …): the JSON keys follow it too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -20,7 +20,7 @@ const MAX_VERSION_CHARS: usize = 1024;
 /// The document.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Bom {
+pub(super) struct Bom<'a> {
     #[serde(rename = "$schema")]
     pub schema: String,
     pub bom_format: &'static str,
@@ -28,10 +28,44 @@ pub(super) struct Bom {
     pub serial_number: String,
     pub version: u32,
     pub metadata: BomMetadata,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub components: Vec<Component>,
+    #[serde(skip_serializing_if = "Components::is_empty")]
+    pub components: Components<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<Dependency>,
+}
+
+/// The BOM's `components`: each package's component is built while it is
+/// encoded, so the components of a large catalog are never all held at
+/// once (only their bom-refs are).
+#[derive(Debug)]
+pub(super) struct Components<'a> {
+    packages: &'a [Package],
+    /// The bom-ref of each package, in package order.
+    refs: Vec<String>,
+    distro: Option<&'a Distro>,
+    version: CyclonedxVersion,
+}
+
+impl Components<'_> {
+    /// True when there are no components.
+    pub fn is_empty(&self) -> bool {
+        self.packages.is_empty() && self.distro.is_none()
+    }
+
+    /// The components: the packages in catalog order, then the OS.
+    pub fn iter(&self) -> impl Iterator<Item = Component> + '_ {
+        self.packages
+            .iter()
+            .zip(&self.refs)
+            .map(|(p, r)| package_component(p, r.clone(), self.version))
+            .chain(self.distro.map(os_component))
+    }
+}
+
+impl Serialize for Components<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// `metadata`.
@@ -162,9 +196,13 @@ fn prop(name: &str, value: impl Into<String>) -> Property {
     }
 }
 
-impl Bom {
+impl<'a> Bom<'a> {
     /// Builds the BOM for `version`. Pure: the same inputs give the same BOM.
-    pub fn build(catalog: &Catalog, version: CyclonedxVersion, options: &RenderOptions) -> Bom {
+    pub fn build(
+        catalog: &'a Catalog,
+        version: CyclonedxVersion,
+        options: &RenderOptions,
+    ) -> Bom<'a> {
         let root = root_component(catalog);
         let root_ref = root.bom_ref.clone().unwrap_or_default();
 
@@ -172,25 +210,29 @@ impl Bom {
         // location); bom-refs must not, so later duplicates get a suffix
         // and relationships resolve to the first.
         let mut refs_by_id: BTreeMap<String, String> = BTreeMap::new();
-        let mut used: BTreeSet<String> = BTreeSet::new();
-        used.insert(root_ref.clone());
-        let mut components = Vec::with_capacity(catalog.packages.len() + 1);
+        let mut refs = RefAllocator::default();
+        refs.claim(root_ref.clone());
+        let mut package_refs = Vec::with_capacity(catalog.packages.len());
         for p in &catalog.packages {
             let id = p.id();
-            let mut r = bom_ref(p, &id);
-            let mut n = 2;
-            while used.contains(&r) {
-                r = format!("{}-{n}", bom_ref(p, &id));
-                n += 1;
-            }
-            used.insert(r.clone());
+            let r = refs.claim(bom_ref(p, &id));
             refs_by_id.entry(id).or_insert_with(|| r.clone());
-            components.push(package_component(p, r, version));
+            package_refs.push(r);
         }
         // `os:…` cannot collide with `pkg:…` or hex refs.
-        components.extend(catalog.distro.as_ref().map(os_component));
-
-        let dependencies = dependencies(catalog, &root_ref, &components, &refs_by_id);
+        let os = catalog.distro.as_ref().map(os_ref);
+        let dependencies = dependencies(
+            catalog,
+            &root_ref,
+            package_refs.iter().chain(&os),
+            &refs_by_id,
+        );
+        let components = Components {
+            packages: &catalog.packages,
+            refs: package_refs,
+            distro: catalog.distro.as_ref(),
+            version,
+        };
 
         let tools = if version >= CyclonedxVersion::V1_5 {
             Tools::Components {
@@ -230,6 +272,39 @@ impl Bom {
             },
             components,
             dependencies,
+        }
+    }
+}
+
+/// Hands out distinct bom-refs: a wanted ref when it is free, else the
+/// wanted ref with the first free `-N` suffix (N from 2). Linear overall:
+/// the search for a ref resumes where the last search for it stopped
+/// (refs are never released, so every suffix below that is still taken).
+#[derive(Default)]
+struct RefAllocator {
+    used: HashSet<String>,
+    /// Per wanted ref, the next suffix to try.
+    next: HashMap<String, usize>,
+    /// Candidates tried, for the test that keeps this linear.
+    probes: usize,
+}
+
+impl RefAllocator {
+    fn claim(&mut self, wanted: String) -> String {
+        self.probes += 1;
+        if !self.used.contains(&wanted) {
+            self.used.insert(wanted.clone());
+            return wanted;
+        }
+        let n = self.next.entry(wanted.clone()).or_insert(2);
+        loop {
+            let r = format!("{wanted}-{n}");
+            *n += 1;
+            self.probes += 1;
+            if !self.used.contains(&r) {
+                self.used.insert(r.clone());
+                return r;
+            }
         }
     }
 }
@@ -551,19 +626,17 @@ fn licenses(p: &Package) -> Vec<LicenseChoice> {
 
 /// One entry per component: the root depends on every package and the OS;
 /// each package on what its `depends-on` relationships name.
-fn dependencies(
+fn dependencies<'a>(
     catalog: &Catalog,
     root_ref: &str,
-    components: &[Component],
+    component_refs: impl Iterator<Item = &'a String>,
     refs_by_id: &BTreeMap<String, String>,
 ) -> Vec<Dependency> {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut root = BTreeSet::new();
-    for c in components {
-        if let Some(r) = &c.bom_ref {
-            graph.entry(r.clone()).or_default();
-            root.insert(r.clone());
-        }
+    for r in component_refs {
+        graph.entry(r.clone()).or_default();
+        root.insert(r.clone());
     }
     for rel in &catalog.relationships {
         if rel.kind != RelationshipKind::DependsOn {
@@ -640,14 +713,31 @@ mod tests {
             diagnostics: Vec::new(),
         };
         let bom = Bom::build(&catalog, CyclonedxVersion::V1_6, &RenderOptions::at(0));
-        let refs: Vec<&str> = bom
-            .components
-            .iter()
-            .filter_map(|c| c.bom_ref.as_deref())
-            .collect();
+        let refs: Vec<String> = bom.components.iter().filter_map(|c| c.bom_ref).collect();
         let id = catalog.packages[0].id();
         assert_eq!(refs, [id.clone(), format!("{id}-2"), format!("{id}-3")]);
         assert_eq!(bom.dependencies.len(), 4);
+    }
+
+    #[test]
+    fn bom_refs_of_many_equal_packages_are_allocated_in_linear_work() {
+        // Defect 6c: 20,000 components sharing a PURL (and so an id) took
+        // 19 s, each probing every suffix taken before it.
+        let mut refs = RefAllocator::default();
+        let n = 3_000;
+        let got: Vec<String> = (0..n).map(|_| refs.claim("r".to_owned())).collect();
+        assert_eq!(got[0], "r");
+        assert_eq!(got[1], "r-2");
+        assert_eq!(got[n - 1], format!("r-{n}"));
+        assert!(refs.probes <= 2 * n, "{} probes for {n} refs", refs.probes);
+        // A suffixed ref that is itself wanted later, and a wanted ref equal
+        // to a suffix already handed out, still get distinct refs.
+        let mut refs = RefAllocator::default();
+        assert_eq!(refs.claim("a-2".to_owned()), "a-2");
+        assert_eq!(refs.claim("a".to_owned()), "a");
+        assert_eq!(refs.claim("a".to_owned()), "a-3");
+        assert_eq!(refs.claim("a-3".to_owned()), "a-3-2");
+        assert_eq!(refs.claim("a".to_owned()), "a-4");
     }
 
     #[test]

@@ -40,19 +40,8 @@ struct Descriptor {
     version: &'static str,
 }
 
-/// The document, pretty-printed with a trailing newline.
-pub(in crate::format) fn render(catalog: &Catalog) -> Vec<u8> {
-    let mut out = Vec::new();
-    // Writing plain data to a Vec cannot fail; fall back to an empty object
-    // rather than panic.
-    if write_to(catalog, &mut out).is_err() {
-        return b"{}\n".to_vec();
-    }
-    out
-}
-
-/// Streams the document into `w` (what [`render`] returns, without holding
-/// it: the content hash of a large catalog is taken this way).
+/// Writes the document into `w`, pretty-printed with a trailing newline,
+/// without holding it (the content hash is taken this way too).
 pub(in crate::format) fn write_to(
     catalog: &Catalog,
     mut w: impl std::io::Write,

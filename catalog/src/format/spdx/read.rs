@@ -114,8 +114,10 @@ struct SpdxChecksum {
 
 /// Reads SPDX JSON 2.2 / 2.3 (already sniffed as such).
 pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
-    let doc: SpdxDocument =
+    let mut doc: SpdxDocument =
         serde_json::from_slice(bytes).map_err(|e| malformed(format!("SPDX JSON: {e}")))?;
+    // Packages are consumed one by one below, so each is freed once mapped.
+    let packages = std::mem::take(&mut doc.packages);
     let doc_id = if doc.spdx_id.is_empty() {
         "SPDXRef-DOCUMENT"
     } else {
@@ -147,7 +149,26 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     }
     let root = described
         .iter()
-        .find_map(|id| doc.packages.iter().find(|p| p.spdx_id == *id));
+        .find_map(|id| packages.iter().position(|p| p.spdx_id == *id));
+    let source = match root.and_then(|i| packages.get(i)) {
+        Some(r) => {
+            let purl = r
+                .external_refs
+                .iter()
+                .find(|e| e.reference_type == "purl")
+                .map(|e| e.reference_locator.as_str());
+            let container = r.primary_package_purpose.as_deref() == Some("CONTAINER")
+                || r.spdx_id.starts_with("SPDXRef-DocumentRoot-Image-");
+            source_info(
+                "spdx-json",
+                &r.name,
+                Some(r.version_info.as_str()),
+                purl,
+                container,
+            )
+        }
+        None => source_info("spdx-json", &doc.name, None, None, false),
+    };
 
     let files: HashMap<&str, OwnedFile> = doc
         .files
@@ -181,9 +202,10 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     }
 
     let mut skipped = Skipped::default();
-    let mut keyed = Vec::new();
-    for p in &doc.packages {
-        if root.is_some_and(|r| std::ptr::eq(r, p)) {
+    let mut keys = Vec::new();
+    let mut mapped = Vec::new();
+    for (i, p) in packages.into_iter().enumerate() {
+        if root == Some(i) {
             continue;
         }
         let refs = |categories: &[&str], types: &[&str]| -> Vec<String> {
@@ -220,8 +242,8 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             .filter_map(|id| files.get(id).cloned())
             .collect();
         let found = Found {
-            name: p.name.clone(),
-            version: p.version_info.clone(),
+            name: p.name,
+            version: p.version_info,
             purl,
             cpes,
             licenses: spdx_licenses(p.license_declared.as_deref(), &extracted),
@@ -230,33 +252,16 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             found_by: SPDX_FOUND_BY.to_owned(),
         };
         if let Some(pkg) = to_package(found, &mut skipped) {
-            keyed.push((p.spdx_id.clone(), pkg));
+            keys.push(p.spdx_id);
+            mapped.push(pkg);
         }
     }
 
-    let source = match root {
-        Some(r) => {
-            let purl = r
-                .external_refs
-                .iter()
-                .find(|e| e.reference_type == "purl")
-                .map(|e| e.reference_locator.as_str());
-            let container = r.primary_package_purpose.as_deref() == Some("CONTAINER")
-                || r.spdx_id.starts_with("SPDXRef-DocumentRoot-Image-");
-            source_info(
-                "spdx-json",
-                &r.name,
-                Some(r.version_info.as_str()),
-                purl,
-                container,
-            )
-        }
-        None => source_info("spdx-json", &doc.name, None, None, false),
-    };
     Ok(finish(
         source,
         None,
-        keyed,
+        &keys,
+        mapped,
         &edges,
         skipped.diagnostics("package"),
     ))
