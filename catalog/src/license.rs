@@ -119,6 +119,17 @@ pub fn join_and(parts: &[String]) -> Option<String> {
     }
 }
 
+/// A strict SPDX expression made only of license-list ids (a `LicenseRef-`
+/// would need an extracted-licensing entry in SPDX, a `DocumentRef-` an
+/// external document reference), on one line.
+pub fn is_plain_expression(expr: &str) -> bool {
+    !expr.is_empty()
+        && !expr.chars().any(char::is_control)
+        && !expr.contains("LicenseRef-")
+        && !expr.contains("DocumentRef-")
+        && spdx::Expression::parse(expr).is_ok()
+}
+
 /// Joins the SPDX forms of all declared values with `AND`; `None` unless
 /// every value maps.
 pub fn to_spdx_expression(declared: &[String]) -> Option<String> {
@@ -176,5 +187,32 @@ mod tests {
         );
         let v = vec!["MIT".to_owned(), "weird".to_owned()];
         assert_eq!(to_spdx_expression(&v), None);
+    }
+
+    #[test]
+    fn plain_expressions_exclude_refs_and_invalid_text() {
+        assert!(is_plain_expression("MIT"));
+        assert!(is_plain_expression("GPL-2.0-only AND (MIT OR Apache-2.0)"));
+        assert!(!is_plain_expression("LicenseRef-x"));
+        assert!(!is_plain_expression("MIT\nAND BSD-3-Clause"));
+        assert!(!is_plain_expression("BSD License"));
+    }
+
+    #[test]
+    fn declared_values_map_one_by_one_per_ecosystem() {
+        use crate::model::Ecosystem;
+        let map_license =
+            |e: Ecosystem, d: &str| e.license_to_spdx(d).filter(|x| is_plain_expression(x));
+        assert_eq!(
+            map_license(Ecosystem::Deb, "GPL-2").as_deref(),
+            Some("GPL-2.0-only")
+        );
+        assert_eq!(
+            map_license(Ecosystem::Deb, "LGPL-2.1+").as_deref(),
+            Some("LGPL-2.1-or-later")
+        );
+        assert_eq!(map_license(Ecosystem::Deb, "public-domain"), None);
+        assert_eq!(map_license(Ecosystem::Npm, "MIT").as_deref(), Some("MIT"));
+        assert_eq!(map_license(Ecosystem::Npm, "LicenseRef-x"), None);
     }
 }

@@ -1,41 +1,9 @@
 //! The package model shared by every cataloger and every output format. No I/O.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-/// A package ecosystem. Names follow PURL types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ecosystem {
-    /// Alpine packages (`lib/apk/db/installed`).
-    Apk,
-    /// Debian packages (`var/lib/dpkg/status`, `status.d/`).
-    Deb,
-    /// npm packages (`node_modules/**/package.json`, lock files).
-    Npm,
-    /// Python distributions (`*.dist-info`, `*.egg-info`).
-    Pypi,
-}
-
-impl Ecosystem {
-    /// The PURL type of the ecosystem.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ecosystem::Apk => "apk",
-            Ecosystem::Deb => "deb",
-            Ecosystem::Npm => "npm",
-            Ecosystem::Pypi => "pypi",
-        }
-    }
-}
-
-impl fmt::Display for Ecosystem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::cataloger::registered::*;
+pub use crate::cataloger::{Ecosystem, Metadata};
 
 /// The layer a file came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -108,6 +76,17 @@ impl Licenses {
     }
 }
 
+/// One declared license value and its SPDX form, as the package's
+/// ecosystem maps it: the one mapping every output format uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseTerm<'a> {
+    /// The value as declared.
+    pub declared: &'a str,
+    /// A strict SPDX expression of license-list ids (no `LicenseRef-`),
+    /// `None` when the value does not map.
+    pub spdx: Option<String>,
+}
+
 /// A file a package owns, as its package database lists it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OwnedFile {
@@ -117,182 +96,6 @@ pub struct OwnedFile {
     /// (`md5:…` for dpkg, `sha1:…` for apk `Z:Q1…`, `sha256:…` for RECORD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
-}
-
-/// Ecosystem-specific metadata, kept lossless for the native JSON output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "data", rename_all = "lowercase")]
-pub enum Metadata {
-    /// apk `installed` fields.
-    Apk(ApkMetadata),
-    /// dpkg fields.
-    Deb(DebMetadata),
-    /// npm fields.
-    Npm(NpmMetadata),
-    /// Python core metadata fields.
-    Pypi(PypiMetadata),
-}
-
-/// Fields of one apk `installed` record.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ApkMetadata {
-    /// `P:`
-    pub package: String,
-    /// `o:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin_package: Option<String>,
-    /// `m:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maintainer: Option<String>,
-    /// `V:`
-    pub version: String,
-    /// `A:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub architecture: Option<String>,
-    /// `U:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// `T:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// `S:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<u64>,
-    /// `I:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub installed_size: Option<u64>,
-    /// `D:`
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dependencies: Vec<String>,
-    /// `p:`
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub provides: Vec<String>,
-    /// `r:`, the packages whose files this one may overwrite.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub replaces: Vec<String>,
-    /// `C:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checksum: Option<String>,
-    /// `c:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub git_commit: Option<String>,
-    /// `t:`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub build_timestamp: Option<u64>,
-    /// Any other single-letter field, by letter.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub other: BTreeMap<String, String>,
-}
-
-/// Fields of one dpkg record.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DebMetadata {
-    /// `Package`
-    pub package: String,
-    /// `Source` name (without the version in parentheses).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// Version from `Source: name (version)`, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_version: Option<String>,
-    /// `Version`
-    pub version: String,
-    /// `Architecture`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub architecture: Option<String>,
-    /// `Maintainer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maintainer: Option<String>,
-    /// `Installed-Size` in KiB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub installed_size: Option<u64>,
-    /// `Status`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// `Description` (first line).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// `Depends` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub depends: Vec<String>,
-    /// `Pre-Depends` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pre_depends: Vec<String>,
-    /// `Provides` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub provides: Vec<String>,
-}
-
-/// Fields of an npm package.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct NpmMetadata {
-    /// `author`, flattened to `Name <email> (url)`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    /// `homepage`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub homepage: Option<String>,
-    /// `description`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// `repository` URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repository: Option<String>,
-    /// `_resolved` / lock `resolved`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved: Option<String>,
-    /// `_integrity` / lock `integrity`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integrity: Option<String>,
-    /// `private`
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub private: bool,
-    /// True when the entry is a dev dependency in a lock file.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dev: bool,
-}
-
-/// Python core metadata.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PypiMetadata {
-    /// `Name` as written (the package name is PEP 503 normalised).
-    pub name: String,
-    /// `Author` / `Author-email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    /// `Author-email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author_email: Option<String>,
-    /// `Home-page` or `Project-URL: Homepage`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home_page: Option<String>,
-    /// `Summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    /// `Requires-Python`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requires_python: Option<String>,
-    /// `Requires-Dist` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub requires_dist: Vec<String>,
-    /// `Provides-Extra` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub provides_extra: Vec<String>,
-    /// `top_level.txt` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub top_level: Vec<String>,
-    /// `direct_url.json` `url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direct_url: Option<String>,
-    /// `direct_url.json` `vcs_info.vcs` (`git`, `hg`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vcs: Option<String>,
-    /// `direct_url.json` `vcs_info.commit_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit_id: Option<String>,
-    /// The site-packages directory the distribution is installed in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub site_packages: Option<String>,
 }
 
 /// One package found in the image.
@@ -344,6 +147,24 @@ impl Package {
         }
         let digest = h.finalize();
         hex::encode(&digest[..8])
+    }
+
+    /// Each declared license value with its SPDX form, mapped by the
+    /// package's ecosystem ([`crate::cataloger::EcosystemInfo::license_to_spdx`];
+    /// Debian maps DEP-5 names such as `GPL-2`). SPDX and CycloneDX both
+    /// render from this, so they cannot disagree.
+    pub fn license_terms(&self) -> Vec<LicenseTerm<'_>> {
+        self.licenses
+            .declared
+            .iter()
+            .map(|d| LicenseTerm {
+                declared: d,
+                spdx: self
+                    .ecosystem
+                    .license_to_spdx(d)
+                    .filter(|e| crate::license::is_plain_expression(e)),
+            })
+            .collect()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Ecosystem, Metadata, Package, Relationship, RelationshipKind};
+use crate::model::{Ecosystem, Package, Relationship, RelationshipKind};
 
 /// Builds the relationships, sorted and without duplicates.
 pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
@@ -15,12 +15,7 @@ pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
             .entry((p.ecosystem, p.name.clone()))
             .or_default()
             .push(i);
-        let provides: &[String] = match &p.metadata {
-            Metadata::Apk(m) => &m.provides,
-            Metadata::Deb(m) => &m.provides,
-            _ => &[],
-        };
-        for prov in provides {
+        for prov in p.metadata.fields().provides() {
             let name = strip_constraint(prov);
             by_name.entry((p.ecosystem, name)).or_default().push(i);
         }
@@ -41,17 +36,17 @@ pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
             }
         }
     }
-    // OS packages that own a language package's evidence files.
+    // OS packages that own another ecosystem's package's evidence files.
     let mut owner_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
-        if matches!(p.ecosystem, Ecosystem::Apk | Ecosystem::Deb) {
+        if p.ecosystem.is_os_package() {
             for f in &p.files {
                 owner_of.entry(f.path.as_str()).or_default().push(i);
             }
         }
     }
     for (j, p) in packages.iter().enumerate() {
-        if !matches!(p.ecosystem, Ecosystem::Npm | Ecosystem::Pypi) {
+        if p.ecosystem.is_os_package() {
             continue;
         }
         for loc in &p.locations {
@@ -77,7 +72,7 @@ fn strip_constraint(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DebMetadata, Licenses, Location, OwnedFile, PypiMetadata};
+    use crate::model::{DebMetadata, Licenses, Location, Metadata, OwnedFile, PypiMetadata};
 
     fn deb(name: &str, deps: &[&str], provides: &[&str], files: &[&str]) -> Package {
         Package {

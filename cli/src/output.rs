@@ -42,31 +42,45 @@ pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> 
     Ok(out)
 }
 
-/// Writes files first (each to a temporary file in the same directory,
-/// then renamed over the target, so a failure never leaves a half-written
-/// file), then stdout.
-pub fn write_all(rendered: &[(Target, Vec<u8>)]) -> Result<()> {
+/// Writes files first (each rendered into a temporary file in the same
+/// directory, then renamed over the target, so a failure never leaves a
+/// half-written file), then stdout. Each document is rendered straight
+/// into its destination, never held whole.
+fn write_all(
+    catalog: &sbomctl_catalog::Catalog,
+    targets: Vec<Target>,
+    options: &sbomctl_catalog::format::RenderOptions,
+) -> Result<()> {
+    let render = |format: Format, w: &mut dyn Write| {
+        sbomctl_catalog::format::render_to(catalog, format, options, w)
+    };
     let mut pending = Vec::new();
-    for (t, bytes) in rendered {
-        if let Some(path) = &t.file {
-            pending.push((path, stage(path, bytes)?));
+    let mut to_stdout = Vec::new();
+    for t in targets {
+        match t.file {
+            Some(path) => {
+                let tmp = stage(&path, |w| render(t.format, w))?;
+                pending.push((path, tmp));
+            }
+            None => to_stdout.push(t.format),
         }
     }
     for (path, tmp) in pending {
-        tmp.persist(path)
+        tmp.persist(&path)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    for (t, bytes) in rendered {
-        if t.file.is_none() {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.flush()?;
-        }
+    for format in to_stdout {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        render(format, &mut out)?;
+        out.flush()?;
     }
     Ok(())
 }
 
-fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+fn stage(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -81,8 +95,13 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
         |_| std::fs::Permissions::from_mode(0o644),
         |m| m.permissions(),
     );
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().set_permissions(mode))
+    let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
+    write(&mut buffered)
+        .and_then(|()| buffered.flush())
+        .with_context(|| format!("writing {}", path.display()))?;
+    drop(buffered);
+    tmp.as_file()
+        .set_permissions(mode)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(tmp)
@@ -117,12 +136,5 @@ pub fn emit(
             eprintln!("sbomctl: {}", sbomctl_oci::quote::line(&message));
         }
     }
-    let rendered: Vec<(Target, Vec<u8>)> = targets
-        .into_iter()
-        .map(|t| {
-            let bytes = sbomctl_catalog::format::render(catalog, t.format, options);
-            (t, bytes)
-        })
-        .collect();
-    write_all(&rendered)
+    write_all(catalog, targets, options)
 }

@@ -4,16 +4,46 @@
 //! A cataloger never sees tar or compression. It declares the paths it needs
 //! with [`Cataloger::wants`]; the layer reader keeps only those files (up to
 //! [`crate::MAX_FILE_SIZE`] each) and hands them over as a [`FileTree`].
+//!
+//! # Ecosystems are folders
+//!
+//! Each ecosystem is one folder named for its PURL type (`apk/`, `deb/`, …).
+//! Its `mod.rs` builds the cataloger; its metadata type implements
+//! [`EcosystemMetadata`] (what renderers ask a package: supplier, homepage,
+//! checksums, …) and [`EcosystemInfo`] (what the ecosystem is: its
+//! catalogers, its license mapping, how a package read from another tool's
+//! SBOM gets its metadata). The `ecosystems!` invocation below is the one
+//! registration list: from it come [`Ecosystem`], [`Metadata`] and [`all`].
+//! Renderers, import and relationships only call the traits; they never
+//! match on ecosystems.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{Diagnostic, Distro, LayerRef, Location, Package, Severity};
 
+#[macro_use]
+mod ecosystem;
+pub use ecosystem::{
+    Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef, ExternalRefKind,
+    HashAlgorithm, Supplier,
+};
+
+// Rust needs each folder declared as a module; rustfmt only formats modules
+// declared outside macros, so these stay plain `mod` lines.
 pub mod apk;
 pub mod deb;
 pub mod npm;
 pub mod pypi;
+
+ecosystems! {
+    apk::ApkMetadata => Apk,
+    deb::DebMetadata => Deb,
+    npm::NpmMetadata => Npm,
+    pypi::PypiMetadata => Pypi,
+}
 
 /// A retained file of the squashed filesystem.
 #[derive(Debug, Clone)]
@@ -249,16 +279,6 @@ pub trait Cataloger: Send + Sync {
     fn wants(&self, path: &str) -> bool;
     /// Reads the retained files and records packages and diagnostics.
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings);
-}
-
-/// Every cataloger, in a fixed order.
-pub fn all() -> Vec<Box<dyn Cataloger>> {
-    vec![
-        Box::new(apk::ApkCataloger),
-        Box::new(deb::DebCataloger),
-        Box::new(npm::NpmCataloger),
-        Box::new(pypi::PypiCataloger),
-    ]
 }
 
 #[cfg(test)]

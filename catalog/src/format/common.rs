@@ -18,7 +18,21 @@ pub fn document_name(catalog: &Catalog) -> String {
 /// sha256 over the catalog's native JSON, which holds the image digests
 /// and every package: the same input gives the same hash.
 pub fn content_hash(catalog: &Catalog) -> [u8; 32] {
-    Sha256::digest(super::json::render(catalog)).into()
+    /// Feeds what is written into the hash, so the document is never held.
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Sha256::new());
+    // Hashing cannot fail; the result is the same as hashing the rendering.
+    let _ = super::json::write_to(catalog, &mut w);
+    w.0.finalize().into()
 }
 
 /// A UUID (version 5 layout) derived from [`content_hash`]; used for the

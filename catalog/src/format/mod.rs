@@ -1,12 +1,24 @@
 //! Rendering a [`Catalog`] as a document: native JSON, table, SPDX
-//! (tag-value and JSON) and CycloneDX (JSON and XML).
+//! (tag-value and JSON) and CycloneDX (JSON and XML); and reading native
+//! JSON, SPDX JSON and CycloneDX JSON back ([`read_document`]).
+//!
+//! One folder per format (`<format>/{mod.rs, write.rs, read.rs}`); what
+//! several formats share sits here: [`common`] (names, identifiers,
+//! timestamps), `read` (sniffing and the mapping every reader shares) and
+//! [`validate`] (value checks the specs' schemas impose).
 
 pub mod common;
 mod cyclonedx;
-pub mod import;
 mod json;
+mod read;
 mod spdx;
 mod table;
+pub mod validate;
+
+pub use cyclonedx::CYCLONEDX_FOUND_BY;
+pub use json::SCHEMA_VERSION;
+pub use read::{read_document, NOT_AN_SBOM};
+pub use spdx::SPDX_FOUND_BY;
 
 use std::fmt;
 use std::str::FromStr;
@@ -191,13 +203,27 @@ impl RenderOptions {
 /// Renders `catalog` in `format`. Output is deterministic: the same catalog
 /// and options give the same bytes.
 pub fn render(catalog: &Catalog, format: Format, options: &RenderOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = render_to(catalog, format, options, &mut out);
+    out
+}
+
+/// [`render`] into `w`, a package at a time: the document is never held
+/// whole, so memory stays bounded by the catalog, not by the output.
+pub fn render_to(
+    catalog: &Catalog,
+    format: Format,
+    options: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Json => json::render(catalog),
-        Format::Table => table::render(catalog).into_bytes(),
-        Format::SpdxTagValue(v) => spdx::render_tag_value(catalog, v, options).into_bytes(),
-        Format::SpdxJson(v) => spdx::render_json(catalog, v, options),
-        Format::CyclonedxJson(v) => cyclonedx::render_json(catalog, v, options),
-        Format::CyclonedxXml(v) => cyclonedx::render_xml(catalog, v, options).into_bytes(),
+        Format::Json => json::write_to(catalog, w),
+        Format::Table => w.write_all(table::render(catalog).as_bytes()),
+        Format::SpdxTagValue(v) => spdx::render_tag_value(catalog, v, options, w),
+        Format::SpdxJson(v) => spdx::render_json(catalog, v, options, w),
+        Format::CyclonedxJson(v) => cyclonedx::render_json(catalog, v, options, w),
+        Format::CyclonedxXml(v) => cyclonedx::render_xml(catalog, v, options, w),
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use sbomctl_catalog::format::{self, import, Format};
+use sbomctl_catalog::format::{self, Format};
 
 use crate::args::{ConvertArgs, Global};
 use crate::output;
@@ -18,23 +18,32 @@ pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
     // Bad flags are reported before any input is read.
     let targets = output::parse_targets(&args.output, default_format)?;
     let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
-    let (name, bytes) = if args.input == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .context("reading stdin")?;
-        ("stdin".to_owned(), bytes)
+    let name = if args.input == "-" {
+        "stdin".to_owned()
     } else {
-        let bytes =
-            std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
-        (args.input.clone(), bytes)
+        args.input.clone()
     };
-    let catalog = import::read_document(&bytes).map_err(|e| match e {
-        // The library does not know the input's name; say it once.
-        sbomctl_catalog::Error::Malformed { message, .. } => anyhow::anyhow!("{name}: {message}"),
-        other => anyhow::Error::new(other).context(name.clone()),
-    })?;
+    // The input is dropped once read: a large document is not held while
+    // the output is rendered.
+    let catalog = {
+        let bytes = if args.input == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .context("reading stdin")?;
+            bytes
+        } else {
+            std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?
+        };
+        format::read_document(&bytes).map_err(|e| match e {
+            // The library does not know the input's name; say it once.
+            sbomctl_catalog::Error::Malformed { message, .. } => {
+                anyhow::anyhow!("{name}: {message}")
+            }
+            other => anyhow::Error::new(other).context(name.clone()),
+        })?
+    };
     output::emit(
         &catalog,
         targets,

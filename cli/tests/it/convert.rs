@@ -265,3 +265,117 @@ fn native_to_cyclonedx_json_and_back_keeps_packages() {
     round_trip("cyclonedx-json");
     round_trip("cyclonedx-json@1.4");
 }
+
+/// A CycloneDX document of `n` library components; `unique` gives each its
+/// own name, PURL, properties and dependency, else all are the same.
+fn cyclonedx_doc(n: usize, unique: bool) -> Vec<u8> {
+    let components: Vec<Value> = (0..n)
+        .map(|i| {
+            if !unique {
+                return serde_json::json!({"type": "library", "name": "x", "version": "1",
+                    "purl": "pkg:npm/x@1"});
+            }
+            serde_json::json!({
+                "type": "library", "bom-ref": format!("ref-{i}"), "name": format!("package-{i}"),
+                "version": format!("1.{i}.0"), "purl": format!("pkg:npm/package-{i}@1.{i}.0"),
+                "description": "A synthetic package with a description of some length",
+                "licenses": [{"license": {"id": "MIT"}}],
+                "properties": [
+                    {"name": "sbomctl:location:path",
+                     "value": format!("/app/node_modules/package-{i}/package.json")},
+                    {"name": "sbomctl:layer:digest", "value": format!("sha256:{}", "ab".repeat(32))},
+                    {"name": "other:property", "value": "x".repeat(40)}]
+            })
+        })
+        .collect();
+    let dependencies: Vec<Value> = (1..n)
+        .filter(|_| unique)
+        .map(|i| serde_json::json!({"ref": format!("ref-{i}"), "dependsOn": [format!("ref-{}", i - 1)]}))
+        .collect();
+    serde_json::to_vec_pretty(&serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.5",
+        "metadata": {"component": {"type": "container", "name": "big"}},
+        "components": components, "dependencies": dependencies,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn twenty_thousand_components_sharing_a_purl_convert_to_cyclonedx() {
+    // Defect 6c: each component's bom-ref was found by probing every suffix
+    // taken before it (quadratic: 19 s for 20,000 in a release build).
+    let n = 20_000;
+    let out = convert_stdin(&["-o", "cyclonedx-json"], cyclonedx_doc(n, false));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refs: std::collections::BTreeSet<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["bom-ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len(), n, "every component keeps a distinct bom-ref");
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Peak RSS (KiB) of `sbomctl ARGS`, sampled from /proc while it runs.
+fn peak_rss(args: &[&str]) -> u64 {
+    let bin = assert_cmd::cargo::cargo_bin("sbomctl");
+    let mut child = std::process::Command::new(bin)
+        .args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut peak = 0;
+    // Not a timing assertion: only so that a hang fails instead of blocking.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    while child.try_wait().unwrap().is_none() {
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak = peak.max(kib);
+        }
+        assert!(std::time::Instant::now() < deadline, "sbomctl hangs");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(peak > 0, "never sampled the child's memory");
+    peak
+}
+
+#[test]
+fn converting_a_25_mb_document_stays_under_150_mb() {
+    // Defect 7e: `convert` of a 25 MB SBOM took 349 MB: the input was
+    // parsed into a JSON tree, held while the output was rendered, and
+    // every output was built whole before it was written.
+    let dir = tempfile::tempdir().unwrap();
+    let doc = cyclonedx_doc(33_000, true);
+    assert!(doc.len() > 25_000_000, "{} bytes", doc.len());
+    let input = dir.path().join("big.cdx.json");
+    std::fs::write(&input, &doc).unwrap();
+    drop(doc);
+    let input = input.to_str().unwrap();
+    for format in ["spdx-json", "cyclonedx-json", "json"] {
+        let peak = peak_rss(&["convert", input, "-o", format]);
+        eprintln!(
+            "convert 25 MB CycloneDX -o {format}: peak RSS {} MiB",
+            peak / 1024
+        );
+        assert!(peak < 150 * 1024, "-o {format}: peak RSS {peak} KiB");
+    }
+}

@@ -5,6 +5,9 @@
 //! syft's `apk-db-cataloger` does.
 
 mod installed_db;
+mod metadata;
+
+pub use metadata::ApkMetadata;
 
 use std::cmp::Reverse;
 

@@ -9,9 +9,11 @@
 //! name, never the source package, as syft does).
 
 mod copyright;
+mod metadata;
+mod status;
 
 pub(crate) use copyright::dep5_to_spdx;
-mod status;
+pub use metadata::DebMetadata;
 
 use super::{Cataloger, Context, File, FileTree, Findings};
 use crate::model::{Ecosystem, Licenses, Metadata, OwnedFile, Package};

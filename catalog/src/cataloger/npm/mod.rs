@@ -8,14 +8,17 @@
 //! `javascript-lock-cataloger`, matching syft's two catalogers. Dev-only
 //! lock entries are left out.
 
+mod metadata;
 mod package_json;
 mod package_lock;
 mod pnpm_lock;
 mod yarn_lock;
 
+pub use metadata::NpmMetadata;
+
 use super::{Cataloger, Context, File, FileTree, Findings, SourceKind};
 use crate::cpe;
-use crate::model::{Ecosystem, Licenses, Location, Metadata, NpmMetadata, Package};
+use crate::model::{Ecosystem, Licenses, Location, Metadata, Package};
 use crate::purl::Purl;
 
 /// `found_by` of packages read from installed `package.json` files.

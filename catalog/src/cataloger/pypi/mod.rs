@@ -14,10 +14,13 @@
 
 mod dist_info;
 mod egg_info;
+mod metadata;
+
+pub use metadata::PypiMetadata;
 
 use super::{Cataloger, Context, File, FileTree, Findings};
 use crate::cpe;
-use crate::model::{Ecosystem, Licenses, Location, Metadata, OwnedFile, Package, PypiMetadata};
+use crate::model::{Ecosystem, Licenses, Location, Metadata, OwnedFile, Package};
 use crate::purl::Purl;
 
 /// Catalogs Python distributions installed as `*.dist-info` or `*.egg-info`.

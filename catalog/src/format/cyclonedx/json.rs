@@ -1,11 +1,12 @@
 //! The JSON encoding: the intermediate BOM's serde form, pretty-printed
 //! with two-space indentation and a trailing newline.
 
-use super::model::Bom;
+use std::io::Write;
 
-/// Serialises `bom`. Serialising plain structs of strings cannot fail.
-pub(super) fn encode(bom: &Bom) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(bom).unwrap_or_default();
-    out.push(b'\n');
-    out
+use super::write::Bom;
+
+/// Serialises `bom` into `w`, components one at a time.
+pub(super) fn encode(bom: &Bom<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, bom)?;
+    w.write_all(b"\n")
 }

@@ -1,23 +1,39 @@
 //! CycloneDX 1.4 / 1.5 / 1.6 documents, JSON and XML
 //! (<https://cyclonedx.org/specification/overview/>).
 //!
-//! [`model::Bom`] is built once from the catalog; [`json`] and [`xml`]
-//! only encode it. Field mapping and differences from syft are in
-//! `docs/formats.md` (CycloneDX section).
+//! [`write::Bom`] is built once from the catalog; [`json`] and [`xml`]
+//! only encode it; `read` reads CycloneDX JSON back. Field mapping and
+//! differences from syft are in `docs/formats.md` (CycloneDX section).
 
 mod json;
-mod model;
+mod read;
+mod write;
 mod xml;
+
+use std::io::{self, Write};
 
 use super::{CyclonedxVersion, RenderOptions};
 use crate::model::Catalog;
 
+pub(super) use read::read;
+pub use read::CYCLONEDX_FOUND_BY;
+
 /// CycloneDX JSON for `version`: pretty-printed, with a trailing newline.
-pub(super) fn render_json(c: &Catalog, v: CyclonedxVersion, o: &RenderOptions) -> Vec<u8> {
-    json::encode(&model::Bom::build(c, v, o))
+pub(super) fn render_json(
+    c: &Catalog,
+    v: CyclonedxVersion,
+    o: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    json::encode(&write::Bom::build(c, v, o), w)
 }
 
 /// CycloneDX XML for `version`, in the version's namespace.
-pub(super) fn render_xml(c: &Catalog, v: CyclonedxVersion, o: &RenderOptions) -> String {
-    xml::encode(&model::Bom::build(c, v, o), v)
+pub(super) fn render_xml(
+    c: &Catalog,
+    v: CyclonedxVersion,
+    o: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    xml::encode(&write::Bom::build(c, v, o), v, w)
 }

@@ -2,11 +2,16 @@
 //! XSD sequences require, escapes markup characters and replaces what XML
 //! 1.0 cannot carry.
 
-use super::model::{Bom, Component, License, LicenseChoice, Tools};
+use super::write::{Bom, Component, License, LicenseChoice, Tools};
 use crate::format::CyclonedxVersion;
 
-/// Serialises `bom` for `version` (the namespace is per version).
-pub(super) fn encode(bom: &Bom, version: CyclonedxVersion) -> String {
+/// Serialises `bom` for `version` (the namespace is per version) into
+/// `sink`, one component at a time.
+pub(super) fn encode(
+    bom: &Bom<'_>,
+    version: CyclonedxVersion,
+    sink: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut w = Writer::default();
     w.out
         .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -49,8 +54,10 @@ pub(super) fn encode(bom: &Bom, version: CyclonedxVersion) -> String {
 
     if !bom.components.is_empty() {
         w.start("components", &[]);
-        for c in &bom.components {
-            component(&mut w, c);
+        for c in bom.components.iter() {
+            component(&mut w, &c);
+            sink.write_all(w.out.as_bytes())?;
+            w.out.clear();
         }
         w.end("components");
     }
@@ -71,7 +78,7 @@ pub(super) fn encode(bom: &Bom, version: CyclonedxVersion) -> String {
         w.end("dependencies");
     }
     w.end("bom");
-    w.out
+    sink.write_all(w.out.as_bytes())
 }
 
 fn component(w: &mut Writer, c: &Component) {
@@ -137,7 +144,7 @@ fn component(w: &mut Writer, c: &Component) {
     w.end("component");
 }
 
-fn properties(w: &mut Writer, props: &[super::model::Property]) {
+fn properties(w: &mut Writer, props: &[super::write::Property]) {
     if props.is_empty() {
         return;
     }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::document::{Document, SpdxPackage, DOCUMENT_ID};
+use super::write::{Document, SpdxPackage, DOCUMENT_ID};
 
 #[derive(Serialize)]
 struct JsonDocument<'a> {
@@ -19,13 +19,28 @@ struct JsonDocument<'a> {
     document_namespace: &'a str,
     #[serde(rename = "creationInfo")]
     creation_info: CreationInfo<'a>,
-    packages: Vec<JsonPackage<'a>>,
+    packages: Packages<'a>,
     #[serde(
         rename = "hasExtractedLicensingInfos",
         skip_serializing_if = "Vec::is_empty"
     )]
     extracted: Vec<ExtractedLicense<'a>>,
     relationships: Vec<Relationship<'a>>,
+}
+
+/// The packages, each built and mapped to its JSON form as it is written
+/// (not all held at once).
+struct Packages<'a>(&'a super::write::Packages<'a>);
+
+impl Serialize for Packages<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for p in self.0.iter() {
+            seq.serialize_element(&package(&p))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -123,7 +138,7 @@ struct Relationship<'a> {
     comment: Option<&'a str>,
 }
 
-pub(super) fn write(doc: &Document) -> Vec<u8> {
+pub(super) fn write(doc: &Document<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let out = JsonDocument {
         spdx_version: doc.spdx_version(),
         data_license: "CC0-1.0",
@@ -135,7 +150,7 @@ pub(super) fn write(doc: &Document) -> Vec<u8> {
             creators: vec![format!("Tool: {}", doc.tool)],
             created: &doc.created,
         },
-        packages: doc.packages.iter().map(package).collect(),
+        packages: Packages(&doc.packages),
         extracted: doc
             .extracted_licenses
             .iter()
@@ -156,11 +171,8 @@ pub(super) fn write(doc: &Document) -> Vec<u8> {
             })
             .collect(),
     };
-    // Serialising plain data to a Vec cannot fail; fall back to an empty
-    // object rather than panic.
-    let mut bytes = serde_json::to_vec_pretty(&out).unwrap_or_else(|_| b"{}".to_vec());
-    bytes.push(b'\n');
-    bytes
+    serde_json::to_writer_pretty(&mut *w, &out)?;
+    w.write_all(b"\n")
 }
 
 fn package(p: &SpdxPackage) -> JsonPackage<'_> {

@@ -1,27 +1,41 @@
 //! SPDX 2.2 / 2.3 documents, tag-value and JSON
 //! (<https://spdx.github.io/spdx-spec/v2.3/>).
 //!
-//! [`document::build`] maps the catalog to one SPDX document; `tag_value`
-//! and `json` only encode it. The mapping and the differences from syft
-//! are in docs/formats-spdx.md.
+//! [`write::build`] maps the catalog to one SPDX document; `tag_value`
+//! and `json` only encode it; `read` reads SPDX JSON back. The mapping and
+//! the differences from syft are in docs/formats-spdx.md.
 
-mod document;
 mod fields;
 mod json;
+mod read;
 mod tag_value;
+mod write;
 
 use super::{RenderOptions, SpdxVersion};
 use crate::model::Catalog;
 
+pub(super) use read::read;
+pub use read::SPDX_FOUND_BY;
+
 /// SPDX tag-value. Deterministic: the same catalog and options give the
 /// same text.
-pub(super) fn render_tag_value(c: &Catalog, v: SpdxVersion, o: &RenderOptions) -> String {
-    tag_value::write(&document::build(c, v, o))
+pub(super) fn render_tag_value(
+    c: &Catalog,
+    v: SpdxVersion,
+    o: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    tag_value::write(&write::build(c, v, o), w)
 }
 
 /// SPDX JSON, pretty-printed with a trailing newline. Deterministic.
-pub(super) fn render_json(c: &Catalog, v: SpdxVersion, o: &RenderOptions) -> Vec<u8> {
-    json::write(&document::build(c, v, o))
+pub(super) fn render_json(
+    c: &Catalog,
+    v: SpdxVersion,
+    o: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    json::write(&write::build(c, v, o), w)
 }
 
 #[cfg(test)]
@@ -59,6 +73,13 @@ mod tests {
         }
     }
 
+    fn all(doc: &write::Document<'_>) -> Vec<write::SpdxPackage> {
+        doc.packages
+            .iter()
+            .map(std::borrow::Cow::into_owned)
+            .collect()
+    }
+
     fn catalog(packages: Vec<Package>, relationships: Vec<Relationship>) -> Catalog {
         Catalog {
             source: SourceInfo {
@@ -82,8 +103,9 @@ mod tests {
     #[test]
     fn root_describes_and_contains_every_package() {
         let c = catalog(vec![deb("a", "1"), deb("b", "2")], vec![]);
-        let doc = document::build(&c, SpdxVersion::V2_3, &RenderOptions::at(0));
-        let root = &doc.packages[0];
+        let doc = write::build(&c, SpdxVersion::V2_3, &RenderOptions::at(0));
+        let packages = all(&doc);
+        let root = &packages[0];
         assert_eq!(root.spdx_id, "SPDXRef-DocumentRoot-Image-x");
         assert_eq!(root.primary_purpose, Some("CONTAINER"));
         assert_eq!(root.checksums[0].algorithm, "SHA256");
@@ -97,16 +119,17 @@ mod tests {
             .map(|r| r.related.as_str())
             .collect();
         assert_eq!(contains.len(), 2);
-        let v22 = document::build(&c, SpdxVersion::V2_2, &RenderOptions::at(0));
-        assert_eq!(v22.packages[0].primary_purpose, None);
+        let v22 = write::build(&c, SpdxVersion::V2_2, &RenderOptions::at(0));
+        assert_eq!(all(&v22)[0].primary_purpose, None);
     }
 
     #[test]
     fn same_package_id_twice_gets_distinct_spdx_ids() {
         let c = catalog(vec![deb("a", "1"), deb("a", "1")], vec![]);
-        let doc = document::build(&c, SpdxVersion::V2_3, &RenderOptions::at(0));
-        assert_ne!(doc.packages[1].spdx_id, doc.packages[2].spdx_id);
-        assert!(doc.packages[2].spdx_id.ends_with("-2"));
+        let doc = write::build(&c, SpdxVersion::V2_3, &RenderOptions::at(0));
+        let packages = all(&doc);
+        assert_ne!(packages[1].spdx_id, packages[2].spdx_id);
+        assert!(packages[2].spdx_id.ends_with("-2"));
     }
 
     #[test]
@@ -129,11 +152,8 @@ mod tests {
                 kind: RelationshipKind::DependsOn,
             },
         ];
-        let doc = document::build(
-            &catalog(vec![a, b], rels),
-            SpdxVersion::V2_3,
-            &RenderOptions::at(0),
-        );
+        let c = catalog(vec![a, b], rels);
+        let doc = write::build(&c, SpdxVersion::V2_3, &RenderOptions::at(0));
         let kinds: Vec<_> = doc.relationships.iter().map(|r| r.kind).collect();
         assert_eq!(
             kinds,
@@ -156,13 +176,10 @@ mod tests {
         q.licenses = Licenses::from_declared(vec!["public-domain".into()]);
         let mut r = deb("c", "1");
         r.licenses = Licenses::from_declared(vec!["MIT OR Apache-2.0".into(), "Foo".into()]);
-        let doc = document::build(
-            &catalog(vec![p, q, r], vec![]),
-            SpdxVersion::V2_3,
-            &RenderOptions::at(0),
-        );
-        let declared: Vec<_> = doc
-            .packages
+        let c = catalog(vec![p, q, r], vec![]);
+        let doc = write::build(&c, SpdxVersion::V2_3, &RenderOptions::at(0));
+        let packages = all(&doc);
+        let declared: Vec<_> = packages
             .iter()
             .map(|p| p.license_declared.as_str())
             .collect();

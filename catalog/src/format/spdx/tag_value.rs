@@ -4,14 +4,15 @@
 
 use std::fmt::Write as _;
 
-use super::document::{Document, SpdxPackage, DOCUMENT_ID};
 use super::fields::is_plain_line;
+use super::write::{Document, SpdxPackage, DOCUMENT_ID};
 
 /// The spec has no escape for `</text>` inside a `<text>` block; it is
 /// written as this instead (documented in docs/formats-spdx.md).
 pub(super) const TEXT_END_REPLACEMENT: &str = "&lt;/text&gt;";
 
-pub(super) fn write(doc: &Document) -> String {
+/// Writes `doc` into `sink`, a package (or annotation) at a time.
+pub(super) fn write(doc: &Document<'_>, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut w = Writer::default();
     w.raw("SPDXVersion", doc.spdx_version());
     w.raw("DataLicense", "CC0-1.0");
@@ -22,11 +23,12 @@ pub(super) fn write(doc: &Document) -> String {
     w.raw("Creator", &format!("Tool: {}", doc.tool));
     w.raw("Created", &doc.created);
 
-    for p in &doc.packages {
+    for p in doc.packages.iter() {
         w.blank();
         w.comment(&format!("##### Package: {}", p.name));
         w.blank();
-        package(&mut w, p);
+        package(&mut w, &p);
+        w.drain_into(sink)?;
     }
 
     if !doc.extracted_licenses.is_empty() {
@@ -62,11 +64,12 @@ pub(super) fn write(doc: &Document) -> String {
             w.raw("Annotator", &format!("Tool: {}", a.annotator));
             w.raw("AnnotationDate", &a.date);
             w.raw("AnnotationType", "OTHER");
-            w.raw("SPDXREF", id);
+            w.raw("SPDXREF", &id);
             w.line("AnnotationComment", &a.comment);
+            w.drain_into(sink)?;
         }
     }
-    w.out
+    w.drain_into(sink)
 }
 
 fn package(w: &mut Writer, p: &SpdxPackage) {
@@ -113,6 +116,13 @@ struct Writer {
 }
 
 impl Writer {
+    /// Moves what was written so far into `sink`.
+    fn drain_into(&mut self, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
+        sink.write_all(self.out.as_bytes())?;
+        self.out.clear();
+        Ok(())
+    }
+
     /// A value known to be a plain line (ids, enums, checked URLs, actors).
     fn raw(&mut self, tag: &str, value: &str) {
         let _ = writeln!(self.out, "{tag}: {value}");

@@ -1,30 +1,33 @@
 //! Reading SBOM documents back into a [`Catalog`]: sbomctl's native JSON
 //! (lossless), SPDX 2.2 / 2.3 JSON and CycloneDX 1.2–1.6 JSON (what maps;
-//! see docs/convert.md).
+//! see docs/convert.md). This module sniffs the format and holds the
+//! mapping every reader shares; each format's reader is its `read.rs`.
 //!
 //! The SPDX and CycloneDX readers are lenient: unknown fields are ignored,
 //! missing optional fields are fine. Packages of an ecosystem the model has
 //! no variant for are skipped, with one [`Diagnostic`] per skipped kind.
+//!
+//! Documents are parsed straight from the bytes into structs holding only
+//! what maps (twice: once to sniff the top-level fields, once into the
+//! format's structs), never into a `serde_json::Value` tree, which costs
+//! about ten times the input's size.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::cataloger::DocumentPackage;
 use crate::error::{Error, Result};
 use crate::model::{
-    ApkMetadata, Catalog, DebMetadata, Diagnostic, Distro, Ecosystem, LayerInfo, LayerRef,
-    Licenses, Location, Metadata, NpmMetadata, OwnedFile, Package, PypiMetadata, Relationship,
-    RelationshipKind, Scope, Severity, SourceInfo,
+    Catalog, Diagnostic, Distro, Ecosystem, LayerInfo, LayerRef, Licenses, Location, Metadata,
+    OwnedFile, Package, Relationship, RelationshipKind, Scope, Severity, SourceInfo,
 };
 
 /// The message for input that is none of the formats we read.
 pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX JSON document";
-
-/// `found_by` of packages read from an SPDX document.
-pub const SPDX_FOUND_BY: &str = "spdx-import";
-/// `found_by` of packages read from a CycloneDX document.
-pub const CYCLONEDX_FOUND_BY: &str = "cyclonedx-import";
 
 /// Reads an SBOM document: sbomctl's native JSON (`schema.name ==
 /// "sbomctl-catalog"`), SPDX JSON 2.2 / 2.3 (`spdxVersion`) or CycloneDX
@@ -36,43 +39,47 @@ pub const CYCLONEDX_FOUND_BY: &str = "cyclonedx-import";
 /// it is not an SBOM we read).
 pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: Value = match serde_json::from_slice(bytes) {
+    let sniff: Sniff = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => return Err(not_json(bytes, &e)),
     };
-    let Some(obj) = value.as_object() else {
+    if !sniff.object {
         return Err(malformed(NOT_AN_SBOM));
-    };
-    let schema_name = obj
-        .get("schema")
-        .and_then(|s| s.get("name"))
-        .and_then(Value::as_str);
-    if schema_name == Some("sbomctl-catalog") {
-        return read_native(value);
     }
-    if let Some(v) = obj.get("spdxVersion") {
+    let schema = |key: &str| {
+        sniff
+            .schema
+            .as_ref()
+            .and_then(|s| s.get(key))
+            .and_then(Value::as_str)
+    };
+    if schema("name") == Some("sbomctl-catalog") {
+        return super::json::read(bytes, schema("version").unwrap_or_default());
+    }
+    if let Some(v) = &sniff.spdx_version {
         let v = v.as_str().unwrap_or_default();
         return match v {
-            "SPDX-2.2" | "SPDX-2.3" => read_spdx(value),
+            "SPDX-2.2" | "SPDX-2.3" => super::spdx::read(bytes),
             _ => Err(malformed(format!(
                 "SPDX version `{v}` is not supported (SPDX-2.2, SPDX-2.3)"
             ))),
         };
     }
-    if obj.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
-        let v = obj
-            .get("specVersion")
+    if sniff.bom_format.as_ref().and_then(Value::as_str) == Some("CycloneDX") {
+        let v = sniff
+            .spec_version
+            .as_ref()
             .and_then(Value::as_str)
             .unwrap_or_default();
         return match v {
-            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" => read_cyclonedx(value),
+            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" => super::cyclonedx::read(bytes),
             _ => Err(malformed(format!(
                 "CycloneDX version `{v}` is not supported (1.2 to 1.6)"
             ))),
         };
     }
-    if obj
-        .get("@context")
+    if sniff
+        .context
         .is_some_and(|c| c.to_string().contains("spdx.org/rdf/3"))
     {
         return Err(malformed("SPDX 3 JSON-LD input is not supported yet"));
@@ -80,7 +87,98 @@ pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
     Err(malformed(NOT_AN_SBOM))
 }
 
-fn malformed(message: impl std::fmt::Display) -> Error {
+/// The top-level fields that tell the formats apart. Everything else is
+/// skipped unread (but checked to be JSON); a later key wins, as in a map.
+#[derive(Default)]
+struct Sniff {
+    /// False when the document is not a JSON object.
+    object: bool,
+    schema: Option<Value>,
+    spdx_version: Option<Value>,
+    bom_format: Option<Value>,
+    spec_version: Option<Value>,
+    context: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for Sniff {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct SniffVisitor;
+
+        /// Any value but an object: not a document.
+        fn other<E>() -> std::result::Result<Sniff, E> {
+            Ok(Sniff::default())
+        }
+
+        impl<'de> Visitor<'de> for SniffVisitor {
+            type Value = Sniff;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Sniff, A::Error> {
+                let mut s = Sniff {
+                    object: true,
+                    ..Sniff::default()
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "schema" => &mut s.schema,
+                        "spdxVersion" => &mut s.spdx_version,
+                        "bomFormat" => &mut s.bom_format,
+                        "specVersion" => &mut s.spec_version,
+                        "@context" => &mut s.context,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value()?);
+                }
+                Ok(s)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Sniff, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                other()
+            }
+
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Sniff, E> {
+                other()
+            }
+
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Sniff, E> {
+                other()
+            }
+
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Sniff, E> {
+                other()
+            }
+
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Sniff, E> {
+                other()
+            }
+
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Sniff, E> {
+                other()
+            }
+
+            fn visit_unit<E>(self) -> std::result::Result<Sniff, E> {
+                other()
+            }
+        }
+
+        d.deserialize_any(SniffVisitor)
+    }
+}
+
+pub(super) fn malformed(message: impl std::fmt::Display) -> Error {
     Error::malformed("input", message)
 }
 
@@ -116,38 +214,8 @@ fn not_json(bytes: &[u8], err: &serde_json::Error) -> Error {
     malformed(NOT_AN_SBOM)
 }
 
-// ---------------------------------------------------------------------------
-// Native JSON
-
-fn read_native(value: Value) -> Result<Catalog> {
-    let version = value
-        .get("schema")
-        .and_then(|s| s.get("version"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    if version.split('.').next() != Some("1") {
-        return Err(malformed(format!(
-            "native sbomctl JSON schema version `{version}` is not supported (1.x)"
-        )));
-    }
-    // `schema`, `descriptor` and each package's `id` are not part of the
-    // catalog; serde ignores them.
-    let mut catalog: Catalog = serde_json::from_value(value)
-        .map_err(|e| malformed(format!("native sbomctl JSON: {e}")))?;
-    sort_packages(&mut catalog.packages);
-    catalog.relationships.sort();
-    catalog.relationships.dedup();
-    catalog.diagnostics.sort();
-    catalog.diagnostics.dedup();
-    Ok(catalog)
-}
-
-// ---------------------------------------------------------------------------
-// Shared mapping
-
 /// `null` as the type's default (some tools write `"packages": null`).
-fn nullable<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+pub(super) fn nullable<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -156,12 +224,12 @@ where
 }
 
 /// A package URL split into the parts the import needs.
-struct PurlParts {
-    ty: String,
-    qualifiers: BTreeMap<String, String>,
+pub(super) struct PurlParts {
+    pub(super) ty: String,
+    pub(super) qualifiers: BTreeMap<String, String>,
 }
 
-fn parse_purl(purl: &str) -> Option<PurlParts> {
+pub(super) fn parse_purl(purl: &str) -> Option<PurlParts> {
     let rest = purl.trim().strip_prefix("pkg:")?;
     let rest = rest.trim_start_matches('/');
     let (ty, rest) = rest.split_once('/')?;
@@ -184,13 +252,13 @@ fn parse_purl(purl: &str) -> Option<PurlParts> {
 }
 
 /// The version of a purl (`pkg:oci/name@sha256%3A…` → `sha256:…`).
-fn purl_version(purl: &str) -> Option<String> {
+pub(super) fn purl_version(purl: &str) -> Option<String> {
     let path = purl.split(['?', '#']).next().unwrap_or_default();
     let last = path.rsplit('/').next().unwrap_or_default();
     last.rsplit_once('@').map(|(_, v)| percent_decode(v))
 }
 
-fn percent_decode(s: &str) -> String {
+pub(super) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -212,30 +280,20 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn ecosystem_of(ty: &str) -> Option<Ecosystem> {
-    match ty {
-        "apk" => Some(Ecosystem::Apk),
-        "deb" => Some(Ecosystem::Deb),
-        "npm" => Some(Ecosystem::Npm),
-        "pypi" => Some(Ecosystem::Pypi),
-        _ => None,
-    }
-}
-
-fn is_sha256_digest(s: &str) -> bool {
+pub(super) fn is_sha256_digest(s: &str) -> bool {
     s.strip_prefix("sha256:")
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Counts packages that could not be mapped, for one diagnostic per kind.
 #[derive(Default)]
-struct Skipped {
-    by_type: BTreeMap<String, usize>,
-    without_purl: usize,
+pub(super) struct Skipped {
+    pub(super) by_type: BTreeMap<String, usize>,
+    pub(super) without_purl: usize,
 }
 
 impl Skipped {
-    fn diagnostics(&self, noun: &str) -> Vec<Diagnostic> {
+    pub(super) fn diagnostics(&self, noun: &str) -> Vec<Diagnostic> {
         let plural = |n: usize| {
             if n == 1 {
                 noun.to_owned()
@@ -268,60 +326,35 @@ impl Skipped {
 }
 
 /// What a document says about one package, before it becomes a [`Package`].
-struct Found {
-    name: String,
-    version: String,
-    purl: String,
-    cpes: Vec<String>,
-    licenses: Licenses,
-    locations: Vec<Location>,
-    files: Vec<OwnedFile>,
-    found_by: String,
+pub(super) struct Found {
+    pub(super) name: String,
+    pub(super) version: String,
+    pub(super) purl: String,
+    pub(super) cpes: Vec<String>,
+    pub(super) licenses: Licenses,
+    pub(super) locations: Vec<Location>,
+    pub(super) files: Vec<OwnedFile>,
+    pub(super) found_by: String,
 }
 
 /// Builds the package, or records why it was skipped.
-fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package> {
+pub(super) fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package> {
     let Some(parts) = parse_purl(&found.purl) else {
         skipped.without_purl += 1;
         return None;
     };
-    let Some(ecosystem) = ecosystem_of(&parts.ty) else {
+    let Some(ecosystem) = Ecosystem::from_purl_type(&parts.ty) else {
         *skipped.by_type.entry(parts.ty).or_default() += 1;
         return None;
     };
-    let arch = parts.qualifiers.get("arch").cloned();
-    let upstream = parts.qualifiers.get("upstream").map(|u| {
-        // `upstream=name@version` (syft) or `upstream=name`.
-        match u.split_once('@') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (u.clone(), None),
-        }
-    });
-    let metadata = match ecosystem {
-        Ecosystem::Apk => Metadata::Apk(ApkMetadata {
-            package: found.name.clone(),
-            version: found.version.clone(),
-            architecture: arch,
-            origin_package: upstream.map(|u| u.0),
-            ..ApkMetadata::default()
-        }),
-        Ecosystem::Deb => {
-            let (source, source_version) = upstream.map_or((None, None), |(n, v)| (Some(n), v));
-            Metadata::Deb(DebMetadata {
-                package: found.name.clone(),
-                version: found.version.clone(),
-                architecture: arch,
-                source,
-                source_version,
-                ..DebMetadata::default()
-            })
-        }
-        Ecosystem::Npm => Metadata::Npm(NpmMetadata::default()),
-        Ecosystem::Pypi => Metadata::Pypi(PypiMetadata {
-            name: found.name.clone(),
-            ..PypiMetadata::default()
-        }),
-    };
+    let metadata = Metadata::from_document(
+        ecosystem,
+        &DocumentPackage {
+            name: &found.name,
+            version: &found.version,
+            qualifiers: &parts.qualifiers,
+        },
+    );
     let mut cpes = Vec::new();
     for c in found.cpes {
         if !c.is_empty() && !cpes.contains(&c) {
@@ -355,7 +388,7 @@ fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package> {
 /// `sbomctl:layer:*` annotations (SPDX) or properties (CycloneDX), in
 /// document order: a path starts a location, layer entries describe the
 /// layer of the location before them.
-fn locations_from<'a>(
+pub(super) fn locations_from<'a>(
     entries: impl Iterator<Item = (&'a str, &'a str)>,
     layers: &[LayerInfo],
 ) -> Vec<Location> {
@@ -399,7 +432,7 @@ fn locations_from<'a>(
 }
 
 /// `ID-VERSION_ID` (the purl `distro` qualifier) → distro.
-fn distro_from_qualifier(q: &str) -> Distro {
+pub(super) fn distro_from_qualifier(q: &str) -> Distro {
     match q.rsplit_once('-') {
         Some((id, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => Distro {
             id: id.to_owned(),
@@ -414,10 +447,10 @@ fn distro_from_qualifier(q: &str) -> Distro {
 }
 
 /// The distro most OS package purls name in their `distro` qualifier.
-fn distro_from_purls(packages: &[Package]) -> Option<Distro> {
+pub(super) fn distro_from_purls(packages: &[Package]) -> Option<Distro> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for p in packages {
-        if matches!(p.ecosystem, Ecosystem::Apk | Ecosystem::Deb) {
+        if p.ecosystem.is_os_package() {
             if let Some(d) = parse_purl(&p.purl).and_then(|q| q.qualifiers.get("distro").cloned()) {
                 *counts.entry(d).or_default() += 1;
             }
@@ -429,7 +462,7 @@ fn distro_from_purls(packages: &[Package]) -> Option<Distro> {
     Some(distro_from_qualifier(best.0))
 }
 
-fn sort_packages(packages: &mut [Package]) {
+pub(super) fn sort_packages(packages: &mut [Package]) {
     packages.sort_by(|a, b| {
         (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(
             b.ecosystem,
@@ -440,15 +473,21 @@ fn sort_packages(packages: &mut [Package]) {
     });
 }
 
-/// Sorts everything and resolves relationships given by document keys.
-fn finish(
+/// Sorts everything and resolves relationships given by document keys
+/// (`keys[i]` is the key of `packages[i]`; a later package wins a key).
+pub(super) fn finish(
     source: SourceInfo,
     distro: Option<Distro>,
-    keyed: Vec<(String, Package)>,
+    keys: &[String],
+    mut packages: Vec<Package>,
     edges: &[(String, String, RelationshipKind)],
     mut diagnostics: Vec<Diagnostic>,
 ) -> Catalog {
-    let ids: HashMap<&str, String> = keyed.iter().map(|(k, p)| (k.as_str(), p.id())).collect();
+    let ids: HashMap<&str, String> = keys
+        .iter()
+        .zip(&packages)
+        .map(|(k, p)| (k.as_str(), p.id()))
+        .collect();
     let mut relationships: BTreeSet<Relationship> = BTreeSet::new();
     for (from, to, kind) in edges {
         if let (Some(f), Some(t)) = (ids.get(from.as_str()), ids.get(to.as_str())) {
@@ -461,7 +500,7 @@ fn finish(
             }
         }
     }
-    let mut packages: Vec<Package> = keyed.into_iter().map(|(_, p)| p).collect();
+    drop(ids);
     sort_packages(&mut packages);
     let distro = distro.or_else(|| distro_from_purls(&packages));
     diagnostics.sort();
@@ -477,7 +516,7 @@ fn finish(
 }
 
 /// The scanned thing, from a document's root element.
-fn source_info(
+pub(super) fn source_info(
     transport: &str,
     name: &str,
     version: Option<&str>,
@@ -510,584 +549,11 @@ fn source_info(
     }
 }
 
-// ---------------------------------------------------------------------------
-// SPDX JSON 2.2 / 2.3
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct SpdxDocument {
-    #[serde(rename = "SPDXID", deserialize_with = "nullable")]
-    spdx_id: String,
-    #[serde(deserialize_with = "nullable")]
-    name: String,
-    #[serde(deserialize_with = "nullable")]
-    document_describes: Vec<String>,
-    #[serde(deserialize_with = "nullable")]
-    packages: Vec<SpdxPackage>,
-    #[serde(deserialize_with = "nullable")]
-    files: Vec<SpdxFile>,
-    #[serde(deserialize_with = "nullable")]
-    relationships: Vec<SpdxRelationship>,
-    #[serde(deserialize_with = "nullable")]
-    has_extracted_licensing_infos: Vec<SpdxExtractedLicense>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct SpdxPackage {
-    #[serde(rename = "SPDXID", deserialize_with = "nullable")]
-    spdx_id: String,
-    #[serde(deserialize_with = "nullable")]
-    name: String,
-    #[serde(deserialize_with = "nullable")]
-    version_info: String,
-    #[serde(deserialize_with = "nullable")]
-    external_refs: Vec<SpdxExternalRef>,
-    license_declared: Option<String>,
-    #[serde(deserialize_with = "nullable")]
-    annotations: Vec<SpdxAnnotation>,
-    primary_package_purpose: Option<String>,
-    #[serde(deserialize_with = "nullable")]
-    has_files: Vec<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct SpdxExternalRef {
-    #[serde(deserialize_with = "nullable")]
-    reference_category: String,
-    #[serde(deserialize_with = "nullable")]
-    reference_type: String,
-    #[serde(deserialize_with = "nullable")]
-    reference_locator: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SpdxAnnotation {
-    #[serde(deserialize_with = "nullable")]
-    comment: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct SpdxRelationship {
-    #[serde(deserialize_with = "nullable")]
-    spdx_element_id: String,
-    #[serde(deserialize_with = "nullable")]
-    related_spdx_element: String,
-    #[serde(deserialize_with = "nullable")]
-    relationship_type: String,
-    comment: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct SpdxExtractedLicense {
-    #[serde(deserialize_with = "nullable")]
-    license_id: String,
-    name: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct SpdxFile {
-    #[serde(rename = "SPDXID", deserialize_with = "nullable")]
-    spdx_id: String,
-    #[serde(deserialize_with = "nullable")]
-    file_name: String,
-    #[serde(deserialize_with = "nullable")]
-    checksums: Vec<SpdxChecksum>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct SpdxChecksum {
-    #[serde(deserialize_with = "nullable")]
-    algorithm: String,
-    #[serde(deserialize_with = "nullable")]
-    checksum_value: String,
-}
-
-fn read_spdx(value: Value) -> Result<Catalog> {
-    let doc: SpdxDocument =
-        serde_json::from_value(value).map_err(|e| malformed(format!("SPDX JSON: {e}")))?;
-    let doc_id = if doc.spdx_id.is_empty() {
-        "SPDXRef-DOCUMENT"
-    } else {
-        doc.spdx_id.as_str()
-    };
-    let extracted: HashMap<&str, &str> = doc
-        .has_extracted_licensing_infos
-        .iter()
-        .filter_map(|e| {
-            e.name
-                .as_deref()
-                .filter(|n| !n.trim().is_empty() && *n != "NOASSERTION")
-                .map(|n| (e.license_id.as_str(), n))
-        })
-        .collect();
-
-    // The described root: `documentDescribes`, or DESCRIBES / DESCRIBED_BY.
-    let mut described: Vec<&str> = doc.document_describes.iter().map(String::as_str).collect();
-    for r in &doc.relationships {
-        match r.relationship_type.as_str() {
-            "DESCRIBES" if r.spdx_element_id == doc_id => {
-                described.push(&r.related_spdx_element);
-            }
-            "DESCRIBED_BY" if r.related_spdx_element == doc_id => {
-                described.push(&r.spdx_element_id);
-            }
-            _ => {}
-        }
-    }
-    let root = described
-        .iter()
-        .find_map(|id| doc.packages.iter().find(|p| p.spdx_id == *id));
-
-    let files: HashMap<&str, OwnedFile> = doc
-        .files
-        .iter()
-        .map(|f| (f.spdx_id.as_str(), spdx_file(f)))
-        .collect();
-    let mut contains: HashMap<&str, Vec<&str>> = HashMap::new();
-    let mut edges = Vec::new();
-    for r in &doc.relationships {
-        let (a, b) = (r.spdx_element_id.clone(), r.related_spdx_element.clone());
-        match r.relationship_type.as_str() {
-            "DEPENDS_ON" => edges.push((a, b, RelationshipKind::DependsOn)),
-            "DEPENDENCY_OF" => edges.push((b, a, RelationshipKind::DependsOn)),
-            "CONTAINS" => contains
-                .entry(r.spdx_element_id.as_str())
-                .or_default()
-                .push(r.related_spdx_element.as_str()),
-            "CONTAINED_BY" => contains
-                .entry(r.related_spdx_element.as_str())
-                .or_default()
-                .push(r.spdx_element_id.as_str()),
-            "OTHER"
-                if r.comment
-                    .as_deref()
-                    .is_some_and(|c| c.contains("ownership-by-file-overlap")) =>
-            {
-                edges.push((a, b, RelationshipKind::OwnershipByFileOverlap));
-            }
-            _ => {}
-        }
-    }
-
-    let mut skipped = Skipped::default();
-    let mut keyed = Vec::new();
-    for p in &doc.packages {
-        if root.is_some_and(|r| std::ptr::eq(r, p)) {
-            continue;
-        }
-        let refs = |categories: &[&str], types: &[&str]| -> Vec<String> {
-            p.external_refs
-                .iter()
-                .filter(|r| {
-                    categories.contains(&r.reference_category.as_str())
-                        && types.contains(&r.reference_type.as_str())
-                })
-                .map(|r| r.reference_locator.trim().to_owned())
-                .collect()
-        };
-        let purl = refs(&["PACKAGE-MANAGER", "PACKAGE_MANAGER"], &["purl"])
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        let mut cpes = refs(&["SECURITY"], &["cpe23Type"]);
-        cpes.extend(refs(&["SECURITY"], &["cpe22Type"]));
-        let annotations = p
-            .annotations
-            .iter()
-            .flat_map(|a| annotation_entries(&a.comment));
-        let owned: Vec<OwnedFile> = p
-            .has_files
-            .iter()
-            .map(String::as_str)
-            .chain(
-                contains
-                    .get(p.spdx_id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            )
-            .filter_map(|id| files.get(id).cloned())
-            .collect();
-        let found = Found {
-            name: p.name.clone(),
-            version: p.version_info.clone(),
-            purl,
-            cpes,
-            licenses: spdx_licenses(p.license_declared.as_deref(), &extracted),
-            locations: locations_from(annotations, &[]),
-            files: owned,
-            found_by: SPDX_FOUND_BY.to_owned(),
-        };
-        if let Some(pkg) = to_package(found, &mut skipped) {
-            keyed.push((p.spdx_id.clone(), pkg));
-        }
-    }
-
-    let source = match root {
-        Some(r) => {
-            let purl = r
-                .external_refs
-                .iter()
-                .find(|e| e.reference_type == "purl")
-                .map(|e| e.reference_locator.as_str());
-            let container = r.primary_package_purpose.as_deref() == Some("CONTAINER")
-                || r.spdx_id.starts_with("SPDXRef-DocumentRoot-Image-");
-            source_info(
-                "spdx-json",
-                &r.name,
-                Some(r.version_info.as_str()),
-                purl,
-                container,
-            )
-        }
-        None => source_info("spdx-json", &doc.name, None, None, false),
-    };
-    Ok(finish(
-        source,
-        None,
-        keyed,
-        &edges,
-        skipped.diagnostics("package"),
-    ))
-}
-
-/// The `(key, value)` entries of one annotation comment: sbomctl writes
-/// `sbomctl:layer:digest=D sbomctl:location:path=P` (the path last, as it
-/// may hold spaces) or `sbomctl:location:path=P`.
-fn annotation_entries(comment: &str) -> Vec<(&str, &str)> {
-    const PATH: &str = "sbomctl:location:path";
-    if let Some(rest) = comment.strip_prefix("sbomctl:layer:digest=") {
-        if let Some((digest, path)) = rest
-            .split_once(' ')
-            .and_then(|(d, p)| Some((d, p.strip_prefix("sbomctl:location:path=")?)))
-        {
-            return vec![(PATH, path), ("sbomctl:layer:digest", digest)];
-        }
-    }
-    comment.split_once('=').into_iter().collect()
-}
-
-fn spdx_file(f: &SpdxFile) -> OwnedFile {
-    let pick = |alg: &str| {
-        f.checksums
-            .iter()
-            .find(|c| c.algorithm.eq_ignore_ascii_case(alg) && !c.checksum_value.is_empty())
-            .map(|c| format!("{alg}:{}", c.checksum_value.to_ascii_lowercase()))
-    };
-    OwnedFile {
-        path: Location::new(&f.file_name, None).path,
-        digest: pick("sha256")
-            .or_else(|| pick("sha1"))
-            .or_else(|| pick("md5")),
-    }
-}
-
-/// `licenseDeclared` → licenses. `NOASSERTION` and `NONE` say nothing;
-/// `LicenseRef-…` terms of a conjunction come back as the extracted
-/// license's name when the document gives one.
-fn spdx_licenses(declared: Option<&str>, extracted: &HashMap<&str, &str>) -> Licenses {
-    let v = declared.unwrap_or_default().trim();
-    if v.is_empty() || v == "NOASSERTION" || v == "NONE" {
-        return Licenses::default();
-    }
-    if !v.contains("LicenseRef-") {
-        return Licenses::from_declared(vec![v.to_owned()]);
-    }
-    let simple_conjunction = !v.contains('(') && !v.contains(" OR ") && !v.contains(" WITH ");
-    if !simple_conjunction {
-        return Licenses::from_declared(vec![v.to_owned()]);
-    }
-    let terms = v
-        .split(" AND ")
-        .map(|t| {
-            let t = t.trim();
-            extracted
-                .get(t)
-                .map_or_else(|| t.to_owned(), |n| (*n).to_owned())
-        })
-        .collect();
-    Licenses::from_declared(terms)
-}
-
-// ---------------------------------------------------------------------------
-// CycloneDX JSON 1.2–1.6
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CdxBom {
-    #[serde(deserialize_with = "nullable")]
-    metadata: CdxMetadata,
-    #[serde(deserialize_with = "nullable")]
-    components: Vec<CdxComponent>,
-    #[serde(deserialize_with = "nullable")]
-    dependencies: Vec<CdxDependency>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CdxMetadata {
-    component: Option<CdxComponent>,
-    #[serde(deserialize_with = "nullable")]
-    properties: Vec<CdxProperty>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CdxComponent {
-    #[serde(rename = "type", deserialize_with = "nullable")]
-    kind: String,
-    #[serde(rename = "bom-ref")]
-    bom_ref: Option<String>,
-    #[serde(deserialize_with = "nullable")]
-    group: String,
-    #[serde(deserialize_with = "nullable")]
-    name: String,
-    #[serde(deserialize_with = "nullable")]
-    version: String,
-    #[serde(deserialize_with = "nullable")]
-    description: String,
-    purl: Option<String>,
-    cpe: Option<String>,
-    #[serde(deserialize_with = "nullable")]
-    licenses: Vec<CdxLicenseChoice>,
-    #[serde(deserialize_with = "nullable")]
-    properties: Vec<CdxProperty>,
-    #[serde(deserialize_with = "nullable")]
-    components: Vec<CdxComponent>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CdxLicenseChoice {
-    license: Option<CdxLicense>,
-    expression: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CdxLicense {
-    id: Option<String>,
-    name: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CdxProperty {
-    #[serde(deserialize_with = "nullable")]
-    name: String,
-    #[serde(deserialize_with = "nullable")]
-    value: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CdxDependency {
-    #[serde(rename = "ref", deserialize_with = "nullable")]
-    reference: String,
-    #[serde(rename = "dependsOn", deserialize_with = "nullable")]
-    depends_on: Vec<String>,
-}
-
-impl CdxComponent {
-    /// The key dependencies refer to it by.
-    fn key(&self) -> String {
-        self.bom_ref
-            .clone()
-            .or_else(|| self.purl.clone())
-            .unwrap_or_else(|| format!("{}@{}", self.name, self.version))
-    }
-
-    fn property_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.properties
-            .iter()
-            .filter(move |p| p.name == name)
-            .map(|p| p.value.as_str())
-    }
-
-    fn property(&self, name: &str) -> Option<String> {
-        self.property_values(name)
-            .next()
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    }
-}
-
-/// The OS component as a distro, with sbomctl's `sbomctl:distro:*`
-/// properties when present.
-fn cdx_distro(c: &CdxComponent) -> Distro {
-    let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
-    Distro {
-        id: c
-            .property("sbomctl:distro:id")
-            .unwrap_or_else(|| c.name.to_ascii_lowercase()),
-        version_id: c
-            .property("sbomctl:distro:versionID")
-            .or_else(|| non_empty(&c.version)),
-        version_codename: c.property("sbomctl:distro:versionCodename"),
-        pretty_name: c
-            .property("sbomctl:distro:prettyName")
-            .or_else(|| non_empty(&c.description)),
-        id_like: c
-            .property_values("sbomctl:distro:idLike")
-            .map(str::to_owned)
-            .collect(),
-    }
-}
-
-/// sbomctl's `sbomctl:metadata:*` properties back into the metadata.
-fn cdx_metadata(c: &CdxComponent, metadata: &mut Metadata) {
-    let get = |k: &str| c.property(&format!("sbomctl:metadata:{k}"));
-    let size = |k: &str| get(k).and_then(|v| v.parse::<u64>().ok());
-    match metadata {
-        Metadata::Apk(m) => {
-            m.architecture = get("architecture").or(m.architecture.take());
-            m.origin_package = get("originPackage").or(m.origin_package.take());
-            m.git_commit = get("gitCommit");
-            m.installed_size = size("installedSize");
-        }
-        Metadata::Deb(m) => {
-            m.architecture = get("architecture").or(m.architecture.take());
-            m.source = get("source").or(m.source.take());
-            m.source_version = get("sourceVersion").or(m.source_version.take());
-            m.installed_size = size("installedSize");
-        }
-        Metadata::Npm(m) => {
-            m.private = get("private").as_deref() == Some("true");
-            m.dev = get("dev").as_deref() == Some("true");
-        }
-        Metadata::Pypi(m) => {
-            m.requires_python = get("requiresPython");
-            m.site_packages = get("sitePackages");
-        }
-    }
-}
-
-fn flatten<'a>(components: &'a [CdxComponent], out: &mut Vec<&'a CdxComponent>) {
-    for c in components {
-        out.push(c);
-        flatten(&c.components, out);
-    }
-}
-
-fn read_cyclonedx(value: Value) -> Result<Catalog> {
-    let bom: CdxBom =
-        serde_json::from_value(value).map_err(|e| malformed(format!("CycloneDX JSON: {e}")))?;
-    let root = bom.metadata.component.as_ref();
-    let mut all = Vec::new();
-    if let Some(r) = root {
-        flatten(&r.components, &mut all);
-    }
-    flatten(&bom.components, &mut all);
-
-    let mut skipped = Skipped::default();
-    let mut distro = None;
-    let mut keyed = Vec::new();
-    for c in all {
-        if c.kind == "operating-system" {
-            if distro.is_none() && !c.name.is_empty() {
-                distro = Some(cdx_distro(c));
-            }
-            continue;
-        }
-        let purl = c.purl.clone().unwrap_or_default();
-        let name =
-            if !c.group.is_empty() && purl.starts_with("pkg:npm/") && !c.name.starts_with('@') {
-                format!("{}/{}", c.group, c.name)
-            } else {
-                c.name.clone()
-            };
-        let mut cpes: Vec<String> = c.cpe.iter().cloned().collect();
-        cpes.extend(c.property_values("sbomctl:cpe23").map(str::to_owned));
-        let mut declared = Vec::new();
-        for l in &c.licenses {
-            if let Some(lic) = &l.license {
-                declared.extend(lic.id.clone().or_else(|| lic.name.clone()));
-            }
-            declared.extend(l.expression.clone());
-        }
-        let found = Found {
-            name,
-            // sbomctl cuts long versions and keeps the whole one here.
-            version: c
-                .property("sbomctl:package:version")
-                .unwrap_or_else(|| c.version.clone()),
-            purl,
-            cpes,
-            licenses: Licenses::from_declared(declared),
-            locations: locations_from(
-                c.properties
-                    .iter()
-                    .map(|p| (p.name.as_str(), p.value.as_str())),
-                &[],
-            ),
-            files: Vec::new(),
-            found_by: CYCLONEDX_FOUND_BY.to_owned(),
-        };
-        if let Some(mut pkg) = to_package(found, &mut skipped) {
-            cdx_metadata(c, &mut pkg.metadata);
-            keyed.push((c.key(), pkg));
-        }
-    }
-    let edges: Vec<(String, String, RelationshipKind)> = bom
-        .dependencies
-        .iter()
-        .flat_map(|d| {
-            d.depends_on
-                .iter()
-                .map(|t| (d.reference.clone(), t.clone(), RelationshipKind::DependsOn))
-        })
-        .collect();
-    let source = match root {
-        Some(r) => {
-            let mut s = source_info(
-                "cyclonedx-json",
-                &r.name,
-                Some(r.version.as_str()),
-                r.purl.as_deref(),
-                r.kind == "container",
-            );
-            // sbomctl's own properties give back the source as scanned.
-            if let Some(t) = r.property("sbomctl:source:transport") {
-                s.transport = t;
-            }
-            if let Some(n) = r.property("sbomctl:source:name") {
-                s.name = n;
-            }
-            s.index_digest = r.property("sbomctl:image:indexDigest");
-            s.config_digest = r.property("sbomctl:image:configDigest");
-            s.platform = r.property("sbomctl:image:platform");
-            s
-        }
-        None => source_info("cyclonedx-json", "", None, None, false),
-    };
-    let mut catalog = finish(
-        source,
-        distro,
-        keyed,
-        &edges,
-        skipped.diagnostics("component"),
-    );
-    let scope = bom
-        .metadata
-        .properties
-        .iter()
-        .find(|p| p.name == "sbomctl:catalog:scope");
-    if scope.is_some_and(|p| p.value == "all-layers") {
-        catalog.scope = Scope::AllLayers;
-    }
-    Ok(catalog)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{CYCLONEDX_FOUND_BY, SPDX_FOUND_BY};
+    use crate::model::{ApkMetadata, PypiMetadata};
 
     fn testdata(name: &str) -> Vec<u8> {
         let path = format!("{}/testdata/import/{name}", env!("CARGO_MANIFEST_DIR"));

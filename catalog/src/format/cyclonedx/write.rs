@@ -5,13 +5,13 @@
 //! Field order in each struct is the element order of the XSD sequences
 //! (bom-1.6.xsd `component`, `metadata`, …): the JSON keys follow it too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use base64::Engine as _;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::super::{common, CyclonedxVersion, RenderOptions};
+use super::super::{common, validate, CyclonedxVersion, RenderOptions};
+use crate::cataloger::{ExternalRefKind, HashAlgorithm, Supplier};
 use crate::model::{Catalog, Distro, Metadata, Package, RelationshipKind};
 
 /// Longest `version` the 1.6 schemas accept (`maxLength`, in characters).
@@ -20,7 +20,7 @@ const MAX_VERSION_CHARS: usize = 1024;
 /// The document.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Bom {
+pub(super) struct Bom<'a> {
     #[serde(rename = "$schema")]
     pub schema: String,
     pub bom_format: &'static str,
@@ -28,10 +28,44 @@ pub(super) struct Bom {
     pub serial_number: String,
     pub version: u32,
     pub metadata: BomMetadata,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub components: Vec<Component>,
+    #[serde(skip_serializing_if = "Components::is_empty")]
+    pub components: Components<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<Dependency>,
+}
+
+/// The BOM's `components`: each package's component is built while it is
+/// encoded, so the components of a large catalog are never all held at
+/// once (only their bom-refs are).
+#[derive(Debug)]
+pub(super) struct Components<'a> {
+    packages: &'a [Package],
+    /// The bom-ref of each package, in package order.
+    refs: Vec<String>,
+    distro: Option<&'a Distro>,
+    version: CyclonedxVersion,
+}
+
+impl Components<'_> {
+    /// True when there are no components.
+    pub fn is_empty(&self) -> bool {
+        self.packages.is_empty() && self.distro.is_none()
+    }
+
+    /// The components: the packages in catalog order, then the OS.
+    pub fn iter(&self) -> impl Iterator<Item = Component> + '_ {
+        self.packages
+            .iter()
+            .zip(&self.refs)
+            .map(|(p, r)| package_component(p, r.clone(), self.version))
+            .chain(self.distro.map(os_component))
+    }
+}
+
+impl Serialize for Components<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// `metadata`.
@@ -162,9 +196,13 @@ fn prop(name: &str, value: impl Into<String>) -> Property {
     }
 }
 
-impl Bom {
+impl<'a> Bom<'a> {
     /// Builds the BOM for `version`. Pure: the same inputs give the same BOM.
-    pub fn build(catalog: &Catalog, version: CyclonedxVersion, options: &RenderOptions) -> Bom {
+    pub fn build(
+        catalog: &'a Catalog,
+        version: CyclonedxVersion,
+        options: &RenderOptions,
+    ) -> Bom<'a> {
         let root = root_component(catalog);
         let root_ref = root.bom_ref.clone().unwrap_or_default();
 
@@ -172,25 +210,29 @@ impl Bom {
         // location); bom-refs must not, so later duplicates get a suffix
         // and relationships resolve to the first.
         let mut refs_by_id: BTreeMap<String, String> = BTreeMap::new();
-        let mut used: BTreeSet<String> = BTreeSet::new();
-        used.insert(root_ref.clone());
-        let mut components = Vec::with_capacity(catalog.packages.len() + 1);
+        let mut refs = RefAllocator::default();
+        refs.claim(root_ref.clone());
+        let mut package_refs = Vec::with_capacity(catalog.packages.len());
         for p in &catalog.packages {
             let id = p.id();
-            let mut r = bom_ref(p, &id);
-            let mut n = 2;
-            while used.contains(&r) {
-                r = format!("{}-{n}", bom_ref(p, &id));
-                n += 1;
-            }
-            used.insert(r.clone());
+            let r = refs.claim(bom_ref(p, &id));
             refs_by_id.entry(id).or_insert_with(|| r.clone());
-            components.push(package_component(p, r, version));
+            package_refs.push(r);
         }
         // `os:…` cannot collide with `pkg:…` or hex refs.
-        components.extend(catalog.distro.as_ref().map(os_component));
-
-        let dependencies = dependencies(catalog, &root_ref, &components, &refs_by_id);
+        let os = catalog.distro.as_ref().map(os_ref);
+        let dependencies = dependencies(
+            catalog,
+            &root_ref,
+            package_refs.iter().chain(&os),
+            &refs_by_id,
+        );
+        let components = Components {
+            packages: &catalog.packages,
+            refs: package_refs,
+            distro: catalog.distro.as_ref(),
+            version,
+        };
 
         let tools = if version >= CyclonedxVersion::V1_5 {
             Tools::Components {
@@ -230,6 +272,39 @@ impl Bom {
             },
             components,
             dependencies,
+        }
+    }
+}
+
+/// Hands out distinct bom-refs: a wanted ref when it is free, else the
+/// wanted ref with the first free `-N` suffix (N from 2). Linear overall:
+/// the search for a ref resumes where the last search for it stopped
+/// (refs are never released, so every suffix below that is still taken).
+#[derive(Default)]
+struct RefAllocator {
+    used: HashSet<String>,
+    /// Per wanted ref, the next suffix to try.
+    next: HashMap<String, usize>,
+    /// Candidates tried, for the test that keeps this linear.
+    probes: usize,
+}
+
+impl RefAllocator {
+    fn claim(&mut self, wanted: String) -> String {
+        self.probes += 1;
+        if !self.used.contains(&wanted) {
+            self.used.insert(wanted.clone());
+            return wanted;
+        }
+        let n = self.next.entry(wanted.clone()).or_insert(2);
+        loop {
+            let r = format!("{wanted}-{n}");
+            *n += 1;
+            self.probes += 1;
+            if !self.used.contains(&r) {
+                self.used.insert(r.clone());
+                return r;
+            }
         }
     }
 }
@@ -328,8 +403,8 @@ pub(super) fn bom_ref(p: &Package, id: &str) -> String {
     }
 }
 
-fn non_empty(v: Option<&String>) -> Option<String> {
-    v.map(|s| s.trim())
+fn non_empty(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
 }
@@ -341,7 +416,7 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
     ];
     // The first CPE the XSD's `cpe` pattern accepts is the component's; the
     // others (syft: all but the first) become properties.
-    let main_cpe = p.cpes.iter().position(|c| is_cpe(c));
+    let main_cpe = p.cpes.iter().position(|c| validate::is_cpe(c));
     for (i, cpe) in p.cpes.iter().enumerate() {
         if Some(i) != main_cpe {
             properties.push(prop("sbomctl:cpe23", cpe.clone()));
@@ -356,7 +431,11 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
             }
         }
     }
-    metadata_properties(&p.metadata, &mut properties);
+    for (k, v) in p.metadata.fields().properties() {
+        if !v.is_empty() {
+            properties.push(prop(&format!("sbomctl:metadata:{k}"), v));
+        }
+    }
 
     let pkg_version = if p.version.is_empty() {
         None
@@ -367,33 +446,24 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
         Some(p.version.clone())
     };
 
-    let (author, publisher, description) = match &p.metadata {
-        Metadata::Apk(m) => (
-            None,
-            non_empty(m.maintainer.as_ref()),
-            non_empty(m.description.as_ref()),
-        ),
-        Metadata::Deb(m) => (
-            None,
-            non_empty(m.maintainer.as_ref()),
-            non_empty(m.description.as_ref()),
-        ),
-        Metadata::Npm(m) => (
-            non_empty(m.author.as_ref()),
-            None,
-            non_empty(m.description.as_ref()),
-        ),
-        Metadata::Pypi(m) => (
-            pypi_author(m.author.as_ref(), m.author_email.as_ref()),
-            None,
-            non_empty(m.summary.as_ref()),
-        ),
+    let supplier = p.metadata.fields().supplier();
+    let publisher = match supplier {
+        Some(Supplier::Maintainer(m)) => non_empty(Some(m)),
+        _ => None,
     };
+    let (author, authors) = match supplier {
+        Some(Supplier::Author(a)) => {
+            let a = non_empty(Some(a));
+            let contacts = a.as_deref().map(contact).into_iter().collect();
+            (a, contacts)
+        }
+        Some(Supplier::AuthorFields { name, email }) => {
+            (author_string(name, email), author_contacts(name, email))
+        }
+        Some(Supplier::Maintainer(_)) | None => (None, Vec::new()),
+    };
+    // `author` is deprecated in 1.6 for `authors`.
     let (author, authors) = if version >= CyclonedxVersion::V1_6 {
-        let authors = match &p.metadata {
-            Metadata::Pypi(m) => pypi_contacts(m.author.as_ref(), m.author_email.as_ref()),
-            _ => author.as_deref().map(contact).into_iter().collect(),
-        };
         (None, authors)
     } else {
         (author, Vec::new())
@@ -407,9 +477,9 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
         publisher,
         name: p.name.clone(),
         version: pkg_version,
-        description,
+        description: non_empty(p.metadata.fields().description()),
         hashes: hashes(&p.metadata),
-        licenses: licenses(&p.licenses),
+        licenses: licenses(p),
         cpe: main_cpe.and_then(|i| p.cpes.get(i)).cloned(),
         purl: Some(p.purl.clone()).filter(|s| !s.is_empty()),
         external_references: external_references(&p.metadata),
@@ -417,39 +487,9 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
     }
 }
 
-/// A few ecosystem fields worth keeping next to the standard ones.
-fn metadata_properties(m: &Metadata, out: &mut Vec<Property>) {
-    let mut push = |k: &str, v: Option<String>| {
-        if let Some(v) = v.filter(|v| !v.is_empty()) {
-            out.push(prop(&format!("sbomctl:metadata:{k}"), v));
-        }
-    };
-    match m {
-        Metadata::Apk(m) => {
-            push("architecture", m.architecture.clone());
-            push("originPackage", m.origin_package.clone());
-            push("gitCommit", m.git_commit.clone());
-            push("installedSize", m.installed_size.map(|v| v.to_string()));
-        }
-        Metadata::Deb(m) => {
-            push("architecture", m.architecture.clone());
-            push("source", m.source.clone());
-            push("sourceVersion", m.source_version.clone());
-            push("installedSize", m.installed_size.map(|v| v.to_string()));
-        }
-        Metadata::Npm(m) => {
-            push("private", m.private.then(|| "true".to_owned()));
-            push("dev", m.dev.then(|| "true".to_owned()));
-        }
-        Metadata::Pypi(m) => {
-            push("requiresPython", m.requires_python.clone());
-            push("sitePackages", m.site_packages.clone());
-        }
-    }
-}
-
-/// `Author <email>` as syft writes it for Python packages.
-fn pypi_author(author: Option<&String>, email: Option<&String>) -> Option<String> {
+/// `Author <email>` from separate fields, as syft writes it for Python
+/// packages.
+fn author_string(author: Option<&str>, email: Option<&str>) -> Option<String> {
     match (non_empty(author), non_empty(email)) {
         (Some(a), Some(e)) => Some(format!("{a} <{e}>")),
         (Some(a), None) => Some(a),
@@ -458,13 +498,15 @@ fn pypi_author(author: Option<&String>, email: Option<&String>) -> Option<String
     }
 }
 
-fn pypi_contacts(author: Option<&String>, email: Option<&String>) -> Vec<Contact> {
+/// 1.6 `authors` from separate fields: name and email when the email is
+/// plainly one, else [`author_string`] as a person string.
+fn author_contacts(author: Option<&str>, email: Option<&str>) -> Vec<Contact> {
     match (non_empty(author), non_empty(email)) {
-        (Some(a), Some(e)) if is_email(&e) => vec![Contact {
+        (Some(a), Some(e)) if validate::is_email(&e) => vec![Contact {
             name: a,
             email: Some(e),
         }],
-        (a, e) => pypi_author(a.as_ref(), e.as_ref())
+        (a, e) => author_string(a.as_deref(), e.as_deref())
             .map(|s| contact(&s))
             .into_iter()
             .collect(),
@@ -479,7 +521,10 @@ fn contact(s: &str) -> Contact {
             let name = name.trim();
             let email = email.trim();
             let tail = tail.trim();
-            if !name.is_empty() && is_email(email) && (tail.is_empty() || tail.starts_with('(')) {
+            if !name.is_empty()
+                && validate::is_email(email)
+                && (tail.is_empty() || tail.starts_with('('))
+            {
                 return Contact {
                     name: name.to_owned(),
                     email: Some(email.to_owned()),
@@ -493,129 +538,43 @@ fn contact(s: &str) -> Contact {
     }
 }
 
-/// A conservative address check: `local@domain` in printable ASCII.
-pub(super) fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    let local_ok = !local.is_empty()
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
-    let domain_ok = !domain.is_empty()
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    local_ok && domain_ok
-}
-
-/// An absolute URL in plain ASCII with a host: what `iri-reference` and
-/// `xs:anyURI` accept without doubt. Anything else stays out of the BOM.
-pub(super) fn is_url(s: &str) -> bool {
-    let Some((scheme, rest)) = s.split_once("://") else {
-        return false;
-    };
-    let scheme_ok = scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    scheme_ok
-        && !host.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_graphic() && !"<>\"{}|\\^`".contains(c))
-}
-
+/// The metadata's links that are URLs the schemas accept.
 fn external_references(m: &Metadata) -> Vec<ExternalReference> {
     let mut out = Vec::new();
-    let mut push = |url: Option<&String>, kind: &'static str, comment: Option<String>| {
-        if let Some(url) = url.map(|u| u.trim()).filter(|u| is_url(u)) {
+    for r in m.fields().external_refs() {
+        let url = r.url.trim();
+        if validate::is_absolute_url(url) {
             out.push(ExternalReference {
                 url: url.to_owned(),
-                comment,
-                kind,
+                comment: r.comment,
+                kind: match r.kind {
+                    ExternalRefKind::Website => "website",
+                    ExternalRefKind::Distribution => "distribution",
+                    ExternalRefKind::Vcs => "vcs",
+                },
             });
-        }
-    };
-    match m {
-        Metadata::Apk(m) => push(m.url.as_ref(), "website", None),
-        Metadata::Deb(_) => {}
-        Metadata::Npm(m) => {
-            push(m.resolved.as_ref(), "distribution", None);
-            push(m.homepage.as_ref(), "website", None);
-            push(m.repository.as_ref(), "vcs", None);
-        }
-        Metadata::Pypi(m) => {
-            push(m.home_page.as_ref(), "website", None);
-            let comment = non_empty(m.commit_id.as_ref()).map(|c| format!("commit: {c}"));
-            let kind = if m.vcs.is_some() {
-                "vcs"
-            } else {
-                "distribution"
-            };
-            push(m.direct_url.as_ref(), kind, comment);
         }
     }
     out
 }
 
-/// Hashes the package database records for the package itself: npm's
-/// Subresource Integrity strings and apk's `C:` (`Q1` + base64 SHA-1 of the
-/// package's control segment).
+/// The package digests the metadata records, one per distinct value.
 fn hashes(m: &Metadata) -> Vec<Hash> {
-    let mut out = BTreeSet::new();
-    match m {
-        Metadata::Npm(m) => {
-            for token in m.integrity.iter().flat_map(|i| i.split_whitespace()) {
-                let Some((alg, b64)) = token.split_once('-') else {
-                    continue;
-                };
-                let (name, len) = match alg {
-                    "sha1" => ("SHA-1", 20),
-                    "sha256" => ("SHA-256", 32),
-                    "sha384" => ("SHA-384", 48),
-                    "sha512" => ("SHA-512", 64),
-                    _ => continue,
-                };
-                // SRI allows `?options` after the digest.
-                let b64 = b64.split('?').next().unwrap_or(b64);
-                if let Some(h) = decode_digest(b64, len) {
-                    out.insert(Hash {
-                        alg: name,
-                        content: h,
-                    });
-                }
-            }
-        }
-        Metadata::Apk(m) => {
-            if let Some(b64) = m.checksum.as_deref().and_then(|c| c.strip_prefix("Q1")) {
-                if let Some(h) = decode_digest(b64, 20) {
-                    out.insert(Hash {
-                        alg: "SHA-1",
-                        content: h,
-                    });
-                }
-            }
-        }
-        Metadata::Deb(_) | Metadata::Pypi(_) => {}
-    }
+    let out: BTreeSet<Hash> = m
+        .fields()
+        .checksums()
+        .into_iter()
+        .map(|c| Hash {
+            alg: match c.algorithm {
+                HashAlgorithm::Sha1 => "SHA-1",
+                HashAlgorithm::Sha256 => "SHA-256",
+                HashAlgorithm::Sha384 => "SHA-384",
+                HashAlgorithm::Sha512 => "SHA-512",
+            },
+            content: c.value,
+        })
+        .collect();
     out.into_iter().collect()
-}
-
-fn decode_digest(b64: &str, len: usize) -> Option<String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .ok()?;
-    (bytes.len() == len).then(|| hex::encode(bytes))
 }
 
 /// A canonical SPDX license id (not an expression, not a `LicenseRef-`).
@@ -627,10 +586,12 @@ fn spdx_id(s: &str) -> Option<String> {
 
 /// Licenses: the derived SPDX expression when there is one (a bare id as
 /// `license.id`, anything compound as `expression`); otherwise each
-/// declared value, as `license.id` when it is itself an SPDX id, else as
+/// declared value, as `license.id` when the package's ecosystem maps it to
+/// one SPDX id ([`Package::license_terms`], as SPDX output does), else as
 /// `license.name`. Never both kinds in one array.
-fn licenses(l: &crate::model::Licenses) -> Vec<LicenseChoice> {
-    if let Some(e) = l
+fn licenses(p: &Package) -> Vec<LicenseChoice> {
+    if let Some(e) = p
+        .licenses
         .expression
         .as_deref()
         .map(str::trim)
@@ -642,12 +603,17 @@ fn licenses(l: &crate::model::Licenses) -> Vec<LicenseChoice> {
         }];
     }
     let mut out: Vec<LicenseChoice> = Vec::new();
-    for d in &l.declared {
-        let d = d.trim();
+    for term in p.license_terms() {
+        let d = term.declared.trim();
         if d.is_empty() {
             continue;
         }
-        let choice = LicenseChoice::License(match spdx_id(d) {
+        let id = term
+            .spdx
+            .as_deref()
+            .and_then(spdx_id)
+            .or_else(|| spdx_id(d));
+        let choice = LicenseChoice::License(match id {
             Some(id) => License::Id(id),
             None => License::Name(d.to_owned()),
         });
@@ -660,19 +626,17 @@ fn licenses(l: &crate::model::Licenses) -> Vec<LicenseChoice> {
 
 /// One entry per component: the root depends on every package and the OS;
 /// each package on what its `depends-on` relationships name.
-fn dependencies(
+fn dependencies<'a>(
     catalog: &Catalog,
     root_ref: &str,
-    components: &[Component],
+    component_refs: impl Iterator<Item = &'a String>,
     refs_by_id: &BTreeMap<String, String>,
 ) -> Vec<Dependency> {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut root = BTreeSet::new();
-    for c in components {
-        if let Some(r) = &c.bom_ref {
-            graph.entry(r.clone()).or_default();
-            root.insert(r.clone());
-        }
+    for r in component_refs {
+        graph.entry(r.clone()).or_default();
+        root.insert(r.clone());
     }
     for rel in &catalog.relationships {
         if rel.kind != RelationshipKind::DependsOn {
@@ -694,151 +658,10 @@ fn dependencies(
         .collect()
 }
 
-/// Whether `s` matches the `cpe` pattern of the CycloneDX XSDs (CPE 2.2 URI
-/// or CPE 2.3 formatted string). The JSON schemas take any string; the
-/// XML schemas do not, and a CPE is built from package-controlled names.
-pub(super) fn is_cpe(s: &str) -> bool {
-    if let Some(rest) = s.strip_prefix("cpe:2.3:") {
-        return is_cpe23(rest);
-    }
-    // ([c][pP][eE]:/[AHOaho]?(:[A-Za-z0-9\._\-~%]*){0,6})
-    let (Some("cpe:/" | "cPe:/" | "cpE:/" | "cPE:/"), Some(rest)) = (s.get(..5), s.get(5..)) else {
-        return false;
-    };
-    let rest = rest
-        .strip_prefix(['A', 'H', 'O', 'a', 'h', 'o'])
-        .unwrap_or(rest);
-    if rest.is_empty() {
-        return true;
-    }
-    let Some(rest) = rest.strip_prefix(':') else {
-        return false;
-    };
-    let parts: Vec<&str> = rest.split(':').collect();
-    parts.len() <= 6
-        && parts.iter().all(|p| {
-            p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-~%".contains(c))
-        })
-}
-
-/// Characters a CPE 2.3 value may carry after a backslash.
-const CPE_QUOTABLE: &str = "\\*?!\"#$%&'()+,/:;<=>@[]^`{|}~";
-
-fn is_cpe23(rest: &str) -> bool {
-    // Split on colons that are not escaped.
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut escaped = false;
-    for (i, c) in rest.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            ':' => {
-                parts.push(&rest[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&rest[start..]);
-    let [part, a, b, c, d, e, lang, f, g, h, i] = parts.as_slice() else {
-        return false;
-    };
-    matches!(*part, "a" | "h" | "o" | "*" | "-")
-        && [a, b, c, d, e, f, g, h, i]
-            .iter()
-            .all(|v| is_cpe23_value(v))
-        && is_cpe23_language(lang)
-}
-
-/// `(\?*|\*?)([a-zA-Z0-9\-\._]|(\\[quotable]))+(\?*|\*?)` or `*` or `-`.
-fn is_cpe23_value(v: &str) -> bool {
-    if v == "*" || v == "-" {
-        return true;
-    }
-    let body = match v.strip_prefix('*') {
-        Some(b) => b,
-        None => v.trim_start_matches('?'),
-    };
-    let mut chars = body.chars().peekable();
-    let mut len = 0;
-    while let Some(&c) = chars.peek() {
-        if c.is_ascii_alphanumeric() || "-._".contains(c) {
-            chars.next();
-        } else if c == '\\' {
-            chars.next();
-            match chars.next() {
-                Some(q) if CPE_QUOTABLE.contains(q) => {}
-                _ => return false,
-            }
-        } else {
-            break;
-        }
-        len += 1;
-    }
-    let tail: String = chars.collect();
-    len > 0 && (tail == "*" || tail.chars().all(|c| c == '?'))
-}
-
-/// `[a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?` or `*` or `-`.
-fn is_cpe23_language(v: &str) -> bool {
-    if v == "*" || v == "-" {
-        return true;
-    }
-    let (lang, region) = match v.split_once('-') {
-        Some((l, r)) => (l, Some(r)),
-        None => (v, None),
-    };
-    (2..=3).contains(&lang.len())
-        && lang.chars().all(|c| c.is_ascii_alphabetic())
-        && region.is_none_or(|r| {
-            (r.len() == 2 && r.chars().all(|c| c.is_ascii_alphabetic()))
-                || (r.len() == 3 && r.chars().all(|c| c.is_ascii_digit()))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Licenses, NpmMetadata};
-
-    #[test]
-    fn cpe_check_follows_the_xsd_pattern() {
-        assert!(is_cpe(
-            "cpe:2.3:a:libpam-runtime:pam:1.1.8-3.6:*:*:*:*:*:*:*"
-        ));
-        assert!(is_cpe(
-            "cpe:2.3:a:python-requests:requests:2.31.0:*:*:*:*:python:*:*"
-        ));
-        assert!(is_cpe(r"cpe:2.3:a:acme:a\:b\!c:1.0\+2:*:*:*:*:*:*:*"));
-        assert!(is_cpe("cpe:2.3:o:*:??linux*:-:*:*:en-us:*:*:*:*"));
-        assert!(is_cpe("cpe:/a:apache:tomcat:7.0.0"));
-        assert!(!is_cpe("cpe:2.3:a:acme:a b:1:*:*:*:*:*:*:*"));
-        assert!(!is_cpe("cpe:2.3:a:acme:x:1:*:*:*:*:*:*"));
-        assert!(!is_cpe("cpe:2.3:a:acme:x:1:*:*:english:*:*:*:*"));
-        assert!(!is_cpe(r"cpe:2.3:a:acme:x\:1:*:*:*:*:*:*:*"));
-        assert!(!is_cpe("cpe:2.3:a:acme:x:**:*:*:*:*:*:*:*"));
-        assert!(!is_cpe("cpe:2.3:a:<x>:x:1:*:*:*:*:*:*:*"));
-        assert!(!is_cpe("cpe:2.3:a:ac\u{e9}:x:1:*:*:*:*:*:*:*"));
-        assert!(!is_cpe("not a cpe"));
-        assert!(!is_cpe(""));
-    }
-
-    #[test]
-    fn urls_and_emails_are_checked_conservatively() {
-        assert!(is_url("https://example.com/a?b=c#d"));
-        assert!(is_url("git+ssh://git@example.com/x.git"));
-        assert!(!is_url("https://exa mple.com"));
-        assert!(!is_url("javascript:alert(1)"));
-        assert!(!is_url("https:///path"));
-        assert!(!is_url("https://example.com/<x>"));
-        assert!(is_email("a.b+c@example.org"));
-        assert!(!is_email("a b@example.org"));
-        assert!(!is_email("a@b@c"));
-        assert!(!is_email("@example.org"));
-        assert!(!is_email("a@.org"));
-    }
 
     #[test]
     fn person_strings_split_into_name_and_email() {
@@ -890,14 +713,31 @@ mod tests {
             diagnostics: Vec::new(),
         };
         let bom = Bom::build(&catalog, CyclonedxVersion::V1_6, &RenderOptions::at(0));
-        let refs: Vec<&str> = bom
-            .components
-            .iter()
-            .filter_map(|c| c.bom_ref.as_deref())
-            .collect();
+        let refs: Vec<String> = bom.components.iter().filter_map(|c| c.bom_ref).collect();
         let id = catalog.packages[0].id();
         assert_eq!(refs, [id.clone(), format!("{id}-2"), format!("{id}-3")]);
         assert_eq!(bom.dependencies.len(), 4);
+    }
+
+    #[test]
+    fn bom_refs_of_many_equal_packages_are_allocated_in_linear_work() {
+        // Defect 6c: 20,000 components sharing a PURL (and so an id) took
+        // 19 s, each probing every suffix taken before it.
+        let mut refs = RefAllocator::default();
+        let n = 3_000;
+        let got: Vec<String> = (0..n).map(|_| refs.claim("r".to_owned())).collect();
+        assert_eq!(got[0], "r");
+        assert_eq!(got[1], "r-2");
+        assert_eq!(got[n - 1], format!("r-{n}"));
+        assert!(refs.probes <= 2 * n, "{} probes for {n} refs", refs.probes);
+        // A suffixed ref that is itself wanted later, and a wanted ref equal
+        // to a suffix already handed out, still get distinct refs.
+        let mut refs = RefAllocator::default();
+        assert_eq!(refs.claim("a-2".to_owned()), "a-2");
+        assert_eq!(refs.claim("a".to_owned()), "a");
+        assert_eq!(refs.claim("a".to_owned()), "a-3");
+        assert_eq!(refs.claim("a-3".to_owned()), "a-3-2");
+        assert_eq!(refs.claim("a".to_owned()), "a-4");
     }
 
     #[test]
@@ -925,11 +765,36 @@ mod tests {
         assert_eq!(bom_ref(&p, "0123"), "0123");
     }
 
+    fn with_licenses(ecosystem: crate::model::Ecosystem, licenses: Licenses) -> Package {
+        let metadata = Metadata::from_document(
+            ecosystem,
+            &crate::cataloger::DocumentPackage {
+                name: "x",
+                version: "1",
+                qualifiers: &BTreeMap::new(),
+            },
+        );
+        Package {
+            name: "x".to_owned(),
+            version: "1".to_owned(),
+            ecosystem,
+            purl: String::new(),
+            cpes: Vec::new(),
+            licenses,
+            locations: Vec::new(),
+            found_by: String::new(),
+            files: Vec::new(),
+            dependencies: Vec::new(),
+            metadata,
+        }
+    }
+
     #[test]
     fn licenses_never_mix_expression_and_license_entries() {
         let l = |declared: &[&str]| {
-            licenses(&Licenses::from_declared(
-                declared.iter().map(|s| (*s).to_owned()).collect(),
+            licenses(&with_licenses(
+                crate::model::Ecosystem::Npm,
+                Licenses::from_declared(declared.iter().map(|s| (*s).to_owned()).collect()),
             ))
         };
         assert_eq!(
@@ -948,11 +813,44 @@ mod tests {
             ]
         );
         assert!(l(&[]).is_empty());
-        let e = licenses(&Licenses {
-            declared: Vec::new(),
-            expression: Some("LicenseRef-x".to_owned()),
-        });
+        let e = licenses(&with_licenses(
+            crate::model::Ecosystem::Npm,
+            Licenses {
+                declared: Vec::new(),
+                expression: Some("LicenseRef-x".to_owned()),
+            },
+        ));
         assert_eq!(e, [LicenseChoice::Expression("LicenseRef-x".to_owned())]);
+    }
+
+    #[test]
+    fn declared_values_map_as_the_ecosystem_maps_them_for_spdx() {
+        // A Debian copyright file's DEP-5 names: `GPL-2` is `GPL-2.0-only`,
+        // as SPDX output says; the unmapped value stays a name.
+        let deb = with_licenses(
+            crate::model::Ecosystem::Deb,
+            Licenses::from_declared(vec!["GPL-2".to_owned(), "public-domain".to_owned()]),
+        );
+        assert_eq!(deb.licenses.expression, None);
+        assert_eq!(
+            licenses(&deb),
+            [
+                LicenseChoice::License(License::Id("GPL-2.0-only".to_owned())),
+                LicenseChoice::License(License::Name("public-domain".to_owned())),
+            ]
+        );
+        // A license name a Python package declares maps to its id.
+        let pypi = with_licenses(
+            crate::model::Ecosystem::Pypi,
+            Licenses::from_declared(vec!["Apache 2.0".to_owned(), "Custom".to_owned()]),
+        );
+        assert_eq!(
+            licenses(&pypi),
+            [
+                LicenseChoice::License(License::Id("Apache-2.0".to_owned())),
+                LicenseChoice::License(License::Name("Custom".to_owned())),
+            ]
+        );
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //!
 //! Field mapping: docs/formats-spdx.md.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
+use crate::format::validate;
 use crate::format::{common, RenderOptions, SpdxVersion};
-use crate::model::{Catalog, Ecosystem, Location, Metadata, Package, RelationshipKind};
+use crate::model::{Catalog, Location, Package, RelationshipKind};
 
 use super::fields;
 
@@ -23,7 +25,7 @@ that a cataloger found the child package by";
 
 /// An SPDX 2.2 / 2.3 document, with every value final (cleaned, ordered).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Document {
+pub(super) struct Document<'a> {
     pub version: SpdxVersion,
     pub name: String,
     pub namespace: String,
@@ -32,14 +34,14 @@ pub(super) struct Document {
     pub created: String,
     pub license_list_version: String,
     /// The root package first, then the catalog's packages in catalog order.
-    pub packages: Vec<SpdxPackage>,
+    pub packages: Packages<'a>,
     /// Sorted by license id.
     pub extracted_licenses: Vec<ExtractedLicense>,
     /// `DESCRIBES` first, then sorted by (element, type, related element).
     pub relationships: Vec<SpdxRelationship>,
 }
 
-impl Document {
+impl Document<'_> {
     /// `SPDX-2.2` / `SPDX-2.3`.
     pub fn spdx_version(&self) -> &'static str {
         match self.version {
@@ -49,10 +51,47 @@ impl Document {
     }
 
     /// All annotations with the element they annotate, in package order.
-    pub fn annotations(&self) -> impl Iterator<Item = (&str, &Annotation)> {
-        self.packages
-            .iter()
-            .flat_map(|p| p.annotations.iter().map(move |a| (p.spdx_id.as_str(), a)))
+    pub fn annotations(&self) -> impl Iterator<Item = (String, Annotation)> + '_ {
+        self.packages.iter().flat_map(|p| {
+            let p = p.into_owned();
+            let id = p.spdx_id;
+            p.annotations.into_iter().map(move |a| (id.clone(), a))
+        })
+    }
+}
+
+/// The document's packages. The root is held; each catalog package is
+/// mapped when it is written (twice for tag-value, whose annotations come
+/// last), so a large catalog's SPDX packages are never all held at once.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Packages<'a> {
+    root: SpdxPackage,
+    catalog: &'a [Package],
+    /// Per catalog package, in order: its SPDX id and declared license
+    /// (decided up front: ids must be unique, and extracted licenses are
+    /// written before some packages in tag-value).
+    ids: Vec<String>,
+    declared: Vec<String>,
+    tool: String,
+    created: String,
+}
+
+impl Packages<'_> {
+    /// The root, then every catalog package.
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, SpdxPackage>> + '_ {
+        std::iter::once(Cow::Borrowed(&self.root)).chain(
+            self.catalog
+                .iter()
+                .zip(self.ids.iter().zip(&self.declared))
+                .map(|(p, (id, declared))| {
+                    Cow::Owned(package(p, id, declared, &self.tool, &self.created))
+                }),
+        )
+    }
+
+    /// How many packages the document has, the root included.
+    pub fn len(&self) -> usize {
+        self.catalog.len() + 1
     }
 }
 
@@ -121,7 +160,11 @@ pub(super) struct SpdxRelationship {
 
 /// Builds the document. Pure: the same catalog and options give the same
 /// document.
-pub(super) fn build(catalog: &Catalog, version: SpdxVersion, options: &RenderOptions) -> Document {
+pub(super) fn build<'a>(
+    catalog: &'a Catalog,
+    version: SpdxVersion,
+    options: &RenderOptions,
+) -> Document<'a> {
     let tool = common::tool();
     let root = root_package(catalog, version);
     let root_id = root.spdx_id.clone();
@@ -129,23 +172,24 @@ pub(super) fn build(catalog: &Catalog, version: SpdxVersion, options: &RenderOpt
     let mut extracted = BTreeMap::new();
     let mut ids_by_package_id: HashMap<String, String> = HashMap::new();
     let mut used_ids: HashMap<String, usize> = HashMap::new();
-    let mut packages = vec![root];
+    let mut ids = Vec::with_capacity(catalog.packages.len());
+    let mut declared = Vec::with_capacity(catalog.packages.len());
     for p in &catalog.packages {
         let package_id = p.id();
         let spdx_id = unique_id(&mut used_ids, package_spdx_id(p, &package_id));
         ids_by_package_id
             .entry(package_id)
             .or_insert_with(|| spdx_id.clone());
-        packages.push(package(p, spdx_id, &tool, options, &mut extracted));
+        declared.push(declared_license(p, &mut extracted));
+        ids.push(spdx_id);
     }
 
-    let mut relationships: Vec<SpdxRelationship> = packages
+    let mut relationships: Vec<SpdxRelationship> = ids
         .iter()
-        .skip(1)
-        .map(|p| SpdxRelationship {
+        .map(|id| SpdxRelationship {
             element: root_id.clone(),
             kind: "CONTAINS",
-            related: p.spdx_id.clone(),
+            related: id.clone(),
             comment: None,
         })
         .collect();
@@ -185,10 +229,17 @@ pub(super) fn build(catalog: &Catalog, version: SpdxVersion, options: &RenderOpt
         version,
         name: fields::one_line(&common::document_name(catalog)),
         namespace: common::spdx_namespace(catalog),
-        tool,
+        tool: tool.clone(),
         created: options.created.clone(),
         license_list_version: license_list_version(),
-        packages,
+        packages: Packages {
+            root,
+            catalog: &catalog.packages,
+            ids,
+            declared,
+            tool,
+            created: options.created.clone(),
+        },
         extracted_licenses: extracted.into_values().collect(),
         relationships,
     }
@@ -221,7 +272,7 @@ fn root_package(catalog: &Catalog, version: SpdxVersion) -> SpdxPackage {
         .into_iter()
         .collect();
     let external_refs = common::root_purl(catalog)
-        .filter(|p| fields::is_purl(p))
+        .filter(|p| validate::is_purl(p))
         .map(|locator| ExternalRef {
             category: "PACKAGE-MANAGER",
             kind: "purl",
@@ -277,17 +328,11 @@ fn unique_id(used: &mut HashMap<String, usize>, id: String) -> String {
     }
 }
 
-fn package(
-    p: &Package,
-    spdx_id: String,
-    tool: &str,
-    options: &RenderOptions,
-    extracted: &mut BTreeMap<String, ExtractedLicense>,
-) -> SpdxPackage {
-    let person = fields::person(p);
+fn package(p: &Package, spdx_id: &str, declared: &str, tool: &str, created: &str) -> SpdxPackage {
+    let person = fields::person(p.metadata.fields().supplier());
     let mut external_refs: Vec<ExternalRef> = Vec::new();
     for cpe in &p.cpes {
-        if fields::is_cpe23(cpe)
+        if validate::is_cpe23(cpe)
             && !external_refs
                 .iter()
                 .any(|r| r.kind == "cpe23Type" && r.locator == *cpe)
@@ -299,7 +344,7 @@ fn package(
             });
         }
     }
-    if fields::is_purl(&p.purl) {
+    if validate::is_purl(&p.purl) {
         external_refs.push(ExternalRef {
             category: "PACKAGE-MANAGER",
             kind: "purl",
@@ -311,12 +356,12 @@ fn package(
         .iter()
         .map(|l| Annotation {
             annotator: tool.to_owned(),
-            date: options.created.clone(),
+            date: created.to_owned(),
             comment: fields::clean(&location_comment(l)),
         })
         .collect();
     SpdxPackage {
-        spdx_id,
+        spdx_id: spdx_id.to_owned(),
         name: fields::one_line(&p.name),
         version: Some(fields::one_line(&p.version)).filter(|v| !v.is_empty()),
         supplier: person.clone().unwrap_or_else(|| NOASSERTION.to_owned()),
@@ -327,7 +372,7 @@ fn package(
         homepage: homepage(p),
         source_info: Some(fields::clean(&source_info(p))),
         license_concluded: NOASSERTION.to_owned(),
-        license_declared: declared_license(p, extracted),
+        license_declared: declared.to_owned(),
         copyright: NOASSERTION.to_owned(),
         description: description(p),
         external_refs,
@@ -349,45 +394,27 @@ fn location_comment(l: &Location) -> String {
 }
 
 fn download_location(p: &Package) -> String {
-    match &p.metadata {
-        Metadata::Npm(m) => m
-            .resolved
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| fields::is_download_location(u))
-            .map_or_else(|| NOASSERTION.to_owned(), str::to_owned),
-        _ => NOASSERTION.to_owned(),
-    }
+    p.metadata
+        .fields()
+        .download_location()
+        .map(str::trim)
+        .filter(|u| validate::is_download_location(u))
+        .map_or_else(|| NOASSERTION.to_owned(), str::to_owned)
 }
 
 fn homepage(p: &Package) -> Option<String> {
-    let url = match &p.metadata {
-        Metadata::Npm(m) => m.homepage.as_deref(),
-        Metadata::Apk(m) => m.url.as_deref(),
-        Metadata::Pypi(m) => m.home_page.as_deref(),
-        Metadata::Deb(_) => None,
-    }?;
-    let url = url.trim();
-    fields::is_url(url).then(|| url.to_owned())
+    let url = p.metadata.fields().homepage()?.trim();
+    validate::is_spdx_url(url).then(|| url.to_owned())
 }
 
 fn description(p: &Package) -> Option<String> {
-    let d = match &p.metadata {
-        Metadata::Apk(m) => m.description.as_deref(),
-        Metadata::Npm(m) => m.description.as_deref(),
-        Metadata::Deb(_) | Metadata::Pypi(_) => None,
-    }?;
+    let d = p.metadata.fields().spdx_description()?;
     Some(fields::clean(d)).filter(|d| !d.trim().is_empty())
 }
 
 /// syft's wording, then every evidence path once.
 fn source_info(p: &Package) -> String {
-    let what = match p.ecosystem {
-        Ecosystem::Apk => "APK DB",
-        Ecosystem::Deb => "DPKG DB",
-        Ecosystem::Npm => "installed node module manifest file",
-        Ecosystem::Pypi => "installed python package manifest file",
-    };
+    let what = p.ecosystem.source_info();
     let mut paths: Vec<&str> = Vec::new();
     for l in &p.locations {
         if !paths.contains(&l.path.as_str()) {
@@ -398,22 +425,23 @@ fn source_info(p: &Package) -> String {
 }
 
 /// The declared license: the catalog's SPDX expression when there is one,
-/// else each declared value mapped on its own (an SPDX expression, or a
-/// `LicenseRef-` with the value as extracted text) joined with `AND`;
+/// else each declared value in the SPDX form the package's ecosystem maps
+/// it to ([`Package::license_terms`], which CycloneDX uses too), or a
+/// `LicenseRef-` with the value as extracted text, joined with `AND`;
 /// `NOASSERTION` when nothing was declared.
 fn declared_license(p: &Package, extracted: &mut BTreeMap<String, ExtractedLicense>) -> String {
     if let Some(expr) = &p.licenses.expression {
-        if fields::is_plain_expression(expr) {
+        if crate::license::is_plain_expression(expr) {
             return expr.clone();
         }
     }
     let mut parts: Vec<String> = Vec::new();
-    for declared in &p.licenses.declared {
-        let declared = fields::clean(declared);
+    for term in p.license_terms() {
+        let declared = fields::clean(term.declared);
         if declared.trim().is_empty() {
             continue;
         }
-        let part = match fields::map_license(p.ecosystem, &declared) {
+        let part = match term.spdx {
             Some(expr) => expr,
             None => {
                 let id = fields::license_ref(&declared);

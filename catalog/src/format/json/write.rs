@@ -1,4 +1,4 @@
-//! sbomctl's native JSON: the catalog as is, under a schema header.
+//! Writing the native JSON.
 
 use serde::Serialize;
 
@@ -40,7 +40,12 @@ struct Descriptor {
     version: &'static str,
 }
 
-pub(super) fn render(catalog: &Catalog) -> Vec<u8> {
+/// Writes the document into `w`, pretty-printed with a trailing newline,
+/// without holding it (the content hash is taken this way too).
+pub(in crate::format) fn write_to(
+    catalog: &Catalog,
+    mut w: impl std::io::Write,
+) -> std::io::Result<()> {
     let doc = Document {
         schema: Schema {
             name: "sbomctl-catalog",
@@ -64,9 +69,6 @@ pub(super) fn render(catalog: &Catalog) -> Vec<u8> {
         relationships: &catalog.relationships,
         diagnostics: &catalog.diagnostics,
     };
-    // Serialising plain data to a Vec cannot fail; fall back to an empty
-    // object rather than panic.
-    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_else(|_| b"{}".to_vec());
-    out.push(b'\n');
-    out
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.write_all(b"\n")
 }

@@ -1,0 +1,144 @@
+//! What an apk record tells renderers.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ApkCataloger;
+use crate::cataloger::{
+    Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, HashAlgorithm, Supplier,
+};
+
+/// Fields of one apk `installed` record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApkMetadata {
+    /// `P:`
+    pub package: String,
+    /// `o:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_package: Option<String>,
+    /// `m:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// `V:`
+    pub version: String,
+    /// `A:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// `U:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `T:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `S:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// `I:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_size: Option<u64>,
+    /// `D:`
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// `p:`
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides: Vec<String>,
+    /// `r:`, the packages whose files this one may overwrite.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
+    /// `C:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    /// `c:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<String>,
+    /// `t:`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_timestamp: Option<u64>,
+    /// Any other single-letter field, by letter.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, String>,
+}
+
+impl EcosystemMetadata for ApkMetadata {
+    fn supplier(&self) -> Option<Supplier<'_>> {
+        self.maintainer.as_deref().map(Supplier::Maintainer)
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    fn spdx_description(&self) -> Option<&str> {
+        self.description()
+    }
+
+    fn homepage(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    /// `C:`: `Q1` + base64 SHA-1 of the package's control segment, or `Q2`
+    /// + base64 SHA-256.
+    fn checksums(&self) -> Vec<Checksum> {
+        let c = self.checksum.as_deref().unwrap_or("").trim();
+        let decoded = if let Some(b64) = c.strip_prefix("Q1") {
+            Checksum::from_base64(HashAlgorithm::Sha1, b64)
+        } else if let Some(b64) = c.strip_prefix("Q2") {
+            Checksum::from_base64(HashAlgorithm::Sha256, b64)
+        } else {
+            None
+        };
+        decoded.into_iter().collect()
+    }
+
+    fn properties(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let fields = [
+            ("architecture", self.architecture.clone()),
+            ("originPackage", self.origin_package.clone()),
+            ("gitCommit", self.git_commit.clone()),
+            ("installedSize", self.installed_size.map(|v| v.to_string())),
+        ];
+        for (k, v) in fields {
+            out.extend(v.map(|v| (k, v)));
+        }
+        out
+    }
+
+    fn set_property(&mut self, name: &str, value: &str) {
+        match name {
+            "architecture" => self.architecture = Some(value.to_owned()),
+            "originPackage" => self.origin_package = Some(value.to_owned()),
+            "gitCommit" => self.git_commit = Some(value.to_owned()),
+            "installedSize" => {
+                if let Ok(v) = value.parse() {
+                    self.installed_size = Some(v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn provides(&self) -> &[String] {
+        &self.provides
+    }
+}
+
+impl EcosystemInfo for ApkMetadata {
+    const SOURCE_INFO: &'static str = "APK DB";
+    const OS_PACKAGE: bool = true;
+
+    fn catalogers() -> Vec<Box<dyn Cataloger>> {
+        vec![Box::new(ApkCataloger)]
+    }
+
+    fn from_document(p: &DocumentPackage<'_>) -> Self {
+        ApkMetadata {
+            package: p.name.to_owned(),
+            version: p.version.to_owned(),
+            architecture: p.qualifier("arch").map(str::to_owned),
+            origin_package: p.upstream().map(|(name, _)| name.to_owned()),
+            ..ApkMetadata::default()
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! What an ecosystem folder provides, and the macro that turns the one
+//! registration list in `cataloger/mod.rs` into [`Ecosystem`](super::Ecosystem),
+//! [`Metadata`](super::Metadata) and [`all`](super::all).
+//!
+//! `Metadata` is an enum with one variant per ecosystem, generated from the
+//! list: serde derives its tagged form (`{"type": "apk", "data": {…}}`), so
+//! the native JSON round-trips with no registry, and `Clone`/`PartialEq`
+//! come for free. Each variant's methods delegate to the ecosystem's own
+//! type, defined in its folder.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use super::Cataloger;
+
+/// What renderers ask a package's ecosystem-specific metadata. Every
+/// method has a default that says "nothing recorded", so an ecosystem
+/// implements only what its database holds.
+pub trait EcosystemMetadata {
+    /// Who supplies the package, in the form the metadata records it.
+    fn supplier(&self) -> Option<Supplier<'_>> {
+        None
+    }
+
+    /// What the package says it is (CycloneDX `description`).
+    fn description(&self) -> Option<&str> {
+        None
+    }
+
+    /// The description SPDX documents carry (`PackageDescription`). syft
+    /// writes one for apk and npm packages only; those return
+    /// [`description`](Self::description) here.
+    fn spdx_description(&self) -> Option<&str> {
+        None
+    }
+
+    /// The project's home page, unchecked.
+    fn homepage(&self) -> Option<&str> {
+        None
+    }
+
+    /// Where the package itself was downloaded from, unchecked.
+    fn download_location(&self) -> Option<&str> {
+        None
+    }
+
+    /// Digests of the package itself the metadata records, decoded.
+    fn checksums(&self) -> Vec<Checksum> {
+        Vec::new()
+    }
+
+    /// Links for CycloneDX `externalReferences`, in output order. By
+    /// default the download location, then the home page.
+    fn external_refs(&self) -> Vec<ExternalRef<'_>> {
+        let mut out = Vec::new();
+        if let Some(url) = self.download_location() {
+            out.push(ExternalRef::new(ExternalRefKind::Distribution, url));
+        }
+        if let Some(url) = self.homepage() {
+            out.push(ExternalRef::new(ExternalRefKind::Website, url));
+        }
+        out
+    }
+
+    /// Fields worth keeping beside the standard ones, as
+    /// `(name, value)` in output order (written as CycloneDX
+    /// `sbomctl:metadata:<name>` properties; empty values are dropped).
+    fn properties(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Sets the field [`properties`](Self::properties) names `name` from a
+    /// document read back; unknown names and unparsable values are ignored.
+    fn set_property(&mut self, name: &str, value: &str) {
+        let _ = (name, value);
+    }
+
+    /// Names this package also provides (virtual packages, sonames), with
+    /// any version constraint as written.
+    fn provides(&self) -> &[String] {
+        &[]
+    }
+}
+
+/// What an ecosystem is, beyond one package's metadata: implemented by the
+/// metadata type each folder registers.
+pub trait EcosystemInfo: EcosystemMetadata + Sized {
+    /// What the package info was read from, as syft words it in SPDX
+    /// `PackageSourceInfo` (`APK DB`).
+    const SOURCE_INFO: &'static str;
+
+    /// True for operating-system packages: the files they own can be the
+    /// evidence of another ecosystem's package (ownership by file overlap).
+    const OS_PACKAGE: bool = false;
+
+    /// The ecosystem's catalogers.
+    fn catalogers() -> Vec<Box<dyn Cataloger>>;
+
+    /// The metadata of a package read from another tool's SBOM, where only
+    /// the name, version and PURL are known.
+    fn from_document(package: &DocumentPackage<'_>) -> Self;
+
+    /// One declared license value as an SPDX expression, `None` when it
+    /// does not map. The default knows SPDX ids, license names and Python
+    /// classifiers ([`crate::license::spdx_for`]).
+    fn license_to_spdx(declared: &str) -> Option<String> {
+        crate::license::spdx_for(declared)
+    }
+}
+
+/// Who supplies a package, as its metadata records it. Renderers turn it
+/// into SPDX `PackageSupplier` / `PackageOriginator` and CycloneDX
+/// `publisher` / `author(s)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Supplier<'a> {
+    /// A distribution's maintainer, one `Name <email>` string (dpkg
+    /// `Maintainer`, apk `m:`): the publisher.
+    Maintainer(&'a str),
+    /// The upstream author as one person string, `Name <email> (url)`.
+    Author(&'a str),
+    /// The upstream author as separate fields (Python core metadata
+    /// `Author` and `Author-email`, which may list several, comma-separated).
+    AuthorFields {
+        /// The name.
+        name: Option<&'a str>,
+        /// The email address(es).
+        email: Option<&'a str>,
+    },
+}
+
+/// Hash algorithms package databases record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HashAlgorithm {
+    /// SHA-1.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// Digest length in bytes.
+    pub fn digest_len(self) -> usize {
+        match self {
+            HashAlgorithm::Sha1 => 20,
+            HashAlgorithm::Sha256 => 32,
+            HashAlgorithm::Sha384 => 48,
+            HashAlgorithm::Sha512 => 64,
+        }
+    }
+}
+
+/// A digest of the package itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Checksum {
+    /// The algorithm.
+    pub algorithm: HashAlgorithm,
+    /// Lowercase hex.
+    pub value: String,
+}
+
+impl Checksum {
+    /// A base64 digest (padded or not), `None` unless it decodes to the
+    /// algorithm's length.
+    pub fn from_base64(algorithm: HashAlgorithm, b64: &str) -> Option<Checksum> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(b64))
+            .ok()?;
+        (bytes.len() == algorithm.digest_len()).then(|| Checksum {
+            algorithm,
+            value: hex::encode(bytes),
+        })
+    }
+}
+
+/// What an [`ExternalRef`] points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalRefKind {
+    /// The project's web site.
+    Website,
+    /// Where the package can be downloaded.
+    Distribution,
+    /// The source repository.
+    Vcs,
+}
+
+/// A link from a package's metadata, unchecked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRef<'a> {
+    /// What it points to.
+    pub kind: ExternalRefKind,
+    /// The URL as recorded.
+    pub url: &'a str,
+    /// A remark (`commit: …`).
+    pub comment: Option<String>,
+}
+
+impl<'a> ExternalRef<'a> {
+    /// A reference without a comment.
+    pub fn new(kind: ExternalRefKind, url: &'a str) -> Self {
+        ExternalRef {
+            kind,
+            url,
+            comment: None,
+        }
+    }
+}
+
+/// A package as another tool's SBOM describes it, for
+/// [`EcosystemInfo::from_document`].
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentPackage<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Version.
+    pub version: &'a str,
+    /// The PURL's qualifiers, keys lowercase, values decoded.
+    pub qualifiers: &'a BTreeMap<String, String>,
+}
+
+impl DocumentPackage<'_> {
+    /// A PURL qualifier.
+    pub fn qualifier(&self, key: &str) -> Option<&str> {
+        self.qualifiers.get(key).map(String::as_str)
+    }
+
+    /// The `upstream` qualifier split into name and version
+    /// (`upstream=name@version`, as syft writes it, or `upstream=name`).
+    pub fn upstream(&self) -> Option<(&str, Option<&str>)> {
+        let u = self.qualifier("upstream")?;
+        Some(match u.split_once('@') {
+            Some((n, v)) => (n, Some(v)),
+            None => (u, None),
+        })
+    }
+}
+
+/// Generates, from `module::MetadataType => Variant` lines: the
+/// [`Ecosystem`](super::Ecosystem) enum, the [`Metadata`](super::Metadata)
+/// enum, their dispatch to [`EcosystemMetadata`] / [`EcosystemInfo`],
+/// [`all`](super::all), and `registered`, which re-exports every metadata
+/// type (for `crate::model`). The variant must be the module name
+/// capitalised: serde names both enums' variants in lowercase.
+macro_rules! ecosystems {
+    ($($module:ident :: $meta:ident => $variant:ident,)+) => {
+        /// A package ecosystem, one per folder of [`crate::cataloger`].
+        /// Names follow PURL types.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum Ecosystem {
+            $(
+                #[doc = concat!("Packages found by [`", stringify!($module), "`].")]
+                $variant,
+            )+
+        }
+
+        impl Ecosystem {
+            /// Every ecosystem, in registration order (the sort order).
+            pub const ALL: &'static [Ecosystem] = &[$(Ecosystem::$variant,)+];
+
+            /// The PURL type of the ecosystem.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Ecosystem::$variant => stringify!($module),)+
+                }
+            }
+
+            /// The ecosystem of a PURL type (`apk`), `None` when not modelled.
+            pub fn from_purl_type(ty: &str) -> Option<Ecosystem> {
+                Self::ALL.iter().copied().find(|e| e.as_str() == ty)
+            }
+
+            /// See [`EcosystemInfo::SOURCE_INFO`].
+            pub fn source_info(self) -> &'static str {
+                match self {
+                    $(Ecosystem::$variant => <$module::$meta as EcosystemInfo>::SOURCE_INFO,)+
+                }
+            }
+
+            /// See [`EcosystemInfo::OS_PACKAGE`].
+            pub fn is_os_package(self) -> bool {
+                match self {
+                    $(Ecosystem::$variant => <$module::$meta as EcosystemInfo>::OS_PACKAGE,)+
+                }
+            }
+
+            /// See [`EcosystemInfo::license_to_spdx`].
+            pub fn license_to_spdx(self, declared: &str) -> Option<String> {
+                match self {
+                    $(Ecosystem::$variant => <$module::$meta as EcosystemInfo>::license_to_spdx(declared),)+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for Ecosystem {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// Ecosystem-specific metadata, kept lossless for the native JSON
+        /// output. Renderers read it through [`Metadata::fields`].
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type", content = "data", rename_all = "lowercase")]
+        pub enum Metadata {
+            $(
+                #[doc = concat!("[`", stringify!($module), "`] metadata.")]
+                $variant($module::$meta),
+            )+
+        }
+
+        impl Metadata {
+            /// The ecosystem the metadata belongs to.
+            pub fn ecosystem(&self) -> Ecosystem {
+                match self {
+                    $(Metadata::$variant(_) => Ecosystem::$variant,)+
+                }
+            }
+
+            /// What renderers ask of the metadata.
+            pub fn fields(&self) -> &dyn EcosystemMetadata {
+                match self {
+                    $(Metadata::$variant(m) => m,)+
+                }
+            }
+
+            /// [`Metadata::fields`], to fill in from a document read back.
+            pub fn fields_mut(&mut self) -> &mut dyn EcosystemMetadata {
+                match self {
+                    $(Metadata::$variant(m) => m,)+
+                }
+            }
+
+            /// See [`EcosystemInfo::from_document`].
+            pub fn from_document(ecosystem: Ecosystem, package: &DocumentPackage<'_>) -> Metadata {
+                match ecosystem {
+                    $(Ecosystem::$variant => Metadata::$variant(<$module::$meta as EcosystemInfo>::from_document(package)),)+
+                }
+            }
+        }
+
+        $(
+            impl From<$module::$meta> for Metadata {
+                fn from(m: $module::$meta) -> Metadata {
+                    Metadata::$variant(m)
+                }
+            }
+        )+
+
+        /// Every registered metadata type, re-exported by [`crate::model`].
+        pub mod registered {
+            $(pub use super::$module::$meta;)+
+        }
+
+        /// Every cataloger, in registration order.
+        pub fn all() -> Vec<Box<dyn Cataloger>> {
+            let mut out: Vec<Box<dyn Cataloger>> = Vec::new();
+            $(out.extend(<$module::$meta as EcosystemInfo>::catalogers());)+
+            out
+        }
+    };
+}

@@ -1,0 +1,126 @@
+//! What an npm manifest or lock entry tells renderers.
+
+use serde::{Deserialize, Serialize};
+
+use super::NpmCataloger;
+use crate::cataloger::{
+    Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef,
+    ExternalRefKind, HashAlgorithm, Supplier,
+};
+
+/// Fields of an npm package.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NpmMetadata {
+    /// `author`, flattened to `Name <email> (url)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// `homepage`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+    /// `description`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `repository` URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// `_resolved` / lock `resolved`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
+    /// `_integrity` / lock `integrity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
+    /// `private`
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
+    /// True when the entry is a dev dependency in a lock file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+}
+
+impl EcosystemMetadata for NpmMetadata {
+    fn supplier(&self) -> Option<Supplier<'_>> {
+        self.author.as_deref().map(Supplier::Author)
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    fn spdx_description(&self) -> Option<&str> {
+        self.description()
+    }
+
+    fn homepage(&self) -> Option<&str> {
+        self.homepage.as_deref()
+    }
+
+    fn download_location(&self) -> Option<&str> {
+        self.resolved.as_deref()
+    }
+
+    /// `integrity`: Subresource Integrity strings, `alg-base64[?options]`,
+    /// space-separated.
+    fn checksums(&self) -> Vec<Checksum> {
+        let mut out = Vec::new();
+        for token in self.integrity.as_deref().unwrap_or("").split_whitespace() {
+            let token = token.split('?').next().unwrap_or(token);
+            let Some((alg, b64)) = token.split_once('-') else {
+                continue;
+            };
+            let algorithm = match alg.to_ascii_lowercase().as_str() {
+                "sha1" => HashAlgorithm::Sha1,
+                "sha256" => HashAlgorithm::Sha256,
+                "sha384" => HashAlgorithm::Sha384,
+                "sha512" => HashAlgorithm::Sha512,
+                _ => continue,
+            };
+            out.extend(Checksum::from_base64(algorithm, b64));
+        }
+        out
+    }
+
+    fn external_refs(&self) -> Vec<ExternalRef<'_>> {
+        let mut out = Vec::new();
+        if let Some(url) = self.download_location() {
+            out.push(ExternalRef::new(ExternalRefKind::Distribution, url));
+        }
+        if let Some(url) = self.homepage() {
+            out.push(ExternalRef::new(ExternalRefKind::Website, url));
+        }
+        if let Some(url) = self.repository.as_deref() {
+            out.push(ExternalRef::new(ExternalRefKind::Vcs, url));
+        }
+        out
+    }
+
+    fn properties(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.private {
+            out.push(("private", "true".to_owned()));
+        }
+        if self.dev {
+            out.push(("dev", "true".to_owned()));
+        }
+        out
+    }
+
+    fn set_property(&mut self, name: &str, value: &str) {
+        match name {
+            "private" => self.private = value == "true",
+            "dev" => self.dev = value == "true",
+            _ => {}
+        }
+    }
+}
+
+impl EcosystemInfo for NpmMetadata {
+    const SOURCE_INFO: &'static str = "installed node module manifest file";
+
+    fn catalogers() -> Vec<Box<dyn Cataloger>> {
+        vec![Box::new(NpmCataloger)]
+    }
+
+    fn from_document(_: &DocumentPackage<'_>) -> Self {
+        NpmMetadata::default()
+    }
+}

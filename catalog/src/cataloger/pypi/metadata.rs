@@ -1,0 +1,125 @@
+//! What Python core metadata tells renderers.
+
+use serde::{Deserialize, Serialize};
+
+use super::PypiCataloger;
+use crate::cataloger::{
+    Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef, ExternalRefKind,
+    Supplier,
+};
+
+/// Python core metadata.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PypiMetadata {
+    /// `Name` as written (the package name is PEP 503 normalised).
+    pub name: String,
+    /// `Author` / `Author-email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// `Author-email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_email: Option<String>,
+    /// `Home-page` or `Project-URL: Homepage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_page: Option<String>,
+    /// `Summary`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// `Requires-Python`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_python: Option<String>,
+    /// `Requires-Dist` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_dist: Vec<String>,
+    /// `Provides-Extra` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides_extra: Vec<String>,
+    /// `top_level.txt` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_level: Vec<String>,
+    /// `direct_url.json` `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_url: Option<String>,
+    /// `direct_url.json` `vcs_info.vcs` (`git`, `hg`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<String>,
+    /// `direct_url.json` `vcs_info.commit_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_id: Option<String>,
+    /// The site-packages directory the distribution is installed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_packages: Option<String>,
+}
+
+impl EcosystemMetadata for PypiMetadata {
+    fn supplier(&self) -> Option<Supplier<'_>> {
+        Some(Supplier::AuthorFields {
+            name: self.author.as_deref(),
+            email: self.author_email.as_deref(),
+        })
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.summary.as_deref()
+    }
+
+    fn homepage(&self) -> Option<&str> {
+        self.home_page.as_deref()
+    }
+
+    /// The home page, then `direct_url.json`'s URL (a VCS checkout when it
+    /// names a VCS, with the commit).
+    fn external_refs(&self) -> Vec<ExternalRef<'_>> {
+        let mut out = Vec::new();
+        if let Some(url) = self.homepage() {
+            out.push(ExternalRef::new(ExternalRefKind::Website, url));
+        }
+        if let Some(url) = self.direct_url.as_deref() {
+            out.push(ExternalRef {
+                kind: if self.vcs.is_some() {
+                    ExternalRefKind::Vcs
+                } else {
+                    ExternalRefKind::Distribution
+                },
+                url,
+                comment: self
+                    .commit_id
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(|c| format!("commit: {c}")),
+            });
+        }
+        out
+    }
+
+    fn properties(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        out.extend(self.requires_python.clone().map(|v| ("requiresPython", v)));
+        out.extend(self.site_packages.clone().map(|v| ("sitePackages", v)));
+        out
+    }
+
+    fn set_property(&mut self, name: &str, value: &str) {
+        match name {
+            "requiresPython" => self.requires_python = Some(value.to_owned()),
+            "sitePackages" => self.site_packages = Some(value.to_owned()),
+            _ => {}
+        }
+    }
+}
+
+impl EcosystemInfo for PypiMetadata {
+    const SOURCE_INFO: &'static str = "installed python package manifest file";
+
+    fn catalogers() -> Vec<Box<dyn Cataloger>> {
+        vec![Box::new(PypiCataloger)]
+    }
+
+    fn from_document(p: &DocumentPackage<'_>) -> Self {
+        PypiMetadata {
+            name: p.name.to_owned(),
+            ..PypiMetadata::default()
+        }
+    }
+}
