@@ -11,6 +11,7 @@ mod hostile;
 mod inflate_bomb;
 mod keyless;
 mod keys;
+mod logging;
 mod memory;
 mod real_image;
 mod registry;
