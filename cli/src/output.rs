@@ -44,16 +44,32 @@ pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> 
 
 /// Writes files first (each to a temporary file in the same directory,
 /// then renamed over the target, so a failure never leaves a half-written
-/// file), then stdout.
+/// file), then stdout. A target that exists and is not a regular file
+/// (`/dev/null`, a FIFO, `/dev/stdout`) is written through, never replaced:
+/// renaming over `/dev/null` as root would leave a regular file there, and
+/// every later reader of /dev/null (cargo's rustc probe among them) would
+/// read the SBOM.
 pub fn write_all(rendered: &[(Target, Vec<u8>)]) -> Result<()> {
     let mut pending = Vec::new();
+    let mut special = Vec::new();
     for (t, bytes) in rendered {
         if let Some(path) = &t.file {
-            pending.push((path, stage(path, bytes)?));
+            if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+                special.push((path, bytes));
+            } else {
+                pending.push((path, stage(path, bytes)?));
+            }
         }
     }
     for (path, tmp) in pending {
         tmp.persist(path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    for (path, bytes) in special {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     for (t, bytes) in rendered {

@@ -13,6 +13,7 @@ mod keyless;
 mod keys;
 mod logging;
 mod memory;
+mod output_files;
 mod real_image;
 mod registry;
 mod samples;
