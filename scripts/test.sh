@@ -36,16 +36,17 @@ if grep -q '"success":false' "$rustc_info" 2>/dev/null; then
 fi
 
 # Cargo tools the checks need (cargo deny, cargo fuzz), at pinned versions,
-# built from crates.io into ~/.cargo/bin once per machine. A cold build
-# takes minutes, so it runs in the background while everything up to the
-# clippy step runs, and is waited for just before the first tool is used.
+# built from crates.io into ~/.cargo/bin once per machine. Unoptimised
+# (--debug: quicker to build; they only check this small graph
+# and drive the fuzz build), in the background while everything up to the
+# clippy step runs, and waited for just before the first tool is used.
 cargo_tools=("cargo-deny 0.20.2" "cargo-fuzz 0.13.2")
 install_cargo_tools() {
   local tool
   for tool in "${cargo_tools[@]}"; do
     set -- $tool
     if [ "$("$1" --version 2>/dev/null)" != "$1 $2" ]; then
-      cargo install --locked --quiet "$1" --version "$2"
+      cargo install --locked --debug --quiet "$1" --version "$2"
     fi
   done
 }
