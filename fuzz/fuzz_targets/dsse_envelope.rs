@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = envelope.pae();
     let _ = envelope.to_json();
     if let Ok(statement) = Statement::from_json(&envelope.payload) {
-        let _ = verify::check_subject(&statement, IMAGE);
+        let _ = verify::check_subject(&statement, &verify::Artifact::ImageDigest(IMAGE.to_owned()));
         let _ = verify::check_predicate_type(&statement, "cyclonedx");
         let _ = statement.to_json();
     }

@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sbomctl_attest::key::PublicKey;
-use sbomctl_attest::verify::keyless::bundle_verify::{verify_bundle, Artifact, Policy};
 use sbomctl_attest::verify::keyless::identity::IdentityPolicy;
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
+use sbomctl_attest::verify::{Artifact, Expect, Policy, TlogPolicy, Verifier};
 
 struct Fixtures {
     root: TrustedRoot,
@@ -42,15 +42,32 @@ fn fixtures() -> &'static Fixtures {
 fuzz_target!(|data: &[u8]| {
     let f = fixtures();
     let artifact = include_bytes!("../../attest/testdata/conformance/a.txt");
-    let _ = verify_bundle(data, Artifact::Blob(artifact), &f.root, &f.identity);
-    let _ = verify_bundle(data, Artifact::Blob(artifact), &f.root, &f.key);
-    let _ = verify_bundle(
-        data,
-        Artifact::ImageDigest(
-            "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4".to_owned(),
-        ),
-        &f.root,
+    let verify = |policy: &Policy, tlog, artifact: &Artifact<'_>, expect| {
+        let _ = Verifier::new(policy.clone(), Some(&f.root), tlog)
+            .verify_bundle(data, artifact, expect);
+    };
+    let image = Artifact::ImageDigest(
+        "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4".to_owned(),
+    );
+    verify(
         &f.identity,
+        TlogPolicy::Require,
+        &Artifact::Blob(artifact),
+        Expect::Any,
+    );
+    verify(
+        &f.identity,
+        TlogPolicy::IfPresent,
+        &image,
+        Expect::Attestation {
+            predicate_type: Some("spdxjson"),
+        },
+    );
+    verify(
+        &f.key,
+        TlogPolicy::Skip,
+        &Artifact::Blob(artifact),
+        Expect::MessageSignature,
     );
     if let Ok(b) = sbomctl_attest::Bundle::from_json(data) {
         let _ = b.to_json();

@@ -12,12 +12,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use proptest::prelude::*;
 use sbomctl_attest::key::{self, cosign_key, PublicKey};
-use sbomctl_attest::verify::keyless::bundle_verify::{verify_bundle, Artifact, Policy};
 use sbomctl_attest::verify::keyless::checkpoint::Checkpoint;
 use sbomctl_attest::verify::keyless::identity::{self, IdentityPolicy};
 use sbomctl_attest::verify::keyless::timestamp::verify_timestamp;
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
 use sbomctl_attest::verify::keyless::{sct, x509};
+use sbomctl_attest::verify::{Artifact, Expect, Policy, TlogPolicy, Verifier};
 use sbomctl_attest::{verify, Envelope, Statement};
 use sbomctl_testutil::mutate::{files_under, mutated};
 use serde_json::Value;
@@ -55,6 +55,18 @@ fn prod_root() -> TrustedRoot {
         .unwrap(),
     )
     .unwrap()
+}
+
+/// Offline bundle verification with cosign's log rule (an entry required).
+fn verify_bundle(
+    json: &[u8],
+    artifact: &Artifact<'_>,
+    root: &TrustedRoot,
+    policy: &Policy,
+) -> bool {
+    Verifier::new(policy.clone(), Some(root), TlogPolicy::Require)
+        .verify_bundle(json, artifact, Expect::Any)
+        .is_ok()
 }
 
 fn bundles() -> Vec<Vec<u8>> {
@@ -108,7 +120,7 @@ fn seeds_that_verify(root: &TrustedRoot, policy: &Policy) -> Vec<Vec<u8>> {
     let artifact = std::fs::read(testdata().join("conformance/a.txt")).unwrap();
     bundles()
         .into_iter()
-        .filter(|b| verify_bundle(b, Artifact::Blob(&artifact), root, policy).is_ok())
+        .filter(|b| verify_bundle(b, &Artifact::Blob(&artifact), root, policy))
         .collect()
 }
 
@@ -134,7 +146,7 @@ proptest! {
         if let Ok(envelope) = Envelope::from_json(&json) {
             let _ = envelope.pae();
             if let Ok(statement) = Statement::from_json(&envelope.payload) {
-                let _ = verify::check_subject(&statement, IMAGE);
+                let _ = verify::check_subject(&statement, &Artifact::ImageDigest(IMAGE.to_owned()));
                 let _ = verify::check_predicate_type(&statement, "cyclonedx");
             }
             let _ = sbomctl_attest::attach::predicate_text(&envelope.payload);
@@ -146,7 +158,7 @@ proptest! {
         let root = prod_root();
         let artifact = std::fs::read(testdata().join("conformance/a.txt")).unwrap();
         let policy = Policy::Identity(IdentityPolicy::exact(CONFORMANCE_IDENTITY, CONFORMANCE_ISSUER));
-        let verified = verify_bundle(&json, Artifact::Blob(&artifact), &root, &policy).is_ok();
+        let verified = verify_bundle(&json, &Artifact::Blob(&artifact), &root, &policy);
         if verified {
             // Only inputs semantically equal to a verifying seed may pass.
             let value: Value = serde_json::from_slice(&json).unwrap();
@@ -157,8 +169,13 @@ proptest! {
             prop_assert!(seeds.contains(&value), "an edited bundle verified");
         }
         let key = Policy::Key(test_key());
-        let _ = verify_bundle(&json, Artifact::Blob(&artifact), &root, &key);
-        let _ = verify_bundle(&json, Artifact::ImageDigest(IMAGE.to_owned()), &root, &policy);
+        let _ = verify_bundle(&json, &Artifact::Blob(&artifact), &root, &key);
+        let _ = verify_bundle(&json, &Artifact::ImageDigest(IMAGE.to_owned()), &root, &policy);
+        let _ = Verifier::new(policy, Some(&root), TlogPolicy::IfPresent).verify_bundle(
+            &json,
+            &Artifact::ImageDigest(IMAGE.to_owned()),
+            Expect::Attestation { predicate_type: Some("spdxjson") },
+        );
     }
 
     #[test]
