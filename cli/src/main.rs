@@ -113,7 +113,12 @@ fn init_logging(verbose: u8, quiet: bool) {
     let from_env = std::env::var("SBOMCTL_LOG")
         .ok()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| (tracing_subscriber::EnvFilter::try_new(quiet_dependencies(&s)), s));
+        .map(|s| {
+            (
+                tracing_subscriber::EnvFilter::try_new(quiet_dependencies(&s)),
+                s,
+            )
+        });
     let (filter, bad_env) = match from_env {
         Some((Ok(filter), _)) => (filter, None),
         Some((Err(e), s)) => (default(), Some((s, e))),
