@@ -3,11 +3,57 @@
 # Debian machine, then runs every check CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Nothing here reads a terminal; rustc's probes read stdin, so an inherited
-# stdin with data in it must not reach them.
-exec </dev/null
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# /dev/null must be the null device. cargo runs its rustc target probe
+# (`rustc - --print=...`) with /dev/null as stdin, and records the result in
+# target/.rustc_info.json. When a program running as root renames a file
+# over /dev/null (sbomctl's `-o FORMAT=/dev/null` did, before its outputs
+# wrote through to non-regular files), /dev/null becomes a regular file that
+# collects whatever is later written to it; once that includes non-UTF-8
+# bytes (a compiler's or decompressor's output sent to /dev/null), the probe
+# fails with "couldn't read from stdin, as it did not contain valid UTF-8"
+# and cargo caches the failure: every later cargo run in that target dir
+# fails until the cache is deleted. This reproduces the intermittent "rustc
+# target probe" failure seen here (same error, cached, only on cold target
+# dirs, which are the only ones that probe) with a regular file bind-mounted
+# over /dev/null. cargo gives the probe /dev/null whatever this script's
+# stdin is, so detaching stdin never helped, and a retry could not either
+# while /dev/null stayed broken.
+if [ ! -c /dev/null ]; then
+  echo "== /dev/null is not the null device (something replaced it with a regular file); recreating it" >&2
+  as_root sh -c 'rm -f /dev/null && mknod -m 666 /dev/null c 1 3'
+fi
+# Nothing here reads a terminal, and CI has no stdin at all.
+exec </dev/null
+# A failed probe cached by a run on a broken /dev/null would fail this run
+# too: drop such a cache (cargo rebuilds it in a second).
+rustc_info="${CARGO_TARGET_DIR:-target}/.rustc_info.json"
+if grep -q '"success":false' "$rustc_info" 2>/dev/null; then
+  echo "== dropping $rustc_info: it caches a failed rustc probe" >&2
+  rm -f "$rustc_info"
+fi
+
+# Cargo tools the checks need (cargo deny, cargo fuzz), at pinned versions,
+# built from crates.io into ~/.cargo/bin once per machine. Unoptimised
+# (--debug: quicker to build; they only check this small graph
+# and drive the fuzz build), in the background while everything up to the
+# clippy step runs, and waited for just before the first tool is used.
+cargo_tools=("cargo-deny 0.20.2" "cargo-fuzz 0.13.2")
+install_cargo_tools() {
+  local tool
+  for tool in "${cargo_tools[@]}"; do
+    set -- $tool
+    if [ "$("$1" --version 2>/dev/null)" != "$1 $2" ]; then
+      cargo install --locked --debug --quiet "$1" --version "$2"
+    fi
+  done
+}
+mkdir -p target
+install_cargo_tools >target/cargo-tools.log 2>&1 &
+tools_pid=$!
+trap 'kill "$tools_pid" 2>/dev/null || true' EXIT
 
 # Debian packages: a real registry for the registry tests, zstd for the
 # sample images, debootstrap for the real image, curl for reading back
@@ -55,37 +101,34 @@ fi
 echo "== real image (cached outside the clone)"
 bash testdata/real-image/build.sh
 
-# cargo's target probe (`rustc - --print=...`) intermittently fails on this
-# machine, reading another compiler's output as its input (seen on cold
-# target dirs; cause not pinned down). It is recorded as a failed entry in
-# the rustc-info cache: clear it and run the command again.
-with_probe_retry() {
-  local cache="${CARGO_TARGET_DIR:-target}/.rustc_info.json" status attempt
-  for attempt in 1 2 3; do
-    "$@" && return 0
-    status=$?
-    if grep -q '"success":false' "$cache" 2>/dev/null; then
-      echo "(cargo's rustc target probe failed, retrying: attempt $attempt)" >&2
-      rm -f "$cache"
-      continue
-    fi
-    return "$status"
-  done
-  return 1
-}
-
 echo "== fmt"
 cargo fmt --all -- --check
 
 echo "== tests"
-with_probe_retry cargo test --workspace --all-targets
+cargo test --workspace --all-targets
 
 echo "== sigstore conformance tally"
 cargo test -q -p sbomctl-attest --test it conformance:: -- --nocapture 2>&1 | grep -E '^[0-9]+ passed, [0-9]+ failed$'
 
 echo "== docs"
-RUSTDOCFLAGS="-D warnings" with_probe_retry cargo doc --workspace --no-deps --quiet
-with_probe_retry cargo test --workspace --doc
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+cargo test --workspace --doc
 
 echo "== clippy"
-with_probe_retry cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
+
+if ! wait "$tools_pid"; then
+  echo "installing ${cargo_tools[*]} failed:" >&2
+  cat target/cargo-tools.log >&2
+  exit 1
+fi
+
+echo "== cargo deny (licenses, bans, sources, advisories: deny.toml)"
+scripts/deny.sh
+
+# The fuzz targets (fuzz/, docs/fuzzing.md) must keep building: an
+# unoptimised build without a sanitizer (quick to compile, no nightly
+# needed), each target run for 2 seconds from its seed corpus.
+echo "== fuzz targets build and run briefly"
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+FUZZ_SANITIZER=none FUZZ_DEV=1 fuzz/run.sh 2

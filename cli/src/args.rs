@@ -18,7 +18,9 @@ pub struct Global {
     /// No progress bars, no warnings: only errors on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// More log output on stderr (-v info, -vv debug).
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); the
+    /// SBOMCTL_LOG environment variable (a tracing filter such as
+    /// `sbomctl_oci=debug`) overrides it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -98,16 +98,32 @@ fn quiet_dependencies(spec: &str) -> String {
     spec
 }
 
+/// Logs go to stderr only (stdout carries data): `-v` info, `-vv` debug,
+/// `-vvv` trace, `--quiet` errors only; `SBOMCTL_LOG` (an `EnvFilter`
+/// string such as `sbomctl_oci=debug`) overrides all of them.
 fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => "info",
-        (false, _) => "debug",
+        (false, 2) => "debug",
+        (false, _) => "trace",
     };
-    let spec = std::env::var("SBOMCTL_LOG").unwrap_or_else(|_| level.to_string());
-    let filter = tracing_subscriber::EnvFilter::try_new(quiet_dependencies(&spec))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(quiet_dependencies(level)));
+    let default = || tracing_subscriber::EnvFilter::new(quiet_dependencies(level));
+    let from_env = std::env::var("SBOMCTL_LOG")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            (
+                tracing_subscriber::EnvFilter::try_new(quiet_dependencies(&s)),
+                s,
+            )
+        });
+    let (filter, bad_env) = match from_env {
+        Some((Ok(filter), _)) => (filter, None),
+        Some((Err(e), s)) => (default(), Some((s, e))),
+        None => (default(), None),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -115,4 +131,7 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_target(false)
         .without_time()
         .init();
+    if let Some((value, e)) = bad_env {
+        tracing::warn!("ignoring SBOMCTL_LOG={value:?}: {e}");
+    }
 }

@@ -45,7 +45,11 @@ pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> 
 /// Writes files first (each rendered into a temporary file in the same
 /// directory, then renamed over the target, so a failure never leaves a
 /// half-written file), then stdout. Each document is rendered straight
-/// into its destination, never held whole.
+/// into its destination, never held whole. A target that exists and is not
+/// a regular file (`/dev/null`, a FIFO, `/dev/stdout`) is written through,
+/// never replaced: renaming over `/dev/null` as root would leave a regular
+/// file there, and every later reader of /dev/null (cargo's rustc probe
+/// among them) would read the SBOM.
 fn write_all(
     catalog: &sbomctl_catalog::Catalog,
     targets: Vec<Target>,
@@ -56,8 +60,10 @@ fn write_all(
     };
     let mut pending = Vec::new();
     let mut to_stdout = Vec::new();
+    let mut special = Vec::new();
     for t in targets {
         match t.file {
+            Some(path) if is_special(&path) => special.push((path, t.format)),
             Some(path) => {
                 let tmp = stage(&path, |w| render(t.format, w))?;
                 pending.push((path, tmp));
@@ -69,12 +75,30 @@ fn write_all(
         tmp.persist(&path)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    for (path, format) in special {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|f| {
+                let mut out = std::io::BufWriter::new(f);
+                render(format, &mut out)?;
+                out.flush()?;
+                Ok(())
+            })
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     for format in to_stdout {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         render(format, &mut out)?;
         out.flush()?;
     }
     Ok(())
+}
+
+/// An existing output that is neither a regular file nor a directory.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 fn stage(

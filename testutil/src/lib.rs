@@ -17,6 +17,7 @@
 //! Everything here panics on failure: it only runs inside tests.
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod mutate;
 mod proxy;
 mod referrers;
 

@@ -12,3 +12,4 @@ mod keyless_tlog;
 mod keyless_x509;
 mod keys;
 mod pem;
+mod proptest_parsers;

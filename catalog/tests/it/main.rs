@@ -5,5 +5,6 @@
 mod bounds;
 mod cyclonedx;
 mod no_panic;
+mod proptest_parsers;
 mod push;
 mod spdx;

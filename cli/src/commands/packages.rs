@@ -23,6 +23,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     let targets = output::parse_targets(&args.output, default_format)?;
     let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
     let source = Source::parse(&args.source)?;
+    tracing::info!("cataloging {source}");
     let platform = PlatformSpec::parse(&args.platform)?;
     let bars = Bars::new(global.quiet);
     let options = Options {

@@ -3,4 +3,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod layout;
+mod proptest_parsers;
 mod registry;

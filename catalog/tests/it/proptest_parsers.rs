@@ -1,0 +1,288 @@
+//! Property tests of the parsers of hostile input: every package database
+//! parser, layer streams (tar, gzip, zstd) and SBOM import, on mutated real
+//! fixtures. None may panic, and whatever they produce must render: every
+//! JSON format must come out as valid JSON (hostile strings escaped). The
+//! fuzz targets in fuzz/ explore the same entry points for longer.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use sbomctl_catalog::cataloger::{self, Context, File, FileTree, Findings, SourceKind};
+use sbomctl_catalog::format::{self, CyclonedxVersion, Format, RenderOptions, SpdxVersion};
+use sbomctl_catalog::layer::{decode, index_tar, squash::Squash};
+use sbomctl_catalog::model::{Catalog, Scope, SourceInfo};
+use sbomctl_catalog::{distro, relate};
+use sbomctl_testutil::mutate::{files_under, mutated};
+
+const CASES: u32 = 256;
+
+fn testdata() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+/// Fixture contents whose path (under testdata/) ends with one of `suffixes`.
+fn seeds(suffixes: &[&str]) -> Vec<Vec<u8>> {
+    let found: Vec<Vec<u8>> = files_under(&testdata(), |p| suffixes.iter().any(|s| p.ends_with(s)))
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    assert!(!found.is_empty(), "no fixtures for {suffixes:?}");
+    found
+}
+
+const JSON_FORMATS: &[Format] = &[
+    Format::Json,
+    Format::SpdxJson(SpdxVersion::V2_2),
+    Format::SpdxJson(SpdxVersion::V2_3),
+    Format::CyclonedxJson(CyclonedxVersion::V1_4),
+    Format::CyclonedxJson(CyclonedxVersion::V1_6),
+];
+
+const OTHER_FORMATS: &[Format] = &[
+    Format::Table,
+    Format::SpdxTagValue(SpdxVersion::V2_3),
+    Format::CyclonedxXml(CyclonedxVersion::V1_6),
+];
+
+/// Renders `catalog` in every format; the JSON ones must parse.
+fn render_checked(catalog: &Catalog) -> Result<(), TestCaseError> {
+    let options = RenderOptions::at(1_700_000_000);
+    for &f in JSON_FORMATS {
+        let out = format::render(catalog, f, &options);
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&out) {
+            return Err(TestCaseError::fail(format!("{f} is not JSON: {e}")));
+        }
+    }
+    for &f in OTHER_FORMATS {
+        let _ = format::render(catalog, f, &options);
+    }
+    Ok(())
+}
+
+fn catalog_of(tree: &FileTree, kind: SourceKind) -> Catalog {
+    let ctx = Context {
+        distro: distro::detect(tree),
+        source_kind: kind,
+    };
+    let mut findings = Findings::default();
+    for c in cataloger::all() {
+        c.catalog(tree, &ctx, &mut findings);
+    }
+    let mut packages = findings.packages;
+    packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version).cmp(&(b.ecosystem, &b.name, &b.version))
+    });
+    Catalog {
+        source: SourceInfo {
+            kind: "directory".to_owned(),
+            transport: "dir".to_owned(),
+            name: "proptest".to_owned(),
+            manifest_digest: None,
+            index_digest: None,
+            config_digest: None,
+            platform: None,
+            layers: Vec::new(),
+        },
+        scope: Scope::Squashed,
+        distro: ctx.distro,
+        relationships: relate::relationships(&packages),
+        packages,
+        diagnostics: findings.diagnostics,
+    }
+}
+
+/// Catalogs `files` (path, content) and renders the result.
+fn catalog_files(files: &[(&str, &[u8])], kind: SourceKind) -> Result<(), TestCaseError> {
+    let mut tree = FileTree::new();
+    for (path, data) in files {
+        tree.insert(File {
+            path: (*path).to_owned(),
+            data: Arc::from(*data),
+            layer: None,
+            truncated: false,
+        });
+    }
+    render_checked(&catalog_of(&tree, kind))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    #[test]
+    fn apk_installed_db_never_panics(db in mutated(seeds(&["lib/apk/db/installed"]))) {
+        catalog_files(&[("lib/apk/db/installed", &db)], SourceKind::Image)?;
+    }
+
+    #[test]
+    fn dpkg_status_never_panics(
+        status in mutated(seeds(&["var/lib/dpkg/status"])),
+        copyright in mutated(seeds(&["/copyright"])),
+    ) {
+        // The copyright file of the first package, when it names one.
+        let text = String::from_utf8_lossy(&status).into_owned();
+        let package = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Package:"))
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.contains('/'))
+            .unwrap_or("pkg");
+        let copyright_path = format!("usr/share/doc/{package}/copyright");
+        catalog_files(
+            &[
+                ("var/lib/dpkg/status", &status),
+                ("var/lib/dpkg/status.d/extra", &status),
+                (&copyright_path, &copyright),
+            ],
+            SourceKind::Image,
+        )?;
+    }
+
+    #[test]
+    fn python_metadata_and_record_never_panic(
+        metadata in mutated(seeds(&["/METADATA", "/PKG-INFO"])),
+        record in mutated(seeds(&["/RECORD"])),
+    ) {
+        let dir = "usr/lib/python3.11/site-packages/pkg-1.0.dist-info";
+        catalog_files(
+            &[
+                (&format!("{dir}/METADATA"), &metadata),
+                (&format!("{dir}/RECORD"), &record),
+                ("usr/lib/python3.11/site-packages/egg-2.0.egg-info/PKG-INFO", &metadata),
+            ],
+            SourceKind::Image,
+        )?;
+    }
+
+    #[test]
+    fn npm_package_json_never_panics(manifest in mutated(seeds(&["package.json"]))) {
+        catalog_files(
+            &[
+                ("usr/lib/node_modules/pkg/package.json", &manifest),
+                ("app/package.json", &manifest),
+            ],
+            SourceKind::Image,
+        )?;
+    }
+
+    #[test]
+    fn npm_lock_files_never_panic(
+        lock in mutated(seeds(&["package-lock.json", "npm-shrinkwrap.json"])),
+        yarn in mutated(seeds(&["yarn.lock"])),
+        pnpm in mutated(seeds(&["pnpm-lock.yaml"])),
+    ) {
+        // Lock files are read for directory sources only.
+        catalog_files(
+            &[
+                ("a/package-lock.json", &lock),
+                ("b/yarn.lock", &yarn),
+                ("c/pnpm-lock.yaml", &pnpm),
+            ],
+            SourceKind::Directory,
+        )?;
+    }
+
+    #[test]
+    fn sbom_import_never_panics(doc in mutated(import_seeds())) {
+        if let Ok(catalog) = format::import::read_document(&doc) {
+            render_checked(&catalog)?;
+        }
+    }
+
+    #[test]
+    fn layer_streams_never_panic(
+        (media_type, blob) in prop::sample::select(layer_seeds())
+            .prop_flat_map(|(mt, blob)| (Just(mt), mutated(vec![blob]))),
+    ) {
+        let wants = |p: &str| distro::wants(p) || cataloger::all().iter().any(|c| c.wants(p));
+        let Ok(decoder) = decode::open("sha256:proptest", media_type, blob.as_slice()) else {
+            return Ok(());
+        };
+        if let Ok(index) = index_tar(None, decoder, &wants) {
+            let mut squash = Squash::new();
+            squash.apply(&index, &wants);
+            let _ = squash.diagnostics();
+            render_checked(&catalog_of(squash.tree(), SourceKind::Image))?;
+        }
+    }
+}
+
+/// Real SBOMs: the import fixtures and this crate's own renderings of the
+/// package fixtures (so every writer's shape is read back too).
+fn import_seeds() -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = files_under(&testdata().join("import"), |p| p.ends_with(".json"))
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    let fixtures = files_under(&testdata(), |p| {
+        cataloger::all().iter().any(|c| c.wants(p)) && !p.contains("corrupt")
+    });
+    let mut tree = FileTree::new();
+    for (path, data) in fixtures.into_iter().take(40) {
+        tree.insert(File {
+            path,
+            data: data.into(),
+            layer: None,
+            truncated: false,
+        });
+    }
+    let catalog = catalog_of(&tree, SourceKind::Directory);
+    for &f in JSON_FORMATS {
+        out.push(format::render(&catalog, f, &RenderOptions::at(0)));
+    }
+    out
+}
+
+/// Layer blobs: a tar of package databases, plain, gzip and zstd, with the
+/// media type that says so (and none, to exercise sniffing).
+fn layer_seeds() -> Vec<(Option<&'static str>, Vec<u8>)> {
+    let files = [
+        (
+            "lib/apk/db/installed",
+            seeds(&["apk/single/lib/apk/db/installed"]),
+        ),
+        ("var/lib/dpkg/status", seeds(&["var/lib/dpkg/status"])),
+        (
+            "app/node_modules/x/package.json",
+            seeds(&["pkg-json/package.json"]),
+        ),
+    ];
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, contents) in &files {
+        let data = &contents[0];
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, data.as_slice()).unwrap();
+    }
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_size(0);
+    b.append_link(&mut h, "usr/lib/os-release", "../../etc/os-release")
+        .unwrap();
+    let mut h = tar::Header::new_gnu();
+    h.set_size(0);
+    h.set_cksum();
+    b.append_data(&mut h, "etc/.wh.shadow", &[][..]).unwrap();
+    let tar = b.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    let gz = gz.finish().unwrap();
+    let zst = zstd::encode_all(tar.as_slice(), 1).unwrap();
+    vec![
+        (Some("application/vnd.oci.image.layer.v1.tar"), tar.clone()),
+        (
+            Some("application/vnd.oci.image.layer.v1.tar+gzip"),
+            gz.clone(),
+        ),
+        (
+            Some("application/vnd.oci.image.layer.v1.tar+zstd"),
+            zst.clone(),
+        ),
+        (None, tar),
+        (None, gz),
+        (None, zst),
+    ]
+}

@@ -1,0 +1,60 @@
+//! `-o FORMAT=FILE` onto files that are not regular files: written
+//! through, never replaced. Renaming a temporary file over `/dev/null` (as
+//! root) turned the null device into a regular file holding the SBOM; every
+//! later reader of /dev/null then read it, which is how cargo's rustc
+//! target probe (whose stdin is /dev/null) failed on this machine.
+
+use crate::common::root;
+
+use std::io::Read as _;
+use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+
+/// Linux's `O_NONBLOCK`: open a FIFO for reading without waiting for a
+/// writer (std has no name for it).
+const O_NONBLOCK: i32 = 0o4000;
+
+#[test]
+fn output_to_a_fifo_writes_through_and_keeps_the_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("running mkfifo");
+    assert!(status.success());
+    // A reader holds the FIFO open, so the writer's open does not block;
+    // the document (about 30 KB) fits in the pipe buffer.
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+
+    let image = root().join("testdata/images/alpine-sample-oci");
+    let out = assert_cmd::Command::cargo_bin("sbomctl")
+        .unwrap()
+        .arg("packages")
+        .arg(format!("oci-dir:{}", image.display()))
+        .arg("-o")
+        .arg(format!("spdx-json={}", fifo.display()))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(
+        kind.is_fifo(),
+        "{} was replaced by a {kind:?}",
+        fifo.display()
+    );
+    let mut written = Vec::new();
+    reader.read_to_end(&mut written).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&written).expect("the SBOM came through the FIFO");
+    assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+}

@@ -1,0 +1,12 @@
+//! SBOM import (`convert`): native JSON, SPDX 2.2/2.3 JSON and CycloneDX
+//! 1.2–1.6 JSON (SPDX tag-value input is refused with a message: there is
+//! no tag-value reader), then every renderer on what was read.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(catalog) = sbomctl_catalog::format::import::read_document(data) {
+        sbomctl_fuzz::render_all(&catalog);
+    }
+});
