@@ -13,7 +13,7 @@ mod package_lock;
 mod pnpm_lock;
 mod yarn_lock;
 
-use super::{Cataloger, Context, File, FileTree, Findings, SourceKind};
+use super::{Cataloger, Context, File, FileTree, Findings, Rule, SourceKind};
 use crate::cpe;
 use crate::model::{Ecosystem, Licenses, Location, Metadata, NpmMetadata, Package};
 use crate::purl::Purl;
@@ -31,8 +31,8 @@ impl Cataloger for NpmCataloger {
         "javascript-cataloger"
     }
 
-    fn wants(&self, path: &str) -> bool {
-        wants(path)
+    fn wanted(&self) -> Vec<Rule> {
+        wanted()
     }
 
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings) {
@@ -70,19 +70,28 @@ fn is_package_dir(dir: &str) -> bool {
     }
 }
 
-/// The files this cataloger reads. Project `package.json` files (outside
-/// `node_modules`) are kept because yarn and pnpm lock files need the
-/// sibling manifest to tell dev dependencies apart; whether a lock file sits
-/// beside them is not known at this point.
-fn wants(path: &str) -> bool {
-    let (dir, name) = split_path(path);
-    match name {
-        "package.json" => is_package_dir(dir) || !under_node_modules(dir),
-        "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" => {
-            !under_node_modules(dir)
-        }
-        _ => false,
+/// The files this cataloger reads: installed manifests directly in a
+/// package directory (`…/node_modules/NAME`, `…/node_modules/@SCOPE/NAME`;
+/// `.bin`, `.pnpm` and scopes themselves are not packages), and lock files
+/// and project manifests outside `node_modules`. Project `package.json`
+/// files are kept because yarn and pnpm lock files need the sibling manifest
+/// to tell dev dependencies apart; whether a lock file sits beside them is
+/// not known at this point.
+fn wanted() -> Vec<Rule> {
+    let mut rules = vec![
+        Rule::new("**/node_modules/[!.@]*/package.json"),
+        Rule::new("**/node_modules/@?*/[!.@]*/package.json"),
+    ];
+    for name in [
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+    ] {
+        rules.push(Rule::new(format!("**/{name}")).unless("**/node_modules/**/*"));
     }
+    rules
 }
 
 /// Catalogs every retained file; `include_dev` keeps dev-only lock entries
@@ -336,6 +345,11 @@ pub(super) mod test_support {
 mod tests {
     use super::test_support::{find, ids, run, tree};
     use super::*;
+
+    /// Whether this cataloger's [`Rule`]s select `path`.
+    fn wants(path: &str) -> bool {
+        crate::layer::Wanted::new(NpmCataloger.wanted()).matches(path)
+    }
 
     #[test]
     fn wants_installed_manifests_directly_in_package_dirs() {
