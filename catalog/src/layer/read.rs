@@ -328,3 +328,159 @@ mod tests {
         assert_eq!(&*short, b"ab");
     }
 }
+
+#[cfg(test)]
+mod sample_images {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::cataloger;
+
+    /// Every regular file member of the sample images' layers that the
+    /// registered catalogers want. The closure [`Wanted`] replaced selected
+    /// the same: before it was removed, both were run over every member of
+    /// the sample images, the real test image and `catalog/testdata` (and
+    /// every suffix of those paths, about 44,000): they agreed on all
+    /// but the four paths the deb and pypi unit tests name.
+    const SAMPLE_WANTED: [&str; 37] = [
+        "app/node_modules/@actions/core/package.json",
+        "app/node_modules/cowsay/node_modules/npm/package.json",
+        "app/node_modules/cowsay/package.json",
+        "app/node_modules/function-bind/package.json",
+        "app/node_modules/gone/package.json",
+        "app/node_modules/npm/package.json",
+        "app/package.json",
+        "etc/alpine-release",
+        "etc/os-release",
+        "lib/apk/db/installed",
+        "opt/opaque/node_modules/hidden/package.json",
+        "opt/opaque/node_modules/shown/package.json",
+        "usr/lib/os-release",
+        "usr/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/LICENSE.txt",
+        "usr/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/METADATA",
+        "usr/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/RECORD",
+        "usr/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/direct_url.json",
+        "usr/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/top_level.txt",
+        "usr/lib/python3.11/site-packages/removed_pkg-1.0.dist-info/METADATA",
+        "usr/lib/python3.11/site-packages/requests-2.22.0-py3.11.egg-info/PKG-INFO",
+        "usr/lib/python3.11/site-packages/requests-2.22.0-py3.11.egg-info/RECORD",
+        "usr/lib/python3.11/site-packages/requests-2.22.0-py3.11.egg-info/top_level.txt",
+        "usr/lib/python3.11/site-packages/somerequests-3.22.0.dist-info/METADATA",
+        "usr/lib/python3.11/site-packages/somerequests-3.22.0.dist-info/top_level.txt",
+        "usr/local/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/LICENSE.txt",
+        "usr/local/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/METADATA",
+        "usr/local/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/RECORD",
+        "usr/local/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/direct_url.json",
+        "usr/local/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/top_level.txt",
+        "usr/share/doc/libpam-runtime/copyright",
+        "usr/share/doc/libsqlite3-0/copyright",
+        "var/lib/dpkg/info/libpam-runtime.conffiles",
+        "var/lib/dpkg/info/libpam-runtime.md5sums",
+        "var/lib/dpkg/status",
+        "var/lib/dpkg/status.d/libsqlite3-0",
+        "var/lib/dpkg/status.d/libsqlite3-0.md5sums",
+        "var/lib/dpkg/status.d/libsqlite3-0.preinst",
+    ];
+
+    /// The layer blobs of the sample OCI layouts (every blob that is not
+    /// JSON), with their digests.
+    fn sample_layer_blobs() -> Vec<(String, Vec<u8>)> {
+        let images = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/images");
+        let mut out = Vec::new();
+        for image in ["alpine-sample-oci", "debian-sample-oci", "distroless-sample-oci"] {
+            let dir = images.join(image).join("blobs/sha256");
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let data = std::fs::read(&path).unwrap();
+                if data.first() != Some(&b'{') {
+                    let hex = path.file_name().unwrap().to_str().unwrap().to_owned();
+                    out.push((format!("sha256:{hex}"), data));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn wanted_selects_the_same_sample_image_files_as_before() {
+        let wanted = cataloger::wanted(&cataloger::all());
+        let mut members = BTreeSet::new();
+        let mut read = BTreeSet::new();
+        for (index, (digest, blob)) in sample_layer_blobs().into_iter().enumerate() {
+            let decoder = decode::open(&digest, None, &blob[..]).unwrap();
+            let mut archive = tar::Archive::new(decoder);
+            for entry in archive.entries().unwrap() {
+                let entry = entry.unwrap();
+                if entry.header().entry_type() == tar::EntryType::Regular {
+                    let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                    members.extend(normalize(&name));
+                }
+            }
+            // The same files come out of the reader, with their content.
+            let desc = LayerDesc {
+                index,
+                digest: digest.clone(),
+                diff_id: None,
+                media_type: None,
+                size: Some(blob.len() as u64),
+                blob_key: digest.clone(),
+                verify: Verify::Raw(digest),
+            };
+            let index = read_layer(&desc, &blob[..], &wanted, &Budget::unlimited()).unwrap();
+            assert!(index.is_complete());
+            read.extend(index.entries.into_iter().filter_map(|e| match e.kind {
+                EntryKind::File { .. } => Some(e.path),
+                _ => None,
+            }));
+        }
+        assert_eq!(members.len(), 43, "regular files in the sample layers");
+        let selected: Vec<&str> = members
+            .iter()
+            .map(String::as_str)
+            .filter(|p| wanted.matches(p))
+            .collect();
+        assert_eq!(selected, SAMPLE_WANTED);
+        assert_eq!(read.iter().map(String::as_str).collect::<Vec<_>>(), SAMPLE_WANTED);
+    }
+
+    #[test]
+    fn registered_rules_do_not_depend_on_registration_order() {
+        let catalogers = cataloger::all();
+        let wanted = cataloger::wanted(&catalogers);
+        let mut reversed = cataloger::all();
+        reversed.reverse();
+        assert_eq!(cataloger::wanted(&reversed).fingerprint(), wanted.fingerprint());
+        assert_eq!(cataloger::wanted(&reversed).canonical(), wanted.canonical());
+        // The index fingerprint follows the rules.
+        let fewer = cataloger::wanted(&catalogers[1..]);
+        assert_ne!(index_fingerprint(&fewer), index_fingerprint(&wanted));
+        assert_eq!(index_fingerprint(&wanted), index_fingerprint(&wanted.clone()));
+    }
+
+    #[test]
+    fn flipped_bit_is_a_digest_mismatch_and_budget_cuts_make_incomplete_indexes() {
+        let wanted = cataloger::wanted(&cataloger::all());
+        let (digest, blob) = sample_layer_blobs()
+            .into_iter()
+            .max_by_key(|(_, b)| b.len())
+            .unwrap();
+        let desc = LayerDesc {
+            index: 0,
+            digest: digest.clone(),
+            diff_id: None,
+            media_type: None,
+            size: None,
+            blob_key: digest.clone(),
+            verify: Verify::Raw(digest.clone()),
+        };
+        let mut flipped = blob.clone();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 1;
+        let err = read_layer(&desc, &flipped[..], &wanted, &Budget::unlimited()).unwrap_err();
+        assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+        let cut = read_layer(&desc, &blob[..], &wanted, &Budget::new(1)).unwrap();
+        assert!(!cut.is_complete());
+    }
+}
