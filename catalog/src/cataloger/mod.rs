@@ -325,4 +325,3 @@ mod tests {
         assert_eq!(left, vec!["a/bc"]);
     }
 }
-

@@ -388,7 +388,11 @@ mod sample_images {
     fn sample_layer_blobs() -> Vec<(String, Vec<u8>)> {
         let images = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/images");
         let mut out = Vec::new();
-        for image in ["alpine-sample-oci", "debian-sample-oci", "distroless-sample-oci"] {
+        for image in [
+            "alpine-sample-oci",
+            "debian-sample-oci",
+            "distroless-sample-oci",
+        ] {
             let dir = images.join(image).join("blobs/sha256");
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -442,7 +446,10 @@ mod sample_images {
             .filter(|p| wanted.matches(p))
             .collect();
         assert_eq!(selected, SAMPLE_WANTED);
-        assert_eq!(read.iter().map(String::as_str).collect::<Vec<_>>(), SAMPLE_WANTED);
+        assert_eq!(
+            read.iter().map(String::as_str).collect::<Vec<_>>(),
+            SAMPLE_WANTED
+        );
     }
 
     #[test]
@@ -451,12 +458,18 @@ mod sample_images {
         let wanted = cataloger::wanted(&catalogers);
         let mut reversed = cataloger::all();
         reversed.reverse();
-        assert_eq!(cataloger::wanted(&reversed).fingerprint(), wanted.fingerprint());
+        assert_eq!(
+            cataloger::wanted(&reversed).fingerprint(),
+            wanted.fingerprint()
+        );
         assert_eq!(cataloger::wanted(&reversed).canonical(), wanted.canonical());
         // The index fingerprint follows the rules.
         let fewer = cataloger::wanted(&catalogers[1..]);
         assert_ne!(index_fingerprint(&fewer), index_fingerprint(&wanted));
-        assert_eq!(index_fingerprint(&wanted), index_fingerprint(&wanted.clone()));
+        assert_eq!(
+            index_fingerprint(&wanted),
+            index_fingerprint(&wanted.clone())
+        );
     }
 
     #[test]

@@ -217,7 +217,10 @@ enum Token {
     /// `?`
     One,
     /// `[…]` / `[!…]`
-    Class { negated: bool, chars: Vec<char> },
+    Class {
+        negated: bool,
+        chars: Vec<char>,
+    },
     /// `*`
     Star,
 }
@@ -409,7 +412,11 @@ fn match_tokens(tokens: &[Token], s: &str) -> bool {
                 }
             }
             Some(Token::Class { negated, chars }) => {
-                if let Some(c) = rest.chars().next().filter(|c| chars.contains(c) != *negated) {
+                if let Some(c) = rest
+                    .chars()
+                    .next()
+                    .filter(|c| chars.contains(c) != *negated)
+                {
                     i += c.len_utf8();
                     t += 1;
                     continue;
@@ -550,7 +557,12 @@ mod tests {
 
     #[test]
     fn fingerprint_changes_with_any_glob() {
-        let base = || vec![Rule::new("etc/os-release"), Rule::new("**/lib/apk/db/installed")];
+        let base = || {
+            vec![
+                Rule::new("etc/os-release"),
+                Rule::new("**/lib/apk/db/installed"),
+            ]
+        };
         let fp = Wanted::new(base()).fingerprint().to_owned();
         let mut changed = base();
         changed[1] = Rule::new("**/lib/apk/db/installed*");
