@@ -28,7 +28,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use sbomctl_catalog::cataloger;
 use sbomctl_catalog::layer::{decode, index_tar};
-use sbomctl_catalog::{distro, Options, Source};
+use sbomctl_catalog::{Options, Source};
 use sha2::{Digest as _, Sha256};
 
 const MT_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -344,7 +344,7 @@ fn layer_stream(c: &mut Criterion) {
     let tmp = tempfile::tempdir().expect("temp dir");
 
     let catalogers = cataloger::all();
-    let wants = |p: &str| distro::wants(p) || catalogers.iter().any(|c| c.wants(p));
+    let wanted = cataloger::wanted(&catalogers);
 
     let mut group = c.benchmark_group("layer_stream");
     group
@@ -370,7 +370,7 @@ fn layer_stream(c: &mut Criterion) {
             b.iter(|| {
                 let mut decoder =
                     decode::open("sha256:bench", Some(media_type), &blob[..]).expect("open");
-                let index = index_tar(None, &mut decoder, &wants).expect("index");
+                let index = index_tar(None, &mut decoder, &wanted).expect("index");
                 io::copy(&mut decoder, &mut io::sink()).expect("drain");
                 black_box(index)
             });
@@ -401,7 +401,7 @@ fn layer_stream(c: &mut Criterion) {
         });
     });
     group.bench_function("index_tar/plain_in_memory", |b| {
-        b.iter(|| black_box(index_tar(None, BufReader::new(&tar[..]), &wants).expect("index")));
+        b.iter(|| black_box(index_tar(None, BufReader::new(&tar[..]), &wanted).expect("index")));
     });
     group.finish();
 }

@@ -7,17 +7,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::cataloger::{self, Cataloger, Context, FileTree, Findings, SourceKind};
-use crate::layer::decode::{self, Decoder, HashingReader};
 use crate::layer::squash::Squash;
-use crate::layer::{index_tar_within, Budget, EntryKind, LayerIndex, MAX_RETAINED_BYTES};
+use crate::layer::{read_layer, Budget, LayerIndex, Wanted, MAX_RETAINED_BYTES};
 use crate::model::{
-    Catalog, Diagnostic, Ecosystem, LayerInfo, LayerRef, Package, Scope, Severity, SourceInfo,
+    Catalog, Diagnostic, Ecosystem, LayerInfo, Package, Scope, Severity, SourceInfo,
 };
 use crate::source::{walk_dir, Source};
 use crate::{cpe, distro, relate, Error, Result};
 use sbomctl_oci::registry::RegistryOptions;
 use sbomctl_oci::target::Opened;
-use sbomctl_oci::{Image, LayerDesc, PlatformSpec, Verify};
+use sbomctl_oci::{Image, LayerDesc, PlatformSpec};
 
 /// Receives progress while layers stream. Calls come from worker threads.
 pub trait Progress: Send + Sync {
@@ -45,7 +44,7 @@ pub struct Options {
 /// Scans `source` and returns its catalog.
 pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
     let catalogers = cataloger::all();
-    let wants = |p: &str| distro::wants(p) || catalogers.iter().any(|c| c.wants(p));
+    let wanted = cataloger::wanted(&catalogers);
     match source.open(&options.registry)? {
         Opened::Image(opened) => catalog_image(
             &opened.image(&options.platform)?,
@@ -53,7 +52,7 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
             options,
         ),
         Opened::Dir(root) => {
-            let layer = walk_dir(&root, &wants, &Budget::new(MAX_RETAINED_BYTES))?;
+            let layer = walk_dir(&root, &wanted, &Budget::new(MAX_RETAINED_BYTES))?;
             let info = SourceInfo {
                 kind: "directory".to_owned(),
                 transport: "dir".to_owned(),
@@ -70,7 +69,7 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
                 options.scope,
                 SourceKind::Directory,
                 &catalogers,
-                &wants,
+                &wanted,
             ))
         }
     }
@@ -81,8 +80,8 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
 /// `transport` is the source kind recorded in the catalog (`oci-dir`, …).
 pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Result<Catalog> {
     let catalogers = cataloger::all();
-    let wants = |p: &str| distro::wants(p) || catalogers.iter().any(|c| c.wants(p));
-    let layers = read_layers(image, &wants, options.progress.as_deref())?;
+    let wanted = cataloger::wanted(&catalogers);
+    let layers = read_layers(image, &wanted, options.progress.as_deref())?;
     let info = SourceInfo {
         kind: "image".to_owned(),
         transport: transport.to_owned(),
@@ -116,7 +115,7 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
         options.scope,
         SourceKind::Image,
         &catalogers,
-        &wants,
+        &wanted,
     ))
 }
 
@@ -130,14 +129,14 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
 /// that hit the budget pay for the second read.
 fn read_layers(
     image: &Image,
-    wants: &(dyn Fn(&str) -> bool + Sync),
+    wanted: &Wanted,
     progress: Option<&dyn Progress>,
 ) -> Result<Vec<LayerIndex>> {
     if let Some(p) = progress {
         p.layers(&image.layers);
     }
     let budget = Budget::new(MAX_RETAINED_BYTES);
-    let layers = read_layers_parallel(image, wants, progress, &budget)?;
+    let layers = read_layers_parallel(image, wanted, progress, &budget)?;
     if !budget.exhausted() {
         return Ok(layers);
     }
@@ -150,13 +149,13 @@ fn read_layers(
     image
         .layers
         .iter()
-        .map(|desc| read_layer(image, desc, wants, &budget, None))
+        .map(|desc| read_one(image, desc, wanted, &budget, None))
         .collect()
 }
 
 fn read_layers_parallel(
     image: &Image,
-    wants: &(dyn Fn(&str) -> bool + Sync),
+    wanted: &Wanted,
     progress: Option<&dyn Progress>,
     budget: &Budget,
 ) -> Result<Vec<LayerIndex>> {
@@ -176,7 +175,7 @@ fn read_layers_parallel(
                 let Some(desc) = image.layers.get(i) else {
                     break;
                 };
-                let r = read_layer(image, desc, wants, budget, progress);
+                let r = read_one(image, desc, wanted, budget, progress);
                 let failed = r.is_err();
                 if let Ok(mut m) = results.lock() {
                     m.insert(i, r);
@@ -209,102 +208,22 @@ fn read_layers_parallel(
     Ok(out)
 }
 
-/// Streams one layer: raw bytes → sha256 → decoder → tar index.
-///
-/// The digest check wins over decoding errors: when decoding fails, the
-/// rest of the blob is still hashed, and a blob that does not match its
-/// digest is reported as such (a flipped bit is a corrupt or tampered blob,
-/// not a malformed tar).
-fn read_layer(
+/// Opens layer `desc`'s blob and reads it ([`read_layer`]), reporting raw
+/// bytes to `progress`.
+fn read_one(
     image: &Image,
     desc: &LayerDesc,
-    wants: &(dyn Fn(&str) -> bool + Sync),
+    wanted: &Wanted,
     budget: &Budget,
     progress: Option<&dyn Progress>,
 ) -> Result<LayerIndex> {
-    let raw = image.store.blob(&desc.blob_key)?;
-    let mut hashing = HashingReader::new(ProgressRead {
-        inner: raw,
+    let blob = image.store.blob(&desc.blob_key)?;
+    let blob = ProgressRead {
+        inner: blob,
         progress,
         index: desc.index,
-    });
-    let mut plain = None;
-    let indexed = decode_and_index(desc, &mut hashing, wants, budget, &mut plain);
-    let expected = match &desc.verify {
-        Verify::Raw(d) => Some(d),
-        Verify::RawIfUncompressed(d) => plain.unwrap_or(false).then_some(d),
     };
-    let (mut index, (actual, size)) = match (indexed, hashing.finish()) {
-        (Ok(index), Ok(hashed)) => (index, hashed),
-        (Err(e), Ok((actual, _))) => {
-            return Err(match expected {
-                Some(expected) if &actual != expected => Error::DigestMismatch {
-                    expected: expected.clone(),
-                    actual,
-                },
-                _ => e,
-            });
-        }
-        (Err(e), Err(_)) => return Err(e),
-        (Ok(_), Err(e)) => {
-            return Err(Error::Layer {
-                digest: desc.digest.clone(),
-                message: format!("reading: {e}"),
-            })
-        }
-    };
-    if let Some(expected) = expected {
-        if &actual != expected {
-            return Err(Error::DigestMismatch {
-                expected: expected.clone(),
-                actual,
-            });
-        }
-    }
-    index.raw_size = size;
-    let (files, retained) = index
-        .entries
-        .iter()
-        .fold((0, 0), |(n, b), e| match &e.kind {
-            EntryKind::File { data, .. } => (n + 1, b + data.len()),
-            _ => (n, b),
-        });
-    tracing::debug!(
-        layer = desc.index,
-        digest = %desc.digest,
-        media_type = desc.media_type.as_deref().unwrap_or("(none)"),
-        bytes = size,
-        files,
-        retained,
-        entries = index.entries.len(),
-        "layer read"
-    );
-    Ok(index)
-}
-
-/// Opens the decoder over `raw` and indexes the tar, then reads the
-/// decoded stream to its end so that a truncated stream is noticed.
-/// `plain` is set once the compression is known.
-fn decode_and_index<R: io::Read>(
-    desc: &LayerDesc,
-    raw: R,
-    wants: &(dyn Fn(&str) -> bool + Sync),
-    budget: &Budget,
-    plain: &mut Option<bool>,
-) -> Result<LayerIndex> {
-    let mut decoder = decode::open(&desc.digest, desc.media_type.as_deref(), raw)?;
-    *plain = Some(matches!(decoder, Decoder::Plain(_)));
-    let layer_ref = LayerRef {
-        digest: desc.digest.clone(),
-        diff_id: desc.diff_id.clone(),
-        index: desc.index,
-    };
-    let index = index_tar_within(Some(layer_ref), &mut decoder, wants, budget)?;
-    io::copy(&mut decoder, &mut io::sink()).map_err(|e| Error::Layer {
-        digest: desc.digest.clone(),
-        message: format!("decompressing: {e}"),
-    })?;
-    Ok(index)
+    read_layer(desc, blob, wanted, budget)
 }
 
 /// Reports raw bytes read to the progress receiver.
@@ -331,7 +250,7 @@ fn catalog_layers(
     scope: Scope,
     kind: SourceKind,
     catalogers: &[Box<dyn Cataloger>],
-    wants: &(dyn Fn(&str) -> bool + Sync),
+    wanted: &Wanted,
 ) -> Catalog {
     let mut squash = Squash::new();
     let mut merged = Merged::default();
@@ -339,7 +258,7 @@ fn catalog_layers(
     let mut distro = None;
     let last = layers.len().saturating_sub(1);
     for (i, layer) in layers.iter().enumerate() {
-        squash.apply(layer, wants);
+        squash.apply(layer, wanted);
         if scope == Scope::Squashed && i != last {
             continue;
         }

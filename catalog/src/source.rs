@@ -19,7 +19,7 @@ pub type Source = Target;
 /// symlink, as one pseudo-layer.
 pub fn walk_dir(
     root: &Path,
-    wants: &(dyn Fn(&str) -> bool + Sync),
+    wanted: &crate::layer::Wanted,
     budget: &crate::layer::Budget,
 ) -> Result<crate::layer::LayerIndex> {
     use crate::layer::{Entry, EntryKind, LayerIndex};
@@ -47,7 +47,7 @@ pub fn walk_dir(
                 });
             } else if ft.is_dir() {
                 stack.push((child.path(), path));
-            } else if ft.is_file() && wants(&path) {
+            } else if ft.is_file() && wanted.matches(&path) {
                 let f = fs::File::open(child.path()).map_err(|e| Error::io(child.path(), e))?;
                 let size = f.metadata().map(|m| m.len()).unwrap_or(0);
                 if !budget.take(size.min(crate::MAX_FILE_SIZE)) {

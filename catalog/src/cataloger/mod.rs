@@ -2,7 +2,7 @@
 //! from the squashed file tree and yields packages.
 //!
 //! A cataloger never sees tar or compression. It declares the paths it needs
-//! with [`Cataloger::wants`]; the layer reader keeps only those files (up to
+//! as data with [`Cataloger::wanted`]; the layer reader keeps only those files (up to
 //! [`crate::MAX_FILE_SIZE`] each) and hands them over as a [`FileTree`].
 //!
 //! # Ecosystems are folders
@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::layer::wanted::{Rule, Wanted};
 use crate::model::{Diagnostic, Distro, LayerRef, Location, Package, Severity};
 
 #[macro_use]
@@ -273,12 +274,22 @@ impl Findings {
 pub trait Cataloger: Send + Sync {
     /// Name, as reported in `found_by` (e.g. `apk-db-cataloger`).
     fn name(&self) -> &'static str;
-    /// Whether the file at `path` (normalised, no leading slash) must be
-    /// retained for this cataloger. Called for every file of every layer:
-    /// keep it cheap.
-    fn wants(&self, path: &str) -> bool;
+    /// The files this cataloger reads, as globs over normalised paths
+    /// (see [`crate::layer::wanted`]). The layer reader keeps exactly the
+    /// files some registered cataloger's rules select.
+    fn wanted(&self) -> Vec<Rule>;
     /// Reads the retained files and records packages and diagnostics.
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings);
+}
+
+/// The files `catalogers` and distro detection read, as one [`Wanted`].
+pub fn wanted(catalogers: &[Box<dyn Cataloger>]) -> Wanted {
+    Wanted::new(
+        crate::distro::FILES
+            .iter()
+            .map(|f| Rule::new(*f))
+            .chain(catalogers.iter().flat_map(|c| c.wanted())),
+    )
 }
 
 #[cfg(test)]

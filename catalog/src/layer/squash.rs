@@ -2,7 +2,7 @@
 //! and hardlinks, into the [`FileTree`] catalogers read.
 
 use crate::cataloger::{File, FileTree};
-use crate::layer::{EntryKind, LayerIndex};
+use crate::layer::{EntryKind, LayerIndex, Wanted};
 use crate::model::{Diagnostic, Location, Severity};
 
 /// The squashed view of the layers applied so far.
@@ -20,7 +20,7 @@ impl Squash {
 
     /// Applies one layer on top. Whiteouts and opaque markers hide only what
     /// lower layers hold, so they are applied before the layer's own entries.
-    pub fn apply(&mut self, layer: &LayerIndex, wants: &(dyn Fn(&str) -> bool + Sync)) {
+    pub fn apply(&mut self, layer: &LayerIndex, wanted: &Wanted) {
         for dir in &layer.opaque_dirs {
             self.tree.clear_dir(dir);
         }
@@ -62,7 +62,7 @@ impl Squash {
                 }
                 EntryKind::Symlink(target) => self.tree.insert_symlink(&entry.path, target),
                 EntryKind::Hardlink(target) => {
-                    if !wants(&entry.path) {
+                    if !wanted.matches(&entry.path) {
                         continue;
                     }
                     // A hardlink names an earlier member of the same tar; its
@@ -114,7 +114,7 @@ impl Squash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::Entry;
+    use crate::layer::{Entry, Rule};
     use crate::model::LayerRef;
 
     fn layer(i: usize, entries: Vec<(&str, EntryKind)>, wh: &[&str], opq: &[&str]) -> LayerIndex {
@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn whiteout_hides_lower_layer_file_but_not_same_layer_file() {
         let mut s = Squash::new();
-        let all = |_: &str| true;
+        let all = Wanted::new([Rule::new("**/*")]);
         s.apply(
             &layer(0, vec![("a/x", f("1")), ("a/y", f("2"))], &[], &[]),
             &all,
@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn opaque_dir_hides_lower_contents_keeps_new_ones() {
         let mut s = Squash::new();
-        let all = |_: &str| true;
+        let all = Wanted::new([Rule::new("**/*")]);
         s.apply(
             &layer(0, vec![("d/old", f("1")), ("dx", f("2"))], &[], &[]),
             &all,
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn hardlink_gets_target_content_and_layer() {
         let mut s = Squash::new();
-        let all = |_: &str| true;
+        let all = Wanted::new([Rule::new("**/*")]);
         s.apply(
             &layer(
                 0,
@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn hardlink_to_unretained_target_is_a_diagnostic() {
         let mut s = Squash::new();
-        let all = |_: &str| true;
+        let all = Wanted::new([Rule::new("**/*")]);
         s.apply(
             &layer(0, vec![("b", EntryKind::Hardlink("zz".into()))], &[], &[]),
             &all,
@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn skipped_file_hides_the_lower_copy_and_is_reported() {
         let mut s = Squash::new();
-        let all = |_: &str| true;
+        let all = Wanted::new([Rule::new("**/*")]);
         s.apply(
             &layer(0, vec![("a", f("old")), ("b", f("kept"))], &[], &[]),
             &all,
@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn file_replaces_symlink_and_loops_are_reported() {
         let mut s = Squash::new();
-        let all = |_: &str| true;
+        let all = Wanted::new([Rule::new("**/*")]);
         s.apply(
             &layer(
                 0,

@@ -11,7 +11,7 @@ pub use metadata::ApkMetadata;
 
 use std::cmp::Reverse;
 
-use super::{Cataloger, Context, File, FileTree, Findings};
+use super::{Cataloger, Context, File, FileTree, Findings, Rule, Wanted};
 use crate::cpe;
 use crate::model::{Ecosystem, Licenses, Metadata, OwnedFile, Package};
 use crate::purl::Purl;
@@ -35,15 +35,14 @@ impl Cataloger for ApkCataloger {
         "apk-db-cataloger"
     }
 
-    fn wants(&self, path: &str) -> bool {
-        // Same as syft's `**/lib/apk/db/installed`: the match must start at
-        // a path segment boundary.
-        path.strip_suffix(DB_PATH)
-            .is_some_and(|prefix| prefix.is_empty() || prefix.ends_with('/'))
+    fn wanted(&self) -> Vec<Rule> {
+        // syft's `**/lib/apk/db/installed`.
+        vec![Rule::new(format!("**/{DB_PATH}"))]
     }
 
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings) {
-        for file in files.iter().filter(|f| self.wants(&f.path)) {
+        let wanted = Wanted::new(self.wanted());
+        for file in files.iter().filter(|f| wanted.matches(&f.path)) {
             catalog_db(self.name(), file, ctx, out);
         }
     }
@@ -394,6 +393,11 @@ fn vendor_from_url(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether this cataloger's [`Rule`]s select `path`.
+    fn wants(path: &str) -> bool {
+        crate::layer::Wanted::new(ApkCataloger.wanted()).matches(path)
+    }
     use crate::cataloger::SourceKind;
     use crate::model::{Distro, Location};
 
@@ -905,13 +909,13 @@ mod tests {
     fn name_and_wanted_paths() {
         let c = ApkCataloger;
         assert_eq!(c.name(), "apk-db-cataloger");
-        assert!(c.wants("lib/apk/db/installed"));
-        assert!(c.wants("var/chroot/lib/apk/db/installed"));
-        assert!(c.wants("usr/lib/apk/db/installed"));
-        assert!(!c.wants("foolib/apk/db/installed"));
-        assert!(!c.wants("lib/apk/db/installed.bak"));
-        assert!(!c.wants("lib/apk/db/triggers"));
-        assert!(!c.wants(""));
+        assert!(wants("lib/apk/db/installed"));
+        assert!(wants("var/chroot/lib/apk/db/installed"));
+        assert!(wants("usr/lib/apk/db/installed"));
+        assert!(!wants("foolib/apk/db/installed"));
+        assert!(!wants("lib/apk/db/installed.bak"));
+        assert!(!wants("lib/apk/db/triggers"));
+        assert!(!wants(""));
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod status;
 pub(crate) use copyright::dep5_to_spdx;
 pub use metadata::DebMetadata;
 
-use super::{Cataloger, Context, File, FileTree, Findings};
+use super::{Cataloger, Context, File, FileTree, Findings, Rule};
 use crate::model::{Ecosystem, Licenses, Metadata, OwnedFile, Package};
 use crate::purl::Purl;
 use status::Entry;
@@ -78,28 +78,15 @@ impl Cataloger for DebCataloger {
         "dpkg-db-cataloger"
     }
 
-    fn wants(&self, path: &str) -> bool {
-        let Some((dir, name)) = path.rsplit_once('/') else {
-            return false;
-        };
-        if name.is_empty() {
-            return false;
-        }
-        if name == "status" && is_dpkg_dir(dir) {
-            return true;
-        }
-        if let Some(parent) = dir.strip_suffix("/status.d") {
-            return is_dpkg_dir(parent);
-        }
-        if let Some(parent) = dir.strip_suffix("/info") {
-            return is_dpkg_dir(parent)
-                && (name.ends_with(".md5sums") || name.ends_with(".conffiles"));
-        }
-        // syft looks copyright files up at the root only.
-        name == "copyright"
-            && dir
-                .strip_prefix("usr/share/doc/")
-                .is_some_and(|pkg| !pkg.is_empty() && !pkg.contains('/'))
+    fn wanted(&self) -> Vec<Rule> {
+        vec![
+            Rule::new("**/lib/dpkg/status"),
+            Rule::new("**/lib/dpkg/status.d/*"),
+            Rule::new("**/lib/dpkg/info/*.md5sums"),
+            Rule::new("**/lib/dpkg/info/*.conffiles"),
+            // syft looks copyright files up at the root only.
+            Rule::new("usr/share/doc/*/copyright"),
+        ]
     }
 
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings) {
@@ -276,6 +263,11 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    /// Whether this cataloger's [`Rule`]s select `path`.
+    fn wants(path: &str) -> bool {
+        crate::layer::Wanted::new(DebCataloger.wanted()).matches(path)
+    }
     use crate::cataloger::SourceKind;
     use crate::model::{DebMetadata, Distro, Location, Severity};
 
@@ -356,7 +348,6 @@ mod tests {
 
     #[test]
     fn wants_database_files_only() {
-        let c = DebCataloger;
         for yes in [
             "var/lib/dpkg/status",
             "usr/lib/dpkg/status",
@@ -367,9 +358,13 @@ mod tests {
             "var/lib/dpkg/info/libc6:amd64.md5sums",
             "var/lib/dpkg/info/libc6.conffiles",
             "usr/share/doc/libc6/copyright",
+            // Packages named like dpkg's directories (Debian has an `info`
+            // package): the closure this replaced dropped their copyright.
+            "usr/share/doc/info/copyright",
+            "usr/share/doc/status.d/copyright",
             "rootfs/var/lib/dpkg/status",
         ] {
-            assert!(c.wants(yes), "{yes}");
+            assert!(wants(yes), "{yes}");
         }
         for no in [
             "var/lib/dpkg/status-old",
@@ -384,7 +379,7 @@ mod tests {
             "status",
             "",
         ] {
-            assert!(!c.wants(no), "{no}");
+            assert!(!wants(no), "{no}");
         }
     }
 
@@ -796,7 +791,7 @@ mod tests {
         let wanted: Vec<&str> = tree
             .iter()
             .map(|f| f.path.as_str())
-            .filter(|p| DebCataloger.wants(p))
+            .filter(|p| wants(p))
             .collect();
         assert_eq!(
             wanted,

@@ -14,9 +14,11 @@ mod package_lock;
 mod pnpm_lock;
 mod yarn_lock;
 
+use std::collections::{HashMap, HashSet};
+
 pub use metadata::NpmMetadata;
 
-use super::{Cataloger, Context, File, FileTree, Findings, SourceKind};
+use super::{Cataloger, Context, File, FileTree, Findings, Rule, SourceKind};
 use crate::cpe;
 use crate::model::{Ecosystem, Licenses, Location, Metadata, Package};
 use crate::purl::Purl;
@@ -34,8 +36,8 @@ impl Cataloger for NpmCataloger {
         "javascript-cataloger"
     }
 
-    fn wants(&self, path: &str) -> bool {
-        wants(path)
+    fn wanted(&self) -> Vec<Rule> {
+        wanted()
     }
 
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings) {
@@ -73,19 +75,28 @@ fn is_package_dir(dir: &str) -> bool {
     }
 }
 
-/// The files this cataloger reads. Project `package.json` files (outside
-/// `node_modules`) are kept because yarn and pnpm lock files need the
-/// sibling manifest to tell dev dependencies apart; whether a lock file sits
-/// beside them is not known at this point.
-fn wants(path: &str) -> bool {
-    let (dir, name) = split_path(path);
-    match name {
-        "package.json" => is_package_dir(dir) || !under_node_modules(dir),
-        "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" => {
-            !under_node_modules(dir)
-        }
-        _ => false,
+/// The files this cataloger reads: installed manifests directly in a
+/// package directory (`…/node_modules/NAME`, `…/node_modules/@SCOPE/NAME`;
+/// `.bin`, `.pnpm` and scopes themselves are not packages), and lock files
+/// and project manifests outside `node_modules`. Project `package.json`
+/// files are kept because yarn and pnpm lock files need the sibling manifest
+/// to tell dev dependencies apart; whether a lock file sits beside them is
+/// not known at this point.
+fn wanted() -> Vec<Rule> {
+    let mut rules = vec![
+        Rule::new("**/node_modules/[!.@]*/package.json"),
+        Rule::new("**/node_modules/@?*/[!.@]*/package.json"),
+    ];
+    for name in [
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+    ] {
+        rules.push(Rule::new(format!("**/{name}")).unless("**/node_modules/**/*"));
     }
+    rules
 }
 
 /// Catalogs every retained file; `include_dev` keeps dev-only lock entries
@@ -102,11 +113,53 @@ fn catalog(files: &FileTree, ctx: &Context, include_dev: bool, out: &mut Finding
 /// A lock entry for a package that is also installed beside it
 /// (`DIR/package-lock.json` and `DIR/node_modules/…/package.json`, same name
 /// and version) is the same package: its lock location is added to the
-/// installed one instead of reporting it twice.
+/// installed one (the first in order) instead of reporting it twice.
 fn merge_locked_into_installed(packages: Vec<Package>) -> Vec<Package> {
+    merge_counting(packages, &mut 0)
+}
+
+/// [`merge_locked_into_installed`], adding to `steps` one per hash lookup,
+/// insertion or location compared (what the linearity test counts).
+///
+/// Each installed location is indexed once, under the directory before its
+/// first `/node_modules/`: lock files are only read outside `node_modules`
+/// ([`catalog_files`]), so a lock directory never holds a `node_modules`
+/// segment, and a path lies below `DIR/node_modules/` for such a `DIR`
+/// exactly when its first `/node_modules/` follows `DIR`. A lock entry then
+/// finds its twin in one lookup instead of a scan of every installed
+/// package.
+fn merge_counting(packages: Vec<Package>, steps: &mut usize) -> Vec<Package> {
+    type Key = (String, String, String);
+    /// Indexes `path` of installed package `i`, keeping the first package
+    /// in order.
+    fn index(
+        twins: &mut HashMap<Key, usize>,
+        p: &Package,
+        path: &str,
+        i: usize,
+        steps: &mut usize,
+    ) {
+        let Some(dir) = path.find("/node_modules/").and_then(|at| path.get(..at)) else {
+            return;
+        };
+        *steps += 1;
+        let first = twins
+            .entry((p.name.clone(), p.version.clone(), dir.to_owned()))
+            .or_insert(i);
+        *first = (*first).min(i);
+    }
     let (mut installed, locked): (Vec<Package>, Vec<Package>) = packages
         .into_iter()
         .partition(|p| p.found_by == PACKAGE_CATALOGER);
+    let mut twins: HashMap<Key, usize> = HashMap::new();
+    let mut seen: Vec<HashSet<Location>> = Vec::with_capacity(installed.len());
+    for (i, p) in installed.iter().enumerate() {
+        for l in &p.locations {
+            index(&mut twins, p, &l.path, i, steps);
+        }
+        *steps += p.locations.len();
+        seen.push(p.locations.iter().cloned().collect());
+    }
     let mut out = Vec::new();
     for lp in locked {
         let lock_dir = lp
@@ -114,21 +167,23 @@ fn merge_locked_into_installed(packages: Vec<Package>) -> Vec<Package> {
             .first()
             .map(|l| split_path(&l.path).0.to_owned())
             .unwrap_or_default();
-        let prefix = format!("{lock_dir}/node_modules/");
-        let twin = installed.iter_mut().find(|ip| {
-            ip.name == lp.name
-                && ip.version == lp.version
-                && ip.locations.iter().any(|l| l.path.starts_with(&prefix))
-        });
-        match twin {
-            Some(ip) => {
-                for l in lp.locations {
-                    if !ip.locations.contains(&l) {
-                        ip.locations.push(l);
-                    }
+        *steps += 1;
+        let key = (lp.name.clone(), lp.version.clone(), lock_dir);
+        let twin = twins.get(&key).copied();
+        let Some((ip, seen)) = twin.and_then(|i| Some((installed.get_mut(i)?, seen.get_mut(i)?)))
+        else {
+            out.push(lp);
+            continue;
+        };
+        for l in lp.locations {
+            *steps += 1;
+            if seen.insert(l.clone()) {
+                // A merged location can itself lie in a `node_modules`.
+                if let Some(i) = twin {
+                    index(&mut twins, ip, &l.path, i, steps);
                 }
+                ip.locations.push(l);
             }
-            None => out.push(lp),
         }
     }
     installed.extend(out);
@@ -339,6 +394,124 @@ pub(super) mod test_support {
 mod tests {
     use super::test_support::{find, ids, run, tree};
     use super::*;
+
+    fn pkg(name: &str, version: &str, path: &str, found_by: &str) -> Package {
+        let entry = Entry {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            ..Entry::default()
+        };
+        new_package(entry, Location::new(path, None), found_by)
+    }
+
+    fn paths(p: &Package) -> Vec<&str> {
+        p.locations.iter().map(|l| l.path.as_str()).collect()
+    }
+
+    #[test]
+    fn lock_entries_merge_into_the_first_installed_twin_below_their_directory() {
+        let merged = merge_locked_into_installed(vec![
+            pkg(
+                "a",
+                "1",
+                "x/app/node_modules/a/package.json",
+                PACKAGE_CATALOGER,
+            ),
+            pkg(
+                "a",
+                "1",
+                "app/node_modules/b/node_modules/a/package.json",
+                PACKAGE_CATALOGER,
+            ),
+            pkg(
+                "a",
+                "1",
+                "app/node_modules/a/package.json",
+                PACKAGE_CATALOGER,
+            ),
+            pkg("a", "1", "node_modules/a/package.json", PACKAGE_CATALOGER),
+            pkg("a", "1", "app/package-lock.json", LOCK_CATALOGER),
+            pkg("a", "1", "app/yarn.lock", LOCK_CATALOGER),
+            pkg("a", "1", "package-lock.json", LOCK_CATALOGER),
+            pkg("a", "2", "app2/package-lock.json", LOCK_CATALOGER),
+            pkg("a", "1", "app2/package-lock.json", LOCK_CATALOGER),
+        ]);
+        let got: Vec<Vec<&str>> = merged.iter().map(paths).collect();
+        assert_eq!(
+            got,
+            [
+                vec!["/x/app/node_modules/a/package.json"],
+                vec![
+                    "/app/node_modules/b/node_modules/a/package.json",
+                    "/app/package-lock.json",
+                    "/app/yarn.lock"
+                ],
+                vec!["/app/node_modules/a/package.json"],
+                vec!["/node_modules/a/package.json", "/package-lock.json"],
+                vec!["/app2/package-lock.json"],
+                vec!["/app2/package-lock.json"],
+            ]
+        );
+        assert_eq!(merged[4].version, "2");
+    }
+
+    /// Worst cases of the scan this replaced: `n` installed copies of one
+    /// package and `n` lock entries each matching only the last copy, plus
+    /// `n` lock entries merging into one installed package.
+    fn worst_case(n: usize) -> (Vec<Package>, usize) {
+        let mut packages = Vec::new();
+        for i in 0..n {
+            packages.push(pkg(
+                "x",
+                "1",
+                &format!("d{i}/node_modules/x/package.json"),
+                PACKAGE_CATALOGER,
+            ));
+        }
+        packages.push(pkg(
+            "y",
+            "1",
+            "one/node_modules/y/package.json",
+            PACKAGE_CATALOGER,
+        ));
+        for i in (0..n).rev() {
+            packages.push(pkg(
+                "x",
+                "1",
+                &format!("d{i}/package-lock.json"),
+                LOCK_CATALOGER,
+            ));
+            // The same lock file in `n` layers: `n` distinct locations.
+            let mut lock = pkg("y", "1", "one/package-lock.json", LOCK_CATALOGER);
+            lock.locations[0].layer = Some(crate::model::LayerRef {
+                digest: format!("sha256:{i}"),
+                diff_id: None,
+                index: i,
+            });
+            packages.push(lock);
+        }
+        let mut steps = 0;
+        let merged = merge_counting(packages, &mut steps);
+        assert_eq!(merged.len(), n + 1, "every lock entry merged");
+        assert_eq!(merged[n].locations.len(), n + 1);
+        (merged, steps)
+    }
+
+    #[test]
+    fn merging_lock_entries_is_linear() {
+        let (merged, small) = worst_case(1_000);
+        assert!(merged.iter().take(1_000).all(|p| p.locations.len() == 2));
+        let (_, large) = worst_case(8_000);
+        // Work grows with the input, not its square: the scan this replaced
+        // compared 8,000 x 8,000 / 2 pairs for the larger input.
+        assert!(large <= 8 * small, "{small} then {large} steps");
+        assert!(large < 10 * 8_000 * 3, "{large} steps");
+    }
+
+    /// Whether this cataloger's [`Rule`]s select `path`.
+    fn wants(path: &str) -> bool {
+        crate::layer::Wanted::new(NpmCataloger.wanted()).matches(path)
+    }
 
     #[test]
     fn wants_installed_manifests_directly_in_package_dirs() {

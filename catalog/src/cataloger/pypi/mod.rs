@@ -18,7 +18,7 @@ mod metadata;
 
 pub use metadata::PypiMetadata;
 
-use super::{Cataloger, Context, File, FileTree, Findings};
+use super::{Cataloger, Context, File, FileTree, Findings, Rule};
 use crate::cpe;
 use crate::model::{Ecosystem, Licenses, Location, Metadata, OwnedFile, Package};
 use crate::purl::Purl;
@@ -31,8 +31,8 @@ impl Cataloger for PypiCataloger {
         "python-installed-package-cataloger"
     }
 
-    fn wants(&self, path: &str) -> bool {
-        wants(path)
+    fn wanted(&self) -> Vec<Rule> {
+        wanted()
     }
 
     fn catalog(&self, files: &FileTree, _ctx: &Context, out: &mut Findings) {
@@ -54,34 +54,40 @@ const SUPPORT_FILES: [&str; 4] = [
     "direct_url.json",
 ];
 
-/// Whether the layer reader must keep `path`. Allocation-free: this runs for
-/// every file of every layer.
-fn wants(path: &str) -> bool {
-    let (dir, name) = split_parent(path);
-    if ends_with_ignore_case(name, ".egg-info") {
-        // The single-file form; a directory of that name is told apart later.
-        return true;
-    }
-    let parent = split_parent(dir).1;
-    if is_dist_info_dir(parent) {
-        return name == "METADATA" || SUPPORT_FILES.contains(&name) || is_license_file_name(name);
-    }
-    if is_egg_info_dir(parent) {
-        return name == "PKG-INFO" || SUPPORT_FILES.contains(&name);
-    }
-    in_dist_info_licenses(dir)
+/// `text` matching in any letter case, as a glob (`[dD][iI]…`).
+fn any_case(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
-/// True when `dir` lies inside `<x>.dist-info/licenses/` (PEP 639).
-fn in_dist_info_licenses(dir: &str) -> bool {
-    let mut after_dist_info = false;
-    for segment in dir.split('/') {
-        if after_dist_info && segment == "licenses" {
-            return true;
-        }
-        after_dist_info = is_dist_info_dir(segment);
+/// The files the layer reader keeps: in `*.dist-info/` the metadata, the
+/// support files and license files (by name, and anything under
+/// `licenses/`, PEP 639); in `*.egg-info/` the metadata and support files;
+/// and single-file `*.egg-info`. Directory suffixes match in any case.
+fn wanted() -> Vec<Rule> {
+    let dist_info = format!("**/*{}", any_case("dist-info"));
+    let egg_info = format!("**/*{}", any_case("egg-info"));
+    let mut rules = vec![
+        Rule::new(format!("**/*.{}", any_case("egg-info"))),
+        Rule::new(format!("{dist_info}/METADATA")),
+        Rule::new(format!("{dist_info}/licenses/**/*")),
+        Rule::new(format!("{egg_info}/PKG-INFO")),
+    ];
+    for name in SUPPORT_FILES {
+        rules.push(Rule::new(format!("{dist_info}/{name}")));
+        rules.push(Rule::new(format!("{egg_info}/{name}")));
     }
-    false
+    for prefix in LICENSE_PREFIXES {
+        rules.push(Rule::new(format!("{dist_info}/{}*", any_case(prefix))));
+    }
+    rules
 }
 
 /// syft matches `*dist-info` and `*DIST-INFO`, so a bare `dist-info` counts.
@@ -93,11 +99,9 @@ fn is_egg_info_dir(name: &str) -> bool {
     ends_with_ignore_case(name, "egg-info")
 }
 
-fn is_license_file_name(name: &str) -> bool {
-    ["LICENSE", "LICENCE", "COPYING", "NOTICE", "AUTHORS"]
-        .iter()
-        .any(|p| starts_with_ignore_case(name, p))
-}
+/// What license file names in a `*.dist-info` directory start with, in any
+/// case.
+const LICENSE_PREFIXES: [&str; 5] = ["LICENSE", "LICENCE", "COPYING", "NOTICE", "AUTHORS"];
 
 fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
     s.len()
@@ -607,6 +611,11 @@ mod tests {
     use super::*;
     use crate::cataloger::SourceKind;
 
+    /// Whether this cataloger's [`Rule`]s select `path`.
+    fn wants(path: &str) -> bool {
+        crate::layer::Wanted::new(PypiCataloger.wanted()).matches(path)
+    }
+
     const SITE: &str = "usr/lib/python3.8/site-packages";
 
     /// Walks `testdata/pypi/<fixture>` into a tree, placing its files under
@@ -630,7 +639,7 @@ mod tests {
             } else {
                 format!("{target}/{rel}")
             };
-            if PypiCataloger.wants(&full) {
+            if wants(&full) {
                 insert(tree, &full, &std::fs::read(&path).unwrap());
             }
         }
@@ -684,7 +693,6 @@ mod tests {
 
     #[test]
     fn wants_metadata_support_and_license_files() {
-        let c = PypiCataloger;
         for p in [
             "usr/lib/python3/site-packages/a-1.0.dist-info/METADATA",
             "usr/lib/python3/site-packages/a-1.0.dist-info/RECORD",
@@ -696,6 +704,10 @@ mod tests {
             "usr/lib/python3/site-packages/a-1.0.dist-info/AUTHORS.rst",
             "usr/lib/python3/site-packages/a-1.0.dist-info/licenses/LICENSE",
             "usr/lib/python3/site-packages/a-1.0.dist-info/licenses/vendor/x/COPYING",
+            // Anything under `licenses/`, whatever its directory is named
+            // (the closure this replaced dropped these two).
+            "usr/lib/python3/site-packages/a-1.0.dist-info/licenses/b.egg-info/NOTICE.md",
+            "usr/lib/python3/site-packages/a-1.0.dist-info/licenses/b.dist-info/x",
             "usr/lib/python3/site-packages/A-1.0.DIST-INFO/METADATA",
             "usr/lib/python3/site-packages/a-1.0-py3.8.egg-info/PKG-INFO",
             "usr/lib/python3/site-packages/a-1.0-py3.8.egg-info/installed-files.txt",
@@ -705,7 +717,7 @@ mod tests {
             "usr/lib/python2.7/lib-dynload/Python-2.7.egg-info",
             "x.egg-info",
         ] {
-            assert!(c.wants(p), "{p}");
+            assert!(wants(p), "{p}");
         }
         for p in [
             "usr/lib/python3/site-packages/a-1.0.dist-info/WHEEL",
@@ -721,7 +733,7 @@ mod tests {
             "",
             "/",
         ] {
-            assert!(!c.wants(p), "{p}");
+            assert!(!wants(p), "{p}");
         }
     }
 
