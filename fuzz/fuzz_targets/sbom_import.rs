@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(catalog) = sbomctl_catalog::format::import::read_document(data) {
+    if let Ok(catalog) = sbomctl_catalog::format::read_document(data) {
         sbomctl_fuzz::render_all(&catalog);
     }
 });

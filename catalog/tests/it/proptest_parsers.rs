@@ -185,7 +185,7 @@ proptest! {
 
     #[test]
     fn sbom_import_never_panics(doc in mutated(import_seeds())) {
-        if let Ok(catalog) = format::import::read_document(&doc) {
+        if let Ok(catalog) = format::read_document(&doc) {
             render_checked(&catalog)?;
         }
     }
@@ -195,13 +195,13 @@ proptest! {
         (media_type, blob) in prop::sample::select(layer_seeds())
             .prop_flat_map(|(mt, blob)| (Just(mt), mutated(vec![blob]))),
     ) {
-        let wants = |p: &str| distro::wants(p) || cataloger::all().iter().any(|c| c.wants(p));
+        let wanted = cataloger::wanted(&cataloger::all());
         let Ok(decoder) = decode::open("sha256:proptest", media_type, blob.as_slice()) else {
             return Ok(());
         };
-        if let Ok(index) = index_tar(None, decoder, &wants) {
+        if let Ok(index) = index_tar(None, decoder, &wanted) {
             let mut squash = Squash::new();
-            squash.apply(&index, &wants);
+            squash.apply(&index, &wanted);
             let _ = squash.diagnostics();
             render_checked(&catalog_of(squash.tree(), SourceKind::Image))?;
         }
@@ -215,9 +215,8 @@ fn import_seeds() -> Vec<Vec<u8>> {
         .into_iter()
         .map(|(_, d)| d)
         .collect();
-    let fixtures = files_under(&testdata(), |p| {
-        cataloger::all().iter().any(|c| c.wants(p)) && !p.contains("corrupt")
-    });
+    let wanted = cataloger::wanted(&cataloger::all());
+    let fixtures = files_under(&testdata(), |p| wanted.matches(p) && !p.contains("corrupt"));
     let mut tree = FileTree::new();
     for (path, data) in fixtures.into_iter().take(40) {
         tree.insert(File {
