@@ -188,7 +188,7 @@ pub fn scan_layers(layers: Vec<(Option<&str>, Vec<u8>)>) {
         config_digest: digest(b"{}"),
         config: ImageConfig::default(),
         layers: descs,
-        store: Box::new(store),
+        store: std::sync::Arc::new(store),
     };
     if let Ok(catalog) = sbomctl_catalog::scan::catalog_image(
         &image,
