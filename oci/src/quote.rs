@@ -3,7 +3,7 @@
 //! printed as they are, a hostile input could move the cursor, clear the
 //! screen, forge `Verified OK` lines with embedded newlines or flood a CI
 //! log with megabytes. Everything that echoes input goes through [`quote`]
-//! (one value) or [`line`] (a whole message, at the point it is printed).
+//! (one value) or [`line()`] (a whole message, at the point it is printed).
 //!
 //! ```
 //! use sbomctl_oci::quote;
@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 /// Most characters of one quoted value that are kept ([`quote`]).
 pub const MAX_QUOTED_CHARS: usize = 200;
 
-/// Most characters of one printed message line that are kept ([`line`]).
+/// Most characters of one printed message line that are kept ([`line()`]).
 pub const MAX_LINE_CHARS: usize = 2000;
 
 /// True for characters that must not reach a terminal or log as they are:

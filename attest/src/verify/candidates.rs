@@ -7,7 +7,7 @@
 //! Which passing attestation to use ([`Outcome::selection`]) never depends
 //! on unsigned data (such as the `org.opencontainers.image.created`
 //! annotation): the one with the newest verified signing time
-//! ([`VerifiedBundle::signed_at`]: transparency-log integration time or RFC
+//! ([`super::VerifiedBundle::signed_at`]: transparency-log integration time or RFC
 //! 3161 time, keyless only); without a verified time (key verification),
 //! every passing attestation, each distinct statement once, in a fixed
 //! order: bundle referrers by manifest digest, then `.att` layers by
