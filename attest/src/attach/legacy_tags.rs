@@ -20,50 +20,17 @@
 //! See `oci-layouts/legacy-att` and `legacy-sbom` in the test vectors.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
-use sbomctl_oci::{fallback_tag, ImageStore};
+use sbomctl_oci::ImageStore;
 
 use super::{annotation, check_digest, media_type, push, read_blob, store_error, Desc, Manifest};
 use crate::dsse::Envelope;
 use crate::Result;
 
-/// Which cosign tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Suffix {
-    /// `.sig`: simple-signing signatures.
-    Sig,
-    /// `.att`: DSSE attestations.
-    Att,
-    /// `.sbom`: an attached SBOM.
-    Sbom,
-}
-
-impl Suffix {
-    /// `sig`, `att` or `sbom`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Suffix::Sig => "sig",
-            Suffix::Att => "att",
-            Suffix::Sbom => "sbom",
-        }
-    }
-}
-
-impl fmt::Display for Suffix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The tag cosign uses for `digest`: `sha256-<hex>.<suffix>`.
-#[must_use]
-pub fn tag(digest: &str, suffix: Suffix) -> String {
-    format!("{}.{suffix}", fallback_tag(digest))
-}
+/// The tag suffixes and tag names cosign uses (one definition, in the oci crate).
+pub use sbomctl_oci::cosign_tags::{tag, Suffix};
 
 /// A layer to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
