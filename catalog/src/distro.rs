@@ -11,11 +11,6 @@ pub const FILES: [&str; 4] = [
     "etc/alpine-release",
 ];
 
-/// Whether `path` is one of [`FILES`].
-pub fn wants(path: &str) -> bool {
-    FILES.contains(&path)
-}
-
 /// Finds the distro: `/etc/os-release`, `/usr/lib/os-release`, then
 /// `/etc/debian_version`, `/etc/alpine-release`.
 pub fn detect(tree: &FileTree) -> Option<Distro> {
