@@ -15,15 +15,24 @@ pub use sbomctl_oci::target::Target;
 pub type Source = Target;
 
 /// Walks a directory without following symlinks, recording wanted files
-/// (content capped like layer files, kept while `budget` lasts) and every
-/// symlink, as one pseudo-layer.
+/// (content capped like layer files, kept while `budget` lasts), the
+/// extractors' findings and every symlink, as one pseudo-layer: each
+/// regular file goes through the same selection as a layer's
+/// ([`crate::layer::read`]).
 pub fn walk_dir(
     root: &Path,
     wanted: &crate::layer::Wanted,
     budget: &crate::layer::Budget,
 ) -> Result<crate::layer::LayerIndex> {
     use crate::layer::{Entry, EntryKind, LayerIndex};
-    let mut entries = Vec::new();
+    let mut index = LayerIndex {
+        layer: None,
+        entries: Vec::new(),
+        whiteouts: Vec::new(),
+        opaque_dirs: Vec::new(),
+        plain: Vec::new(),
+        raw_size: 0,
+    };
     let mut stack = vec![(root.to_owned(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
         let rd = fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -41,44 +50,53 @@ pub fn walk_dir(
             let ft = child.file_type().map_err(|e| Error::io(child.path(), e))?;
             if ft.is_symlink() {
                 let target = fs::read_link(child.path()).map_err(|e| Error::io(child.path(), e))?;
-                entries.push(Entry {
+                index.entries.push(Entry {
                     path,
                     kind: EntryKind::Symlink(target.to_string_lossy().into_owned()),
                 });
             } else if ft.is_dir() {
                 stack.push((child.path(), path));
-            } else if ft.is_file() && wanted.matches(&path) {
-                let f = fs::File::open(child.path()).map_err(|e| Error::io(child.path(), e))?;
-                let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-                if !budget.take(size.min(crate::MAX_FILE_SIZE)) {
-                    entries.push(Entry {
-                        path,
-                        kind: EntryKind::Skipped {
-                            size,
-                            budget: budget.limit(),
-                        },
-                    });
+            } else if ft.is_file() {
+                let extractors = wanted.extractors();
+                if !wanted.matches(&path) && extractors.is_empty() {
                     continue;
                 }
-                let mut data = Vec::new();
-                f.take(crate::MAX_FILE_SIZE)
-                    .read_to_end(&mut data)
-                    .map_err(|e| Error::io(child.path(), e))?;
-                entries.push(Entry {
+                let meta = child.metadata().map_err(|e| Error::io(child.path(), e))?;
+                let (size, mode) = (meta.len(), mode_of(&meta));
+                // One pseudo-layer: no lower finding to hide, so files
+                // nothing selects are not remembered.
+                if !wanted.matches(&path) && !extractors.considers(&path, mode, size) {
+                    continue;
+                }
+                let f = fs::File::open(child.path()).map_err(|e| Error::io(child.path(), e))?;
+                // Bytes past the size read above (a file growing under us)
+                // are not read.
+                let mut content = std::io::BufReader::new(f.take(size));
+                crate::layer::read::read_regular(
+                    &mut index,
                     path,
-                    kind: EntryKind::File {
-                        data: data.into(),
-                        truncated: size > crate::MAX_FILE_SIZE,
-                    },
-                });
+                    size,
+                    mode,
+                    &mut content,
+                    wanted,
+                    budget,
+                )
+                .map_err(|(_, e)| Error::io(child.path(), e))?;
             }
         }
     }
-    Ok(LayerIndex {
-        layer: None,
-        entries,
-        whiteouts: Vec::new(),
-        opaque_dirs: Vec::new(),
-        raw_size: 0,
-    })
+    index.plain.sort_unstable();
+    index.plain.dedup();
+    Ok(index)
+}
+
+#[cfg(unix)]
+fn mode_of(meta: &fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn mode_of(_: &fs::Metadata) -> u32 {
+    0o755
 }

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::layer::extract::{Extracted, Extractor, Extractors};
 pub use crate::layer::wanted::{Rule, Wanted};
 use crate::model::{Diagnostic, Distro, LayerRef, Location, Package, Severity};
 
@@ -71,12 +72,35 @@ impl File {
     }
 }
 
-/// The files retained for cataloging, keyed by normalised path, and the
-/// symlinks of the squashed filesystem, which [`FileTree::get`] follows.
+/// What an [`Extractor`] found in one file of the squashed filesystem
+/// (see [`crate::layer::extract`]).
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Path of the file it was found in, normalised.
+    pub path: String,
+    /// The extractor's [`Extractor::id`].
+    pub by: String,
+    /// The finding, in the extractor's encoding.
+    pub data: Arc<[u8]>,
+    /// The layer that provided the file, `None` for directory sources.
+    pub layer: Option<LayerRef>,
+}
+
+impl Finding {
+    /// The [`Location`] of the file.
+    pub fn location(&self) -> Location {
+        Location::new(&self.path, self.layer.clone())
+    }
+}
+
+/// The files retained for cataloging, keyed by normalised path, the
+/// extractors' findings, and the symlinks of the squashed filesystem,
+/// which [`FileTree::get`] follows.
 #[derive(Debug, Clone, Default)]
 pub struct FileTree {
     files: BTreeMap<String, File>,
     symlinks: BTreeMap<String, String>,
+    findings: BTreeMap<String, Finding>,
 }
 
 /// Most symlinks followed while resolving one path (as Linux's `MAXSYMLINKS`).
@@ -94,12 +118,66 @@ impl FileTree {
         self.files.insert(file.path.clone(), file);
     }
 
-    /// Inserts or replaces a symlink (a file at the same path is replaced).
-    /// `target` is kept as written: relative to the link's directory, or
-    /// absolute within the image root.
+    /// Inserts or replaces a symlink (a file or finding at the same path
+    /// is replaced). `target` is kept as written: relative to the link's
+    /// directory, or absolute within the image root.
     pub fn insert_symlink(&mut self, path: &str, target: &str) {
         self.files.remove(path);
+        self.findings.remove(path);
         self.symlinks.insert(path.to_owned(), target.to_owned());
+    }
+
+    /// Inserts or replaces a finding (a symlink at the same path is
+    /// replaced; a file there stays: both can come from the same file).
+    pub fn insert_finding(&mut self, finding: Finding) {
+        self.symlinks.remove(&finding.path);
+        self.findings.insert(finding.path.clone(), finding);
+    }
+
+    /// Removes the file and the finding at exactly `path` unless they came
+    /// from `layer`: a file `layer` holds at `path` replaces what lower
+    /// layers had there.
+    pub fn replace_below(&mut self, path: &str, layer: Option<&LayerRef>) {
+        if self
+            .files
+            .get(path)
+            .is_some_and(|f| f.layer.as_ref() != layer)
+        {
+            self.files.remove(path);
+        }
+        if self
+            .findings
+            .get(path)
+            .is_some_and(|f| f.layer.as_ref() != layer)
+        {
+            self.findings.remove(path);
+        }
+    }
+
+    /// Removes the findings from other layers than `layer` whose path's
+    /// [`path_hash`](crate::layer::extract::path_hash) is in `hashes`
+    /// (sorted).
+    pub fn hide_findings(&mut self, hashes: &[u64], layer: Option<&LayerRef>) {
+        if hashes.is_empty() || self.findings.is_empty() {
+            return;
+        }
+        self.findings.retain(|path, f| {
+            f.layer.as_ref() == layer
+                || hashes
+                    .binary_search(&crate::layer::extract::path_hash(path))
+                    .is_err()
+        });
+    }
+
+    /// The findings of extractor `by` (an [`Extractor::id`]), sorted by
+    /// path.
+    pub fn findings<'a>(&'a self, by: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.values().filter(move |f| f.by == by)
+    }
+
+    /// The finding at exactly `path`, whichever extractor made it.
+    pub fn finding(&self, path: &str) -> Option<&Finding> {
+        self.findings.get(path)
     }
 
     /// Removes `path` and everything under it (a whiteout); an empty `path`
@@ -123,6 +201,7 @@ impl FileTree {
         }
         remove(&mut self.files, path);
         remove(&mut self.symlinks, path);
+        remove(&mut self.findings, path);
     }
 
     /// Removes everything under directory `dir`, keeping `dir` itself (an
@@ -131,16 +210,21 @@ impl FileTree {
         if dir.is_empty() {
             self.files.clear();
             self.symlinks.clear();
+            self.findings.clear();
             return;
         }
         let symlink = self.symlinks.remove(dir);
         let file = self.files.remove(dir);
+        let finding = self.findings.remove(dir);
         self.remove_tree(dir);
         if let Some(t) = symlink {
             self.symlinks.insert(dir.to_owned(), t);
         }
         if let Some(f) = file {
             self.files.insert(dir.to_owned(), f);
+        }
+        if let Some(f) = finding {
+            self.findings.insert(dir.to_owned(), f);
         }
     }
 
@@ -278,11 +362,17 @@ pub trait Cataloger: Send + Sync {
     /// (see [`crate::layer::wanted`]). The layer reader keeps exactly the
     /// files some registered cataloger's rules select.
     fn wanted(&self) -> Vec<Rule>;
+    /// The extractors this cataloger reads findings of (see
+    /// [`crate::layer::extract`]); none by default.
+    fn extractors(&self) -> Vec<Arc<dyn Extractor>> {
+        Vec::new()
+    }
     /// Reads the retained files and records packages and diagnostics.
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings);
 }
 
-/// The files `catalogers` and distro detection read, as one [`Wanted`].
+/// The files `catalogers` and distro detection read, as one [`Wanted`],
+/// with the catalogers' extractors in registration order.
 pub fn wanted(catalogers: &[Box<dyn Cataloger>]) -> Wanted {
     Wanted::new(
         crate::distro::FILES
@@ -290,6 +380,9 @@ pub fn wanted(catalogers: &[Box<dyn Cataloger>]) -> Wanted {
             .map(|f| Rule::new(*f))
             .chain(catalogers.iter().flat_map(|c| c.wanted())),
     )
+    .with_extractors(Extractors::new(
+        catalogers.iter().flat_map(|c| c.extractors()),
+    ))
 }
 
 #[cfg(test)]

@@ -1,12 +1,15 @@
 //! Layers: reading one as a stream ([`read`]: verify, decode, walk the tar
 //! once, keep only the entries the squash and the catalogers need), which
-//! files are needed ([`wanted`]), and applying layers in order ([`squash`]).
+//! files are needed ([`wanted`]), what big files are looked at as they
+//! stream ([`extract`]), and applying layers in order ([`squash`]).
 
 pub mod decode;
+pub mod extract;
 pub mod read;
 pub mod squash;
 pub mod wanted;
 
+pub use extract::{Extracted, Extractor, Extractors};
 pub use read::{index_fingerprint, index_tar, index_tar_within, read_layer};
 pub use wanted::{Rule, Wanted};
 
@@ -77,8 +80,8 @@ impl Budget {
 }
 
 /// What one layer contributes to the filesystem, in tar order. Only entries
-/// that matter are recorded: wanted files (with content), symlinks,
-/// hardlinks, whiteouts and opaque markers.
+/// that matter are recorded: wanted files (with content), extractors'
+/// findings, symlinks, hardlinks, whiteouts and opaque markers.
 #[derive(Debug, Clone)]
 pub struct LayerIndex {
     /// The layer.
@@ -89,6 +92,10 @@ pub struct LayerIndex {
     pub whiteouts: Vec<String>,
     /// Directories made opaque by `.wh..wh..opq` in this layer.
     pub opaque_dirs: Vec<String>,
+    /// [`extract::path_hash`] of every other regular file's path, sorted
+    /// and deduplicated: such a file hides a lower layer's finding at its
+    /// path. Empty when no extractor is registered.
+    pub plain: Vec<u64>,
     /// Bytes of the raw blob read.
     pub raw_size: u64,
 }
@@ -129,9 +136,20 @@ pub enum EntryKind {
     Symlink(String),
     /// A hardlink to another (normalised) path of the same layer.
     Hardlink(String),
-    /// A regular file a cataloger wants whose content was not read because
-    /// the scan's [`Budget`] was used up. It still hides what lower layers
-    /// hold at its path.
+    /// What an [`Extractor`] found in a regular file as it streamed.
+    Extracted {
+        /// The extractor's [`Extractor::id`].
+        by: String,
+        /// The finding (at most [`extract::MAX_FINDING`] bytes; may be
+        /// empty when there are only diagnostics).
+        data: Arc<[u8]>,
+        /// Problems with the file's content, reported as warnings naming
+        /// the file and layer.
+        diagnostics: Vec<String>,
+    },
+    /// A regular file a cataloger wants (or an extractor's finding) whose
+    /// content was not kept because the scan's [`Budget`] was used up. It
+    /// still hides what lower layers hold at its path.
     Skipped {
         /// Its size, as the tar header gives it.
         size: u64,

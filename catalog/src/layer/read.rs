@@ -15,6 +15,7 @@ use sbomctl_oci::quote::quote;
 use sbomctl_oci::{LayerDesc, Verify};
 
 use super::decode::{self, Decoder, HashingReader};
+use super::extract::{self, path_hash, read_head, HEAD_LEN};
 use super::wanted::Wanted;
 use super::{normalize, Budget, Entry, EntryKind, LayerIndex};
 use crate::model::LayerRef;
@@ -23,16 +24,20 @@ use crate::{Error, Result, MAX_FILE_SIZE};
 /// Version of what [`read_layer`] produces for given bytes and
 /// [`Wanted`]; bump it when the indexing changes (what is recorded, how
 /// paths are normalised), so cached indexes from before no longer match.
-pub const INDEX_FORMAT: &str = "sbomctl-layer-index/1";
+pub const INDEX_FORMAT: &str = "sbomctl-layer-index/2";
 
 /// Everything besides the layer's bytes that decides its [`LayerIndex`]:
-/// lowercase hex SHA-256 over [`INDEX_FORMAT`], [`MAX_FILE_SIZE`] and
-/// [`Wanted::fingerprint`]. A cache keys an index on the layer digest plus
-/// this value.
+/// lowercase hex SHA-256 over [`INDEX_FORMAT`], [`MAX_FILE_SIZE`],
+/// [`extract::MAX_FINDING`], [`Wanted::fingerprint`] and the extractor
+/// ids in registration order (each carries its version). A cache keys an
+/// index on the layer digest plus this value.
 pub fn index_fingerprint(wanted: &Wanted) -> String {
+    let extractors: Vec<&str> = wanted.extractors().ids().collect();
     let canonical = format!(
-        "{INDEX_FORMAT}\nmax_file_size={MAX_FILE_SIZE}\nwanted={}\n",
-        wanted.fingerprint()
+        "{INDEX_FORMAT}\nmax_file_size={MAX_FILE_SIZE}\nmax_finding={}\nwanted={}\nextractors={}\n",
+        extract::MAX_FINDING,
+        wanted.fingerprint(),
+        serde_json::Value::from(extractors),
     );
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
@@ -164,6 +169,7 @@ pub fn index_tar_within<R: Read>(
         entries: Vec::new(),
         whiteouts: Vec::new(),
         opaque_dirs: Vec::new(),
+        plain: Vec::new(),
         raw_size: 0,
     };
     for entry in archive.entries().map_err(&layer_err)? {
@@ -189,30 +195,15 @@ pub fn index_tar_within<R: Read>(
         }
         let kind = match entry.header().entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                if wanted.matches(&path) {
-                    let size = entry.size();
-                    let cap = size.min(MAX_FILE_SIZE);
-                    if !budget.take(cap) {
-                        index.entries.push(Entry {
-                            path,
-                            kind: EntryKind::Skipped {
-                                size,
-                                budget: budget.limit(),
-                            },
-                        });
-                        continue;
-                    }
-                    let data = read_content(&mut entry, cap).map_err(|e| Error::Layer {
+                let size = entry.size();
+                let mode = entry.header().mode().unwrap_or(0);
+                read_regular(&mut index, path, size, mode, &mut entry, wanted, budget).map_err(
+                    |(path, e)| Error::Layer {
                         digest: digest.clone(),
                         message: format!("reading {}: {}", quote(&path), quote(&e.to_string())),
-                    })?;
-                    EntryKind::File {
-                        data,
-                        truncated: size > MAX_FILE_SIZE,
-                    }
-                } else {
-                    continue;
-                }
+                    },
+                )?;
+                continue;
             }
             tar::EntryType::Symlink => {
                 let target = entry
@@ -235,12 +226,115 @@ pub fn index_tar_within<R: Read>(
         // symlink, and recording them would grow with the image.
         index.entries.push(Entry { path, kind });
     }
+    index.plain.sort_unstable();
+    index.plain.dedup();
     Ok(index)
+}
+
+/// Records one regular file of `size` bytes and permission bits `mode`,
+/// whose content `content` yields: kept whole when a rule wants it (within
+/// `budget`), offered to the extractors (whose finding is recorded after
+/// the file), else remembered by path hash when extractors are registered.
+/// Shared by the tar reader and the `dir:` walker; an error names the path.
+pub(crate) fn read_regular(
+    index: &mut LayerIndex,
+    path: String,
+    size: u64,
+    mode: u32,
+    content: &mut dyn Read,
+    wanted: &Wanted,
+    budget: &Budget,
+) -> std::result::Result<(), (String, io::Error)> {
+    let extractors = wanted.extractors();
+    let whole = wanted.matches(&path);
+    let consider = !extractors.is_empty() && extractors.considers(&path, mode, size);
+    if !whole && !consider {
+        if !extractors.is_empty() {
+            index.plain.push(path_hash(&path));
+        }
+        return Ok(());
+    }
+    let found = if whole {
+        let cap = size.min(MAX_FILE_SIZE);
+        if !budget.take(cap) {
+            index.entries.push(Entry {
+                path,
+                kind: EntryKind::Skipped {
+                    size,
+                    budget: budget.limit(),
+                },
+            });
+            return Ok(());
+        }
+        let data = match read_content(content, cap) {
+            Ok(d) => d,
+            Err(e) => return Err((path, e)),
+        };
+        let found = if consider {
+            let head = data.get(..HEAD_LEN).unwrap_or(&data);
+            match extractors.select(&path, mode, size, head) {
+                Some(x) => {
+                    let mut rest = data.get(head.len()..).unwrap_or_default().chain(content);
+                    match extract::run(x, &path, head, &mut rest, size) {
+                        Ok(found) => Some((x.id(), found)),
+                        Err(e) => return Err((path, e)),
+                    }
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        index.entries.push(Entry {
+            path: path.clone(),
+            kind: EntryKind::File {
+                data,
+                truncated: size > MAX_FILE_SIZE,
+            },
+        });
+        found
+    } else {
+        let mut buf = [0; HEAD_LEN];
+        let n = match read_head(content, &mut buf) {
+            Ok(n) => n,
+            Err(e) => return Err((path, e)),
+        };
+        let head = buf.get(..n).unwrap_or_default();
+        match extractors.select(&path, mode, size, head) {
+            Some(x) => match extract::run(x, &path, head, content, size) {
+                Ok(found) => Some((x.id(), found)),
+                Err(e) => return Err((path, e)),
+            },
+            None => None,
+        }
+    };
+    match found {
+        Some((by, found)) if !found.is_empty() => {
+            let len = found.data.len() as u64;
+            let kind = if budget.take(len) {
+                EntryKind::Extracted {
+                    by: by.to_owned(),
+                    data: found.data.into(),
+                    diagnostics: found.diagnostics,
+                }
+            } else {
+                EntryKind::Skipped {
+                    size: len,
+                    budget: budget.limit(),
+                }
+            };
+            index.entries.push(Entry { path, kind });
+        }
+        // Kept whole: the file entry hides lower findings.
+        _ if whole => {}
+        _ => index.plain.push(path_hash(&path)),
+    }
+    Ok(())
 }
 
 /// Reads the first `len` bytes of `entry` straight into shared storage:
 /// building it from a `Vec` would copy, holding the file twice for a while.
-fn read_content(entry: &mut impl Read, len: u64) -> io::Result<Arc<[u8]>> {
+fn read_content(entry: &mut (impl Read + ?Sized), len: u64) -> io::Result<Arc<[u8]>> {
     let len = usize::try_from(len).map_err(io::Error::other)?;
     let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
     let buf = Arc::get_mut(&mut data).ok_or_else(|| io::Error::other("shared buffer"))?;
@@ -318,6 +412,262 @@ mod tests {
             .entries
             .iter()
             .all(|e| matches!(e.kind, EntryKind::File { .. })));
+    }
+
+    fn tar_with_modes(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data, mode) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(*mode);
+            h.set_cksum();
+            b.append_data(&mut h, path, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn magic_wanted(rules: &[&str]) -> Wanted {
+        use crate::layer::extract::tests::Magic;
+        let elf: Arc<dyn crate::layer::Extractor> = Arc::new(Magic {
+            id: "elf/1",
+            magic: b"\x7fELF",
+        });
+        let zip: Arc<dyn crate::layer::Extractor> = Arc::new(Magic {
+            id: "zip/1",
+            magic: b"PK\x03\x04",
+        });
+        Wanted::new(rules.iter().map(|r| Rule::new(*r)))
+            .with_extractors(crate::layer::Extractors::new([elf, zip]))
+    }
+
+    fn findings(index: &LayerIndex) -> Vec<(String, String, String)> {
+        index
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::Extracted { by, data, .. } => Some((
+                    e.path.clone(),
+                    by.clone(),
+                    String::from_utf8_lossy(data).into_owned(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn extractors_see_the_whole_stream_of_the_files_they_want() {
+        let big = [b"\x7fELF".as_slice(), &[b'a'; 100], b"\nrest"].concat();
+        let tar = tar_with_modes(&[
+            ("usr/bin/tool", &big, 0o755),
+            ("usr/lib/app.jar", b"PK\x03\x04jar\nzz", 0o644),
+            ("etc/plain", b"\x7fEL", 0o644),
+            ("etc/wanted", b"\x7fELFwhole\nBAD", 0o644),
+        ]);
+        let index = index_tar(None, &tar[..], &magic_wanted(&["etc/wanted"])).unwrap();
+        assert_eq!(
+            findings(&index),
+            [
+                (
+                    "usr/bin/tool".to_owned(),
+                    "elf/1".to_owned(),
+                    format!("109:\x7fELF{}", "a".repeat(100))
+                ),
+                (
+                    "usr/lib/app.jar".to_owned(),
+                    "zip/1".to_owned(),
+                    "10:PK\x03\x04jar".to_owned()
+                ),
+                (
+                    "etc/wanted".to_owned(),
+                    "elf/1".to_owned(),
+                    "13:\x7fELFwhole".to_owned()
+                ),
+            ]
+        );
+        // A wanted file is kept whole too, before its finding.
+        let kinds: Vec<&str> = index
+            .entries
+            .iter()
+            .filter(|e| e.path == "etc/wanted")
+            .map(|e| match e.kind {
+                EntryKind::File { .. } => "file",
+                EntryKind::Extracted { .. } => "finding",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["file", "finding"]);
+        let Some(EntryKind::Extracted { diagnostics, .. }) = index.entries.last().map(|e| &e.kind)
+        else {
+            panic!("{index:?}");
+        };
+        assert_eq!(diagnostics, &["bad tail"]);
+        // The file nothing kept is remembered by its path's hash only.
+        assert_eq!(index.plain, [extract::path_hash("etc/plain")]);
+        // Without extractors nothing is remembered and nothing found.
+        let none = index_tar(None, &tar[..], &Wanted::new([Rule::new("etc/wanted")])).unwrap();
+        assert!(none.plain.is_empty());
+        assert!(findings(&none).is_empty());
+    }
+
+    #[test]
+    fn findings_count_against_the_budget() {
+        let tar = tar_with_modes(&[
+            ("a", b"\x7fELF 0123456789", 0o755),
+            ("b", b"\x7fELF 0123456789", 0o755),
+        ]);
+        let budget = Budget::new(30);
+        let index = index_tar_within(None, &tar[..], &magic_wanted(&[]), &budget).unwrap();
+        assert_eq!(findings(&index).len(), 1);
+        assert!(matches!(
+            index.entries.get(1).map(|e| &e.kind),
+            Some(EntryKind::Skipped {
+                size: 18,
+                budget: 30
+            })
+        ));
+        assert!(!index.is_complete());
+    }
+
+    #[test]
+    fn index_fingerprint_covers_the_extractor_ids() {
+        let plain = Wanted::new([Rule::new("a")]);
+        let with = magic_wanted(&["a"]);
+        assert_eq!(plain.fingerprint(), with.fingerprint());
+        assert_ne!(index_fingerprint(&plain), index_fingerprint(&with));
+        use crate::layer::extract::tests::Magic;
+        let v2: Arc<dyn crate::layer::Extractor> = Arc::new(Magic {
+            id: "elf/2",
+            magic: b"\x7fELF",
+        });
+        let bumped =
+            Wanted::new([Rule::new("a")]).with_extractors(crate::layer::Extractors::new([v2]));
+        assert_ne!(index_fingerprint(&bumped), index_fingerprint(&with));
+        assert_eq!(
+            index_fingerprint(&with),
+            index_fingerprint(&magic_wanted(&["a"]))
+        );
+    }
+
+    #[test]
+    fn squash_hides_findings_like_files() {
+        use crate::layer::squash::Squash;
+        use crate::model::LayerRef;
+        let wanted = magic_wanted(&[]);
+        let layer =
+            |i: usize, files: &[(&str, &[u8], u32)], extra: &[(&str, tar::EntryType, &str)]| {
+                let mut b = tar::Builder::new(Vec::new());
+                for (path, data, mode) in files {
+                    let mut h = tar::Header::new_gnu();
+                    h.set_size(data.len() as u64);
+                    h.set_mode(*mode);
+                    h.set_cksum();
+                    b.append_data(&mut h, path, *data).unwrap();
+                }
+                for (path, kind, target) in extra {
+                    let mut h = tar::Header::new_gnu();
+                    h.set_entry_type(*kind);
+                    h.set_size(0);
+                    b.append_link(&mut h, path, target).unwrap();
+                }
+                let tar = b.into_inner().unwrap();
+                let r = LayerRef {
+                    digest: format!("sha256:{i}"),
+                    diff_id: None,
+                    index: i,
+                };
+                index_tar(Some(r), &tar[..], &wanted).unwrap()
+            };
+        let elf: &[u8] = b"\x7fELF x";
+        let mut s = Squash::new();
+        s.apply(
+            &layer(
+                0,
+                &[
+                    ("bin/a", elf, 0o755),
+                    ("bin/b", elf, 0o755),
+                    ("bin/c", elf, 0o755),
+                    ("opt/d/e", elf, 0o755),
+                    ("bin/f", elf, 0o755),
+                ],
+                &[("bin/hard", tar::EntryType::Link, "bin/f")],
+            ),
+            &wanted,
+        );
+        let paths = |s: &Squash| -> Vec<String> {
+            s.tree().findings("elf/1").map(|f| f.path.clone()).collect()
+        };
+        assert_eq!(
+            paths(&s),
+            ["bin/a", "bin/b", "bin/c", "bin/f", "bin/hard", "opt/d/e"]
+        );
+        // Layer 1: a shell script replaces bin/a, a whiteout removes bin/b,
+        // opt/d becomes opaque, a symlink replaces bin/c, a hardlink to a
+        // plain file replaces bin/f.
+        s.apply(
+            &layer(
+                1,
+                &[
+                    ("bin/a", b"#!/bin/sh\n", 0o755),
+                    ("bin/.wh.b", b"", 0o644),
+                    ("opt/d/.wh..wh..opq", b"", 0o644),
+                    ("bin/g", b"#!/bin/sh\n", 0o755),
+                ],
+                &[
+                    ("bin/c", tar::EntryType::Symlink, "a"),
+                    ("bin/f", tar::EntryType::Link, "bin/g"),
+                ],
+            ),
+            &wanted,
+        );
+        assert_eq!(paths(&s), ["bin/hard"]);
+        assert_eq!(
+            s.tree()
+                .finding("bin/hard")
+                .unwrap()
+                .layer
+                .as_ref()
+                .unwrap()
+                .index,
+            0
+        );
+        // A finding of a later layer replaces the lower one.
+        s.apply(
+            &layer(2, &[("bin/hard", b"\x7fELF new", 0o755)], &[]),
+            &wanted,
+        );
+        let f = s.tree().finding("bin/hard").unwrap();
+        assert_eq!(
+            (&*f.data, f.layer.as_ref().unwrap().index),
+            (&b"8:\x7fELF new"[..], 2)
+        );
+        assert!(s.tree().findings("zip/1").next().is_none());
+    }
+
+    #[test]
+    fn directory_sources_get_the_same_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = [b"\x7fELF".as_slice(), &[b'a'; 100], b"\nrest"].concat();
+        std::fs::create_dir_all(dir.path().join("usr/bin")).unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("usr/bin/tool"), &big).unwrap();
+        std::fs::write(dir.path().join("etc/wanted"), b"\x7fELFwhole\nBAD").unwrap();
+        std::fs::write(dir.path().join("etc/plain"), b"\x7fEL").unwrap();
+        let wanted = magic_wanted(&["etc/wanted"]);
+        let walked = crate::source::walk_dir(dir.path(), &wanted, &Budget::unlimited()).unwrap();
+        let tar = tar_with_modes(&[
+            ("etc/plain", b"\x7fEL", 0o644),
+            ("etc/wanted", b"\x7fELFwhole\nBAD", 0o644),
+            ("usr/bin/tool", &big, 0o755),
+        ]);
+        let streamed = index_tar(None, &tar[..], &wanted).unwrap();
+        let sorted = |i: &LayerIndex| {
+            let mut f = findings(i);
+            f.sort();
+            f
+        };
+        assert_eq!(sorted(&walked), sorted(&streamed));
+        assert_eq!(findings(&walked).len(), 2);
     }
 
     #[test]

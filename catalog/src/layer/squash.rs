@@ -1,7 +1,7 @@
 //! Applying layers in order: whiteouts, opaque directories, files, symlinks
 //! and hardlinks, into the [`FileTree`] catalogers read.
 
-use crate::cataloger::{File, FileTree};
+use crate::cataloger::{File, FileTree, Finding};
 use crate::layer::{EntryKind, LayerIndex, Wanted};
 use crate::model::{Diagnostic, Location, Severity};
 
@@ -27,8 +27,30 @@ impl Squash {
         for path in &layer.whiteouts {
             self.tree.remove_tree(path);
         }
+        // Files no rule or extractor kept still replace lower findings.
+        self.tree.hide_findings(&layer.plain, layer.layer.as_ref());
         for entry in &layer.entries {
             match &entry.kind {
+                EntryKind::Extracted {
+                    by,
+                    data,
+                    diagnostics,
+                } => {
+                    for message in diagnostics {
+                        self.diagnostics.push(Diagnostic {
+                            severity: Severity::Warning,
+                            location: Some(Location::new(&entry.path, layer.layer.clone())),
+                            message: message.clone(),
+                        });
+                    }
+                    self.tree.replace_below(&entry.path, layer.layer.as_ref());
+                    self.tree.insert_finding(Finding {
+                        path: entry.path.clone(),
+                        by: by.clone(),
+                        data: data.clone(),
+                        layer: layer.layer.clone(),
+                    });
+                }
                 EntryKind::File { data, truncated } => {
                     if *truncated {
                         self.diagnostics.push(Diagnostic {
@@ -40,6 +62,7 @@ impl Squash {
                             ),
                         });
                     }
+                    self.tree.replace_below(&entry.path, layer.layer.as_ref());
                     self.tree.insert(File {
                         path: entry.path.clone(),
                         data: data.clone(),
@@ -62,6 +85,20 @@ impl Squash {
                 }
                 EntryKind::Symlink(target) => self.tree.insert_symlink(&entry.path, target),
                 EntryKind::Hardlink(target) => {
+                    // A hardlink replaces what lower layers held at its
+                    // path, and shares its target's finding, if any.
+                    self.tree.replace_below(&entry.path, layer.layer.as_ref());
+                    let finding = self
+                        .tree
+                        .finding(target)
+                        .filter(|f| f.layer == layer.layer)
+                        .cloned();
+                    if let Some(f) = finding {
+                        self.tree.insert_finding(Finding {
+                            path: entry.path.clone(),
+                            ..f
+                        });
+                    }
                     if !wanted.matches(&entry.path) {
                         continue;
                     }
@@ -133,6 +170,7 @@ mod tests {
                 .collect(),
             whiteouts: wh.iter().map(|s| (*s).to_owned()).collect(),
             opaque_dirs: opq.iter().map(|s| (*s).to_owned()).collect(),
+            plain: Vec::new(),
             raw_size: 0,
         }
     }

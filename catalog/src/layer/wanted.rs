@@ -20,6 +20,8 @@ use std::fmt::Write as _;
 
 use sha2::{Digest as _, Sha256};
 
+use super::extract::Extractors;
+
 /// Version of the canonical form [`Wanted::canonical`] writes. Bump it when
 /// the glob semantics change, so that fingerprints (and cache entries keyed
 /// on them) from before the change no longer match.
@@ -63,7 +65,10 @@ impl Rule {
 /// The set of files the layer reader keeps, with their content, for the
 /// catalogers. Built once per scan from every registered cataloger's
 /// [`Rule`]s; equal rule sets give equal values and fingerprints whatever
-/// the order they were declared in.
+/// the order they were declared in. It also carries the [`Extractors`]
+/// the reader offers every regular file to ([`Wanted::with_extractors`]);
+/// their ids are not part of [`Wanted::fingerprint`] but of
+/// [`index_fingerprint`](super::index_fingerprint).
 #[derive(Debug, Clone)]
 pub struct Wanted {
     rules: BTreeSet<Rule>,
@@ -73,11 +78,12 @@ pub struct Wanted {
     /// Matchers of the other rules (`*.md5sums`, `status.d/*`, …).
     other: Vec<Matcher>,
     fingerprint: String,
+    extractors: Extractors,
 }
 
 impl PartialEq for Wanted {
     fn eq(&self, other: &Self) -> bool {
-        self.rules == other.rules
+        self.rules == other.rules && self.extractors == other.extractors
     }
 }
 
@@ -102,7 +108,21 @@ impl Wanted {
             by_name,
             other,
             fingerprint,
+            extractors: Extractors::default(),
         }
+    }
+
+    /// The same rules, offering the files they do not keep (and those they
+    /// do) to `extractors`.
+    #[must_use]
+    pub fn with_extractors(mut self, extractors: Extractors) -> Self {
+        self.extractors = extractors;
+        self
+    }
+
+    /// The extractors, in registration order.
+    pub fn extractors(&self) -> &Extractors {
+        &self.extractors
     }
 
     /// Whether the file at normalised `path` is kept. Paths with an empty
