@@ -236,6 +236,10 @@ def main():
             target, [join(read(p), sibling(p, "package.json")) for p in files("catalog/testdata/**/" + name)]
         )
 
+    counts["java_archive"] = write(
+        "java_archive",
+        [read(p) for p in files("catalog/testdata/maven/**/*.jar") + files("catalog/testdata/maven/*.war")],
+    )
     counts["sbom_import"] = write("sbom_import", [read(p) for p in files("catalog/testdata/import/*.json")])
 
     counts["dsse_envelope"] = write(

@@ -37,12 +37,14 @@ pub use ecosystem::{
 // declared outside macros, so these stay plain `mod` lines.
 pub mod apk;
 pub mod deb;
+pub mod maven;
 pub mod npm;
 pub mod pypi;
 
 ecosystems! {
     apk::ApkMetadata => Apk,
     deb::DebMetadata => Deb,
+    maven::MavenMetadata => Maven,
     npm::NpmMetadata => Npm,
     pypi::PypiMetadata => Pypi,
 }

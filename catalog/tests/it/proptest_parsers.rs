@@ -116,6 +116,27 @@ proptest! {
     }
 
     #[test]
+    fn java_archive_never_panics(
+        jar in mutated(seeds(&["maven/debian/jul-to-slf4j.jar", "maven/debian/slf4j-api.jar", "maven/demo-app-0.4.2.jar"])),
+    ) {
+        use sbomctl_catalog::cataloger::maven::{self, zip_stream};
+        let limits = zip_stream::Limits {
+            max_depth: 4,
+            max_entries: 10_000,
+            max_entry_inflated: 4 << 20,
+            max_total_inflated: 16 << 20,
+            max_kept: 1 << 20,
+            max_prefix: 64 << 10,
+        };
+        let archive = zip_stream::walk("app.jar", &mut jar.as_slice(), &limits);
+        let found = maven::packages(&archive, &sbomctl_catalog::model::Location::new("app.jar", None));
+        let _ = relate::relationships(&found.packages);
+        for p in &found.packages {
+            prop_assert!(p.purl.starts_with("pkg:maven/"));
+        }
+    }
+
+    #[test]
     fn dpkg_status_never_panics(
         status in mutated(seeds(&["var/lib/dpkg/status"])),
         copyright in mutated(seeds(&["/copyright"])),

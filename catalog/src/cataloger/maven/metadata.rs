@@ -1,0 +1,105 @@
+//! What a Java archive package records beyond name and version.
+
+use serde::{Deserialize, Serialize};
+
+use super::pom_properties::PomProperties;
+use super::pom_xml::PomProject;
+use super::MavenCataloger;
+use crate::cataloger::{Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier};
+
+/// A package found in a Java archive (jar, war, ear, …), as syft's
+/// `java-archive` metadata has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MavenMetadata {
+    /// Where in the image the package is: the archive's path, then `:` and
+    /// the entry name for each nested archive, then `:GROUP:ARTIFACT` when
+    /// the package is one of several a `pom.properties` in the archive
+    /// names (syft's `virtualPath`).
+    pub virtual_path: String,
+    /// The groupId the PURL carries (see `docs/catalogers.md`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group_id: String,
+    /// The main section of `META-INF/MANIFEST.MF`, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manifest: Vec<(String, String)>,
+    /// The `pom.properties` the identity came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pom_properties: Option<PomProperties>,
+    /// The embedded `pom.xml` beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pom_project: Option<PomProject>,
+    /// The virtual path of the package this one was found in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// What relationships resolve this package by: its virtual path (not
+    /// serialised; it is `virtual_path`).
+    #[serde(skip)]
+    pub(super) keys: Vec<String>,
+}
+
+impl MavenMetadata {
+    fn manifest_value(&self, key: &str) -> Option<&str> {
+        self.manifest
+            .iter()
+            .find(|(k, v)| k.eq_ignore_ascii_case(key) && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl EcosystemMetadata for MavenMetadata {
+    /// The pom's organization, else its first developer, else the
+    /// manifest's `Specification-Vendor` / `Implementation-Vendor` (syft
+    /// reads only the manifest).
+    fn supplier(&self) -> Option<Supplier<'_>> {
+        let pom = self.pom_project.as_ref();
+        pom.and_then(|p| p.organization.as_deref())
+            .or_else(|| pom.and_then(|p| p.developer.as_deref()))
+            .or_else(|| self.manifest_value("Specification-Vendor"))
+            .or_else(|| self.manifest_value("Implementation-Vendor"))
+            .map(Supplier::Maintainer)
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.pom_project
+            .as_ref()
+            .and_then(|p| p.description.as_deref())
+    }
+
+    fn homepage(&self) -> Option<&str> {
+        self.pom_project.as_ref().and_then(|p| p.url.as_deref())
+    }
+
+    fn properties(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("virtualPath", self.virtual_path.clone()),
+            ("groupId", self.group_id.clone()),
+            ("parent", self.parent.clone().unwrap_or_default()),
+        ]
+    }
+
+    fn set_property(&mut self, name: &str, value: &str) {
+        match name {
+            "virtualPath" => value.clone_into(&mut self.virtual_path),
+            "groupId" => value.clone_into(&mut self.group_id),
+            "parent" => self.parent = Some(value.to_owned()),
+            _ => {}
+        }
+    }
+
+    fn provides(&self) -> &[String] {
+        &self.keys
+    }
+}
+
+impl EcosystemInfo for MavenMetadata {
+    const SOURCE_INFO: &'static str = "installed java archive";
+
+    fn catalogers() -> Vec<Box<dyn Cataloger>> {
+        vec![Box::new(MavenCataloger)]
+    }
+
+    fn from_document(p: &DocumentPackage<'_>) -> Self {
+        let _ = p;
+        MavenMetadata::default()
+    }
+}
