@@ -217,11 +217,10 @@ fn identify(
     let mut aux: Vec<Package> = Vec::new();
     for props in &properties {
         if let Some(m) = &main {
-            let same = (m.group == props.group_id
-                && m.name == props.artifact_id
-                && m.version == props.version)
-                || m.name == props.artifact_id;
-            if same {
+            // syft merges a pom.properties into the archive's package when
+            // groupId, artifactId and version match or the artifactId is
+            // the package's name; the second contains the first.
+            if m.name == props.artifact_id {
                 continue;
             }
         }
