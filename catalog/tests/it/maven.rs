@@ -641,3 +641,31 @@ fn a_200_mb_jar_streams_without_buffering() {
     let found = maven::packages(&a, &Location::new("big.jar", None));
     assert_eq!(found.packages[0].purl, "pkg:maven/org.example/lib@1.0");
 }
+
+#[test]
+fn problems_and_nested_archives_are_bounded_per_walk() {
+    // 200 encrypted nested jars: one problem each, up to the cap.
+    let names: Vec<String> = (0..200).map(|i| format!("lib/x{i}.jar")).collect();
+    let mut z = zip(&names
+        .iter()
+        .map(|n| (n.as_str(), &b""[..], How::Stored))
+        .collect::<Vec<_>>());
+    // Set the encryption bit of every local header.
+    let mut i = 0;
+    while let Some(at) = z[i..].windows(4).position(|w| w == b"PK\x03\x04") {
+        z[i + at + 6] |= 1;
+        i += at + 4;
+    }
+    let a = walk_bytes("many.war", &z, &small());
+    assert_eq!(
+        a.problems.len(),
+        zip_stream::MAX_PROBLEMS + 1,
+        "{:?}",
+        a.problems.last()
+    );
+    assert!(a
+        .problems
+        .last()
+        .unwrap()
+        .contains("136 more problems not reported"));
+}

@@ -198,6 +198,8 @@ struct State {
     trip: Cell<Option<Trip>>,
     /// The chain of the entry that tripped a total cap.
     trip_chain: RefCell<String>,
+    problems: Cell<usize>,
+    nested: Cell<usize>,
 }
 
 /// A reader that counts inflated bytes against the caps.
@@ -232,6 +234,20 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
+/// Most problems recorded over one walk; the rest are counted in a last one.
+pub const MAX_PROBLEMS: usize = 64;
+/// Most nested archives walked over one walk.
+pub const MAX_NESTED: usize = 4096;
+
+/// Records a problem, up to [`MAX_PROBLEMS`] per walk.
+fn report(state: &State, problems: &mut Vec<String>, message: String) {
+    let n = state.problems.get().saturating_add(1);
+    state.problems.set(n);
+    if n <= MAX_PROBLEMS {
+        problems.push(message);
+    }
+}
+
 /// Walks the zip archive `r`, named `name` (the top of every path chain).
 /// Never fails: what could not be read is a problem in the result.
 pub fn walk(name: &str, r: &mut dyn Read, limits: &Limits) -> Archive {
@@ -242,15 +258,25 @@ pub fn walk(name: &str, r: &mut dyn Read, limits: &Limits) -> Archive {
         kept: Cell::new(0),
         trip: Cell::new(None),
         trip_chain: RefCell::new(String::new()),
+        problems: Cell::new(0),
+        nested: Cell::new(0),
     };
     let mut buffered = BufReader::with_capacity(16 << 10, r);
     let mut archive = walk_archive(&state, name.to_owned(), 0, &mut buffered);
     if state.trip.get() == Some(Trip::Total) {
+        // Always recorded: it is why the walk stopped.
         archive.problems.push(format!(
             "{}: stopped after inflating {} bytes (more than the {} allowed for one archive; zip bomb?)",
             state.trip_chain.borrow(),
             state.inflated.get(),
             limits.max_total_inflated
+        ));
+    }
+    let problems = state.problems.get();
+    if problems > MAX_PROBLEMS {
+        archive.problems.push(format!(
+            "{name}: {} more problems not reported",
+            problems - MAX_PROBLEMS
         ));
     }
     archive
@@ -283,9 +309,11 @@ fn walk_archive(state: &State, chain: String, depth: usize, r: &mut dyn BufRead)
         Ok(false) => return archive,
         Err(e) => {
             if state.trip.get().is_none() {
-                archive
-                    .problems
-                    .push(format!("{}: not a zip archive: {e}", archive.chain));
+                report(
+                    state,
+                    &mut archive.problems,
+                    format!("{}: not a zip archive: {e}", archive.chain),
+                );
             }
             return archive;
         }
@@ -299,7 +327,11 @@ fn walk_archive(state: &State, chain: String, depth: usize, r: &mut dyn BufRead)
                 Ok(false) => break,
                 Err(e) => {
                     if state.trip.get().is_none() {
-                        archive.problems.push(format!("{}: {e}", archive.chain));
+                        report(
+                            state,
+                            &mut archive.problems,
+                            format!("{}: {e}", archive.chain),
+                        );
                     }
                     break;
                 }
@@ -310,9 +342,11 @@ fn walk_archive(state: &State, chain: String, depth: usize, r: &mut dyn BufRead)
             Ok(h) => h,
             Err(e) => {
                 if state.trip.get().is_none() {
-                    archive
-                        .problems
-                        .push(format!("{}: unreadable zip header: {e}", archive.chain));
+                    report(
+                        state,
+                        &mut archive.problems,
+                        format!("{}: unreadable zip header: {e}", archive.chain),
+                    );
                 }
                 break;
             }
@@ -321,10 +355,14 @@ fn walk_archive(state: &State, chain: String, depth: usize, r: &mut dyn BufRead)
         state.entries.set(entries);
         if entries > state.limits.max_entries {
             state.trip.set(Some(Trip::Stop));
-            archive.problems.push(format!(
-                "{}: more than {} zip entries in one archive; stopped",
-                archive.chain, state.limits.max_entries
-            ));
+            report(
+                state,
+                &mut archive.problems,
+                format!(
+                    "{}: more than {} zip entries in one archive; stopped",
+                    archive.chain, state.limits.max_entries
+                ),
+            );
             break;
         }
         let entry_chain = format!("{}!/{}", archive.chain, header.name);
@@ -340,16 +378,18 @@ fn walk_archive(state: &State, chain: String, depth: usize, r: &mut dyn BufRead)
             Ok(()) => {}
             Err(Stop::Quiet) => break,
             Err(Stop::Problem(p)) => {
-                archive.problems.push(p);
+                report(state, &mut archive.problems, p);
                 break;
             }
         }
         if header_has_descriptor(&header) {
             if let Err(e) = skip_descriptor(r, header.zip64) {
                 if state.trip.get().is_none() {
-                    archive
-                        .problems
-                        .push(format!("{entry_chain}: truncated data descriptor: {e}"));
+                    report(
+                        state,
+                        &mut archive.problems,
+                        format!("{entry_chain}: truncated data descriptor: {e}"),
+                    );
                 }
                 break;
             }
@@ -411,34 +451,51 @@ fn walk_entry(
         Use::Skip
     };
     if !matches!(use_, Use::Skip) && encrypted {
-        archive
-            .problems
-            .push(format!("{entry_chain}: encrypted entry not read"));
+        report(
+            state,
+            &mut archive.problems,
+            format!("{entry_chain}: encrypted entry not read"),
+        );
         use_ = Use::Skip;
     }
     if let Use::Keep(kind) = use_ {
         let is_pom = kind != KeptKind::Manifest;
         if is_pom && *poms >= MAX_POM_FILES {
-            archive.problems.push(format!(
+            report(state, &mut archive.problems, format!(
                 "{entry_chain}: more than {MAX_POM_FILES} maven metadata files in one archive; not read"
             ));
             use_ = Use::Skip;
         } else if state.kept.get().saturating_add(kind.cap()) > state.limits.max_kept {
-            archive.problems.push(format!(
-                "{entry_chain}: more than {} bytes of metadata kept from one archive; not read",
-                state.limits.max_kept
-            ));
+            report(
+                state,
+                &mut archive.problems,
+                format!(
+                    "{entry_chain}: more than {} bytes of metadata kept from one archive; not read",
+                    state.limits.max_kept
+                ),
+            );
             use_ = Use::Skip;
         } else if is_pom {
             *poms += 1;
         }
     }
     if let Use::Nested = use_ {
-        if depth >= state.limits.max_depth {
-            archive.problems.push(format!(
-                "{entry_chain}: archive nested more than {} levels deep; not read",
-                state.limits.max_depth
-            ));
+        if state.nested.get() >= MAX_NESTED {
+            report(
+                state,
+                &mut archive.problems,
+                format!("{entry_chain}: more than {MAX_NESTED} nested archives in one archive; not read"),
+            );
+            use_ = Use::Skip;
+        } else if depth >= state.limits.max_depth {
+            report(
+                state,
+                &mut archive.problems,
+                format!(
+                    "{entry_chain}: archive nested more than {} levels deep; not read",
+                    state.limits.max_depth
+                ),
+            );
             use_ = Use::Skip;
         }
     }
@@ -468,7 +525,7 @@ fn walk_entry(
                 Err(e) if state.trip.get() == Some(Trip::Entry(depth)) => {
                     let _ = e;
                     state.trip.set(None);
-                    archive.problems.push(format!(
+                    report(state, &mut archive.problems, format!(
                         "{entry_chain}: inflates to more than {} bytes (zip bomb?); not read",
                         state.limits.max_entry_inflated
                     ));
@@ -488,7 +545,7 @@ fn walk_entry(
             Ok(())
         }
         (Extent::Known(size), _, _) => {
-            archive.problems.push(format!(
+            report(state, &mut archive.problems, format!(
                 "{entry_chain}: compression method {method} not supported; not read"
             ));
             skip_raw(r, *size).map_err(|e| io_stop(e, "truncated entry"))
@@ -551,6 +608,7 @@ fn use_entry(
             Ok(())
         }
         Use::Nested => {
+            state.nested.set(state.nested.get().saturating_add(1));
             let mut inner = BufReader::with_capacity(8 << 10, body);
             let nested = walk_archive(state, entry_chain.to_owned(), depth + 1, &mut inner);
             archive.nested.push(nested);
