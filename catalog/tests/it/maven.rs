@@ -669,3 +669,29 @@ fn problems_and_nested_archives_are_bounded_per_walk() {
         .unwrap()
         .contains("136 more problems not reported"));
 }
+
+#[test]
+fn extractor_finding_reads_back_to_the_same_packages() {
+    let x = maven::JarExtractor::default();
+    for file in [
+        "shop-1.3.war",
+        "store.ear",
+        "demo-app-0.4.2.jar",
+        "debian/commons-lang3.jar",
+    ] {
+        let bytes = std::fs::read(testdata().join(file)).unwrap();
+        assert!(x.wants(file, bytes.len() as u64, &bytes[..64]), "{file}");
+        let (head, rest) = bytes.split_at(64);
+        let (data, problems) = x.extract(file, head, &mut &rest[..]).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            data.len() < bytes.len() / 10,
+            "{file}: finding of {} bytes",
+            data.len()
+        );
+        let loc = Location::new(file, None);
+        let direct = maven::packages(&walk_file(file), &loc);
+        let back = maven::packages_of(&maven::decode(&data).unwrap(), &loc);
+        assert_eq!(back.packages, direct.packages, "{file}");
+    }
+}

@@ -4,11 +4,12 @@
 
 /// A parsed manifest: the main section and the named sections after it,
 /// each a list of `(key, value)` in file order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
     /// The main section.
     pub main: Vec<(String, String)>,
     /// The per-entry sections.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Vec<(String, String)>>,
 }
 

@@ -22,17 +22,20 @@
 //! <https://docs.oracle.com/en/java/javase/21/docs/specs/jar/jar.html>,
 //! <https://github.com/package-url/purl-spec/blob/master/PURL-TYPES.rst#maven>.
 
+mod extract;
 pub mod manifest;
 mod metadata;
 pub mod pom_properties;
 pub mod pom_xml;
 pub mod zip_stream;
 
+pub use extract::{decode, encode, JarExtractor, ID as EXTRACTOR_ID};
 pub use metadata::MavenMetadata;
 
 use manifest::Manifest;
 use pom_properties::PomProperties;
 use pom_xml::PomProject;
+use serde::{Deserialize, Serialize};
 use zip_stream::{Archive, KeptKind};
 
 use super::{Cataloger, Context, FileTree, Findings, Rule};
@@ -72,6 +75,11 @@ pub struct Found {
 /// file in the image). Nested packages share that location; their
 /// metadata's `virtual_path` says where inside it they are.
 pub fn packages(archive: &Archive, location: &Location) -> Found {
+    packages_of(&Parsed::from_archive(archive), location)
+}
+
+/// [`packages`] from an archive's parsed metadata (a finding read back).
+pub fn packages_of(archive: &Parsed, location: &Location) -> Found {
     let mut found = Found::default();
     identify(archive, &location.path, None, location, &mut found, 0);
     found
@@ -87,8 +95,98 @@ struct Identity {
     project: Option<PomProject>,
 }
 
+/// What identity is read from in one (nested) archive: its kept metadata
+/// files parsed, the compact form a finding stores.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parsed {
+    /// The path chain (`app.war!/WEB-INF/lib/x.jar`).
+    pub chain: String,
+    /// `MANIFEST.MF`, without per-entry digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<Manifest>,
+    /// Every `pom.properties` with an artifactId and a version, by path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<PomProperties>,
+    /// Every `pom.xml`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<PomProject>,
+    /// Nested archives.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nested: Vec<Parsed>,
+    /// Problems, each naming the path chain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+impl Parsed {
+    /// Parses what the walker kept of `archive` and of every archive
+    /// nested in it (the walker bounds the nesting).
+    pub fn from_archive(archive: &Archive) -> Parsed {
+        let mut parsed = Parsed {
+            chain: archive.chain.clone(),
+            problems: archive.problems.clone(),
+            nested: archive.nested.iter().map(Parsed::from_archive).collect(),
+            ..Parsed::default()
+        };
+        for kept in &archive.kept {
+            let chain = format!("{}!/{}", archive.chain, kept.path);
+            match kept.kind {
+                KeptKind::Manifest => {
+                    if kept.truncated
+                        && !manifest::main_section_complete(&kept.data, kept.truncated)
+                    {
+                        parsed.problems.push(format!(
+                            "{chain}: main section longer than {} bytes; read in part",
+                            zip_stream::MAX_MANIFEST
+                        ));
+                    }
+                    if parsed.manifest.is_none() {
+                        let mut m = manifest::parse(&kept.data);
+                        // Signed jars list a digest per entry: not identity.
+                        for section in &mut m.sections {
+                            section.retain(|(k, _)| k != "Name" && !k.ends_with("-Digest"));
+                        }
+                        m.sections.retain(|s| !s.is_empty());
+                        parsed.manifest = Some(m);
+                    }
+                }
+                KeptKind::PomProperties => {
+                    if kept.truncated {
+                        parsed.problems.push(format!(
+                            "{chain}: longer than {} bytes; read in part",
+                            zip_stream::MAX_POM_PROPERTIES
+                        ));
+                    }
+                    let p = pom_properties::parse(&kept.path, &kept.data);
+                    // syft skips a pom.properties without artifactId or version.
+                    if !p.artifact_id.is_empty() && !p.version.is_empty() {
+                        parsed.properties.push(p);
+                    }
+                }
+                KeptKind::PomXml => {
+                    if kept.truncated {
+                        parsed.problems.push(format!(
+                            "{chain}: longer than {} bytes; read in part",
+                            zip_stream::MAX_POM_XML
+                        ));
+                    }
+                    parsed.projects.push(pom_xml::parse(&kept.path, &kept.data));
+                }
+            }
+        }
+        parsed.properties.sort_by(|a, b| a.path.cmp(&b.path));
+        parsed
+    }
+
+    /// The last component of [`Parsed::chain`]: the archive's file name.
+    pub fn file_name(&self) -> &str {
+        let last = self.chain.rsplit("!/").next().unwrap_or(&self.chain);
+        last.rsplit('/').next().unwrap_or(last)
+    }
+}
+
 fn identify(
-    archive: &Archive,
+    archive: &Parsed,
     virtual_path: &str,
     parent: Option<&str>,
     location: &Location,
@@ -100,48 +198,10 @@ fn identify(
     if depth > MAX_DEPTH {
         return;
     }
-    let mut manifest: Option<Manifest> = None;
-    let mut properties: Vec<PomProperties> = Vec::new();
-    let mut projects: Vec<PomProject> = Vec::new();
-    for kept in &archive.kept {
-        let chain = format!("{}!/{}", archive.chain, kept.path);
-        match kept.kind {
-            KeptKind::Manifest => {
-                if kept.truncated && !manifest::main_section_complete(&kept.data, kept.truncated) {
-                    found.problems.push(format!(
-                        "{chain}: main section longer than {} bytes; read in part",
-                        zip_stream::MAX_MANIFEST
-                    ));
-                }
-                if manifest.is_none() {
-                    manifest = Some(manifest::parse(&kept.data));
-                }
-            }
-            KeptKind::PomProperties => {
-                if kept.truncated {
-                    found.problems.push(format!(
-                        "{chain}: longer than {} bytes; read in part",
-                        zip_stream::MAX_POM_PROPERTIES
-                    ));
-                }
-                let p = pom_properties::parse(&kept.path, &kept.data);
-                // syft skips a pom.properties without artifactId or version.
-                if !p.artifact_id.is_empty() && !p.version.is_empty() {
-                    properties.push(p);
-                }
-            }
-            KeptKind::PomXml => {
-                if kept.truncated {
-                    found.problems.push(format!(
-                        "{chain}: longer than {} bytes; read in part",
-                        zip_stream::MAX_POM_XML
-                    ));
-                }
-                projects.push(pom_xml::parse(&kept.path, &kept.data));
-            }
-        }
-    }
-    properties.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = archive.manifest.clone();
+    let properties = &archive.properties;
+    let projects = &archive.projects;
+
     let file = FileName::parse(archive.file_name());
     let project_beside = |props: &PomProperties| -> Option<PomProject> {
         let dir = parent_dir(&props.path);
@@ -152,7 +212,7 @@ fn identify(
     };
 
     // The archive's own package.
-    let best = best_match(&properties, &projects, &file.name);
+    let best = best_match(properties, projects, &file.name);
     let mut main: Option<Identity> = None;
     {
         let (props, project) = match best {
@@ -215,7 +275,7 @@ fn identify(
     let main_key = main.as_ref().map(|_| virtual_path.to_owned());
     let mut dependencies: Vec<String> = Vec::new();
     let mut aux: Vec<Package> = Vec::new();
-    for props in &properties {
+    for props in properties {
         if let Some(m) = &main {
             // syft merges a pom.properties into the archive's package when
             // groupId, artifactId and version match or the artifactId is
