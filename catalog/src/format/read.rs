@@ -930,7 +930,7 @@ mod tests {
                {"type": "library", "bom-ref": "p2", "name": "left-pad", "group": "@acme",
                 "version": "1.0.0", "purl": "pkg:npm/%40acme/left-pad@1.0.0",
                 "licenses": [{"expression": "MIT OR Apache-2.0"}]}]},
-            {"type": "library", "name": "thing", "version": "1", "purl": "pkg:maven/a/thing@1"},
+            {"type": "library", "name": "thing", "version": "1", "purl": "pkg:hex/thing@1"},
             {"type": "file", "name": "/etc/passwd"}
           ],
           "dependencies": [{"ref": "p2", "dependsOn": ["p1", "nope"]}]
@@ -971,7 +971,7 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "skipped 1 component of type maven (not modelled)",
+                "skipped 1 component of type hex (not modelled)",
                 "skipped 1 component without a package URL (type unknown)",
             ]
         );

@@ -695,3 +695,262 @@ fn extractor_finding_reads_back_to_the_same_packages() {
         assert_eq!(back.packages, direct.packages, "{file}");
     }
 }
+
+// ---------------------------------------------------------------------
+// Through the layer reader: extractor, squash, cataloger, relationships.
+
+use sbomctl_catalog::cataloger::{self, Context, Findings, SourceKind};
+use sbomctl_catalog::layer::{index_tar, squash::Squash};
+use sbomctl_catalog::model::RelationshipKind;
+
+/// A tar member: path, content (a regular file) or symlink target (an
+/// empty file when neither).
+type Member<'a> = (&'a str, Option<&'a [u8]>, Option<&'a str>);
+
+fn tar_of(entries: &[Member<'_>]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, data, link) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        match (data, link) {
+            (Some(d), _) => {
+                h.set_size(d.len() as u64);
+                h.set_entry_type(tar::EntryType::Regular);
+                b.append_data(&mut h, path, *d).unwrap();
+            }
+            (None, Some(target)) => {
+                h.set_size(0);
+                h.set_entry_type(tar::EntryType::Symlink);
+                b.append_link(&mut h, path, target).unwrap();
+            }
+            (None, None) => {
+                h.set_size(0);
+                h.set_entry_type(tar::EntryType::Regular);
+                b.append_data(&mut h, path, &[][..]).unwrap();
+            }
+        }
+    }
+    b.into_inner().unwrap()
+}
+
+fn catalog_layers(
+    layers: &[Vec<u8>],
+) -> (
+    Vec<Package>,
+    Vec<sbomctl_catalog::model::Relationship>,
+    Vec<String>,
+) {
+    let catalogers = cataloger::all();
+    let wanted = cataloger::wanted(&catalogers);
+    let mut squash = Squash::new();
+    for (i, l) in layers.iter().enumerate() {
+        let layer = sbomctl_catalog::model::LayerRef {
+            digest: format!("sha256:{i}"),
+            diff_id: None,
+            index: i,
+        };
+        let index = index_tar(Some(layer), l.as_slice(), &wanted).unwrap();
+        squash.apply(&index, &wanted);
+    }
+    let mut diagnostics: Vec<String> = squash
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    let ctx = Context {
+        distro: None,
+        source_kind: SourceKind::Image,
+    };
+    let mut out = Findings::default();
+    for c in &catalogers {
+        c.catalog(squash.tree(), &ctx, &mut out);
+    }
+    diagnostics.extend(out.diagnostics.iter().map(|d| d.message.clone()));
+    let rels = sbomctl_catalog::relate::relationships(&out.packages);
+    (out.packages, rels, diagnostics)
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(testdata().join(rel)).unwrap()
+}
+
+#[test]
+fn jars_in_layers_are_cataloged_squashed_and_linked_to_their_deb() {
+    let lang3 = fixture("debian/commons-lang3.jar");
+    let war = fixture("shop-1.3.war");
+    let fat = fixture("demo-app-0.4.2.jar");
+    let status = fixture("dpkg/status");
+    let md5sums = fixture("dpkg/libcommons-lang3-java.md5sums");
+    let base = tar_of(&[
+        ("var/lib/dpkg/status", Some(&status), None),
+        (
+            "var/lib/dpkg/info/libcommons-lang3-java.md5sums",
+            Some(&md5sums),
+            None,
+        ),
+        ("usr/share/java/commons-lang3.jar", Some(&lang3), None),
+        (
+            "usr/share/java/commons-lang3-3.12.0.jar",
+            None,
+            Some("commons-lang3.jar"),
+        ),
+        ("srv/shop-1.3.war", Some(&war), None),
+        ("opt/app/APP.JAR", Some(&fat), None),
+    ]);
+    // The next layer deletes the war.
+    let top = tar_of(&[("srv/.wh.shop-1.3.war", None, None)]);
+    let (pkgs, rels, diags) = catalog_layers(&[base.clone(), top]);
+    assert!(diags.is_empty(), "{diags:?}");
+    let maven: Vec<&Package> = pkgs
+        .iter()
+        .filter(|p| p.purl.starts_with("pkg:maven/"))
+        .collect();
+    let mut purls: Vec<(&str, &str)> = maven
+        .iter()
+        .map(|p| (p.purl.as_str(), p.locations[0].path.as_str()))
+        .collect();
+    purls.sort();
+    assert_eq!(
+        purls,
+        [
+            (
+                "pkg:maven/org.apache.commons/commons-lang3@3.12.0",
+                "/usr/share/java/commons-lang3.jar"
+            ),
+            (
+                "pkg:maven/org.apache/commons-logging@1.2",
+                "/opt/app/APP.JAR"
+            ),
+            ("pkg:maven/org.slf4j/slf4j-api@1.7.32", "/opt/app/APP.JAR"),
+            // Renamed: the name is the file's (`APP.JAR`, any case), the
+            // version the manifest's, the group its `Main-Class` (as syft).
+            (
+                "pkg:maven/org.springframework.boot.loader.JarLauncher/APP@0.4.2",
+                "/opt/app/APP.JAR",
+            ),
+        ],
+        "{maven:#?}"
+    );
+    // The jar the deb installed is linked to it.
+    let deb = pkgs
+        .iter()
+        .find(|p| p.name == "libcommons-lang3-java")
+        .unwrap();
+    let lang = maven.iter().find(|p| p.name == "commons-lang3").unwrap();
+    assert!(rels.iter().any(|r| r.from == deb.id()
+        && r.to == lang.id()
+        && r.kind == RelationshipKind::OwnershipByFileOverlap));
+    assert_eq!(maven[0].locations[0].layer.as_ref().unwrap().index, 0);
+
+    // Without the deleting layer the war and its jars are there.
+    let (pkgs, _, _) = catalog_layers(&[base]);
+    assert_eq!(
+        pkgs.iter()
+            .filter(|p| p.purl.starts_with("pkg:maven/"))
+            .count(),
+        4 + 4
+    );
+}
+
+#[test]
+fn truncated_jar_in_a_layer_is_a_warning_naming_the_file() {
+    let war = fixture("shop-1.3.war");
+    let cut = &war[..war.len() / 2];
+    let layer = tar_of(&[("srv/shop.war", Some(cut), None)]);
+    let (_, _, diags) = catalog_layers(&[layer]);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.starts_with("shop.war!/WEB-INF/lib/")),
+        "{diags:?}"
+    );
+}
+
+/// Peak RSS of a child process (this test binary) that streams a layer
+/// holding a 200 MB jar.
+#[test]
+fn a_200_mb_jar_in_a_layer_streams_in_bounded_memory() {
+    if let Ok(size) = std::env::var("SBOMCTL_MAVEN_BIG_JAR_CHILD") {
+        let size: u64 = size.parse().unwrap();
+        // A tar stream of one member, the jar, generated as it is read.
+        let mut header = tar::Header::new_gnu();
+        header.set_path("app/big.jar").unwrap();
+        header.set_mode(0o644);
+        let jar_len = {
+            let mut n = 0u64;
+            let mut z = BigZip::new(size);
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let k = z.read(&mut buf).unwrap();
+                if k == 0 {
+                    break;
+                }
+                n += k as u64;
+            }
+            n
+        };
+        header.set_size(jar_len);
+        header.set_cksum();
+        let pad = (512 - jar_len % 512) % 512;
+        let stream = std::io::Cursor::new(header.as_bytes().to_vec())
+            .chain(BigZip::new(size))
+            .chain(std::io::repeat(0).take(pad + 1024));
+        let catalogers = cataloger::all();
+        let wanted = cataloger::wanted(&catalogers);
+        let index = index_tar(None, stream, &wanted).unwrap();
+        let mut squash = Squash::new();
+        squash.apply(&index, &wanted);
+        let mut out = Findings::default();
+        let ctx = Context {
+            distro: None,
+            source_kind: SourceKind::Image,
+        };
+        for c in &catalogers {
+            c.catalog(squash.tree(), &ctx, &mut out);
+        }
+        assert_eq!(out.packages.len(), 1);
+        assert_eq!(out.packages[0].purl, "pkg:maven/org.example/lib@1.0");
+        println!("CHILD-OK");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let child = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "maven::a_200_mb_jar_in_a_layer_streams_in_bounded_memory",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("SBOMCTL_MAVEN_BIG_JAR_CHILD", (200u64 << 20).to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Sample VmHWM (peak RSS) until the child ends.
+    let mut peak_kib = 0u64;
+    let handle = std::thread::spawn(move || child.wait_with_output().unwrap());
+    while !handle.is_finished() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(v) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(v);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = handle.join().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("CHILD-OK"),
+        "{stdout}"
+    );
+    assert!(peak_kib > 0, "no sample of the child's memory");
+    assert!(
+        peak_kib < 64 * 1024,
+        "peak RSS {peak_kib} KiB streaming a 200 MB jar"
+    );
+}

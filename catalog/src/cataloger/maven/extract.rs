@@ -1,9 +1,11 @@
 //! What is kept of a Java archive as its layer streams: the selection
 //! (extension and zip magic), the walk, and the finding, a compact JSON
 //! of the parsed metadata ([`super::Parsed`]) each (nested) archive holds.
-//! The layer seam's `Extractor` delegates to [`JarExtractor`].
+//! The layer seam's [`Extractor`] is [`JarExtractor`].
 
 use std::io::{self, Read};
+
+use crate::cataloger::{Extracted, Extractor};
 
 use super::zip_stream::{self, Limits};
 use super::Parsed;
@@ -66,6 +68,31 @@ impl JarExtractor {
         take_problems(&mut parsed, &mut problems);
         let data = encode(&mut parsed, &mut problems);
         Ok((data, problems))
+    }
+}
+
+impl Extractor for JarExtractor {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn considers(&self, path: &str, _mode: u32, size: u64) -> bool {
+        JarExtractor::considers(self, path, size)
+    }
+
+    fn wants(&self, path: &str, _mode: u32, size: u64, head: &[u8]) -> bool {
+        JarExtractor::wants(self, path, size, head)
+    }
+
+    fn extract(
+        &self,
+        path: &str,
+        head: &[u8],
+        rest: &mut dyn Read,
+        _size: u64,
+    ) -> io::Result<Extracted> {
+        let (data, diagnostics) = JarExtractor::extract(self, path, head, rest)?;
+        Ok(Extracted { data, diagnostics })
     }
 }
 

@@ -38,8 +38,11 @@ use pom_xml::PomProject;
 use serde::{Deserialize, Serialize};
 use zip_stream::{Archive, KeptKind};
 
-use super::{Cataloger, Context, FileTree, Findings, Rule};
+use std::sync::Arc;
+
+use super::{Cataloger, Context, Extractor, FileTree, Findings, Rule};
 use crate::cpe;
+use crate::model::{Diagnostic, Severity};
 use crate::model::{Ecosystem, Licenses, Location, Metadata, Package};
 use crate::purl::Purl;
 
@@ -59,7 +62,32 @@ impl Cataloger for MavenCataloger {
         Vec::new()
     }
 
-    fn catalog(&self, _files: &FileTree, _ctx: &Context, _out: &mut Findings) {}
+    fn extractors(&self) -> Vec<Arc<dyn Extractor>> {
+        vec![Arc::new(JarExtractor::default())]
+    }
+
+    fn catalog(&self, files: &FileTree, _ctx: &Context, out: &mut Findings) {
+        for finding in files.findings(EXTRACTOR_ID) {
+            let location = finding.location();
+            let Some(parsed) = decode(&finding.data) else {
+                out.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    location: Some(location),
+                    message: "java archive metadata unreadable; skipped".to_owned(),
+                });
+                continue;
+            };
+            let found = packages_of(&parsed, &location);
+            for message in found.problems {
+                out.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    location: Some(location.clone()),
+                    message,
+                });
+            }
+            out.packages.extend(found.packages);
+        }
+    }
 }
 
 /// What [`packages`] found in one walked archive.
