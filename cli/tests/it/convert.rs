@@ -186,39 +186,34 @@ fn skipped_packages_are_reported_on_stderr() {
     assert!(out.stderr.is_empty());
 }
 
-fn assert_one_line_error(out: &std::process::Output, want: &str) {
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("sbomctl: error: "), "{stderr}");
-    assert!(stderr.contains(want), "{stderr} should contain {want}");
-}
-
 #[test]
 fn bad_input_exits_2_with_one_line() {
-    let out = convert_stdin(&["-o", "json"], b"hello, world\n".to_vec());
-    assert_one_line_error(
-        &out,
-        "stdin: not a native sbomctl JSON, SPDX JSON or CycloneDX JSON document",
+    let snap = |name: &str, out: &std::process::Output| {
+        insta::assert_snapshot!(name, common::snapshot::Transcript::of(out).render());
+    };
+    snap(
+        "not_a_document_on_stdin",
+        &convert_stdin(&["-o", "json"], b"hello, world\n".to_vec()),
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("other.json");
     std::fs::write(&file, br#"{"hello": "world"}"#).unwrap();
-    let out = sbomctl(&["convert", file.to_str().unwrap()]);
-    assert_one_line_error(
-        &out,
-        &format!(
-            "{}: not a native sbomctl JSON, SPDX JSON or CycloneDX JSON document",
-            file.display()
-        ),
+    snap(
+        "not_a_document_in_a_file",
+        &sbomctl(&["convert", file.to_str().unwrap()]),
     );
-    let out = sbomctl(&["convert", &import_fixture("bom-go-mod.spdx")]);
-    assert_one_line_error(&out, "SPDX tag-value input is not supported yet");
-    let out = sbomctl(&["convert", dir.path().join("missing.json").to_str().unwrap()]);
-    assert_one_line_error(&out, "missing.json");
-    let out = convert_stdin(&["-o", "nope"], Vec::new());
-    assert_one_line_error(&out, "unknown output format `nope`");
+    snap(
+        "spdx_tag_value_input",
+        &sbomctl(&["convert", &import_fixture("bom-go-mod.spdx")]),
+    );
+    snap(
+        "missing_file",
+        &sbomctl(&["convert", dir.path().join("missing.json").to_str().unwrap()]),
+    );
+    snap(
+        "unknown_output_format",
+        &convert_stdin(&["-o", "nope"], Vec::new()),
+    );
 }
 
 /// native → FORMAT → native keeps every package's name, version and purl.
@@ -321,40 +316,14 @@ fn twenty_thousand_components_sharing_a_purl_convert_to_cyclonedx() {
     assert_eq!(refs.len(), n, "every component keeps a distinct bom-ref");
 }
 
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Peak RSS (KiB) of `sbomctl ARGS`, sampled from /proc while it runs.
+/// Peak RSS (KiB) of `sbomctl ARGS`, which must succeed.
 fn peak_rss(args: &[&str]) -> u64 {
-    let bin = assert_cmd::cargo::cargo_bin("sbomctl");
-    let mut child = std::process::Command::new(bin)
-        .args(args)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut peak = 0;
-    // Not a timing assertion: only so that a hang fails instead of blocking.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
-    while child.try_wait().unwrap().is_none() {
-        if let Some(kib) = vm_hwm_kib(pid) {
-            peak = peak.max(kib);
-        }
-        assert!(std::time::Instant::now() < deadline, "sbomctl hangs");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    let out = child.wait_with_output().unwrap();
+    let (out, peak) = common::rss::peak_rss(args, std::time::Duration::from_secs(600));
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(peak > 0, "never sampled the child's memory");
     peak
 }
 
@@ -376,6 +345,9 @@ fn converting_a_25_mb_document_stays_under_150_mb() {
             "convert 25 MB CycloneDX -o {format}: peak RSS {} MiB",
             peak / 1024
         );
-        assert!(peak < 150 * 1024, "-o {format}: peak RSS {peak} KiB");
+        assert!(
+            peak < common::rss::LIMIT_KIB,
+            "-o {format}: peak RSS {peak} KiB"
+        );
     }
 }

@@ -2,6 +2,8 @@
 
 use std::os::unix::fs::PermissionsExt;
 
+use crate::common::snapshot::Transcript;
+
 fn sbomctl(dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
     assert_cmd::Command::cargo_bin("sbomctl")
         .unwrap()
@@ -46,8 +48,10 @@ fn generated_key_pair_decrypts_signs_and_is_not_overwritten() {
     // Without --force nothing is overwritten.
     let before = std::fs::read(&key).unwrap();
     let out = sbomctl(dir.path(), &["generate-key-pair"], "pw2");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cosign.key"));
+    insta::assert_snapshot!(
+        "generate_refuses_to_overwrite",
+        Transcript::of(&out).render()
+    );
     assert_eq!(std::fs::read(&key).unwrap(), before);
     let out = sbomctl(
         dir.path(),
@@ -97,14 +101,6 @@ fn import_refuses_a_key_file_over_the_pem_limit_without_reading_it_all() {
         &["import-key-pair", "--key", src.to_str().unwrap()],
         "",
     );
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!(
-            "key {}: larger than the 1024 KiB limit of a PEM file",
-            src.display()
-        )),
-        "{stderr}"
-    );
+    insta::assert_snapshot!("import_refuses_a_huge_key", Transcript::of(&out).render());
     assert!(!dir.path().join("import-cosign.key").exists());
 }

@@ -2,6 +2,7 @@
 //! same data bytes whatever the verbosity.
 
 use crate::common::root;
+use crate::common::snapshot::Transcript;
 
 use std::process::Output;
 
@@ -43,17 +44,13 @@ fn verbose_logs_go_to_stderr_and_leave_stdout_unchanged() {
     );
     serde_json::from_slice::<serde_json::Value>(&quiet.stdout).expect("stdout is the SPDX JSON");
 
+    // -v: the info lines (the source, ...), no debug ones.
     let info = packages(&["-v"], None);
-    let lines = stderr_lines(&info);
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("INFO") && l.contains("cataloging oci-dir:")),
-        "-v logs the source at info: {lines:?}"
-    );
-    assert!(
-        !lines.iter().any(|l| l.contains("DEBUG")),
-        "-v shows no debug lines: {lines:?}"
+    insta::assert_snapshot!(
+        "info",
+        Transcript::of(&info)
+            .stdout_as("[the SPDX JSON document]\n")
+            .render()
     );
 
     let debug = packages(&["-vv"], None);
@@ -102,16 +99,12 @@ fn sbomctl_log_overrides_the_flags() {
 
 #[test]
 fn a_malformed_sbomctl_log_is_reported_and_the_flags_apply() {
+    // The bad filter is named, and -v still applies.
     let out = packages(&["-v"], Some("[bad"));
-    let lines = stderr_lines(&out);
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("WARN") && l.contains("ignoring SBOMCTL_LOG")),
-        "a bad filter is named: {lines:?}"
-    );
-    assert!(
-        lines.iter().any(|l| l.contains("cataloging oci-dir:")),
-        "-v still applies: {lines:?}"
+    insta::assert_snapshot!(
+        "malformed_sbomctl_log",
+        Transcript::of(&out)
+            .stdout_as("[the SPDX JSON document]\n")
+            .render()
     );
 }

@@ -11,6 +11,7 @@ mod hostile;
 mod inflate_bomb;
 mod keyless;
 mod keys;
+mod linear;
 mod logging;
 mod memory;
 mod output_files;

@@ -4,53 +4,14 @@
 
 use crate::common;
 
-use std::io::{Read, Write};
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::Output;
 
+use common::rss::{self, LIMIT_KIB};
 use common::{write_layout, Blob};
 
-const LIMIT_KIB: u64 = 150 * 1024;
-
-/// Writes a gzip tar of `members` (path, size, content source) without
-/// holding the uncompressed tar. Returns the layer blob.
 fn streamed_layer(members: Vec<(String, u64, Box<dyn Read>)>) -> Blob {
-    struct Tee<W: Write> {
-        inner: W,
-        hasher: sha2::Sha256,
-    }
-    impl<W: Write> Write for Tee<W> {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            use sha2::Digest;
-            let n = self.inner.write(b)?;
-            self.hasher.update(&b[..n]);
-            Ok(n)
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            self.inner.flush()
-        }
-    }
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    let mut tee = Tee {
-        inner: gz,
-        hasher: <sha2::Sha256 as sha2::Digest>::new(),
-    };
-    {
-        let mut b = tar::Builder::new(&mut tee);
-        for (path, size, content) in members {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(size);
-            h.set_mode(0o644);
-            h.set_cksum();
-            b.append_data(&mut h, path, content.take(size)).unwrap();
-        }
-        b.finish().unwrap();
-    }
-    let diff_id = format!("sha256:{}", hex::encode(sha2::Digest::finalize(tee.hasher)));
-    Blob {
-        bytes: tee.inner.finish().unwrap(),
-        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
-        diff_id,
-    }
+    rss::streamed_layer(members, flate2::Compression::fast())
 }
 
 /// `prefix`, then `fill` repeated, then `suffix`, `size` bytes in all.
@@ -71,27 +32,10 @@ fn run(layers: &[Blob], extra: &[&str]) -> (Output, u64) {
 }
 
 fn run_on(dir: &std::path::Path, extra: &[&str]) -> (Output, u64) {
-    let bin = assert_cmd::cargo::cargo_bin("sbomctl");
-    let mut out = Command::new("/usr/bin/time")
-        .args(["-f", "peak-rss-kib %M"])
-        .arg(bin)
-        .args(["packages", &format!("oci-dir:{}", dir.display())])
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let (rest, peak) = stderr
-        .trim_end()
-        .rsplit_once('\n')
-        .map_or(("", stderr.trim_end()), |(a, b)| (a, b));
-    let peak: u64 = peak
-        .strip_prefix("peak-rss-kib ")
-        .unwrap_or_else(|| panic!("no peak in {stderr}"))
-        .parse()
-        .unwrap();
-    out.stderr = rest.as_bytes().to_vec();
-    eprintln!("peak RSS {} MiB", peak / 1024);
-    (out, peak)
+    let source = format!("oci-dir:{}", dir.display());
+    let mut args = vec!["packages", source.as_str()];
+    args.extend_from_slice(extra);
+    rss::peak_rss(&args, std::time::Duration::from_secs(600))
 }
 
 fn stderr(out: &Output) -> String {

@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+pub mod registry;
+pub mod rss;
+pub mod snapshot;
+pub mod vectors;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
