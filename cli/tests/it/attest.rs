@@ -586,7 +586,10 @@ fn oci_dir_tag_resolves_the_same_for_packages_attest_and_verify() {
 
     // Without a tag, two images are ambiguous for every command alike.
     for (name, args) in [
-        ("packages", vec!["packages", untagged.as_str(), "-o", "json"]),
+        (
+            "packages",
+            vec!["packages", untagged.as_str(), "-o", "json"],
+        ),
         (
             "attest",
             vec![
@@ -775,8 +778,7 @@ fn referrers_api_round_trip_in_each_attach_mode() {
     ];
     for (i, (file, type_, mode)) in cases.iter().enumerate() {
         let repo = format!("api/sbom{i}");
-        let Pushed { image, digest } =
-            s.push_sample("distroless-sample-oci", &format!("{repo}:1"));
+        let Pushed { image, digest } = s.push_sample("distroless-sample-oci", &format!("{repo}:1"));
         let path = vectors.join(file);
         ok(&[
             "attach",

@@ -27,8 +27,8 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::vectors::{self, media_type_of, push_vector, read, testdata, SUBJECT};
 use common::snapshot::Transcript;
+use common::vectors::{self, media_type_of, push_vector, read, testdata, SUBJECT};
 use common::RawRegistry;
 use sbomctl_attest::attach::legacy_tags::{self, Suffix};
 use sbomctl_attest::key::PublicKey;

@@ -21,7 +21,11 @@ fn thousandfold_layer_streams_in_bounded_memory() {
         )],
         flate2::Compression::best(),
     );
-    assert!(blob.bytes.len() < 2 << 20, "bomb is {} bytes", blob.bytes.len());
+    assert!(
+        blob.bytes.len() < 2 << 20,
+        "bomb is {} bytes",
+        blob.bytes.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     write_layout(dir.path(), &[blob], |_, b| b.to_vec());
     let source = format!("oci-dir:{}", dir.path().display());

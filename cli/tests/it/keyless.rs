@@ -8,8 +8,8 @@ use crate::common;
 
 use std::process::Output;
 
-use common::vectors::{legacy_att_tag, push_subject, push_vector, testdata, SUBJECT};
 use common::snapshot::Transcript;
+use common::vectors::{legacy_att_tag, push_subject, push_vector, testdata, SUBJECT};
 use common::RawRegistry;
 use sbomctl_testutil::Registry;
 
@@ -604,9 +604,10 @@ fn verbose_logs_name_each_check() {
 /// says. Returns the copy's digest.
 fn push_referrer_copy(raw: &RawRegistry, repo: &str, copy_created: &str, before: bool) -> String {
     push_bundle_referrer(raw, repo);
-    let original: serde_json::Value =
-        serde_json::from_slice(&common::vectors::read("oci-layouts/bundle-referrer/manifest.json"))
-            .unwrap();
+    let original: serde_json::Value = serde_json::from_slice(&common::vectors::read(
+        "oci-layouts/bundle-referrer/manifest.json",
+    ))
+    .unwrap();
     let copy = (0..60)
         .map(|second| {
             let mut copy = original.clone();

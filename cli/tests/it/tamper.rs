@@ -317,7 +317,12 @@ impl Setup {
     /// `verify-attestation --type cyclonedx IMAGE` passes (snapshot
     /// `<setup>__<case>`) and prints the CycloneDX predicate.
     fn accepted(&mut self, case: &str, image: &Pushed) {
-        let out = self.verify(case, image, "cyclonedx", Some("[the CycloneDX predicate]\n"));
+        let out = self.verify(
+            case,
+            image,
+            "cyclonedx",
+            Some("[the CycloneDX predicate]\n"),
+        );
         assert_eq!(json(&out.stdout)["bomFormat"], "CycloneDX");
     }
 

@@ -92,9 +92,7 @@ impl Signing {
 
     /// Pushes `testdata/images/SAMPLE` as `REPO:TAG`.
     pub fn push_sample(&self, sample_name: &str, repo_tag: &str) -> Pushed {
-        let digest = self
-            .server
-            .push_oci_layout(&sample(sample_name), repo_tag);
+        let digest = self.server.push_oci_layout(&sample(sample_name), repo_tag);
         Pushed {
             image: format!("{}/{repo_tag}", self.addr()),
             digest,

@@ -40,7 +40,10 @@ impl<'a> Transcript<'a> {
     /// generic redactions, so a named address wins over `[PORT]`).
     pub fn name(mut self, value: impl Into<String>, placeholder: &str) -> Transcript<'a> {
         let value = value.into();
-        assert!(!value.is_empty(), "naming the empty string as {placeholder}");
+        assert!(
+            !value.is_empty(),
+            "naming the empty string as {placeholder}"
+        );
         self.names.push((value, placeholder.to_owned()));
         self
     }
@@ -207,7 +210,7 @@ fn digests_are_numbered_by_first_appearance_except_those_kept() {
     let c = format!("sha256:{}", "c".repeat(64));
     let text = format!("{b} {a} {b} {c} sha256:abc");
     assert_eq!(
-        number_digests(&text, &[c.clone()]),
+        number_digests(&text, std::slice::from_ref(&c)),
         format!("[DIGEST-1] [DIGEST-2] [DIGEST-1] {c} sha256:abc")
     );
 }
