@@ -37,6 +37,7 @@ pub use ecosystem::{
 // declared outside macros, so these stay plain `mod` lines.
 pub mod apk;
 pub mod deb;
+pub mod gem;
 pub mod maven;
 pub mod npm;
 pub mod pypi;
@@ -44,6 +45,7 @@ pub mod pypi;
 ecosystems! {
     apk::ApkMetadata => Apk,
     deb::DebMetadata => Deb,
+    gem::GemMetadata => Gem,
     maven::MavenMetadata => Maven,
     npm::NpmMetadata => Npm,
     pypi::PypiMetadata => Pypi,

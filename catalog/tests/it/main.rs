@@ -4,6 +4,7 @@
 
 mod bounds;
 mod cyclonedx;
+mod gem;
 mod maven;
 mod no_panic;
 mod proptest_parsers;
