@@ -36,6 +36,7 @@ pub use ecosystem::{
 // Rust needs each folder declared as a module; rustfmt only formats modules
 // declared outside macros, so these stay plain `mod` lines.
 pub mod apk;
+pub mod composer;
 pub mod deb;
 pub mod gem;
 pub mod maven;
@@ -44,6 +45,7 @@ pub mod pypi;
 
 ecosystems! {
     apk::ApkMetadata => Apk,
+    composer::ComposerMetadata => Composer,
     deb::DebMetadata => Deb,
     gem::GemMetadata => Gem,
     maven::MavenMetadata => Maven,
