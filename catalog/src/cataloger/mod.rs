@@ -41,6 +41,7 @@ pub mod deb;
 pub mod gem;
 pub mod maven;
 pub mod npm;
+pub mod nuget;
 pub mod pypi;
 
 ecosystems! {
@@ -50,6 +51,7 @@ ecosystems! {
     gem::GemMetadata => Gem,
     maven::MavenMetadata => Maven,
     npm::NpmMetadata => Npm,
+    nuget::NugetMetadata => Nuget,
     pypi::PypiMetadata => Pypi,
 }
 

@@ -8,6 +8,7 @@ mod cyclonedx;
 mod gem;
 mod maven;
 mod no_panic;
+mod nuget;
 mod proptest_parsers;
 mod push;
 mod spdx;
