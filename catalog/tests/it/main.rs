@@ -9,6 +9,7 @@ mod gem;
 mod maven;
 mod no_panic;
 mod nuget;
+mod official_validators;
 mod proptest_parsers;
 mod push;
 mod spdx;
