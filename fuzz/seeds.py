@@ -240,6 +240,18 @@ def main():
         "java_archive",
         [read(p) for p in files("catalog/testdata/maven/**/*.jar") + files("catalog/testdata/maven/*.war")],
     )
+
+    gemspecs = [read(p) for p in files("catalog/testdata/gem/**/*.gemspec")]
+    counts["gemspec"] = write(
+        "gemspec", [join(a, b) for a, b in zip(gemspecs, gemspecs[1:] + gemspecs[:1])]
+    )
+    counts["gemfile_lock"] = write("gemfile_lock", [read(p) for p in files("catalog/testdata/**/Gemfile.lock")])
+    counts["composer_installed"] = write(
+        "composer_installed", [read(p) for p in files("catalog/testdata/**/composer/installed.json")]
+    )
+    counts["composer_lock"] = write("composer_lock", [read(p) for p in files("catalog/testdata/**/composer.lock")])
+    counts["dotnet_deps"] = write("dotnet_deps", [read(p) for p in files("catalog/testdata/**/*.deps.json")])
+
     counts["sbom_import"] = write("sbom_import", [read(p) for p in files("catalog/testdata/import/*.json")])
 
     counts["dsse_envelope"] = write(

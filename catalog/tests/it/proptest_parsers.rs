@@ -205,6 +205,28 @@ proptest! {
     }
 
     #[test]
+    fn gem_composer_and_dotnet_files_never_panic(
+        gemspec in mutated(seeds(&[".gemspec"])),
+        gemfile_lock in mutated(seeds(&["Gemfile.lock"])),
+        installed in mutated(seeds(&["composer/installed.json"])),
+        composer_lock in mutated(seeds(&["composer.lock"])),
+        deps in mutated(seeds(&[".deps.json"])),
+    ) {
+        // Lock files are read for directory sources only.
+        catalog_files(
+            &[
+                ("usr/lib/ruby/gems/3.1.0/specifications/gem-1.gemspec", &gemspec),
+                ("usr/lib/ruby/gems/3.1.0/specifications/default/def-1.gemspec", &gemspec),
+                ("app/Gemfile.lock", &gemfile_lock),
+                ("app/vendor/composer/installed.json", &installed),
+                ("app/composer.lock", &composer_lock),
+                ("app/App.deps.json", &deps),
+            ],
+            SourceKind::Directory,
+        )?;
+    }
+
+    #[test]
     fn sbom_import_never_panics(doc in mutated(import_seeds())) {
         if let Ok(catalog) = format::read_document(&doc) {
             render_checked(&catalog)?;

@@ -255,8 +255,14 @@ fn sample_images_read_back_with_every_package() {
 #[test]
 fn directory_sources_read_back_with_every_package() {
     for eco in ["composer", "gem", "nuget"] {
-        let c = scan(&format!("dir:{}/testdata/{eco}", env!("CARGO_MANIFEST_DIR")));
-        assert!(c.packages.iter().any(|p| p.ecosystem.as_str() == eco), "{eco}");
+        let c = scan(&format!(
+            "dir:{}/testdata/{eco}",
+            env!("CARGO_MANIFEST_DIR")
+        ));
+        assert!(
+            c.packages.iter().any(|p| p.ecosystem.as_str() == eco),
+            "{eco}"
+        );
         for v in VERSIONS {
             assert_packages_match(&c, v);
         }

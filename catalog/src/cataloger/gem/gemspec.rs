@@ -1096,7 +1096,10 @@ fn list(mut toks: &[Tok], depth: usize) -> (Value, &[Tok]) {
                     Value::List(l) => out.extend(l),
                     Value::Hash(_) | Value::Interp(_) => {}
                     Value::Other => {
-                        toks = skip_element(toks);
+                        toks = match skip_element(toks) {
+                            Some(rest) => rest,
+                            None => return (Value::Other, &[]),
+                        };
                         continue;
                     }
                 }
@@ -1123,14 +1126,17 @@ fn hash(mut toks: &[Tok], depth: usize) -> (Value, &[Tok]) {
                 (Value::Str(key), [Tok::Arrow, rest @ ..]) => {
                     toks = pair_value(key, rest, depth, &mut out);
                 }
-                _ => toks = skip_element(toks),
+                _ => match skip_element(toks) {
+                    Some(rest) => toks = rest,
+                    None => return (Value::Other, &[]),
+                },
             },
         }
     }
 }
 
 /// Reads the value of the pair `key`, keeping it when it is a string;
-/// returns the tokens after it.
+/// returns the tokens after it (empty when the hash cannot go on).
 fn pair_value<'t>(
     key: String,
     toks: &'t [Tok],
@@ -1142,25 +1148,29 @@ fn pair_value<'t>(
             out.push((key, s));
             rest
         }
-        (Value::Other, _) => skip_element(toks),
+        (Value::Other, _) => skip_element(toks).unwrap_or(&[]),
         (_, rest) => rest,
     }
 }
 
 /// The tokens after the list or hash element at the start of `toks`: up
-/// to the next `,` or the closing bracket at the same level.
-fn skip_element(toks: &[Tok]) -> &[Tok] {
+/// to the next `,` or the closing bracket at the same level. `None` when
+/// the element is itself a closing bracket (one of the wrong kind: the
+/// caller's `]` or `}` was matched before), so every call moves on.
+fn skip_element(toks: &[Tok]) -> Option<&[Tok]> {
     let mut depth = 0usize;
     for (i, t) in toks.iter().enumerate() {
         match t {
             Tok::Punct('(' | '[' | '{') => depth = depth.saturating_add(1),
-            Tok::Punct(')' | ']' | '}') if depth == 0 => return toks.get(i..).unwrap_or(&[]),
+            Tok::Punct(')' | ']' | '}') if depth == 0 => {
+                return (i > 0).then(|| toks.get(i..).unwrap_or(&[]));
+            }
             Tok::Punct(')' | ']' | '}') => depth -= 1,
-            Tok::Punct(',') if depth == 0 => return toks.get(i + 1..).unwrap_or(&[]),
+            Tok::Punct(',') if depth == 0 => return Some(toks.get(i + 1..).unwrap_or(&[])),
             _ => {}
         }
     }
-    &[]
+    Some(&[])
 }
 
 #[cfg(test)]
@@ -1336,6 +1346,22 @@ end
             "gemspec sets no version"
         );
         assert!(parse("bogus").is_err());
+    }
+
+    /// A closing bracket of the wrong kind inside a list or hash ended
+    /// nothing and was skipped over forever (found by the mangled-fixture
+    /// test).
+    #[test]
+    fn mismatched_brackets_in_values_end_the_value() {
+        for text in [
+            "Gem::Specification.new do |s|\n  s.x = [ ) ]\n  s.name = 'a'\n  s.version = '1'\nend\n",
+            "Gem::Specification.new do |s|\n  s.x = { \"a\" => ) }\n  s.name = 'a'\n  s.version = '1'\nend\n",
+            "Gem::Specification.new do |s|\n  s.x = { } ]\n  s.name = 'a'\n  s.version = '1'\nend\n",
+            "Gem::Specification.new do |s|\n  s.x = [\"a\", }, \"b\"]\n  s.name = 'a'\n  s.version = '1'\nend\n",
+        ] {
+            let s = parse(text).unwrap();
+            assert_eq!(s.name.as_deref(), Some("a"), "{text:?}");
+        }
     }
 
     #[test]
