@@ -8,6 +8,7 @@ corpus entries are kept (the fuzzer's own finds stay)."""
 import base64
 import glob
 import gzip
+import zlib
 import hashlib
 import io
 import json
@@ -251,6 +252,27 @@ def main():
     )
     counts["composer_lock"] = write("composer_lock", [read(p) for p in files("catalog/testdata/**/composer.lock")])
     counts["dotnet_deps"] = write("dotnet_deps", [read(p) for p in files("catalog/testdata/**/*.deps.json")])
+
+    seeds = []
+    for p in files("catalog/testdata/golang/*"):
+        data = read(p)
+        at = data.find(b"\xff Go buildinf:")
+        if at >= 0:
+            # The ELF header, then the build info block at offset 64 (16-byte aligned).
+            seeds.append(data[:64] + data[at : at + 64 * 1024])
+    counts["go_buildinfo"] = write("go_buildinfo", seeds)
+
+    seeds = []
+    for p in files("catalog/testdata/cargo/*"):
+        data = read(p)
+        for at in range(len(data)):
+            if data[at : at + 2] == b"\x78\x9c":
+                try:
+                    seeds.append(zlib.decompressobj().decompress(data[at:]))
+                except zlib.error:
+                    continue
+        seeds = [s for s in seeds if s.startswith(b'{"packages":[')]
+    counts["cargo_auditable"] = write("cargo_auditable", seeds)
 
     counts["sbom_import"] = write("sbom_import", [read(p) for p in files("catalog/testdata/import/*.json")])
 

@@ -22,8 +22,22 @@ pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
     }
     let mut out = BTreeSet::new();
     for (i, p) in packages.iter().enumerate() {
+        let here = p.locations.first().map(|l| l.path.as_str());
+        let same_place = |t: &usize| {
+            packages
+                .get(*t)
+                .and_then(|q| q.locations.first())
+                .map(|l| l.path.as_str())
+                == here
+        };
         for dep in &p.dependencies {
             if let Some(targets) = by_name.get(&(p.ecosystem, dep.clone())) {
+                let local: Vec<usize> = targets.iter().copied().filter(same_place).collect();
+                let targets = if p.ecosystem.dependencies_within_location() && !local.is_empty() {
+                    &local
+                } else {
+                    targets
+                };
                 for &t in targets {
                     if t != i {
                         out.insert(Relationship {

@@ -215,3 +215,56 @@ pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     }
     b.into_inner().unwrap_or_default()
 }
+
+/// Scans `data` as an executable at `usr/bin/app` with the executable
+/// extractor (Go build info, cargo-auditable data), records what it found
+/// as the squash would, and runs every cataloger, the relationship builder
+/// and every renderer on it.
+pub fn catalog_executable(data: &[u8]) {
+    use sbomctl_catalog::cataloger::executable::{ExecutableExtractor, ExecutableFinding};
+    use sbomctl_catalog::cataloger::Finding;
+    let head = data.get(..64).unwrap_or(data);
+    let mut rest = data.get(head.len()..).unwrap_or_default();
+    let Ok((found, _diagnostics)) = cataloger::executable::scan(head, &mut rest) else {
+        return;
+    };
+    if found == ExecutableFinding::default() {
+        return;
+    }
+    let Ok(bytes) = serde_json::to_vec(&found) else {
+        return;
+    };
+    let mut t = FileTree::new();
+    t.insert_finding(Finding {
+        path: "usr/bin/app".to_owned(),
+        by: ExecutableExtractor::ID.to_owned(),
+        data: Arc::from(bytes),
+        layer: None,
+    });
+    let ctx = Context {
+        distro: None,
+        source_kind: SourceKind::Image,
+    };
+    let mut findings = Findings::default();
+    for c in cataloger::all() {
+        c.catalog(&t, &ctx, &mut findings);
+    }
+    let relationships = relate::relationships(&findings.packages);
+    render_all(&Catalog {
+        source: SourceInfo {
+            kind: "image".to_owned(),
+            transport: "oci-dir".to_owned(),
+            name: "fuzz".to_owned(),
+            manifest_digest: None,
+            index_digest: None,
+            config_digest: None,
+            platform: None,
+            layers: Vec::new(),
+        },
+        scope: Scope::Squashed,
+        distro: None,
+        packages: findings.packages,
+        relationships,
+        diagnostics: findings.diagnostics,
+    });
+}

@@ -94,6 +94,12 @@ pub trait EcosystemInfo: EcosystemMetadata + Sized {
     /// evidence of another ecosystem's package (ownership by file overlap).
     const OS_PACKAGE: bool = false;
 
+    /// True when a package's dependency names resolve only among the
+    /// packages found at the same location (one executable), when any
+    /// there has the name: modules of different binaries share names
+    /// without being the same build's.
+    const DEPENDENCIES_WITHIN_LOCATION: bool = false;
+
     /// The ecosystem's catalogers.
     fn catalogers() -> Vec<Box<dyn Cataloger>>;
 
@@ -286,6 +292,13 @@ macro_rules! ecosystems {
             pub fn is_os_package(self) -> bool {
                 match self {
                     $(Ecosystem::$variant => <$module::$meta as EcosystemInfo>::OS_PACKAGE,)+
+                }
+            }
+
+            /// See [`EcosystemInfo::DEPENDENCIES_WITHIN_LOCATION`].
+            pub fn dependencies_within_location(self) -> bool {
+                match self {
+                    $(Ecosystem::$variant => <$module::$meta as EcosystemInfo>::DEPENDENCIES_WITHIN_LOCATION,)+
                 }
             }
 

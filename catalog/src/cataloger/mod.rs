@@ -36,9 +36,12 @@ pub use ecosystem::{
 // Rust needs each folder declared as a module; rustfmt only formats modules
 // declared outside macros, so these stay plain `mod` lines.
 pub mod apk;
+pub mod cargo;
 pub mod composer;
 pub mod deb;
+pub mod executable;
 pub mod gem;
+pub mod golang;
 pub mod maven;
 pub mod npm;
 pub mod nuget;
@@ -53,6 +56,8 @@ ecosystems! {
     npm::NpmMetadata => Npm,
     nuget::NugetMetadata => Nuget,
     pypi::PypiMetadata => Pypi,
+    golang::GolangMetadata => Golang,
+    cargo::CargoMetadata => Cargo,
 }
 
 /// A retained file of the squashed filesystem.

@@ -234,6 +234,30 @@ proptest! {
     }
 
     #[test]
+    fn go_build_info_never_panics(block in mutated(go_seeds())) {
+        catalog_executable(&block)?;
+    }
+
+    #[test]
+    fn cargo_auditable_data_never_panics(json in mutated(cargo_seeds())) {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&json).unwrap();
+        let mut exe = b"\x7fELF\x02\x01\x01".to_vec();
+        exe.resize(64, 0);
+        exe.extend(z.finish().unwrap());
+        catalog_executable(&exe)?;
+        catalog_executable(&json)?;
+    }
+
+    #[test]
+    fn go_mod_and_cargo_lock_never_panic(
+        go_mod in mutated(seeds(&["go.mod"])),
+        lock in mutated(seeds(&["Cargo.lock"])),
+    ) {
+        catalog_files(&[("app/go.mod", &go_mod), ("app/go.sum", &go_mod), ("app/Cargo.lock", &lock)], SourceKind::Directory)?;
+    }
+
+    #[test]
     fn layer_streams_never_panic(
         (media_type, blob) in prop::sample::select(layer_seeds())
             .prop_flat_map(|(mt, blob)| (Just(mt), mutated(vec![blob]))),
@@ -249,6 +273,50 @@ proptest! {
             render_checked(&catalog_of(squash.tree(), SourceKind::Image))?;
         }
     }
+}
+
+/// The build info region of the Go test binaries: the ELF header, then
+/// the block at offset 64 (16-byte aligned as in the file).
+fn go_seeds() -> Vec<Vec<u8>> {
+    let found: Vec<Vec<u8>> = files_under(&testdata().join("golang"), |p| {
+        !p.contains('.') && !p.contains('/')
+    })
+    .into_iter()
+    .filter_map(|(_, d)| {
+        let at = d.windows(14).position(|w| w == b"\xff Go buildinf:")?;
+        let mut seed = d.get(..64)?.to_vec();
+        seed.extend_from_slice(d.get(at..(at + 16 * 1024).min(d.len()))?);
+        Some(seed)
+    })
+    .collect();
+    assert!(!found.is_empty());
+    found
+}
+
+/// The `.dep-v0` JSON of the cargo test binary, inflated.
+fn cargo_seeds() -> Vec<Vec<u8>> {
+    let demo = std::fs::read(testdata().join("cargo/auditdemo")).unwrap();
+    let (found, _) = cataloger::executable::scan(&demo[..64], &mut &demo[64..]).unwrap();
+    vec![found.cargo.unwrap().into_bytes()]
+}
+
+/// Scans `data` with the executable extractor and catalogs what it found.
+fn catalog_executable(data: &[u8]) -> Result<(), TestCaseError> {
+    use cataloger::executable::{ExecutableExtractor, ExecutableFinding};
+    let head = data.get(..64).unwrap_or(data);
+    let (found, _) =
+        cataloger::executable::scan(head, &mut data.get(head.len()..).unwrap_or_default())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let mut tree = FileTree::new();
+    if found != ExecutableFinding::default() {
+        tree.insert_finding(cataloger::Finding {
+            path: "usr/bin/app".to_owned(),
+            by: ExecutableExtractor::ID.to_owned(),
+            data: Arc::from(serde_json::to_vec(&found).unwrap()),
+            layer: None,
+        });
+    }
+    render_checked(&catalog_of(&tree, SourceKind::Image))
 }
 
 /// Real SBOMs: the import fixtures and this crate's own renderings of the

@@ -1,0 +1,4 @@
+package lib
+
+// Greeting is what hello prints.
+func Greeting() string { return "hello" }
