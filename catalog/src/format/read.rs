@@ -841,12 +841,12 @@ mod tests {
              "licenseDeclared": "NOASSERTION",
              "externalRefs": [{"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl",
                "referenceLocator": "pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=alpine-3.19.1"}]},
-            {"SPDXID": "SPDXRef-g", "name": "golang.org/x/text", "versionInfo": "v0.3.0",
+            {"SPDXID": "SPDXRef-g", "name": "plug", "versionInfo": "1.15.0",
              "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-               "referenceLocator": "pkg:golang/golang.org/x/text@v0.3.0"}]},
-            {"SPDXID": "SPDXRef-g2", "name": "golang.org/x/net", "versionInfo": "v0.1.0",
+               "referenceLocator": "pkg:hex/plug@1.15.0"}]},
+            {"SPDXID": "SPDXRef-g2", "name": "phoenix", "versionInfo": "1.7.0",
              "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-               "referenceLocator": "pkg:golang/golang.org/x/net@v0.1.0"}]}
+               "referenceLocator": "pkg:hex/phoenix@1.7.0"}]}
           ],
           "relationships": [
             {"spdxElementId": "SPDXRef-b", "relatedSpdxElement": "SPDXRef-a", "relationshipType": "DEPENDS_ON"},
@@ -904,7 +904,7 @@ mod tests {
         );
         assert_eq!(
             c.diagnostics[0].message,
-            "skipped 2 packages of type golang (not modelled)"
+            "skipped 2 packages of type hex (not modelled)"
         );
         assert_eq!(c.diagnostics[0].severity, Severity::Info);
     }

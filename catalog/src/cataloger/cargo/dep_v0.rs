@@ -23,6 +23,10 @@ pub(crate) const MAX_JSON: usize = 768 * 1024;
 pub(crate) const MAX_PACKAGES: usize = 50_000;
 /// Compressed bytes after a candidate header the pre-check may inflate.
 pub(crate) const LOOKAHEAD: usize = 1024;
+/// Most candidate headers probed in one file (a real 100 MB binary has a
+/// few thousand); a file made of zlib headers stops there, with a
+/// diagnostic, instead of costing a probe every two bytes.
+pub(crate) const MAX_PROBES: usize = 65_536;
 
 const PREFIX: &[u8] = b"{\"packages\":[";
 
@@ -92,6 +96,7 @@ pub(crate) struct DepScan {
     probe: Decompress,
     inflating: Option<Inflating>,
     found: Option<Vec<u8>>,
+    probes: usize,
     done: bool,
     pub(crate) diagnostics: Vec<String>,
 }
@@ -124,6 +129,7 @@ impl DepScan {
             probe: Decompress::new(true),
             inflating: None,
             found: None,
+            probes: 0,
             done: false,
             diagnostics: Vec::new(),
         }
@@ -154,6 +160,15 @@ impl DepScan {
             }
             candidates.sort_unstable();
             for at in candidates {
+                self.probes += 1;
+                if self.probes > MAX_PROBES {
+                    self.diagnostics.push(format!(
+                        "more than {MAX_PROBES} zlib headers: cargo-auditable data not searched past offset {}",
+                        base + at as u64
+                    ));
+                    self.done = true;
+                    return;
+                }
                 if self.probe(window.get(at..).unwrap_or_default()) {
                     self.inflating = Some(Inflating {
                         start: base + at as u64,
@@ -324,6 +339,17 @@ mod tests {
         let (found, diags) = scan(&z, 64 * 1024);
         assert_eq!(found, None);
         assert!(diags[0].contains("more than 768 KiB"), "{diags:?}");
+    }
+
+    #[test]
+    fn a_file_of_zlib_headers_stops_probing_at_the_bound() {
+        let headers = b"\x78\x9c".repeat(MAX_PROBES + 1);
+        let (found, diags) = scan(&headers, 64 * 1024);
+        assert_eq!(found, None);
+        assert!(
+            diags[0].starts_with("more than 65536 zlib headers"),
+            "{diags:?}"
+        );
     }
 
     #[test]
