@@ -86,7 +86,10 @@ fn strip_constraint(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DebMetadata, Licenses, Location, Metadata, OwnedFile, PypiMetadata};
+    use crate::model::{
+        ApkMetadata, DebMetadata, Licenses, Location, Metadata, NpmMetadata, OwnedFile,
+        PypiMetadata,
+    };
 
     fn deb(name: &str, deps: &[&str], provides: &[&str], files: &[&str]) -> Package {
         Package {
@@ -142,5 +145,80 @@ mod tests {
             kind: RelationshipKind::OwnershipByFileOverlap
         }));
         assert_eq!(rels.len(), 2);
+    }
+
+    fn language(ecosystem: Ecosystem, name: &str, path: &str, files: &[&str]) -> Package {
+        let mut p = deb(name, &[], &[], files);
+        p.ecosystem = ecosystem;
+        p.metadata = match ecosystem {
+            Ecosystem::Npm => Metadata::Npm(NpmMetadata::default()),
+            _ => Metadata::Pypi(PypiMetadata::default()),
+        };
+        p.locations = vec![Location::new(path, None)];
+        p
+    }
+
+    fn owned(rels: &[Relationship]) -> Vec<(&str, &str)> {
+        rels.iter()
+            .filter(|r| r.kind == RelationshipKind::OwnershipByFileOverlap)
+            .map(|r| (r.from.as_str(), r.to.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn any_os_package_owns_any_language_package_by_its_evidence() {
+        let node_lodash = deb(
+            "node-lodash",
+            &[],
+            &[],
+            &["/usr/share/nodejs/lodash/package.json"],
+        );
+        let mut apk = deb(
+            "py3-six",
+            &[],
+            &[],
+            &["/usr/lib/python3.11/site-packages/six-1.16.0.dist-info/METADATA"],
+        );
+        apk.ecosystem = Ecosystem::Apk;
+        apk.metadata = Metadata::Apk(ApkMetadata::default());
+        let lodash = language(
+            Ecosystem::Npm,
+            "lodash",
+            "usr/share/nodejs/lodash/package.json",
+            &[],
+        );
+        let six = language(
+            Ecosystem::Pypi,
+            "six",
+            "usr/lib/python3.11/site-packages/six-1.16.0.dist-info/METADATA",
+            &[],
+        );
+        // Installed by npm: no OS package lists its manifest.
+        let global = language(
+            Ecosystem::Npm,
+            "cowsay",
+            "usr/local/lib/node_modules/cowsay/package.json",
+            &[],
+        );
+        // A language package's own files never make it an owner.
+        let claims = language(
+            Ecosystem::Pypi,
+            "claims",
+            "x/claims-1.dist-info/METADATA",
+            &["/usr/local/lib/node_modules/cowsay/package.json"],
+        );
+        let pkgs = vec![
+            node_lodash.clone(),
+            apk.clone(),
+            lodash.clone(),
+            six.clone(),
+            global,
+            claims,
+        ];
+        let rels = relationships(&pkgs);
+        let mut want = vec![(node_lodash.id(), lodash.id()), (apk.id(), six.id())];
+        want.sort();
+        let want: Vec<(&str, &str)> = want.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(owned(&rels), want);
     }
 }

@@ -8,6 +8,7 @@ mod cyclonedx;
 mod gem;
 mod maven;
 mod no_panic;
+mod npm;
 mod nuget;
 mod official_validators;
 mod proptest_parsers;

@@ -50,43 +50,136 @@ fn split_path(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }
 
-/// True when any directory component is `node_modules`.
-fn under_node_modules(dir: &str) -> bool {
-    dir.split('/').any(|s| s == "node_modules")
-}
+/// Directories, relative to the filesystem root, that hold installed
+/// packages directly (`DIR/NAME`, `DIR/@SCOPE/NAME`) without a
+/// `node_modules` segment: where Debian's `node-*` packages install and
+/// Debian's `nodejs` looks for them (its `module.globalPaths`, with
+/// `usr/lib/TRIPLET/nodejs`; `usr/lib/nodejs` in older Debian releases).
+/// `/usr/lib/node_modules` and `/usr/local/lib/node_modules` (global
+/// installs) need no entry: any `node_modules` directory is a root.
+const DISTRO_ROOTS: &[&str] = &["usr/share/nodejs", "usr/lib/nodejs"];
 
-/// True when `dir` is a package directory directly inside a `node_modules`
-/// directory: `…/node_modules/NAME` or `…/node_modules/@SCOPE/NAME`.
-fn is_package_dir(dir: &str) -> bool {
-    let mut parts = dir.rsplit('/');
-    let Some(name) = parts.next() else {
-        return false;
-    };
-    // `.bin`, `.pnpm`, `.cache` and scopes themselves are not packages.
-    if name.is_empty() || name.starts_with('.') || name.starts_with('@') {
-        return false;
-    }
-    match parts.next() {
-        Some("node_modules") => true,
-        Some(scope) if scope.len() > 1 && scope.starts_with('@') => {
-            parts.next() == Some("node_modules")
+/// The multiarch directory holding Debian's architecture-dependent
+/// packages: `usr/lib/TRIPLET/nodejs`.
+const MULTIARCH_NODEJS: &str = "nodejs";
+
+/// The part of `dir` below a distro root ([`DISTRO_ROOTS`] or
+/// `usr/lib/TRIPLET/nodejs`), when `dir` lies in one.
+fn below_distro_root(dir: &str) -> Option<&str> {
+    for root in DISTRO_ROOTS {
+        if let Some(rest) = dir.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+            return Some(rest);
         }
-        _ => false,
+    }
+    let rest = dir.strip_prefix("usr/lib/")?;
+    let (triplet, rest) = rest.split_once('/')?;
+    let rest = rest.strip_prefix(MULTIARCH_NODEJS)?.strip_prefix('/')?;
+    is_multiarch_triplet(triplet).then_some(rest)
+}
+
+/// `x86_64-linux-gnu`, `aarch64-linux-gnu`, `arm-linux-gnueabihf`, …: a
+/// Debian multiarch tuple (at least three `-`-separated words, the second
+/// or third `linux`, `kfreebsd` or `hurd`).
+fn is_multiarch_triplet(s: &str) -> bool {
+    let words: Vec<&str> = s.split('-').collect();
+    words.len() >= 3
+        && words.iter().all(|w| !w.is_empty())
+        && words
+            .iter()
+            .skip(1)
+            .take(2)
+            .any(|w| matches!(*w, "linux" | "kfreebsd" | "hurd"))
+}
+
+/// True when `dir` lies in a tree of installed packages (below a
+/// `node_modules` directory or a distro root): lock files and project
+/// manifests there belong to packages, not projects.
+fn in_installed_tree(dir: &str) -> bool {
+    below_distro_root(dir).is_some() || dir.split('/').any(|s| s == "node_modules")
+}
+
+/// True when `dir` is an installed package directory, the directory a
+/// package is installed as. Judged on the path alone:
+///
+/// 1. The root is a distro root when `dir` starts with one
+///    ([`below_distro_root`]), else the first `node_modules` directory in
+///    `dir` (what precedes it is the project, anywhere).
+/// 2. Below the root, `dir` must be a chain `P (/node_modules/P)*`, where
+///    `P` is `NAME` or `@SCOPE/NAME`; names start with neither `.` nor
+///    `@`. A package manager's store, `node_modules/.STORE/ID/node_modules`
+///    (pnpm's `.pnpm`, npm's linked `.store`, deno's `.deno`), counts as a
+///    `node_modules` directory.
+///
+/// Anything else is not a package directory: a nested `lib/` with its own
+/// manifest, a test fixture (`P/test/fixtures/...`, even with a
+/// `node_modules` of its own), `.bin`, a bare scope.
+fn is_package_dir(dir: &str) -> bool {
+    let rest = match below_distro_root(dir) {
+        Some(rest) => rest,
+        None => {
+            let Some(at) = dir.split('/').position(|s| s == "node_modules") else {
+                return false;
+            };
+            return chain_is_packages(dir.split('/').skip(at + 1), true);
+        }
+    };
+    chain_is_packages(rest.split('/'), false)
+}
+
+/// Whether `segments` (what follows a root) are `P (node_modules P)*`,
+/// with stores allowed where a `P` is expected after `node_modules`
+/// (`in_node_modules`: the root itself is one).
+fn chain_is_packages<'a>(
+    mut segments: impl Iterator<Item = &'a str>,
+    mut in_node_modules: bool,
+) -> bool {
+    let is_name = |s: &str| !s.is_empty() && !s.starts_with('.') && !s.starts_with('@');
+    loop {
+        // One package: NAME or @SCOPE/NAME, or a store (after node_modules).
+        let Some(head) = segments.next() else {
+            return false;
+        };
+        if head.len() > 1 && head.starts_with('@') {
+            match segments.next() {
+                Some(name) if is_name(name) => {}
+                _ => return false,
+            }
+        } else if in_node_modules && head.len() > 1 && head.starts_with('.') && head != ".bin" {
+            // `.STORE/ID/node_modules`, then a package.
+            match (segments.next(), segments.next()) {
+                (Some(id), Some("node_modules")) if !id.is_empty() => continue,
+                _ => return false,
+            }
+        } else if !is_name(head) {
+            return false;
+        }
+        match segments.next() {
+            None => return true,
+            Some("node_modules") => in_node_modules = true,
+            Some(_) => return false,
+        }
     }
 }
 
-/// The files this cataloger reads: installed manifests directly in a
-/// package directory (`…/node_modules/NAME`, `…/node_modules/@SCOPE/NAME`;
-/// `.bin`, `.pnpm` and scopes themselves are not packages), and lock files
-/// and project manifests outside `node_modules`. Project `package.json`
-/// files are kept because yarn and pnpm lock files need the sibling manifest
-/// to tell dev dependencies apart; whether a lock file sits beside them is
-/// not known at this point.
+/// The files this cataloger reads: installed manifests in what may be a
+/// package directory (`…/node_modules/NAME`, `…/node_modules/@SCOPE/NAME`,
+/// and the same directly in a distro root; [`is_package_dir`] then judges
+/// the whole path), and lock files and project manifests outside the
+/// trees of installed packages. Project `package.json` files are kept
+/// because yarn and pnpm lock files need the sibling manifest to tell dev
+/// dependencies apart; whether a lock file sits beside them is not known
+/// at this point.
 fn wanted() -> Vec<Rule> {
     let mut rules = vec![
         Rule::new("**/node_modules/[!.@]*/package.json"),
         Rule::new("**/node_modules/@?*/[!.@]*/package.json"),
     ];
+    let mut roots: Vec<String> = DISTRO_ROOTS.iter().map(|r| (*r).to_owned()).collect();
+    roots.push(format!("usr/lib/*-*-*/{MULTIARCH_NODEJS}"));
+    for root in &roots {
+        rules.push(Rule::new(format!("{root}/[!.@]*/package.json")));
+        rules.push(Rule::new(format!("{root}/@?*/[!.@]*/package.json")));
+    }
     for name in [
         "package.json",
         "package-lock.json",
@@ -94,7 +187,11 @@ fn wanted() -> Vec<Rule> {
         "yarn.lock",
         "pnpm-lock.yaml",
     ] {
-        rules.push(Rule::new(format!("**/{name}")).unless("**/node_modules/**/*"));
+        let mut rule = Rule::new(format!("**/{name}")).unless("**/node_modules/**/*");
+        for root in &roots {
+            rule = rule.unless(format!("{root}/**/*"));
+        }
+        rules.push(rule);
     }
     rules
 }
@@ -198,7 +295,7 @@ fn catalog_files(files: &FileTree, locks: bool, include_dev: bool, out: &mut Fin
             "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml"
         );
         let installed = name == "package.json" && is_package_dir(dir);
-        if !(installed || (locks && is_lock && !under_node_modules(dir))) {
+        if !(installed || (locks && is_lock && !in_installed_tree(dir))) {
             continue;
         }
         if file.truncated {
@@ -538,6 +635,169 @@ mod tests {
     }
 
     #[test]
+    fn wants_manifests_directly_in_distro_roots() {
+        for path in [
+            "usr/share/nodejs/lodash/package.json",
+            "usr/share/nodejs/@types/node/package.json",
+            "usr/lib/nodejs/abbrev/package.json",
+            "usr/lib/x86_64-linux-gnu/nodejs/bufferutil/package.json",
+            "usr/share/nodejs/npm/node_modules/abbrev/package.json",
+            "usr/lib/node_modules/npm/node_modules/@npmcli/arborist/package.json",
+            "usr/local/lib/node_modules/cowsay/package.json",
+        ] {
+            assert!(wants(path), "{path}");
+        }
+        // Nested manifests, scopes, dot directories, and everything below
+        // a distro root that could only be a project manifest or lock file.
+        for path in [
+            "usr/share/nodejs/@babel/core/lib/package.json",
+            "usr/share/nodejs/tslib/modules/package.json",
+            "usr/share/nodejs/terser/bin/package.json",
+            "usr/share/nodejs/@types/package.json",
+            "usr/share/nodejs/.hidden/package.json",
+            "usr/share/nodejs/package.json",
+            "usr/share/nodejs/x/package-lock.json",
+            "usr/share/nodejs/x/yarn.lock",
+            "usr/lib/nodejs/x/test/package.json",
+            "usr/lib/x86_64-linux-gnu/nodejs/x/lib/package.json",
+            "usr/lib/x86_64-linux-gnu/nodejs/package.json",
+        ] {
+            assert!(!wants(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn package_dirs_are_judged_on_the_whole_path() {
+        for dir in [
+            "app/node_modules/lodash",
+            "node_modules/lodash",
+            "node_modules/@types/node",
+            "app/node_modules/a/node_modules/b",
+            "app/node_modules/a/node_modules/@s/b/node_modules/c",
+            "app/node_modules/.pnpm/a@1.0.0/node_modules/a",
+            "app/node_modules/.pnpm/@s+b@1.0.0/node_modules/@s/b",
+            "app/node_modules/.store/a@1.0.0/node_modules/a",
+            "usr/share/nodejs/lodash",
+            "usr/share/nodejs/@babel/core",
+            "usr/share/nodejs/npm/node_modules/abbrev",
+            "usr/share/nodejs/npm/node_modules/@npmcli/arborist",
+            "usr/share/nodejs/jest-worker/node_modules/supports-color",
+            "usr/lib/nodejs/abbrev",
+            "usr/lib/x86_64-linux-gnu/nodejs/bufferutil",
+            "usr/lib/aarch64-linux-gnu/nodejs/bufferutil",
+            "usr/lib/arm-linux-gnueabihf/nodejs/bufferutil",
+            "usr/lib/node_modules/npm",
+            "usr/lib/node_modules/npm/node_modules/@npmcli/arborist",
+            "usr/local/lib/node_modules/cowsay/node_modules/yargs",
+            // Off the filesystem root a distro directory is an ordinary
+            // one; a `node_modules` below it is still a root.
+            "srv/usr/share/nodejs/x/node_modules/y",
+        ] {
+            assert!(is_package_dir(dir), "{dir}");
+        }
+        for dir in [
+            "",
+            "app",
+            "node_modules",
+            "app/node_modules/@scope",
+            "app/node_modules/.bin",
+            "app/node_modules/.pnpm",
+            "app/node_modules/.pnpm/a@1.0.0",
+            "app/node_modules/.pnpm/a@1.0.0/node_modules",
+            "app/node_modules/.bin/x/node_modules/y",
+            "app/node_modules/a/lib",
+            "app/node_modules/a/test/fixtures/node_modules/b",
+            "app/node_modules/a/node_modules/b/test/fixtures/c",
+            "app/node_modules/a/node_modules/.pnpm/x/node_modules",
+            "app/node_modules/a/node_modules/@s",
+            "app/node_modules/a/node_modules/@s/.x",
+            "app/node_modules/@s/@t",
+            "usr/share/nodejs",
+            "usr/share/nodejs/@babel",
+            "usr/share/nodejs/@babel/core/lib",
+            "usr/share/nodejs/terser/bin",
+            "usr/share/nodejs/.pnpm/a/node_modules/a",
+            "usr/share/nodejs/x/test/fixtures/node_modules/y",
+            "usr/lib/x86_64-linux-gnu/nodejs",
+            "usr/lib/python3/nodejs/x",
+            "usr/lib/x-y-z/nodejs/x",
+            "srv/usr/share/nodejs/x",
+        ] {
+            assert!(!is_package_dir(dir), "{dir}");
+        }
+    }
+
+    #[test]
+    fn deep_package_chains_are_judged_whole() {
+        let deep = "node_modules/a/".repeat(50_000);
+        let dir = deep.trim_end_matches('/');
+        assert!(is_package_dir(dir));
+        let fixture = format!("{dir}/test/node_modules/b");
+        assert!(!is_package_dir(&fixture));
+    }
+
+    #[test]
+    fn fixtures_and_nested_manifests_inside_packages_are_not_packages() {
+        let manifest =
+            |name: &str, version: &str| format!(r#"{{"name": "{name}", "version": "{version}"}}"#);
+        let mut t = FileTree::new();
+        for (path, text) in [
+            ("usr/share/nodejs/a/package.json", manifest("a", "1.0.0")),
+            (
+                "usr/share/nodejs/a/lib/package.json",
+                r#"{"type": "module"}"#.to_owned(),
+            ),
+            (
+                "usr/share/nodejs/a/bin/package.json",
+                manifest("bin", "1.0.0"),
+            ),
+            (
+                "usr/share/nodejs/a/test/fixtures/node_modules/f/package.json",
+                manifest("f", "1.0.0"),
+            ),
+            (
+                "app/node_modules/b/test/fixtures/node_modules/g/package.json",
+                manifest("g", "1.0.0"),
+            ),
+            ("app/node_modules/b/package.json", manifest("b", "2.0.0")),
+            (
+                "app/node_modules/nameless/package.json",
+                r#"{"version": "1.0.0"}"#.to_owned(),
+            ),
+            (
+                "app/node_modules/versionless/package.json",
+                r#"{"name": "v"}"#.to_owned(),
+            ),
+            (
+                "app/node_modules/blank/package.json",
+                manifest(" ", "1.0.0"),
+            ),
+            ("app/package.json", manifest("app", "0.1.0")),
+        ] {
+            t.insert(File {
+                path: path.to_owned(),
+                data: std::sync::Arc::from(text.as_bytes()),
+                layer: None,
+                truncated: false,
+            });
+        }
+        for kind in [SourceKind::Image, SourceKind::Directory] {
+            let out = run(&t, kind, false);
+            assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+            assert_eq!(ids(&out.packages), ["a@1.0.0", "b@2.0.0"]);
+        }
+    }
+
+    #[test]
+    fn lock_files_in_distro_trees_are_ignored() {
+        let t = tree(&[(
+            "usr/share/nodejs/x/package-lock.json",
+            "pkg-lock/package-lock-3.json",
+        )]);
+        assert!(run(&t, SourceKind::Directory, true).packages.is_empty());
+    }
+
+    #[test]
     fn wants_lock_files_and_project_manifests_outside_node_modules() {
         for path in [
             "package-lock.json",
@@ -735,8 +995,12 @@ mod tests {
         while let Some(d) = stack.pop() {
             for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
                 let path = e.path();
+                // The real Debian tree is 1,800 manifests: parsing every
+                // prefix of each would take minutes; it has its own tests.
                 if path.is_dir() {
-                    stack.push(path);
+                    if !path.ends_with("debian-nodejs") {
+                        stack.push(path);
+                    }
                 } else if let Ok(t) = std::fs::read_to_string(&path) {
                     texts.push(t);
                 }
