@@ -216,7 +216,7 @@ mod tests {
             claims,
         ];
         let rels = relationships(&pkgs);
-        let mut want = vec![(node_lodash.id(), lodash.id()), (apk.id(), six.id())];
+        let mut want = [(node_lodash.id(), lodash.id()), (apk.id(), six.id())];
         want.sort();
         let want: Vec<(&str, &str)> = want.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         assert_eq!(owned(&rels), want);

@@ -34,11 +34,10 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
 }
 
-/// (name, version, purl, location) of a package.
+/// (name, version, purl, first location) of a package.
 type Row = (String, String, String, String);
 
 fn row(p: &Package) -> Row {
-    assert_eq!(p.locations.len(), 1, "{}: {:?}", p.name, p.locations);
     (
         p.name.clone(),
         p.version.clone(),
@@ -109,6 +108,9 @@ fn debian_nodejs_tree_is_cataloged_exactly() {
         .filter(|p| p.ecosystem == Ecosystem::Npm)
         .count();
     assert_eq!(npm_count, got.len(), "one package per manifest");
+    for p in c.packages.iter().filter(|p| p.ecosystem == Ecosystem::Npm) {
+        assert_eq!(p.locations.len(), 1, "{}: {:?}", p.name, p.locations);
+    }
     let missing: Vec<_> = want.difference(&got).collect();
     let extra: Vec<_> = got.difference(&want).collect();
     assert!(
@@ -391,14 +393,13 @@ fn hostile_manifests_give_diagnostics_and_the_scan_goes_on() {
     }
 
     let c = scan(root);
-    let mut warned: Vec<&str> = c
+    let warned: BTreeSet<&str> = c
         .diagnostics
         .iter()
         .filter_map(|d| d.location.as_ref().map(|l| l.path.as_str()))
         .collect();
-    warned.sort_unstable();
     assert_eq!(
-        warned,
+        warned.into_iter().collect::<Vec<_>>(),
         [
             "/usr/lib/node_modules/deep/package.json",
             "/usr/local/lib/node_modules/array/package.json",

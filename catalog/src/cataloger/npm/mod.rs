@@ -114,16 +114,13 @@ fn in_installed_tree(dir: &str) -> bool {
 /// manifest, a test fixture (`P/test/fixtures/...`, even with a
 /// `node_modules` of its own), `.bin`, a bare scope.
 fn is_package_dir(dir: &str) -> bool {
-    let rest = match below_distro_root(dir) {
-        Some(rest) => rest,
-        None => {
-            let Some(at) = dir.split('/').position(|s| s == "node_modules") else {
-                return false;
-            };
-            return chain_is_packages(dir.split('/').skip(at + 1), true);
-        }
+    if let Some(rest) = below_distro_root(dir) {
+        return chain_is_packages(rest.split('/'), false);
+    }
+    let Some(at) = dir.split('/').position(|s| s == "node_modules") else {
+        return false;
     };
-    chain_is_packages(rest.split('/'), false)
+    chain_is_packages(dir.split('/').skip(at + 1), true)
 }
 
 /// Whether `segments` (what follows a root) are `P (node_modules P)*`,
