@@ -199,6 +199,15 @@ def main():
     seeds.append(join(alpine_release, b'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n'))
     counts["apk_installed_db"] = write("apk_installed_db", seeds)
 
+    rpm_dbs = [
+        "catalog/testdata/rpm/go-rpmdb/libuuid/Packages",
+        "catalog/testdata/rpm/go-rpmdb/sle15-bci/Packages.db",
+        "catalog/testdata/rpm/built/root/var/lib/rpm/rpmdb.sqlite",
+    ]
+    seeds = [read(os.path.join(ROOT, p)) for p in rpm_dbs]
+    seeds.append(join(seeds[0], b'ID="rhel"\nVERSION_ID="8.8"\n'))
+    counts["rpm_db"] = write("rpm_db", seeds)
+
     seeds = [read(p) for p in files("catalog/testdata/**/var/lib/dpkg/status")]
     copyrights = files("catalog/testdata/deb/copyright/**/copyright") or files("catalog/testdata/**/copyright")
     md5sums = files("catalog/testdata/**/*.md5sums")

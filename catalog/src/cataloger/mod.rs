@@ -46,6 +46,7 @@ pub mod maven;
 pub mod npm;
 pub mod nuget;
 pub mod pypi;
+pub mod rpm;
 
 ecosystems! {
     apk::ApkMetadata => Apk,
@@ -58,6 +59,7 @@ ecosystems! {
     pypi::PypiMetadata => Pypi,
     golang::GolangMetadata => Golang,
     cargo::CargoMetadata => Cargo,
+    rpm::RpmMetadata => Rpm,
 }
 
 /// A retained file of the squashed filesystem.
