@@ -13,4 +13,5 @@ mod nuget;
 mod official_validators;
 mod proptest_parsers;
 mod push;
+mod rpm;
 mod spdx;

@@ -137,7 +137,7 @@ fn whole_fixture_tree_catalogs_with_diagnostics_for_the_corrupt_ones() {
     }
     let out = run_all(&tree, SourceKind::Directory);
     assert!(out.packages.len() > 100, "{} packages", out.packages.len());
-    for eco in ["apk", "deb", "npm", "pypi"] {
+    for eco in ["apk", "deb", "npm", "pypi", "rpm"] {
         assert!(
             out.packages.iter().any(|p| p.ecosystem.as_str() == eco),
             "{eco}"

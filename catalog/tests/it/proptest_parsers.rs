@@ -137,6 +137,18 @@ proptest! {
     }
 
     #[test]
+    fn rpm_databases_never_panic(
+        db in mutated(seeds(&[
+            "rpm/go-rpmdb/libuuid/Packages",
+            "rpm/go-rpmdb/sle15-bci/Packages.db",
+            "rpm/built/root/var/lib/rpm/rpmdb.sqlite",
+        ])),
+    ) {
+        // The cataloger sniffs the format; the name only has to be wanted.
+        catalog_files(&[("var/lib/rpm/Packages", &db)], SourceKind::Image)?;
+    }
+
+    #[test]
     fn dpkg_status_never_panics(
         status in mutated(seeds(&["var/lib/dpkg/status"])),
         copyright in mutated(seeds(&["/copyright"])),
