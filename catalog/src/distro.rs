@@ -69,7 +69,7 @@ pub fn detect(tree: &FileTree) -> Option<Distro> {
 }
 
 /// Parses a Red Hat-style release line, `<Name> release <version> (<code>)`.
-/// `None` for a distro not in [`RELEASE_NAMES`].
+/// `None` for a distro whose name is not known.
 pub fn parse_release_file(text: &str) -> Option<Distro> {
     let line = text.lines().next()?.trim();
     let (_, id) = RELEASE_NAMES

@@ -90,7 +90,7 @@ pub(super) fn read(
         return Err("page 0 is not a hash metadata page".to_owned());
     }
     let pages = data.len() / page_size;
-    if data.len() % page_size != 0 {
+    if !data.len().is_multiple_of(page_size) {
         problems.push(format!(
             "file is {} bytes, not a whole number of {page_size}-byte pages; the last page was cut",
             data.len()
@@ -271,11 +271,13 @@ mod tests {
 
     const LIBUUID: &[u8] = include_bytes!("../../../testdata/rpm/go-rpmdb/libuuid/Packages");
 
-    fn run(data: &[u8]) -> (Result<(), String>, Vec<(u64, usize)>, Vec<String>) {
+    type Run = (Result<(), String>, Vec<(u64, usize)>, Vec<String>);
+
+    fn run(data: &[u8]) -> Run {
         let mut problems = Problems::default();
         let mut got = Vec::new();
         let r = read(data, &mut problems, &mut |id, blob| {
-            got.push((id, blob.len()))
+            got.push((id, blob.len()));
         });
         (r, got, problems.list)
     }

@@ -289,7 +289,7 @@ pub(super) mod tests {
                 kind::INT64 => 8,
                 _ => 1,
             };
-            while data.len() % align != 0 {
+            while !data.len().is_multiple_of(align) {
                 data.push(0);
             }
             index.extend_from_slice(&t.to_be_bytes());

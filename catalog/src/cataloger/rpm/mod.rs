@@ -1,8 +1,8 @@
 //! rpm cataloger: packages recorded in an rpm database under `var/lib/rpm`,
 //! `usr/lib/sysimage/rpm` or `usr/share/rpm`, in any of its three formats:
-//! sqlite `rpmdb.sqlite` ([`sqlite`]), ndb `Packages.db` ([`ndb`]) and
-//! BerkeleyDB hash `Packages` ([`bdb`]). Each stores rpm header blobs,
-//! read by [`header`]; this module maps each header to a [`Package`].
+//! sqlite `rpmdb.sqlite` (`sqlite.rs`), ndb `Packages.db` (`ndb.rs`) and
+//! BerkeleyDB hash `Packages` (`bdb.rs`). Each stores rpm header blobs,
+//! read by `header.rs`; this module maps each header to a [`Package`].
 //!
 //! Requires are resolved here, within the database, as rpm resolves them:
 //! a require names the installed packages that provide it (by `Provides`
@@ -128,7 +128,7 @@ fn catalog_db(found_by: &str, file: &File, ctx: &Context, out: &mut Findings) {
         }
         match header::parse(blob) {
             Ok(header) => entries.push(Entry { id, header }),
-            Err(e) => problems_push(&mut problems, format!("header {id}: {e}; skipped")),
+            Err(e) => problems.push(format!("header {id}: {e}; skipped")),
         }
     };
     // `problems` is borrowed by `visit` and by the reader: collect the
@@ -148,7 +148,6 @@ fn catalog_db(found_by: &str, file: &File, ctx: &Context, out: &mut Findings) {
             "`{name}` is not an rpm database this cataloger reads (unknown format)"
         ))
     };
-    drop(visit);
     if entries.len() >= MAX_HEADERS {
         reader_problems.push(format!(
             "more than {MAX_HEADERS} headers; the rest of the database was not read"
@@ -182,10 +181,6 @@ fn catalog_db(found_by: &str, file: &File, ctx: &Context, out: &mut Findings) {
             format!("{unlisted} more problems in this file not shown"),
         );
     }
-}
-
-fn problems_push(p: &mut Problems, m: String) {
-    p.push(m);
 }
 
 /// Maps the headers of one database to packages, resolving requires
