@@ -118,8 +118,23 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
+/// Most array values (strings and integers) decoded from one database.
+/// A decoded value costs more memory than its bytes on disk (an empty
+/// string is one byte there, a `String` here), so the total is bounded,
+/// not only the file size. A real database of 32 MiB holds about half a
+/// million.
+pub(super) const MAX_VALUES: usize = 1_000_000;
+
 /// Parses one stored header blob. `Err` says what is wrong with it.
+#[cfg(test)]
 pub(super) fn parse(blob: &[u8]) -> Result<Header, String> {
+    parse_within(blob, &mut { usize::MAX })
+}
+
+/// [`parse`], charging every decoded array value to `budget` (what is
+/// left of [`MAX_VALUES`] for the database). When the budget runs out it
+/// is set to 0 and the header is an error.
+pub(super) fn parse_within(blob: &[u8], budget: &mut usize) -> Result<Header, String> {
     if blob.len() > MAX_BLOB_BYTES {
         return Err(format!(
             "header is {} bytes, more than the {MAX_BLOB_BYTES} read",
@@ -171,6 +186,18 @@ pub(super) fn parse(blob: &[u8]) -> Result<Header, String> {
         };
         let count = usize::try_from(count).unwrap_or(usize::MAX);
         let value = decode(data, ty, offset, count).map_err(|e| format!("tag {t}: {e}"))?;
+        let cost = match &value {
+            Value::Ints(v) => v.len(),
+            Value::Strings(v) => v.len(),
+            Value::Bytes(_) => 0,
+        };
+        if cost > *budget {
+            *budget = 0;
+            return Err(format!(
+                "the database holds more than {MAX_VALUES} tag values; the rest was not read"
+            ));
+        }
+        *budget -= cost;
         header.entries.insert(t, value);
     }
     Ok(header)
@@ -371,6 +398,18 @@ pub(super) mod tests {
         let last = blob.len() - 1;
         blob[last] = b'y';
         assert!(parse(&blob).unwrap_err().contains("NUL"));
+    }
+
+    #[test]
+    fn decoded_values_are_charged_to_the_budget() {
+        let blob = build(&[sa(tag::BASENAMES, &["a", "b", "c"]), i32s(tag::EPOCH, &[1])]);
+        let mut budget = 4;
+        assert!(parse_within(&blob, &mut budget).is_ok());
+        assert_eq!(budget, 0);
+        let mut budget = 3;
+        let e = parse_within(&blob, &mut budget).unwrap_err();
+        assert!(e.contains("more than 1000000 tag values"), "{e}");
+        assert_eq!(budget, 0);
     }
 
     #[test]

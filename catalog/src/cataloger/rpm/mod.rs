@@ -45,6 +45,10 @@ const MAX_PROBLEMS: usize = 100;
 /// Most headers read from one database. A real system has a few thousand.
 const MAX_HEADERS: usize = 100_000;
 
+/// Most bytes of file paths listed for one database's packages. A real
+/// database of 32 MiB lists about 10 MiB.
+const MAX_PATH_BYTES: usize = 32 * 1024 * 1024;
+
 /// Problems met while reading one database, capped.
 #[derive(Debug, Default)]
 struct Problems {
@@ -122,11 +126,13 @@ fn catalog_db(found_by: &str, file: &File, ctx: &Context, out: &mut Findings) {
     let data: &[u8] = &file.data;
     let mut problems = Problems::default();
     let mut entries: Vec<Entry> = Vec::new();
+    let mut values = header::MAX_VALUES;
     let mut visit = |id: u64, blob: &[u8]| {
-        if entries.len() >= MAX_HEADERS {
+        if entries.len() >= MAX_HEADERS || values == 0 {
             return;
         }
-        match header::parse(blob) {
+        match header::parse_within(blob, &mut values) {
+            Err(e) if values == 0 => problems.push(e),
             Ok(header) => entries.push(Entry { id, header }),
             Err(e) => problems.push(format!("header {id}: {e}; skipped")),
         }
@@ -193,6 +199,7 @@ fn to_packages(
     messages: &mut Vec<String>,
 ) -> Vec<Package> {
     let mut built: Vec<(RpmMetadata, Option<String>, Vec<OwnedFile>)> = Vec::new();
+    let mut path_budget = MAX_PATH_BYTES;
     for Entry { id, header } in entries {
         let Some(name) = header.string(tag::NAME).filter(|n| !n.is_empty()) else {
             // rpm's own database holds a header for the gpg-pubkey
@@ -200,7 +207,7 @@ fn to_packages(
             messages.push(format!("header {id} has no name; skipped"));
             continue;
         };
-        let (files, file_problem) = owned_files(&header);
+        let (files, file_problem) = owned_files(&header, &mut path_budget);
         if let Some(p) = file_problem {
             messages.push(format!(
                 "package `{}`: {p}",
@@ -323,7 +330,11 @@ fn full_version(m: &RpmMetadata) -> String {
 /// The files a header lists: `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`
 /// (or the `OLDFILENAMES` of rpm < 4.0 headers), with `FILEDIGESTS` as
 /// `algorithm:hex`. A second value says what was wrong, if anything.
-fn owned_files(h: &Header) -> (Vec<OwnedFile>, Option<String>) {
+///
+/// The joined paths are charged to `budget` (bytes left for the
+/// database): one long directory name shared by many empty base names
+/// would otherwise cost its length once per file.
+fn owned_files(h: &Header, budget: &mut usize) -> (Vec<OwnedFile>, Option<String>) {
     let basenames = h.strings(tag::BASENAMES);
     let dirnames = h.strings(tag::DIRNAMES);
     let indexes = h.ints(tag::DIRINDEXES);
@@ -339,7 +350,14 @@ fn owned_files(h: &Header) -> (Vec<OwnedFile>, Option<String>) {
     };
     let mut problem = None;
     let paths: Vec<String> = if basenames.is_empty() {
-        h.strings(tag::OLDFILENAMES).to_vec()
+        let old = h.strings(tag::OLDFILENAMES);
+        let len: usize = old.iter().map(String::len).sum();
+        if len > *budget {
+            *budget = 0;
+            return (Vec::new(), Some(over_budget()));
+        }
+        *budget -= len;
+        old.to_vec()
     } else {
         if indexes.len() != basenames.len() {
             problem = Some(format!(
@@ -352,7 +370,15 @@ fn owned_files(h: &Header) -> (Vec<OwnedFile>, Option<String>) {
         let mut out = Vec::with_capacity(basenames.len());
         for (base, &dir) in basenames.iter().zip(indexes) {
             match usize::try_from(dir).ok().and_then(|d| dirnames.get(d)) {
-                Some(d) => out.push(format!("{d}{base}")),
+                Some(d) => {
+                    let len = d.len() + base.len();
+                    if len > *budget {
+                        *budget = 0;
+                        return (Vec::new(), Some(over_budget()));
+                    }
+                    *budget -= len;
+                    out.push(format!("{d}{base}"));
+                }
                 None => {
                     problem = Some(format!(
                         "directory index {dir} is past the {} directories; files not listed",
@@ -378,6 +404,10 @@ fn owned_files(h: &Header) -> (Vec<OwnedFile>, Option<String>) {
     files.sort();
     files.dedup_by(|a, b| a.path == b.path);
     (files, problem)
+}
+
+fn over_budget() -> String {
+    format!("file paths of the database exceed {MAX_PATH_BYTES} bytes; files not listed")
 }
 
 /// `pkg:rpm/<distro id>/<name>@[<epoch>:]<version>-<release>?arch=…&distro=<id>-<version>&upstream=<source rpm>`.

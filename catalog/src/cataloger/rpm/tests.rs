@@ -426,7 +426,7 @@ fn headers_with_bad_file_tables_keep_the_package() {
         i32s(tag::DIRINDEXES, &[0, 7]),
     ]);
     let h = header::parse(&blob).unwrap();
-    let (files, problem) = owned_files(&h);
+    let (files, problem) = owned_files(&h, &mut { usize::MAX });
     assert!(files.is_empty());
     assert_eq!(
         problem.as_deref(),
@@ -438,7 +438,7 @@ fn headers_with_bad_file_tables_keep_the_package() {
         sa(tag::DIRNAMES, &["/d/"]),
         i32s(tag::DIRINDEXES, &[0]),
     ]);
-    let (files, problem) = owned_files(&header::parse(&blob).unwrap());
+    let (files, problem) = owned_files(&header::parse(&blob).unwrap(), &mut { usize::MAX });
     assert!(files.is_empty());
     assert!(problem
         .unwrap()
@@ -448,7 +448,7 @@ fn headers_with_bad_file_tables_keep_the_package() {
         sa(tag::OLDFILENAMES, &["/b", "/a"]),
         sa(tag::FILEDIGESTS, &["aa", ""]),
     ]);
-    let (files, problem) = owned_files(&header::parse(&blob).unwrap());
+    let (files, problem) = owned_files(&header::parse(&blob).unwrap(), &mut { usize::MAX });
     assert_eq!(problem, None);
     assert_eq!(
         files,
@@ -463,6 +463,33 @@ fn headers_with_bad_file_tables_keep_the_package() {
             },
         ]
     );
+}
+
+#[test]
+fn shared_long_directory_names_are_charged_per_file() {
+    use header::tests::{build, i32s, s, sa};
+    let long_dir = format!("/{}/", "d".repeat(4000));
+    let bases: Vec<&str> = vec![""; 1000];
+    let blob = build(&[
+        s(tag::NAME, "x"),
+        sa(tag::BASENAMES, &bases),
+        sa(tag::DIRNAMES, &[&long_dir]),
+        i32s(tag::DIRINDEXES, &[0; 1000]),
+    ]);
+    let h = header::parse(&blob).unwrap();
+    let mut budget = 4002 * 1000;
+    let (files, problem) = owned_files(&h, &mut budget);
+    assert_eq!(
+        (files.len(), problem),
+        (1, None),
+        "all paths are equal: deduplicated"
+    );
+    assert_eq!(budget, 0);
+    let mut budget = 4002 * 999;
+    let (files, problem) = owned_files(&h, &mut budget);
+    assert!(files.is_empty());
+    assert_eq!(problem, Some(over_budget()));
+    assert_eq!(budget, 0);
 }
 
 /// Deterministic mangling of every database fixture: cuts, flipped bytes,
