@@ -364,7 +364,9 @@ fn sample_images_are_valid_and_read_back() {
 #[test]
 fn directory_sources_are_valid_and_read_back() {
     let validators: Vec<Validator> = VERSIONS.iter().map(|v| validator(*v)).collect();
-    for eco in ["apk", "cargo", "composer", "deb", "gem", "golang", "maven", "npm", "nuget", "pypi", "rpm"] {
+    for eco in [
+        "apk", "cargo", "composer", "deb", "gem", "golang", "maven", "npm", "nuget", "pypi", "rpm",
+    ] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata")
             .join(eco);
