@@ -92,27 +92,65 @@ pub fn digest_hex(digest: &str) -> Option<&str> {
     .then_some(hex)
 }
 
-/// An OCI/Docker descriptor.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+/// An OCI/Docker descriptor: index entries, manifest configs, layers and
+/// subjects, and referrers-list entries.
+///
+/// The fields are in go-containerregistry's order (`v1.Descriptor`), so a
+/// manifest serialised from descriptors has the bytes cosign writes for the
+/// same content. Unknown fields (`urls`, `data`) are dropped; a `null`
+/// `annotations` reads as none.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
     /// Media type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
-    /// Digest.
-    pub digest: String,
     /// Size in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
-    /// Artifact type (OCI 1.1 referrers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub artifact_type: Option<String>,
+    /// Digest.
+    pub digest: String,
+    /// Annotations.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "null_as_default"
+    )]
+    pub annotations: BTreeMap<String, String>,
     /// Platform (index entries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<PlatformSpec>,
-    /// Annotations.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    /// Artifact type (OCI 1.1 referrers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+}
+
+impl Descriptor {
+    /// The descriptor of `bytes` stored as `media_type`: media type, size
+    /// and sha256 digest, nothing else.
+    pub fn of(media_type: &str, bytes: &[u8]) -> Self {
+        Descriptor {
+            media_type: Some(media_type.to_owned()),
+            size: Some(bytes.len() as u64),
+            digest: sha256_digest(bytes),
+            ..Descriptor::default()
+        }
+    }
+
+    /// The media type, `""` when there is none.
+    pub fn media_type(&self) -> &str {
+        self.media_type.as_deref().unwrap_or("")
+    }
+}
+
+/// Reads `null` as the type's default (Go writes nil maps and slices as
+/// `null`).
+fn null_as_default<'de, D, T>(deserializer: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// Where images and artifacts can be written: a registry repository

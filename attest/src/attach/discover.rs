@@ -15,12 +15,11 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use sbomctl_oci::ImageStore;
+use sbomctl_oci::{Descriptor, ImageStore};
 
 use super::referrers::Referrer;
 use super::{
-    annotation, check_digest, legacy_tags, media_type, read_blob, Content, Desc, Found, Manifest,
-    Origin,
+    annotation, check_digest, legacy_tags, media_type, read_blob, Content, Found, Manifest, Origin,
 };
 use crate::verify::Check;
 use crate::Result;
@@ -45,7 +44,7 @@ enum Pending {
     Layer {
         tag: String,
         index: usize,
-        desc: Desc,
+        desc: Descriptor,
     },
     Ready(Box<Found>),
 }
@@ -276,26 +275,26 @@ impl<'s> Discovery<'s> {
     }
 
     /// One layer of the `.att` / `.sig` image.
-    fn fetch_layer(&self, tag: String, index: usize, desc: Desc) -> Found {
+    fn fetch_layer(&self, tag: String, index: usize, desc: Descriptor) -> Found {
         let content = match read_blob(self.store, &desc.digest) {
             Err(e) => Content::Rejected {
                 check: Check::Storage,
                 message: e.to_string(),
             },
             Ok(bytes) => match self.wanted {
-                Wanted::Attestations if desc.media_type == media_type::DSSE_ENVELOPE => {
+                Wanted::Attestations if desc.media_type() == media_type::DSSE_ENVELOPE => {
                     Content::Envelope(bytes)
                 }
-                Wanted::Signatures if desc.media_type == media_type::SIMPLE_SIGNING => {
+                Wanted::Signatures if desc.media_type() == media_type::SIMPLE_SIGNING => {
                     Content::SimpleSigning(bytes)
                 }
                 Wanted::Attestations => Content::Rejected {
                     check: Check::Envelope,
-                    message: format!("layer media type `{}`", desc.media_type),
+                    message: format!("layer media type `{}`", desc.media_type()),
                 },
                 Wanted::Signatures => Content::Rejected {
                     check: Check::Payload,
-                    message: format!("layer media type `{}`", desc.media_type),
+                    message: format!("layer media type `{}`", desc.media_type()),
                 },
             },
         };

@@ -23,9 +23,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use sbomctl_oci::ImageStore;
+use sbomctl_oci::{Descriptor, ImageStore};
 
-use super::{annotation, check_digest, media_type, push, read_blob, store_error, Desc, Manifest};
+use super::{annotation, check_digest, media_type, push, read_blob, store_error, Manifest};
 use crate::dsse::Envelope;
 use crate::Result;
 
@@ -184,7 +184,7 @@ pub fn read(
         .map(|d| {
             let bytes = read_blob(store, &d.digest)?;
             Ok(StoredLayer {
-                media_type: d.media_type,
+                media_type: d.media_type.unwrap_or_default(),
                 digest: d.digest,
                 annotations: d.annotations,
                 bytes,
@@ -243,8 +243,8 @@ pub fn append(
     })
 }
 
-fn layer_desc(layer: &NewLayer) -> Desc {
-    let mut desc = Desc::of(&layer.media_type, &layer.bytes);
+fn layer_desc(layer: &NewLayer) -> Descriptor {
+    let mut desc = Descriptor::of(&layer.media_type, &layer.bytes);
     desc.annotations.clone_from(&layer.annotations);
     desc
 }
@@ -278,10 +278,17 @@ const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// The manifest and config bytes of a cosign tag image with `old` layers
 /// followed by `new` ones.
-pub(crate) fn image_manifest(old: &[Desc], new: &[NewLayer]) -> (Manifest, Vec<u8>) {
-    let layers: Vec<Desc> = old
+pub(crate) fn image_manifest(old: &[Descriptor], new: &[NewLayer]) -> (Manifest, Vec<u8>) {
+    let layers: Vec<Descriptor> = old
         .iter()
-        .cloned()
+        .map(|d| Descriptor {
+            // As written before descriptors were shared with the oci
+            // crate: media type and size even when empty, no platform.
+            media_type: Some(d.media_type().to_owned()),
+            size: Some(d.size.unwrap_or(0)),
+            platform: None,
+            ..d.clone()
+        })
         .chain(new.iter().map(layer_desc))
         .collect();
     let config = Config {
@@ -304,7 +311,7 @@ pub(crate) fn image_manifest(old: &[Desc], new: &[NewLayer]) -> (Manifest, Vec<u
     let manifest = Manifest {
         schema_version: 2,
         media_type: media_type::OCI_MANIFEST.to_owned(),
-        config: Desc::of(media_type::OCI_CONFIG, &config),
+        config: Descriptor::of(media_type::OCI_CONFIG, &config),
         layers,
         annotations: BTreeMap::new(),
         subject: None,

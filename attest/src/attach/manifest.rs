@@ -6,29 +6,19 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use sbomctl_oci::{self as oci, digest_hex, ImageStore};
+use sbomctl_oci::{self as oci, digest_hex, Descriptor, ImageStore};
 
 use super::media_type;
 use crate::{Error, Result};
 
-/// The descriptor of the image manifest (or index) something is attached
-/// to: the `subject` of referrers and the digest in legacy tags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageDescriptor {
-    /// The manifest's media type.
-    pub media_type: String,
-    /// The manifest's size in bytes.
-    pub size: u64,
-    /// `sha256:<hex>` of the manifest.
-    pub digest: String,
-}
-
-/// Reads the manifest `digest` names and describes it.
+/// Reads the manifest (or index) `digest` names and describes it: the
+/// `subject` of referrers and the digest in legacy tags. The descriptor
+/// has a media type, a size and the digest, nothing else.
 ///
 /// # Errors
 /// [`Error::Store`] when the store cannot serve it, [`Error::Malformed`]
 /// for a digest that is not `sha256:<64 hex>`.
-pub fn image_descriptor(store: &dyn ImageStore, digest: &str) -> Result<ImageDescriptor> {
+pub fn image_descriptor(store: &dyn ImageStore, digest: &str) -> Result<Descriptor> {
     check_digest(digest)?;
     let fetched = store
         .manifest(digest)
@@ -43,10 +33,11 @@ pub fn image_descriptor(store: &dyn ImageStore, digest: &str) -> Result<ImageDes
     } else {
         fetched.media_type
     };
-    Ok(ImageDescriptor {
-        media_type,
-        size: fetched.bytes.len() as u64,
+    Ok(Descriptor {
+        media_type: Some(media_type),
+        size: Some(fetched.bytes.len() as u64),
         digest: fetched.digest,
+        ..Descriptor::default()
     })
 }
 
@@ -65,16 +56,17 @@ pub(crate) fn store_error(what: impl Into<String>, source: sbomctl_oci::Error) -
 }
 
 /// An image manifest in go-containerregistry's field order (`v1.Manifest`
-/// plus OCI 1.1's top-level `artifactType`).
+/// plus OCI 1.1's top-level `artifactType`; [`Descriptor`]s are in
+/// `v1.Descriptor`'s).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Manifest {
     pub(crate) schema_version: u32,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) media_type: String,
-    pub(crate) config: Desc,
+    pub(crate) config: Descriptor,
     #[serde(default, deserialize_with = "crate::bundle::null_as_default")]
-    pub(crate) layers: Vec<Desc>,
+    pub(crate) layers: Vec<Descriptor>,
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
@@ -82,49 +74,19 @@ pub(crate) struct Manifest {
     )]
     pub(crate) annotations: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) subject: Option<Desc>,
+    pub(crate) subject: Option<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) artifact_type: Option<String>,
 }
 
-/// A descriptor in go-containerregistry's field order (`v1.Descriptor`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Desc {
-    #[serde(default)]
-    pub(crate) media_type: String,
-    #[serde(default)]
-    pub(crate) size: u64,
-    pub(crate) digest: String,
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "crate::bundle::null_as_default"
-    )]
-    pub(crate) annotations: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) artifact_type: Option<String>,
-}
-
-impl Desc {
-    pub(crate) fn of(media_type: &str, bytes: &[u8]) -> Self {
-        Desc {
-            media_type: media_type.to_owned(),
-            size: bytes.len() as u64,
-            digest: oci::sha256_digest(bytes),
-            annotations: BTreeMap::new(),
-            artifact_type: None,
-        }
-    }
-
-    pub(crate) fn subject(image: &ImageDescriptor) -> Self {
-        Desc {
-            media_type: image.media_type.clone(),
-            size: image.size,
-            digest: image.digest.clone(),
-            annotations: BTreeMap::new(),
-            artifact_type: None,
-        }
+/// The `subject` descriptor of a referrer of `image`: its media type,
+/// size and digest only.
+pub(crate) fn subject(image: &Descriptor) -> Descriptor {
+    Descriptor {
+        media_type: image.media_type.clone(),
+        size: image.size,
+        digest: image.digest.clone(),
+        ..Descriptor::default()
     }
 }
 

@@ -109,7 +109,7 @@ impl ImageStore for MemStore {
                         "mediaType": media_type,
                         "digest": d,
                         "size": bytes.len(),
-                        "artifactType": m.artifact_type.clone().unwrap_or(m.config.media_type.clone()),
+                        "artifactType": m.artifact_type.clone().unwrap_or_else(|| m.config.media_type().to_owned()),
                         "annotations": m.annotations,
                     });
                     index["manifests"].as_array_mut().unwrap().push(entry);
@@ -142,7 +142,10 @@ impl ImageStore for MemStore {
             for (d, (bytes, mt)) in self.manifests.lock().unwrap().iter() {
                 if let Ok(m) = serde_json::from_slice::<Manifest>(bytes) {
                     if m.subject.as_ref().is_some_and(|s| s.digest == digest) {
-                        let at = m.artifact_type.clone().unwrap_or(m.config.media_type);
+                        let at = m
+                            .artifact_type
+                            .clone()
+                            .unwrap_or_else(|| m.config.media_type().to_owned());
                         out.push(Descriptor {
                             media_type: Some(mt.clone()),
                             digest: d.clone(),

@@ -52,8 +52,8 @@ use crate::Result;
 
 pub use discover::{Discovery, Wanted, MAX_CANDIDATES};
 pub use found::{Content, Found, Origin};
-pub(crate) use manifest::{check_digest, push, read_blob, store_error, Desc, Manifest};
-pub use manifest::{image_descriptor, ImageDescriptor};
+pub use manifest::image_descriptor;
+pub(crate) use manifest::{check_digest, push, read_blob, store_error, subject, Manifest};
 pub use predicate::{predicate_text, predicate_type_matches};
 
 /// Every attestation stored for `image_digest` (see [`Discovery`]), at most

@@ -18,10 +18,10 @@
 
 use std::collections::BTreeMap;
 
-use sbomctl_oci::ImageStore;
+use sbomctl_oci::{Descriptor, ImageStore};
 
 use super::{
-    annotation, check_digest, media_type, push, read_blob, store_error, Desc, ImageDescriptor,
+    annotation, check_digest, media_type, push, read_blob, store_error, subject as subject_of,
     Manifest,
 };
 use crate::{Error, Result};
@@ -36,18 +36,18 @@ pub const EMPTY_IMAGE_CONFIG: &[u8] = br#"{"architecture":"","created":"0001-01-
 /// The referrer manifest `cosign attest` v3 writes for a bundle.
 #[must_use]
 pub(crate) fn bundle_manifest(
-    subject: &ImageDescriptor,
+    subject: &Descriptor,
     bundle_json: &[u8],
     predicate_type: &str,
     created: &str,
 ) -> Manifest {
-    let mut config = Desc::of(media_type::OCI_EMPTY, EMPTY_CONFIG);
+    let mut config = Descriptor::of(media_type::OCI_EMPTY, EMPTY_CONFIG);
     config.artifact_type = Some(media_type::SIGSTORE_BUNDLE.to_owned());
     Manifest {
         schema_version: 2,
         media_type: media_type::OCI_MANIFEST.to_owned(),
         config,
-        layers: vec![Desc::of(media_type::SIGSTORE_BUNDLE, bundle_json)],
+        layers: vec![Descriptor::of(media_type::SIGSTORE_BUNDLE, bundle_json)],
         annotations: BTreeMap::from([
             (
                 annotation::BUNDLE_CONTENT.to_owned(),
@@ -59,7 +59,7 @@ pub(crate) fn bundle_manifest(
             ),
             (annotation::CREATED.to_owned(), created.to_owned()),
         ]),
-        subject: Some(Desc::subject(subject)),
+        subject: Some(subject_of(subject)),
         artifact_type: Some(media_type::SIGSTORE_BUNDLE.to_owned()),
     }
 }
@@ -72,7 +72,7 @@ pub(crate) fn bundle_manifest(
 /// [`Error::Store`] when a push fails.
 pub fn attach_bundle(
     store: &dyn ImageStore,
-    subject: &ImageDescriptor,
+    subject: &Descriptor,
     bundle_json: &[u8],
     predicate_type: &str,
     created: &str,
@@ -84,18 +84,14 @@ pub fn attach_bundle(
 /// The referrer manifest `cosign attach sbom --registry-referrers-mode
 /// oci-1-1` writes.
 #[must_use]
-pub(crate) fn sbom_manifest(
-    subject: &ImageDescriptor,
-    sbom: &[u8],
-    sbom_media_type: &str,
-) -> Manifest {
+pub(crate) fn sbom_manifest(subject: &Descriptor, sbom: &[u8], sbom_media_type: &str) -> Manifest {
     Manifest {
         schema_version: 2,
         media_type: media_type::OCI_MANIFEST.to_owned(),
-        config: Desc::of(media_type::COSIGN_SBOM_ARTIFACT, EMPTY_IMAGE_CONFIG),
-        layers: vec![Desc::of(sbom_media_type, sbom)],
+        config: Descriptor::of(media_type::COSIGN_SBOM_ARTIFACT, EMPTY_IMAGE_CONFIG),
+        layers: vec![Descriptor::of(sbom_media_type, sbom)],
         annotations: BTreeMap::new(),
-        subject: Some(Desc::subject(subject)),
+        subject: Some(subject_of(subject)),
         artifact_type: None,
     }
 }
@@ -107,7 +103,7 @@ pub(crate) fn sbom_manifest(
 /// [`Error::Store`] when a push fails.
 pub fn attach_sbom(
     store: &dyn ImageStore,
-    subject: &ImageDescriptor,
+    subject: &Descriptor,
     sbom: &[u8],
     sbom_media_type: &str,
 ) -> Result<String> {
@@ -126,7 +122,7 @@ pub struct Referrer {
     pub annotations: BTreeMap<String, String>,
     /// The digest the manifest's `subject` names (`None` without one).
     pub subject_digest: Option<String>,
-    layers: Vec<Desc>,
+    layers: Vec<Descriptor>,
 }
 
 impl Referrer {
@@ -137,7 +133,7 @@ impl Referrer {
             artifact_type: manifest
                 .artifact_type
                 .clone()
-                .unwrap_or_else(|| manifest.config.media_type.clone()),
+                .unwrap_or_else(|| manifest.config.media_type().to_owned()),
             annotations: manifest.annotations,
             subject_digest: manifest.subject.map(|s| s.digest),
             layers: manifest.layers,
@@ -163,7 +159,7 @@ impl Referrer {
     /// The media types of the layers.
     #[must_use]
     pub fn layer_media_types(&self) -> Vec<&str> {
-        self.layers.iter().map(|l| l.media_type.as_str()).collect()
+        self.layers.iter().map(Descriptor::media_type).collect()
     }
 
     /// Reads the first layer (of `layer_media_type` when given).
@@ -175,7 +171,7 @@ impl Referrer {
         let layer = self
             .layers
             .iter()
-            .find(|l| layer_media_type.is_empty() || l.media_type == layer_media_type)
+            .find(|l| layer_media_type.is_empty() || l.media_type() == layer_media_type)
             .ok_or_else(|| Error::Malformed {
                 what: format!("referrer {}", self.manifest_digest),
                 message: format!("no `{layer_media_type}` layer"),
@@ -191,7 +187,7 @@ impl Referrer {
         let media_type = self
             .layers
             .first()
-            .map(|l| l.media_type.clone())
+            .map(|l| l.media_type().to_owned())
             .unwrap_or_default();
         Ok((media_type, self.layer(store, "")?))
     }
@@ -257,13 +253,9 @@ mod tests {
         std::fs::read(format!("{VECTORS}/{path}")).unwrap()
     }
 
-    fn vector_subject() -> ImageDescriptor {
+    fn vector_subject() -> Descriptor {
         let bytes = vector("subject/manifest.json");
-        ImageDescriptor {
-            media_type: "application/vnd.docker.distribution.manifest.v2+json".to_owned(),
-            size: bytes.len() as u64,
-            digest: sbomctl_oci::sha256_digest(&bytes),
-        }
+        Descriptor::of(media_type::DOCKER_MANIFEST, &bytes)
     }
 
     #[test]
