@@ -45,6 +45,14 @@ pub const DOCKER_LAYER_ZSTD: &str = "application/vnd.docker.image.rootfs.diff.ta
 pub const DOCKER_FOREIGN_LAYER_GZIP: &str =
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
 
+/// Every manifest and index type a registry is asked for, in order of
+/// preference (the `Accept` header of manifest requests).
+pub const MANIFESTS: [&str; 4] = [
+    OCI_MANIFEST,
+    OCI_INDEX,
+    DOCKER_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+];
 /// Indexes: what a platform is picked from.
 pub const INDEXES: [&str; 2] = [OCI_INDEX, DOCKER_MANIFEST_LIST];
 /// Configs of runnable images (anything else is an artifact).
@@ -79,6 +87,14 @@ pub const CYCLONEDX_JSON: &str = "application/vnd.cyclonedx+json";
 pub const CYCLONEDX_XML: &str = "application/vnd.cyclonedx+xml";
 /// Syft JSON.
 pub const SYFT_JSON: &str = "application/vnd.syft+json";
+
+/// Blob uploads' `Content-Type`, and a generic answer some registries give.
+pub const OCTET_STREAM: &str = "application/octet-stream";
+/// Plain JSON: a generic `Content-Type` some registries and servers answer
+/// manifests with.
+pub const JSON: &str = "application/json";
+/// Plain text: another generic `Content-Type`.
+pub const TEXT_PLAIN: &str = "text/plain";
 
 /// Whether `media_type` is an index (OCI index or Docker manifest list).
 pub fn is_index(media_type: &str) -> bool {

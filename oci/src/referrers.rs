@@ -260,7 +260,7 @@ mod tests {
     fn referrer(bytes: &str) -> Option<Referrer> {
         referrer_of(
             bytes.as_bytes(),
-            "application/vnd.oci.image.manifest.v1+json",
+            crate::media_type::OCI_MANIFEST,
             "sha256:0",
             "m",
         )
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn bad_subjects_and_non_json_are_refused() {
-        let mt = "application/vnd.oci.image.manifest.v1+json";
+        let mt = crate::media_type::OCI_MANIFEST;
         assert!(referrer_of(b"nope", mt, "sha256:0", "m").is_err());
         assert!(referrer_of(br#"{"subject":{"digest":"../x"}}"#, mt, "sha256:0", "m").is_err());
     }
@@ -311,15 +311,18 @@ mod tests {
         };
         let first = add_referrer(None, "i", &entry).unwrap().unwrap();
         assert!(add_referrer(Some(&first), "i", &entry).unwrap().is_none());
-        let foreign = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":"sha256:f","x-extra":true}]}"#;
+        let foreign = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[{{"digest":"sha256:f","x-extra":true}}]}}"#
+        );
+        let foreign = foreign.as_bytes();
         let merged = add_referrer(Some(foreign), "i", &entry).unwrap().unwrap();
         let v: Value = serde_json::from_slice(&merged).unwrap();
         assert_eq!(v["manifests"][0]["x-extra"], true);
         assert_eq!(v["manifests"][1]["artifactType"], "t");
         let listed = referrers_in(&merged, "i", Some("t")).unwrap();
         assert_eq!(listed, vec![entry]);
-        let not_index = br#"{"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
-        assert!(add_referrer(Some(not_index), "i", &listed[0]).is_err());
+        let not_index = format!(r#"{{"mediaType":"{}"}}"#, crate::media_type::OCI_MANIFEST);
+        assert!(add_referrer(Some(not_index.as_bytes()), "i", &listed[0]).is_err());
     }
 
     #[test]
@@ -356,7 +359,7 @@ mod tests {
     #[test]
     fn escapes_media_types_in_queries() {
         assert_eq!(
-            query_escape("application/vnd.in-toto+json"),
+            query_escape(crate::media_type::IN_TOTO),
             "application%2Fvnd.in-toto%2Bjson"
         );
         assert_eq!(

@@ -185,9 +185,7 @@ impl<'s> Discovery<'s> {
                 return;
             }
         };
-        if fetched.media_type == media_type::OCI_INDEX
-            || fetched.media_type.contains("manifest.list")
-        {
+        if media_type::is_index(&fetched.media_type) {
             let message = format!(
                 "the tag names a `{}`, not an image manifest",
                 fetched.media_type

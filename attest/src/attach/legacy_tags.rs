@@ -369,8 +369,8 @@ mod tests {
         let (store, image) =
             MemStore::with_image(b"{\"schemaVersion\":2}", media_type::OCI_MANIFEST);
         let key = PrivateKey::generate_p256().unwrap();
-        let e1 = crate::dsse::sign("application/vnd.in-toto+json", b"{}", &key).unwrap();
-        let e2 = crate::dsse::sign("application/vnd.in-toto+json", b"{\"a\":1}", &key).unwrap();
+        let e1 = crate::dsse::sign(media_type::IN_TOTO, b"{}", &key).unwrap();
+        let e2 = crate::dsse::sign(media_type::IN_TOTO, b"{\"a\":1}", &key).unwrap();
         let a1 = attach_attestation(&store, &image, &e1, "https://spdx.dev/Document").unwrap();
         assert!(a1.added);
         assert_eq!(a1.tag, format!("{}.att", image.replace(':', "-")));
@@ -402,7 +402,7 @@ mod tests {
         let layers = read(&store, &image, Suffix::Sbom).unwrap();
         assert_eq!(layers.len(), 1);
         assert_eq!(layers[0].bytes, b"two");
-        assert_eq!(layers[0].media_type, "text/spdx");
+        assert_eq!(layers[0].media_type, media_type::SPDX);
     }
 
     #[test]

@@ -327,7 +327,7 @@ mod tests {
         let sboms = find(&store, &image, Some(media_type::COSIGN_SBOM_ARTIFACT)).unwrap();
         assert_eq!(sboms.len(), 1);
         assert_eq!(sboms[0].manifest_digest, sbom);
-        assert_eq!(sboms[0].first_layer(&store).unwrap().0, "text/spdx");
+        assert_eq!(sboms[0].first_layer(&store).unwrap().0, media_type::SPDX);
         let found = find_attestations(&store, &image).unwrap();
         assert_eq!(found.len(), 1);
         assert!(matches!(found[0].content, Content::Bundle(_)));

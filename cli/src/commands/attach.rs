@@ -153,23 +153,23 @@ mod tests {
         let json = br#"{"spdxVersion":"SPDX-2.3"}"#;
         assert_eq!(
             sbom_media_type(SbomType::Spdx, None, json).unwrap(),
-            "text/spdx+json"
+            media_type::SPDX_JSON
         );
         assert_eq!(
             sbom_media_type(SbomType::Spdx, None, b"SPDXVersion: SPDX-2.2\n").unwrap(),
-            "text/spdx"
+            media_type::SPDX
         );
         assert_eq!(
             sbom_media_type(SbomType::Cyclonedx, None, b"{}").unwrap(),
-            "application/vnd.cyclonedx+json"
+            media_type::CYCLONEDX_JSON
         );
         assert_eq!(
             sbom_media_type(SbomType::Cyclonedx, None, b"<bom/>").unwrap(),
-            "application/vnd.cyclonedx+xml"
+            media_type::CYCLONEDX_XML
         );
         assert_eq!(
             sbom_media_type(SbomType::Cyclonedx, Some(InputFormat::Json), b"x").unwrap(),
-            "application/vnd.cyclonedx+json"
+            media_type::CYCLONEDX_JSON
         );
         assert!(sbom_media_type(SbomType::Spdx, Some(InputFormat::Xml), b"x").is_err());
     }

@@ -23,6 +23,7 @@ mod push;
 mod token;
 mod transport;
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use crate::auth::Keychain;
@@ -32,11 +33,10 @@ use crate::{BlobStore, Descriptor, Error, Fetched, ImageStore, ReferrersSource, 
 use token::AuthState;
 use transport::{Failure, RequestName, Transport};
 
-/// What `manifest` asks for, in order of preference.
-pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
-     application/vnd.oci.image.index.v1+json, \
-     application/vnd.docker.distribution.manifest.v2+json, \
-     application/vnd.docker.distribution.manifest.list.v2+json";
+/// What `manifest` asks for, in order of preference:
+/// [`media_type::MANIFESTS`](crate::media_type::MANIFESTS), comma-separated.
+pub static MANIFEST_ACCEPT: LazyLock<String> =
+    LazyLock::new(|| crate::media_type::MANIFESTS.join(", "));
 
 /// The default of [`RegistryOptions::timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);

@@ -15,7 +15,7 @@ use crate::referrers::{
     add_listed, api_path, fallback_tag, next_link, referrers_in, ReferrersSource,
     MAX_REFERRERS_PAGES, OCI_INDEX,
 };
-use crate::{sha256_digest, Descriptor, Error, Fetched, Result};
+use crate::{media_type, sha256_digest, Descriptor, Error, Fetched, Result};
 
 /// What a request fetches, for messages.
 enum Target<'a> {
@@ -102,7 +102,7 @@ impl RegistryClient {
         let url = self.repo_url(&format!("manifests/{reference}"));
         let Some(answer) = self.get_if_exists(
             &url,
-            Some(MANIFEST_ACCEPT),
+            Some(MANIFEST_ACCEPT.as_str()),
             &Target::Manifest(reference),
             missing_ok,
         )?
@@ -287,7 +287,7 @@ pub(super) fn digest_like(like: &str, bytes: &[u8]) -> String {
 fn is_generic_type(content_type: &str) -> bool {
     matches!(
         content_type,
-        "" | "application/json" | "text/plain" | "application/octet-stream"
+        "" | media_type::JSON | media_type::TEXT_PLAIN | media_type::OCTET_STREAM
     )
 }
 
@@ -298,9 +298,9 @@ fn sniff_media_type(bytes: &[u8]) -> Option<String> {
         return Some(media_type.to_string());
     }
     if value.get("manifests").is_some() {
-        Some("application/vnd.oci.image.index.v1+json".into())
+        Some(media_type::OCI_INDEX.to_owned())
     } else if value.get("layers").is_some() {
-        Some("application/vnd.oci.image.manifest.v1+json".into())
+        Some(media_type::OCI_MANIFEST.to_owned())
     } else {
         None
     }
@@ -316,14 +316,12 @@ mod tests {
     fn sniffs_media_type_when_content_type_is_generic() {
         assert_eq!(
             sniff_media_type(br#"{"schemaVersion":2,"manifests":[]}"#).as_deref(),
-            Some("application/vnd.oci.image.index.v1+json")
+            Some(media_type::OCI_INDEX)
         );
+        let docker = format!(r#"{{"mediaType":"{}"}}"#, media_type::DOCKER_MANIFEST);
         assert_eq!(
-            sniff_media_type(
-                br#"{"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}"#
-            )
-            .as_deref(),
-            Some("application/vnd.docker.distribution.manifest.v2+json")
+            sniff_media_type(docker.as_bytes()).as_deref(),
+            Some(media_type::DOCKER_MANIFEST)
         );
         assert_eq!(sniff_media_type(b"nope"), None);
     }

@@ -96,7 +96,7 @@ impl RegistryClient {
         drop(answer);
         let separator = if location.contains('?') { '&' } else { '?' };
         let url = format!("{location}{separator}digest={digest}");
-        let headers = [("Content-Type", "application/octet-stream")];
+        let headers = [("Content-Type", crate::media_type::OCTET_STREAM)];
         let put = Request {
             method: "PUT",
             url: &url,
