@@ -590,6 +590,97 @@ impl Store {
     }
 }
 
+/// An image as `attest`, `attach`, `sign` and `verify*` act on it: opened
+/// read-write (a registry repository or a layout directory), with the
+/// digest attachments are about.
+pub struct StoredImage {
+    /// The image as resolved (for cataloging it, [`StoredImage::image`]).
+    pub opened: OpenedImage,
+    /// Read and write access to the repository or layout.
+    pub store: Arc<dyn ImageStore>,
+    /// The digests: what the reference names, and the platform's manifest
+    /// when a platform was asked for.
+    pub subject: Subject,
+    /// The image as given, for messages.
+    pub display: String,
+    /// The platform asked for.
+    pub platform: Option<PlatformSpec>,
+}
+
+impl fmt::Debug for StoredImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredImage")
+            .field("display", &self.display)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoredImage {
+    /// Parses `image` with [`Target::parse`] and opens it read-write;
+    /// `platform` (`os/arch[/variant]`) picks a manifest from an index.
+    ///
+    /// # Errors
+    /// [`Error::Source`] for a bad platform, a `dir:` target or a
+    /// read-only one (archives); whatever opening and walking the image
+    /// fails with.
+    pub fn open(
+        image: &str,
+        platform: Option<&str>,
+        registry: &RegistryOptions,
+    ) -> Result<StoredImage> {
+        let platform = platform.map(PlatformSpec::parse).transpose()?;
+        let opened = match Target::parse(image)?.open(registry)? {
+            Opened::Image(opened) => *opened,
+            Opened::Dir(dir) => {
+                return Err(Error::Source {
+                    source_ref: image.to_owned(),
+                    message: format!(
+                        "{} is a directory, not an image (use a registry reference or oci-dir:DIR)",
+                        dir.display()
+                    ),
+                })
+            }
+        };
+        let store = opened.image_store()?;
+        let subject = opened.subject(platform.as_ref())?;
+        Ok(StoredImage {
+            opened,
+            store,
+            subject,
+            display: image.to_owned(),
+            platform,
+        })
+    }
+
+    /// The digest attachments are made for and checked against: the
+    /// platform's manifest when a platform was asked for, else what the
+    /// reference names.
+    pub fn digest(&self) -> &str {
+        self.subject.digest()
+    }
+
+    /// `REPO` as cosign prints it for `REPO:TAG` (the registry name, or the
+    /// layout path).
+    pub fn repository(&self) -> String {
+        self.store.repository_name()
+    }
+
+    /// The platform to catalog: the one asked for, else the default.
+    pub fn catalog_platform(&self) -> PlatformSpec {
+        self.platform.clone().unwrap_or_default()
+    }
+
+    /// The image to catalog for an SBOM about it: the same resolution,
+    /// so the same document, as `packages IMAGE [--platform P]`.
+    ///
+    /// # Errors
+    /// As [`OpenedImage::image`].
+    pub fn image(&self) -> Result<Image> {
+        self.opened.image(&self.catalog_platform())
+    }
+}
+
 /// Resolves `reference` (a tag, a digest, or `""` for a layout's
 /// `index.json`) in a store opened by other means to `platform`'s image:
 /// the walk of [`OpenedImage::image`], for library users and tests that

@@ -46,7 +46,7 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
     let document = match (predicate_document, format) {
         (Some(doc), _) => doc,
         (None, Some(format)) => {
-            let catalog = target.catalog()?;
+            let catalog = image::catalog(&target)?;
             if !global.quiet {
                 for d in &catalog.diagnostics {
                     eprintln!("sbomctl: warning: {}", sbomctl_oci::quote::line(&d.message));
