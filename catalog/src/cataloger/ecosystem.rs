@@ -125,6 +125,9 @@ pub enum Supplier<'a> {
     Maintainer(&'a str),
     /// The upstream author as one person string, `Name <email> (url)`.
     Author(&'a str),
+    /// An organisation (rpm `Vendor`): SPDX `Organization:`, CycloneDX
+    /// `publisher`.
+    Organization(&'a str),
     /// The upstream author as separate fields (Python core metadata
     /// `Author` and `Author-email`, which may list several, comma-separated).
     AuthorFields {
@@ -133,6 +136,99 @@ pub enum Supplier<'a> {
         /// The email address(es).
         email: Option<&'a str>,
     },
+}
+
+impl<'a> Supplier<'a> {
+    /// The supplier a distribution's maintainer field names (dpkg
+    /// `Maintainer`, apk `m:`, rpm `Packager`): `None` when the field is
+    /// absent, empty or a placeholder ([`recorded`]).
+    pub fn maintainer(field: Option<&'a str>) -> Option<Self> {
+        recorded(field).map(Supplier::Maintainer)
+    }
+
+    /// The supplier an upstream author field names (`Name <email> (url)`:
+    /// npm `author`, gem `authors`), `None` as for
+    /// [`maintainer`](Self::maintainer).
+    pub fn author(field: Option<&'a str>) -> Option<Self> {
+        recorded(field).map(Supplier::Author)
+    }
+
+    /// The supplier an organisation field names (rpm `Vendor`), `None` as
+    /// for [`maintainer`](Self::maintainer).
+    pub fn organization(field: Option<&'a str>) -> Option<Self> {
+        recorded(field).map(Supplier::Organization)
+    }
+}
+
+/// A supplier field's value, trimmed; `None` when it is absent, empty or a
+/// placeholder package tools write for "nobody" (`unknown`, `none`,
+/// `(none)`, `NOASSERTION`, in any case).
+pub fn recorded(field: Option<&str>) -> Option<&str> {
+    let value = field?.trim();
+    let placeholder = ["", "unknown", "none", "(none)", "noassertion"]
+        .iter()
+        .any(|p| value.eq_ignore_ascii_case(p));
+    (!placeholder).then_some(value)
+}
+
+/// A person as package metadata writes one, split into name and email
+/// ([`Person::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Person<'a> {
+    /// The name, trimmed; empty when there is none.
+    pub name: &'a str,
+    /// The email address, trimmed; empty when there is none.
+    pub email: &'a str,
+}
+
+impl<'a> Person<'a> {
+    /// Splits `Name <email> (url)`, `Name <email>`, `Name (email)`,
+    /// `Name (url)`, a bare `email` or a bare `Name`, as syft does. Only
+    /// the first person of a list is kept; a URL is dropped.
+    pub fn parse(s: &'a str) -> Person<'a> {
+        let s = s.trim();
+        for (lt, _) in s.match_indices('<') {
+            let Some(after) = s.get(lt + 1..) else {
+                continue;
+            };
+            if let Some(len) = after.find('>') {
+                let email = after.get(..len).unwrap_or_default().trim();
+                if looks_like_email(email) {
+                    let name = s.get(..lt).unwrap_or_default().trim();
+                    return Person { name, email };
+                }
+            }
+        }
+        if let Some(before_close) = s.strip_suffix(')') {
+            if let Some(open) = before_close.rfind('(') {
+                let inner = before_close.get(open + 1..).unwrap_or_default().trim();
+                let before = before_close.get(..open).unwrap_or_default().trim();
+                if looks_like_email(inner) {
+                    return Person {
+                        name: before,
+                        email: inner,
+                    };
+                }
+                if inner.contains("://") && !before.is_empty() {
+                    return Person {
+                        name: before,
+                        email: "",
+                    };
+                }
+            }
+        }
+        if looks_like_email(s) {
+            return Person { name: "", email: s };
+        }
+        Person { name: s, email: "" }
+    }
+}
+
+fn looks_like_email(s: &str) -> bool {
+    !s.is_empty()
+        && !s.chars().any(|c| c.is_whitespace() || "()<>".contains(c))
+        && s.split_once('@')
+            .is_some_and(|(_, host)| host.contains('.'))
 }
 
 /// Hash algorithms package databases record.
@@ -377,4 +473,62 @@ macro_rules! ecosystems {
             out
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_no_supplier() {
+        for none in [
+            None,
+            Some(""),
+            Some("  "),
+            Some("unknown"),
+            Some("UNKNOWN"),
+            Some("(none)"),
+        ] {
+            assert_eq!(Supplier::maintainer(none), None, "{none:?}");
+            assert_eq!(Supplier::organization(none), None, "{none:?}");
+        }
+        assert_eq!(
+            Supplier::maintainer(Some(" Natanael Copa <ncopa@alpinelinux.org> ")),
+            Some(Supplier::Maintainer(
+                "Natanael Copa <ncopa@alpinelinux.org>"
+            ))
+        );
+        assert_eq!(
+            Supplier::organization(Some("Red Hat, Inc.")),
+            Some(Supplier::Organization("Red Hat, Inc."))
+        );
+        assert_eq!(
+            Supplier::author(Some("Unknown Soldier")),
+            Some(Supplier::Author("Unknown Soldier"))
+        );
+    }
+
+    #[test]
+    fn people_split_into_name_and_email() {
+        let p = |s| {
+            let p = Person::parse(s);
+            (p.name, p.email)
+        };
+        assert_eq!(
+            p("GNU Libc Maintainers <debian-glibc@lists.debian.org>"),
+            ("GNU Libc Maintainers", "debian-glibc@lists.debian.org")
+        );
+        assert_eq!(
+            p("Isaac Z. Schlueter <i@izs.me> (http://blog.izs.me)"),
+            ("Isaac Z. Schlueter", "i@izs.me")
+        );
+        assert_eq!(p("Jane (jane@example.com)"), ("Jane", "jane@example.com"));
+        assert_eq!(p("Jane (https://jane.dev)"), ("Jane", ""));
+        assert_eq!(p("me@example.com"), ("", "me@example.com"));
+        assert_eq!(p("Fedora Project"), ("Fedora Project", ""));
+        // Not an email between the brackets: the whole string is the name.
+        assert_eq!(p("A <not an email>"), ("A <not an email>", ""));
+        assert_eq!(p("<"), ("<", ""));
+        assert_eq!(p(""), ("", ""));
+    }
 }

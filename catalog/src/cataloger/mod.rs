@@ -30,7 +30,7 @@ use crate::model::{Diagnostic, Distro, LayerRef, Location, Package, Severity};
 mod ecosystem;
 pub use ecosystem::{
     Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef, ExternalRefKind,
-    HashAlgorithm, Supplier,
+    HashAlgorithm, Person, Supplier,
 };
 
 // Rust needs each folder declared as a module; rustfmt only formats modules

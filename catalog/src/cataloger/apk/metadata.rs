@@ -62,7 +62,7 @@ pub struct ApkMetadata {
 
 impl EcosystemMetadata for ApkMetadata {
     fn supplier(&self) -> Option<Supplier<'_>> {
-        self.maintainer.as_deref().map(Supplier::Maintainer)
+        Supplier::maintainer(self.maintainer.as_deref())
     }
 
     fn description(&self) -> Option<&str> {

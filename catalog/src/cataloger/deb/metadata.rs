@@ -46,7 +46,7 @@ pub struct DebMetadata {
 
 impl EcosystemMetadata for DebMetadata {
     fn supplier(&self) -> Option<Supplier<'_>> {
-        self.maintainer.as_deref().map(Supplier::Maintainer)
+        Supplier::maintainer(self.maintainer.as_deref())
     }
 
     fn description(&self) -> Option<&str> {

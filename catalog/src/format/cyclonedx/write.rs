@@ -448,7 +448,7 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
 
     let supplier = p.metadata.fields().supplier();
     let publisher = match supplier {
-        Some(Supplier::Maintainer(m)) => non_empty(Some(m)),
+        Some(Supplier::Maintainer(m) | Supplier::Organization(m)) => non_empty(Some(m)),
         _ => None,
     };
     let (author, authors) = match supplier {
@@ -460,7 +460,7 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
         Some(Supplier::AuthorFields { name, email }) => {
             (author_string(name, email), author_contacts(name, email))
         }
-        Some(Supplier::Maintainer(_)) | None => (None, Vec::new()),
+        Some(Supplier::Maintainer(_) | Supplier::Organization(_)) | None => (None, Vec::new()),
     };
     // `author` is deprecated in 1.6 for `authors`.
     let (author, authors) = if version >= CyclonedxVersion::V1_6 {

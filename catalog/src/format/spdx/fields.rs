@@ -4,7 +4,7 @@
 
 use sha2::{Digest as _, Sha256};
 
-use crate::cataloger::{HashAlgorithm, Supplier};
+use crate::cataloger::{HashAlgorithm, Person, Supplier};
 use crate::model::Metadata;
 
 use super::write::Checksum;
@@ -206,6 +206,10 @@ pub(super) fn license_ref(text: &str) -> String {
 /// no name.
 pub(super) fn person(supplier: Option<Supplier<'_>>) -> Option<String> {
     let (name, email) = match supplier? {
+        Supplier::Organization(name) => {
+            let name = one_line(name).trim().to_owned();
+            return (!name.is_empty()).then(|| format!("Organization: {name}"));
+        }
         Supplier::Maintainer(s) | Supplier::Author(s) => parse_person(s),
         Supplier::AuthorFields { name, email } => {
             let (n1, e1) = parse_person(name.unwrap_or(""));
@@ -242,41 +246,10 @@ pub(super) fn checksums(metadata: &Metadata) -> Vec<Checksum> {
     out
 }
 
-/// Splits `Name <email> (url)`, `Name (email)`, `email` or `Name` into
-/// name and email. Only the first person of a list is kept.
+/// Name and email of a person string ([`Person::parse`]).
 pub(super) fn parse_person(s: &str) -> (String, String) {
-    let s = s.trim();
-    for (lt, _) in s.match_indices('<') {
-        if let Some(len) = s[lt..].find('>') {
-            let email = s[lt + 1..lt + len].trim();
-            if looks_like_email(email) {
-                return (s[..lt].trim().to_owned(), email.to_owned());
-            }
-        }
-    }
-    if let Some(before_close) = s.strip_suffix(')') {
-        if let Some(open) = before_close.rfind('(') {
-            let inner = before_close[open + 1..].trim();
-            let before = before_close[..open].trim();
-            if looks_like_email(inner) {
-                return (before.to_owned(), inner.to_owned());
-            }
-            if inner.contains("://") && !before.is_empty() {
-                return (before.to_owned(), String::new());
-            }
-        }
-    }
-    if looks_like_email(s) {
-        return (String::new(), s.to_owned());
-    }
-    (s.to_owned(), String::new())
-}
-
-fn looks_like_email(s: &str) -> bool {
-    !s.is_empty()
-        && !s.chars().any(|c| c.is_whitespace() || "()<>".contains(c))
-        && s.split_once('@')
-            .is_some_and(|(_, host)| host.contains('.'))
+    let p = Person::parse(s);
+    (p.name.to_owned(), p.email.to_owned())
 }
 
 /// `Person: NAME (EMAIL)`, `Person: NAME`, or `Person: EMAIL` (as syft).
