@@ -3,60 +3,19 @@
 use std::io;
 use std::path::PathBuf;
 
-/// Errors that stop a scan: broken inputs to the tool itself. Bad content
-/// inside an image is a [`crate::model::Diagnostic`] instead.
+/// Errors that stop a scan or a conversion: broken inputs to the tool
+/// itself. Bad content inside an image is a [`crate::model::Diagnostic`]
+/// instead.
+///
+/// Reading files, images and layers fails the way the oci crate says, so
+/// its error is wrapped, not copied: an unreadable file is
+/// [`sbomctl_oci::Error::Io`], a broken manifest, archive index or SBOM
+/// document [`sbomctl_oci::Error::Malformed`], a layer that cannot be
+/// decoded [`sbomctl_oci::Error::Layer`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file of the source could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: io::Error,
-    },
-    /// A layer could not be read or decoded.
-    #[error("layer {digest}: {message}")]
-    Layer {
-        /// The layer's digest.
-        digest: String,
-        /// What went wrong.
-        message: String,
-    },
-    /// A layer's media type is not one we can decode.
-    #[error("layer {digest}: unsupported media type `{media_type}`")]
-    UnsupportedMediaType {
-        /// The layer's digest.
-        digest: String,
-        /// The media type.
-        media_type: String,
-    },
-    /// A blob's content does not match its digest.
-    #[error("blob {expected}: digest mismatch (content hashes to {actual})")]
-    DigestMismatch {
-        /// The digest the manifest names.
-        expected: String,
-        /// What the content hashes to.
-        actual: String,
-    },
-    /// A manifest, index, config or archive index is malformed.
-    #[error("{what}: {message}")]
-    Malformed {
-        /// Which document (path or digest).
-        what: String,
-        /// What is wrong with it.
-        message: String,
-    },
-    /// The source string or path is not usable.
-    #[error("source {source_ref}: {message}")]
-    Source {
-        /// The source as given.
-        source_ref: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// Reading the image failed (layout, archive, registry).
+    /// Reading the image, a layer or a file failed, or a document is
+    /// malformed.
     #[error(transparent)]
     Oci(#[from] sbomctl_oci::Error),
 }
@@ -65,19 +24,22 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// An I/O error on `path`.
+    /// An I/O error on `path` ([`sbomctl_oci::Error::Io`]).
     pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        sbomctl_oci::Error::io(path, source).into()
     }
 
-    /// A malformed document.
+    /// A malformed document ([`sbomctl_oci::Error::Malformed`]).
     pub fn malformed(what: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        Error::Malformed {
-            what: what.into(),
-            message: message.to_string(),
+        sbomctl_oci::Error::malformed(what, message).into()
+    }
+
+    /// The `what: message` of a malformed document, `None` for other
+    /// errors.
+    pub fn as_malformed(&self) -> Option<(&str, &str)> {
+        match self {
+            Error::Oci(sbomctl_oci::Error::Malformed { what, message }) => Some((what, message)),
+            Error::Oci(_) => None,
         }
     }
 }

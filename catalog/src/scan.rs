@@ -190,9 +190,11 @@ fn read_layers_parallel(
             });
         }
     });
-    let results = results.into_inner().map_err(|_| Error::Layer {
-        digest: String::new(),
-        message: "a layer reader panicked".to_owned(),
+    let results = results.into_inner().map_err(|_| {
+        Error::Oci(sbomctl_oci::Error::Layer {
+            digest: String::new(),
+            message: "a layer reader panicked".to_owned(),
+        })
     })?;
     // Report the first failing layer in image order.
     let mut out = Vec::with_capacity(image.layers.len());
@@ -200,10 +202,10 @@ fn read_layers_parallel(
         out.push(r?);
     }
     if out.len() != image.layers.len() {
-        return Err(Error::Layer {
+        return Err(Error::Oci(sbomctl_oci::Error::Layer {
             digest: String::new(),
             message: "not every layer was read".to_owned(),
-        });
+        }));
     }
     Ok(out)
 }

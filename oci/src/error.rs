@@ -49,7 +49,8 @@ pub enum Error {
         /// What the content hashes to.
         actual: String,
     },
-    /// A manifest, index, config or archive index is malformed.
+    /// A manifest, index, config, archive index or (for the catalog
+    /// crate) SBOM document is malformed.
     #[error("{what}: {message}")]
     Malformed {
         /// Which document (path or digest).

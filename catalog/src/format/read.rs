@@ -35,7 +35,7 @@ pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX
 ///
 /// Native JSON comes back as it was written. SPDX and CycloneDX map what the
 /// model holds; the result is sorted like a scan. Input that is none of
-/// these is an [`Error::Malformed`] whose message says what it is (or that
+/// these is a malformed-document error ([`Error::as_malformed`]) whose message says what it is (or that
 /// it is not an SBOM we read).
 pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -44,10 +44,10 @@ impl Compression {
             | media_type::OCI_LAYER_NONDISTRIBUTABLE_ZSTD
             | media_type::DOCKER_LAYER_ZSTD => Compression::Zstd,
             other => {
-                return Err(Error::UnsupportedMediaType {
+                return Err(Error::Oci(sbomctl_oci::Error::UnsupportedMediaType {
                     digest: digest.to_owned(),
                     media_type: other.to_owned(),
-                })
+                }))
             }
         };
         Ok(Some(c))
@@ -155,9 +155,11 @@ pub fn open<R: Read>(
 ) -> Result<Decoder<BufReader<R>>> {
     let declared = Compression::from_media_type(digest, media_type)?;
     let mut buf = BufReader::with_capacity(RAW_BUFFER, raw);
-    let head = buf.fill_buf().map_err(|e| Error::Layer {
-        digest: digest.to_owned(),
-        message: format!("reading: {e}"),
+    let head = buf.fill_buf().map_err(|e| {
+        Error::Oci(sbomctl_oci::Error::Layer {
+            digest: digest.to_owned(),
+            message: format!("reading: {e}"),
+        })
     })?;
     let sniffed = Compression::sniff(head);
     let is_empty = head.is_empty();
@@ -168,7 +170,7 @@ pub fn open<R: Read>(
         // blob can't be checked and fails later as a truncated tar.
         Some(d) if is_empty => d,
         Some(d) => {
-            return Err(Error::Layer {
+            return Err(Error::Oci(sbomctl_oci::Error::Layer {
                 digest: digest.to_owned(),
                 message: format!(
                     "media type `{}` says {} but the content is {}",
@@ -176,7 +178,7 @@ pub fn open<R: Read>(
                     d.name(),
                     sniffed.name()
                 ),
-            })
+            }))
         }
     };
     Ok(match compression {
@@ -184,10 +186,10 @@ pub fn open<R: Read>(
         Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(buf)),
         Compression::Zstd => {
             Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| {
-                Error::Layer {
+                Error::Oci(sbomctl_oci::Error::Layer {
                     digest: digest.to_owned(),
                     message: format!("zstd: {e}"),
-                }
+                })
             })?)
         }
     })
@@ -210,7 +212,7 @@ mod tests {
     fn media_type_must_match_magic() {
         let Err(err) = open(
             "sha256:ab",
-            Some("application/vnd.oci.image.layer.v1.tar+gzip"),
+            Some(media_type::OCI_LAYER_GZIP),
             &b"\x28\xb5\x2f\xfdxxxx"[..],
         ) else {
             panic!("expected a mismatch error");

@@ -69,27 +69,29 @@ pub fn read_layer<R: Read>(
         (Ok(index), Ok(hashed)) => (index, hashed),
         (Err(e), Ok((actual, _))) => {
             return Err(match expected {
-                Some(expected) if &actual != expected => Error::DigestMismatch {
-                    expected: expected.clone(),
-                    actual,
-                },
+                Some(expected) if &actual != expected => {
+                    Error::Oci(sbomctl_oci::Error::DigestMismatch {
+                        expected: expected.clone(),
+                        actual,
+                    })
+                }
                 _ => e,
             });
         }
         (Err(e), Err(_)) => return Err(e),
         (Ok(_), Err(e)) => {
-            return Err(Error::Layer {
+            return Err(Error::Oci(sbomctl_oci::Error::Layer {
                 digest: desc.digest.clone(),
                 message: format!("reading: {e}"),
-            })
+            }))
         }
     };
     if let Some(expected) = expected {
         if &actual != expected {
-            return Err(Error::DigestMismatch {
+            return Err(Error::Oci(sbomctl_oci::Error::DigestMismatch {
                 expected: expected.clone(),
                 actual,
-            });
+            }));
         }
     }
     index.raw_size = size;
@@ -131,9 +133,11 @@ fn decode_and_index<R: Read>(
         index: desc.index,
     };
     let index = index_tar_within(Some(layer_ref), &mut decoder, wanted, budget)?;
-    io::copy(&mut decoder, &mut io::sink()).map_err(|e| Error::Layer {
-        digest: desc.digest.clone(),
-        message: format!("decompressing: {e}"),
+    io::copy(&mut decoder, &mut io::sink()).map_err(|e| {
+        Error::Oci(sbomctl_oci::Error::Layer {
+            digest: desc.digest.clone(),
+            message: format!("decompressing: {e}"),
+        })
     })?;
     Ok(index)
 }
@@ -159,9 +163,11 @@ pub fn index_tar_within<R: Read>(
         .as_ref()
         .map_or_else(|| "(directory)".to_owned(), |l| l.digest.clone());
     // The tar reader's messages quote raw header bytes.
-    let layer_err = |e: io::Error| Error::Layer {
-        digest: digest.clone(),
-        message: format!("reading tar: {}", quote(&e.to_string())),
+    let layer_err = |e: io::Error| {
+        Error::Oci(sbomctl_oci::Error::Layer {
+            digest: digest.clone(),
+            message: format!("reading tar: {}", quote(&e.to_string())),
+        })
     };
     let mut archive = tar::Archive::new(BufReader::with_capacity(decode::TAR_BUFFER, decoded));
     let mut index = LayerIndex {
@@ -198,9 +204,11 @@ pub fn index_tar_within<R: Read>(
                 let size = entry.size();
                 let mode = entry.header().mode().unwrap_or(0);
                 read_regular(&mut index, path, size, mode, &mut entry, wanted, budget).map_err(
-                    |(path, e)| Error::Layer {
-                        digest: digest.clone(),
-                        message: format!("reading {}: {}", quote(&path), quote(&e.to_string())),
+                    |(path, e)| {
+                        Error::Oci(sbomctl_oci::Error::Layer {
+                            digest: digest.clone(),
+                            message: format!("reading {}: {}", quote(&path), quote(&e.to_string())),
+                        })
                     },
                 )?;
                 continue;
@@ -842,7 +850,10 @@ mod sample_images {
         let middle = flipped.len() / 2;
         flipped[middle] ^= 1;
         let err = read_layer(&desc, &flipped[..], &wanted, &Budget::unlimited()).unwrap_err();
-        assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+        assert!(
+            matches!(err, Error::Oci(sbomctl_oci::Error::DigestMismatch { .. })),
+            "{err}"
+        );
         let cut = read_layer(&desc, &blob[..], &wanted, &Budget::new(1)).unwrap();
         assert!(!cut.is_complete());
     }

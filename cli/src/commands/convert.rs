@@ -36,12 +36,10 @@ pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
         } else {
             std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?
         };
-        format::read_document(&bytes).map_err(|e| match e {
+        format::read_document(&bytes).map_err(|e| match e.as_malformed() {
             // The library does not know the input's name; say it once.
-            sbomctl_catalog::Error::Malformed { message, .. } => {
-                anyhow::anyhow!("{name}: {message}")
-            }
-            other => anyhow::Error::new(other).context(name.clone()),
+            Some((_, message)) => anyhow::anyhow!("{name}: {message}"),
+            None => anyhow::Error::new(e).context(name.clone()),
         })?
     };
     output::emit(
