@@ -159,13 +159,25 @@ pub fn verify_attestations(
     verifier: &Verifier<'_>,
     predicate_type: &str,
 ) -> Result<Outcome<Passed>> {
-    let mut discovery = Discovery::new(store, image_digest, Wanted::Attestations)?;
+    let discovery = Discovery::new(store, image_digest, Wanted::Attestations)?;
+    Ok(check_each(discovery, |found| {
+        verify_attestation(found, verifier, image_digest, predicate_type)
+    }))
+}
+
+/// Runs `check` on every candidate `discovery` yields, each on its own
+/// (logged in a span naming its origin), and sorts them into passed and
+/// failed.
+fn check_each<T>(
+    mut discovery: Discovery<'_>,
+    mut check: impl FnMut(&Found) -> Result<T>,
+) -> Outcome<T> {
     let mut passed = Vec::new();
     let mut failed = Vec::new();
     for found in discovery.by_ref() {
         let span = tracing::info_span!("candidate", origin = %found.origin);
         let _entered = span.enter();
-        match verify_attestation(&found, verifier, image_digest, predicate_type) {
+        match check(&found) {
             Ok(p) => {
                 tracing::info!("passed");
                 passed.push(p);
@@ -179,12 +191,12 @@ pub fn verify_attestations(
             }
         }
     }
-    Ok(Outcome {
+    Outcome {
         passed,
         failed,
         not_checked: discovery.not_checked(),
         limit: discovery.limit(),
-    })
+    }
 }
 
 /// One attestation candidate through the pipeline: a bundle as it is, a
@@ -284,51 +296,26 @@ pub fn verify_signatures(
     image_digest: &str,
     key: &PublicKey,
 ) -> Result<Outcome<PassedSignature>> {
-    let mut discovery = Discovery::new(store, image_digest, Wanted::Signatures)?;
-    let mut passed = Vec::new();
-    let mut failed = Vec::new();
-    for found in discovery.by_ref() {
-        let span = tracing::info_span!("candidate", origin = %found.origin);
-        let _entered = span.enter();
-        let result = match &found.content {
-            Content::SimpleSigning(payload) => {
-                let signature = found
-                    .annotations
-                    .get(crate::attach::annotation::SIGNATURE)
-                    .map_or("", String::as_str);
-                simplesign::verify(payload, signature, key, image_digest).map(|signed| {
-                    PassedSignature {
-                        origin: found.origin.clone(),
-                        payload: payload.clone(),
-                        signed,
-                    }
-                })
-            }
-            Content::Rejected { check, message } => Err(check.fail(message.clone())),
-            Content::Bundle(_) | Content::Envelope(_) => {
-                Err(Check::Payload.fail("not a simple-signing payload"))
-            }
-        };
-        match result {
-            Ok(p) => {
-                tracing::info!("passed");
-                passed.push(p);
-            }
-            Err(error) => {
-                tracing::info!("failed: {error}");
-                failed.push(Failed {
-                    origin: found.origin,
-                    error,
-                });
-            }
+    let discovery = Discovery::new(store, image_digest, Wanted::Signatures)?;
+    Ok(check_each(discovery, |found| match &found.content {
+        Content::SimpleSigning(payload) => {
+            let signature = found
+                .annotations
+                .get(crate::attach::annotation::SIGNATURE)
+                .map_or("", String::as_str);
+            simplesign::verify(payload, signature, key, image_digest).map(|signed| {
+                PassedSignature {
+                    origin: found.origin.clone(),
+                    payload: payload.clone(),
+                    signed,
+                }
+            })
         }
-    }
-    Ok(Outcome {
-        passed,
-        failed,
-        not_checked: discovery.not_checked(),
-        limit: discovery.limit(),
-    })
+        Content::Rejected { check, message } => Err(check.fail(message.clone())),
+        Content::Bundle(_) | Content::Envelope(_) => {
+            Err(Check::Payload.fail("not a simple-signing payload"))
+        }
+    }))
 }
 
 #[cfg(test)]
