@@ -421,6 +421,61 @@ impl PublicKey {
         }
     }
 
+    /// The hash [`Scheme::Default`] signs a message's digest in; `None` for
+    /// Ed25519, which signs the message itself.
+    pub fn default_hash(&self) -> Option<HashAlgorithm> {
+        match self {
+            Self::EcdsaP256(_) | Self::Rsa(_) => Some(HashAlgorithm::Sha256),
+            Self::EcdsaP384(_) => Some(HashAlgorithm::Sha384),
+            Self::Ed25519(_) => None,
+        }
+    }
+
+    /// Verifies a [`Scheme::Default`] signature `sig` given only the
+    /// message's `digest` in [`default_hash`](Self::default_hash)'s
+    /// algorithm: what [`verify`](Self::verify) checks, for a message too
+    /// large to hold. Ed25519 (which signs the whole message) and a digest
+    /// of the wrong length are errors.
+    pub fn verify_digest(&self, digest: &[u8], sig: &[u8]) -> Result<()> {
+        use ecdsa::signature::hazmat::PrehashVerifier as _;
+        let algorithm = self.algorithm();
+        let mismatch = || signature_error(format!("{algorithm} signature does not match"));
+        let want = match self.default_hash() {
+            Some(HashAlgorithm::Sha256) => 32,
+            Some(HashAlgorithm::Sha384) => 48,
+            Some(HashAlgorithm::Sha512) => 64,
+            None => {
+                return Err(signature_error(format!(
+                    "an {algorithm} signature covers the whole message, which is too large to hold"
+                )))
+            }
+        };
+        if digest.len() != want {
+            return Err(signature_error(format!(
+                "{algorithm} needs a {want}-byte digest, got {}",
+                digest.len()
+            )));
+        }
+        match self {
+            Self::EcdsaP256(k) => {
+                let sig = p256::ecdsa::Signature::from_der(sig)
+                    .or_else(|_| p256::ecdsa::Signature::from_slice(sig))
+                    .map_err(|_| mismatch())?;
+                k.verify_prehash(digest, &sig).map_err(|_| mismatch())
+            }
+            Self::EcdsaP384(k) => {
+                let sig = p384::ecdsa::Signature::from_der(sig)
+                    .or_else(|_| p384::ecdsa::Signature::from_slice(sig))
+                    .map_err(|_| mismatch())?;
+                k.verify_prehash(digest, &sig).map_err(|_| mismatch())
+            }
+            Self::Rsa(k) => k
+                .verify(rsa::Pkcs1v15Sign::new::<Sha256>(), digest, sig)
+                .map_err(|_| mismatch()),
+            Self::Ed25519(_) => Err(mismatch()),
+        }
+    }
+
     /// Verifies `sig` over `msg` with [`Scheme::Default`], what cosign signs
     /// with this kind of key.
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<()> {

@@ -277,6 +277,7 @@ fn message_digest(
     };
     let (algorithm, digest) = match artifact {
         Artifact::Blob(data) => (hinted, hash_of(hinted, data)),
+        Artifact::Streamed(blob) => (hinted, blob.digest(hinted).to_vec()),
         Artifact::Digest { algorithm, bytes } => (*algorithm, bytes.to_vec()),
         Artifact::ImageDigest(image) => {
             let hex_digest = super::image_digest_hex(image)?;
@@ -509,6 +510,9 @@ fn verify_message_signature(
     match artifact {
         Artifact::Blob(data) => key
             .verify(data, signature)
+            .map_err(|e| Check::Signature.fail(format!("blob: {}", super::reason(e)))),
+        Artifact::Streamed(blob) => blob
+            .verify_signature(key, signature)
             .map_err(|e| Check::Signature.fail(format!("blob: {}", super::reason(e)))),
         Artifact::Digest { .. } | Artifact::ImageDigest(_) => {
             let Some((algorithm, digest)) = digest else {

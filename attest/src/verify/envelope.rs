@@ -8,7 +8,7 @@ use sha2::{Digest as _, Sha256, Sha512};
 use super::{Artifact, Check};
 use crate::dsse::Envelope;
 use crate::intoto::{self, Statement};
-use crate::key::PublicKey;
+use crate::key::{HashAlgorithm, PublicKey};
 use crate::Result;
 
 /// `signature count`: the envelope's one signature.
@@ -84,6 +84,14 @@ pub fn check_subject(statement: &Statement, artifact: &Artifact<'_>) -> Result<(
         Artifact::Blob(data) => {
             let sha256 = hex::encode(Sha256::digest(data));
             let sha512 = hex::encode(Sha512::digest(data));
+            (
+                has("sha256", &sha256, false) || has("sha512", &sha512, false),
+                format!("sha256:{sha256}"),
+            )
+        }
+        Artifact::Streamed(blob) => {
+            let sha256 = hex::encode(blob.digest(HashAlgorithm::Sha256));
+            let sha512 = hex::encode(blob.digest(HashAlgorithm::Sha512));
             (
                 has("sha256", &sha256, false) || has("sha512", &sha512, false),
                 format!("sha256:{sha256}"),

@@ -72,6 +72,148 @@ pub enum Artifact<'a> {
     },
     /// An image manifest digest, `sha256:<hex>` (or bare hex).
     ImageDigest(String),
+    /// A file read once as a stream ([`StreamedBlob::read`]): as
+    /// [`Artifact::Blob`] when it was small enough to keep, else checked by
+    /// its digests (a key signature over it needs a key that signs a
+    /// digest: ECDSA or RSA, not Ed25519).
+    Streamed(&'a StreamedBlob),
+}
+
+/// A blob read once, as a stream: its SHA-256, SHA-384 and SHA-512 digests,
+/// its length, and its bytes when it is no longer than the `keep` limit
+/// given to [`StreamedBlob::read`]. Memory stays bounded by that limit
+/// whatever the blob's size.
+#[derive(Clone)]
+pub struct StreamedBlob {
+    sha256: [u8; 32],
+    sha384: [u8; 48],
+    sha512: [u8; 64],
+    len: u64,
+    keep: u64,
+    bytes: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for StreamedBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamedBlob")
+            .field("sha256", &hex::encode(self.sha256))
+            .field("len", &self.len)
+            .field("kept", &self.bytes.is_some())
+            .finish()
+    }
+}
+
+impl StreamedBlob {
+    /// Reads `reader` to its end, hashing as it goes; keeps the bytes
+    /// when there are at most `keep` of them.
+    ///
+    /// # Errors
+    /// The reader's.
+    pub fn read(reader: impl std::io::Read, keep: u64) -> std::io::Result<StreamedBlob> {
+        Self::read_sized(reader, keep, None)
+    }
+
+    /// [`read`](Self::read) for a file: a regular file known to be larger
+    /// than `keep` is not buffered at all.
+    ///
+    /// # Errors
+    /// The file's.
+    pub fn read_file(file: std::fs::File, keep: u64) -> std::io::Result<StreamedBlob> {
+        let size = file
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
+        Self::read_sized(file, keep, size)
+    }
+
+    fn read_sized(
+        mut reader: impl std::io::Read,
+        keep: u64,
+        size: Option<u64>,
+    ) -> std::io::Result<StreamedBlob> {
+        use sha2::Digest as _;
+        let mut sha256 = sha2::Sha256::new();
+        let mut sha384 = sha2::Sha384::new();
+        let mut sha512 = sha2::Sha512::new();
+        let mut kept = size.is_none_or(|n| n <= keep).then(Vec::new);
+        let mut len: u64 = 0;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let chunk = buf.get(..n).unwrap_or_default();
+            sha256.update(chunk);
+            sha384.update(chunk);
+            sha512.update(chunk);
+            len = len.saturating_add(n as u64);
+            if len > keep {
+                kept = None;
+            } else if let Some(kept) = &mut kept {
+                kept.extend_from_slice(chunk);
+            }
+        }
+        Ok(StreamedBlob {
+            sha256: sha256.finalize().into(),
+            sha384: sha384.finalize().into(),
+            sha512: sha512.finalize().into(),
+            len,
+            keep,
+            bytes: kept,
+        })
+    }
+
+    /// The blob's length in bytes.
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the blob is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes, when they were kept.
+    #[must_use]
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.bytes.as_deref()
+    }
+
+    /// The digest in `algorithm`.
+    #[must_use]
+    pub fn digest(&self, algorithm: HashAlgorithm) -> &[u8] {
+        match algorithm {
+            HashAlgorithm::Sha256 => &self.sha256,
+            HashAlgorithm::Sha384 => &self.sha384,
+            HashAlgorithm::Sha512 => &self.sha512,
+        }
+    }
+
+    /// Verifies a key's [`Scheme::Default`](crate::key::Scheme::Default)
+    /// signature over the blob: over the bytes when kept, else over the
+    /// digest in the key's hash.
+    ///
+    /// # Errors
+    /// [`PublicKey::verify`]'s and [`PublicKey::verify_digest`]'s.
+    pub fn verify_signature(&self, key: &PublicKey, signature: &[u8]) -> Result<()> {
+        match (&self.bytes, key.default_hash()) {
+            (Some(bytes), _) => key.verify(bytes, signature),
+            (None, Some(algorithm)) => key.verify_digest(self.digest(algorithm), signature),
+            (None, None) => Err(Check::Signature.fail(format!(
+                "an {} signature covers the whole blob, and this one ({} bytes) is larger than \
+                 the {} MiB that can be held to check it",
+                key.algorithm(),
+                self.len,
+                self.keep >> 20
+            ))),
+        }
+    }
 }
 
 /// Who must have signed.
@@ -425,13 +567,42 @@ pub fn verify_bundle_with_key(
 /// # Errors
 /// [`Error::Verification`] naming the failed check.
 pub fn verify_blob(blob: &[u8], key: &PublicKey, signature: BlobSignature<'_>) -> Result<()> {
+    verify_blob_artifact(&Artifact::Blob(blob), key, signature)
+}
+
+/// [`verify_blob`] for a blob read as a stream ([`StreamedBlob`]): one too
+/// large to keep is checked by its digest, which needs an ECDSA or RSA key
+/// (an Ed25519 signature covers the whole blob).
+///
+/// # Errors
+/// [`Error::Verification`] naming the failed check.
+pub fn verify_streamed_blob(
+    blob: &StreamedBlob,
+    key: &PublicKey,
+    signature: BlobSignature<'_>,
+) -> Result<()> {
+    verify_blob_artifact(&Artifact::Streamed(blob), key, signature)
+}
+
+fn verify_blob_artifact(
+    artifact: &Artifact<'_>,
+    key: &PublicKey,
+    signature: BlobSignature<'_>,
+) -> Result<()> {
     match signature {
         BlobSignature::Bundle(json) => Verifier::key(key.clone())
-            .verify_bundle(json, &Artifact::Blob(blob), Expect::MessageSignature)
+            .verify_bundle(json, artifact, Expect::MessageSignature)
             .map(|_| ()),
         BlobSignature::Signature(text) => {
-            key.verify(blob, &decode_signature_file(text))
-                .map_err(|e| Check::Signature.fail(format!("blob: {}", reason(e))))?;
+            let signature = decode_signature_file(text);
+            let verified = match artifact {
+                Artifact::Streamed(blob) => blob.verify_signature(key, &signature),
+                Artifact::Blob(blob) => key.verify(blob, &signature),
+                Artifact::Digest { .. } | Artifact::ImageDigest(_) => {
+                    Err(Check::Signature.fail("not a blob"))
+                }
+            };
+            verified.map_err(|e| Check::Signature.fail(format!("blob: {}", reason(e))))?;
             Check::Signature.passed();
             Ok(())
         }
@@ -455,4 +626,71 @@ fn decode_signature_file(text: &[u8]) -> Vec<u8> {
             .with_decode_allow_trailing_bits(true),
     );
     GO_STD.decode(&cleaned).unwrap_or_else(|_| text.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use sha2::Digest as _;
+
+    use super::*;
+    use crate::key::PrivateKey;
+
+    const BLOB: &[u8] = b"release artifact\n";
+
+    fn ed25519() -> PrivateKey {
+        PrivateKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[7; 32]))
+    }
+
+    #[test]
+    fn a_streamed_blob_has_the_digests_of_its_bytes() {
+        let kept = StreamedBlob::read(BLOB, 1 << 20).unwrap();
+        assert_eq!(kept.bytes(), Some(BLOB));
+        assert_eq!(kept.len(), BLOB.len() as u64);
+        assert_eq!(
+            kept.digest(HashAlgorithm::Sha256),
+            sha2::Sha256::digest(BLOB).as_slice()
+        );
+        assert_eq!(
+            kept.digest(HashAlgorithm::Sha384),
+            sha2::Sha384::digest(BLOB).as_slice()
+        );
+        assert_eq!(
+            kept.digest(HashAlgorithm::Sha512),
+            sha2::Sha512::digest(BLOB).as_slice()
+        );
+        let not_kept = StreamedBlob::read(BLOB, 4).unwrap();
+        assert_eq!(not_kept.bytes(), None);
+        assert_eq!(
+            not_kept.digest(HashAlgorithm::Sha256),
+            kept.digest(HashAlgorithm::Sha256)
+        );
+    }
+
+    #[test]
+    fn a_blob_too_large_to_keep_verifies_by_digest_with_ecdsa_not_ed25519() {
+        let p256 = PrivateKey::generate_p256().unwrap();
+        let sig = p256.sign(BLOB).unwrap();
+        let big = StreamedBlob::read(BLOB, 0).unwrap();
+        let public = p256.public_key();
+        verify_streamed_blob(&big, &public, BlobSignature::Signature(&sig)).unwrap();
+        let other = PrivateKey::generate_p256().unwrap().public_key();
+        let e = verify_streamed_blob(&big, &other, BlobSignature::Signature(&sig)).unwrap_err();
+        assert!(e.to_string().contains("does not match"), "{e}");
+        let changed = StreamedBlob::read(&b"release artifact?"[..], 0).unwrap();
+        assert!(verify_streamed_blob(&changed, &public, BlobSignature::Signature(&sig)).is_err());
+
+        // Ed25519 signs the whole message: fine while it is kept, a clear
+        // error beyond the limit.
+        let ed = ed25519();
+        let sig = ed.sign(BLOB).unwrap();
+        let kept = StreamedBlob::read(BLOB, 1 << 20).unwrap();
+        verify_streamed_blob(&kept, &ed.public_key(), BlobSignature::Signature(&sig)).unwrap();
+        let e = verify_streamed_blob(&big, &ed.public_key(), BlobSignature::Signature(&sig))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Ed25519 signature covers the whole blob"), "{e}");
+        assert!(e.contains("larger than the 0 MiB"), "{e}");
+    }
 }

@@ -13,7 +13,9 @@ use sbomctl_attest::attach;
 use sbomctl_attest::verify::candidates::{self, Passed, Selection};
 use sbomctl_attest::verify::keyless::identity::{IdentityPolicy, Matcher};
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
-use sbomctl_attest::verify::{self, Artifact, BlobSignature, Expect, VerifiedBundle, Verifier};
+use sbomctl_attest::verify::{
+    self, Artifact, BlobSignature, Expect, StreamedBlob, VerifiedBundle, Verifier,
+};
 use sbomctl_attest::Error;
 
 use crate::args::{
@@ -50,6 +52,16 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
         return Err(too_large());
     }
     Ok(bytes)
+}
+
+/// Reads the artifact of `verify-blob*` as a stream, hashing it. Its bytes
+/// are kept only up to [`MAX_INPUT`]: a larger blob is verified by its
+/// digests, so memory stays bounded whatever its size, but a key
+/// signature over it then needs an ECDSA or RSA key (an Ed25519 signature
+/// covers the whole message, so Ed25519 keeps the [`MAX_INPUT`] cap).
+fn read_blob(path: &Path) -> Result<StreamedBlob> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    StreamedBlob::read_file(file, MAX_INPUT).with_context(|| format!("reading {}", path.display()))
 }
 
 /// Reports a failed verification and returns exit code 1.
@@ -312,8 +324,7 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
 
 pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
     let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
-    let blob =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let blob = read_blob(&args.file)?;
     let result = match (&mode, &args.bundle, &args.signature) {
         (Mode::Keyless(..), None, _) => anyhow::bail!(
             "keyless verification needs --bundle (a detached --signature has no certificate)"
@@ -321,16 +332,17 @@ pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
         (Mode::Keyless(..), Some(bundle), _) => {
             let bundle = read_input(bundle)?;
             mode.verifier(&args.keyless)
-                .verify_bundle(&bundle, &Artifact::Blob(&blob), Expect::Any)
+                .verify_bundle(&bundle, &Artifact::Streamed(&blob), Expect::Any)
                 .map(|v| describe_signer(&v))
         }
         (Mode::Key(key), Some(bundle), _) => {
             let bundle = read_input(bundle)?;
-            verify::verify_blob(&blob, key, BlobSignature::Bundle(&bundle)).map(|()| String::new())
+            verify::verify_streamed_blob(&blob, key, BlobSignature::Bundle(&bundle))
+                .map(|()| String::new())
         }
         (Mode::Key(key), None, Some(signature)) => {
             let signature = read_input(signature)?;
-            verify::verify_blob(&blob, key, BlobSignature::Signature(&signature))
+            verify::verify_streamed_blob(&blob, key, BlobSignature::Signature(&signature))
                 .map(|()| String::new())
         }
         (Mode::Key(_), None, None) => anyhow::bail!("give --bundle or --signature"),
@@ -355,12 +367,11 @@ fn report(file: &Path, result: sbomctl_attest::Result<String>) -> ExitCode {
 
 pub fn verify_blob_attestation(args: &VerifyBlobAttestationArgs) -> Result<ExitCode> {
     let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
-    let blob =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let blob = read_blob(&args.file)?;
     let bundle = read_input(&args.bundle)?;
     let result = mode.verifier(&args.keyless).verify_bundle(
         &bundle,
-        &Artifact::Blob(&blob),
+        &Artifact::Streamed(&blob),
         Expect::Attestation {
             predicate_type: Some(&args.type_),
         },

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod attest;
+mod blob_memory;
 mod common;
 mod convert;
 mod cosign_vectors;
