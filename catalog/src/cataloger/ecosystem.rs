@@ -141,7 +141,7 @@ pub enum Supplier<'a> {
 impl<'a> Supplier<'a> {
     /// The supplier a distribution's maintainer field names (dpkg
     /// `Maintainer`, apk `m:`, rpm `Packager`): `None` when the field is
-    /// absent, empty or a placeholder ([`recorded`]).
+    /// absent, empty or a placeholder (`recorded`).
     pub fn maintainer(field: Option<&'a str>) -> Option<Self> {
         recorded(field).map(Supplier::Maintainer)
     }

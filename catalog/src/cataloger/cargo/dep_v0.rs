@@ -10,7 +10,7 @@
 //! default or best compression level (`78 9c`, `78 da`; cargo-auditable
 //! writes `78 9c`), a few bytes are inflated and must start with
 //! `{"packages":[`; the one stream that does is inflated to its end, at
-//! most [`MAX_JSON`] bytes (a zlib bomb stops there), and must parse as
+//! most `MAX_JSON` bytes (a zlib bomb stops there), and must parse as
 //! the JSON above.
 
 use flate2::{Decompress, FlushDecompress, Status};
@@ -66,7 +66,7 @@ fn is_runtime(kind: &str) -> bool {
 }
 
 /// Parses inflated dependency data: the JSON shape above, at most
-/// [`MAX_PACKAGES`] crates, every dependency index in range.
+/// `MAX_PACKAGES` crates, every dependency index in range.
 pub fn parse(json: &[u8]) -> Result<VersionInfo, String> {
     let info: VersionInfo =
         serde_json::from_slice(json).map_err(|e| format!("dependency data is not valid: {e}"))?;

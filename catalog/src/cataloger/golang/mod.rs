@@ -2,7 +2,7 @@
 //! read from their build info as the layer streams ([`buildinfo`], via the
 //! shared [`ExecutableExtractor`]), and, on directory sources only (as
 //! syft does), the modules `go.mod` requires, with `h1:` sums from the
-//! `go.sum` beside it ([`go_mod`]).
+//! `go.sum` beside it (`go_mod`).
 //!
 //! A binary gives: its main module (`mod`; a `(devel)` version is kept),
 //! every `dep` with version and `h1:` sum (a `=>` replacement gives the

@@ -105,7 +105,7 @@ fn take_problems(p: &mut Parsed, out: &mut Vec<String>) {
     }
 }
 
-/// The finding: `parsed` as JSON, under [`MAX_FINDING`]. Too big, the
+/// The finding: `parsed` as JSON, under `MAX_FINDING`. Too big, the
 /// pom.xml details go first, then the nested archives; each cut is a
 /// problem.
 pub fn encode(parsed: &mut Parsed, problems: &mut Vec<String>) -> Vec<u8> {
