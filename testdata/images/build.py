@@ -75,6 +75,129 @@ def fixture(rel: str) -> bytes:
     return p.read_bytes()
 
 
+def fixture_json(rel: str):
+    return json.loads(fixture(rel))
+
+
+# Packages inside files whose format the script does not parse itself (archives,
+# executables): sha256 of the content -> packages, taken from the fixture's truth
+# file (recorded by an independent tool: unzip, go version -m, cargo, rpm -qa).
+OPAQUE_TRUTH: dict[str, list[dict]] = {}
+
+
+def jar_truth(rel: str) -> list[dict]:
+    """The package of a plain (not nested) jar, from catalog/testdata/maven/truth.json.
+
+    The truth was recorded with Info-ZIP `unzip` (see catalog/testdata/maven/SOURCES.md):
+    the jar's identity is its one `pom.properties` (artifactId, version).
+    """
+    chain = rel.removeprefix("maven/")
+    entry = next((e for e in fixture_json("maven/truth.json") if e["chain"] == chain), None)
+    if entry is None:
+        die(f"maven/truth.json has no entry for {chain}")
+    if entry["nested"] or len(entry["pom_properties"]) != 1:
+        die(f"{chain}: only jars with exactly one pom.properties and no nested archive are supported")
+    pp = entry["pom_properties"][0]
+    return [{"ecosystem": "maven", "name": pp["artifactId"], "version": pp["version"]}]
+
+
+def go_truth(rel: str) -> list[dict]:
+    """Modules of a Go executable from the `go version -m` output recorded beside it.
+
+    Main module (`mod`, `(devel)` kept), every `dep` after its `=>` replacement (a local-path
+    replacement keeps the original module path), and the toolchain as `stdlib`
+    (docs/catalogers.md, golang).
+    """
+    lines = fixture(rel + ".go-version-m.txt").decode().splitlines()
+    toolchain = lines[0].split(": ", 1)[1]
+    pkgs = [{"ecosystem": "golang", "name": "stdlib", "version": toolchain}]
+    for line in lines[1:]:
+        f = line.strip("\t").split("\t")
+        if f[0] in ("mod", "dep"):
+            pkgs.append({"ecosystem": "golang", "name": f[1], "version": f[2]})
+        elif f[0] == "=>":
+            if not f[1].startswith((".", "/")):
+                pkgs[-1]["name"] = f[1]
+            pkgs[-1]["version"] = f[2]
+    return pkgs
+
+
+# Crates in catalog/testdata/cargo/auditdemo-src/Cargo.lock that are build-only (a build
+# script's dependency: SOURCES.md there), so not in the binary's runtime crates.
+CARGO_BUILD_ONLY = {"autocfg"}
+
+
+def gem_truth(rel: str) -> list[dict]:
+    """A gemspec's gem from catalog/testdata/gem/truth-gemspecs.json (`Gem::Specification.load`)."""
+    path = rel.removeprefix("gem/debian-rootfs/")
+    entry = next((e for e in fixture_json("gem/truth-gemspecs.json") if e["path"] == path), None)
+    if entry is None:
+        die(f"gem/truth-gemspecs.json has no entry for {path}")
+    return [{"ecosystem": "gem", "name": entry["name"], "version": entry["version"]}]
+
+
+def composer_truth(dir_rel: str) -> list[dict]:
+    """Every package entry of an installed.json (dev ones too), from DIR/truth.json (jq)."""
+    return [{"ecosystem": "composer", "name": e["name"], "version": e["version"]} for e in fixture_json(f"{dir_rel}/truth.json")]
+
+
+def nuget_truth(dir_rel: str) -> list[dict]:
+    """The runtime target's `package` and `project` libraries of a deps.json, from
+    DIR/truth.json (Python's json module)."""
+    return [
+        {"ecosystem": "nuget", "name": e["name"], "version": e["version"]}
+        for e in fixture_json(f"{dir_rel}/truth.json")["packages"]
+        if e["type"] in ("package", "project")
+    ]
+
+
+NPM_DEB = "npm/debian-nodejs"
+
+
+def npm_deb_truth(image_path: str) -> list[dict]:
+    """The npm package a manifest of the Debian nodejs fixture is, from its truth.json
+    (jq, dpkg-query -S; catalog/testdata/npm/debian-nodejs/SOURCES.md)."""
+    entry = next((e for e in fixture_json(f"{NPM_DEB}/truth.json")["npm"] if e["path"] == "/" + image_path), None)
+    if entry is None or entry["kind"] != "package":
+        die(f"{NPM_DEB}/truth.json: {image_path} is not a package")
+    return [{"ecosystem": "npm", "name": entry["name"], "version": entry["version"]}]
+
+
+def rpm_truth(dir_rel: str) -> list[dict]:
+    """Packages of an rpm database from DIR/truth-packages.tsv (`rpm -qa --qf`):
+    version `[EPOCH:]VERSION-RELEASE`."""
+    out = []
+    for line in fixture(f"{dir_rel}/truth-packages.tsv").decode().splitlines():
+        name, epoch, version, release = line.split("\t")[:4]
+        v = f"{version}-{release}" if epoch == "(none)" else f"{epoch}:{version}-{release}"
+        out.append({"ecosystem": "rpm", "name": name, "version": v})
+    return out
+
+
+def deb_stanzas(status_rel: str, packages: list[str]) -> bytes:
+    """The stanzas (verbatim) of `packages` in a dpkg status fixture, in that order."""
+    paras = fixture(status_rel).decode().split("\n\n")
+    out = []
+    for name in packages:
+        hit = [p for p in paras if p.startswith(f"Package: {name}\n")]
+        if len(hit) != 1:
+            die(f"{status_rel}: no single stanza for {name}")
+        out.append(hit[0].strip("\n") + "\n")
+    return "\n".join(out).encode()
+
+
+def cargo_truth(lock_rel: str) -> list[dict]:
+    """Runtime crates of a `cargo auditable` binary: its Cargo.lock minus build-only crates."""
+    import tomllib
+
+    lock = tomllib.loads(fixture(lock_rel).decode())
+    return [
+        {"ecosystem": "cargo", "name": c["name"], "version": c["version"]}
+        for c in lock["package"]
+        if c["name"] not in CARGO_BUILD_ONLY
+    ]
+
+
 # --------------------------------------------------------------------------- layers
 
 
@@ -99,6 +222,13 @@ class Layer:
 
     def fix(self, path: str, rel: str, mode: int = 0o644) -> None:
         self.file(path, fixture(rel), mode, source=rel)
+
+    def opaque_fix(self, path: str, rel: str, packages: list[dict], mode: int = 0o644) -> None:
+        """A fixture the script does not parse (archive, executable, database) and its
+        packages, taken from the fixture's truth file."""
+        data = fixture(rel)
+        OPAQUE_TRUTH[sha256(data)] = packages
+        self.file(path, data, mode, source=rel)
 
     def dir(self, path: str, mode: int = 0o755) -> None:
         self.entries.append(Entry(path, "dir", mode=mode))
@@ -302,6 +432,16 @@ def alpine_layers(arch: str) -> list[Layer]:
     return [l1, l2, l3, l4]
 
 
+# Ecosystems whose sample content is built in. A new ecosystem's content is added once its
+# cataloger is on main (expected.json must hold what sbomctl reports).
+SAMPLE_ECOSYSTEMS = {"maven", "gem", "composer", "nuget", "golang", "cargo"}
+
+NODE_PKGS = ["util-deprecate", "wrappy", "xtend"]  # node-* debs of catalog/testdata/npm/debian-nodejs
+RGI = "usr/share/rubygems-integration/all/specifications"  # Debian's rubygems-integration dir
+GEM_DEB = "gem/debian-rootfs"  # Debian's ruby-* packages unpacked by dpkg
+GEMSPECS = [("tilt", "2.0.11"), ("mustermann", "3.0.0")]  # ruby-NAME debs; the last is deleted again in L5
+
+
 def debian_layers() -> list[Layer]:
     l1 = Layer("L1: debian 12 base: os-release + dpkg status/info/copyright", "gzip")
     for d in ("bin", "etc", "root", "tmp", "usr/bin", "var/lib/dpkg/info"):
@@ -322,7 +462,63 @@ def debian_layers() -> list[Layer]:
 
     l3 = Layer("L3: rm -rf /root/.cache (whiteout)", "gzip")
     l3.whiteout("root/.cache")
-    return [l1, l2, l3]
+
+    # L4: a later install layer: apt-get install of node-* debs (rewrites the dpkg status),
+    # rubygems-integration gemspecs, Debian's rpm tool used to install rpms, and an app
+    # with a jar, a composer vendor dir and a .NET deps.json.
+    what = {
+        "npm": "apt-get install node-*",
+        "gem": "apt-get install ruby-* (rubygems-integration)",
+        "rpm": "rpm -i",
+        "maven": "app jar",
+        "composer": "composer vendor",
+        "nuget": ".NET deps.json",
+    }
+    l4 = Layer("L4: " + "; ".join(v for k, v in what.items() if k in SAMPLE_ECOSYSTEMS), "gzip")
+    jar = "maven/debian/jul-to-slf4j.jar"
+    l4.opaque_fix("app/lib/jul-to-slf4j.jar", jar, jar_truth(jar))
+    # The debs installed here: their stanzas (verbatim) are appended to L1's status, as
+    # apt-get rewrites the status file, and their md5sums (file ownership) added.
+    stanzas = b""
+    if "npm" in SAMPLE_ECOSYSTEMS:
+        stanzas += deb_stanzas(f"{NPM_DEB}/root/var/lib/dpkg/status", [f"node-{n}" for n in NODE_PKGS]) + b"\n"
+        for n in NODE_PKGS:
+            md5 = f"var/lib/dpkg/info/node-{n}.md5sums"
+            l4.fix(md5, f"{NPM_DEB}/root/{md5}")
+            pj = f"usr/share/nodejs/{n}/package.json"
+            l4.opaque_fix(pj, f"{NPM_DEB}/root/{pj}", npm_deb_truth(pj))
+    if "gem" in SAMPLE_ECOSYSTEMS:
+        stanzas += deb_stanzas(f"{GEM_DEB}/var/lib/dpkg/status", [f"ruby-{g}" for g, _ in GEMSPECS]) + b"\n"
+        for g, v in GEMSPECS:
+            md5 = f"var/lib/dpkg/info/ruby-{g}.md5sums"
+            l4.fix(md5, f"{GEM_DEB}/{md5}")
+            rel = f"{GEM_DEB}/{RGI}/{g}-{v}.gemspec"
+            l4.opaque_fix(f"{RGI}/{g}-{v}.gemspec", rel, gem_truth(rel))
+    if stanzas:
+        status = fixture("deb/image-dpkg/var/lib/dpkg/status").rstrip(b"\n") + b"\n\n" + stanzas.rstrip(b"\n") + b"\n"
+        l4.file("var/lib/dpkg/status", status, source="deb/image-dpkg/var/lib/dpkg/status + stanzas")
+    if "composer" in SAMPLE_ECOSYSTEMS:
+        d = "composer/syft-composer-2"
+        l4.opaque_fix("app/php/vendor/composer/installed.json", f"{d}/vendor/composer/installed.json", composer_truth(d))
+    if "nuget" in SAMPLE_ECOSYSTEMS:
+        d = "nuget/pythonnet"
+        l4.opaque_fix(
+            "usr/local/lib/python3.11/site-packages/pythonnet/runtime/Python.Runtime.deps.json",
+            f"{d}/site-packages/pythonnet/runtime/Python.Runtime.deps.json",
+            nuget_truth(d),
+        )
+    if "rpm" in SAMPLE_ECOSYSTEMS:
+        d = "rpm/built"
+        l4.opaque_fix("var/lib/rpm/rpmdb.sqlite", f"{d}/root/var/lib/rpm/rpmdb.sqlite", rpm_truth(d))
+    layers = [l1, l2, l3, l4]
+
+    if "gem" in SAMPLE_ECOSYSTEMS:
+        # L5: one of L4's packages deleted again (only in the all-layers scope)
+        gone = f"{RGI}/{GEMSPECS[-1][0]}-{GEMSPECS[-1][1]}.gemspec"
+        l5 = Layer(f"L5: rm /{gone} (whiteout)", "gzip")
+        l5.whiteout(gone)
+        layers.append(l5)
+    return layers
 
 
 def distroless_layers() -> list[Layer]:
@@ -335,7 +531,15 @@ def distroless_layers() -> list[Layer]:
     l1.fix("var/lib/dpkg/status.d/libsqlite3-0.md5sums", f"{base}/var/lib/dpkg/status.d/libsqlite3-0.md5sums")
     l1.fix("var/lib/dpkg/status.d/libsqlite3-0.preinst", f"{base}/var/lib/dpkg/status.d/libsqlite3-0.preinst", 0o755)
     l1.fix("usr/share/doc/libsqlite3-0/copyright", f"{base}/usr/share/doc/libsqlite3-0/copyright")
-    return [l1]
+    layers = [l1]
+    if "golang" in SAMPLE_ECOSYSTEMS or "cargo" in SAMPLE_ECOSYSTEMS:
+        l2 = Layer("L2: COPY executables to /usr/local/bin (a Go binary, a cargo-auditable binary)", "gzip")
+        if "golang" in SAMPLE_ECOSYSTEMS:
+            l2.opaque_fix("usr/local/bin/hello", "golang/hello", go_truth("golang/hello"), 0o755)
+        if "cargo" in SAMPLE_ECOSYSTEMS:
+            l2.opaque_fix("usr/local/bin/auditdemo", "cargo/auditdemo", cargo_truth("cargo/auditdemo-src/Cargo.lock"), 0o755)
+        layers.append(l2)
+    return layers
 
 
 @dataclass
@@ -600,11 +804,18 @@ def parse_deb822(data: bytes) -> list[dict[str, str]]:
     return paras
 
 
+# dpkg states that `dpkg-query -W -f='${db:Status-Status}'` calls installed
+# (docs/catalogers.md, deb): the gem fixture's ruby-* debs are `unpacked`.
+DPKG_INSTALLED = {"installed", "half-configured", "unpacked", "half-installed", "triggers-awaited", "triggers-pending"}
+
+
 def packages_in_file(path: str, data: bytes) -> list[dict]:
     """Packages a cataloger is expected to find in the file at `path` (no leading slash)."""
     p = PurePosixPath(path)
     found = []
-    if path.endswith("lib/apk/db/installed"):
+    if sha256(data) in OPAQUE_TRUTH:
+        found = [dict(pkg) for pkg in OPAQUE_TRUTH[sha256(data)]]
+    elif path.endswith("lib/apk/db/installed"):
         name = None
         for line in data.decode("utf-8", "replace").splitlines() + [""]:
             if line.startswith("P:"):
@@ -616,7 +827,7 @@ def packages_in_file(path: str, data: bytes) -> list[dict]:
     elif path.endswith("var/lib/dpkg/status") or (p.parent.name == "status.d" and "." not in p.name):
         for para in parse_deb822(data):
             status = para.get("Status", "install ok installed").split()
-            if para.get("Package") and status[-1:] == ["installed"]:
+            if para.get("Package") and status[-1:] and status[-1] in DPKG_INSTALLED:
                 found.append({"ecosystem": "deb", "name": para["Package"], "version": para.get("Version", "")})
     elif (p.name == "METADATA" and p.parent.name.lower().endswith(".dist-info")) or (
         p.name == "PKG-INFO" and p.parent.name.lower().endswith(".egg-info")
