@@ -434,7 +434,7 @@ def alpine_layers(arch: str) -> list[Layer]:
 
 # Ecosystems whose sample content is built in. A new ecosystem's content is added once its
 # cataloger is on main (expected.json must hold what sbomctl reports).
-SAMPLE_ECOSYSTEMS = {"maven", "gem", "composer", "nuget", "golang", "cargo"}
+SAMPLE_ECOSYSTEMS = {"maven", "gem", "composer", "nuget", "golang", "cargo", "npm", "rpm"}
 
 NODE_PKGS = ["util-deprecate", "wrappy", "xtend"]  # node-* debs of catalog/testdata/npm/debian-nodejs
 RGI = "usr/share/rubygems-integration/all/specifications"  # Debian's rubygems-integration dir

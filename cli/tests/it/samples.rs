@@ -454,3 +454,51 @@ fn database_entry_is_the_first_location() {
         "{paths:?}"
     );
 }
+
+/// The npm manifests and the gemspec that debian-sample's L4 installs
+/// with `node-*` and `ruby-*` debs are linked to those debs (their md5sums
+/// list the files); the gem whose gemspec L5 deletes is not in the
+/// squashed catalog, though its deb still is.
+#[test]
+fn debian_sample_links_distro_packaged_npm_and_gems_to_their_debs() {
+    let src = root()
+        .join("testdata/images/debian-sample-oci")
+        .display()
+        .to_string();
+    let doc = sbomctl_json(&["packages", &src, "-o", "json"]);
+    let by_id: std::collections::BTreeMap<&str, (&str, &str)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap(),
+                (p["type"].as_str().unwrap(), p["name"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let owned: BTreeSet<((&str, &str), (&str, &str))> = doc["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "ownership-by-file-overlap")
+        .map(|r| {
+            (
+                by_id[r["from"].as_str().unwrap()],
+                by_id[r["to"].as_str().unwrap()],
+            )
+        })
+        .collect();
+    let want: BTreeSet<((&str, &str), (&str, &str))> = [
+        (("deb", "node-util-deprecate"), ("npm", "util-deprecate")),
+        (("deb", "node-wrappy"), ("npm", "wrappy")),
+        (("deb", "node-xtend"), ("npm", "xtend")),
+        (("deb", "ruby-tilt"), ("gem", "tilt")),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(owned, want);
+    let names: BTreeSet<(&str, &str)> = by_id.values().copied().collect();
+    assert!(names.contains(&("deb", "ruby-mustermann")), "{names:?}");
+    assert!(!names.contains(&("gem", "mustermann")), "{names:?}");
+}
