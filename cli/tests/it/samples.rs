@@ -477,7 +477,9 @@ fn debian_sample_links_distro_packaged_npm_and_gems_to_their_debs() {
             )
         })
         .collect();
-    let owned: BTreeSet<((&str, &str), (&str, &str))> = doc["relationships"]
+    // ((owner type, owner name), (owned type, owned name))
+    type Owns<'a> = ((&'a str, &'a str), (&'a str, &'a str));
+    let owned: BTreeSet<Owns> = doc["relationships"]
         .as_array()
         .unwrap()
         .iter()
@@ -489,7 +491,7 @@ fn debian_sample_links_distro_packaged_npm_and_gems_to_their_debs() {
             )
         })
         .collect();
-    let want: BTreeSet<((&str, &str), (&str, &str))> = [
+    let want: BTreeSet<Owns> = [
         (("deb", "node-util-deprecate"), ("npm", "util-deprecate")),
         (("deb", "node-wrappy"), ("npm", "wrappy")),
         (("deb", "node-xtend"), ("npm", "xtend")),
