@@ -31,10 +31,6 @@ pub struct MavenMetadata {
     /// The virtual path of the package this one was found in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// What relationships resolve this package by: its virtual path (not
-    /// serialised; it is `virtual_path`).
-    #[serde(skip)]
-    pub(super) keys: Vec<String>,
 }
 
 impl MavenMetadata {
@@ -86,8 +82,15 @@ impl EcosystemMetadata for MavenMetadata {
         }
     }
 
+    /// Relationships resolve a Java package by its virtual path (kept as
+    /// the one field, so that a catalog read back from JSON resolves the
+    /// same).
     fn provides(&self) -> &[String] {
-        &self.keys
+        if self.virtual_path.is_empty() {
+            &[]
+        } else {
+            std::slice::from_ref(&self.virtual_path)
+        }
     }
 }
 

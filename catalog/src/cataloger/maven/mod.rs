@@ -690,7 +690,6 @@ fn package(
         pom_properties: identity.properties,
         pom_project: identity.project,
         parent: parent.map(str::to_owned),
-        keys: vec![key.to_owned()],
     };
     Package {
         name: identity.name,
