@@ -1,6 +1,7 @@
 //! sbomctl-catalog: read a container image (registry, OCI layout, archive or
 //! root-filesystem directory), stream its layers once and in parallel, and
-//! catalog the apk, deb, npm and pip packages it holds.
+//! catalog the packages it holds: apk, deb, rpm, npm, pip, gem, Composer,
+//! NuGet, Java archives and the modules of Go and `cargo auditable` binaries.
 //!
 //! The main types are [`Source`] (where the image comes from), the
 //! [`cataloger::Cataloger`] trait, and [`Catalog`] (the result).
