@@ -4,11 +4,22 @@
 Subcommands:
   mirror                          print the Debian mirror URL from the apt config
   layer SRC OUT.tar               deterministic tar of directory SRC
-  diff OUT.tar AFTER BEFORE...    tar of AFTER minus the merged BEFORE dirs
-                                  (changed/added entries + .wh. whiteouts)
+  diff OUT.tar AFTER BEFORE... [--opaque DIR]...
+                                  tar of AFTER minus the merged BEFORE dirs
+                                  (changed/added entries + .wh. whiteouts;
+                                  each --opaque DIR, which the build deleted
+                                  and recreated, gets .wh..wh..opq and all of
+                                  its content instead)
+  verify-squash ROOTFS TAR...     apply the layer tars (whiteouts, opaque dirs)
+                                  and check the result equals ROOTFS
   strip-devices DIR               delete device nodes / sockets under DIR
-  truth OUT.json --deb-before R --deb-after R --pypi-before SP --pypi-after SP
-        --npm-before APP --npm-after APP
+  java-bundle OUT JARDIR SPEC.json  a war / fat jar from real jars (zipfile)
+  truth-scan ROOT OUT.json --npm-app DIR [--cargo BIN=CARGO.LOCK]...
+                                  every package of every ecosystem in ROOT,
+                                  read by tools independent of sbomctl
+  truth OUT.json --before SCAN --after SCAN --layers DIR...
+                                  truth.json from the scans before and after
+                                  the removal layer
   assemble OUTDIR LAYERSPEC.json  OCI layout, image.oci.tar, image.docker.tar,
                                   layers.json from uncompressed layer tars
 
@@ -31,6 +42,8 @@ import stat
 import subprocess
 import sys
 import tarfile
+import tomllib
+import zipfile
 
 EPOCH = int(os.environ.get("SOURCE_DATE_EPOCH", "1700000000"))
 CREATED = "2023-11-14T22:13:20Z" if EPOCH == 1700000000 else None
@@ -47,6 +60,7 @@ MT_CONFIG = "application/vnd.oci.image.config.v1+json"
 MT_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 MT_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 BUF = 1 << 20
+OPAQUE = ".wh..wh..opq"
 
 
 def log(*a):
@@ -183,9 +197,10 @@ class LayerWriter:
                 fobj.close()
         self.count += 1
 
-    def whiteout(self, rel):
+    def whiteout(self, rel, name=None):
         d, n = os.path.split(rel)
-        ti = tarfile.TarInfo(f"{d}/.wh.{n}" if d else f".wh.{n}")
+        n = f".wh.{n}" if name is None else name
+        ti = tarfile.TarInfo(f"{d}/{n}" if d else n)
         ti.mode = 0o644
         ti.mtime = EPOCH
         ti.uname = ti.gname = ""
@@ -249,7 +264,7 @@ def differs(broot, bst, aroot, ast, rel):
     return False
 
 
-def cmd_diff(out, after, befores):
+def cmd_diff(out, after, befores, opaque=()):
     before = {}  # rel -> (root, st); later roots override (overlay semantics)
     for b in befores:
         for rel, st in sorted_walk(b):
@@ -258,9 +273,19 @@ def cmd_diff(out, after, befores):
     after_entries = [(r, s) for r, s in sorted_walk(after) if not skippable(s)]
     after_map = dict(after_entries)
 
+    opaque = [o.strip("/") for o in opaque]
+    for o in opaque:
+        if o not in after_map or not stat.S_ISDIR(after_map[o].st_mode):
+            raise SystemExit(f"diff: --opaque {o} is not a directory of {after}")
+
+    def under_opaque(rel):
+        return any(rel.startswith(o + "/") for o in opaque)
+
     emit = set()
     for rel, st in after_entries:
-        if rel not in before:
+        if rel in opaque or under_opaque(rel):
+            emit.add(rel)  # an opaque dir is written whole
+        elif rel not in before:
             emit.add(rel)
         else:
             broot, bst = before[rel]
@@ -268,7 +293,7 @@ def cmd_diff(out, after, befores):
                 emit.add(rel)
     deleted = []
     for rel in before:
-        if rel in after_map:
+        if rel in after_map or under_opaque(rel):
             continue
         parent = os.path.dirname(rel)
         if parent and parent not in after_map:
@@ -285,12 +310,15 @@ def cmd_diff(out, after, befores):
 
     # merge emitted entries and whiteouts in sorted depth-first order
     items = [(rel, "add") for rel in needed] + [(rel, "wh") for rel in deleted]
+    items += [(rel, "opq") for rel in opaque]
 
     def sortkey(item):
         rel, kind = item
         parts = rel.split("/")
         if kind == "wh":
             parts[-1] = ".wh." + parts[-1]
+        elif kind == "opq":
+            parts.append(OPAQUE)
         return [os.fsencode(p) for p in parts]
 
     items.sort(key=sortkey)
@@ -298,6 +326,8 @@ def cmd_diff(out, after, befores):
     for rel, kind in items:
         if kind == "wh":
             w.whiteout(rel)
+        elif kind == "opq":
+            w.whiteout(f"{rel}/x", OPAQUE)
         else:
             w.add(after, rel, after_map[rel])
     w.close()
@@ -307,14 +337,162 @@ def cmd_diff(out, after, befores):
     )
     for d in sorted(deleted):
         log(f"  whiteout {d}")
+    for o in opaque:
+        log(f"  opaque {o}")
+
+
+def tree_entry(root, rel, st):
+    """(type, mode, uid, gid, size/link target, sha256) of one tree entry."""
+    m = st.st_mode
+    if stat.S_ISDIR(m):
+        kind, extra = "dir", ""
+    elif stat.S_ISLNK(m):
+        kind, extra = "symlink", os.readlink(os.path.join(root, rel))
+    elif stat.S_ISFIFO(m):
+        kind, extra = "fifo", ""
+    else:
+        kind, extra = "file", sha256_file(os.path.join(root, rel))
+    return (kind, stat.S_IMODE(m), st.st_uid, st.st_gid, extra)
+
+
+def cmd_verify_squash(rootfs, tars):
+    """Squash the layer tars as a container runtime would (a `.wh.NAME`
+    deletes NAME and everything under it from the lower layers, a
+    `.wh..wh..opq` empties its directory of lower-layer content, hardlinks
+    resolve to their target) and compare with ROOTFS entry by entry."""
+    fs = {}
+    for t in tars:
+        layer = {}
+        whiteouts, opaques = [], []
+        with tarfile.open(t) as tf:
+            for ti in tf:
+                rel = ti.name.strip("/").removeprefix("./")
+                d, n = os.path.split(rel)
+                if n == OPAQUE:
+                    opaques.append(d)
+                    continue
+                if n.startswith(".wh."):
+                    whiteouts.append(os.path.join(d, n[len(".wh."):]))
+                    continue
+                if ti.isdir():
+                    e = ("dir", ti.mode, ti.uid, ti.gid, "")
+                elif ti.issym():
+                    e = ("symlink", ti.mode, ti.uid, ti.gid, ti.linkname)
+                elif ti.islnk():
+                    tgt = layer.get(ti.linkname) or fs.get(ti.linkname)
+                    e = ("file", ti.mode, ti.uid, ti.gid, tgt[4] if tgt else "?")
+                elif ti.isfifo():
+                    e = ("fifo", ti.mode, ti.uid, ti.gid, "")
+                else:
+                    h = hashlib.sha256()
+                    f = tf.extractfile(ti)
+                    while True:
+                        b = f.read(BUF)
+                        if not b:
+                            break
+                        h.update(b)
+                    e = ("file", ti.mode, ti.uid, ti.gid, h.hexdigest())
+                layer[rel] = e
+        for gone in whiteouts + [o + "/" for o in opaques]:
+            prefix = gone if gone.endswith("/") else gone + "/"
+            for k in [k for k in fs if k == gone or k.startswith(prefix)]:
+                del fs[k]
+        fs.update(layer)
+    want = {rel: tree_entry(rootfs, rel, st) for rel, st in sorted_walk(rootfs) if not skippable(st)}
+    if fs != want:
+        only_layers = sorted(set(fs) - set(want))[:20]
+        only_rootfs = sorted(set(want) - set(fs))[:20]
+        changed = sorted(k for k in set(fs) & set(want) if fs[k] != want[k])[:20]
+        raise SystemExit(
+            f"verify-squash: squashed layers != {rootfs}: only in layers {only_layers}, "
+            f"only in rootfs {only_rootfs}, different {[(k, fs[k], want[k]) for k in changed]}"
+        )
+    log(f"verify-squash: {len(fs)} entries of the squashed layers equal {rootfs}")
+
+
+def cmd_java_bundle(out, jardir, specpath):
+    """A web archive or fat jar made of real jars, written with zipfile.
+    SPEC: {"pom": {"groupId","artifactId","version"}, "lib_dir": "WEB-INF/lib",
+    "jars": ["commons-lang3.jar", ...], "manifest": {...}}. Each jar is read
+    from JARDIR (symlinks resolved) and stored under lib_dir with its real
+    file name."""
+    spec = json.load(open(specpath))
+    pom = spec["pom"]
+    g, a, v = pom["groupId"], pom["artifactId"], pom["version"]
+    stamp = (2023, 11, 14, 22, 13, 20)
+
+    def put(z, name, data, compress=zipfile.ZIP_DEFLATED):
+        zi = zipfile.ZipInfo(name, stamp)
+        zi.compress_type = compress
+        zi.external_attr = 0o644 << 16
+        z.writestr(zi, data)
+
+    with zipfile.ZipFile(out, "w") as z:
+        mf = "Manifest-Version: 1.0\r\n" + "".join(
+            f"{k}: {val}\r\n" for k, val in spec.get("manifest", {}).items()
+        ) + "\r\n"
+        put(z, "META-INF/MANIFEST.MF", mf)
+        put(
+            z,
+            f"META-INF/maven/{g}/{a}/pom.properties",
+            f"artifactId={a}\ngroupId={g}\nversion={v}\n",
+        )
+        for j in spec["jars"]:
+            real = os.path.realpath(os.path.join(jardir, j))
+            with open(real, "rb") as f:
+                # nested jars are stored, as Spring Boot requires
+                put(z, f"{spec['lib_dir']}/{os.path.basename(real)}", f.read(), zipfile.ZIP_STORED)
+    log(f"java-bundle {out}: {g}:{a}:{v} with {len(spec['jars'])} jars")
 
 
 # --------------------------------------------------------------------------
 # truth
+#
+# `truth-scan ROOT OUT.json` lists every package of every ecosystem in one
+# filesystem tree, each read by a tool that is not sbomctl; `truth` combines
+# the scans of the tree before and after the removal layer. The rules in the
+# docstrings below are the contract the catalogers are tested against.
+#
+# A scan is {ecosystem: [[name, version, path, owner, group], ...]}: one row
+# per place a package is found. `path` is relative to ROOT (the evidence
+# file; for a package nested in an archive `outer!inner`), `owner` the Debian
+# package whose dpkg file list holds `path` ("" if none), `group` the Maven
+# groupId ("" elsewhere).
 # --------------------------------------------------------------------------
 
+ECOSYSTEMS = ("deb", "pypi", "npm", "gem", "maven", "golang", "cargo", "rpm", "nuget")
 
-def deb_list(root):
+
+def dpkg_owners(root):
+    """path (relative, no leading slash) -> "pkg[,pkg…]" from info/*.list."""
+    owners = {}
+    for lst in glob.glob(os.path.join(root, "var/lib/dpkg/info/*.list")):
+        pkg = os.path.basename(lst)[: -len(".list")].split(":", 1)[0]
+        with open(lst, encoding="utf-8", errors="surrogateescape") as f:
+            for line in f:
+                p = line.rstrip("\n").lstrip("/")
+                if p:
+                    owners.setdefault(p, set()).add(pkg)
+    return {p: ",".join(sorted(v)) for p, v in owners.items()}
+
+
+def is_regular(path):
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def walk_dirs(root):
+    """(rel_dir, [subdir names], [file names]) top-down, symlinks not followed."""
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        rel = os.path.relpath(d, root)
+        yield ("" if rel == "." else rel), dirs, sorted(files)
+
+
+def deb_scan(root, _owners):
+    """deb: packages whose ${db:Status-Status} is `installed` (dpkg-query)."""
     admindir = os.path.join(root, "var/lib/dpkg")
     r = subprocess.run(
         [
@@ -327,32 +505,135 @@ def deb_list(root):
         capture_output=True,
         text=True,
     )
-    pkgs = set()
+    rows = []
     for line in r.stdout.splitlines():
         parts = line.split("\t")
         if len(parts) == 3 and parts[0] == "installed":
-            pkgs.add((parts[1], parts[2]))
-    return pkgs
+            # the package's file list: it tells which layer installed it
+            lst = f"var/lib/dpkg/info/{parts[1]}.list"
+            if not os.path.exists(os.path.join(root, lst)):
+                lst = f"var/lib/dpkg/info/{parts[1]}:amd64.list"
+            rows.append([parts[1], parts[2], lst, "", ""])
+    return rows
 
 
 def pep503(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pypi_list(site):
-    pkgs = set()
-    for d in sorted(glob.glob(os.path.join(site, "*.dist-info"))):
-        meta = os.path.join(d, "METADATA")
-        if not os.path.isfile(meta):
+def pypi_scan(root, owners):
+    """pypi: every `*.dist-info/METADATA`, `*.egg-info/PKG-INFO` and
+    single-file `*.egg-info` anywhere in the tree that has a `Name` and a
+    `Version`; the name normalised per PEP 503."""
+    rows = []
+    for rel, dirs, files in walk_dirs(root):
+        metas = []
+        base = os.path.basename(rel)
+        if base.endswith(".dist-info") and "METADATA" in files:
+            metas.append(f"{rel}/METADATA")
+        if base.endswith(".egg-info") and "PKG-INFO" in files:
+            metas.append(f"{rel}/PKG-INFO")
+        metas += [f"{rel}/{n}" if rel else n for n in files if n.endswith(".egg-info")]
+        for m in metas:
+            full = os.path.join(root, m)
+            if not is_regular(full):
+                continue
+            with open(full, encoding="utf-8", errors="replace") as f:
+                msg = email.parser.Parser().parse(f, headersonly=True)
+            name, version = (msg.get("Name") or "").strip(), (msg.get("Version") or "").strip()
+            if name and version:
+                rows.append([pep503(name), version, m, owners.get(m, ""), ""])
+    return rows
+
+
+# Where distributions and global installs put npm packages, one package per
+# child directory (`ROOT/NAME` or `ROOT/@SCOPE/NAME`).
+NPM_ROOTS = (
+    "usr/share/nodejs",
+    "usr/lib/nodejs",
+    "usr/lib/node_modules",
+    "usr/local/lib/node_modules",
+)
+
+
+def npm_manifest(root, pkgdir):
+    """(name, version) of PKGDIR/package.json, None unless both are
+    non-empty strings and package.json is a regular file."""
+    full = os.path.join(root, pkgdir, "package.json")
+    if not is_regular(full):
+        return None
+    try:
+        with open(full, "rb") as f:
+            doc = json.loads(f.read().decode("utf-8", errors="replace"))
+    except (ValueError, OSError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    name, version = doc.get("name"), doc.get("version")
+    if isinstance(name, str) and name and isinstance(version, str) and version:
+        return name, version
+    return None
+
+
+def npm_scan(root, owners):
+    """npm: THE COUNTING RULE. A `package.json` is a package when it is a
+    regular file with a non-empty string `name` and `version` and it sits in
+    an installed package directory D, that is:
+
+      1. D is `R/NAME` or `R/@SCOPE/NAME` for a distribution or global root R
+         (NPM_ROOTS, and `usr/lib/<triplet>/nodejs`); or
+      2. D is `N/NAME` or `N/@SCOPE/NAME` for a `node_modules` directory N
+         whose parent P is itself an installed package directory, or is not
+         inside any installed package directory (a project such as /app).
+
+    NAME never starts with `.`. Not packages: a project's own package.json
+    (/app/package.json), manifests deeper inside a package (`dist/`, `lib/`,
+    `esm/` package.json files), `node_modules` trees that are test fixtures
+    inside a package (P is inside a package but is not the package), and
+    manifests without a name or a version. Symlinked directories are not
+    followed (the package is counted where the real directory is)."""
+    roots = set(NPM_ROOTS)
+    roots.update(
+        os.path.relpath(p, root) for p in glob.glob(os.path.join(root, "usr/lib/*/nodejs"))
+    )
+    cands = []  # (depth, dir)
+    for rel, dirs, _files in walk_dirs(root):
+        parent = os.path.dirname(rel)
+        name = os.path.basename(rel)
+        if not rel or name.startswith("."):
             continue
-        with open(meta, encoding="utf-8", errors="replace") as f:
-            msg = email.parser.Parser().parse(f, headersonly=True)
-        if msg.get("Name") and msg.get("Version"):
-            pkgs.add((pep503(msg["Name"].strip()), msg["Version"].strip()))
-    return pkgs
+        scoped_parent = os.path.basename(parent).startswith("@")
+        container = os.path.dirname(parent) if scoped_parent else parent
+        if container in roots or os.path.basename(container) == "node_modules":
+            cands.append((rel.count("/"), rel, container))
+    accepted = {}
+    for _depth, d, container in sorted(cands):
+        m = npm_manifest(root, d)
+        if m is None:
+            continue
+        if container not in roots:  # rule 2: container is a node_modules dir
+            p = os.path.dirname(container)
+            if p not in accepted:
+                anc = os.path.dirname(p)
+                inside = False
+                while anc:
+                    if anc in accepted:
+                        inside = True
+                        break
+                    anc = os.path.dirname(anc)
+                if inside:
+                    continue  # a fixture node_modules inside a package
+        accepted[d] = m
+    rows = []
+    for d, (name, version) in sorted(accepted.items()):
+        path = f"{d}/package.json"
+        rows.append([name, version, path, owners.get(path, ""), ""])
+    return rows
 
 
-def npm_list(app):
+def npm_ls(app):
+    """(name, version) pairs `npm ls --all --json` reports in APP (without
+    the root project and extraneous/missing entries)."""
     r = subprocess.run(
         ["npm", "ls", "--all", "--json"],
         cwd=app,
@@ -380,6 +661,261 @@ def npm_list(app):
     return pkgs
 
 
+CHROOT_ENV = [
+    "/usr/bin/env",
+    "-i",
+    "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME=/root",
+    "LANG=C.UTF-8",
+]
+
+
+def chroot_out(root, *cmd):
+    return subprocess.run(
+        ["chroot", root, *CHROOT_ENV, *cmd], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def gem_scan(root, owners):
+    """gem: every gem RubyGems itself sees in the image (run in a chroot):
+    `Gem::Specification` (installed and default gems, with the gemspec it
+    was loaded from), which must agree with `gem list --local`."""
+    if not os.path.exists(os.path.join(root, "usr/bin/ruby")):
+        return []
+    out = chroot_out(
+        root,
+        "ruby",
+        "-e",
+        'Gem::Specification.each { |s| puts [s.name, s.version.to_s, s.loaded_from.to_s].join("\\t") }',
+    )
+    rows = []
+    for line in out.splitlines():
+        name, version, loaded = line.split("\t")
+        path = loaded.lstrip("/")
+        rows.append([name, version, path, owners.get(path, ""), ""])
+    listed = set()
+    for line in chroot_out(root, "gem", "list", "--local").splitlines():
+        m = re.fullmatch(r"(\S+) \((.*)\)", line.strip())
+        if not m:
+            continue
+        for v in m.group(2).split(","):
+            v = v.strip()
+            if v.startswith("default: "):
+                v = v[len("default: "):]
+            listed.add((m.group(1), v.split(" ")[0]))
+    seen = {(r[0], r[1]) for r in rows}
+    if seen != listed:
+        raise SystemExit(
+            f"gem truth: Gem::Specification and `gem list` disagree: "
+            f"{sorted(seen - listed)} vs {sorted(listed - seen)}"
+        )
+    return rows
+
+
+JAVA_EXTS = (".jar", ".war", ".ear", ".par", ".sar", ".nar", ".jpi", ".hpi")
+JAVA_MAX_DEPTH = 4
+
+
+def manifest_main(data):
+    """Main section of a MANIFEST.MF as a dict (continuation lines joined)."""
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    fields, last = {}, None
+    for line in text.split("\n"):
+        if not line:
+            break
+        if line.startswith(" ") and last:
+            fields[last] += line[1:]
+        elif ":" in line:
+            k, v = line.split(":", 1)
+            last = k.strip()
+            fields[last] = v.strip()
+    return fields
+
+
+def java_archive(data_or_path, label, owner, rows, depth):
+    """One package per META-INF/maven/*/*/pom.properties in the archive;
+    without any, one package named after the file (the name before the
+    version, syft's rule) with the MANIFEST.MF version
+    (Implementation-Version, else Bundle-Version, else Specification-Version).
+    Nested archives (any entry with a Java archive extension) recurse."""
+    try:
+        z = zipfile.ZipFile(
+            io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
+        )
+    except (zipfile.BadZipFile, OSError):
+        log(f"truth maven: not a zip: {label}")
+        return
+    with z:
+        names = z.namelist()
+        poms = sorted(
+            n for n in names if re.fullmatch(r"META-INF/maven/[^/]+/[^/]+/pom\.properties", n)
+        )
+        for n in poms:
+            props = {}
+            for line in z.read(n).decode("utf-8", errors="replace").splitlines():
+                line = line.strip()
+                if line and not line.startswith(("#", "!")) and "=" in line:
+                    k, v = line.split("=", 1)
+                    props[k.strip()] = v.strip()
+            g, a, v = props.get("groupId"), props.get("artifactId"), props.get("version")
+            if g and a and v:
+                rows.append([a, v, label, owner, g])
+        if not poms:
+            mf = manifest_main(z.read("META-INF/MANIFEST.MF")) if "META-INF/MANIFEST.MF" in names else {}
+            base = os.path.basename(label.rsplit("!", 1)[-1])
+            stem = base.rsplit(".", 1)[0]
+            m = re.match(r"^(.*?)-(\d[^-]*(?:-.*)?)$", stem)
+            fname, fver = (m.group(1), m.group(2)) if m else (stem, "")
+            v = (
+                mf.get("Implementation-Version")
+                or mf.get("Bundle-Version")
+                or mf.get("Specification-Version")
+                or fver
+            )
+            if fname and v:
+                rows.append([fname, v, label, owner, ""])
+        if depth >= JAVA_MAX_DEPTH:
+            return
+        for n in names:
+            if n.lower().endswith(JAVA_EXTS) and not n.endswith("/"):
+                java_archive(z.read(n), f"{label}!{n}", owner, rows, depth + 1)
+
+
+def maven_scan(root, owners):
+    """maven: every regular file (not a symlink) whose name ends in a Java
+    archive extension, read with zipfile (see java_archive)."""
+    rows = []
+    for rel, _dirs, files in walk_dirs(root):
+        for n in files:
+            if not n.lower().endswith(JAVA_EXTS):
+                continue
+            p = f"{rel}/{n}" if rel else n
+            full = os.path.join(root, p)
+            if is_regular(full):
+                java_archive(full, p, owners.get(p, ""), rows, 0)
+    return rows
+
+
+def golang_scan(root, owners):
+    """golang: `go version -m ROOT` (the Go toolchain walks the tree and
+    reads the build info of every Go binary): per binary the main module
+    (`mod`, version as printed, `(devel)` kept), every `dep` (replaced by
+    its `=>` line when there is one) and the toolchain as `stdlib`."""
+    env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="", GO111MODULE="on")
+    r = subprocess.run(["go", "version", "-m", root], capture_output=True, text=True, env=env)
+    rows = []
+    binary = None
+    prefix = root.rstrip("/") + "/"
+    for line in r.stdout.splitlines():
+        if not line.startswith("\t"):
+            path, _, gover = line.rpartition(": ")
+            if not path.startswith(prefix):
+                raise SystemExit(f"go version -m: unexpected line {line!r}")
+            binary = path[len(prefix):]
+            rows.append(["stdlib", gover.strip(), binary, owners.get(binary, ""), ""])
+            continue
+        f = line.split("\t")[1:]
+        if not f or binary is None:
+            continue
+        if f[0] in ("mod", "dep") and len(f) >= 3:
+            rows.append([f[1], f[2], binary, owners.get(binary, ""), ""])
+        elif f[0] == "=>" and len(f) >= 3:
+            rows[-1][0], rows[-1][1] = f[1], f[2]
+    return rows
+
+
+def cargo_scan(root, owners, binaries):
+    """cargo: for each cargo-auditable binary the build put in the tree
+    (BIN=Cargo.lock pairs), every [[package]] of its Cargo.lock."""
+    rows = []
+    for spec in binaries:
+        binpath, lock = spec.split("=", 1)
+        if not is_regular(os.path.join(root, binpath)):
+            continue
+        with open(lock, "rb") as f:
+            doc = tomllib.load(f)
+        for p in doc.get("package", []):
+            rows.append([p["name"], p["version"], binpath, owners.get(binpath, ""), ""])
+    return rows
+
+
+def rpm_scan(root, owners):
+    """rpm: `rpm -qa` of the image's database (/var/lib/rpm); version
+    `[EPOCH:]VERSION-RELEASE`."""
+    db = "var/lib/rpm/rpmdb.sqlite"
+    if not os.path.exists(os.path.join(root, db)):
+        return []
+    lock = os.path.join(root, "var/lib/rpm/.rpm.lock")
+    had_lock = os.path.lexists(lock)
+    out = subprocess.run(
+        [
+            "rpm",
+            "--root",
+            root,
+            "--dbpath",
+            "/var/lib/rpm",
+            "-qa",
+            "--qf",
+            "%{NAME}\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    if not had_lock and os.path.lexists(lock):
+        os.unlink(lock)  # the query's lock file is not part of the image
+    return [[n, v, db, owners.get(db, ""), ""] for n, v in (l.split("\t") for l in out.splitlines())]
+
+
+def nuget_scan(root, owners):
+    """nuget: every `libraries` key NAME/VERSION of every `*.deps.json`
+    (the .NET dependency manifest; read with Python's json)."""
+    rows = []
+    for rel, _dirs, files in walk_dirs(root):
+        for n in files:
+            if not n.endswith(".deps.json"):
+                continue
+            p = f"{rel}/{n}" if rel else n
+            if not is_regular(os.path.join(root, p)):
+                continue
+            with open(os.path.join(root, p), "rb") as f:
+                doc = json.loads(f.read().decode("utf-8-sig"))
+            for key in doc.get("libraries", {}):
+                name, _, version = key.rpartition("/")
+                if name and version:
+                    rows.append([name, version, p, owners.get(p, ""), ""])
+    return rows
+
+
+def cmd_truth_scan(a):
+    root = a.root
+    owners = dpkg_owners(root)
+    scan = {
+        "deb": deb_scan(root, owners),
+        "pypi": pypi_scan(root, owners),
+        "npm": npm_scan(root, owners),
+        "gem": gem_scan(root, owners),
+        "maven": maven_scan(root, owners),
+        "golang": golang_scan(root, owners),
+        "cargo": cargo_scan(root, owners, a.cargo),
+        "rpm": rpm_scan(root, owners),
+        "nuget": nuget_scan(root, owners),
+    }
+    # Two independent readings of the app's node_modules must agree.
+    app_rows = {(r[0], r[1]) for r in scan["npm"] if r[2].startswith(a.npm_app + "/")}
+    ls = npm_ls(os.path.join(root, a.npm_app))
+    if app_rows != ls:
+        raise SystemExit(
+            f"npm truth: the counting rule and `npm ls` disagree in /{a.npm_app}: "
+            f"rule only {sorted(app_rows - ls)}, npm ls only {sorted(ls - app_rows)}"
+        )
+    for k in scan:
+        scan[k].sort()
+    with open(a.out, "w") as f:
+        f.write(dump_compact(scan) + "\n")
+    log("truth-scan " + ", ".join(f"{k} {len(v)}" for k, v in scan.items()))
+
+
 def dump_compact(obj, ind=""):
     """JSON with sorted keys; lists of scalars (one package) on one line."""
     nxt = ind + "  "
@@ -396,31 +932,44 @@ def dump_compact(obj, ind=""):
 
 
 def cmd_truth(a):
-    before = {
-        "deb": deb_list(a.deb_before),
-        "pypi": pypi_list(a.pypi_before),
-        "npm": npm_list(a.npm_before),
-    }
-    after = {
-        "deb": deb_list(a.deb_after),
-        "pypi": pypi_list(a.pypi_after),
-        "npm": npm_list(a.npm_after),
-    }
-    layer_of = {"deb": 0, "pypi": 1, "npm": 2}
+    before = json.load(open(a.before))
+    after = json.load(open(a.after))
+
+    def pairs(scan, k):
+        return {(r[0], r[1]) for r in scan[k]}
+
+    def layer_of(paths):
+        """Lowest layer directory (index) holding one of PATHS."""
+        found = []
+        for p in paths:
+            outer = p.split("!", 1)[0]
+            for i, d in enumerate(a.layers):
+                if os.path.lexists(os.path.join(d, outer)):
+                    found.append(i)
+                    break
+        if not found:
+            raise SystemExit(f"truth: no layer holds {sorted(paths)}")
+        return min(found)
+
+    removed = {}
+    for k in ECOSYSTEMS:
+        gone = pairs(before, k) - pairs(after, k)
+        removed[k] = sorted(
+            [n, v, layer_of({r[2] for r in before[k] if (r[0], r[1]) == (n, v)})]
+            for n, v in gone
+        )
     truth = {
-        "squashed": {k: sorted([list(p) for p in v]) for k, v in after.items()},
-        "removed": {
-            k: sorted([[n, v, layer_of[k]] for (n, v) in before[k] - after[k]])
-            for k in before
-        },
-        "before_removal": {k: sorted([list(p) for p in v]) for k, v in before.items()},
+        "squashed": {k: sorted(list(p) for p in pairs(after, k)) for k in ECOSYSTEMS},
+        "removed": removed,
+        "before_removal": {k: sorted(list(p) for p in pairs(before, k)) for k in ECOSYSTEMS},
+        "detail": {"squashed": after, "before_removal": before},
     }
     with open(a.out, "w") as f:
         f.write(dump_compact(truth) + "\n")
-    for k in ("deb", "pypi", "npm"):
+    for k in ECOSYSTEMS:
         log(
-            f"truth {k}: {len(after[k])} squashed, {len(before[k])} before removal, "
-            f"removed {truth['removed'][k]}"
+            f"truth {k}: {len(truth['squashed'][k])} squashed, "
+            f"{len(truth['before_removal'][k])} before removal, removed {removed[k]}"
         )
 
 
@@ -645,13 +1194,26 @@ def main():
     p.add_argument("out")
     p.add_argument("after")
     p.add_argument("befores", nargs="+")
+    p.add_argument("--opaque", action="append", default=[])
+    p = sub.add_parser("verify-squash")
+    p.add_argument("rootfs")
+    p.add_argument("tars", nargs="+")
+    p = sub.add_parser("java-bundle")
+    p.add_argument("out")
+    p.add_argument("jardir")
+    p.add_argument("spec")
     p = sub.add_parser("strip-devices")
     p.add_argument("root")
+    p = sub.add_parser("truth-scan")
+    p.add_argument("root")
+    p.add_argument("out")
+    p.add_argument("--npm-app", required=True, help="project dir for the npm ls cross-check")
+    p.add_argument("--cargo", action="append", default=[], metavar="BIN=CARGO.LOCK")
     p = sub.add_parser("truth")
     p.add_argument("out")
-    for k in ("deb", "pypi", "npm"):
-        p.add_argument(f"--{k}-before", required=True)
-        p.add_argument(f"--{k}-after", required=True)
+    p.add_argument("--before", required=True)
+    p.add_argument("--after", required=True)
+    p.add_argument("--layers", nargs="+", required=True, help="layer dirs, in order")
     p = sub.add_parser("assemble")
     p.add_argument("outdir")
     p.add_argument("spec")
@@ -661,9 +1223,15 @@ def main():
     elif a.cmd == "layer":
         cmd_layer(a.src, a.out)
     elif a.cmd == "diff":
-        cmd_diff(a.out, a.after, a.befores)
+        cmd_diff(a.out, a.after, a.befores, a.opaque)
+    elif a.cmd == "verify-squash":
+        cmd_verify_squash(a.rootfs, a.tars)
+    elif a.cmd == "java-bundle":
+        cmd_java_bundle(a.out, a.jardir, a.spec)
     elif a.cmd == "strip-devices":
         cmd_strip_devices(a.root)
+    elif a.cmd == "truth-scan":
+        cmd_truth_scan(a)
     elif a.cmd == "truth":
         cmd_truth(a)
     elif a.cmd == "assemble":
