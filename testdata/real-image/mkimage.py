@@ -29,6 +29,7 @@ gzip mtime 0 and no file name, zstd -3 single threaded.
 """
 
 import argparse
+import concurrent.futures
 import email.parser
 import glob
 import gzip
@@ -1039,8 +1040,7 @@ def cmd_assemble(outdir, specpath):
     blobdir = os.path.join(oci, "blobs", "sha256")
     os.makedirs(blobdir, exist_ok=True)
 
-    info = []
-    for i, L in enumerate(layers):
+    def one(i, L):
         diff_id = sha256_file(L["tar"])
         usize = os.path.getsize(L["tar"])
         tmp = os.path.join(blobdir, f".tmp-{i}")
@@ -1048,19 +1048,25 @@ def cmd_assemble(outdir, specpath):
         dg = sha256_file(tmp)
         os.replace(tmp, os.path.join(blobdir, dg))
         mt = MT_GZIP if L["compression"] == "gzip" else MT_ZSTD
-        info.append(
-            {
-                "index": i,
-                "media_type": mt,
-                "digest": f"sha256:{dg}",
-                "diff_id": f"sha256:{diff_id}",
-                "size": os.path.getsize(os.path.join(blobdir, dg)),
-                "uncompressed_size": usize,
-                "created_by": L["created_by"],
-                "tar": L["tar"],
-            }
-        )
-        log(f"layer {i}: {mt} {dg[:12]} {info[-1]['size']} bytes (uncompressed {usize})")
+        size = os.path.getsize(os.path.join(blobdir, dg))
+        log(f"layer {i}: {mt} {dg[:12]} {size} bytes (uncompressed {usize})")
+        return {
+            "index": i,
+            "media_type": mt,
+            "digest": f"sha256:{dg}",
+            "diff_id": f"sha256:{diff_id}",
+            "size": size,
+            "uncompressed_size": usize,
+            "created_by": L["created_by"],
+            "tar": L["tar"],
+        }
+
+    # zlib and hashlib release the GIL: the layers compress in parallel
+    # (biggest first), with the same bytes as one after the other
+    order = sorted(range(len(layers)), key=lambda i: -os.path.getsize(layers[i]["tar"]))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        futs = {i: ex.submit(one, i, layers[i]) for i in order}
+        info = [futs[i].result() for i in range(len(layers))]
 
     config = {
         "architecture": "amd64",
