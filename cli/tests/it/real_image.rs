@@ -361,6 +361,13 @@ fn rpm() {
     check("rpm", &anywhere, 2);
 }
 
+/// pythonnet's `Python.Runtime.deps.json` (3.0.3 in /opt/netapp stays, the
+/// 3.0.5 in site-packages is removed).
+#[test]
+fn nuget() {
+    check("nuget", &anywhere, 10);
+}
+
 /// Every package the truth finds in a file a Debian package installed is
 /// linked to that deb by an ownership relationship (`node-*` debs own their
 /// /usr/share/nodejs packages, `python3-*` debs their egg-info, `lib*-java`
