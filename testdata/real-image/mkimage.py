@@ -801,14 +801,26 @@ def golang_scan(root, owners):
     """golang: `go version -m ROOT` (the Go toolchain walks the tree and
     reads the build info of every Go binary): per binary the main module
     (`mod`, version as printed, `(devel)` kept), every `dep` (replaced by
-    its `=>` line when there is one) and the toolchain as `stdlib`."""
+    its `=>` line when there is one) and the toolchain as `stdlib`. A binary
+    built without modules (GOPATH mode, as Debian builds `age`) has a `path`
+    line but no `mod` line: its main module is the `path`, version
+    `(devel)`, as syft reports it."""
     env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="", GO111MODULE="on")
     r = subprocess.run(["go", "version", "-m", root], capture_output=True, text=True, env=env)
     rows = []
     binary = None
     prefix = root.rstrip("/") + "/"
+    pending = None  # the `path` row of the binary until a `mod` line comes
+
+    def flush():
+        nonlocal pending
+        if pending is not None:
+            rows.append(pending)
+        pending = None
+
     for line in r.stdout.splitlines():
         if not line.startswith("\t"):
+            flush()
             path, _, gover = line.rpartition(": ")
             if not path.startswith(prefix):
                 raise SystemExit(f"go version -m: unexpected line {line!r}")
@@ -818,10 +830,15 @@ def golang_scan(root, owners):
         f = line.split("\t")[1:]
         if not f or binary is None:
             continue
-        if f[0] in ("mod", "dep") and len(f) >= 3:
+        if f[0] == "path" and len(f) >= 2 and f[1] != "command-line-arguments":
+            pending = [f[1], "(devel)", binary, owners.get(binary, ""), ""]
+        elif f[0] in ("mod", "dep") and len(f) >= 3:
+            if f[0] == "mod":
+                pending = None
             rows.append([f[1], f[2], binary, owners.get(binary, ""), ""])
         elif f[0] == "=>" and len(f) >= 3:
             rows[-1][0], rows[-1][1] = f[1], f[2]
+    flush()
     return rows
 
 

@@ -138,6 +138,29 @@ fn location_paths(p: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Lock files, which `dir:` sources also read (as syft's directory
+/// catalogers do): the image has some inside installed packages (two
+/// `Gemfile.lock` in bundled gems, `pnpm-lock.yaml` in Debian's
+/// /usr/share/nodejs packages, …). What they pin is not installed, so the
+/// truth (installed packages) leaves them out, and so does the comparison;
+/// each lock reader has its own tests with truth from the ecosystem's tools.
+fn is_lock_file(path: &str) -> bool {
+    const LOCKS: [&str; 10] = [
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "Gemfile.lock",
+        "Gemfile.next.lock",
+        "Cargo.lock",
+        "go.mod",
+        "go.sum",
+        "composer.lock",
+    ];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    LOCKS.contains(&name)
+}
+
 /// The packages of `eco` a scan reports with a location `keep` accepts.
 fn reported(doc: &Value, eco: &str, keep: &dyn Fn(&str) -> bool) -> BTreeSet<Pair> {
     doc["packages"]
@@ -145,7 +168,11 @@ fn reported(doc: &Value, eco: &str, keep: &dyn Fn(&str) -> bool) -> BTreeSet<Pai
         .expect("packages")
         .iter()
         .filter(|p| p["type"] == eco)
-        .filter(|p| location_paths(p).iter().any(|l| keep(l)))
+        .filter(|p| {
+            location_paths(p)
+                .iter()
+                .any(|l| !is_lock_file(l) && keep(l))
+        })
         .map(|p| {
             (
                 p["name"].as_str().unwrap_or_default().to_owned(),
@@ -353,7 +380,7 @@ fn golang() {
 
 #[test]
 fn cargo() {
-    check("cargo", &anywhere, 5);
+    check("cargo", &anywhere, 3);
 }
 
 #[test]
