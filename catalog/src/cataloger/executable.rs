@@ -55,7 +55,7 @@ pub struct ExecutableExtractor;
 
 impl ExecutableExtractor {
     /// The id findings are stored under.
-    pub const ID: &'static str = "executable/1";
+    pub const ID: &'static str = "executable/2";
 }
 
 /// Whether `head` starts like an ELF, Mach-O (thin or universal) or PE

@@ -12,13 +12,17 @@
 //! - Go 1.13–1.17 ("pointer"): at offset 16, two addresses of Go string
 //!   headers (`runtime.buildVersion`, `runtime.modinfo`) whose bytes lie
 //!   elsewhere, usually *before* the block (`.rodata` precedes the data
-//!   segment), so a single pass cannot follow them without keeping the
-//!   file. The module info string is wrapped in two 16-byte sentinels
-//!   (`cmd/go/internal/modload` `infoStart`/`infoEnd`), so it is found by
-//!   content wherever it lies; the Go version is not delimited and is
-//!   reported missing with a diagnostic naming the file.
+//!   segment). The Go version is followed through the segment tables
+//!   ([`pointer`](super::pointer)): the string header is read when the
+//!   stream reaches it, and the version accepted only when a `go1.`
+//!   candidate recorded on the way starts at the resolved offset with the
+//!   resolved length. The module info string is wrapped in two 16-byte
+//!   sentinels (`cmd/go/internal/modload` `infoStart`/`infoEnd`), so it is
+//!   found by content wherever it lies.
 
 use memchr::memmem;
+
+use super::pointer::{self, AddressMap, Candidates};
 
 /// The build info magic.
 pub(crate) const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
@@ -51,6 +55,10 @@ pub struct GoBuildInfo {
     pub modinfo: String,
     /// `inline` (Go 1.18+) or `pointer` (Go 1.13–1.17).
     pub format: String,
+    /// The machine from the executable's header, named as syft names it
+    /// for binaries without a `GOARCH` build setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
 }
 
 /// The Go part of the one-pass executable scan.
@@ -65,6 +73,14 @@ pub(crate) struct GoScan {
     sentinel_mod: Option<Collect>,
     /// The first complete sentinel-delimited module info.
     sentinel_text: Option<String>,
+    /// The file's first bytes, for its segment tables.
+    prefix: Vec<u8>,
+    /// `go1.` strings seen while a pre-1.18 version may still point back.
+    candidates: Candidates,
+    /// Following a pre-1.18 header to the Go version.
+    follow: Follow,
+    /// The pre-1.18 header being followed, with the file's address map.
+    pointer: Option<PointerCtx>,
     done: bool,
     pub(crate) diagnostics: Vec<String>,
 }
@@ -75,7 +91,36 @@ enum Header {
         version: String,
         modinfo: Option<String>,
     },
-    Pointer,
+    Pointer {
+        /// Absolute offset of the magic.
+        at: u64,
+        ptr_size: u8,
+        big_endian: bool,
+        /// Virtual address of the `runtime.buildVersion` string header.
+        version_addr: u64,
+    },
+}
+
+#[derive(Debug)]
+struct PointerCtx {
+    at: u64,
+    ptr_size: u8,
+    big_endian: bool,
+    map: AddressMap,
+}
+
+/// Where following a pointer header stands.
+#[derive(Debug, Default)]
+enum Follow {
+    /// No pointer header (yet).
+    #[default]
+    Idle,
+    /// Reading the version's string header (data pointer, length).
+    StringHeader(Collect),
+    /// Reading the version's bytes, which lie ahead.
+    String(Collect),
+    /// Ended: `Some` version, or `None` after a diagnostic.
+    Done(Option<String>),
 }
 
 #[derive(Debug)]
@@ -96,6 +141,10 @@ impl GoScan {
             inline_mod: None,
             sentinel_mod: None,
             sentinel_text: None,
+            prefix: Vec::new(),
+            candidates: Candidates::new(),
+            follow: Follow::Idle,
+            pointer: None,
             done: false,
             diagnostics: Vec::new(),
         }
@@ -117,6 +166,14 @@ impl GoScan {
         }
         let region = window.get(search.start..).unwrap_or_default();
         let span = search.end.saturating_sub(search.start);
+        let following = matches!(
+            self.follow,
+            Follow::StringHeader(_) | Follow::String(_)
+        );
+        if self.header.is_none() || following {
+            self.candidates.record(window, base, &search);
+        }
+        self.keep_prefix(window, base);
         if self.header.is_none() {
             let limit = region.len().min(span + MAGIC.len() - 1);
             let hits: Vec<usize> = self
@@ -132,11 +189,21 @@ impl GoScan {
                     continue;
                 }
                 if let Some(found) = self.judge(window.get(at..).unwrap_or_default(), abs) {
+                    if let Header::Pointer {
+                        at,
+                        ptr_size,
+                        big_endian,
+                        version_addr,
+                    } = found
+                    {
+                        self.start_follow(at, ptr_size, big_endian, version_addr, base);
+                    }
                     self.header = Some(found);
                     break;
                 }
             }
         }
+        self.advance_follow(window, base);
         if let Some(c) = &mut self.inline_mod {
             if c.take(window, base) {
                 let text = strip_sentinels(&c.buf);
@@ -169,8 +236,171 @@ impl GoScan {
                 }
             }
         }
-        if matches!(self.header, Some(Header::Pointer)) && self.sentinel_text.is_some() {
+        if matches!(self.header, Some(Header::Pointer { .. }))
+            && self.sentinel_text.is_some()
+            && matches!(self.follow, Follow::Done(_))
+        {
             self.done = true;
+        }
+    }
+
+    /// Copies the window's bytes that extend the kept prefix.
+    fn keep_prefix(&mut self, window: &[u8], base: u64) {
+        let have = self.prefix.len();
+        if have >= pointer::PREFIX_LEN {
+            return;
+        }
+        let Some(from) = (have as u64)
+            .checked_sub(base)
+            .and_then(|d| usize::try_from(d).ok())
+        else {
+            return;
+        };
+        let avail = window.get(from..).unwrap_or_default();
+        let take = avail.len().min(pointer::PREFIX_LEN - have);
+        self.prefix
+            .extend_from_slice(avail.get(..take).unwrap_or_default());
+    }
+
+    /// Ends following with a diagnostic.
+    fn give_up(&mut self, at: u64, why: &str) {
+        self.diagnostics.push(format!(
+            "Go build info at offset {at} (pre-1.18 pointer format): {why}; the toolchain (stdlib) is not reported"
+        ));
+        self.follow = Follow::Done(None);
+    }
+
+    /// Maps the version's string header address to the file and starts
+    /// reading it. Called in the window holding the header, once the
+    /// prefix covers the file up to it.
+    fn start_follow(&mut self, at: u64, ptr_size: u8, big_endian: bool, addr: u64, base: u64) {
+        let map = match AddressMap::parse(&self.prefix) {
+            Ok(map) => map,
+            Err(e) => return self.give_up(at, &format!("cannot map addresses: {e}")),
+        };
+        let len = 2 * u64::from(ptr_size);
+        let Some(offset) = map.resolve(addr, len) else {
+            return self.give_up(
+                at,
+                &format!("the version's string header address {addr:#x} lies outside every segment"),
+            );
+        };
+        if offset < base {
+            return self.give_up(
+                at,
+                &format!("the version's string header (offset {offset}) lies before the bytes still at hand"),
+            );
+        }
+        self.follow = Follow::StringHeader(Collect {
+            at: offset,
+            buf: Vec::with_capacity(len as usize),
+            want: len as usize,
+        });
+        self.pointer = Some(PointerCtx {
+            at,
+            ptr_size,
+            big_endian,
+            map,
+        });
+    }
+
+    /// Takes this window's bytes for the follow in progress, moving on as
+    /// each piece completes.
+    fn advance_follow(&mut self, window: &[u8], base: u64) {
+        loop {
+            match &mut self.follow {
+                Follow::StringHeader(c) => {
+                    if !c.take(window, base) {
+                        return;
+                    }
+                    let hdr = std::mem::take(&mut c.buf);
+                    self.string_header(&hdr, base);
+                }
+                Follow::String(c) => {
+                    if !c.take(window, base) {
+                        return;
+                    }
+                    let bytes = std::mem::take(&mut c.buf);
+                    let at = self.pointer.as_ref().map_or(0, |p| p.at);
+                    self.accept(at, &bytes);
+                }
+                Follow::Idle | Follow::Done(_) => return,
+            }
+        }
+    }
+
+    /// The version's string header is read: find its bytes, in the
+    /// window (from `base` on) or ahead, else among the candidates.
+    fn string_header(&mut self, hdr: &[u8], base: u64) {
+        let Some(p) = self.pointer.as_ref() else {
+            self.follow = Follow::Done(None);
+            return;
+        };
+        let (at, size, be) = (p.at, p.ptr_size, p.big_endian);
+        let data = pointer::read_ptr(hdr, size, be);
+        let len = hdr
+            .get(usize::from(size)..)
+            .and_then(|b| pointer::read_ptr(b, size, be));
+        let (Some(data), Some(len)) = (data, len) else {
+            return self.give_up(at, "the version's string header is cut short");
+        };
+        if len == 0 || len > pointer::CANDIDATE_LEN as u64 {
+            return self.give_up(
+                at,
+                &format!(
+                    "the version is {len} bytes long, not 1 to {}",
+                    pointer::CANDIDATE_LEN
+                ),
+            );
+        }
+        let Some(offset) = p.map.resolve(data, len) else {
+            return self.give_up(
+                at,
+                &format!("the version's address {data:#x} (+{len}) lies outside every segment"),
+            );
+        };
+        let len = len as usize;
+        if offset >= base {
+            // At hand or ahead: read it exactly.
+            self.follow = Follow::String(Collect {
+                at: offset,
+                buf: Vec::with_capacity(len),
+                want: len,
+            });
+            return;
+        }
+        match self.candidates.at(offset) {
+            Some(bytes) if bytes.len() >= len => {
+                let version = bytes.get(..len).unwrap_or_default().to_vec();
+                self.accept(at, &version);
+            }
+            Some(bytes) => {
+                let have = bytes.len();
+                self.give_up(
+                    at,
+                    &format!("the version at offset {offset} is {len} bytes long but the file holds only {have} there"),
+                );
+            }
+            None if self.candidates.dropped > 0 => self.give_up(
+                at,
+                &format!(
+                    "the version lies at offset {offset}, and more than {} `go1.` strings came before it",
+                    pointer::MAX_CANDIDATES
+                ),
+            ),
+            None => self.give_up(
+                at,
+                &format!("the version at offset {offset} is not a `go1.` string"),
+            ),
+        }
+    }
+
+    /// Accepts `bytes` as the version when they are printable text.
+    fn accept(&mut self, at: u64, bytes: &[u8]) {
+        if bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') && !bytes.is_empty() {
+            self.follow = Follow::Done(Some(String::from_utf8_lossy(bytes).into_owned()));
+        } else {
+            self.give_up(at, "the version is not printable text");
         }
     }
 
@@ -182,7 +412,14 @@ impl GoScan {
             return None;
         }
         if flags & FLAG_INLINE == 0 {
-            return Some(Header::Pointer);
+            let big_endian = flags & FLAG_BIG_ENDIAN != 0;
+            let version_addr = pointer::read_ptr(bytes.get(16..)?, ptr_size, big_endian)?;
+            return Some(Header::Pointer {
+                at: abs,
+                ptr_size,
+                big_endian,
+                version_addr,
+            });
         }
         let rest = bytes.get(32..)?;
         let Some((vlen, used)) = uvarint(rest) else {
@@ -258,20 +495,36 @@ impl GoScan {
             self.diagnostics
                 .push("Go build info: the module info runs past the end of the file".to_owned());
         }
+        let arch = match &self.pointer {
+            Some(p) => p.map.arch.clone(),
+            None if self.header.is_some() => AddressMap::parse(&self.prefix)
+                .ok()
+                .and_then(|m| m.arch),
+            None => None,
+        };
         let found = match self.header {
             Some(Header::Inline { version, modinfo }) => Some(GoBuildInfo {
                 version,
                 modinfo: modinfo.unwrap_or_default(),
                 format: "inline".to_owned(),
+                arch,
             }),
-            Some(Header::Pointer) => {
-                self.diagnostics.push(
-                    "Go build info in the pre-1.18 pointer format: the Go version lies behind a pointer a single pass cannot follow; the toolchain (stdlib) is not reported".to_owned(),
-                );
+            Some(Header::Pointer { at, .. }) => {
+                let version = match std::mem::take(&mut self.follow) {
+                    Follow::Done(v) => v.unwrap_or_default(),
+                    Follow::StringHeader(_) | Follow::String(_) => {
+                        self.diagnostics.push(format!(
+                            "Go build info at offset {at} (pre-1.18 pointer format): the version lies past the end of the file; the toolchain (stdlib) is not reported"
+                        ));
+                        String::new()
+                    }
+                    Follow::Idle => String::new(),
+                };
                 Some(GoBuildInfo {
-                    version: String::new(),
+                    version,
                     modinfo: self.sentinel_text.unwrap_or_default(),
                     format: "pointer".to_owned(),
+                    arch,
                 })
             }
             None => None,
@@ -466,6 +719,133 @@ mod tests {
             assert_eq!(found.version, "");
             assert!(diags[0].contains("pre-1.18"), "{diags:?}");
         }
+    }
+
+    /// A minimal ELF64 in the pre-1.18 layout: text+rodata segment (the
+    /// module info at 0x1000, `rodata` at 0x1800), data segment at 0x2000
+    /// (the build info header, then at 0x2040 the version's string header
+    /// `{data, len}`, then `tail` at 0x2080).
+    fn pointer_elf(rodata: &[u8], data: u64, len: u64, tail: &[u8]) -> Vec<u8> {
+        const TEXT: u64 = 0x40_0000;
+        const DATA: u64 = 0x60_0000;
+        let mut b = vec![0u8; 0x3000];
+        b[..4].copy_from_slice(b"\x7fELF");
+        b[4] = 2; // 64-bit
+        b[5] = 1; // little endian
+        b[18] = 62; // x86-64
+        b[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        b[0x36] = 56;
+        b[0x38] = 2;
+        for (i, (off, vaddr, size)) in [(0u64, TEXT, 0x2000u64), (0x2000, DATA, 0x1000)]
+            .into_iter()
+            .enumerate()
+        {
+            let ph = 64 + 56 * i;
+            b[ph] = 1; // PT_LOAD
+            b[ph + 8..ph + 16].copy_from_slice(&off.to_le_bytes());
+            b[ph + 16..ph + 24].copy_from_slice(&vaddr.to_le_bytes());
+            b[ph + 32..ph + 40].copy_from_slice(&size.to_le_bytes());
+        }
+        let modinfo = wrapped("path\texample.com/old\nmod\texample.com/old\tv1.0.0\t\n");
+        b[0x1000..0x1000 + modinfo.len()].copy_from_slice(&modinfo);
+        b[0x1800..0x1800 + rodata.len()].copy_from_slice(rodata);
+        b[0x2000..0x200e].copy_from_slice(MAGIC);
+        b[0x200e] = 8;
+        b[0x2010..0x2018].copy_from_slice(&(DATA + 0x40).to_le_bytes());
+        b[0x2018..0x2020].copy_from_slice(&(DATA + 0x50).to_le_bytes());
+        let data = if data == u64::MAX { data } else { TEXT + data };
+        b[0x2040..0x2048].copy_from_slice(&data.to_le_bytes());
+        b[0x2048..0x2050].copy_from_slice(&len.to_le_bytes());
+        b[0x2080..0x2080 + tail.len()].copy_from_slice(tail);
+        b
+    }
+
+    fn diag_with<'a>(diags: &'a [String], text: &str) -> &'a str {
+        diags
+            .iter()
+            .find(|d| d.contains(text))
+            .unwrap_or_else(|| panic!("no diagnostic with {text:?}: {diags:?}"))
+    }
+
+    #[test]
+    fn pointer_format_version_is_followed_to_its_candidate() {
+        let bin = pointer_elf(b"go1.14.2runtime.main", 0x1800, 8, b"");
+        for chunk in [1, 7, 64, 1000, 10_000] {
+            let (found, diags) = scan(&bin, chunk);
+            let found = found.unwrap();
+            assert_eq!(found.version, "go1.14.2", "chunk {chunk}: {diags:?}");
+            assert_eq!(found.arch.as_deref(), Some("x86_64"));
+            assert!(found.modinfo.contains("example.com/old"));
+            assert!(diags.is_empty(), "chunk {chunk}: {diags:?}");
+        }
+    }
+
+    #[test]
+    fn pointer_format_version_after_the_header_is_read_exactly() {
+        // The string lies in the data segment, after the header: no
+        // candidate is needed (and "devel" is not one).
+        let bin = pointer_elf(b"", 0x2080 - 0x2000 + 0x20_0000, 11, b"devel +abcdXX");
+        for chunk in [3, 64, 10_000] {
+            let (found, diags) = scan(&bin, chunk);
+            assert_eq!(found.unwrap().version, "devel +abcd", "{diags:?}");
+            assert!(diags.is_empty(), "{diags:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_pointer_headers_are_diagnostics() {
+        let cases: [(Vec<u8>, &str); 6] = [
+            // The version's address lies outside every segment.
+            (
+                pointer_elf(b"go1.14.2", u64::MAX, 8, b""),
+                "outside every segment",
+            ),
+            // A length past what a version can be.
+            (
+                pointer_elf(b"go1.14.2", 0x1800, 1 << 40, b""),
+                "not 1 to 64",
+            ),
+            // Resolved one byte off: no candidate starts there.
+            (
+                pointer_elf(b"go1.14.2", 0x1801, 7, b""),
+                "not a `go1.` string",
+            ),
+            // A candidate at the offset, with the wrong length: it runs
+            // into the zeros after the string.
+            (
+                pointer_elf(b"go1.14.2", 0x1800, 12, b""),
+                "not printable",
+            ),
+            // Zero length.
+            (pointer_elf(b"go1.14.2", 0x1800, 0, b""), "not 1 to 64"),
+            // The version ahead of the header but past the file's bytes
+            // (the segment's file size is larger than the file).
+            (
+                pointer_elf(b"", 0x20_0000 + 0xfff, 1, b""),
+                "past the end of the file",
+            ),
+        ];
+        for (mut bin, text) in cases {
+            if text == "past the end of the file" {
+                bin.truncate(0x2100);
+            }
+            let (found, diags) = scan(&bin, 100);
+            let found = found.unwrap();
+            assert_eq!(found.version, "", "{text}");
+            assert!(diag_with(&diags, text).contains("stdlib"), "{diags:?}");
+        }
+        // The string header itself outside every segment.
+        let mut bin = pointer_elf(b"go1.14.2", 0x1800, 8, b"");
+        bin[0x2010..0x2018].copy_from_slice(&0xdead_0000u64.to_le_bytes());
+        let (found, diags) = scan(&bin, 100);
+        assert_eq!(found.unwrap().version, "");
+        diag_with(&diags, "string header address 0xdead0000");
+        // Program headers beyond the kept prefix.
+        let mut bin = pointer_elf(b"go1.14.2", 0x1800, 8, b"");
+        bin[0x20..0x28].copy_from_slice(&(1u64 << 20).to_le_bytes());
+        let (found, diags) = scan(&bin, 100);
+        assert_eq!(found.unwrap().version, "");
+        diag_with(&diags, "cannot map addresses");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! depends on every other module and on `stdlib`.
 
 pub mod buildinfo;
+mod pointer;
 mod go_mod;
 mod metadata;
 pub mod modinfo;
@@ -101,11 +102,14 @@ fn catalog_binary(finding: &Finding, go: &buildinfo::GoBuildInfo, out: &mut Find
     let location = finding.location();
     // `go1.22.1 X:boringcrypto`: the experiments are not the version.
     let toolchain = go.version.split(' ').next().unwrap_or_default();
+    // Before Go 1.18 there are no build settings: syft then names the
+    // machine from the executable's header.
     let arch = info
         .settings
         .iter()
         .find(|(k, _)| k == "GOARCH")
-        .map(|(_, v)| v.clone());
+        .map(|(_, v)| v.clone())
+        .or_else(|| go.arch.clone());
     let meta = |m: &modinfo::Module, main: &str| GolangMetadata {
         go_compiled_version: go.version.clone(),
         architecture: arch.clone(),
@@ -399,7 +403,20 @@ mod real_binaries {
             .keys()
             .map(|k| k.rsplit('/').next().unwrap().to_owned())
             .collect();
-        assert_eq!(names, ["age-keygen", "hello", "shfmt"], "{root:?}");
+        assert_eq!(
+            names,
+            [
+                "age-keygen",
+                "esbuild-0.1.12-windows-64.exe",
+                "esbuild-0.1.26-darwin-64",
+                "esbuild-0.1.26-linux-64",
+                "hello",
+                "hello-darwin-arm64",
+                "hello-windows-amd64.exe",
+                "shfmt"
+            ],
+            "{root:?}"
+        );
         for (path, pkgs) in &by_binary {
             let name = path.rsplit('/').next().unwrap();
             let t = truth(name);
@@ -451,6 +468,35 @@ mod real_binaries {
                 );
             }
         }
+        // Every binary's build info was read whole (pre-1.18 ones too).
+        assert!(catalog.diagnostics.is_empty(), "{:#?}", catalog.diagnostics);
+        // Pre-1.18 binaries have no GOARCH setting: the machine comes from
+        // the executable's header, named as syft names it.
+        for (file, arch) in [
+            ("esbuild-0.1.26-linux-64", "x86_64"),
+            ("esbuild-0.1.26-darwin-64", "amd64"),
+            ("esbuild-0.1.12-windows-64.exe", "34404"),
+            ("hello-darwin-arm64", "arm64"),
+            ("hello-windows-amd64.exe", "amd64"),
+        ] {
+            let pkgs = &by_binary[by_binary.keys().find(|k| k.ends_with(file)).unwrap()];
+            for p in pkgs.iter().filter(|p| p.name != "stdlib") {
+                assert_eq!(meta(p).architecture.as_deref(), Some(arch), "{file}");
+            }
+        }
+        let esbuild = &by_binary[by_binary
+            .keys()
+            .find(|k| k.ends_with("esbuild-0.1.26-linux-64"))
+            .unwrap()];
+        let stdlib = esbuild.iter().find(|p| p.name == "stdlib").unwrap();
+        assert_eq!(
+            (stdlib.purl.as_str(), stdlib.cpes[0].as_str()),
+            (
+                "pkg:golang/stdlib@1.14.2",
+                "cpe:2.3:a:golang:go:1.14.2:-:*:*:*:*:*:*"
+            )
+        );
+        assert_eq!(meta(stdlib).go_compiled_version, "go1.14.2");
         // Spot checks of the forms syft writes.
         let shfmt = &by_binary[by_binary.keys().find(|k| k.ends_with("shfmt")).unwrap()];
         let sys = shfmt.iter().find(|p| p.name == "golang.org/x/sys").unwrap();
