@@ -48,6 +48,64 @@ def write(target, seeds):
     return n
 
 
+GO_INFO_START = bytes.fromhex("3077af0c9274080241e1c107e6d618e6")
+GO_INFO_END = bytes.fromhex("f932433186182072008242104116d8f2")
+
+
+def pointer_exe(kind, version, modinfo):
+    """A small 64-bit little-endian executable holding Go build info in the
+    pre-1.18 pointer layout: file offsets 0x1000.. (read-only segment: module
+    info, then the version at 0x1800) map to TEXT, 0x2000.. (data segment:
+    the build info header, then the version's string header at 0x2040) to
+    DATA, through ELF program headers, Mach-O segments or PE sections."""
+    import struct
+
+    text, data = 0x400000, 0x600000
+    b = bytearray(0x3000)
+    if kind == "elf":
+        b[0:8] = b"\x7fELF\x02\x01\x01\x00"
+        struct.pack_into("<HHI", b, 16, 2, 62, 1)
+        struct.pack_into("<Q", b, 0x20, 64)
+        struct.pack_into("<HHH", b, 0x36, 56, 2, 0)
+        for i, (off, va) in enumerate([(0, text), (0x2000, data)]):
+            struct.pack_into("<IIQQQQQQ", b, 64 + 56 * i, 1, 6 if i else 5, off, va, va, 0x1000 if i else 0x2000, 0x1000, 0x1000)
+    elif kind == "macho":
+        struct.pack_into("<IiiIIII", b, 0, 0xFEEDFACF, 0x01000007, 3, 2, 2, 2 * 72, 0)
+        for i, (off, va) in enumerate([(0, text), (0x2000, data)]):
+            name = b"__TEXT" if i == 0 else b"__DATA"
+            prot = 3 if i else 5
+            struct.pack_into("<II16sQQQQiiII", b, 32 + 72 * i, 0x19, 72, name, va, 0x1000 if i else 0x2000, off, 0x1000 if i else 0x2000, prot, prot, 0, 0)
+    else:
+        base = 0x400000
+        text, data = base + 0x1000, base + 0x2000
+        b[0:2] = b"MZ"
+        struct.pack_into("<I", b, 0x3C, 0x80)
+        b[0x80:0x84] = b"PE\0\0"
+        struct.pack_into("<HHIIIHH", b, 0x84, 0x8664, 2, 0, 0, 0, 240, 0x22)
+        struct.pack_into("<H", b, 0x98, 0x20B)
+        struct.pack_into("<Q", b, 0x98 + 24, base)
+        struct.pack_into("<I", b, 0x98 + 108, 16)
+        for i, (off, rva) in enumerate([(0x1000, 0x1000), (0x2000, 0x2000)]):
+            name = b".rdata" if i == 0 else b".data"
+            struct.pack_into("<8sIIII", b, 0x98 + 240 + 40 * i, name, 0x1000, rva, 0x1000, off)
+            struct.pack_into("<I", b, 0x98 + 240 + 40 * i + 36, 0xC0000040 if i else 0x40000040)
+        # In the PE layout the read-only data starts at file offset 0x1000.
+        b[0x1000 : 0x1000 + len(modinfo)] = modinfo[: 0x800]
+        b[0x1800 : 0x1800 + len(version)] = version
+        b[0x2000:0x200E] = b"\xff Go buildinf:"
+        b[0x200E] = 8
+        struct.pack_into("<QQ", b, 0x2010, data + 0x40, data + 0x50)
+        struct.pack_into("<QQQQ", b, 0x2040, text + 0x800, len(version), text, len(modinfo[:0x800]))
+        return bytes(b)
+    b[0x1000 : 0x1000 + len(modinfo)] = modinfo[: 0x800]
+    b[0x1800 : 0x1800 + len(version)] = version
+    b[0x2000:0x200E] = b"\xff Go buildinf:"
+    b[0x200E] = 8
+    struct.pack_into("<QQ", b, 0x2010, data + 0x40, data + 0x50)
+    struct.pack_into("<QQQQ", b, 0x2040, text + 0x1800, len(version), text + 0x1000, len(modinfo[:0x800]))
+    return bytes(b)
+
+
 def join(*parts):
     return SEP.join(parts)
 
@@ -269,6 +327,15 @@ def main():
         if at >= 0:
             # The ELF header, then the build info block at offset 64 (16-byte aligned).
             seeds.append(data[:64] + data[at : at + 64 * 1024])
+            if data[at + 15] & 2 == 0:
+                # Pre-1.18 (pointer) binaries: their version and module info in
+                # small executables of each format whose headers map the
+                # pointers, so the fuzzer starts from followable build info.
+                version = read(p + ".go-version-m.txt").split(b": ", 1)[1].split(b"\n", 1)[0]
+                start = data.find(GO_INFO_START)
+                end = data.find(GO_INFO_END, start)
+                modinfo = data[start : end + 16] if 0 <= start < end else b""
+                seeds += [pointer_exe(kind, version, modinfo) for kind in ("elf", "macho", "pe")]
     counts["go_buildinfo"] = write("go_buildinfo", seeds)
 
     seeds = []
