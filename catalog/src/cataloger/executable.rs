@@ -9,7 +9,11 @@
 //! [`HEAD_LEN`](crate::layer::extract::HEAD_LEN) bytes are checked for an
 //! executable magic; only executables are scanned, in 64 KiB windows with
 //! `memchr::memmem` searches (no byte-by-byte loop), and the scan stops as
-//! soon as either kind of data is complete.
+//! soon as either kind of data is complete. Until Go build info is found
+//! (and while a pre-1.18 header is being followed), `go1.` strings are
+//! recorded too (at most 4096, 64 bytes each) and the file's first 64 KiB
+//! are kept for its segment tables
+//! (the golang cataloger's `pointer` module).
 
 use std::io::{self, Read};
 

@@ -302,7 +302,57 @@ fn go_seeds() -> Vec<Vec<u8>> {
     })
     .collect();
     assert!(!found.is_empty());
+    let mut found = found;
+    found.push(pointer_elf_seed());
     found
+}
+
+/// A small ELF holding the pre-1.18 (pointer) build info of the real
+/// esbuild 0.1.26 binary: its module info and version placed in a
+/// read-only segment, the header and the version's string header in a data
+/// segment, mapped by two program headers (the layout `fuzz/seeds.py`
+/// writes, which `go version -m` reads).
+fn pointer_elf_seed() -> Vec<u8> {
+    let real = std::fs::read(testdata().join("golang/esbuild-0.1.26-linux-64")).unwrap();
+    let start = memchr::memmem::find(&real, &[0x30, 0x77, 0xaf, 0x0c]).unwrap();
+    let end = start + memchr::memmem::find(&real[start..], &[0xf9, 0x32, 0x43, 0x31]).unwrap() + 16;
+    let (modinfo, version) = (&real[start..end], b"go1.14.2");
+    let (text, data) = (0x40_0000u64, 0x60_0000u64);
+    let mut b = vec![0u8; 0x3000];
+    b[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00");
+    b[18] = 62;
+    b[0x20] = 64;
+    b[0x36] = 56;
+    b[0x38] = 2;
+    for (i, (off, va, size, flags)) in [(0u64, text, 0x2000u64, 5u8), (0x2000, data, 0x1000, 6)]
+        .into_iter()
+        .enumerate()
+    {
+        let ph = 64 + 56 * i;
+        b[ph] = 1;
+        b[ph + 4] = flags;
+        b[ph + 8..ph + 16].copy_from_slice(&off.to_le_bytes());
+        b[ph + 16..ph + 24].copy_from_slice(&va.to_le_bytes());
+        b[ph + 32..ph + 40].copy_from_slice(&size.to_le_bytes());
+    }
+    b[0x1000..0x1000 + modinfo.len()].copy_from_slice(modinfo);
+    b[0x1800..0x1808].copy_from_slice(version);
+    b[0x2000..0x200e].copy_from_slice(b"\xff Go buildinf:");
+    b[0x200e] = 8;
+    for (at, v) in [
+        (0x2010, data + 0x40),
+        (0x2018, data + 0x50),
+        (0x2040, text + 0x1800),
+        (0x2048, 8),
+        (0x2050, text + 0x1000),
+        (0x2058, modinfo.len() as u64),
+    ] {
+        b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    // The seed is followable as it stands.
+    let (found, diags) = cataloger::executable::scan(&b[..64], &mut &b[64..]).unwrap();
+    assert_eq!(found.go.unwrap().version, "go1.14.2", "{diags:?}");
+    b
 }
 
 /// The `.dep-v0` JSON of the cargo test binary, inflated.

@@ -166,10 +166,7 @@ impl GoScan {
         }
         let region = window.get(search.start..).unwrap_or_default();
         let span = search.end.saturating_sub(search.start);
-        let following = matches!(
-            self.follow,
-            Follow::StringHeader(_) | Follow::String(_)
-        );
+        let following = matches!(self.follow, Follow::StringHeader(_) | Follow::String(_));
         if self.header.is_none() || following {
             self.candidates.record(window, base, &search);
         }
@@ -282,7 +279,9 @@ impl GoScan {
         let Some(offset) = map.resolve(addr, len) else {
             return self.give_up(
                 at,
-                &format!("the version's string header address {addr:#x} lies outside every segment"),
+                &format!(
+                    "the version's string header address {addr:#x} lies outside every segment"
+                ),
             );
         };
         if offset < base {
@@ -497,9 +496,9 @@ impl GoScan {
         }
         let arch = match &self.pointer {
             Some(p) => p.map.arch.clone(),
-            None if self.header.is_some() => AddressMap::parse(&self.prefix)
-                .ok()
-                .and_then(|m| m.arch),
+            None if self.header.is_some() => {
+                AddressMap::parse(&self.prefix).ok().and_then(|m| m.arch)
+            }
             None => None,
         };
         let found = match self.header {
@@ -812,10 +811,7 @@ mod tests {
             ),
             // A candidate at the offset, with the wrong length: it runs
             // into the zeros after the string.
-            (
-                pointer_elf(b"go1.14.2", 0x1800, 12, b""),
-                "not printable",
-            ),
+            (pointer_elf(b"go1.14.2", 0x1800, 12, b""), "not printable"),
             // Zero length.
             (pointer_elf(b"go1.14.2", 0x1800, 0, b""), "not 1 to 64"),
             // The version ahead of the header but past the file's bytes

@@ -12,10 +12,10 @@
 //! depends on every other module and on `stdlib`.
 
 pub mod buildinfo;
-mod pointer;
 mod go_mod;
 mod metadata;
 pub mod modinfo;
+mod pointer;
 
 pub use metadata::GolangMetadata;
 

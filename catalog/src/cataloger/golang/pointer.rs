@@ -341,7 +341,10 @@ impl Candidates {
         let region = window.get(search.start..).unwrap_or_default();
         let span = search.end.saturating_sub(search.start);
         let limit = region.len().min(span + NEEDLE.len() - 1);
-        for i in self.finder.find_iter(region.get(..limit).unwrap_or_default()) {
+        for i in self
+            .finder
+            .find_iter(region.get(..limit).unwrap_or_default())
+        {
             if self.list.len() >= MAX_CANDIDATES {
                 self.dropped += 1;
                 continue;
