@@ -519,6 +519,55 @@ mod real_binaries {
         assert_eq!(props["buildSetting:vcs"], "git");
     }
 
+    /// The real pre-1.18 esbuild binary with its version pointers broken:
+    /// a warning naming the file, no `stdlib`, the modules still reported.
+    #[test]
+    fn broken_pre_1_18_version_pointers_are_warnings() {
+        let real = std::fs::read(testdata().join("esbuild-0.1.26-linux-64")).unwrap();
+        let header = memchr::memmem::find(&real, buildinfo::MAGIC).unwrap();
+        let ptr = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+        // The data segment maps 0x69c000 to the header's file offset.
+        let string_header = header + (ptr(&real, header + 16) - 0x69_c000) as usize;
+        assert_eq!(ptr(&real, string_header + 8), 8, "go1.14.2");
+        let data = ptr(&real, string_header);
+        let cases: [(usize, u64, &str); 3] = [
+            (header + 16, 0xdead_0000, "outside every segment"),
+            (string_header + 8, 200, "200 bytes long"),
+            (string_header, data + 1, "not a `go1.` string"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for (i, (at, value, _)) in cases.iter().enumerate() {
+            let mut bin = real.clone();
+            bin[*at..*at + 8].copy_from_slice(&value.to_le_bytes());
+            std::fs::write(dir.path().join(format!("broken-{i}")), bin).unwrap();
+        }
+        let source = crate::Source::parse(&format!("dir:{}", dir.path().display())).unwrap();
+        let catalog = crate::scan::catalog(&source, &crate::Options::default()).unwrap();
+        for (i, (_, _, text)) in cases.iter().enumerate() {
+            let file = format!("broken-{i}");
+            let at = |p: &Package| p.locations[0].path.ends_with(&file);
+            let mut names: Vec<&str> = catalog
+                .packages
+                .iter()
+                .filter(|p| at(p))
+                .map(|p| p.name.as_str())
+                .collect();
+            names.sort_unstable();
+            assert_eq!(names, ["esbuild", "golang.org/x/sys"], "{file}");
+            let diag = catalog
+                .diagnostics
+                .iter()
+                .find(|d| d.location.as_ref().is_some_and(|l| l.path.ends_with(&file)))
+                .unwrap_or_else(|| panic!("{file}: {:#?}", catalog.diagnostics));
+            assert_eq!(diag.severity, crate::model::Severity::Warning);
+            assert!(
+                diag.message.contains(text) && diag.message.contains("stdlib"),
+                "{file}: {}",
+                diag.message
+            );
+        }
+    }
+
     #[test]
     fn go_mod_and_go_sum_on_directory_sources() {
         let catalog = scan_dir();
