@@ -792,6 +792,33 @@ mod tests {
     }
 
     #[test]
+    fn real_pre_1_18_binaries_across_window_sizes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/golang");
+        for (file, version, arch) in [
+            ("esbuild-0.1.26-linux-64", "go1.14.2", "x86_64"),
+            ("esbuild-0.1.26-darwin-64", "go1.14.2", "amd64"),
+            ("esbuild-0.1.12-windows-64.exe", "go1.13.8", "34404"),
+        ] {
+            let bin = std::fs::read(dir.join(file)).unwrap();
+            for chunk in [4093, 1 << 20] {
+                let (found, diags) = scan(&bin, chunk);
+                let found = found.unwrap();
+                assert_eq!(
+                    (
+                        found.version.as_str(),
+                        found.arch.as_deref(),
+                        found.format.as_str()
+                    ),
+                    (version, Some(arch), "pointer"),
+                    "{file} {chunk}"
+                );
+                assert!(found.modinfo.starts_with("path\tesbuild/main\n"), "{file}");
+                assert!(diags.is_empty(), "{file}: {diags:?}");
+            }
+        }
+    }
+
+    #[test]
     fn hostile_pointer_headers_are_diagnostics() {
         let cases: [(Vec<u8>, &str); 6] = [
             // The version's address lies outside every segment.
