@@ -13,7 +13,7 @@
 //!   headers (`runtime.buildVersion`, `runtime.modinfo`) whose bytes lie
 //!   elsewhere, usually *before* the block (`.rodata` precedes the data
 //!   segment). The Go version is followed through the segment tables
-//!   ([`pointer`](super::pointer)): the string header is read when the
+//!   (the private `pointer` module): the string header is read when the
 //!   stream reaches it, and the version accepted only when a `go1.`
 //!   candidate recorded on the way starts at the resolved offset with the
 //!   resolved length. The module info string is wrapped in two 16-byte
