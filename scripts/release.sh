@@ -120,6 +120,7 @@ fi
 (cd "$scan_dir" && "$sbomctl" packages -q "$source_arg" \
   -o "spdx-json=$dist_abs/$name.spdx.json" \
   -o "cyclonedx-json=$dist_abs/$name.cdx.json")
+rm -rf target/release-sbom
 npkg=$(jq '.packages | length' "$sbom_base.spdx.json")
 # sbomctl's own crates are in it, so an SBOM without them means the
 # dependency data was not found.
