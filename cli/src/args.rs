@@ -64,6 +64,38 @@ pub enum Command {
     VerifyBlob(VerifyBlobArgs),
     /// Verify a bundle holding an in-toto attestation about a file.
     VerifyBlobAttestation(VerifyBlobAttestationArgs),
+    /// Sign an in-toto attestation about a file (a bundle for
+    /// verify-blob-attestation).
+    AttestBlob(crate::commands::attest_blob::AttestBlobArgs),
+    /// Display the signatures, attestations, SBOMs and referrers stored
+    /// for an image.
+    Tree(crate::commands::tree::TreeArgs),
+    /// Copy an image with its signatures, attestations, SBOMs and
+    /// referrers to another repository, registry or layout.
+    Copy(crate::commands::copy::CopyArgs),
+    /// Remove the signatures, attestations, SBOMs and referrers stored for
+    /// an image.
+    Clean(crate::commands::clean::CleanArgs),
+    /// Save an image with its signatures, attestations, SBOMs and
+    /// referrers to an OCI layout directory.
+    Save(crate::commands::save::SaveArgs),
+    /// Load an image with its attachments from an OCI layout directory
+    /// into a registry.
+    Load(crate::commands::save::LoadArgs),
+    /// Log in to a registry (stores the credentials in the docker config).
+    Login(crate::commands::login::LoginArgs),
+    /// Log out of a registry (removes its credentials from the docker
+    /// config).
+    Logout(crate::commands::login::LogoutArgs),
+    /// Print the public key (PEM) of a cosign private key.
+    PublicKey(crate::commands::public_key::PublicKeyArgs),
+    /// Print the version, commit, build date and compiler.
+    Version(crate::commands::version::VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completion(crate::commands::completion::CompletionArgs),
+    /// Print the man page.
+    #[command(hide = true)]
+    Man(crate::commands::completion::ManArgs),
 }
 
 /// The image an attach, sign or verify command works on.

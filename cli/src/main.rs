@@ -41,6 +41,18 @@ fn main() -> ExitCode {
         args::Command::SignBlob(a) => commands::sign::sign_blob(a),
         args::Command::VerifyBlob(a) => commands::verify::verify_blob(a),
         args::Command::VerifyBlobAttestation(a) => commands::verify::verify_blob_attestation(a),
+        args::Command::AttestBlob(a) => commands::attest_blob::run(a),
+        args::Command::Tree(a) => commands::tree::run(a),
+        args::Command::Copy(a) => commands::copy::run(a),
+        args::Command::Clean(a) => commands::clean::run(a),
+        args::Command::Save(a) => commands::save::save(a),
+        args::Command::Load(a) => commands::save::load(a),
+        args::Command::Login(a) => commands::login::login(a),
+        args::Command::Logout(a) => commands::login::logout(a),
+        args::Command::PublicKey(a) => commands::public_key::run(a),
+        args::Command::Version(a) => commands::version::run(a),
+        args::Command::Completion(a) => commands::completion::completion(a),
+        args::Command::Man(a) => commands::completion::man(a),
     };
     match result {
         Ok(code) => code,

@@ -226,6 +226,79 @@ impl Layout<PathBuf> {
         &self.files
     }
 
+    /// Adds an `index.json` entry for the manifest `bytes` (already stored)
+    /// with `annotations`, replacing an entry with the same digest and the
+    /// same `key` annotation (`kind` for cosign's `save`, or the tag), in
+    /// place; every other entry is kept.
+    ///
+    /// # Errors
+    /// When `index.json` can't be read, parsed or written.
+    pub fn put_entry(
+        &self,
+        bytes: &[u8],
+        media_type: &str,
+        annotations: &std::collections::BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<()> {
+        let _guard = INDEX_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let path = self.files.join("index.json");
+        let what = path.display().to_string();
+        let mut index: Value = match open_regular_file(&path) {
+            Ok(file) => {
+                let bytes = read_capped(file, MAX_DOCUMENT_SIZE, &what)?;
+                serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?
+            }
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []})
+            }
+            Err(e) => return Err(e),
+        };
+        let digest = sha256_digest(bytes);
+        let mut entry = json!({
+            "mediaType": media_type,
+            "digest": digest,
+            "size": bytes.len(),
+        });
+        if !annotations.is_empty() {
+            entry["annotations"] = json!(annotations);
+        }
+        if let Some(artifact_type) = artifact_type_of(bytes) {
+            entry["artifactType"] = Value::String(artifact_type);
+        }
+        let Some(manifests) = index
+            .as_object_mut()
+            .map(|o| {
+                o.entry("manifests")
+                    .or_insert_with(|| Value::Array(Vec::new()))
+            })
+            .and_then(Value::as_array_mut)
+        else {
+            return Err(Error::malformed(&what, "`manifests` is not a list"));
+        };
+        let wanted = annotations.get(key).map(String::as_str);
+        let same = |m: &Value| {
+            let value = m
+                .get("annotations")
+                .and_then(|a| a.get(key))
+                .and_then(Value::as_str);
+            value.is_some()
+                && value == wanted
+                && (key == REF_NAME || m.get("digest").and_then(Value::as_str) == Some(&digest))
+        };
+        match manifests.iter().position(same) {
+            Some(at) => {
+                if let Some(slot) = manifests.get_mut(at) {
+                    *slot = entry;
+                }
+            }
+            None => manifests.push(entry),
+        }
+        let bytes = serde_json::to_vec(&index).map_err(|e| Error::malformed(&what, e))?;
+        write_atomic(&path, &bytes)
+    }
+
     /// Adds or replaces the `index.json` entry tagged `tag` (in place, so
     /// the entries' order, and so the default image, stays), keeping every
     /// other entry.
@@ -388,5 +461,94 @@ impl ImageStore for Layout<PathBuf> {
 
     fn repository_name(&self) -> String {
         self.files.describe()
+    }
+
+    fn push_blob_from(&self, digest: &str, size: u64, reader: &mut dyn Read) -> Result<()> {
+        let path = self.files.join(self.blob_path(digest)?);
+        if fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == size) {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or_else(|| Path::new("."));
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let temp = dir.join(format!(
+            ".blob.{}.{}.tmp",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = (|| -> std::io::Result<String> {
+            use sha2::Digest as _;
+            let mut file = fs::File::create(&temp)?;
+            let mut hasher = sha2::Sha256::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                let chunk = buf.get(..n).unwrap_or_default();
+                hasher.update(chunk);
+                file.write_all(chunk)?;
+            }
+            file.sync_all()?;
+            Ok(format!("sha256:{}", hex::encode(hasher.finalize())))
+        })();
+        let actual = match written {
+            Ok(actual) => actual,
+            Err(e) => {
+                let _ = fs::remove_file(&temp);
+                return Err(Error::io(&path, e));
+            }
+        };
+        if actual != digest {
+            let _ = fs::remove_file(&temp);
+            return Err(Error::DigestMismatch {
+                expected: digest.to_owned(),
+                actual,
+            });
+        }
+        fs::rename(&temp, &path).map_err(|e| {
+            let _ = fs::remove_file(&temp);
+            Error::io(&path, e)
+        })
+    }
+
+    fn delete_manifest(&self, reference: &str) -> Result<bool> {
+        let _guard = INDEX_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let path = self.files.join("index.json");
+        let what = path.display().to_string();
+        let mut index: Value = match open_regular_file(&path) {
+            Ok(file) => {
+                let bytes = read_capped(file, MAX_DOCUMENT_SIZE, &what)?;
+                serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?
+            }
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(false)
+            }
+            Err(e) => return Err(e),
+        };
+        let by_digest = digest_hex(reference).is_some();
+        let Some(manifests) = index.get_mut("manifests").and_then(Value::as_array_mut) else {
+            return Ok(false);
+        };
+        let before = manifests.len();
+        manifests.retain(|m| {
+            let hit = if by_digest {
+                m.get("digest").and_then(Value::as_str) == Some(reference)
+            } else {
+                m.get("annotations")
+                    .and_then(|a| a.get(REF_NAME))
+                    .and_then(Value::as_str)
+                    == Some(reference)
+            };
+            !hit
+        });
+        if manifests.len() == before {
+            return Ok(false);
+        }
+        let bytes = serde_json::to_vec(&index).map_err(|e| Error::malformed(&what, e))?;
+        write_atomic(&path, &bytes)?;
+        Ok(true)
     }
 }

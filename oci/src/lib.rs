@@ -185,7 +185,48 @@ pub trait ImageStore: BlobStore {
     /// `registry/repo` (`docker.io/library/alpine`), or the layout path as
     /// given.
     fn repository_name(&self) -> String;
+
+    /// Uploads the blob `digest` of `size` bytes read from `reader`
+    /// (skipping it when the store already has it), checking the bytes
+    /// against the digest. Memory stays bounded whatever the size: the
+    /// default reads blobs of up to [`MAX_BUFFERED_BLOB`] bytes whole and
+    /// refuses larger ones; registries and layouts stream them.
+    fn push_blob_from(&self, digest: &str, size: u64, reader: &mut dyn Read) -> Result<()> {
+        if size > MAX_BUFFERED_BLOB {
+            return Err(Error::malformed(
+                format!("blob {digest}"),
+                format!("larger than {MAX_BUFFERED_BLOB} bytes"),
+            ));
+        }
+        let mut bytes = Vec::new();
+        reader
+            .take(MAX_BUFFERED_BLOB + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::malformed(format!("blob {digest}"), e))?;
+        let actual = sha256_digest(&bytes);
+        if actual != digest {
+            return Err(Error::DigestMismatch {
+                expected: digest.to_owned(),
+                actual,
+            });
+        }
+        self.push_blob(&bytes).map(|_| ())
+    }
+
+    /// Deletes the manifest `reference` (a tag, or a digest) names:
+    /// `Ok(false)` when there is none. In a registry the manifest goes
+    /// (with every tag naming it); in a layout the `index.json` entries
+    /// tagged `reference` (or with that digest) go, the blobs stay.
+    fn delete_manifest(&self, reference: &str) -> Result<bool> {
+        Err(Error::malformed(
+            self.describe(),
+            format!("deleting {reference}: not supported by this store"),
+        ))
+    }
 }
+
+/// The largest blob [`ImageStore::push_blob_from`]'s default reads whole.
+pub const MAX_BUFFERED_BLOB: u64 = 32 << 20;
 
 /// The annotation naming an OCI layout's `index.json` entry (its tag).
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";

@@ -16,17 +16,22 @@ use crate::args::ImageArgs;
 /// Opens IMAGE read-write: a registry reference or an OCI layout
 /// directory (`oci-dir:DIR[:TAG]`, or an existing layout path).
 pub fn open(args: &ImageArgs) -> Result<StoredImage> {
-    let defaults = RegistryOptions::default();
-    let registry = RegistryOptions {
-        insecure_hosts: args.insecure_registry.clone(),
-        timeout: args.registry_timeout.unwrap_or(defaults.timeout),
-        ..defaults
-    };
+    let registry = registry_options(args);
     Ok(StoredImage::open(
         &args.image,
         args.platform.as_deref(),
         &registry,
     )?)
+}
+
+/// How to reach registries, from the image flags.
+pub fn registry_options(args: &ImageArgs) -> RegistryOptions {
+    let defaults = RegistryOptions::default();
+    RegistryOptions {
+        insecure_hosts: args.insecure_registry.clone(),
+        timeout: args.registry_timeout.unwrap_or(defaults.timeout),
+        ..defaults
+    }
 }
 
 /// Catalogs the image for its SBOM, as `sbomctl packages IMAGE

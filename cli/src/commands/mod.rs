@@ -1,10 +1,20 @@
 //! One module per subcommand (group).
 
 pub mod attach;
+pub mod attachments;
 pub mod attest;
+pub mod attest_blob;
+pub mod clean;
+pub mod completion;
 pub mod convert;
+pub mod copy;
 pub mod image;
 pub mod key;
+pub mod login;
 pub mod packages;
+pub mod public_key;
+pub mod save;
 pub mod sign;
+pub mod tree;
 pub mod verify;
+pub mod version;

@@ -7,6 +7,7 @@ mod blob_memory;
 mod ci_integrations;
 mod common;
 mod convert;
+mod cosign_commands;
 mod cosign_vectors;
 mod formats;
 mod hostile;

@@ -211,6 +211,19 @@ impl ImageStore for RegistryClient {
     fn repository_name(&self) -> String {
         format!("{}/{}", self.registry, self.repository)
     }
+
+    fn push_blob_from(
+        &self,
+        digest: &str,
+        size: u64,
+        reader: &mut dyn std::io::Read,
+    ) -> Result<()> {
+        self.upload_from(digest, size, reader)
+    }
+
+    fn delete_manifest(&self, reference: &str) -> Result<bool> {
+        self.delete(reference)
+    }
 }
 
 #[cfg(test)]

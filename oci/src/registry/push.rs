@@ -10,6 +10,9 @@ use crate::reference::{validate_digest, validate_tag};
 use crate::referrers::{add_referrer, fallback_tag, referrer_of, OCI_INDEX};
 use crate::{sha256_digest, BlobStore as _, Error, Result, INDEX_TYPES};
 
+/// The size of one `PATCH` of a chunked blob upload.
+const UPLOAD_CHUNK: usize = 8 << 20;
+
 impl RegistryClient {
     /// An upload `Location`: an absolute URL, a path on the registry, or
     /// (rarely) relative to the request that returned it.
@@ -114,6 +117,203 @@ impl RegistryClient {
             Err(Failure::Status { code: 404, .. }) => Ok(None),
             Err(failure) => Err(self.fail(
                 &format!("uploading blob {digest} to {}", self.repository),
+                failure,
+            )),
+        }
+    }
+
+    /// [`crate::ImageStore::push_blob_from`] for a registry: small blobs
+    /// whole (one monolithic upload, retried as a whole), larger ones in
+    /// chunks of [`UPLOAD_CHUNK`] bytes (`PATCH` with `Content-Range`,
+    /// then `PUT ?digest=`), so memory holds one chunk at a time.
+    pub(super) fn upload_from(
+        &self,
+        digest: &str,
+        size: u64,
+        reader: &mut dyn std::io::Read,
+    ) -> Result<()> {
+        use std::io::Read as _;
+        validate_digest(digest).map_err(|m| self.error(m))?;
+        if self.has_blob(digest)? {
+            return Ok(());
+        }
+        if size <= crate::MAX_BUFFERED_BLOB {
+            let mut bytes = Vec::new();
+            reader
+                .take(crate::MAX_BUFFERED_BLOB + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| self.error(format!("reading blob {digest}: {e}")))?;
+            let actual = sha256_digest(&bytes);
+            if actual != digest {
+                return Err(Error::DigestMismatch {
+                    expected: digest.to_owned(),
+                    actual,
+                });
+            }
+            self.upload(&bytes)?;
+            return Ok(());
+        }
+        self.upload_chunked(digest, reader)
+    }
+
+    /// Whether the repository has the blob (`HEAD`).
+    fn has_blob(&self, digest: &str) -> Result<bool> {
+        let url = self.repo_url(&format!("blobs/{digest}"));
+        let head = Request {
+            method: "HEAD",
+            url: &url,
+            headers: &[],
+            body: None,
+            access: Access::Push,
+            blob_bytes: 0,
+            download: false,
+        };
+        match self.send(&head)? {
+            Ok(answer) => Ok(answer.response.status() == 200),
+            Err(Failure::Status { code: 404, .. }) => Ok(false),
+            Err(failure) => Err(self.fail(
+                &format!("checking for blob {digest} in {}", self.repository),
+                failure,
+            )),
+        }
+    }
+
+    fn upload_chunked(&self, digest: &str, reader: &mut dyn std::io::Read) -> Result<()> {
+        use sha2::Digest as _;
+        use std::io::Read as _;
+        let start = self.repo_url("blobs/uploads/");
+        let post = Request {
+            method: "POST",
+            url: &start,
+            headers: &[],
+            body: Some(&[]),
+            access: Access::Push,
+            blob_bytes: 0,
+            download: false,
+        };
+        let mut location = match self.send(&post)? {
+            Ok(answer) => match answer.response.header("location") {
+                Some(l) => self.resolve_location(l, &start),
+                None => {
+                    return Err(self.error(format!(
+                        "the upload of blob {digest} to {} got no Location",
+                        self.repository
+                    )))
+                }
+            },
+            Err(failure) => {
+                return Err(self.fail(
+                    &format!(
+                        "starting the upload of blob {digest} to {}",
+                        self.repository
+                    ),
+                    failure,
+                ))
+            }
+        };
+        let mut hasher = sha2::Sha256::new();
+        let mut offset: u64 = 0;
+        let mut chunk = Vec::with_capacity(UPLOAD_CHUNK);
+        loop {
+            chunk.clear();
+            (&mut *reader)
+                .take(UPLOAD_CHUNK as u64)
+                .read_to_end(&mut chunk)
+                .map_err(|e| self.error(format!("reading blob {digest}: {e}")))?;
+            if chunk.is_empty() {
+                break;
+            }
+            hasher.update(&chunk);
+            let end = offset + chunk.len() as u64 - 1;
+            let range = format!("{offset}-{end}");
+            let length = chunk.len().to_string();
+            let headers = [
+                ("Content-Type", crate::media_type::OCTET_STREAM),
+                ("Content-Range", range.as_str()),
+                ("Content-Length", length.as_str()),
+            ];
+            let patch = Request {
+                method: "PATCH",
+                url: &location,
+                headers: &headers,
+                body: Some(&chunk),
+                access: Access::Push,
+                blob_bytes: chunk.len() as u64,
+                download: false,
+            };
+            match self.send(&patch)? {
+                Ok(answer) => {
+                    if let Some(next) = answer.response.header("location") {
+                        location = self.resolve_location(next, &location);
+                    }
+                }
+                Err(failure) => {
+                    return Err(self.fail(
+                        &format!("uploading blob {digest} to {}", self.repository),
+                        failure,
+                    ))
+                }
+            }
+            offset = end + 1;
+        }
+        let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
+        if actual != digest {
+            return Err(Error::DigestMismatch {
+                expected: digest.to_owned(),
+                actual,
+            });
+        }
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let url = format!("{location}{separator}digest={digest}");
+        let headers = [("Content-Type", crate::media_type::OCTET_STREAM)];
+        let put = Request {
+            method: "PUT",
+            url: &url,
+            headers: &headers,
+            body: Some(&[]),
+            access: Access::Push,
+            blob_bytes: 0,
+            download: false,
+        };
+        match self.send(&put)? {
+            Ok(_) => Ok(()),
+            Err(failure) => Err(self.fail(
+                &format!(
+                    "finishing the upload of blob {digest} to {}",
+                    self.repository
+                ),
+                failure,
+            )),
+        }
+    }
+
+    /// [`crate::ImageStore::delete_manifest`] for a registry: a tag is
+    /// resolved to its digest first (distribution 2.x refuses deleting by
+    /// tag), then `DELETE /v2/<repo>/manifests/<digest>`.
+    pub(super) fn delete(&self, reference: &str) -> Result<bool> {
+        let digest = if validate_digest(reference).is_ok() {
+            reference.to_owned()
+        } else {
+            match self.fetch_manifest(reference, true)? {
+                Some(fetched) => fetched.digest,
+                None => return Ok(false),
+            }
+        };
+        let url = self.repo_url(&format!("manifests/{digest}"));
+        let delete = Request {
+            method: "DELETE",
+            url: &url,
+            headers: &[],
+            body: None,
+            access: Access::Push,
+            blob_bytes: 0,
+            download: false,
+        };
+        match self.send(&delete)? {
+            Ok(_) => Ok(true),
+            Err(Failure::Status { code: 404, .. }) => Ok(false),
+            Err(failure) => Err(self.fail(
+                &format!("deleting manifest {reference} from {}", self.repository),
                 failure,
             )),
         }
