@@ -18,8 +18,8 @@ use crate::commands::image;
 /// Copy an image with its signatures, attestations, SBOMs and referrers.
 #[derive(Debug, Args)]
 pub struct CopyArgs {
-    /// Copy only these (comma-separated): sig, att, sbom; the image itself
-    /// and its tag are then left alone (referrers are copied with att).
+    /// Copy only these (comma-separated): sig, att, sbom; the image is
+    /// then copied by digest but not tagged (referrers go with att).
     #[arg(long, value_delimiter = ',', value_name = "sig,att,sbom")]
     pub only: Vec<String>,
     /// Deprecated: --only=sig.
@@ -128,17 +128,19 @@ pub fn run(args: &CopyArgs) -> Result<ExitCode> {
     if let Some(children) = Parts::of(&root)?.manifests {
         entities.extend(children.into_iter().map(|c| c.digest));
     }
+    // As cosign does, the image goes by digest even with --only (its
+    // attachments need a subject); only its tag is left alone.
     if with_image {
         if let Some(tag) = &tag {
             copier.check_tag(tag, &root.digest)?;
         }
-        eprintln!(
-            "Copying {}@{} to {dst_name}...",
-            src.repository(),
-            root.digest
-        );
-        copier.manifest(&root, None)?;
     }
+    eprintln!(
+        "Copying {}@{} to {dst_name}...",
+        src.repository(),
+        root.digest
+    );
+    copier.manifest(&root, None)?;
     for entity in &entities {
         for copied in copier.attachments(entity, &suffixes, referrers)? {
             let at = if copied.starts_with("sha256:") {
