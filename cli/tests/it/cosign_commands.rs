@@ -474,3 +474,50 @@ fn tree_copy_clean_save_load_round_trips() {
     // The source keeps everything.
     assert_verifies(keys, &pushed.image);
 }
+
+#[test]
+fn copy_and_save_stream_a_layer_larger_than_memory_allows() {
+    // 48 MiB: above the 32 MiB a blob is read whole, so the registry gets
+    // it in 8 MiB PATCH chunks and the layout through a temporary file.
+    const SIZE: usize = 48 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let content: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
+    let layout = sbomctl_testutil::write_oci_layout(&src, &[&[("big.bin", &content)]]);
+    drop(content);
+    let layer = &layout.images[0];
+    let reg = Registry::start();
+    let image = format!("{}/big/app:1", reg.addr);
+    let source = format!("oci-dir:{}", src.display());
+    let (out, rss_kib) = common::rss::peak_rss(
+        &["copy", &source, &image],
+        std::time::Duration::from_secs(300),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        rss_kib < 40 * 1024,
+        "copy held {rss_kib} KiB for a {} KiB layer",
+        layer.layer.len() / 1024
+    );
+    let stored = common::RawRegistry::new(&reg.addr).blob("big/app", &layer.layer_digest);
+    assert!(
+        stored == layer.layer,
+        "the registry holds the layer's bytes"
+    );
+    drop(stored);
+
+    let saved = dir.path().join("saved");
+    let (out, rss_kib) = common::rss::peak_rss(
+        &["save", "--dir", saved.to_str().unwrap(), &image],
+        std::time::Duration::from_secs(300),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(rss_kib < 40 * 1024, "save held {rss_kib} KiB");
+    let blob = saved
+        .join("blobs/sha256")
+        .join(layer.layer_digest.trim_start_matches("sha256:"));
+    assert!(std::fs::read(&blob).unwrap() == layer.layer);
+    // The saved layout is the image: same digest.
+    let out = ok(&["triangulate", &format!("oci-dir:{}", saved.display())]);
+    assert!(text(&out.stdout).contains(&layer.digest.replace(':', "-")));
+}
