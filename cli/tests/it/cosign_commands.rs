@@ -418,6 +418,25 @@ fn tree_copy_clean_save_load_round_trips() {
             .number_digests_except(&[&digest])
             .render()
     );
+    // --platform copies (and tags) that platform's manifest only.
+    let arm = format!("{}/app/arm:1", s.addr());
+    ok(&[
+        "copy",
+        "--platform",
+        "linux/arm64",
+        &other_image.image,
+        &arm,
+    ]);
+    let index = s.raw.manifest_json("app/other", "1");
+    let arm64 = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "arm64")
+        .unwrap()["digest"]
+        .clone();
+    let (bytes, _) = s.raw.manifest("app/arm", "1");
+    assert_eq!(common::sha256(&bytes), arm64.as_str().unwrap());
     ok(&[
         "copy",
         "--only=sig",
