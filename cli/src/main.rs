@@ -19,6 +19,7 @@ use sbomctl_oci::quote;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
+    commands::note::set_quiet(cli.global.quiet);
     let result = match &cli.command {
         args::Command::Packages(a) | args::Command::Scan(a) => {
             commands::packages::run(a, &cli.global)

@@ -139,12 +139,12 @@ pub fn run(args: &AttestBlobArgs) -> Result<ExitCode> {
     if let Some(path) = &args.bundle {
         let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
         write(path, &bundle.to_json())?;
-        eprintln!("Wrote bundle to file {}", path.display());
+        crate::commands::note::note(&format!("Wrote bundle to file {}", path.display()));
     }
     match &args.output_signature {
         Some(path) => {
             write(path, &envelope.to_json())?;
-            eprintln!("Signature written in {}", path.display());
+            crate::commands::note::note(&format!("Signature written in {}", path.display()));
         }
         None if args.bundle.is_none() => {
             println!("{}", String::from_utf8_lossy(&envelope.to_json()));
@@ -153,7 +153,7 @@ pub fn run(args: &AttestBlobArgs) -> Result<ExitCode> {
     }
     if let Some(path) = &args.output_attestation {
         write(path, &payload)?;
-        eprintln!("Attestation written in {}", path.display());
+        crate::commands::note::note(&format!("Attestation written in {}", path.display()));
     }
     Ok(ExitCode::SUCCESS)
 }

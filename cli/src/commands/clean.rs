@@ -118,7 +118,9 @@ pub fn run(args: &CleanArgs) -> Result<ExitCode> {
     let mut failed = false;
     for (reference, shown) in removals {
         match store.delete_manifest(&reference) {
-            Ok(true) => eprintln!("Removed {shown} from {}", target.display),
+            Ok(true) => {
+                crate::commands::note::note(&format!("Removed {shown} from {}", target.display))
+            }
             Ok(false) => {}
             Err(e) => {
                 failed = true;

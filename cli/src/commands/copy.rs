@@ -135,11 +135,11 @@ pub fn run(args: &CopyArgs) -> Result<ExitCode> {
             copier.check_tag(tag, &root.digest)?;
         }
     }
-    eprintln!(
+    crate::commands::note::note(&format!(
         "Copying {}@{} to {dst_name}...",
         src.repository(),
         root.digest
-    );
+    ));
     copier.manifest(&root, None)?;
     for entity in &entities {
         for copied in copier.attachments(entity, &suffixes, referrers)? {
@@ -148,13 +148,16 @@ pub fn run(args: &CopyArgs) -> Result<ExitCode> {
             } else {
                 ':'
             };
-            eprintln!("Copying {}{at}{copied} to {dst_name}...", src.repository());
+            crate::commands::note::note(&format!(
+                "Copying {}{at}{copied} to {dst_name}...",
+                src.repository()
+            ));
         }
     }
     if with_image {
         if let Some(tag) = &tag {
             copier.manifest(&root, Some(tag))?;
-            eprintln!("Tagged {dst_name}:{tag} ({})", root.digest);
+            crate::commands::note::note(&format!("Tagged {dst_name}:{tag} ({})", root.digest));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -11,6 +11,7 @@ pub mod copy;
 pub mod image;
 pub mod key;
 pub mod login;
+pub mod note;
 pub mod packages;
 pub mod public_key;
 pub mod save;

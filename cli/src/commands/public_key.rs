@@ -28,7 +28,7 @@ pub fn run(args: &PublicKeyArgs) -> Result<ExitCode> {
         Some(path) => {
             std::fs::write(path, pem.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("Public key written to {}", path.display());
+            crate::commands::note::note(&format!("Public key written to {}", path.display()));
         }
         None => print!("{pem}"),
     }

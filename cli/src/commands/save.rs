@@ -130,12 +130,12 @@ pub fn save(args: &SaveArgs) -> Result<ExitCode> {
             }
         }
     }
-    eprintln!(
+    crate::commands::note::note(&format!(
         "sbomctl: saved {} ({}) and {saved} attachment(s) to {}",
         src.display,
         root.digest,
         args.dir.display()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -214,11 +214,11 @@ pub fn load(args: &LoadArgs) -> Result<ExitCode> {
     if let Some(tag) = &tag {
         copier.manifest(&root, Some(tag))?;
     }
-    eprintln!(
+    crate::commands::note::note(&format!(
         "sbomctl: loaded {} and {loaded} attachment(s) from {} to {dst_name}{}",
         root.digest,
         args.dir.display(),
         tag.map(|t| format!(":{t}")).unwrap_or_default()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }

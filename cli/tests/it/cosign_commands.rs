@@ -437,12 +437,14 @@ fn tree_copy_clean_save_load_round_trips() {
         .clone();
     let (bytes, _) = s.raw.manifest("app/arm", "1");
     assert_eq!(common::sha256(&bytes), arm64.as_str().unwrap());
-    ok(&[
+    let quiet = ok(&[
         "copy",
+        "-q",
         "--only=sig",
         &pushed.image,
         &format!("{}/app/sigs-only:1", s.addr()),
     ]);
+    assert_eq!(text(&quiet.stderr), "", "-q: only errors on stderr");
     let only = ok(&["tree", &format!("{}/app/sigs-only@{digest}", s.addr())]);
     let only = text(&only.stdout);
     assert!(
