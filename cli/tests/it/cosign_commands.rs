@@ -478,6 +478,35 @@ fn tree_copy_clean_save_load_round_trips() {
     ok(&["load", "--dir", saved.to_str().unwrap(), &loaded]);
     assert_verifies(keys, &loaded);
 
+    // A layout as `cosign save` writes it names the .sig and .att images
+    // by `kind` only (no tags, no fallback index): load finds them.
+    let mut index = index;
+    let manifests = index["manifests"].as_array_mut().unwrap();
+    manifests.retain(|m| m["annotations"]["kind"].is_string());
+    for m in manifests.iter_mut() {
+        let annotations = m["annotations"].as_object_mut().unwrap();
+        annotations.remove("org.opencontainers.image.ref.name");
+    }
+    std::fs::write(
+        saved.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
+    let cosign_style = format!("{}/cosign-style/app:1", fallback.addr);
+    ok(&["load", "--dir", saved.to_str().unwrap(), &cosign_style]);
+    let out = run(&["verify", "--key", &keys.public, &cosign_style]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "spdxjson",
+        &cosign_style,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    tree_snapshot("tree_loaded_cosign_style", &cosign_style, &[&digest]);
+
     // Clean: asks first; then nothing is left, on both registries.
     let out = assert_cmd::Command::cargo_bin("sbomctl")
         .unwrap()
