@@ -90,6 +90,29 @@ pub fn payload(
     out.into_bytes()
 }
 
+impl SimpleSigning {
+    /// The payload as cosign's `verify` prints it: Go's `json.Marshal` of
+    /// the parsed `payload.SimpleContainerImage` (fields it does not know
+    /// are dropped; `optional` is `null` when absent).
+    #[must_use]
+    pub fn to_go_json(&self) -> Vec<u8> {
+        let mut out = String::with_capacity(256);
+        out.push_str(r#"{"critical":{"identity":{"docker-reference":"#);
+        write_go_string(&mut out, &self.critical.identity.docker_reference);
+        out.push_str(r#"},"image":{"docker-manifest-digest":"#);
+        write_go_string(&mut out, &self.critical.image.docker_manifest_digest);
+        out.push_str(r#"},"type":"#);
+        write_go_string(&mut out, &self.critical.type_);
+        out.push_str(r#"},"optional":"#);
+        match &self.optional {
+            Some(map) => write_go_object(&mut out, map),
+            None => out.push_str("null"),
+        }
+        out.push('}');
+        out.into_bytes()
+    }
+}
+
 /// Signs a simple-signing payload; returns the payload and the base64
 /// signature for the [`SIGNATURE_ANNOTATION`] annotation.
 ///
@@ -145,6 +168,40 @@ pub fn verify(
     }
     Check::ImageDigest.passed();
     Ok(parsed)
+}
+
+/// Checks that the payload's `optional` section has every `wanted`
+/// annotation with the same value, as cosign's `SimpleClaimVerifier` does
+/// for `cosign verify -a KEY=VALUE` (values compare as strings; a
+/// non-string value never matches).
+///
+/// # Errors
+/// [`crate::Error::Verification`] with check `annotations`, naming the first
+/// annotation that is missing or different.
+pub fn check_annotations(
+    signed: &SimpleSigning,
+    wanted: &std::collections::BTreeMap<String, String>,
+) -> Result<()> {
+    for (key, value) in wanted {
+        let found = signed.optional.as_ref().and_then(|o| o.get(key));
+        match found {
+            Some(Value::String(s)) if s == value => {}
+            Some(other) => {
+                return Err(Check::Annotations.fail(format!(
+                    "missing or incorrect annotation: {key} is {other}, not {value:?}"
+                )))
+            }
+            None => {
+                return Err(Check::Annotations.fail(format!(
+                    "missing or incorrect annotation: {key} is not in the payload"
+                )))
+            }
+        }
+    }
+    if !wanted.is_empty() {
+        Check::Annotations.passed();
+    }
+    Ok(())
 }
 
 /// Writes a JSON string as Go's `encoding/json` does by default: `<`, `>`,
@@ -226,6 +283,37 @@ mod tests {
             None,
         );
         assert_eq!(String::from_utf8(got).unwrap(), expected);
+    }
+
+    #[test]
+    fn go_json_of_a_parsed_payload_is_the_payload_cosign_wrote() {
+        let mut map = Map::new();
+        map.insert("k".into(), Value::String("v".into()));
+        for optional in [None, Some(&map)] {
+            let bytes = payload("r/x", "sha256:00", optional);
+            let parsed: SimpleSigning = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(parsed.to_go_json(), bytes);
+        }
+    }
+
+    #[test]
+    fn annotations_must_match_as_strings() {
+        let mut map = Map::new();
+        map.insert("env".into(), Value::String("prod".into()));
+        map.insert("n".into(), Value::from(1));
+        let signed: SimpleSigning =
+            serde_json::from_slice(&payload("r", "sha256:00", Some(&map))).unwrap();
+        let want =
+            |k: &str, v: &str| std::collections::BTreeMap::from([(k.to_owned(), v.to_owned())]);
+        assert!(check_annotations(&signed, &want("env", "prod")).is_ok());
+        assert!(check_annotations(&signed, &Default::default()).is_ok());
+        for (k, v) in [("env", "dev"), ("team", "x"), ("n", "1")] {
+            let err = check_annotations(&signed, &want(k, v)).unwrap_err();
+            assert!(err.to_string().contains("annotation"), "{err}");
+        }
+        let unsigned: SimpleSigning =
+            serde_json::from_slice(&payload("r", "sha256:00", None)).unwrap();
+        assert!(check_annotations(&unsigned, &want("env", "prod")).is_err());
     }
 
     #[test]

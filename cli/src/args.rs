@@ -2,6 +2,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cosign_flags::{parse_go_bool, RegistryFlags, SigningFlags, VerifyCertificateFlags};
+
 /// Make and attest SBOMs for container images.
 #[derive(Debug, Parser)]
 #[command(name = "sbomctl", version, about, propagate_version = true)]
@@ -23,6 +25,10 @@ pub struct Global {
     /// `sbomctl_oci=debug`) overrides it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Write what the command prints on stdout to FILE instead (cosign's
+    /// `--output-file`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub output_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +130,8 @@ pub struct ImageArgs {
         value_parser = parse_timeout
     )]
     pub registry_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
 }
 
 /// Where `attest` stores the attestation.
@@ -150,24 +158,42 @@ pub enum StatementVersionArg {
 
 #[derive(Debug, Args)]
 pub struct AttestArgs {
-    /// The encrypted cosign private key. Its password comes from
+    /// The encrypted cosign private key: a file, or env://VAR for the PEM
+    /// in an environment variable. Its password comes from
     /// SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a prompt, else stdin.
-    #[arg(long, value_name = "FILE")]
-    pub key: std::path::PathBuf,
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: String,
     /// Predicate type: spdx (SPDX 2.2 tag-value, as a JSON string),
     /// spdxjson (SPDX 2.3 JSON), cyclonedx (CycloneDX 1.6 JSON), another
-    /// cosign alias or a URI (those need --predicate).
-    #[arg(long = "type", default_value = "spdxjson", value_name = "TYPE")]
-    pub type_: String,
-    /// Attest this document instead of cataloging the image.
+    /// cosign name (slsaprovenance, slsaprovenance02, slsaprovenance1,
+    /// link, vuln, openvex, custom) or a URI (those need --predicate).
+    /// Default: custom with --predicate (as cosign), else spdxjson.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_: Option<String>,
+    /// Attest this document instead of cataloging the image; `-` reads
+    /// stdin.
     #[arg(long, value_name = "FILE")]
-    pub predicate: Option<std::path::PathBuf>,
+    pub predicate: Option<String>,
     /// The in-toto statement version.
     #[arg(long, value_enum, default_value = "1")]
     pub statement_version: StatementVersionArg,
-    /// How to store the attestation.
-    #[arg(long, value_enum, default_value = "referrer")]
-    pub attach_mode: AttachMode,
+    /// How to store the attestation. [default: referrer, or what
+    /// --new-bundle-format says]
+    #[arg(long, value_enum)]
+    pub attach_mode: Option<AttachMode>,
+    /// cosign's storage switch: true stores a Sigstore bundle as an OCI
+    /// referrer (cosign 3), false a `.att` layer (cosign 2).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub signing: SigningFlags,
     #[command(flatten)]
     pub target: ImageArgs,
 }
@@ -223,14 +249,27 @@ pub struct KeylessArgs {
     /// Accept a keyless signature without a transparency-log entry (its
     /// time must then come from an RFC 3161 timestamp). Insecure: a
     /// signature that was never logged cannot be audited.
-    #[arg(long)]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        default_value = "false",
+        value_parser = parse_go_bool
+    )]
     pub insecure_ignore_tlog: bool,
 }
 
 /// What `verify-attestation` prints for each verified attestation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AttestationOutput {
-    /// The DSSE envelope JSON.
+    /// cosign's output: each verified DSSE envelope, one JSON per line.
+    Json,
+    /// The same as json (cosign prints attestations alike in both).
+    Text,
+    /// The envelope of the newest verified attestation (by verified
+    /// signing time; with a key, every distinct one), one per line.
     Envelope,
     /// The in-toto statement, exactly as signed.
     Statement,
@@ -241,18 +280,35 @@ pub enum AttestationOutput {
 
 #[derive(Debug, Args)]
 pub struct VerifyAttestationArgs {
-    /// The public key (PEM). Without it, verify keylessly (identity flags).
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<std::path::PathBuf>,
+    /// The public key (PEM): a file, or env://VAR. Without it, verify
+    /// keylessly (identity flags).
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: Option<String>,
     #[command(flatten)]
     pub keyless: KeylessArgs,
-    /// The predicate type the attestation must have: a cosign alias
+    /// The predicate type the attestation must have: a cosign name
     /// (spdx, spdxjson, cyclonedx, custom, slsaprovenance, …) or a URI.
-    #[arg(long = "type", value_name = "TYPE")]
+    #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
     pub type_: String,
-    /// What to print on stdout.
-    #[arg(short, long, value_enum, default_value = "predicate")]
+    /// What to print on stdout: json or text (cosign's: every verified DSSE
+    /// envelope, one per line); envelope, statement or predicate of the
+    /// newest verified attestation (predicate: e.g. the SBOM, ready for a
+    /// scanner).
+    #[arg(short, long, value_enum, default_value = "json")]
     pub output: AttestationOutput,
+    /// Accepted for cosign compatibility: every storage form (bundle
+    /// referrers and `.att` layers) is checked either way.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub certificate: VerifyCertificateFlags,
     #[command(flatten)]
     pub target: ImageArgs,
 }
@@ -359,37 +415,131 @@ pub struct TriangulateArgs {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// The encrypted cosign private key.
+    /// The encrypted cosign private key: a file, or env://VAR for the PEM
+    /// in an environment variable.
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: String,
+    /// Extra KEY=VALUE pairs to sign, in the payload's `optional` section
+    /// (repeatable, or comma-separated).
+    #[arg(
+        short = 'a',
+        long = "annotations",
+        value_name = "KEY=VALUE",
+        value_delimiter = ','
+    )]
+    pub annotations: Vec<String>,
+    /// Also write the base64 signature to FILE.
     #[arg(long, value_name = "FILE")]
-    pub key: std::path::PathBuf,
+    pub output_signature: Option<std::path::PathBuf>,
+    /// Also write the signed payload to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub output_payload: Option<std::path::PathBuf>,
+    /// Write the signing certificate to FILE: a key signature has none, so
+    /// nothing is written (as cosign).
+    #[arg(long, value_name = "FILE")]
+    pub output_certificate: Option<std::path::PathBuf>,
+    /// cosign 3 stores an image signature as a Sigstore bundle referrer
+    /// when true; sbomctl stores cosign 2's `.sig` signature (false), and
+    /// refuses an explicit true.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub signing: SigningFlags,
     #[command(flatten)]
     pub target: ImageArgs,
 }
 
+/// What `verify` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyOutput {
+    /// cosign's JSON array of the verified payloads.
+    Json,
+    /// Each verified payload as signed, one per line.
+    Text,
+}
+
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The public key (PEM).
-    #[arg(long, value_name = "FILE")]
-    pub key: std::path::PathBuf,
+    /// The public key (PEM): a file, or env://VAR.
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: Option<String>,
+    /// KEY=VALUE pairs every verified signature's payload must carry in its
+    /// `optional` section (repeatable, or comma-separated).
+    #[arg(
+        short = 'a',
+        long = "annotations",
+        value_name = "KEY=VALUE",
+        value_delimiter = ','
+    )]
+    pub annotations: Vec<String>,
+    /// Output format: json (cosign's array of payloads) or text.
+    #[arg(short, long, value_enum, default_value = "json")]
+    pub output: VerifyOutput,
     /// Accepted for cosign compatibility: key verification does not read
     /// the transparency log.
-    #[arg(long)]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        default_value = "false",
+        value_parser = parse_go_bool
+    )]
     pub insecure_ignore_tlog: bool,
+    /// Accepted for cosign compatibility: `.sig` signatures are checked
+    /// either way.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub certificate: VerifyCertificateFlags,
     #[command(flatten)]
     pub target: ImageArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SignBlobArgs {
-    /// The encrypted cosign private key.
-    #[arg(long, value_name = "FILE")]
-    pub key: std::path::PathBuf,
+    /// The encrypted cosign private key: a file, or env://VAR.
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: String,
     /// Also write a Sigstore bundle (v0.3, key material) to this file.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<std::path::PathBuf>,
     /// Write the base64 signature to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output_signature: Option<std::path::PathBuf>,
+    /// Write the signing certificate to FILE: a key signature has none, so
+    /// nothing is written (as cosign).
+    #[arg(long, value_name = "FILE")]
+    pub output_certificate: Option<std::path::PathBuf>,
+    /// cosign's bundle switch: --bundle writes a Sigstore bundle (true,
+    /// the default); false (cosign's older bundle) is refused with
+    /// --bundle.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub signing: SigningFlags,
     /// The file to sign.
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
@@ -398,18 +548,32 @@ pub struct SignBlobArgs {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("sig").required(true).args(["bundle", "signature"])))]
 pub struct VerifyBlobArgs {
-    /// The public key (PEM). Without it, verify the bundle keylessly
-    /// (identity flags).
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<std::path::PathBuf>,
+    /// The public key (PEM): a file, or env://VAR. Without it, verify the
+    /// bundle keylessly (identity flags).
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: Option<String>,
     #[command(flatten)]
     pub keyless: KeylessArgs,
     /// A Sigstore bundle from `sign-blob --bundle`.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<std::path::PathBuf>,
-    /// A signature file (base64 or raw).
-    #[arg(long, value_name = "FILE")]
-    pub signature: Option<std::path::PathBuf>,
+    /// The signature: a file (base64 or raw), or, when no such file
+    /// exists, the base64 signature itself (as cosign).
+    #[arg(long, value_name = "FILE|BASE64")]
+    pub signature: Option<String>,
+    /// Accepted for cosign compatibility: --bundle must be a Sigstore
+    /// bundle; false (cosign's older bundle) is refused with --bundle.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub certificate: VerifyCertificateFlags,
     /// The file that was signed.
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
@@ -424,12 +588,25 @@ pub struct VerifyBlobAttestationArgs {
     /// (spdx, spdxjson, cyclonedx, custom, slsaprovenance, …) or a URI.
     #[arg(long = "type", value_name = "TYPE")]
     pub type_: String,
-    /// The public key (PEM), for a key-signed bundle. Without it, verify
-    /// keylessly (identity flags).
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<std::path::PathBuf>,
+    /// The public key (PEM), for a key-signed bundle: a file, or
+    /// env://VAR. Without it, verify keylessly (identity flags).
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: Option<String>,
     #[command(flatten)]
     pub keyless: KeylessArgs,
+    /// Accepted for cosign compatibility: --bundle must be a Sigstore
+    /// bundle; false is refused.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub certificate: VerifyCertificateFlags,
     /// The file the attestation is about (a statement subject must carry
     /// its sha256 or sha512).
     #[arg(value_name = "FILE")]

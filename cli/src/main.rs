@@ -7,8 +7,10 @@
 
 mod args;
 mod commands;
+mod cosign_flags;
 mod output;
 mod progress;
+mod ui;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -20,6 +22,13 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
     commands::note::set_quiet(cli.global.quiet);
+    ui::set_quiet(cli.global.quiet);
+    if let Some(path) = &cli.global.output_file {
+        if let Err(err) = redirect_stdout(path) {
+            eprintln!("sbomctl: error: {}", quote::line(&format!("{err:#}")));
+            return ExitCode::from(2);
+        }
+    }
     let result = match &cli.command {
         args::Command::Packages(a) | args::Command::Scan(a) => {
             commands::packages::run(a, &cli.global)
@@ -72,6 +81,17 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--output-file FILE`: what the command prints on stdout goes to FILE
+/// (created or truncated), as cosign does by replacing its stdout.
+fn redirect_stdout(path: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("creating output file {}", path.display()))?;
+    rustix::stdio::dup2_stdout(&file)
+        .with_context(|| format!("writing stdout to {}", path.display()))?;
+    Ok(())
 }
 
 /// A failed verification check anywhere in the chain exits 1, not 2.

@@ -14,6 +14,7 @@
 //! position.
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use sbomctl_oci::ImageStore;
 
@@ -296,6 +297,21 @@ pub fn verify_signatures(
     image_digest: &str,
     key: &PublicKey,
 ) -> Result<Outcome<PassedSignature>> {
+    verify_signatures_with_annotations(store, image_digest, key, &BTreeMap::new())
+}
+
+/// [`verify_signatures`], also requiring each of `annotations` in every
+/// passing payload's `optional` section ([`simplesign::check_annotations`],
+/// cosign's `verify -a KEY=VALUE`).
+///
+/// # Errors
+/// [`Error::Malformed`] for a malformed image digest.
+pub fn verify_signatures_with_annotations(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    key: &PublicKey,
+    annotations: &BTreeMap<String, String>,
+) -> Result<Outcome<PassedSignature>> {
     let discovery = Discovery::new(store, image_digest, Wanted::Signatures)?;
     Ok(check_each(discovery, |found| match &found.content {
         Content::SimpleSigning(payload) => {
@@ -303,12 +319,12 @@ pub fn verify_signatures(
                 .annotations
                 .get(crate::attach::annotation::SIGNATURE)
                 .map_or("", String::as_str);
-            simplesign::verify(payload, signature, key, image_digest).map(|signed| {
-                PassedSignature {
-                    origin: found.origin.clone(),
-                    payload: payload.clone(),
-                    signed,
-                }
+            let signed = simplesign::verify(payload, signature, key, image_digest)?;
+            simplesign::check_annotations(&signed, annotations)?;
+            Ok(PassedSignature {
+                origin: found.origin.clone(),
+                payload: payload.clone(),
+                signed,
             })
         }
         Content::Rejected { check, message } => Err(check.fail(message.clone())),

@@ -68,6 +68,9 @@ pub enum Check {
     Payload,
     /// A simple-signing payload names another image digest.
     ImageDigest,
+    /// A simple-signing payload lacks an annotation the verifier requires
+    /// (`verify -a KEY=VALUE`), or has another value.
+    Annotations,
 }
 
 impl Check {
@@ -100,6 +103,7 @@ impl Check {
             Check::PredicateType => "predicate type",
             Check::Payload => "payload",
             Check::ImageDigest => "image digest",
+            Check::Annotations => "annotations",
         }
     }
 

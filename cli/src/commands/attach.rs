@@ -14,6 +14,7 @@ use crate::args::{
     SbomType, TriangulateArgs, TriangulateType,
 };
 use crate::commands::image;
+use crate::{cosign_flags, ui};
 
 /// The layer media type cosign's `attach sbom` picks: by `--type`, then
 /// `--input-format`, else whether the file parses as JSON.
@@ -52,15 +53,17 @@ pub fn attach_sbom(args: &AttachSbomArgs) -> Result<ExitCode> {
     match args.registry_referrers_mode {
         ReferrersMode::Legacy => {
             let written = legacy_tags::attach_sbom(store, digest, &sbom, media_type)?;
-            eprintln!(
+            ui::info(format_args!(
                 "sbomctl: {media_type} SBOM stored in {} ({written})",
                 legacy_tags::tag(digest, legacy_tags::Suffix::Sbom)
-            );
+            ));
         }
         ReferrersMode::Oci11 => {
             let subject = attach::image_descriptor(store, digest)?;
             let written = referrers::attach_sbom(store, &subject, &sbom, media_type)?;
-            eprintln!("sbomctl: {media_type} SBOM stored as referrer {written} of {digest}");
+            ui::info(format_args!(
+                "sbomctl: {media_type} SBOM stored as referrer {written} of {digest}"
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -77,7 +80,7 @@ pub fn download_sbom(args: &DownloadSbomArgs) -> Result<ExitCode> {
     for referrer in referrers::find(store, digest, Some(media_type::COSIGN_SBOM_ARTIFACT))? {
         if let Err(message) = referrer.check_subject(digest) {
             let message = sbomctl_oci::quote::line(&message.to_string());
-            eprintln!("sbomctl: warning: skipping {message}");
+            ui::warn(format_args!("skipping {message}"));
             continue;
         }
         documents.push(referrer.first_layer(store)?.1);
@@ -96,6 +99,9 @@ pub fn download_sbom(args: &DownloadSbomArgs) -> Result<ExitCode> {
 pub fn download_attestation(args: &DownloadAttestationArgs) -> Result<ExitCode> {
     let target = image::open(&args.target)?;
     let digest = target.digest();
+    if let Some(t) = &args.predicate_type {
+        cosign_flags::check_predicate_type(t)?;
+    }
     let wanted = args
         .predicate_type
         .as_deref()
@@ -105,7 +111,7 @@ pub fn download_attestation(args: &DownloadAttestationArgs) -> Result<ExitCode> 
     for found in attach::find_attestations(target.store.as_ref(), digest)? {
         if let Content::Rejected { message, .. } = &found.content {
             let message = sbomctl_oci::quote::line(&format!("{}: {message}", found.origin));
-            eprintln!("sbomctl: warning: skipping {message}");
+            ui::warn(format_args!("skipping {message}"));
             continue;
         }
         if let Some(wanted) = &wanted {
@@ -115,7 +121,7 @@ pub fn download_attestation(args: &DownloadAttestationArgs) -> Result<ExitCode> 
         }
         let Some(envelope) = found.envelope_json() else {
             let origin = sbomctl_oci::quote::line(&found.origin.to_string());
-            eprintln!("sbomctl: warning: {origin} holds no DSSE envelope");
+            ui::warn(format_args!("{origin} holds no DSSE envelope"));
             continue;
         };
         out.write_all(&envelope)?;

@@ -3,6 +3,7 @@
 //! image digest into a DSSE envelope, and store it as a bundle referrer
 //! and/or a `.att` layer.
 
+use std::io::Read as _;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
@@ -13,6 +14,7 @@ use sbomctl_catalog::format::{self, CyclonedxVersion, Format, SpdxVersion};
 
 use crate::args::{AttachMode, AttestArgs, Global, StatementVersionArg};
 use crate::commands::image;
+use crate::{cosign_flags, ui};
 
 /// The SBOM format a `--type` alias implies when sbomctl catalogs.
 fn sbom_format(type_: &str) -> Option<Format> {
@@ -24,19 +26,70 @@ fn sbom_format(type_: &str) -> Option<Format> {
     }
 }
 
+/// The most `--predicate -` reads from stdin.
+const MAX_STDIN_PREDICATE: u64 = 256 << 20;
+
+/// Reads `--predicate FILE`, or stdin for `-` (bounded).
+fn read_predicate(path: &str) -> Result<Vec<u8>> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_STDIN_PREDICATE + 1)
+            .read_to_end(&mut bytes)
+            .context("reading the predicate from stdin")?;
+        if bytes.len() as u64 > MAX_STDIN_PREDICATE {
+            bail!(
+                "reading the predicate from stdin: larger than the {} MiB limit",
+                MAX_STDIN_PREDICATE >> 20
+            );
+        }
+        return Ok(bytes);
+    }
+    std::fs::read(path).with_context(|| format!("reading {path}"))
+}
+
+/// Where to store: `--attach-mode`, else what `--new-bundle-format` says
+/// (true: bundle referrer, false: `.att` layer), else a referrer. The two
+/// must agree when both are given.
+fn attach_mode(args: &AttestArgs) -> Result<AttachMode> {
+    let implied = args.new_bundle_format.map(|new| {
+        if new {
+            AttachMode::Referrer
+        } else {
+            AttachMode::Legacy
+        }
+    });
+    Ok(match (args.attach_mode, implied) {
+        (Some(mode), Some(implied)) if mode != AttachMode::Both && mode != implied => {
+            bail!("--attach-mode and --new-bundle-format disagree; give one of them")
+        }
+        (Some(mode), _) => mode,
+        (None, Some(implied)) => implied,
+        (None, None) => AttachMode::Referrer,
+    })
+}
+
 pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
-    let format = sbom_format(&args.type_);
+    args.signing.check()?;
+    // cosign's default type is `custom` (it always has a --predicate);
+    // without one sbomctl catalogs the image, into SPDX JSON by default.
+    let type_ = match (&args.type_, &args.predicate) {
+        (Some(t), _) => t.as_str(),
+        (None, Some(_)) => "custom",
+        (None, None) => "spdxjson",
+    };
+    cosign_flags::check_predicate_type(type_)?;
+    let attach_mode = attach_mode(args)?;
+    let format = sbom_format(type_);
     if args.predicate.is_none() && format.is_none() {
         bail!(
-            "--type {}: sbomctl can only catalog into spdx, spdxjson or cyclonedx; give the document with --predicate FILE",
-            args.type_
+            "--type {type_}: sbomctl can only catalog into spdx, spdxjson or cyclonedx; give the document with --predicate FILE",
         );
     }
     let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
     let predicate_document = match &args.predicate {
-        Some(path) => {
-            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
-        }
+        Some(path) => Some(read_predicate(path)?),
         None => None,
     };
     // The key (and its password) first: nothing is scanned or pushed with a
@@ -49,15 +102,15 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
             let catalog = image::catalog(&target)?;
             if !global.quiet {
                 for d in &catalog.diagnostics {
-                    eprintln!("sbomctl: warning: {}", sbomctl_oci::quote::line(&d.message));
+                    ui::warn(sbomctl_oci::quote::line(&d.message));
                 }
             }
             format::render(&catalog, format, &render_options)
         }
         (None, None) => unreachable!("checked above"),
     };
-    let predicate = intoto::predicate_from_document(&args.type_, &document)
-        .with_context(|| format!("reading the predicate for --type {}", args.type_))?;
+    let predicate = intoto::predicate_from_document(type_, &document)
+        .with_context(|| format!("reading the predicate for --type {type_}"))?;
     let version = match args.statement_version {
         StatementVersionArg::V1 => StatementVersion::V1,
         StatementVersionArg::V0_1 => StatementVersion::V0_1,
@@ -67,20 +120,20 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         &target.subject.index_digest,
         &target.subject.platform_digest,
     ) {
-        eprintln!(
+        ui::info(format_args!(
             "sbomctl: {} is a multi-platform index: the attestation is about {index} (use --platform for one platform)",
             target.display
-        );
+        ));
     }
     let statement = Statement::new(
         version,
         vec![Subject::sha256(&target.store.repository_name(), &digest)],
-        &args.type_,
+        type_,
         predicate,
     );
     let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &statement.to_json(), &key)?;
     let store = target.store.as_ref();
-    if matches!(args.attach_mode, AttachMode::Referrer | AttachMode::Both) {
+    if matches!(attach_mode, AttachMode::Referrer | AttachMode::Both) {
         let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
         let subject = attach::image_descriptor(store, &digest)?;
         let written = referrers::attach_bundle(
@@ -90,9 +143,11 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
             &statement.predicate_type,
             &render_options.created,
         )?;
-        eprintln!("sbomctl: attestation for {digest} stored as bundle referrer {written}");
+        ui::info(format_args!(
+            "sbomctl: attestation for {digest} stored as bundle referrer {written}"
+        ));
     }
-    if matches!(args.attach_mode, AttachMode::Legacy | AttachMode::Both) {
+    if matches!(attach_mode, AttachMode::Legacy | AttachMode::Both) {
         let appended =
             legacy_tags::attach_attestation(store, &digest, &envelope, &statement.predicate_type)?;
         let note = if appended.added {
@@ -100,10 +155,10 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         } else {
             " (already there)"
         };
-        eprintln!(
+        ui::info(format_args!(
             "sbomctl: attestation for {digest} stored in {} ({}), layer {}{note}",
             appended.tag, appended.manifest_digest, appended.layer_digest
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,16 +2,16 @@
 //! grammar and resolver ([`sbomctl_oci::target::StoredImage`]) that
 //! `packages` uses too; and loading keys.
 
-use std::path::Path;
-
 use anyhow::{Context as _, Result};
 use sbomctl_attest::key::password::{self, Purpose};
 use sbomctl_attest::key::{cosign_key, PrivateKey, PublicKey};
 use sbomctl_catalog::{Catalog, Options};
+use sbomctl_oci::auth::{self, Keychain};
 use sbomctl_oci::registry::RegistryOptions;
 use sbomctl_oci::target::StoredImage;
 
 use crate::args::ImageArgs;
+use crate::cosign_flags::read_key_ref;
 
 /// Opens IMAGE read-write: a registry reference or an OCI layout
 /// directory (`oci-dir:DIR[:TAG]`, or an existing layout path).
@@ -27,9 +27,32 @@ pub fn open(args: &ImageArgs) -> Result<StoredImage> {
 /// How to reach registries, from the image flags.
 pub fn registry_options(args: &ImageArgs) -> RegistryOptions {
     let defaults = RegistryOptions::default();
+    let mut insecure_hosts = args.insecure_registry.clone();
+    // cosign's flags allow HTTP to whatever registry the command talks to:
+    // here the image's registry, the only one.
+    if args.registry.allow_http_registry || args.registry.allow_insecure_registry {
+        insecure_hosts.push("*".to_owned());
+    }
+    let keychain = match (
+        &args.registry.registry_username,
+        &args.registry.registry_password,
+    ) {
+        (Some(username), Some(password)) => {
+            let (username, password) = (username.clone(), password.clone());
+            // The flags take the place of SBOMCTL_REGISTRY_USERNAME and
+            // _PASSWORD, which come first in the keychain's order.
+            Keychain::with_env(move |name| match name {
+                auth::USERNAME_ENV => Some(username.clone()),
+                auth::PASSWORD_ENV => Some(password.clone()),
+                other => std::env::var(other).ok(),
+            })
+        }
+        _ => defaults.keychain.clone(),
+    };
     RegistryOptions {
-        insecure_hosts: args.insecure_registry.clone(),
+        insecure_hosts,
         timeout: args.registry_timeout.unwrap_or(defaults.timeout),
+        keychain,
         ..defaults
     }
 }
@@ -46,16 +69,17 @@ pub fn catalog(target: &StoredImage) -> Result<Catalog> {
         .with_context(|| format!("scanning {}", target.opened.name()))
 }
 
-/// Reads and decrypts a cosign private key; the password comes from
-/// SBOMCTL_PASSWORD / COSIGN_PASSWORD, a prompt, or stdin.
-pub fn private_key(path: &Path) -> Result<PrivateKey> {
-    let text = sbomctl_attest::pem::read_file(path)?;
+/// Reads and decrypts a cosign private key from a file or `env://VAR`;
+/// the password comes from SBOMCTL_PASSWORD / COSIGN_PASSWORD, a prompt,
+/// or stdin.
+pub fn private_key(key: &str) -> Result<PrivateKey> {
+    let text = read_key_ref(key)?;
     let password = password::read_password(Purpose::Unlock)?;
-    cosign_key::decrypt(&text, &password).with_context(|| format!("opening {}", path.display()))
+    cosign_key::decrypt(&text, &password).with_context(|| format!("opening {key}"))
 }
 
-/// Reads a PEM public key.
-pub fn public_key(path: &Path) -> Result<PublicKey> {
-    let text = sbomctl_attest::pem::read_file(path)?;
-    PublicKey::from_pem(&text).with_context(|| format!("reading {}", path.display()))
+/// Reads a PEM public key from a file or `env://VAR`.
+pub fn public_key(key: &str) -> Result<PublicKey> {
+    let text = read_key_ref(key)?;
+    PublicKey::from_pem(&text).with_context(|| format!("reading {key}"))
 }

@@ -104,9 +104,15 @@ impl KeyPairPaths {
             cosign_key::encrypt(key, &password).context("encrypting the private key")?;
         let public = key.public_key().to_pem()?;
         write_file(&self.private, encrypted.as_bytes(), 0o600, self.force)?;
-        eprintln!("Private key written to {}", self.private.display());
+        crate::ui::info(format_args!(
+            "Private key written to {}",
+            self.private.display()
+        ));
         write_file(&self.public, public.as_bytes(), 0o644, self.force)?;
-        eprintln!("Public key written to {}", self.public.display());
+        crate::ui::info(format_args!(
+            "Public key written to {}",
+            self.public.display()
+        ));
         Ok(())
     }
 }

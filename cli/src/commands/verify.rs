@@ -8,7 +8,7 @@ use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use sbomctl_attest::attach;
 use sbomctl_attest::verify::candidates::{self, Passed, Selection};
 use sbomctl_attest::verify::keyless::identity::{IdentityPolicy, Matcher};
@@ -20,9 +20,10 @@ use sbomctl_attest::Error;
 
 use crate::args::{
     AttestationOutput, KeylessArgs, VerifyArgs, VerifyAttestationArgs, VerifyBlobArgs,
-    VerifyBlobAttestationArgs,
+    VerifyBlobAttestationArgs, VerifyOutput,
 };
 use crate::commands::image;
+use crate::{cosign_flags, ui};
 
 /// The largest bundle, signature or trusted root read from a file.
 const MAX_INPUT: u64 = 64 << 20;
@@ -80,11 +81,42 @@ fn describe(err: &Error) -> String {
 
 fn warn_insecure_ignore_tlog(given: bool) {
     if given {
-        eprintln!(
-            "sbomctl: warning: --insecure-ignore-tlog: a keyless signature without a \
-             transparency-log entry is accepted"
+        ui::warn(
+            "--insecure-ignore-tlog: a keyless signature without a transparency-log entry is \
+             accepted",
         );
     }
+}
+
+/// What cosign's `PrintVerificationHeader` prints on stderr after a
+/// successful verification, in its words, naming only the checks sbomctl
+/// made.
+fn print_checks(image: &str, annotations: bool, mode: &Mode, tlog_checked: bool) {
+    let mut lines = vec![
+        String::new(),
+        format!("Verification for {image} --"),
+        "The following checks were performed on each of these signatures:".to_owned(),
+    ];
+    if annotations {
+        lines.push("  - The specified annotations were verified.".to_owned());
+    }
+    lines.push("  - The cosign claims were validated".to_owned());
+    if tlog_checked {
+        lines.push(
+            "  - Existence of the claims in the transparency log was verified offline".to_owned(),
+        );
+    }
+    match mode {
+        Mode::Key(_) => {
+            lines.push("  - The signatures were verified against the specified public key".into());
+        }
+        Mode::Keyless(..) => lines.push(
+            "  - The code-signing certificate was verified using trusted certificate authority \
+             certificates"
+                .into(),
+        ),
+    }
+    ui::info(lines.join("\n"));
 }
 
 impl KeylessArgs {
@@ -168,7 +200,7 @@ enum Mode {
 impl Mode {
     /// Exactly one of `--key` and the identity flags (usage error
     /// otherwise).
-    fn new(key: Option<&Path>, keyless: &KeylessArgs) -> Result<Mode> {
+    fn new(key: Option<&str>, keyless: &KeylessArgs) -> Result<Mode> {
         warn_insecure_ignore_tlog(keyless.insecure_ignore_tlog);
         match key {
             Some(_) if keyless.has_identity_flags() => {
@@ -205,6 +237,8 @@ fn describe_signer(v: &VerifiedBundle) -> String {
 }
 
 pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
+    args.certificate.check()?;
+    cosign_flags::check_predicate_type(&args.type_)?;
     let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
     let verifier = mode.verifier(&args.keyless);
     let target = image::open(&args.target)?;
@@ -223,12 +257,69 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
         };
         return Ok(failed(&what));
     };
-    let chosen = match selection {
+    if outcome.not_checked > 0 {
+        ui::warn(format_args!(
+            "the candidate limit of {} was reached; {} more not checked",
+            outcome.limit, outcome.not_checked
+        ));
+    }
+    let tlog_checked = matches!(mode, Mode::Keyless(..)) && !args.keyless.insecure_ignore_tlog;
+    print_checks(&target.display, false, &mode, tlog_checked);
+    match args.output {
+        AttestationOutput::Json | AttestationOutput::Text => {
+            print_envelopes(&outcome.passed)?;
+        }
+        AttestationOutput::Envelope
+        | AttestationOutput::Statement
+        | AttestationOutput::Predicate => {
+            let chosen = chosen(&selection, &outcome, &target.display, digest);
+            print_attestations(&chosen, args.output)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// cosign's output: every verified attestation's DSSE envelope, one JSON
+/// per line (each distinct statement once: `attest --attach-mode both`
+/// stores one twice), with the signer of a keyless one on stderr first.
+fn print_envelopes(passed: &[Passed]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = std::io::stdout().lock();
+    for p in passed {
+        if !seen.insert(p.verified.payload.as_slice()) {
+            continue;
+        }
+        if let Some(id) = &p.identity {
+            let mut lines = vec![format!(
+                "Certificate subject: {}",
+                id.sans.first().map_or("", String::as_str)
+            )];
+            if let Some(issuer) = &id.issuer {
+                lines.push(format!("Certificate issuer URL: {issuer}"));
+            }
+            out.flush()?;
+            ui::info(lines.join("\n"));
+        }
+        out.write_all(&p.envelope)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The attestations `-o envelope|statement|predicate` prints (the newest by
+/// verified signing time, else every distinct one), said on stderr.
+fn chosen<'a>(
+    selection: &Selection<'a>,
+    outcome: &candidates::Outcome<Passed>,
+    display: &str,
+    digest: &str,
+) -> Vec<&'a Passed> {
+    match selection {
         Selection::Newest(p) => {
-            eprintln!(
-                "sbomctl: verified {} ({digest}): {} of {} attestation(s) passed; using {} ({}), \
-                 the newest by verified signing time{}",
-                target.display,
+            ui::info(format_args!(
+                "sbomctl: verified {display} ({digest}): {} of {} attestation(s) passed; using {} \
+                 ({}), the newest by verified signing time{}",
                 outcome.passed.len(),
                 outcome.checked(),
                 p.origin,
@@ -236,31 +327,22 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
                 p.signed_at
                     .map(|t| format!(" ({t}, unix time)"))
                     .unwrap_or_default()
-            );
-            vec![p]
+            ));
+            vec![*p]
         }
         Selection::All(all) => {
             let origins: Vec<String> = all.iter().map(|p| p.origin.to_string()).collect();
-            eprintln!(
-                "sbomctl: verified {} ({digest}): {} of {} attestation(s) passed; no verified \
-                 signing time to choose by, printing {}: {}",
-                target.display,
+            ui::info(format_args!(
+                "sbomctl: verified {display} ({digest}): {} of {} attestation(s) passed; no \
+                 verified signing time to choose by, printing {}: {}",
                 outcome.passed.len(),
                 outcome.checked(),
                 all.len(),
                 origins.join(", ")
-            );
-            all
+            ));
+            all.clone()
         }
-    };
-    if outcome.not_checked > 0 {
-        eprintln!(
-            "sbomctl: warning: the candidate limit of {} was reached; {} more not checked",
-            outcome.limit, outcome.not_checked
-        );
     }
-    print_attestations(&chosen, args.output)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Predicates one after another, separated by a newline; envelopes and
@@ -269,7 +351,7 @@ fn print_attestations(chosen: &[&Passed], output: AttestationOutput) -> Result<(
     let mut out = std::io::stdout().lock();
     for (i, p) in chosen.iter().enumerate() {
         match output {
-            AttestationOutput::Envelope => {
+            AttestationOutput::Json | AttestationOutput::Text | AttestationOutput::Envelope => {
                 out.write_all(&p.envelope)?;
                 out.write_all(b"\n")?;
             }
@@ -290,11 +372,24 @@ fn print_attestations(chosen: &[&Passed], output: AttestationOutput) -> Result<(
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
+    args.certificate.check()?;
+    let Some(key) = &args.key else {
+        bail!(
+            "keyless verification of image signatures is not supported yet: give --key \
+             (verify-attestation and verify-blob verify keylessly)"
+        );
+    };
+    let annotations = cosign_flags::annotations(&args.annotations)?;
     warn_insecure_ignore_tlog(args.insecure_ignore_tlog);
-    let key = image::public_key(&args.key)?;
+    let key = image::public_key(key)?;
     let target = image::open(&args.target)?;
     let digest = target.digest();
-    let outcome = candidates::verify_signatures(target.store.as_ref(), digest, &key)?;
+    let outcome = candidates::verify_signatures_with_annotations(
+        target.store.as_ref(),
+        digest,
+        &key,
+        &annotations,
+    )?;
     if outcome.passed.is_empty() {
         let what = if outcome.checked() == 0 && outcome.not_checked == 0 {
             format!("no signatures found for {} ({digest})", target.display)
@@ -307,22 +402,62 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
         };
         return Ok(failed(&what));
     }
-    eprintln!(
-        "sbomctl: verified {} ({digest}): {} of {} signature(s) passed",
-        target.display,
-        outcome.passed.len(),
-        outcome.checked()
+    print_checks(
+        &target.display,
+        !annotations.is_empty(),
+        &Mode::Key(key),
+        false,
     );
     let mut out = std::io::stdout().lock();
-    for passed in &outcome.passed {
-        out.write_all(&passed.payload)?;
-        out.write_all(b"\n")?;
+    match args.output {
+        // cosign: `fmt.Printf("\n%s\n", json.Marshal(payloads))`.
+        VerifyOutput::Json => {
+            let items: Vec<Vec<u8>> = outcome
+                .passed
+                .iter()
+                .map(|p| p.signed.to_go_json())
+                .collect();
+            out.write_all(b"\n[")?;
+            out.write_all(&items.join(&b","[..]))?;
+            out.write_all(b"]\n")?;
+        }
+        VerifyOutput::Text => {
+            for passed in &outcome.passed {
+                out.write_all(&passed.payload)?;
+                out.write_all(b"\n")?;
+            }
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--signature FILE|BASE64`: the file when it exists, else the value
+/// itself (cosign's `base64signature`).
+fn signature_arg(value: &str) -> Result<Vec<u8>> {
+    let path = Path::new(value);
+    if path.exists() {
+        read_input(path)
+    } else {
+        Ok(value.as_bytes().to_vec())
+    }
+}
+
+/// `--new-bundle-format=false` names cosign's older bundle, which sbomctl
+/// does not read.
+fn check_new_bundle_format(value: Option<bool>, bundle: bool) -> Result<()> {
+    if value == Some(false) && bundle {
+        bail!(
+            "--new-bundle-format=false: cosign's older bundle format is not supported; \
+             --bundle must be a Sigstore bundle"
+        );
+    }
+    Ok(())
+}
+
 pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
+    args.certificate.check()?;
+    check_new_bundle_format(args.new_bundle_format, args.bundle.is_some())?;
     let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
     let blob = read_blob(&args.file)?;
     let result = match (&mode, &args.bundle, &args.signature) {
@@ -341,7 +476,7 @@ pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
                 .map(|()| String::new())
         }
         (Mode::Key(key), None, Some(signature)) => {
-            let signature = read_input(signature)?;
+            let signature = signature_arg(signature)?;
             verify::verify_streamed_blob(&blob, key, BlobSignature::Signature(&signature))
                 .map(|()| String::new())
         }
@@ -354,11 +489,11 @@ pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
 fn report(file: &Path, result: sbomctl_attest::Result<String>) -> ExitCode {
     match result {
         Ok(signer) if signer.is_empty() => {
-            eprintln!("Verified OK");
+            ui::info("Verified OK");
             ExitCode::SUCCESS
         }
         Ok(signer) => {
-            eprintln!("Verified OK: {signer}");
+            ui::info(format_args!("Verified OK: {signer}"));
             ExitCode::SUCCESS
         }
         Err(e) => failed(&format!("{}: {}", file.display(), describe(&e))),
@@ -366,6 +501,9 @@ fn report(file: &Path, result: sbomctl_attest::Result<String>) -> ExitCode {
 }
 
 pub fn verify_blob_attestation(args: &VerifyBlobAttestationArgs) -> Result<ExitCode> {
+    args.certificate.check()?;
+    check_new_bundle_format(args.new_bundle_format, true)?;
+    cosign_flags::check_predicate_type(&args.type_)?;
     let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
     let blob = read_blob(&args.file)?;
     let bundle = read_input(&args.bundle)?;

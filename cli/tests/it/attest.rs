@@ -101,6 +101,8 @@ fn registry_round_trip_in_each_attach_mode() {
             &keys.public,
             "--type",
             "spdxjson",
+            "-o",
+            "predicate",
             &image,
         ]);
         assert_eq!(json(&out.stdout), json(&expected), "{mode}");
@@ -355,7 +357,8 @@ fn sign_then_verify() {
     );
     ok(&["sign", "--key", &keys.key, &image]);
     let out = ok(&["verify", "--key", &keys.public, &image]);
-    let payload = json(out.stdout.split(|b| *b == b'\n').next().unwrap());
+    // cosign's shape: a JSON array of the verified payloads.
+    let payload = json(&out.stdout)[0].clone();
     assert_eq!(
         payload["critical"]["image"]["docker-manifest-digest"],
         digest
@@ -474,6 +477,8 @@ fn oci_dir_round_trip_offline() {
         &keys.public,
         "--type",
         "spdx",
+        "-o",
+        "predicate",
         &image,
     ]);
     assert_eq!(
@@ -487,6 +492,8 @@ fn oci_dir_round_trip_offline() {
         &keys.public,
         "--type",
         "cyclonedx",
+        "-o",
+        "predicate",
         &image,
     ]);
     assert_eq!(json(&out.stdout), json(&cdx));
@@ -625,8 +632,15 @@ fn exit_codes_are_0_1_2() {
         ),
         // Usage: 2.
         (
-            "usage_no_type",
-            vec!["verify-attestation", "--key", &keys.public, &image],
+            "usage_type_typo",
+            vec![
+                "verify-attestation",
+                "--key",
+                &keys.public,
+                "--type",
+                "spdx-json",
+                &image,
+            ],
         ),
         (
             "usage_no_bundle",
@@ -679,6 +693,8 @@ fn exit_codes_are_0_1_2() {
         &keys.public,
         "--type",
         "https://example.com/p/v1",
+        "-o",
+        "predicate",
         &image,
     ]);
     assert_eq!(out.stdout, br#"{"hello":"world"}"#);
@@ -720,6 +736,8 @@ fn referrers_api_round_trip_in_each_attach_mode() {
             &keys.public,
             "--type",
             "spdxjson",
+            "-o",
+            "predicate",
             &image,
         ]);
         assert_eq!(json(&out.stdout), json(&expected), "{mode}");

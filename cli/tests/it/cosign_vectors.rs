@@ -475,6 +475,8 @@ fn synthetic_att_layers_get_the_expected_verdicts() {
                 arg(&key),
                 "--type",
                 type_,
+                "-o",
+                "predicate",
                 &image,
             ];
             let name = format!(

@@ -313,6 +313,8 @@ fn verify_keyless(name: &str, image: &str, identity: &str, type_: &str, extra: &
         "https://github.com/login/oauth",
         "--type",
         type_,
+        "-o",
+        "predicate",
     ];
     args.extend_from_slice(extra);
     args.push(image);

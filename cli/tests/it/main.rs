@@ -8,6 +8,7 @@ mod ci_integrations;
 mod common;
 mod convert;
 mod cosign_commands;
+mod cosign_flags;
 mod cosign_vectors;
 mod formats;
 mod hostile;

@@ -297,6 +297,8 @@ impl Setup {
             &self.keys.public,
             "--type",
             type_,
+            "-o",
+            "predicate",
             &image.reference,
         ]);
         let keep = [self.images.digests[0].as_str(), &self.images.digests[1]];
@@ -912,6 +914,8 @@ fn referrer_discovery_filters_by_artifact_type_and_is_bounded() {
             &s.keys.public,
             "--type",
             "cyclonedx",
+            "-o",
+            "predicate",
             &through_proxy,
         ])
     };

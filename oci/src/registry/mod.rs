@@ -49,7 +49,7 @@ pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
     /// Hosts (`host` or `host:port`) spoken to over plain HTTP. `localhost`,
-    /// `127.0.0.1` and `[::1]` always are.
+    /// `127.0.0.1` and `[::1]` always are; `*` stands for every host.
     pub insecure_hosts: Vec<String>,
     /// How many times a request is repeated after a 5xx, a 429 or a
     /// connection error, before giving up.

@@ -709,7 +709,8 @@ fn split_origin(url: &str) -> (String, &str) {
     (format!("{scheme}://{host}"), path)
 }
 
-/// Loopback hosts (any port) and the configured insecure hosts.
+/// Loopback hosts (any port) and the configured insecure hosts; `*` in
+/// the list makes every host insecure (cosign's `--allow-http-registry`).
 pub(super) fn is_insecure(host: &str, insecure_hosts: &[String]) -> bool {
     let name = if host.starts_with('[') {
         host.split_inclusive(']').next().unwrap_or(host)
@@ -717,7 +718,9 @@ pub(super) fn is_insecure(host: &str, insecure_hosts: &[String]) -> bool {
         host.split(':').next().unwrap_or(host)
     };
     matches!(name, "localhost" | "127.0.0.1" | "[::1]")
-        || insecure_hosts.iter().any(|h| h == host || h == name)
+        || insecure_hosts
+            .iter()
+            .any(|h| h == host || h == name || h == "*")
 }
 
 #[cfg(test)]
@@ -739,6 +742,7 @@ mod tests {
         assert!(is_insecure("reg.lan:5000", &listed));
         assert!(!is_insecure("reg.lan:6000", &listed));
         assert!(is_insecure("other.lan:443", &listed));
+        assert!(is_insecure("ghcr.io", &["*".to_string()]));
     }
 
     #[test]
