@@ -333,6 +333,22 @@ fn verify_attestation_keyless_on_the_cosign_bundle_referrer() {
     let out = verify_keyless("bundle_referrer", &image, COSIGN_SIGNER, "custom", &[]);
     let predicate: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(predicate["Data"].is_string(), "{predicate}");
+    // cosign's output: the signer on stderr, the verified envelope on stdout.
+    let out = snap(
+        "bundle_referrer_cosign_output",
+        &[
+            "verify-attestation",
+            "--certificate-identity",
+            COSIGN_SIGNER,
+            "--certificate-oidc-issuer",
+            "https://github.com/login/oauth",
+            "--type",
+            "custom",
+            &image,
+        ],
+    );
+    let envelope: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(envelope["payloadType"], "application/vnd.in-toto+json");
     verify_keyless(
         "bundle_referrer_other_identity",
         &image,
