@@ -21,7 +21,6 @@ use sbomctl_oci::quote;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
-    commands::note::set_quiet(cli.global.quiet);
     ui::set_quiet(cli.global.quiet);
     if let Some(path) = &cli.global.output_file {
         if let Err(err) = redirect_stdout(path) {

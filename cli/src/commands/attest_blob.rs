@@ -22,10 +22,11 @@ const MAX_PREDICATE: u64 = 64 << 20;
 /// Attest to a file: sign an in-toto statement about it with a key.
 #[derive(Debug, Args)]
 pub struct AttestBlobArgs {
-    /// The encrypted cosign private key. Its password comes from
-    /// SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a prompt, else stdin.
-    #[arg(long, value_name = "FILE")]
-    pub key: PathBuf,
+    /// The encrypted cosign private key: a file or `env://VAR`. Its
+    /// password comes from SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a
+    /// prompt, else stdin.
+    #[arg(long, value_name = "KEY")]
+    pub key: String,
     /// The predicate document (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
     pub predicate: String,
@@ -139,12 +140,12 @@ pub fn run(args: &AttestBlobArgs) -> Result<ExitCode> {
     if let Some(path) = &args.bundle {
         let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
         write(path, &bundle.to_json())?;
-        crate::commands::note::note(&format!("Wrote bundle to file {}", path.display()));
+        crate::ui::info(format!("Wrote bundle to file {}", path.display()));
     }
     match &args.output_signature {
         Some(path) => {
             write(path, &envelope.to_json())?;
-            crate::commands::note::note(&format!("Signature written in {}", path.display()));
+            crate::ui::info(format!("Signature written in {}", path.display()));
         }
         None if args.bundle.is_none() => {
             println!("{}", String::from_utf8_lossy(&envelope.to_json()));
@@ -153,7 +154,7 @@ pub fn run(args: &AttestBlobArgs) -> Result<ExitCode> {
     }
     if let Some(path) = &args.output_attestation {
         write(path, &payload)?;
-        crate::commands::note::note(&format!("Attestation written in {}", path.display()));
+        crate::ui::info(format!("Attestation written in {}", path.display()));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -119,7 +119,7 @@ pub fn run(args: &CleanArgs) -> Result<ExitCode> {
     for (reference, shown) in removals {
         match store.delete_manifest(&reference) {
             Ok(true) => {
-                crate::commands::note::note(&format!("Removed {shown} from {}", target.display));
+                crate::ui::info(format!("Removed {shown} from {}", target.display));
             }
             Ok(false) => {}
             Err(e) => {

@@ -135,7 +135,7 @@ pub fn run(args: &CopyArgs) -> Result<ExitCode> {
             copier.check_tag(tag, &root.digest)?;
         }
     }
-    crate::commands::note::note(&format!(
+    crate::ui::info(format!(
         "Copying {}@{} to {dst_name}...",
         src.repository(),
         root.digest
@@ -148,7 +148,7 @@ pub fn run(args: &CopyArgs) -> Result<ExitCode> {
             } else {
                 ':'
             };
-            crate::commands::note::note(&format!(
+            crate::ui::info(format!(
                 "Copying {}{at}{copied} to {dst_name}...",
                 src.repository()
             ));
@@ -157,7 +157,7 @@ pub fn run(args: &CopyArgs) -> Result<ExitCode> {
     if with_image {
         if let Some(tag) = &tag {
             copier.manifest(&root, Some(tag))?;
-            crate::commands::note::note(&format!("Tagged {dst_name}:{tag} ({})", root.digest));
+            crate::ui::info(format!("Tagged {dst_name}:{tag} ({})", root.digest));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -195,7 +195,7 @@ pub fn login(args: &LoginArgs) -> Result<ExitCode> {
         *entry = serde_json::json!({ "auth": auth });
     }
     write_config(&path, &config)?;
-    crate::commands::note::note(&format!("logged in via {}", path.display()));
+    crate::ui::info(format!("logged in via {}", path.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -214,11 +214,11 @@ pub fn logout(args: &LogoutArgs) -> Result<ExitCode> {
     };
     let shown = args.server.as_deref().unwrap_or(DOCKER_HUB_KEY);
     if !removed {
-        crate::commands::note::note(&format!("Not logged in to {shown}"));
+        crate::ui::info(format!("Not logged in to {shown}"));
         return Ok(ExitCode::SUCCESS);
     }
     write_config(&path, &config)?;
-    crate::commands::note::note(&format!("Removing login credentials for {shown}"));
+    crate::ui::info(format!("Removing login credentials for {shown}"));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,7 +11,6 @@ pub mod copy;
 pub mod image;
 pub mod key;
 pub mod login;
-pub mod note;
 pub mod packages;
 pub mod public_key;
 pub mod save;

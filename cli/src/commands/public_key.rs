@@ -12,10 +12,11 @@ use crate::commands::image;
 /// Print the public key (PEM) of a cosign private key.
 #[derive(Debug, Args)]
 pub struct PublicKeyArgs {
-    /// The encrypted cosign private key. Its password comes from
-    /// SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a prompt, else stdin.
-    #[arg(long, value_name = "FILE")]
-    pub key: PathBuf,
+    /// The encrypted cosign private key: a file or `env://VAR`. Its
+    /// password comes from SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a
+    /// prompt, else stdin.
+    #[arg(long, value_name = "KEY")]
+    pub key: String,
     /// Write the public key to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub outfile: Option<PathBuf>,
@@ -28,7 +29,7 @@ pub fn run(args: &PublicKeyArgs) -> Result<ExitCode> {
         Some(path) => {
             std::fs::write(path, pem.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
-            crate::commands::note::note(&format!("Public key written to {}", path.display()));
+            crate::ui::info(format!("Public key written to {}", path.display()));
         }
         None => print!("{pem}"),
     }

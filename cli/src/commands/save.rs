@@ -130,7 +130,7 @@ pub fn save(args: &SaveArgs) -> Result<ExitCode> {
             }
         }
     }
-    crate::commands::note::note(&format!(
+    crate::ui::info(format!(
         "sbomctl: saved {} ({}) and {saved} attachment(s) to {}",
         src.display,
         root.digest,
@@ -175,6 +175,7 @@ pub fn load(args: &LoadArgs) -> Result<ExitCode> {
                 platform: None,
                 insecure_registry: Vec::new(),
                 registry_timeout: None,
+                registry: Default::default(),
             })?;
             opened.store.manifest(opened.digest())?
         }
@@ -214,7 +215,7 @@ pub fn load(args: &LoadArgs) -> Result<ExitCode> {
     if let Some(tag) = &tag {
         copier.manifest(&root, Some(tag))?;
     }
-    crate::commands::note::note(&format!(
+    crate::ui::info(format!(
         "sbomctl: loaded {} and {loaded} attachment(s) from {} to {dst_name}{}",
         root.digest,
         args.dir.display(),
