@@ -9,9 +9,10 @@ Usage:
     validate_sbom.py FORMAT VERSION FILE...
     validate_sbom.py < jobs.json    # [{"format": F, "version": V, "file": P}, ...]
 
-FORMAT is spdx (or spdx-tag-value), spdx-json, cyclonedx-json or
-cyclonedx-xml; VERSION is the specification version (2.2, 2.3, 1.4, 1.5,
-1.6).
+FORMAT is spdx (or spdx-tag-value), spdx-json, cyclonedx-json,
+cyclonedx-xml or syft-json; VERSION is the specification version (2.2, 2.3,
+1.4, 1.5, 1.6; for syft-json the syft schema version, e.g. 16.1.10, whose
+schema is vendored in testdata/schemas/syft/).
 
 For each file one JSON line goes to stdout:
     {"file": P, "format": F, "version": V, "ok": bool, "errors": [...],
@@ -29,12 +30,17 @@ that the document states the requested specVersion.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import xml.etree.ElementTree as ET
 
 SPDX_FORMATS = {"spdx", "spdx-tag-value", "spdx-tv", "spdx-json"}
 CDX_FORMATS = {"cyclonedx-json", "cyclonedx-xml"}
+SYFT_FORMATS = {"syft-json"}
+# syft's published JSON schemas, vendored from anchore/syft (Apache-2.0;
+# testdata/schemas/syft/SOURCES.md).
+SYFT_SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "schemas", "syft")
 # Component types that stand for a cataloged package (the image itself is
 # `container`, the distro `operating-system`).
 CDX_PACKAGE_TYPES = {"library", "framework", "application"}
@@ -153,6 +159,38 @@ def cdx_check(fmt: str, version: str, path: str) -> tuple[list[str], list[list[s
     return errors, packages
 
 
+_syft_validators: dict = {}
+
+
+def syft_check(version: str, path: str) -> tuple[list[str], list[list[str]]]:
+    """syft JSON: the published schema of `version` (draft 2020-12, with
+    format checks), and the document must claim that version."""
+    import jsonschema
+
+    if version not in _syft_validators:
+        schema_path = os.path.join(SYFT_SCHEMA_DIR, f"schema-{version}.json")
+        with open(schema_path, encoding="utf-8") as f:
+            schema = json.load(f)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        _syft_validators[version] = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    with open(path, encoding="utf-8") as f:
+        try:
+            doc = json.load(f)
+        except ValueError as e:
+            return [f"parse: {e}"], []
+    validator = _syft_validators[version]
+    errors = [_short(_describe(e)) for e in validator.iter_errors(doc)]
+    claimed = (doc.get("schema") or {}).get("version") if isinstance(doc, dict) else None
+    if claimed != version:
+        errors.append(f"schema.version is {claimed!r}, want {version!r}")
+    packages = [
+        [a.get("name", ""), a.get("version", ""), a.get("purl", "")]
+        for a in (doc.get("artifacts") or [] if isinstance(doc, dict) else [])
+    ]
+    return errors, packages
+
+
 def _describe(data) -> str:
     # jsonschema's ValidationError prints the whole schema; lxml's log entry
     # has a line number.
@@ -180,6 +218,8 @@ def check(job: dict) -> dict:
             if version not in ("1.4", "1.5", "1.6"):
                 raise ValueError(f"unsupported CycloneDX version {version}")
             errors, packages = cdx_check(fmt, version, path)
+        elif fmt in SYFT_FORMATS:
+            errors, packages = syft_check(version, path)
         else:
             raise ValueError(f"unknown format {fmt}")
     except Exception as e:  # one verdict per file, whatever went wrong

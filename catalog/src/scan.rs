@@ -35,6 +35,10 @@ pub struct Options {
     pub scope: Scope,
     /// Platform to pick from an index.
     pub platform: PlatformSpec,
+    /// The platform was asked for: an image of another platform (a
+    /// single-platform image, or the only entry of an index) is an error
+    /// rather than scanned.
+    pub platform_required: bool,
     /// Registry settings.
     pub registry: RegistryOptions,
     /// Progress receiver.
@@ -46,11 +50,13 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
     let catalogers = cataloger::all();
     let wanted = cataloger::wanted(&catalogers);
     match source.open(&options.registry)? {
-        Opened::Image(opened) => catalog_image(
-            &opened.image(&options.platform)?,
-            opened.transport(),
-            options,
-        ),
+        Opened::Image(opened) => {
+            let image = opened.image(&options.platform)?;
+            if options.platform_required {
+                check_platform(&image, &options.platform)?;
+            }
+            catalog_image(&image, opened.transport(), options)
+        }
         Opened::Dir(root) => {
             let layer = walk_dir(&root, &wanted, &Budget::new(MAX_RETAINED_BYTES))?;
             let info = SourceInfo {
@@ -73,6 +79,30 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
             ))
         }
     }
+}
+
+/// An error naming both platforms when `image` (by its config) is not of
+/// the `wanted` one. A config without `os` says nothing and passes.
+fn check_platform(image: &Image, wanted: &PlatformSpec) -> Result<()> {
+    if image.config.os.is_empty() {
+        return Ok(());
+    }
+    let have = PlatformSpec {
+        os: image.config.os.clone(),
+        architecture: image.config.architecture.clone(),
+        variant: image.config.variant.clone(),
+    };
+    if wanted.matches(&have) {
+        return Ok(());
+    }
+    Err(sbomctl_oci::Error::Source {
+        source_ref: image.name.clone(),
+        message: format!(
+            "the image is for platform {}, not the requested {wanted}",
+            sbomctl_oci::quote::quote(&have.to_string())
+        ),
+    }
+    .into())
 }
 
 /// Scans an image resolved by [`sbomctl_oci::target::OpenedImage::image`]

@@ -33,10 +33,11 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Catalog the packages of an image or directory.
-    Packages(PackagesArgs),
-    /// Same as `packages` (syft's newer name).
+    /// Same as `scan` (syft's older name).
     #[command(hide = true)]
+    Packages(PackagesArgs),
+    /// Catalog the packages of an image or directory (the default:
+    /// `sbomctl IMAGE` is `sbomctl scan IMAGE`).
     Scan(PackagesArgs),
     /// Read an SBOM (native JSON, SPDX JSON or CycloneDX JSON) and write it
     /// in any output format.
@@ -629,18 +630,33 @@ pub struct PackagesArgs {
     /// reference (alpine:3.19, ghcr.io/x/y@sha256:…).
     pub source: String,
     /// Output format, optionally versioned and to a file:
-    /// FORMAT[@VERSION][=FILE]. Repeatable. Formats: json, table, spdx
+    /// FORMAT[@VERSION][=FILE]. Repeatable. Formats: json (sbomctl's
+    /// native JSON), syft-json (syft's schema 16.1.10), table, spdx
     /// (tag-value, 2.2; @2.3), spdx-json (2.3; @2.2), cyclonedx-json and
-    /// cyclonedx-xml (1.6; @1.4, @1.5). Default: table on a terminal, json
-    /// otherwise.
+    /// cyclonedx-xml (1.6; @1.4, @1.5), purls, github-json. Default: table
+    /// on a terminal, json otherwise.
     #[arg(short, long = "output", value_name = "FORMAT[@VERSION][=FILE]")]
     pub output: Vec<String>,
+    /// Where each -o without `=FILE` writes, instead of stdout (syft's
+    /// legacy flag; use -o FORMAT=FILE).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
+    /// The name of the scanned image or directory in the SBOM (syft's
+    /// --source-name).
+    #[arg(long, value_name = "NAME")]
+    pub source_name: Option<String>,
+    /// The version of the scanned image or directory in the SBOM (syft's
+    /// --source-version).
+    #[arg(long, value_name = "VERSION")]
+    pub source_version: Option<String>,
     /// Squashed (final filesystem) or all-layers.
     #[arg(short, long, value_enum, default_value = "squashed")]
     pub scope: ScopeArg,
-    /// Platform to pick from a multi-platform image: os/arch[/variant].
-    #[arg(long, default_value = "linux/amd64")]
-    pub platform: String,
+    /// Platform to scan: os/arch[/variant]. Picks the manifest from a
+    /// multi-platform image; a single-platform image of another platform
+    /// is an error. Default: linux/amd64 from an index, else the image's.
+    #[arg(long)]
+    pub platform: Option<String>,
     /// Allow plain HTTP to this registry host (repeatable). localhost and
     /// 127.0.0.1 always use HTTP.
     #[arg(long = "insecure-registry", value_name = "HOST")]

@@ -8,18 +8,20 @@
 mod args;
 mod commands;
 mod cosign_flags;
+mod default_command;
 mod output;
 mod progress;
+mod summary;
 mod ui;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser as _};
 use sbomctl_oci::quote;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = parse_args();
     init_logging(cli.global.verbose, cli.global.quiet);
     ui::set_quiet(cli.global.quiet);
     if let Some(path) = &cli.global.output_file {
@@ -91,6 +93,34 @@ fn redirect_stdout(path: &std::path::Path) -> anyhow::Result<()> {
     rustix::stdio::dup2_stdout(&file)
         .with_context(|| format!("writing stdout to {}", path.display()))?;
     Ok(())
+}
+
+/// The arguments, with `scan` inserted when the first one is not a
+/// subcommand (`sbomctl IMAGE`, as `syft IMAGE`; see [`default_command`]).
+fn parse_args() -> args::Cli {
+    let command = args::Cli::command();
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .flat_map(|c| {
+            std::iter::once(c.get_name().to_owned()).chain(c.get_all_aliases().map(str::to_owned))
+        })
+        .collect();
+    // Global flags that take a value, as they may be written before the
+    // image: `--output-file FILE`.
+    let value_flags: Vec<String> = command
+        .get_arguments()
+        .filter(|a| a.is_global_set() && a.get_action().takes_values())
+        .flat_map(|a| {
+            let long = a.get_long().map(|l| format!("--{l}"));
+            let short = a.get_short().map(|s| format!("-{s}"));
+            long.into_iter().chain(short)
+        })
+        .collect();
+    args::Cli::parse_from(default_command::rewrite(
+        std::env::args_os().collect(),
+        &subcommands,
+        &value_flags,
+    ))
 }
 
 /// A failed verification check anywhere in the chain exits 1, not 2.

@@ -15,13 +15,18 @@ pub struct Target {
     pub file: Option<PathBuf>,
 }
 
-/// Parses every `-o` value; no value means `default` to stdout. At most one
-/// target may go to stdout.
-pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> {
+/// Parses every `-o` value; no value means `default`. A value without
+/// `=FILE` goes to `default_file` (syft's legacy `--file`), else stdout.
+/// At most one target may go to stdout, and two may not go to one file.
+pub fn parse_targets(
+    values: &[String],
+    default: Format,
+    default_file: Option<&Path>,
+) -> Result<Vec<Target>> {
     if values.is_empty() {
         return Ok(vec![Target {
             format: default,
-            file: None,
+            file: default_file.map(Path::to_path_buf),
         }]);
     }
     let mut out = Vec::new();
@@ -29,7 +34,7 @@ pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> 
         let (name, file) = match v.split_once('=') {
             Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
             Some((_, _)) => bail!("-o {v}: missing file name after `=`"),
-            None => (v.as_str(), None),
+            None => (v.as_str(), default_file.map(Path::to_path_buf)),
         };
         let format: Format = name
             .parse()
@@ -38,6 +43,14 @@ pub fn parse_targets(values: &[String], default: Format) -> Result<Vec<Target>> 
     }
     if out.iter().filter(|t| t.file.is_none()).count() > 1 {
         bail!("only one -o may write to stdout; give the others a file (-o FORMAT=FILE)");
+    }
+    let mut files: Vec<&Path> = out.iter().filter_map(|t| t.file.as_deref()).collect();
+    files.sort();
+    if let Some(twice) = files.windows(2).find(|w| w[0] == w[1]) {
+        bail!(
+            "two outputs would write {}; give each -o its own file (-o FORMAT=FILE)",
+            twice[0].display()
+        );
     }
     Ok(out)
 }

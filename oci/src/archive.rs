@@ -23,6 +23,11 @@ pub struct TarIndex {
 }
 
 impl TarIndex {
+    /// Whether the tar has no regular files.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
     /// Indexes the regular files of the tar at `path` (seeking over
     /// content, so a multi-GB archive indexes in milliseconds). `path`
     /// must be a regular file.

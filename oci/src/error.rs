@@ -16,6 +16,12 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A path given as the source does not exist.
+    #[error("no such file or directory: {path}")]
+    NotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
     /// A path that must be a regular file is a FIFO, a device, a socket or
     /// a directory (opening or reading it could block for ever).
     #[error("{path}: not a regular file ({kind})")]

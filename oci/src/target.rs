@@ -95,6 +95,11 @@ impl Target {
         if path.exists() {
             return sniff(path);
         }
+        if looks_like_path(input) {
+            return Err(Error::NotFound {
+                path: path.to_owned(),
+            });
+        }
         Ok(Target::Registry(input.to_owned()))
     }
 
@@ -126,7 +131,7 @@ impl Target {
                 (reference.to_string(), store, start, false)
             }
             Target::OciDir { dir, tag } => {
-                let layout = Layout::open(dir.clone())?;
+                let layout = Layout::open(existing(dir)?.to_owned())?;
                 let start = layout.manifest(tag.as_deref().unwrap_or(""))?;
                 (
                     name,
@@ -136,12 +141,12 @@ impl Target {
                 )
             }
             Target::OciArchive(p) => {
-                let layout = Layout::open(TarIndex::open(p)?)?;
+                let layout = Layout::open(TarIndex::open(existing(p)?)?)?;
                 let start = layout.manifest("")?;
                 (name, Store::ReadOnly(Arc::new(layout)), start, true)
             }
             Target::DockerArchive(p) => {
-                let image = open_docker_archive(&name, p, None)?;
+                let image = open_docker_archive(&name, existing(p)?, None)?;
                 return Ok(Opened::Image(Box::new(OpenedImage {
                     name,
                     transport,
@@ -149,7 +154,7 @@ impl Target {
                 })));
             }
             Target::Dir(p) => {
-                let md = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+                let md = std::fs::metadata(existing(p)?).map_err(|e| Error::io(p, e))?;
                 if !md.is_dir() {
                     return Err(Error::Source {
                         source_ref: name,
@@ -226,6 +231,33 @@ fn oci_dir(rest: &str) -> std::result::Result<Target, String> {
     }
 }
 
+/// Whether a source that does not exist was meant as a path rather than
+/// an image reference: it starts like a path (`/`, `./`, `../`, `~`), or
+/// ends like an archive (`.tar`, `.tar.gz`, `.tgz`, `.tar.zst`, `.oci`).
+/// A reference can do neither (`foo.tar` could be a Docker Hub repository,
+/// but nobody names one so).
+fn looks_like_path(input: &str) -> bool {
+    const ARCHIVE_ENDINGS: &[&str] = &[".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci"];
+    input == "."
+        || input == ".."
+        || input.starts_with('/')
+        || input.starts_with("./")
+        || input.starts_with("../")
+        || input.starts_with('~')
+        || ARCHIVE_ENDINGS.iter().any(|e| input.ends_with(e))
+}
+
+/// The path of a `SCHEME:PATH` source, which must exist.
+fn existing(path: &Path) -> Result<&Path> {
+    if path.exists() || path.is_symlink() {
+        Ok(path)
+    } else {
+        Err(Error::NotFound {
+            path: path.to_owned(),
+        })
+    }
+}
+
 /// Decides what an existing path holds.
 fn sniff(path: &Path) -> Result<Target> {
     if path.is_dir() {
@@ -238,16 +270,34 @@ fn sniff(path: &Path) -> Result<Target> {
             Target::Dir(path.to_owned())
         });
     }
-    let index = TarIndex::open(path)?;
+    let not_an_image = |what: &str| Error::Source {
+        source_ref: path.display().to_string(),
+        message: format!(
+            "not an image archive: {what}; expected a `docker save` tar (manifest.json), \
+             an OCI archive (oci-layout, index.json) or an OCI layout directory"
+        ),
+    };
+    let index = match TarIndex::open(path) {
+        Ok(index) => index,
+        // Compressed archives have their own advice; anything else that
+        // does not read as a tar is not an image archive.
+        Err(Error::Malformed { message, .. }) if message.starts_with("reading tar") => {
+            return Err(not_an_image("the file is not a tar archive"))
+        }
+        Err(e) => return Err(e),
+    };
     if index.member("oci-layout").is_some() && index.member("index.json").is_some() {
         Ok(Target::OciArchive(path.to_owned()))
     } else if index.member("manifest.json").is_some() {
         Ok(Target::DockerArchive(path.to_owned()))
+    } else if index.is_empty() {
+        Err(not_an_image(
+            "the file is not a tar archive, or an empty one",
+        ))
     } else {
-        Err(Error::Source {
-            source_ref: path.display().to_string(),
-            message: "a tar file that is neither an OCI archive (oci-layout) nor a docker archive (manifest.json)".to_owned(),
-        })
+        Err(not_an_image(
+            "a tar file without oci-layout or manifest.json",
+        ))
     }
 }
 
@@ -940,7 +990,28 @@ mod tests {
         // An existing file that is no image archive.
         let junk = tmp.path().join("junk");
         std::fs::write(&junk, [0u8; 1024]).unwrap();
-        assert!(message(&junk.display().to_string()).contains("neither an OCI archive"));
+        assert!(message(&junk.display().to_string()).contains("not an image archive"));
+        // A text file: not a tar at all.
+        let text = tmp.path().join("notes.txt");
+        std::fs::write(&text, "hello\n".repeat(200)).unwrap();
+        assert!(
+            message(&text.display().to_string()).contains("not an image archive"),
+            "{}",
+            message(&text.display().to_string())
+        );
+        // Paths that do not exist are not taken for registry references.
+        for missing in [
+            "./nope",
+            "/nonexistent/x.tar",
+            "../x",
+            "img.tar",
+            "img.tar.gz",
+        ] {
+            assert_eq!(
+                message(missing),
+                format!("no such file or directory: {missing}")
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use sha2::{Digest as _, Sha256};
 
+use super::RenderOptions;
 use crate::model::Catalog;
 
 /// `sbomctl-VERSION`, the creator tool.
@@ -10,9 +11,13 @@ pub fn tool() -> String {
     format!("sbomctl-{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// The document name: the source as the user gave it.
-pub fn document_name(catalog: &Catalog) -> String {
-    catalog.source.name.clone()
+/// The document name: `--source-name` when given, else the source as the
+/// user gave it.
+pub fn document_name(catalog: &Catalog, options: &RenderOptions) -> String {
+    options
+        .source_name
+        .clone()
+        .unwrap_or_else(|| catalog.source.name.clone())
 }
 
 /// sha256 over the catalog's native JSON, which holds the image digests
@@ -55,13 +60,13 @@ pub fn content_uuid(catalog: &Catalog) -> String {
 }
 
 /// The SPDX `DocumentNamespace`: unique per content, stable across runs.
-pub fn spdx_namespace(catalog: &Catalog) -> String {
+pub fn spdx_namespace(catalog: &Catalog, options: &RenderOptions) -> String {
     let kind = if catalog.source.kind == "directory" {
         "dir"
     } else {
         "image"
     };
-    let name: String = root_name(catalog)
+    let name: String = root_name(catalog, options)
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -77,9 +82,13 @@ pub fn spdx_namespace(catalog: &Catalog) -> String {
     )
 }
 
-/// A short name for the scanned thing: the repository (without registry
-/// and tag) for registry images, the file or directory name otherwise.
-pub fn root_name(catalog: &Catalog) -> String {
+/// A short name for the scanned thing: `--source-name` when given, else
+/// the repository (without registry and tag) for registry images, the file
+/// or directory name otherwise.
+pub fn root_name(catalog: &Catalog, options: &RenderOptions) -> String {
+    if let Some(name) = &options.source_name {
+        return name.clone();
+    }
     let s = &catalog.source;
     let raw = match s.transport.as_str() {
         "registry" => {
@@ -108,25 +117,28 @@ pub fn root_name(catalog: &Catalog) -> String {
     }
 }
 
-/// The version of the root element: the manifest digest (the index digest
-/// for a multi-platform image is in `index_digest`), else the config digest.
-pub fn root_version(catalog: &Catalog) -> Option<String> {
-    catalog
-        .source
-        .manifest_digest
-        .clone()
-        .or_else(|| catalog.source.config_digest.clone())
+/// The version of the root element: `--source-version` when given, else
+/// the manifest digest (the index digest for a multi-platform image is in
+/// `index_digest`), else the config digest.
+pub fn root_version(catalog: &Catalog, options: &RenderOptions) -> Option<String> {
+    options.source_version.clone().or_else(|| {
+        catalog
+            .source
+            .manifest_digest
+            .clone()
+            .or_else(|| catalog.source.config_digest.clone())
+    })
 }
 
 /// `pkg:oci/NAME@sha256%3A…?arch=…&repository_url=…&tag=…` for images with a
 /// manifest digest (purl-spec `oci` type).
-pub fn root_purl(catalog: &Catalog) -> Option<String> {
+pub fn root_purl(catalog: &Catalog, options: &RenderOptions) -> Option<String> {
     let s = &catalog.source;
     if s.kind != "image" {
         return None;
     }
     let digest = s.manifest_digest.as_deref()?;
-    let name = root_name(catalog).to_ascii_lowercase();
+    let name = root_name(catalog, options).to_ascii_lowercase();
     let mut purl = crate::purl::Purl::new("oci", &name).version(digest);
     if let Some(p) = &s.platform {
         let arch = p.split('/').nth(1);

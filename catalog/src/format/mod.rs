@@ -9,9 +9,12 @@
 
 pub mod common;
 mod cyclonedx;
+mod github;
 mod json;
+mod purls;
 mod read;
 mod spdx;
+mod syft_json;
 mod table;
 pub mod validate;
 
@@ -19,6 +22,7 @@ pub use cyclonedx::CYCLONEDX_FOUND_BY;
 pub use json::SCHEMA_VERSION;
 pub use read::{read_document, NOT_AN_SBOM};
 pub use spdx::SPDX_FOUND_BY;
+pub use syft_json::SYFT_SCHEMA_VERSION;
 
 use std::fmt;
 use std::str::FromStr;
@@ -81,6 +85,13 @@ pub enum Format {
     CyclonedxJson(CyclonedxVersion),
     /// CycloneDX XML (`cyclonedx-xml`, `cyclonedx`; 1.6 by default).
     CyclonedxXml(CyclonedxVersion),
+    /// syft's own JSON (`syft-json`), schema [`SYFT_SCHEMA_VERSION`].
+    SyftJson,
+    /// One PURL per line (`purls`), as syft writes them.
+    Purls,
+    /// GitHub's dependency submission snapshot (`github-json`, `github`),
+    /// as syft's encoder writes it.
+    GithubJson,
 }
 
 impl Format {
@@ -94,6 +105,10 @@ impl Format {
         "cyclonedx-json",
         "cyclonedx-xml",
         "cyclonedx",
+        "syft-json",
+        "purls",
+        "github-json",
+        "github",
     ];
 }
 
@@ -144,6 +159,15 @@ impl FromStr for Format {
             )?)),
             "cyclonedx-json" => Ok(Format::CyclonedxJson(parse_cdx_version(version)?)),
             "cyclonedx-xml" | "cyclonedx" => Ok(Format::CyclonedxXml(parse_cdx_version(version)?)),
+            "syft-json" => match version {
+                None => Ok(Format::SyftJson),
+                Some(v) if v == SYFT_SCHEMA_VERSION => Ok(Format::SyftJson),
+                Some(v) => Err(format!(
+                    "syft-json schema version `{v}` is not supported ({SYFT_SCHEMA_VERSION})"
+                )),
+            },
+            "purls" => no_version(Format::Purls),
+            "github-json" | "github" => no_version(Format::GithubJson),
             other => Err(format!(
                 "unknown output format `{other}` (expected one of: {})",
                 Format::NAMES.join(", ")
@@ -161,6 +185,9 @@ impl fmt::Display for Format {
             Format::SpdxJson(v) => write!(f, "spdx-json@{}", v.as_str()),
             Format::CyclonedxJson(v) => write!(f, "cyclonedx-json@{}", v.as_str()),
             Format::CyclonedxXml(v) => write!(f, "cyclonedx-xml@{}", v.as_str()),
+            Format::SyftJson => write!(f, "syft-json@{SYFT_SCHEMA_VERSION}"),
+            Format::Purls => f.write_str("purls"),
+            Format::GithubJson => f.write_str("github-json"),
         }
     }
 }
@@ -172,6 +199,12 @@ impl fmt::Display for Format {
 pub struct RenderOptions {
     /// Creation time, RFC 3339 UTC with seconds (`2024-01-02T03:04:05Z`).
     pub created: String,
+    /// The name of the scanned thing in documents, instead of the one
+    /// derived from the source (syft's `--source-name`).
+    pub source_name: Option<String>,
+    /// The version of the scanned thing in documents, instead of the
+    /// manifest digest (syft's `--source-version`).
+    pub source_version: Option<String>,
 }
 
 impl RenderOptions {
@@ -187,15 +220,15 @@ impl RenderOptions {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
         };
-        Ok(RenderOptions {
-            created: common::rfc3339(secs),
-        })
+        Ok(RenderOptions::at(secs))
     }
 
     /// Options with a fixed creation time (tests, conversions).
     pub fn at(secs: i64) -> Self {
         RenderOptions {
             created: common::rfc3339(secs),
+            source_name: None,
+            source_version: None,
         }
     }
 }
@@ -224,6 +257,9 @@ pub fn render_to(
         Format::SpdxJson(v) => spdx::render_json(catalog, v, options, w),
         Format::CyclonedxJson(v) => cyclonedx::render_json(catalog, v, options, w),
         Format::CyclonedxXml(v) => cyclonedx::render_xml(catalog, v, options, w),
+        Format::SyftJson => syft_json::write_to(catalog, options, w),
+        Format::Purls => purls::write_to(catalog, w),
+        Format::GithubJson => github::write_to(catalog, options, w),
     }
 }
 

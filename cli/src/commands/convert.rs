@@ -16,7 +16,7 @@ pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
         Format::Json
     };
     // Bad flags are reported before any input is read.
-    let targets = output::parse_targets(&args.output, default_format)?;
+    let targets = output::parse_targets(&args.output, default_format, None)?;
     let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
     let name = if args.input == "-" {
         "stdin".to_owned()

@@ -1,4 +1,4 @@
-//! `sbomctl packages SOURCE`.
+//! `sbomctl scan SOURCE` (also `packages`, and `sbomctl SOURCE`).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -15,23 +15,35 @@ use crate::output;
 use crate::progress::Bars;
 
 pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
-    let default_format = if std::io::stdout().is_terminal() {
+    let default_format = if std::io::stdout().is_terminal() && args.file.is_none() {
         Format::Table
     } else {
         Format::Json
     };
-    let targets = output::parse_targets(&args.output, default_format)?;
-    let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    if args.file.is_some() && !global.quiet {
+        eprintln!("sbomctl: warning: --file is deprecated, use: --output FORMAT=PATH");
+    }
+    let targets = output::parse_targets(&args.output, default_format, args.file.as_deref())?;
+    let mut render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    render_options.source_name.clone_from(&args.source_name);
+    render_options
+        .source_version
+        .clone_from(&args.source_version);
     let source = Source::parse(&args.source)?;
     tracing::info!("cataloging {source}");
-    let platform = PlatformSpec::parse(&args.platform)?;
+    let platform = args
+        .platform
+        .as_deref()
+        .map(PlatformSpec::parse)
+        .transpose()?;
     let bars = Bars::new(global.quiet);
     let options = Options {
         scope: match args.scope {
             ScopeArg::Squashed => Scope::Squashed,
             ScopeArg::AllLayers => Scope::AllLayers,
         },
-        platform,
+        platform_required: platform.is_some(),
+        platform: platform.unwrap_or_default(),
         registry: RegistryOptions {
             insecure_hosts: args.insecure_registry.clone(),
             timeout: args
@@ -48,6 +60,13 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     if let Some(b) = &bars {
         b.finish();
     }
+    let written: Vec<(Format, std::path::PathBuf)> = targets
+        .iter()
+        .filter_map(|t| t.file.clone().map(|f| (t.format, f)))
+        .collect();
     output::emit(&catalog, targets, &render_options, global.quiet, None)?;
+    if bars.is_some() {
+        eprint!("{}", crate::summary::render(&catalog, &written));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -402,7 +402,9 @@ impl Transport {
                 );
                 return Err(failure);
             }
-            tracing::debug!(
+            // Warn: a retry is the only sign of a long wait on a flaky
+            // registry, so it shows at the default verbosity.
+            tracing::warn!(
                 request = %request,
                 attempt = attempt + 1,
                 "request failed ({}); retrying in {wait:?}",

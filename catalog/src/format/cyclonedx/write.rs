@@ -203,7 +203,7 @@ impl<'a> Bom<'a> {
         version: CyclonedxVersion,
         options: &RenderOptions,
     ) -> Bom<'a> {
-        let root = root_component(catalog);
+        let root = root_component(catalog, options);
         let root_ref = root.bom_ref.clone().unwrap_or_default();
 
         // Package ids may in theory repeat (the id hashes only the first
@@ -310,10 +310,10 @@ impl RefAllocator {
 }
 
 /// The scanned image (`container`) or directory (`file`, as syft does).
-fn root_component(catalog: &Catalog) -> Component {
+fn root_component(catalog: &Catalog, options: &RenderOptions) -> Component {
     let s = &catalog.source;
-    let name = common::root_name(catalog);
-    let version = common::root_version(catalog);
+    let name = common::root_name(catalog, options);
+    let version = common::root_version(catalog, options);
     let image = s.kind == "image";
     // Like syft: an image is identified by its digest, wherever it was read
     // from; a directory by its path.
@@ -346,7 +346,7 @@ fn root_component(catalog: &Catalog) -> Component {
         kind: if image { "container" } else { "file" },
         name,
         version,
-        purl: common::root_purl(catalog),
+        purl: common::root_purl(catalog, options),
         properties,
         ..Component::default()
     }

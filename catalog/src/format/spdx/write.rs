@@ -166,7 +166,7 @@ pub(super) fn build<'a>(
     options: &RenderOptions,
 ) -> Document<'a> {
     let tool = common::tool();
-    let root = root_package(catalog, version);
+    let root = root_package(catalog, version, options);
     let root_id = root.spdx_id.clone();
 
     let mut extracted = BTreeMap::new();
@@ -227,8 +227,8 @@ pub(super) fn build<'a>(
 
     Document {
         version,
-        name: fields::one_line(&common::document_name(catalog)),
-        namespace: common::spdx_namespace(catalog),
+        name: fields::one_line(&common::document_name(catalog, options)),
+        namespace: common::spdx_namespace(catalog, options),
         tool: tool.clone(),
         created: options.created.clone(),
         license_list_version: license_list_version(),
@@ -256,9 +256,9 @@ pub(super) fn license_list_version() -> String {
     }
 }
 
-fn root_package(catalog: &Catalog, version: SpdxVersion) -> SpdxPackage {
+fn root_package(catalog: &Catalog, version: SpdxVersion, options: &RenderOptions) -> SpdxPackage {
     let is_dir = catalog.source.kind == "directory";
-    let name = fields::one_line(&common::root_name(catalog));
+    let name = fields::one_line(&common::root_name(catalog, options));
     let prefix = if is_dir { "Directory" } else { "Image" };
     let spdx_id = format!(
         "SPDXRef-DocumentRoot-{prefix}-{}",
@@ -271,7 +271,7 @@ fn root_package(catalog: &Catalog, version: SpdxVersion) -> SpdxPackage {
         .and_then(fields::digest_checksum)
         .into_iter()
         .collect();
-    let external_refs = common::root_purl(catalog)
+    let external_refs = common::root_purl(catalog, options)
         .filter(|p| validate::is_purl(p))
         .map(|locator| ExternalRef {
             category: "PACKAGE-MANAGER",
@@ -283,7 +283,7 @@ fn root_package(catalog: &Catalog, version: SpdxVersion) -> SpdxPackage {
     SpdxPackage {
         spdx_id,
         name,
-        version: common::root_version(catalog)
+        version: common::root_version(catalog, options)
             .map(|v| fields::one_line(&v))
             .filter(|v| !v.is_empty()),
         supplier: NOASSERTION.to_owned(),

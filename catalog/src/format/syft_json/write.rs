@@ -1,0 +1,343 @@
+//! Writing syft's JSON: compact, one line and a newline, as syft writes it
+//! by default; fields in syft's order.
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use super::{syft_type, SYFT_SCHEMA_VERSION};
+use crate::format::RenderOptions;
+use crate::model::{Catalog, Distro, Location, Package, RelationshipKind, SourceInfo};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Document<'a> {
+    artifacts: Vec<Artifact<'a>>,
+    artifact_relationships: Vec<Relationship>,
+    source: Source<'a>,
+    distro: LinuxRelease<'a>,
+    descriptor: Descriptor,
+    schema: Schema,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact<'a> {
+    id: String,
+    name: &'a str,
+    version: &'a str,
+    #[serde(rename = "type")]
+    type_: &'static str,
+    found_by: &'a str,
+    locations: Vec<SyftLocation<'a>>,
+    licenses: Vec<License<'a>>,
+    language: &'static str,
+    cpes: Vec<Cpe<'a>>,
+    purl: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SyftLocation<'a> {
+    path: &'a str,
+    #[serde(rename = "layerID", skip_serializing_if = "Option::is_none")]
+    layer_id: Option<&'a str>,
+    access_path: &'a str,
+    annotations: Annotations,
+}
+
+#[derive(Serialize)]
+struct Annotations {
+    evidence: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct License<'a> {
+    value: &'a str,
+    spdx_expression: String,
+    #[serde(rename = "type")]
+    type_: &'static str,
+    urls: [&'static str; 0],
+    locations: [&'static str; 0],
+}
+
+#[derive(Serialize)]
+struct Cpe<'a> {
+    cpe: &'a str,
+}
+
+#[derive(Serialize)]
+struct Relationship {
+    parent: String,
+    child: String,
+    #[serde(rename = "type")]
+    type_: &'static str,
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    id: String,
+    name: String,
+    version: String,
+    #[serde(rename = "type")]
+    type_: &'static str,
+    metadata: SourceMetadata<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SourceMetadata<'a> {
+    Image(ImageMetadata<'a>),
+    Directory { path: &'a str },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageMetadata<'a> {
+    user_input: &'a str,
+    #[serde(rename = "imageID")]
+    image_id: &'a str,
+    manifest_digest: &'a str,
+    tags: Vec<String>,
+    image_size: u64,
+    layers: Vec<LayerMetadata<'a>>,
+    repo_digests: [&'static str; 0],
+    architecture: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    architecture_variant: Option<&'a str>,
+    os: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LayerMetadata<'a> {
+    media_type: &'a str,
+    digest: &'a str,
+    size: u64,
+}
+
+/// syft writes `{}` when no distro was found.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct LinuxRelease<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pretty_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    id_like: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(rename = "versionID", skip_serializing_if = "Option::is_none")]
+    version_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_codename: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Descriptor {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Schema {
+    version: &'static str,
+    url: String,
+}
+
+/// Writes the document into `w`.
+pub(in crate::format) fn write_to(
+    catalog: &Catalog,
+    options: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let doc = Document {
+        artifacts: catalog.packages.iter().map(artifact).collect(),
+        artifact_relationships: relationships(catalog),
+        source: source(&catalog.source, options),
+        distro: catalog.distro.as_ref().map(linux_release).unwrap_or_default(),
+        descriptor: Descriptor {
+            name: "sbomctl",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        schema: Schema {
+            version: SYFT_SCHEMA_VERSION,
+            url: format!(
+                "https://raw.githubusercontent.com/anchore/syft/main/schema/json/schema-{SYFT_SCHEMA_VERSION}.json"
+            ),
+        },
+    };
+    serde_json::to_writer(&mut *w, &doc)?;
+    w.write_all(b"\n")
+}
+
+fn artifact(p: &Package) -> Artifact<'_> {
+    let (type_, language) = syft_type(p.ecosystem.as_str());
+    Artifact {
+        id: p.id(),
+        name: &p.name,
+        version: &p.version,
+        type_,
+        found_by: &p.found_by,
+        locations: p.locations.iter().map(location).collect(),
+        licenses: p
+            .license_terms()
+            .into_iter()
+            .map(|t| License {
+                value: t.declared,
+                spdx_expression: t.spdx.unwrap_or_default(),
+                type_: "declared",
+                urls: [],
+                locations: [],
+            })
+            .collect(),
+        language,
+        cpes: p.cpes.iter().map(|c| Cpe { cpe: c }).collect(),
+        purl: &p.purl,
+    }
+}
+
+/// A package's evidence: syft's `layerID` is the layer's diff ID.
+fn location(l: &Location) -> SyftLocation<'_> {
+    SyftLocation {
+        path: &l.path,
+        layer_id: l
+            .layer
+            .as_ref()
+            .map(|layer| layer.diff_id.as_deref().unwrap_or(&layer.digest)),
+        access_path: &l.path,
+        annotations: Annotations {
+            evidence: "primary",
+        },
+    }
+}
+
+/// syft's `dependency-of` points from the dependency (parent) to the
+/// package that needs it (child); sorted as syft sorts them.
+fn relationships(catalog: &Catalog) -> Vec<Relationship> {
+    let mut out: Vec<Relationship> = catalog
+        .relationships
+        .iter()
+        .map(|r| match r.kind {
+            RelationshipKind::DependsOn => Relationship {
+                parent: r.to.clone(),
+                child: r.from.clone(),
+                type_: "dependency-of",
+            },
+            RelationshipKind::OwnershipByFileOverlap => Relationship {
+                parent: r.from.clone(),
+                child: r.to.clone(),
+                type_: "ownership-by-file-overlap",
+            },
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.parent, &a.child, a.type_).cmp(&(&b.parent, &b.child, b.type_)));
+    out
+}
+
+/// syft's source name and version: `--source-name`/`--source-version`
+/// first; else for a registry image the repository and the tag (or
+/// digest, else the manifest digest); else the source as given and the
+/// manifest digest (nothing for a directory).
+pub(in crate::format) fn name_and_version(
+    source: &SourceInfo,
+    options: &RenderOptions,
+) -> (String, String) {
+    let (name, version) = if source.transport == "registry" {
+        let (repo, digest) = match source.name.split_once('@') {
+            Some((r, d)) => (r, Some(d)),
+            None => (source.name.as_str(), None),
+        };
+        let (repo, tag) = match repo.rsplit_once(':') {
+            Some((r, t)) if !t.contains('/') => (r, Some(t)),
+            _ => (repo, None),
+        };
+        (
+            repo.to_owned(),
+            tag.or(digest).or(source.manifest_digest.as_deref()),
+        )
+    } else {
+        (source.name.clone(), source.manifest_digest.as_deref())
+    };
+    (
+        options.source_name.clone().unwrap_or(name),
+        options
+            .source_version
+            .clone()
+            .unwrap_or_else(|| version.unwrap_or_default().to_owned()),
+    )
+}
+
+fn source<'a>(s: &'a SourceInfo, options: &RenderOptions) -> Source<'a> {
+    let (name, version) = name_and_version(s, options);
+    let is_dir = s.kind == "directory";
+    // syft's source ID identifies the content: the manifest (else config)
+    // digest of an image, a hash of a directory's path.
+    let id = match s.manifest_digest.as_deref().or(s.config_digest.as_deref()) {
+        Some(d) if !is_dir => d.trim_start_matches("sha256:").to_owned(),
+        _ => hex::encode(Sha256::digest(s.name.as_bytes())),
+    };
+    let metadata = if is_dir {
+        SourceMetadata::Directory { path: &s.name }
+    } else {
+        let mut platform = s.platform.as_deref().unwrap_or_default().split('/');
+        let os = platform.next().unwrap_or_default();
+        let architecture = platform.next().unwrap_or_default();
+        let variant = platform.next();
+        let tags = match (s.transport.as_str(), s.name.split_once('@')) {
+            ("registry", None)
+                if s.name
+                    .rsplit_once(':')
+                    .is_some_and(|(_, t)| !t.contains('/')) =>
+            {
+                vec![s.name.clone()]
+            }
+            _ => Vec::new(),
+        };
+        SourceMetadata::Image(ImageMetadata {
+            user_input: &s.name,
+            image_id: s.config_digest.as_deref().unwrap_or_default(),
+            manifest_digest: s.manifest_digest.as_deref().unwrap_or_default(),
+            tags,
+            image_size: s.layers.iter().filter_map(|l| l.size).sum(),
+            layers: s
+                .layers
+                .iter()
+                .map(|l| LayerMetadata {
+                    media_type: l.media_type.as_deref().unwrap_or_default(),
+                    digest: l.diff_id.as_deref().unwrap_or(&l.digest),
+                    size: l.size.unwrap_or_default(),
+                })
+                .collect(),
+            repo_digests: [],
+            architecture,
+            architecture_variant: variant,
+            os,
+        })
+    };
+    Source {
+        id,
+        name,
+        version,
+        type_: if is_dir { "directory" } else { "image" },
+        metadata,
+    }
+}
+
+fn linux_release(d: &Distro) -> LinuxRelease<'_> {
+    LinuxRelease {
+        pretty_name: d.pretty_name.as_deref(),
+        name: None,
+        id: Some(&d.id),
+        id_like: &d.id_like,
+        version: d.version_id.as_ref().map(|v| match &d.version_codename {
+            Some(c) => format!("{v} ({c})"),
+            None => v.clone(),
+        }),
+        version_id: d.version_id.as_deref(),
+        version_codename: d.version_codename.as_deref(),
+    }
+}
