@@ -95,12 +95,9 @@ fn check_platform(image: &Image, wanted: &PlatformSpec) -> Result<()> {
     if wanted.matches(&have) {
         return Ok(());
     }
-    Err(sbomctl_oci::Error::Source {
-        source_ref: image.name.clone(),
-        message: format!(
-            "the image is for platform {}, not the requested {wanted}",
-            sbomctl_oci::quote::quote(&have.to_string())
-        ),
+    Err(sbomctl_oci::Error::PlatformMismatch {
+        have: sbomctl_oci::quote::quote(&have.to_string()),
+        wanted: wanted.to_string(),
     }
     .into())
 }

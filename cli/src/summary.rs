@@ -54,7 +54,7 @@ pub fn render(catalog: &Catalog, written: &[(Format, PathBuf)]) -> String {
         let _ = writeln!(out, " ✔ Distro                {name}");
     }
     for (format, path) in written {
-        let _ = writeln!(out, " ✔ Wrote {format:<16}{}", path.display());
+        let _ = writeln!(out, " ✔ Wrote {:<16}{}", format.to_string(), path.display());
     }
     out
 }

@@ -16,6 +16,15 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// `--platform` asked for a platform the image (a single-platform
+    /// image, or the only entry of an index) is not.
+    #[error("the image is for platform {have}, not the requested {wanted}")]
+    PlatformMismatch {
+        /// The image's platform, from its config.
+        have: String,
+        /// The platform asked for.
+        wanted: String,
+    },
     /// A path given as the source does not exist.
     #[error("no such file or directory: {path}")]
     NotFound {

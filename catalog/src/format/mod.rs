@@ -292,6 +292,16 @@ mod tests {
             .unwrap_err()
             .contains("2.2, 2.3"));
         assert!("json@1".parse::<Format>().is_err());
+        assert_eq!("syft-json".parse(), Ok(Format::SyftJson));
+        assert_eq!("syft-json@16.1.10".parse(), Ok(Format::SyftJson));
+        assert!("syft-json@15.0.0"
+            .parse::<Format>()
+            .unwrap_err()
+            .contains("16.1.10"));
+        assert_eq!("purls".parse(), Ok(Format::Purls));
+        assert!("purls@1".parse::<Format>().is_err());
+        assert_eq!("github-json".parse(), Ok(Format::GithubJson));
+        assert_eq!("github".parse(), Ok(Format::GithubJson));
         assert!("nope"
             .parse::<Format>()
             .unwrap_err()

@@ -22,4 +22,5 @@ mod output_files;
 mod real_image;
 mod registry;
 mod samples;
+mod syft_output;
 mod tamper;
