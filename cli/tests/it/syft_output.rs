@@ -294,7 +294,7 @@ fn github_json_has_the_shape_syft_writes() {
         assert!(doc.get(absent).is_none(), "{absent}");
     }
     assert_eq!(doc["detector"]["name"], "sbomctl");
-    assert_eq!(doc["detector"]["url"], "https://github.com/anchore/syft");
+    assert_eq!(doc["detector"]["url"], "https://sbomctl.dev");
     assert_eq!(doc["detector"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["scanned"], EPOCH_RFC3339);
     assert_eq!(

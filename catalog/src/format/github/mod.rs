@@ -107,7 +107,7 @@ pub(super) fn write_to(
         job: Job {},
         detector: Detector {
             name: "sbomctl",
-            url: "https://github.com/anchore/syft",
+            url: "https://sbomctl.dev",
             version: env!("CARGO_PKG_VERSION"),
         },
         metadata: catalog
