@@ -18,6 +18,13 @@ use super::Cataloger;
 /// method has a default that says "nothing recorded", so an ecosystem
 /// implements only what its database holds.
 pub trait EcosystemMetadata {
+    /// syft JSON's `metadataType` and `metadata` for the package (syft
+    /// schema 16.1.10), without `files`, which the syft JSON writer adds
+    /// from the package. `None` when the ecosystem has no mapping yet.
+    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+        None
+    }
+
     /// Who supplies the package, in the form the metadata records it.
     fn supplier(&self) -> Option<Supplier<'_>> {
         None

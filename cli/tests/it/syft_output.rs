@@ -86,6 +86,7 @@ fn syft_json_of_every_sample_passes_syfts_schema_and_lists_the_catalog() {
         format!("oci-dir:{}", layout("distroless-sample")),
         file("alpine-sample.docker.tar"),
         format!("dir:{}", root().join("catalog/testdata/npm").display()),
+        format!("dir:{}", root().join("catalog/testdata/rpm").display()),
     ];
     for (i, source) in sources.iter().enumerate() {
         let syft = tmp.path().join(format!("{i}.syft.json"));
@@ -205,10 +206,37 @@ fn syft_json_fields_follow_syft() {
     assert_eq!(loc["accessPath"], "/lib/apk/db/installed");
     assert_eq!(loc["annotations"]["evidence"], "primary");
     assert!(diff_ids.contains(&&loc["layerID"]), "{loc}");
+    // apk, dpkg and rpm records carry syft's metadata, files included.
+    assert_eq!(musl["metadataType"], "apk-db-entry");
+    assert_eq!(musl["metadata"]["package"], "musl");
+    assert_eq!(musl["metadata"]["version"], musl["version"]);
+    assert_eq!(musl["metadata"]["architecture"], "x86_64");
+    let native_musl = native["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "musl")
+        .unwrap();
+    let files: Vec<&Value> = musl["metadata"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["path"])
+        .collect();
+    let native_files: Vec<&Value> = native_musl["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["path"])
+        .collect();
+    assert_eq!(files, native_files);
+    assert_eq!(musl["metadata"]["files"][0]["digest"]["algorithm"], "sha1");
     assert_eq!(musl["licenses"][0]["value"], "MIT");
     assert_eq!(musl["licenses"][0]["spdxExpression"], "MIT");
     assert_eq!(musl["licenses"][0]["type"], "declared");
     let requests = by_name("requests");
+    // Ecosystems without a syft mapping yet write no metadata.
+    assert!(requests.get("metadata").is_none(), "{requests}");
     assert_eq!(
         (&requests["type"], &requests["language"]),
         (&"python".into(), &"python".into())

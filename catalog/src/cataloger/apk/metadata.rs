@@ -61,6 +61,27 @@ pub struct ApkMetadata {
 }
 
 impl EcosystemMetadata for ApkMetadata {
+    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+        Some((
+            "apk-db-entry",
+            serde_json::json!({
+                "package": self.package,
+                "originPackage": self.origin_package.as_deref().unwrap_or_default(),
+                "maintainer": self.maintainer.as_deref().unwrap_or_default(),
+                "version": self.version,
+                "architecture": self.architecture.as_deref().unwrap_or_default(),
+                "url": self.url.as_deref().unwrap_or_default(),
+                "description": self.description.as_deref().unwrap_or_default(),
+                "size": self.size.unwrap_or_default(),
+                "installedSize": self.installed_size.unwrap_or_default(),
+                "pullDependencies": self.dependencies,
+                "provides": self.provides,
+                "pullChecksum": self.checksum.as_deref().unwrap_or_default(),
+                "gitCommitOfApkPort": self.git_commit.as_deref().unwrap_or_default(),
+            }),
+        ))
+    }
+
     fn supplier(&self) -> Option<Supplier<'_>> {
         Supplier::maintainer(self.maintainer.as_deref())
     }

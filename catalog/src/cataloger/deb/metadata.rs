@@ -45,6 +45,24 @@ pub struct DebMetadata {
 }
 
 impl EcosystemMetadata for DebMetadata {
+    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+        Some((
+            "dpkg-db-entry",
+            serde_json::json!({
+                "package": self.package,
+                "source": self.source.as_deref().unwrap_or_default(),
+                "version": self.version,
+                "sourceVersion": self.source_version.as_deref().unwrap_or_default(),
+                "architecture": self.architecture.as_deref().unwrap_or_default(),
+                "maintainer": self.maintainer.as_deref().unwrap_or_default(),
+                "installedSize": self.installed_size.unwrap_or_default(),
+                "provides": self.provides,
+                "depends": self.depends,
+                "preDepends": self.pre_depends,
+            }),
+        ))
+    }
+
     fn supplier(&self) -> Option<Supplier<'_>> {
         Supplier::maintainer(self.maintainer.as_deref())
     }

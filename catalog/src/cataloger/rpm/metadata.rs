@@ -58,6 +58,25 @@ pub struct RpmMetadata {
 }
 
 impl EcosystemMetadata for RpmMetadata {
+    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+        Some((
+            "rpm-db-entry",
+            serde_json::json!({
+                "name": self.name,
+                "version": self.version,
+                "epoch": self.epoch,
+                "architecture": self.architecture.as_deref().unwrap_or_default(),
+                "release": self.release,
+                "sourceRpm": self.source_rpm.as_deref().unwrap_or_default(),
+                "size": self.size.unwrap_or_default(),
+                "vendor": self.vendor.as_deref().unwrap_or_default(),
+                "modularityLabel": self.modularity_label.as_deref().unwrap_or_default(),
+                "provides": self.provides,
+                "requires": self.requires,
+            }),
+        ))
+    }
+
     /// The vendor (`Red Hat, Inc.`) is the supplier; packages without one
     /// fall back to the packager.
     fn supplier(&self) -> Option<Supplier<'_>> {

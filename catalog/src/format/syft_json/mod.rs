@@ -3,9 +3,11 @@
 //! (`schema/json/schema-16.1.10.json` in anchore/syft, vendored under
 //! `testdata/schemas/syft/` and checked in the CLI tests).
 //!
-//! What sbomctl does not record is left out rather than made up: no
-//! per-package `metadata`, no `files` section, no raw manifest or config
-//! bytes in the source metadata (docs/compat.md lists each difference).
+//! Package `metadata` comes from each ecosystem's
+//! [`crate::cataloger::EcosystemMetadata::syft_metadata`] (apk, dpkg and
+//! rpm records so far). What sbomctl does not record is left out rather
+//! than made up: no `files` section, no raw manifest or config bytes in
+//! the source metadata (docs/compat.md lists each difference).
 
 mod write;
 

@@ -33,6 +33,10 @@ struct Artifact<'a> {
     language: &'static str,
     cpes: Vec<Cpe<'a>>,
     purl: &'a str,
+    #[serde(rename = "metadataType", skip_serializing_if = "Option::is_none")]
+    metadata_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -176,6 +180,10 @@ pub(in crate::format) fn write_to(
 
 fn artifact(p: &Package) -> Artifact<'_> {
     let (type_, language) = syft_type(p.ecosystem.as_str());
+    let (metadata_type, metadata) = match p.metadata.fields().syft_metadata() {
+        Some((ty, value)) => (Some(ty), Some(with_files(ty, value, p))),
+        None => (None, None),
+    };
     Artifact {
         id: p.id(),
         name: &p.name,
@@ -197,7 +205,40 @@ fn artifact(p: &Package) -> Artifact<'_> {
         language,
         cpes: p.cpes.iter().map(|c| Cpe { cpe: c }).collect(),
         purl: &p.purl,
+        metadata_type,
+        metadata,
     }
+}
+
+/// The metadata with the package's owned files as syft lists them: path
+/// and digest for apk and dpkg records (a dpkg file is never marked a
+/// config file: sbomctl does not read `conffiles`); none for rpm, whose
+/// records need modes, sizes and owners sbomctl does not keep.
+fn with_files(ty: &str, mut value: serde_json::Value, p: &Package) -> serde_json::Value {
+    let files: Vec<serde_json::Value> = match ty {
+        "apk-db-entry" | "dpkg-db-entry" => p
+            .files
+            .iter()
+            .map(|f| {
+                let mut record = serde_json::json!({ "path": f.path });
+                if let Some((algorithm, digest)) =
+                    f.digest.as_deref().and_then(|d| d.split_once(':'))
+                {
+                    record["digest"] =
+                        serde_json::json!({ "algorithm": algorithm, "value": digest });
+                }
+                if ty == "dpkg-db-entry" {
+                    record["isConfigFile"] = serde_json::Value::Bool(false);
+                }
+                record
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.insert("files".to_owned(), serde_json::Value::Array(files));
+    }
+    value
 }
 
 /// A package's evidence: syft's `layerID` is the layer's diff ID.
