@@ -18,6 +18,13 @@ pub enum Error {
     /// malformed.
     #[error(transparent)]
     Oci(#[from] sbomctl_oci::Error),
+    /// A scan option is invalid (an exclusion pattern, a cataloger
+    /// selection, a base path); the message says which and why.
+    #[error("{message}")]
+    InvalidOption {
+        /// What is wrong, naming the value.
+        message: String,
+    },
 }
 
 /// Result with [`Error`].
@@ -39,7 +46,7 @@ impl Error {
     pub fn as_malformed(&self) -> Option<(&str, &str)> {
         match self {
             Error::Oci(sbomctl_oci::Error::Malformed { what, message }) => Some((what, message)),
-            Error::Oci(_) => None,
+            Error::Oci(_) | Error::InvalidOption { .. } => None,
         }
     }
 }

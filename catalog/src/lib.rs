@@ -28,6 +28,7 @@ pub mod distro;
 pub mod format;
 pub mod relate;
 pub mod scan;
+pub mod select;
 pub mod source;
 
 pub use error::{Error, Result};

@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use crate::cataloger::{self, Cataloger, Context, FileTree, Findings, SourceKind};
 use crate::layer::squash::Squash;
-use crate::layer::{read_layer, Budget, LayerIndex, Wanted, MAX_RETAINED_BYTES};
+use crate::layer::{read_layer, Budget, Exclusions, LayerIndex, Wanted, MAX_RETAINED_BYTES};
 use crate::model::{
     Catalog, Diagnostic, Ecosystem, LayerInfo, Package, Scope, Severity, SourceInfo,
 };
-use crate::source::{walk_dir, Source};
+use crate::select::{Selected, Selection};
+use crate::source::{walk, Mounts, Source, Walk};
 use crate::{cpe, distro, relate, Error, Result};
 use sbomctl_oci::registry::RegistryOptions;
 use sbomctl_oci::target::Opened;
@@ -43,12 +44,87 @@ pub struct Options {
     pub registry: RegistryOptions,
     /// Progress receiver.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Which catalogers run (syft's `--select-catalogers`,
+    /// `--override-default-catalogers`).
+    pub selection: Selection,
+    /// Paths left out of the scan (syft's `--exclude`): for directories,
+    /// globs relative to the root starting with `./`, `*/` or `**/`; for
+    /// images, globs over absolute paths. See [`exclusions`].
+    pub exclude: Vec<String>,
+    /// syft's `--base-path` for directory sources: paths are recorded
+    /// relative to it and symlinks resolve inside it.
+    pub base_path: Option<std::path::PathBuf>,
+}
+
+/// The catalogers that run and the files they want, for a source of
+/// `kind`: the cataloger selection and the exclusions applied.
+struct Plan {
+    catalogers: Vec<Box<dyn Cataloger>>,
+    wanted: Wanted,
+    selected: Option<Selected>,
+}
+
+fn plan(options: &Options, kind: SourceKind) -> Result<Plan> {
+    let selected = options.selection.resolve(kind)?;
+    let catalogers = match &selected {
+        Some(s) => s.filter(cataloger::all()),
+        None => cataloger::all(),
+    };
+    let wanted =
+        cataloger::wanted(&catalogers).with_exclusions(exclusions(&options.exclude, kind)?);
+    Ok(Plan {
+        catalogers,
+        wanted,
+        selected,
+    })
+}
+
+/// syft's `--exclude` patterns as [`Exclusions`] over normalised paths.
+///
+/// For a directory, a pattern must start with `./`, `*/` or `**/` and is
+/// relative to the scanned root (a trailing `/` is dropped); anything else
+/// is an error, as in syft. For an image, patterns match absolute paths: a
+/// leading `/` is dropped, and a pattern starting with neither `/` nor `**`
+/// can match nothing (a warning says so).
+pub fn exclusions(patterns: &[String], kind: SourceKind) -> Result<Exclusions> {
+    let mut globs = Vec::new();
+    let mut bad = Vec::new();
+    for p in patterns {
+        match kind {
+            SourceKind::Directory => {
+                if p.starts_with("./") || p.starts_with("*/") || p.starts_with("**/") {
+                    let g = p.strip_prefix("./").unwrap_or(p);
+                    globs.push(g.trim_end_matches('/').to_owned());
+                } else {
+                    bad.push(p.as_str());
+                }
+            }
+            SourceKind::Image => {
+                if let Some(g) = p.strip_prefix('/') {
+                    globs.push(g.trim_end_matches('/').to_owned());
+                } else if p.starts_with("**") {
+                    globs.push(p.trim_end_matches('/').to_owned());
+                } else {
+                    tracing::warn!(
+                        "--exclude {p:?} matches nothing in an image: image paths are absolute (start it with / or **/)"
+                    );
+                }
+            }
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Error::InvalidOption {
+            message: format!(
+                "invalid exclusion pattern(s): '{}' (must start with one of: './', '*/', or '**/')",
+                bad.join("', '")
+            ),
+        });
+    }
+    Ok(Exclusions::new(globs))
 }
 
 /// Scans `source` and returns its catalog.
 pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
-    let catalogers = cataloger::all();
-    let wanted = cataloger::wanted(&catalogers);
     match source.open(&options.registry)? {
         Opened::Image(opened) => {
             let image = opened.image(&options.platform)?;
@@ -58,7 +134,16 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
             catalog_image(&image, opened.transport(), options)
         }
         Opened::Dir(root) => {
-            let layer = walk_dir(&root, &wanted, &Budget::new(MAX_RETAINED_BYTES))?;
+            let Plan {
+                catalogers,
+                wanted,
+                selected,
+            } = plan(options, SourceKind::Directory)?;
+            let how = Walk {
+                base: options.base_path.clone(),
+                mounts: Mounts::of_this_system(),
+            };
+            let (layer, warnings) = walk(&root, &how, &wanted, &Budget::new(MAX_RETAINED_BYTES))?;
             let info = SourceInfo {
                 kind: "directory".to_owned(),
                 transport: "dir".to_owned(),
@@ -69,14 +154,20 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
                 platform: None,
                 layers: Vec::new(),
             };
-            Ok(catalog_layers(
+            let mut catalog = catalog_layers(
                 info,
                 std::slice::from_ref(&layer),
                 options.scope,
                 SourceKind::Directory,
                 &catalogers,
                 &wanted,
-            ))
+                selected.as_ref(),
+            );
+            drop(layer);
+            catalog.diagnostics.extend(warnings);
+            catalog.diagnostics.sort();
+            catalog.diagnostics.dedup();
+            Ok(catalog)
         }
     }
 }
@@ -106,8 +197,11 @@ fn check_platform(image: &Image, wanted: &PlatformSpec) -> Result<()> {
 /// (for callers that opened the target themselves, like `attest`);
 /// `transport` is the source kind recorded in the catalog (`oci-dir`, …).
 pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Result<Catalog> {
-    let catalogers = cataloger::all();
-    let wanted = cataloger::wanted(&catalogers);
+    let Plan {
+        catalogers,
+        wanted,
+        selected,
+    } = plan(options, SourceKind::Image)?;
     let layers = read_layers(image, &wanted, options.progress.as_deref())?;
     let info = SourceInfo {
         kind: "image".to_owned(),
@@ -143,6 +237,7 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
         SourceKind::Image,
         &catalogers,
         &wanted,
+        selected.as_ref(),
     ))
 }
 
@@ -280,6 +375,7 @@ fn catalog_layers(
     kind: SourceKind,
     catalogers: &[Box<dyn Cataloger>],
     wanted: &Wanted,
+    selected: Option<&Selected>,
 ) -> Catalog {
     let mut squash = Squash::new();
     let mut merged = Merged::default();
@@ -304,6 +400,9 @@ fn catalog_layers(
         distro = d;
         diagnostics.extend(findings.diagnostics);
         packages = findings.packages;
+    }
+    if let Some(s) = selected {
+        packages.retain(|p| s.keeps(p));
     }
     diagnostics.extend(cpe_bounds(&packages));
     diagnostics.extend(squash.diagnostics());

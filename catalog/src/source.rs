@@ -4,8 +4,9 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::model::{Diagnostic, Location, Severity};
 use crate::{Error, Result};
 pub use sbomctl_oci::target::Target;
 
@@ -18,12 +19,35 @@ pub type Source = Target;
 /// (content capped like layer files, kept while `budget` lasts), the
 /// extractors' findings and every symlink, as one pseudo-layer: each
 /// regular file goes through the same selection as a layer's
-/// ([`crate::layer::read`]).
+/// ([`crate::layer::read`]). Files that vanish or cannot be read are
+/// skipped; [`walk`] reports them.
 pub fn walk_dir(
     root: &Path,
     wanted: &crate::layer::Wanted,
     budget: &crate::layer::Budget,
 ) -> Result<crate::layer::LayerIndex> {
+    Ok(walk(root, &Walk::default(), wanted, budget)?.0)
+}
+
+/// How [`walk`] walks a directory.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    /// syft's `--base-path`: paths are recorded relative to it (so
+    /// absolute symlinks resolve inside it); it must hold the root.
+    pub base: Option<PathBuf>,
+    /// Mount points whose contents are skipped (see [`Mounts`]).
+    pub mounts: Mounts,
+}
+
+/// Walks `root` ([`walk_dir`]) and returns, besides the pseudo-layer, a
+/// warning for each file or directory that vanished or could not be read
+/// during the walk. Only an unreadable root is an error.
+pub fn walk(
+    root: &Path,
+    how: &Walk,
+    wanted: &crate::layer::Wanted,
+    budget: &crate::layer::Budget,
+) -> Result<(crate::layer::LayerIndex, Vec<Diagnostic>)> {
     use crate::layer::{Entry, EntryKind, LayerIndex};
     let mut index = LayerIndex {
         layer: None,
@@ -33,61 +57,234 @@ pub fn walk_dir(
         plain: Vec::new(),
         raw_size: 0,
     };
-    let mut stack = vec![(root.to_owned(), String::new())];
+    let mut warnings = Vec::new();
+    let prefix = match &how.base {
+        Some(base) => base_prefix(root, base)?,
+        None => String::new(),
+    };
+    let absolute_root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
+    if how.mounts.skips(&absolute_root) {
+        return Ok((index, warnings));
+    }
+    let mut warn = |path: &str, what: &str, e: &std::io::Error| {
+        warnings.push(Diagnostic {
+            severity: Severity::Warning,
+            location: Some(Location::new(path, None)),
+            message: format!("{what}: {e}; skipped"),
+        });
+    };
+    // Reading the root itself must work: anything else is a broken input.
+    fs::read_dir(root).map_err(|e| Error::io(root, e))?;
+    let mut stack = vec![(root.to_owned(), prefix)];
     while let Some((dir, rel)) = stack.pop() {
-        let rd = fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-        let mut children: Vec<_> = rd
-            .collect::<std::io::Result<Vec<_>>>()
-            .map_err(|e| Error::io(&dir, e))?;
-        children.sort_by_key(std::fs::DirEntry::file_name);
-        for child in children {
-            let name = child.file_name().to_string_lossy().into_owned();
+        let children = fs::read_dir(&dir).and_then(|rd| {
+            // Only names are kept (not `DirEntry`s with their full paths),
+            // so a wide directory costs little.
+            rd.map(|e| e.map(|e| (e.file_name(), e.file_type())))
+                .collect::<std::io::Result<Vec<_>>>()
+        });
+        let mut children = match children {
+            Ok(c) => c,
+            Err(e) => {
+                warn(&rel, "reading directory", &e);
+                continue;
+            }
+        };
+        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (name, ft) in children {
+            let child = dir.join(&name);
+            let name = name.to_string_lossy();
             let path = if rel.is_empty() {
-                name
+                name.into_owned()
             } else {
                 format!("{rel}/{name}")
             };
-            let ft = child.file_type().map_err(|e| Error::io(child.path(), e))?;
+            if wanted.excluded(&path) {
+                continue;
+            }
+            let ft = match ft {
+                Ok(ft) => ft,
+                Err(e) => {
+                    warn(&path, "reading file type", &e);
+                    continue;
+                }
+            };
             if ft.is_symlink() {
-                let target = fs::read_link(child.path()).map_err(|e| Error::io(child.path(), e))?;
-                index.entries.push(Entry {
-                    path,
-                    kind: EntryKind::Symlink(target.to_string_lossy().into_owned()),
-                });
+                match fs::read_link(&child) {
+                    Ok(target) => index.entries.push(Entry {
+                        path,
+                        kind: EntryKind::Symlink(target.to_string_lossy().into_owned()),
+                    }),
+                    Err(e) => warn(&path, "reading symlink", &e),
+                }
             } else if ft.is_dir() {
-                stack.push((child.path(), path));
+                if !how
+                    .mounts
+                    .skips(&absolute_root.join(child.strip_prefix(root).unwrap_or(&child)))
+                {
+                    stack.push((child, path));
+                }
             } else if ft.is_file() {
                 let extractors = wanted.extractors();
                 if !wanted.matches(&path) && extractors.is_empty() {
                     continue;
                 }
-                let meta = child.metadata().map_err(|e| Error::io(child.path(), e))?;
+                let meta = match fs::symlink_metadata(&child) {
+                    Ok(m) if m.is_file() => m,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        warn(&path, "reading metadata", &e);
+                        continue;
+                    }
+                };
                 let (size, mode) = (meta.len(), mode_of(&meta));
                 // One pseudo-layer: no lower finding to hide, so files
                 // nothing selects are not remembered.
                 if !wanted.matches(&path) && !extractors.considers(&path, mode, size) {
                     continue;
                 }
-                let f = fs::File::open(child.path()).map_err(|e| Error::io(child.path(), e))?;
+                let f = match fs::File::open(&child) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        warn(&path, "opening", &e);
+                        continue;
+                    }
+                };
                 // Bytes past the size read above (a file growing under us)
                 // are not read.
                 let mut content = std::io::BufReader::new(f.take(size));
-                crate::layer::read::read_regular(
+                if let Err((_, e)) = crate::layer::read::read_regular(
                     &mut index,
-                    path,
+                    path.clone(),
                     size,
                     mode,
                     &mut content,
                     wanted,
                     budget,
-                )
-                .map_err(|(_, e)| Error::io(child.path(), e))?;
+                ) {
+                    warn(&path, "reading", &e);
+                }
             }
         }
     }
     index.plain.sort_unstable();
     index.plain.dedup();
-    Ok(index)
+    Ok((index, warnings))
+}
+
+/// The path of `root` inside `base` (`usr/lib`, or empty when they are
+/// the same directory), both with symlinks resolved.
+fn base_prefix(root: &Path, base: &Path) -> Result<String> {
+    let real_base = fs::canonicalize(base).map_err(|e| Error::io(base, e))?;
+    if !real_base.is_dir() {
+        return Err(Error::InvalidOption {
+            message: format!("base path {}: not a directory", base.display()),
+        });
+    }
+    let real_root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+    let rel = real_root
+        .strip_prefix(&real_base)
+        .map_err(|_| Error::InvalidOption {
+            message: format!(
+                "base path {} does not contain the scanned directory {}",
+                base.display(),
+                root.display()
+            ),
+        })?;
+    Ok(rel.to_string_lossy().into_owned())
+}
+
+/// Mount points whose contents a `dir:` walk skips, as syft does
+/// (`syft/internal/fileresolver/path_skipper.go`): everything on a `proc`,
+/// `procfs`, `sysfs`, `devfs`, `devtmpfs` or `udev` mount, and a `tmpfs`
+/// mounted at or under `/run`, `/dev`, `/var/run`, `/var/lock` or `/sys`.
+#[derive(Debug, Clone, Default)]
+pub struct Mounts {
+    /// (mount point, filesystem type), longest mount point first.
+    mounts: Vec<(PathBuf, String)>,
+}
+
+const SKIPPED_FS: &[&str] = &["proc", "procfs", "sysfs", "devfs", "devtmpfs", "udev"];
+const SKIPPED_TMPFS_UNDER: &[&str] = &["/run", "/dev", "/var/run", "/var/lock", "/sys"];
+
+impl Mounts {
+    /// This system's mounts, from `/proc/self/mountinfo`; none when it
+    /// cannot be read (then nothing is skipped, as with syft).
+    pub fn of_this_system() -> Self {
+        match fs::read_to_string("/proc/self/mountinfo") {
+            Ok(text) => Self::parse(&text),
+            Err(e) => {
+                tracing::debug!("reading /proc/self/mountinfo: {e}; no mount is skipped");
+                Mounts::default()
+            }
+        }
+    }
+
+    /// Parses the `mountinfo` format (proc(5)): the fifth field is the
+    /// mount point (octal escapes for space, tab, newline and backslash),
+    /// the first field after the ` - ` separator the filesystem type.
+    pub fn parse(mountinfo: &str) -> Self {
+        let mut mounts: Vec<(PathBuf, String)> = mountinfo
+            .lines()
+            .filter_map(|line| {
+                let (head, tail) = line.split_once(" - ")?;
+                let point = head.split(' ').nth(4)?;
+                let fs_type = tail.split(' ').next()?;
+                Some((PathBuf::from(unescape(point)), fs_type.to_owned()))
+            })
+            .collect();
+        mounts.sort_by(|a, b| {
+            b.0.as_os_str()
+                .len()
+                .cmp(&a.0.as_os_str().len())
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        Mounts { mounts }
+    }
+
+    /// Whether the walk skips absolute `path` (a directory), by the most
+    /// specific mount holding it.
+    pub fn skips(&self, path: &Path) -> bool {
+        for (point, fs_type) in &self.mounts {
+            if !path.starts_with(point) {
+                continue;
+            }
+            if SKIPPED_FS.contains(&fs_type.as_str()) {
+                return true;
+            }
+            if fs_type == "tmpfs" {
+                if SKIPPED_TMPFS_UNDER.iter().any(|p| path.starts_with(p)) {
+                    return true;
+                }
+                continue;
+            }
+            return false;
+        }
+        false
+    }
+}
+
+/// Undoes mountinfo's `\ooo` octal escapes.
+fn unescape(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            if let Some(code) = bytes
+                .get(i + 1..i + 4)
+                .and_then(|o| std::str::from_utf8(o).ok())
+                .and_then(|o| u8::from_str_radix(o, 8).ok())
+            {
+                out.push(code);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(unix)]

@@ -29,6 +29,13 @@ pub struct Global {
     /// `--output-file`).
     #[arg(long, global = true, value_name = "FILE")]
     pub output_file: Option<std::path::PathBuf>,
+    /// The configuration file (YAML; default: the first of .sbomctl.yaml,
+    /// .sbomctl/config.yaml, $XDG_CONFIG_HOME/sbomctl/config.yaml,
+    /// ~/.sbomctl.yaml). Every option can be set there or in an
+    /// SBOMCTL_<OPTION> environment variable; flags win over the
+    /// environment, which wins over the file.
+    #[arg(short = 'c', long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -671,6 +678,8 @@ pub struct PackagesArgs {
         value_parser = parse_timeout
     )]
     pub registry_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub scan: crate::commands::scan_options::ScanOptions,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod config;
 mod cosign_flags;
 mod default_command;
 mod output;
@@ -17,12 +18,18 @@ mod ui;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{CommandFactory as _, Parser as _};
+use clap::{CommandFactory as _, FromArgMatches as _};
 use sbomctl_oci::quote;
 
 fn main() -> ExitCode {
-    let cli = parse_args();
+    let (cli, config_warnings) = match parse_args() {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
+    };
     init_logging(cli.global.verbose, cli.global.quiet);
+    for w in config_warnings {
+        tracing::warn!("{w}");
+    }
     ui::set_quiet(cli.global.quiet);
     if let Some(path) = &cli.global.output_file {
         if let Err(err) = redirect_stdout(path) {
@@ -96,8 +103,11 @@ fn redirect_stdout(path: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// The arguments, with `scan` inserted when the first one is not a
-/// subcommand (`sbomctl IMAGE`, as `syft IMAGE`; see [`default_command`]).
-fn parse_args() -> args::Cli {
+/// subcommand (`sbomctl IMAGE`, as `syft IMAGE`; see [`default_command`]),
+/// parsed against defaults taken from the configuration file and SBOMCTL_*
+/// variables (flag > environment > file > default; see [`config`]); and
+/// the configuration's warnings.
+fn parse_args() -> Result<(args::Cli, Vec<String>), ExitCode> {
     let command = args::Cli::command();
     let subcommands: Vec<String> = command
         .get_subcommands()
@@ -116,11 +126,18 @@ fn parse_args() -> args::Cli {
             long.into_iter().chain(short)
         })
         .collect();
-    args::Cli::parse_from(default_command::rewrite(
-        std::env::args_os().collect(),
-        &subcommands,
-        &value_flags,
-    ))
+    let argv = default_command::rewrite(std::env::args_os().collect(), &subcommands, &value_flags);
+    let (command, warnings) = config::configure(command, &argv).map_err(|err| {
+        eprintln!("sbomctl: error: {}", quote::line(&format!("{err:#}")));
+        ExitCode::from(2)
+    })?;
+    match command
+        .try_get_matches_from(&argv)
+        .and_then(|m| args::Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => Ok((cli, warnings)),
+        Err(e) => e.exit(),
+    }
 }
 
 /// A failed verification check anywhere in the chain exits 1, not 2.

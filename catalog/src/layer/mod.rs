@@ -11,7 +11,7 @@ pub mod wanted;
 
 pub use extract::{Extracted, Extractor, Extractors};
 pub use read::{index_fingerprint, index_tar, index_tar_within, read_layer};
-pub use wanted::{Rule, Wanted};
+pub use wanted::{Exclusions, Rule, Wanted};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

@@ -199,6 +199,9 @@ pub fn index_tar_within<R: Read>(
             });
             continue;
         }
+        if wanted.excluded(&path) {
+            continue;
+        }
         let kind = match entry.header().entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 let size = entry.size();

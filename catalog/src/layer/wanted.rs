@@ -79,11 +79,51 @@ pub struct Wanted {
     other: Vec<Matcher>,
     fingerprint: String,
     extractors: Extractors,
+    /// Paths the user excluded (`--exclude`): never kept, never offered to
+    /// the extractors, never recorded.
+    excluded: Option<Box<Exclusions>>,
 }
 
 impl PartialEq for Wanted {
     fn eq(&self, other: &Self) -> bool {
-        self.rules == other.rules && self.extractors == other.extractors
+        self.rules == other.rules
+            && self.extractors == other.extractors
+            && self.excluded.as_ref().map(|e| &e.globs) == other.excluded.as_ref().map(|e| &e.globs)
+    }
+}
+
+/// Paths excluded from a scan, as globs over normalised paths with the
+/// same syntax as [`Rule`]s; a path under an excluded directory is
+/// excluded too.
+#[derive(Debug, Clone)]
+pub struct Exclusions {
+    globs: BTreeSet<String>,
+    matcher: Box<Wanted>,
+}
+
+impl Exclusions {
+    /// Excludes the paths `globs` match, and everything under them.
+    pub fn new(globs: impl IntoIterator<Item = String>) -> Self {
+        let globs: BTreeSet<String> = globs.into_iter().collect();
+        let matcher = Wanted::new(
+            globs
+                .iter()
+                .flat_map(|g| [Rule::new(g.clone()), Rule::new(format!("{g}/**"))]),
+        );
+        Exclusions {
+            globs,
+            matcher: Box::new(matcher),
+        }
+    }
+
+    /// Whether normalised `path` is excluded.
+    pub fn matches(&self, path: &str) -> bool {
+        self.matcher.matches(path)
+    }
+
+    /// True when nothing is excluded.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
     }
 }
 
@@ -109,7 +149,34 @@ impl Wanted {
             other,
             fingerprint,
             extractors: Extractors::default(),
+            excluded: None,
         }
+    }
+
+    /// The same rules, except that paths `exclusions` match are never
+    /// kept, offered to extractors or recorded. Exclusions change the
+    /// [`Wanted::fingerprint`] (none leave it as it was).
+    #[must_use]
+    pub fn with_exclusions(mut self, exclusions: Exclusions) -> Self {
+        if exclusions.is_empty() {
+            self.excluded = None;
+            self.fingerprint = hex::encode(Sha256::digest(canonical(&self.rules).as_bytes()));
+            return self;
+        }
+        let mut text = canonical(&self.rules);
+        text.push_str("\nexclude=");
+        text.push_str(&json_string(
+            &serde_json::Value::from(exclusions.globs.iter().cloned().collect::<Vec<_>>())
+                .to_string(),
+        ));
+        self.fingerprint = hex::encode(Sha256::digest(text.as_bytes()));
+        self.excluded = Some(Box::new(exclusions));
+        self
+    }
+
+    /// Whether normalised `path` was excluded ([`Wanted::with_exclusions`]).
+    pub fn excluded(&self, path: &str) -> bool {
+        self.excluded.as_ref().is_some_and(|e| e.matches(path))
     }
 
     /// The same rules, offering the files they do not keep (and those they

@@ -14,6 +14,7 @@ pub mod login;
 pub mod packages;
 pub mod public_key;
 pub mod save;
+pub mod scan_options;
 pub mod sign;
 pub mod tree;
 pub mod verify;

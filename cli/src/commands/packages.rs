@@ -54,6 +54,9 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         progress: bars
             .clone()
             .map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
+        selection: args.scan.selection(),
+        exclude: args.scan.exclude.clone(),
+        base_path: args.scan.base_path.clone(),
     };
     let catalog = sbomctl_catalog::catalog(&source, &options)
         .with_context(|| format!("scanning {source}"))?;
