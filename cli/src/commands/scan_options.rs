@@ -15,7 +15,7 @@ pub struct ScanOptions {
     /// Add, remove and filter catalogers, by syft's names and tags:
     /// `+NAME` adds, `-NAME|TAG` removes, `TAG` keeps only catalogers with
     /// that tag (repeatable or comma-separated).
-    #[arg(long, value_name = "EXPRESSION")]
+    #[arg(long, value_name = "EXPRESSION", allow_hyphen_values = true)]
     pub select_catalogers: Vec<String>,
     /// The base set of catalogers (names or tags) instead of `image` or
     /// `directory` (by source).

@@ -23,4 +23,5 @@ mod real_image;
 mod registry;
 mod samples;
 mod syft_output;
+mod syft_options;
 mod tamper;
