@@ -75,7 +75,7 @@ pub fn walk(
     };
     // Reading the root itself must work: anything else is a broken input.
     fs::read_dir(root).map_err(|e| Error::io(root, e))?;
-    let mut stack = vec![(root.to_owned(), prefix)];
+    let mut stack = vec![(root.to_owned(), prefix.clone())];
     while let Some((dir, rel)) = stack.pop() {
         let children = fs::read_dir(&dir).and_then(|rd| {
             // Only names are kept (not `DirEntry`s with their full paths),
@@ -99,7 +99,14 @@ pub fn walk(
             } else {
                 format!("{rel}/{name}")
             };
-            if wanted.excluded(&path) {
+            // Exclusions are relative to the scanned directory, also when
+            // paths are recorded relative to a base path (as in syft).
+            let in_root = if prefix.is_empty() {
+                path.as_str()
+            } else {
+                path.get(prefix.len() + 1..).unwrap_or_default()
+            };
+            if wanted.excluded(in_root) {
                 continue;
             }
             let ft = match ft {
@@ -296,4 +303,82 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
 #[cfg(not(unix))]
 fn mode_of(_: &fs::Metadata) -> u32 {
     0o755
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOUNTINFO: &str = "\
+22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+23 22 0:5 / /proc rw,nosuid shared:2 - proc proc rw
+24 22 0:6 / /sys rw shared:3 - sysfs sysfs rw
+25 24 0:7 / /sys/fs/cgroup rw shared:4 - cgroup2 cgroup2 rw
+26 22 0:8 / /dev rw shared:5 - devtmpfs udev rw
+27 22 0:9 / /run rw shared:6 - tmpfs tmpfs rw
+28 22 0:10 / /tmp rw shared:7 - tmpfs tmpfs rw
+29 22 0:11 / /mnt/with\\040space rw shared:8 - proc proc rw
+30 22 0:12 / /srv/nfs rw shared:9 - nfs4 host:/x rw
+";
+
+    #[test]
+    fn skips_virtual_filesystems_by_syfts_rules() {
+        let m = Mounts::parse(MOUNTINFO);
+        for skipped in [
+            "/proc",
+            "/proc/1/fd",
+            "/sys",
+            "/dev/pts",
+            "/run/lock",
+            "/mnt/with space",
+        ] {
+            assert!(m.skips(Path::new(skipped)), "{skipped}");
+        }
+        // A tmpfs elsewhere, a network filesystem and ordinary disks are
+        // walked, as in syft; so is a mount under /sys judged alone (the
+        // walk never gets there: /sys is skipped first).
+        for walked in [
+            "/",
+            "/sys/fs/cgroup/x",
+            "/tmp/x",
+            "/srv/nfs/a",
+            "/usr/lib",
+            "/procfs",
+            "/mnt/with",
+        ] {
+            assert!(!m.skips(Path::new(walked)), "{walked}");
+        }
+        assert!(!Mounts::default().skips(Path::new("/proc")));
+    }
+
+    #[test]
+    fn walk_skips_excluded_paths_and_records_base_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("usr");
+        std::fs::create_dir_all(root.join("lib/apk/db")).unwrap();
+        std::fs::write(root.join("lib/apk/db/installed"), "P:x\nV:1\n\n").unwrap();
+        std::fs::create_dir_all(root.join("skip/apk/db")).unwrap();
+        std::fs::write(root.join("skip/apk/db/installed"), "P:y\nV:1\n\n").unwrap();
+        let wanted = crate::layer::Wanted::new([crate::layer::Rule::new("**/apk/db/installed")])
+            .with_exclusions(crate::layer::Exclusions::new(["skip".to_owned()]));
+        let how = Walk {
+            base: Some(dir.path().to_owned()),
+            mounts: Mounts::default(),
+        };
+        let (index, warnings) =
+            walk(&root, &how, &wanted, &crate::layer::Budget::unlimited()).unwrap();
+        let paths: Vec<&str> = index.entries.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, vec!["usr/lib/apk/db/installed"]);
+        assert!(warnings.is_empty());
+        let how = Walk {
+            base: Some(root.join("lib")),
+            mounts: Mounts::default(),
+        };
+        let err = walk(&root, &how, &wanted, &crate::layer::Budget::unlimited()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("does not contain the scanned directory"),
+            "{err}"
+        );
+    }
 }
