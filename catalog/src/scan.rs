@@ -156,14 +156,13 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
             };
             let mut catalog = catalog_layers(
                 info,
-                std::slice::from_ref(&layer),
+                vec![layer],
                 options.scope,
                 SourceKind::Directory,
                 &catalogers,
                 &wanted,
                 selected.as_ref(),
             );
-            drop(layer);
             catalog.diagnostics.extend(warnings);
             catalog.diagnostics.sort();
             catalog.diagnostics.dedup();
@@ -232,7 +231,7 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
     };
     Ok(catalog_layers(
         info,
-        &layers,
+        layers,
         options.scope,
         SourceKind::Image,
         &catalogers,
@@ -370,7 +369,7 @@ impl<R: io::Read> io::Read for ProgressRead<'_, R> {
 /// Squashes the layers and catalogs, per scope.
 fn catalog_layers(
     source: SourceInfo,
-    layers: &[LayerIndex],
+    layers: Vec<LayerIndex>,
     scope: Scope,
     kind: SourceKind,
     catalogers: &[Box<dyn Cataloger>],
@@ -382,8 +381,13 @@ fn catalog_layers(
     let mut diagnostics = Vec::new();
     let mut distro = None;
     let last = layers.len().saturating_sub(1);
-    for (i, layer) in layers.iter().enumerate() {
-        squash.apply(layer, wanted);
+    let no_layers = layers.is_empty();
+    // Each index is dropped once applied: the squashed tree shares its
+    // contents, and its paths and symlinks need not be held twice (a
+    // `dir:/` walk records every symlink of the host).
+    for (i, layer) in layers.into_iter().enumerate() {
+        squash.apply(&layer, wanted);
+        drop(layer);
         if scope == Scope::Squashed && i != last {
             continue;
         }
@@ -395,7 +399,7 @@ fn catalog_layers(
         merged.merge(findings.packages);
     }
     let mut packages = merged.packages;
-    if layers.is_empty() {
+    if no_layers {
         let (d, findings) = run_catalogers(squash.tree(), kind, catalogers);
         distro = d;
         diagnostics.extend(findings.diagnostics);
