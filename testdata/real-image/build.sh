@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Build a real container image (Debian bookworm minbase with nodejs, npm,
 # ruby, Java libraries and a Go tool + real Python wheels + real npm packages
-# + a cargo-auditable Rust binary, an rpm database and Java archives + a real
-# removal layer) and record the ground truth.
+# + a cargo-auditable Rust binary, an rpm database, Java archives and a
+# Composer project + a real removal layer) and record the ground truth.
 #
 # Usage: testdata/real-image/build.sh [OUTDIR]
-#   default OUTDIR: ${SBOMCTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbomctl}/real-image-v2
+#   default OUTDIR: ${SBOMCTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbomctl}/real-image-v3
 #
 # If OUTDIR/DONE exists this exits at once (cache hit). Otherwise it builds
 # into OUTDIR.tmp and renames it to OUTDIR at the very end. Needs root
@@ -14,7 +14,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_ROOT=${SBOMCTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbomctl}
-OUTDIR=${1:-$CACHE_ROOT/real-image-v2}
+OUTDIR=${1:-$CACHE_ROOT/real-image-v3}
 OUTDIR=$(realpath -m -- "$OUTDIR")
 case $OUTDIR in / | "$HOME" | /tmp | /root) echo "refusing OUTDIR=$OUTDIR" >&2; exit 2 ;; esac
 
@@ -32,6 +32,8 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 export DEBIAN_FRONTEND=noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=1
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+# Composer runs offline: no Packagist (disabled in php/composer.json too)
+export COMPOSER_DISABLE_NETWORK=1 COMPOSER_NO_INTERACTION=1 COMPOSER_ALLOW_SUPERUSER=1
 PY=${PYTHON:-python3}
 MK=("$PY" "$HERE/mkimage.py")
 
@@ -70,6 +72,11 @@ RUST_BIN=usr/local/bin/sbomctl-rust-demo     # rm (sbomctl-rust-tool stays)
 RPM_REMOVE=sbomctl-demo-b                    # rpm -e --root
 JAVA_REMOVE=app/java/demo-batch-2.0.1.jar    # rm -rf app/java, then demo-webapp
                                              # .war put back: an opaque dir
+# A Composer project (layer 4): `composer update` of php/composer.json, its
+# repositories (artifact zips, path dirs) made of Debian's php-* libraries
+# (php/packages.json; the host's copies, which Debian's composer depends on)
+PHP_APP=srv/php-app
+COMPOSER_REMOVE=symfony/service-contracts    # composer remove (drops it + its 2 deps)
 # cargo-auditable for the Rust binary (built once, kept in the .deb cache dir)
 CARGO_AUDITABLE_VERSION=0.7.7
 
@@ -92,6 +99,11 @@ command -v npm >/dev/null || need+=(npm)
 command -v go >/dev/null || need+=(golang-go)            # go version -m (truth)
 command -v rpmbuild >/dev/null || need+=(rpm)            # rpmbuild, rpm --root
 command -v dpkg-query >/dev/null || need+=(dpkg)
+# composer, the zip extension its artifact repository needs, and the php-*
+# debs php/packages.json makes Composer packages of
+for deb in composer php-zip $(grep -o '"deb": *"[^"]*"' "$HERE/php/packages.json" | cut -d'"' -f4); do
+  [[ $(dpkg-query -W -f '${db:Status-Status}' "$deb" 2>/dev/null) == installed ]] || need+=("$deb")
+done
 [[ -e /usr/share/keyrings/debian-archive-keyring.gpg ]] || need+=(debian-archive-keyring)
 ((${#need[@]} == 0)) || apt_install "${need[@]}"
 "$PY" -m pip --version >/dev/null 2>&1 || apt_install python3-pip
@@ -207,6 +219,13 @@ STAGE_PIP_NPM=$!
   rpm --root "$LX" --dbpath /var/lib/rpm -i --nodeps "$top"/RPMS/noarch/*.rpm 2>&1 |
     grep -v -e 'should not be used directly' -e 'assuming you know what' || true
   rm -f -- "$LX/var/lib/rpm/.rpm.lock"
+
+  # Composer: the project's repositories, then a real (offline) install
+  mkdir -p "$LX/$PHP_APP"
+  cp "$HERE/php/composer.json" "$LX/$PHP_APP/"
+  "${MK[@]}" composer-repo "$HERE/php/packages.json" "$LX/$PHP_APP"
+  (cd "$LX/$PHP_APP" && COMPOSER_HOME=$W/composer-home COMPOSER_CACHE_DIR=$W/composer-cache \
+    composer update --no-progress --no-audit --no-plugins)
 ) >"$W/stage-x.log" 2>&1 &
 STAGE_X=$!
 
@@ -268,10 +287,10 @@ log "pip + npm stages done"
 if ! wait "$STAGE_X"; then
   STAGE_X=
   cat "$W/stage-x.log" >&2
-  die "Rust/rpm/esbuild stage failed"
+  die "Rust/rpm/esbuild/composer stage failed"
 fi
 STAGE_X=
-log "Rust + rpm + esbuild stages done"
+log "Rust + rpm + esbuild + composer stages done"
 
 # layer 4 part 2: a war and a Spring-Boot-style fat jar made of real jars
 "${MK[@]}" java-bundle "$LX/app/java/demo-webapp-1.4.0.war" "$APT/usr/share/java" "$HERE/java/demo-webapp.json"
@@ -287,7 +306,8 @@ cp -a "$LNPM/." "$AFTER/"
 cp -a "$LX/." "$AFTER/"
 
 TRUTH_ARGS=(--npm-app app --cargo "$RUST_BIN=$HERE/rustapp/Cargo.lock"
-  --cargo "usr/local/bin/sbomctl-rust-tool=$HERE/rusttool/Cargo.lock")
+  --cargo "usr/local/bin/sbomctl-rust-tool=$HERE/rusttool/Cargo.lock" --composer "$PHP_APP")
+export COMPOSER_HOME=$W/composer-home COMPOSER_CACHE_DIR=$W/composer-cache
 log "recording the truth before the removals"
 "${MK[@]}" truth-scan "$AFTER" "$W/truth-before.json" "${TRUTH_ARGS[@]}"
 
@@ -325,6 +345,7 @@ done
 rpm --root "$AFTER" --dbpath /var/lib/rpm -e "$RPM_REMOVE" 2>&1 |
   grep -v -e 'should not be used directly' -e 'assuming you know what' >&2 || true
 rm -f -- "$AFTER/var/lib/rpm/.rpm.lock"
+(cd "$AFTER/$PHP_APP" && composer remove --no-progress --no-audit --no-plugins "$COMPOSER_REMOVE") >&2
 # `rm -rf app/java && mkdir app/java` and the war put back: overlayfs makes
 # such a recreated directory opaque, and so does the layer-4 diff below
 [[ -f $AFTER/$JAVA_REMOVE ]] || die "missing $JAVA_REMOVE"
@@ -369,9 +390,9 @@ cat >"$W/spec.json" <<EOF
  {"tar": "$W/l3.tar", "compression": "zstd",
   "created_by": "npm ci --omit=dev (app/package.json: express, chalk, left-pad, @types/node)"},
  {"tar": "$W/l4.tar", "compression": "gzip",
-  "created_by": "npm install -g $ESBUILD; cargo auditable build (rustapp, rusttool) -> /usr/local/bin; rpm -i --root (3 rpmbuild packages); java archives in /app/java"},
+  "created_by": "npm install -g $ESBUILD; cargo auditable build (rustapp, rusttool) -> /usr/local/bin; rpm -i --root (3 rpmbuild packages); java archives in /app/java; composer update (/$PHP_APP)"},
  {"tar": "$W/l5.tar", "compression": "gzip",
-  "created_by": "dpkg --purge ${DEB_REMOVE[*]}; rm $PIP_REMOVE dist; npm uninstall $NPM_REMOVE; rm ${GO_REMOVE[*]} $RUST_BIN; rpm -e $RPM_REMOVE; rm -rf app/java (war restored)"}
+  "created_by": "dpkg --purge ${DEB_REMOVE[*]}; rm $PIP_REMOVE dist; npm uninstall $NPM_REMOVE; rm ${GO_REMOVE[*]} $RUST_BIN; rpm -e $RPM_REMOVE; composer remove $COMPOSER_REMOVE; rm -rf app/java (war restored)"}
 ]}
 EOF
 log "assembling OCI layout + archives"

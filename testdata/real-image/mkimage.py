@@ -14,7 +14,10 @@ Subcommands:
                                   and check the result equals ROOTFS
   strip-devices DIR               delete device nodes / sockets under DIR
   java-bundle OUT JARDIR SPEC.json  a war / fat jar from real jars (zipfile)
+  composer-repo SPEC.json PROJECT   Composer packages (artifact zips, path
+                                  dirs) made of Debian's php-* libraries
   truth-scan ROOT OUT.json --npm-app DIR [--cargo BIN=CARGO.LOCK]...
+                                  [--composer PROJECT]...
                                   every package of every ecosystem in ROOT,
                                   read by tools independent of sbomctl
   truth OUT.json --before SCAN --after SCAN --layers DIR...
@@ -446,6 +449,73 @@ def cmd_java_bundle(out, jardir, specpath):
     log(f"java-bundle {out}: {g}:{a}:{v} with {len(spec['jars'])} jars")
 
 
+def debian_upstream_version(deb):
+    """The upstream part of an installed Debian package's version
+    (`2:1.2.3+dfsg-4` -> `1.2.3`), from dpkg-query."""
+    v = subprocess.run(
+        ["dpkg-query", "-W", "-f=${db:Status-Status} ${Version}", deb],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    if len(v) != 2 or v[0] != "installed":
+        raise SystemExit(f"composer-repo: Debian package {deb} is not installed")
+    m = re.match(r"^(?:[0-9]+:)?([0-9][0-9.]*[0-9])", v[1])
+    if not m:
+        raise SystemExit(f"composer-repo: no upstream version in {deb} {v[1]}")
+    return m.group(1)
+
+
+def cmd_composer_repo(specpath, project):
+    """Composer packages made of Debian's php-* libraries, as the
+    repositories of PROJECT's composer.json: SPEC (php/packages.json) names
+    each package's deb, its directory and its composer.json fields. The
+    files of the directory (minus Debian's own autoload.php) go to src/;
+    version = the deb's upstream version. repo `artifact`: a zip
+    PROJECT/artifacts/VENDOR-NAME-VERSION.zip (fixed timestamps, sorted, so
+    its sha1 is stable); `path`: a directory PROJECT/packages/VENDOR-NAME."""
+    spec = json.load(open(specpath))
+    stamp = (2023, 11, 14, 22, 13, 20)
+    for pkg in spec["packages"]:
+        cj = dict(pkg["composer"])
+        name = cj["name"]
+        cj = {"name": name, "version": debian_upstream_version(pkg["deb"]), **cj}
+        files = []
+        for rel, st in sorted_walk(pkg["dir"]):
+            if stat.S_ISREG(st.st_mode) and rel != "autoload.php":
+                files.append(rel)
+        if not files:
+            raise SystemExit(f"composer-repo: no files in {pkg['dir']}")
+        manifest = (json.dumps(cj, indent=4, ensure_ascii=False) + "\n").encode()
+        slug = name.replace("/", "-")
+        if pkg["repo"] == "artifact":
+            os.makedirs(os.path.join(project, "artifacts"), exist_ok=True)
+            out = os.path.join(project, "artifacts", f"{slug}-{cj['version']}.zip")
+            with zipfile.ZipFile(out, "w") as z:
+
+                def put(arcname, data):
+                    zi = zipfile.ZipInfo(arcname, stamp)
+                    zi.compress_type = zipfile.ZIP_DEFLATED
+                    zi.external_attr = 0o644 << 16
+                    z.writestr(zi, data)
+
+                put("composer.json", manifest)
+                for rel in files:
+                    with open(os.path.join(pkg["dir"], rel), "rb") as f:
+                        put(f"src/{rel}", f.read())
+        elif pkg["repo"] == "path":
+            out = os.path.join(project, "packages", slug)
+            os.makedirs(out)
+            with open(os.path.join(out, "composer.json"), "wb") as f:
+                f.write(manifest)
+            for rel in files:
+                dst = os.path.join(out, "src", rel)
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copyfile(os.path.join(pkg["dir"], rel), dst)
+        else:
+            raise SystemExit(f"composer-repo: unknown repo kind {pkg['repo']!r}")
+        log(f"composer-repo {name} {cj['version']} ({pkg['repo']}, {len(files)} files)")
+
+
 # --------------------------------------------------------------------------
 # truth
 #
@@ -461,7 +531,7 @@ def cmd_java_bundle(out, jardir, specpath):
 # groupId ("" elsewhere).
 # --------------------------------------------------------------------------
 
-ECOSYSTEMS = ("deb", "pypi", "npm", "gem", "maven", "golang", "cargo", "rpm", "nuget")
+ECOSYSTEMS = ("deb", "pypi", "npm", "gem", "maven", "golang", "cargo", "rpm", "nuget", "composer")
 
 
 def dpkg_owners(root):
@@ -905,6 +975,53 @@ def nuget_scan(root, owners):
     return rows
 
 
+COMPOSER_ENV = {
+    "COMPOSER_DISABLE_NETWORK": "1",
+    "COMPOSER_NO_INTERACTION": "1",
+    "COMPOSER_ALLOW_SUPERUSER": "1",
+}
+
+
+def composer_show(project, *args):
+    """(name, version) pairs of `composer show --format=json [ARGS]` in
+    PROJECT (its `installed`, or with --locked its `locked`, list)."""
+    env = {**os.environ, **COMPOSER_ENV}
+    r = subprocess.run(
+        ["composer", "show", "--format=json", "--no-plugins", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if r.returncode != 0:
+        raise SystemExit(f"composer show {' '.join(args)} failed in {project}: {r.stderr}")
+    doc = json.loads(r.stdout)
+    key = "locked" if "--locked" in args else "installed"
+    return {(p["name"], p["version"]) for p in doc.get(key, [])}
+
+
+def composer_scan(root, owners, projects):
+    """composer: for each Composer project the build made (PROJECT dirs),
+    what `composer show` (Composer itself, reading the installed
+    repository) lists as installed, at PROJECT/vendor/composer/installed.json;
+    `composer show --locked` (composer.lock) must list the same packages."""
+    rows = []
+    for project in projects:
+        installed = f"{project}/vendor/composer/installed.json"
+        if not is_regular(os.path.join(root, installed)):
+            continue
+        d = os.path.join(root, project)
+        pkgs = composer_show(d)
+        locked = composer_show(d, "--locked")
+        if pkgs != locked:
+            raise SystemExit(
+                f"composer truth: installed and locked differ in /{project}: "
+                f"installed only {sorted(pkgs - locked)}, locked only {sorted(locked - pkgs)}"
+            )
+        rows += [[n, v, installed, owners.get(installed, ""), ""] for n, v in sorted(pkgs)]
+    return rows
+
+
 def cmd_truth_scan(a):
     root = a.root
     owners = dpkg_owners(root)
@@ -918,6 +1035,7 @@ def cmd_truth_scan(a):
         "cargo": cargo_scan(root, owners, a.cargo),
         "rpm": rpm_scan(root, owners),
         "nuget": nuget_scan(root, owners),
+        "composer": composer_scan(root, owners, a.composer),
     }
     # Two independent readings of the app's node_modules must agree.
     app_rows = {(r[0], r[1]) for r in scan["npm"] if r[2].startswith(a.npm_app + "/")}
@@ -1225,6 +1343,9 @@ def main():
     p.add_argument("out")
     p.add_argument("jardir")
     p.add_argument("spec")
+    p = sub.add_parser("composer-repo")
+    p.add_argument("spec")
+    p.add_argument("project")
     p = sub.add_parser("strip-devices")
     p.add_argument("root")
     p = sub.add_parser("truth-scan")
@@ -1232,6 +1353,7 @@ def main():
     p.add_argument("out")
     p.add_argument("--npm-app", required=True, help="project dir for the npm ls cross-check")
     p.add_argument("--cargo", action="append", default=[], metavar="BIN=CARGO.LOCK")
+    p.add_argument("--composer", action="append", default=[], metavar="PROJECT", help="Composer project dir")
     p = sub.add_parser("truth")
     p.add_argument("out")
     p.add_argument("--before", required=True)
@@ -1251,6 +1373,8 @@ def main():
         cmd_verify_squash(a.rootfs, a.tars)
     elif a.cmd == "java-bundle":
         cmd_java_bundle(a.out, a.jardir, a.spec)
+    elif a.cmd == "composer-repo":
+        cmd_composer_repo(a.spec, a.project)
     elif a.cmd == "strip-devices":
         cmd_strip_devices(a.root)
     elif a.cmd == "truth-scan":

@@ -1,12 +1,13 @@
 //! The real-image test: an image built from real Debian packages (with
 //! nodejs/npm, ruby, Java libraries and a Go tool), real wheels, real npm
-//! packages, a cargo-auditable Rust binary, an rpm database written by rpm
-//! and Java archives (testdata/real-image/build.sh, cached outside the
-//! clone), scanned from every source kind in both scopes. sbomctl must
-//! report exactly the truth the build recorded with tools independent of
-//! it: dpkg-query, the dist-info/egg-info metadata, `npm ls` and the npm
-//! counting rule (package.json files read with Python), RubyGems, zipfile,
-//! `go version -m`, the Cargo.lock and `rpm -qa`.
+//! packages, a cargo-auditable Rust binary, an rpm database written by rpm,
+//! Java archives and a Composer project installed by `composer`
+//! (testdata/real-image/build.sh, cached outside the clone), scanned from
+//! every source kind in both scopes. sbomctl must report exactly the truth
+//! the build recorded with tools independent of it: dpkg-query, the
+//! dist-info/egg-info metadata, `npm ls` and the npm counting rule
+//! (package.json files read with Python), RubyGems, zipfile,
+//! `go version -m`, the Cargo.lock, `rpm -qa` and `composer show`.
 //!
 //! The image is scanned once (9 runs, in parallel) and each test checks one
 //! ecosystem, so a missing cataloger fails only its own test.
@@ -24,7 +25,7 @@ use common::{
 use serde_json::Value;
 
 /// The build's output directory name; bump with the recipe (build.sh).
-const IMAGE_VERSION: &str = "real-image-v2";
+const IMAGE_VERSION: &str = "real-image-v3";
 
 fn image_dir() -> PathBuf {
     let out = std::env::var_os("SBOMCTL_REAL_IMAGE").map_or_else(
@@ -393,6 +394,15 @@ fn rpm() {
 #[test]
 fn nuget() {
     check("nuget", &anywhere, 10);
+}
+
+/// A Composer project (/srv/php-app) that `composer update` installed
+/// offline from artifact and path repositories; `composer remove` drops
+/// symfony/service-contracts and its two dependencies. The composer.lock
+/// beside it (read on `dir:` sources) is left out, as every lock file is.
+#[test]
+fn composer() {
+    check("composer", &anywhere, 3);
 }
 
 /// Every package the truth finds in a file a Debian package installed is
