@@ -237,9 +237,9 @@ fn rpm_packages_pass_the_official_validators_and_read_back() {
         .iter()
         .find(|p| p["name"] == "sbt-base")
         .unwrap();
-    // syft writes `Organization:` for an rpm vendor; the supplier seam has
-    // no organisation form yet (docs/catalogers.md, rpm differences).
-    assert_eq!(base["supplier"], "Person: sbomctl test vendor");
+    // The vendor is an organisation, as syft writes it.
+    assert_eq!(base["supplier"], "Organization: sbomctl test vendor");
+    assert_eq!(base["originator"], "Organization: sbomctl test vendor");
     assert_eq!(base["homepage"], "https://example.com/sbt-base");
     assert_eq!(base["licenseDeclared"], "MIT");
     let cdx: Value = serde_json::from_slice(&render(

@@ -77,14 +77,12 @@ impl EcosystemMetadata for RpmMetadata {
         ))
     }
 
-    /// The vendor (`Red Hat, Inc.`) is the supplier; packages without one
-    /// fall back to the packager.
+    /// The vendor (`Red Hat, Inc.`) is the supplier, an organisation (SPDX
+    /// `Organization:`, as syft writes it); packages without one fall back
+    /// to the packager, a person or team string like a dpkg maintainer.
     fn supplier(&self) -> Option<Supplier<'_>> {
-        self.vendor
-            .as_deref()
-            .or(self.packager.as_deref())
-            .filter(|v| !v.trim().is_empty())
-            .map(Supplier::Maintainer)
+        Supplier::organization(self.vendor.as_deref())
+            .or_else(|| Supplier::maintainer(self.packager.as_deref()))
     }
 
     fn description(&self) -> Option<&str> {
@@ -169,5 +167,35 @@ impl EcosystemInfo for RpmMetadata {
 
     fn license_to_spdx(declared: &str) -> Option<String> {
         super::license::to_spdx(declared)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(vendor: Option<&str>, packager: Option<&str>) -> RpmMetadata {
+        RpmMetadata {
+            vendor: vendor.map(str::to_owned),
+            packager: packager.map(str::to_owned),
+            ..RpmMetadata::default()
+        }
+    }
+
+    #[test]
+    fn the_vendor_is_an_organisation_and_the_packager_a_fallback() {
+        let packager = Some("Fedora Release Engineering <releng@fedoraproject.org>");
+        assert_eq!(
+            meta(Some("Red Hat, Inc."), packager).supplier(),
+            Some(Supplier::Organization("Red Hat, Inc."))
+        );
+        for vendor in [None, Some(""), Some("(none)")] {
+            assert_eq!(
+                meta(vendor, packager).supplier(),
+                Some(Supplier::Maintainer(packager.unwrap())),
+                "{vendor:?}"
+            );
+        }
+        assert_eq!(meta(None, Some(" ")).supplier(), None);
     }
 }
