@@ -184,15 +184,15 @@ mod tests {
 
     #[test]
     fn the_vendor_is_an_organisation_and_the_packager_a_fallback() {
-        let packager = Some("Fedora Release Engineering <releng@fedoraproject.org>");
+        let packager = "Fedora Release Engineering <releng@fedoraproject.org>";
         assert_eq!(
-            meta(Some("Red Hat, Inc."), packager).supplier(),
+            meta(Some("Red Hat, Inc."), Some(packager)).supplier(),
             Some(Supplier::Organization("Red Hat, Inc."))
         );
         for vendor in [None, Some(""), Some("(none)")] {
             assert_eq!(
-                meta(vendor, packager).supplier(),
-                Some(Supplier::Maintainer(packager.unwrap())),
+                meta(vendor, Some(packager)).supplier(),
+                Some(Supplier::Maintainer(packager)),
                 "{vendor:?}"
             );
         }
