@@ -63,6 +63,7 @@ command -v docker-registry >/dev/null || [ -x /usr/bin/docker-registry ] || miss
 command -v zstd >/dev/null || missing+=(zstd)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq
@@ -81,6 +82,20 @@ if [ "$(cat target/venv/.requirements-test.sha256 2>/dev/null)" != "$req_hash" ]
   rm -f target/venv/.requirements-test.sha256
   PIP_DISABLE_PIP_VERSION_CHECK=1 target/venv/bin/pip install -q -r scripts/requirements-test.txt
   echo "$req_hash" >target/venv/.requirements-test.sha256
+fi
+
+# Local Sigstore services for the keyless-signing tests (testutil/sigstore/:
+# sigstore-js's @sigstore/mock behind a small Node server) and @sigstore/verify
+# as an independent verifier, from the committed lock file into
+# target/sigstore-mock. Reinstalled only when the lock file changes.
+lock_hash=$(cat testutil/sigstore/package.json testutil/sigstore/package-lock.json | sha256sum | cut -d' ' -f1)
+if [ "$(cat target/sigstore-mock/.lock.sha256 2>/dev/null)" != "$lock_hash" ]; then
+  echo "== installing testutil/sigstore/package-lock.json into target/sigstore-mock"
+  rm -rf target/sigstore-mock
+  mkdir -p target/sigstore-mock
+  cp testutil/sigstore/package.json testutil/sigstore/package-lock.json target/sigstore-mock/
+  (cd target/sigstore-mock && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" >target/sigstore-mock/.lock.sha256
 fi
 
 # spdx-tools' tag-value parser writes its PLY parser table (parsetab.py)

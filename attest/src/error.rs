@@ -56,6 +56,15 @@ pub enum Error {
         #[source]
         source: sbomctl_oci::Error,
     },
+    /// Keyless signing: the identity token, the signing config or one of
+    /// the Sigstore services (Fulcio, Rekor, timestamp authority) failed.
+    #[error("{service}: {message}")]
+    Keyless {
+        /// `identity token`, `fulcio`, `rekor`, `timestamp authority`, …
+        service: &'static str,
+        /// What went wrong, with the service's own message when it refused.
+        message: String,
+    },
     /// The password could not be read (terminal, stdin) or the two entries
     /// did not match.
     #[error("reading the password: {message}")]

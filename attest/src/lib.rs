@@ -12,6 +12,7 @@ mod error;
 pub mod intoto;
 pub mod key;
 pub mod pem;
+pub mod sign;
 pub mod simplesign;
 pub mod verify;
 

@@ -521,10 +521,13 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct SignBlobArgs {
-    /// The encrypted cosign private key: a file, or env://VAR.
+    /// The encrypted cosign private key: a file, or env://VAR. Without
+    /// it, sign keylessly (identity token, Fulcio, Rekor; needs --bundle).
     #[arg(long, value_name = "FILE|env://VAR")]
-    pub key: String,
-    /// Also write a Sigstore bundle (v0.3, key material) to this file.
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub keyless: crate::commands::keyless_sign::KeylessSignArgs,
+    /// Also write a Sigstore bundle (v0.3) to this file.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<std::path::PathBuf>,
     /// Write the base64 signature to this file instead of stdout.

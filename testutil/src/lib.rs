@@ -20,6 +20,7 @@
 pub mod mutate;
 mod proxy;
 mod referrers;
+pub mod sigstore;
 
 use std::io::Read;
 use std::net::TcpListener;

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod copy;
 pub mod image;
 pub mod key;
+pub mod keyless_sign;
 pub mod login;
 pub mod packages;
 pub mod public_key;

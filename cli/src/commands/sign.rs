@@ -74,7 +74,9 @@ fn no_certificate(path: Option<&std::path::Path>) {
 }
 
 pub fn sign_blob(args: &SignBlobArgs) -> Result<ExitCode> {
-    args.signing.check()?;
+    if args.key.is_some() {
+        args.signing.check()?;
+    }
     if args.new_bundle_format == Some(false) && args.bundle.is_some() {
         bail!(
             "--new-bundle-format=false: cosign's older bundle format is not supported; \
@@ -83,7 +85,11 @@ pub fn sign_blob(args: &SignBlobArgs) -> Result<ExitCode> {
     }
     let blob =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let key = image::private_key(&args.key)?;
+    let Some(key) = &args.key else {
+        super::keyless_sign::sign_blob(args, &blob)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let key = image::private_key(key)?;
     let signature = key.sign(&blob)?;
     let b64 = base64::engine::general_purpose::STANDARD.encode(&signature);
     if let Some(path) = &args.bundle {

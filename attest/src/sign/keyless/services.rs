@@ -1,0 +1,116 @@
+//! Which Fulcio, Rekor and timestamp authority to use: a cosign 3 signing
+//! config (`application/vnd.dev.sigstore.signingconfig.v0.2+json`) or
+//! cosign 2's URL flags, with the public-good instance as the default.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::error;
+use crate::Result;
+
+/// Fulcio of the public-good instance.
+pub const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
+/// Rekor of the public-good instance.
+pub const PUBLIC_GOOD_REKOR: &str = "https://rekor.sigstore.dev";
+
+/// Media type of the signing config this client reads.
+const SIGNING_CONFIG_V0_2: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
+
+/// The services one signature uses.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Fulcio base URL.
+    pub fulcio: String,
+    /// Rekor v1 base URL; `None` when nothing goes to a transparency log.
+    pub rekor: Option<String>,
+    /// Full URL of the timestamp endpoint (`…/api/v1/timestamp`), if any.
+    pub tsa: Option<String>,
+    /// Deadline of each request.
+    pub timeout: Duration,
+}
+
+impl Default for Services {
+    /// The public-good instance, as cosign 2 uses it (no timestamp
+    /// authority).
+    fn default() -> Services {
+        Services {
+            fulcio: PUBLIC_GOOD_FULCIO.to_owned(),
+            rekor: Some(PUBLIC_GOOD_REKOR.to_owned()),
+            tsa: None,
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Services {
+    /// The services a v0.2 signing config names: the first Fulcio
+    /// (`caUrls`), Rekor (`rekorTlogUrls` of major API version 1) and
+    /// timestamp authority (`tsaUrls`) valid now. A config without a v1
+    /// Rekor is refused (Rekor v2 signing is not implemented).
+    ///
+    /// # Errors
+    /// [`crate::Error::Keyless`] when the JSON is not a v0.2 signing config
+    /// or names no Fulcio or no Rekor v1.
+    pub fn from_signing_config(json: &[u8]) -> Result<Services> {
+        let what = "signing config";
+        let config: Value =
+            serde_json::from_slice(json).map_err(|e| error(what, format!("not JSON: {e}")))?;
+        let media_type = config
+            .get("mediaType")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if media_type != SIGNING_CONFIG_V0_2 {
+            return Err(error(
+                what,
+                format!("media type {media_type:?}, expected {SIGNING_CONFIG_V0_2:?}"),
+            ));
+        }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let pick = |field: &str, major: Option<u64>| -> Option<String> {
+            config.get(field)?.as_array()?.iter().find_map(|s| {
+                let url = s.get("url")?.as_str()?;
+                if let Some(major) = major {
+                    if s.get("majorApiVersion").and_then(Value::as_u64) != Some(major) {
+                        return None;
+                    }
+                }
+                valid_now(s.get("validFor"), now).then(|| url.to_owned())
+            })
+        };
+        let fulcio = pick("caUrls", Some(1)).ok_or_else(|| {
+            error(
+                what,
+                "no Fulcio (`caUrls` with majorApiVersion 1) valid now",
+            )
+        })?;
+        let rekor = pick("rekorTlogUrls", Some(1)).ok_or_else(|| {
+            error(
+                what,
+                "no Rekor v1 (`rekorTlogUrls` with majorApiVersion 1) valid now; Rekor v2 signing is not supported yet",
+            )
+        })?;
+        let tsa = pick("tsaUrls", None);
+        Ok(Services {
+            fulcio,
+            rekor: Some(rekor),
+            tsa,
+            timeout: Duration::from_secs(60),
+        })
+    }
+}
+
+/// Whether a `validFor` time range (RFC 3339 `start`, optional `end`)
+/// contains `now`; a missing or unreadable range counts as valid.
+fn valid_now(valid_for: Option<&Value>, now: i64) -> bool {
+    let parse = |key: &str| {
+        valid_for
+            .and_then(|v| v.get(key))
+            .and_then(Value::as_str)
+            .and_then(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(time::OffsetDateTime::unix_timestamp)
+    };
+    parse("start").is_none_or(|s| s <= now) && parse("end").is_none_or(|e| now < e)
+}

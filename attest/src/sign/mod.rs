@@ -1,0 +1,3 @@
+//! Signing that needs more than a local key.
+
+pub mod keyless;

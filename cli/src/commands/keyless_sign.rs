@@ -1,0 +1,121 @@
+//! Keyless signing flags (cosign 2 and 3 spellings) and `sign-blob` without
+//! `--key`: identity token, services, bundle (docs/attestation.md,
+//! "Keyless signing").
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _, Result};
+use clap::Args;
+use sbomctl_attest::sign::keyless::{IdentityToken, Services, Signer};
+
+/// Flags of a signing command that works without `--key`.
+#[derive(Debug, Args)]
+pub struct KeylessSignArgs {
+    /// The OIDC identity token (a JWT with audience `sigstore`), or a file
+    /// holding it. Also read from SIGSTORE_ID_TOKEN. There is no browser
+    /// flow.
+    #[arg(
+        long,
+        value_name = "TOKEN|FILE",
+        env = "SIGSTORE_ID_TOKEN",
+        hide_env_values = true
+    )]
+    pub identity_token: Option<String>,
+    /// Services to use (cosign 3): a Sigstore signing config v0.2 JSON
+    /// naming Fulcio, Rekor and timestamp authority URLs.
+    #[arg(long, value_name = "FILE")]
+    pub signing_config: Option<PathBuf>,
+    /// Fulcio URL (cosign 2); overrides the signing config.
+    #[arg(long, value_name = "URL")]
+    pub fulcio_url: Option<String>,
+    /// Rekor URL (cosign 2); overrides the signing config.
+    #[arg(long, value_name = "URL")]
+    pub rekor_url: Option<String>,
+    /// RFC 3161 timestamp authority URL (cosign 2), e.g.
+    /// https://tsa.example/api/v1/timestamp; overrides the signing config.
+    #[arg(long, value_name = "URL")]
+    pub timestamp_server_url: Option<String>,
+}
+
+impl KeylessSignArgs {
+    fn token(&self) -> Result<IdentityToken> {
+        let Some(value) = &self.identity_token else {
+            bail!(
+                "no identity token: pass --identity-token TOKEN|FILE or set SIGSTORE_ID_TOKEN \
+                 (or sign with --key)"
+            );
+        };
+        // A JWT has two dots and no slash; anything else is taken as a file.
+        let looks_like_jwt = value.matches('.').count() == 2 && !value.contains('/');
+        let text = if looks_like_jwt {
+            value.clone()
+        } else {
+            std::fs::read_to_string(value)
+                .with_context(|| format!("reading the identity token file {value}"))?
+        };
+        Ok(IdentityToken::parse(&text)?)
+    }
+
+    fn services(&self, tlog_upload: bool) -> Result<Services> {
+        let mut services = match &self.signing_config {
+            Some(path) => {
+                let json =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                Services::from_signing_config(&json)
+                    .with_context(|| format!("{}", path.display()))?
+            }
+            None => Services::default(),
+        };
+        if let Some(url) = &self.fulcio_url {
+            services.fulcio.clone_from(url);
+        }
+        if let Some(url) = &self.rekor_url {
+            services.rekor = Some(url.clone());
+        }
+        if let Some(url) = &self.timestamp_server_url {
+            services.tsa = Some(url.clone());
+        }
+        if !tlog_upload {
+            services.rekor = None;
+        }
+        Ok(services)
+    }
+
+    /// A signer: key, token and certificate. `tlog_upload` false
+    /// (`--tlog-upload=false`): no Rekor entry.
+    pub fn signer(&self, tlog_upload: bool) -> Result<Signer> {
+        let token = self.token()?;
+        let services = self.services(tlog_upload)?;
+        Ok(Signer::new(&token, services)?)
+    }
+}
+
+/// `sign-blob --bundle F FILE` without `--key`.
+pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
+    let Some(path) = &args.bundle else {
+        bail!("keyless sign-blob needs --bundle FILE (or sign with --key)");
+    };
+    if args.signing.certificate.is_some() || args.signing.certificate_chain.is_some() {
+        bail!("--certificate/--certificate-chain: keyless signing gets its certificate from Fulcio");
+    }
+    // Keyless signing uploads to the transparency log unless told not to
+    // (cosign's default); the key path refuses an explicit true.
+    let signer = args
+        .keyless
+        .signer(args.signing.tlog_upload.unwrap_or(true))?;
+    let bundle = signer.sign_blob(blob)?;
+    std::fs::write(path, bundle.to_json())
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("sbomctl: bundle written to {}", path.display());
+    if let Some(sig_path) = &args.output_signature {
+        let sig = bundle
+            .message_signature
+            .as_ref()
+            .map(|m| {
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &m.signature)
+            })
+            .unwrap_or_default();
+        std::fs::write(sig_path, sig).with_context(|| format!("writing {}", sig_path.display()))?;
+    }
+    Ok(())
+}

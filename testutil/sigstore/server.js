@@ -1,0 +1,386 @@
+// A local Sigstore instance for sbomctl's keyless-signing tests.
+//
+// It serves sigstore-js's own mock services (npm @sigstore/mock: real keys,
+// real certificates, real SETs, inclusion proofs, checkpoints and RFC 3161
+// responses) over HTTP on 127.0.0.1, adds the checks the mock lacks and the
+// request shapes cosign and sigstore-python send (docs/attestation.md,
+// "Keyless signing"), issues test OIDC tokens, and writes the trust files of
+// this run.
+//
+// Usage: node server.js OUT_DIR
+// NODE_PATH must name the node_modules that holds @sigstore/mock (installed by
+// scripts/test.sh into target/sigstore-mock). Writes OUT_DIR/trusted_root.json,
+// OUT_DIR/signing_config.json and OUT_DIR/trust_config.json (sigstore-python's
+// client trust config), then prints one line `ready http://127.0.0.1:PORT`.
+//
+// Routes (a prefix /status/NNN/ in front of any service path makes that
+// service answer NNN, for the failure-path tests):
+//   POST /api/v2/signingCert   Fulcio v2
+//   POST /api/v1/log/entries   Rekor v1
+//   POST /api/v1/timestamp     timestamp authority (DER TimeStampReq or sigstore-js JSON)
+//   GET  /oidc/token?sub=URI&aud=sigstore&ttl=SECONDS&iss=URL   a signed test identity token
+//   GET  /oidc/.well-known/openid-configuration, /oidc/jwks
+'use strict';
+
+require('reflect-metadata');
+const http = require('http');
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const asn1js = require('asn1js');
+const pkijs = require('pkijs');
+const jose = require('jose');
+const x509 = require('@peculiar/x509');
+const mock = require('@sigstore/mock');
+
+// The mock's TSA writes the request's nonce with `new asn1js.Integer({ value })`,
+// a JS number: a 64-bit nonce from a DER request would lose bits. Requests
+// parsed here carry the nonce's DER bytes instead, written back unchanged.
+const NonceBytes = Symbol('nonce bytes');
+const OriginalInteger = asn1js.Integer;
+class ExactInteger extends OriginalInteger {
+  constructor(params = {}) {
+    if (params.value && params.value[NonceBytes]) {
+      super({ valueHex: params.value[NonceBytes] });
+    } else {
+      super(params);
+    }
+  }
+}
+asn1js.Integer = ExactInteger;
+
+const OID_SHA256 = '2.16.840.1.101.3.4.2.1';
+const OID_SHA384 = '2.16.840.1.101.3.4.2.2';
+const OID_SHA512 = '2.16.840.1.101.3.4.2.3';
+const OID_TSA_POLICY = '1.3.6.1.4.1.57264.2';
+const MAX_BODY = 4 * 1024 * 1024;
+
+function b64(buf) {
+  return Buffer.from(buf).toString('base64');
+}
+
+function spkiDer(keyObject) {
+  return keyObject.export({ format: 'der', type: 'spki' });
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function pemToDer(pem) {
+  return Buffer.from(pem.replace(/-----(BEGIN|END) [^-]+-----/g, '').replace(/\s/g, ''), 'base64');
+}
+
+function derToPem(der, label) {
+  const lines = b64(der).match(/.{1,64}/g) || [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function main() {
+  const outDir = process.argv[2];
+  if (!outDir) throw new Error('usage: node server.js OUT_DIR');
+
+  const server = http.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const issuer = `${base}/oidc`;
+  const start = new Date(Date.now() - 60_000);
+
+  // Keys are new at every start; the trust files below name them.
+  const fulcioKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const rekorKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const tsaKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const oidcKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const oidcJwk = { ...oidcKeys.publicKey.export({ format: 'jwk' }), kid: 'test', alg: 'ES256', use: 'sig' };
+
+  const ctlog = await mock.initializeCTLog(fulcioKeys);
+  const ca = await mock.initializeCA(fulcioKeys, ctlog);
+  const fulcio = mock.fulcioHandler(ca);
+  const tlog = await mock.initializeTLog(base, rekorKeys);
+  const rekor = mock.rekorHandler(tlog);
+  const tsa = await mock.initializeTSA(tsaKeys);
+
+  // --- Fulcio: token from the Authorization header or the body; the token's
+  // signature, issuer, audience and expiry; proof of possession.
+  async function signingCert(req, body) {
+    let json;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw new HttpError(400, `request body is not JSON: ${e.message}`);
+    }
+    const auth = req.headers['authorization'] || '';
+    const token = auth.startsWith('Bearer ')
+      ? auth.slice('Bearer '.length).trim()
+      : json.credentials && json.credentials.oidcIdentityToken;
+    if (!token) throw new HttpError(401, 'no identity token');
+    let claims;
+    try {
+      ({ payload: claims } = await jose.jwtVerify(token, oidcKeys.publicKey, {
+        issuer,
+        audience: 'sigstore',
+        algorithms: ['ES256'],
+      }));
+    } catch (e) {
+      throw new HttpError(401, `identity token rejected: ${e.message}`);
+    }
+    if (typeof claims.sub !== 'string' || claims.sub === '') {
+      throw new HttpError(400, 'identity token has no subject');
+    }
+    let publicKeyPem;
+    if (json.publicKeyRequest) {
+      publicKeyPem = json.publicKeyRequest.publicKey && json.publicKeyRequest.publicKey.content;
+      const proof = json.publicKeyRequest.proofOfPossession;
+      if (!publicKeyPem || !proof) throw new HttpError(400, 'publicKeyRequest needs publicKey.content and proofOfPossession');
+      let ok = false;
+      try {
+        const key = crypto.createPublicKey(publicKeyPem);
+        ok = crypto.verify('sha256', Buffer.from(claims.sub, 'utf8'), key, Buffer.from(proof, 'base64'));
+      } catch (e) {
+        throw new HttpError(400, `public key: ${e.message}`);
+      }
+      if (!ok) throw new HttpError(400, 'proof of possession does not verify: the signature over the token subject does not match the public key');
+    } else if (json.certificateSigningRequest) {
+      // cosign and sigstore-python send base64 of the PEM CSR.
+      let pem = json.certificateSigningRequest;
+      if (!pem.includes('-----BEGIN')) pem = Buffer.from(pem, 'base64').toString('utf8');
+      let csr;
+      try {
+        csr = new x509.Pkcs10CertificateRequest(pem);
+      } catch (e) {
+        throw new HttpError(400, `certificate signing request: ${e.message}`);
+      }
+      if (!(await csr.verify())) throw new HttpError(400, 'certificate signing request signature does not verify');
+      publicKeyPem = csr.publicKey.toString('pem');
+    } else {
+      throw new HttpError(400, 'neither publicKeyRequest nor certificateSigningRequest');
+    }
+    const mockBody = JSON.stringify({
+      credentials: { oidcIdentityToken: token },
+      publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: publicKeyPem } },
+    });
+    return fulcio.fn(mockBody);
+  }
+
+  // --- Rekor v1: the mock logs the canonicalised request; real Rekor logs a
+  // canonical body per kind. hashedrekord's request already has that shape;
+  // dsse's is converted here.
+  async function logEntry(body) {
+    let entry;
+    try {
+      entry = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw new HttpError(400, `request body is not JSON: ${e.message}`);
+    }
+    if (entry.kind === 'dsse' && entry.spec && entry.spec.proposedContent) {
+      const envelopeText = entry.spec.proposedContent.envelope;
+      const verifiers = entry.spec.proposedContent.verifiers || [];
+      const envelope = JSON.parse(envelopeText);
+      const payload = Buffer.from(envelope.payload, 'base64');
+      entry = {
+        apiVersion: entry.apiVersion,
+        kind: 'dsse',
+        spec: {
+          envelopeHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(envelopeText).digest('hex') },
+          payloadHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(payload).digest('hex') },
+          signatures: (envelope.signatures || []).map((s, i) => ({ signature: s.sig, verifier: verifiers[i] || verifiers[0] })),
+        },
+      };
+    } else if (entry.kind !== 'hashedrekord') {
+      throw new HttpError(400, `unsupported entry kind ${JSON.stringify(entry.kind)}`);
+    }
+    return rekor.fn(JSON.stringify(entry));
+  }
+
+  // --- TSA: DER TimeStampReq (cosign, sigstore-python, sbomctl) or the
+  // sigstore-js JSON request.
+  async function timestamp(req, body) {
+    const type = (req.headers['content-type'] || '').split(';')[0].trim();
+    let tsr;
+    if (type === 'application/json') {
+      const json = JSON.parse(body.toString('utf8'));
+      tsr = {
+        artifactHash: Buffer.from(json.artifactHash, 'base64'),
+        hashAlgorithmOID: /512/.test(json.hashAlgorithm) ? OID_SHA512 : /384/.test(json.hashAlgorithm) ? OID_SHA384 : OID_SHA256,
+        nonce: json.nonce || 1234567890,
+        policyOID: json.tsaPolicyOID || OID_TSA_POLICY,
+        certReq: json.certificates ?? false,
+      };
+    } else {
+      let parsed;
+      try {
+        const ab = body.buffer.slice(body.byteOffset, body.byteOffset + body.length);
+        parsed = pkijs.TimeStampReq.fromBER(ab);
+      } catch (e) {
+        throw new HttpError(400, `TimeStampReq: ${e.message}`);
+      }
+      const algorithm = parsed.messageImprint.hashAlgorithm.algorithmId;
+      if (![OID_SHA256, OID_SHA384, OID_SHA512].includes(algorithm)) {
+        throw new HttpError(400, `unsupported hash algorithm ${algorithm}`);
+      }
+      const nonce = parsed.nonce
+        ? { [NonceBytes]: Buffer.from(parsed.nonce.valueBlock.valueHexView) }
+        : undefined;
+      tsr = {
+        artifactHash: Buffer.from(parsed.messageImprint.hashedMessage.valueBlock.valueHexView),
+        hashAlgorithmOID: algorithm,
+        nonce,
+        policyOID: parsed.reqPolicy || OID_TSA_POLICY,
+        certReq: parsed.certReq ?? false,
+      };
+    }
+    const response = await tsa.timestamp(tsr);
+    return { statusCode: 200, response, contentType: 'application/timestamp-reply' };
+  }
+
+  async function oidcToken(url) {
+    const q = url.searchParams;
+    const sub = q.get('sub') || 'https://github.com/example/repo/.github/workflows/release.yml@refs/heads/main';
+    const ttl = Number(q.get('ttl') || '600');
+    const now = Math.floor(Date.now() / 1000);
+    const claims = JSON.parse(q.get('claims') || '{}');
+    const jwt = await new jose.SignJWT({ ...claims, sub })
+      .setProtectedHeader({ alg: 'ES256', kid: 'test', typ: 'JWT' })
+      .setIssuer(q.get('iss') || issuer)
+      .setAudience(q.get('aud') || 'sigstore')
+      .setIssuedAt(Math.min(now, now + ttl - 60))
+      .setNotBefore(Math.min(now, now + ttl - 60))
+      .setExpirationTime(now + ttl)
+      .sign(oidcKeys.privateKey);
+    return { statusCode: 200, response: jwt, contentType: 'text/plain' };
+  }
+
+  async function route(req, body) {
+    const url = new URL(req.url, base);
+    let p = url.pathname;
+    const forced = /^\/status\/(\d{3})(\/.*)$/.exec(p);
+    if (forced) {
+      const status = Number(forced[1]);
+      return {
+        statusCode: status,
+        response: JSON.stringify({ code: status, message: `forced failure ${status} for ${forced[2]}` }),
+        contentType: 'application/json',
+      };
+    }
+    if (req.method === 'GET' && p === '/oidc/token') return oidcToken(url);
+    if (req.method === 'GET' && p === '/oidc/.well-known/openid-configuration') {
+      return { statusCode: 200, response: JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }), contentType: 'application/json' };
+    }
+    if (req.method === 'GET' && p === '/oidc/jwks') {
+      return { statusCode: 200, response: JSON.stringify({ keys: [oidcJwk] }), contentType: 'application/json' };
+    }
+    if (req.method === 'POST' && p === '/api/v2/signingCert') return signingCert(req, body);
+    if (req.method === 'POST' && p === '/api/v1/log/entries') return logEntry(body);
+    if (req.method === 'POST' && p === '/api/v1/timestamp') return timestamp(req, body);
+    throw new HttpError(404, `no route for ${req.method} ${p}`);
+  }
+
+  server.on('request', async (req, res) => {
+    let result;
+    try {
+      const body = await readBody(req);
+      result = await route(req, body);
+    } catch (e) {
+      const status = e instanceof HttpError ? e.status : 500;
+      result = { statusCode: status, response: JSON.stringify({ code: status, message: e.message }), contentType: 'application/json' };
+    }
+    const response = typeof result.response === 'string' ? Buffer.from(result.response) : Buffer.from(result.response.buffer, result.response.byteOffset, result.response.byteLength);
+    res.writeHead(result.statusCode, { 'Content-Type': result.contentType || 'text/plain', 'Content-Length': response.length });
+    res.end(response);
+  });
+
+  // --- trust files of this run
+  const validFor = { start: start.toISOString() };
+  const rekorSpki = spkiDer(rekorKeys.publicKey);
+  const trustedRoot = {
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: [
+      {
+        baseUrl: base,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(rekorSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor },
+        logId: { keyId: b64(crypto.createHash('sha256').update(rekorSpki).digest()) },
+      },
+    ],
+    certificateAuthorities: [
+      {
+        subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
+        uri: base,
+        certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
+        validFor,
+      },
+    ],
+    ctlogs: [
+      {
+        baseUrl: base,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(ctlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor },
+        logId: { keyId: b64(ctlog.logID) },
+      },
+    ],
+    timestampAuthorities: [
+      {
+        subject: { organization: 'sigstore.mock', commonName: 'sigstore-tsa' },
+        uri: `${base}/api/v1/timestamp`,
+        certChain: { certificates: [{ rawBytes: b64(tsa.intCertificate) }, { rawBytes: b64(tsa.rootCertificate) }] },
+        validFor,
+      },
+    ],
+  };
+  const service = (url) => ({ url, majorApiVersion: 1, validFor, operator: 'sbomctl-tests' });
+  const signingConfig = {
+    mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
+    caUrls: [service(base)],
+    oidcUrls: [service(issuer)],
+    rekorTlogUrls: [service(base)],
+    tsaUrls: [service(`${base}/api/v1/timestamp`)],
+    rekorTlogConfig: { selector: 'ANY' },
+    tsaConfig: { selector: 'ANY' },
+  };
+  const trustConfig = {
+    mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
+    trustedRoot,
+    signingConfig,
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  const write = (name, value) => {
+    const file = path.join(outDir, name);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + '\n');
+    fs.renameSync(`${file}.tmp`, file);
+  };
+  write('trusted_root.json', trustedRoot);
+  write('signing_config.json', signingConfig);
+  write('trust_config.json', trustConfig);
+  process.stdout.write(`ready ${base}\n`);
+
+  // The test process holds our stdin: when it exits, stop.
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}
+
+main().catch((e) => {
+  process.stderr.write(`sigstore test server: ${e.stack || e}\n`);
+  process.exit(1);
+});
