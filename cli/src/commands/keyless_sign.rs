@@ -96,7 +96,9 @@ pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
         bail!("keyless sign-blob needs --bundle FILE (or sign with --key)");
     };
     if args.signing.certificate.is_some() || args.signing.certificate_chain.is_some() {
-        bail!("--certificate/--certificate-chain: keyless signing gets its certificate from Fulcio");
+        bail!(
+            "--certificate/--certificate-chain: keyless signing gets its certificate from Fulcio"
+        );
     }
     // Keyless signing uploads to the transparency log unless told not to
     // (cosign's default); the key path refuses an explicit true.
