@@ -19,6 +19,7 @@
 //   POST /api/v1/log/entries   Rekor v1
 //   POST /api/v1/timestamp     timestamp authority (DER TimeStampReq or sigstore-js JSON)
 //   GET  /oidc/token?sub=URI&aud=sigstore&ttl=SECONDS&iss=URL   a signed test identity token
+//   GET  /github/token?audience=A   GitHub Actions' token request (bearer github-actions-request-token)
 //   GET  /oidc/.well-known/openid-configuration, /oidc/jwks
 'use strict';
 
@@ -54,6 +55,8 @@ const OID_SHA384 = '2.16.840.1.101.3.4.2.2';
 const OID_SHA512 = '2.16.840.1.101.3.4.2.3';
 const OID_TSA_POLICY = '1.3.6.1.4.1.57264.2';
 const MAX_BODY = 4 * 1024 * 1024;
+// What the tests pass as ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+const GITHUB_REQUEST_TOKEN = 'github-actions-request-token';
 
 function b64(buf) {
   return Buffer.from(buf).toString('base64');
@@ -120,6 +123,15 @@ async function main() {
   const tlog = await mock.initializeTLog(base, rekorKeys);
   const rekor = mock.rekorHandler(tlog);
   const tsa = await mock.initializeTSA(tsaKeys);
+  // asn1js writes GeneralizedTime fractions without trailing zeros
+  // (`.5Z`), which sigstore-js's own parser refuses (it wants three digits):
+  // about one timestamp in ten would fail there. Whole seconds have no
+  // fraction at all.
+  tsa.getCurrentTime = () => {
+    const now = new Date();
+    now.setUTCMilliseconds(0);
+    return now;
+  };
 
   // --- Fulcio: token from the Authorization header or the body; the token's
   // signature, issuer, audience and expiry; proof of possession.
@@ -284,6 +296,19 @@ async function main() {
       };
     }
     if (req.method === 'GET' && p === '/oidc/token') return oidcToken(url);
+    if (req.method === 'GET' && p === '/github/token') {
+      // GitHub Actions' token request endpoint (ACTIONS_ID_TOKEN_REQUEST_URL):
+      // bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN, `audience` query parameter,
+      // answer {"value": JWT}.
+      if ((req.headers['authorization'] || '') !== `bearer ${GITHUB_REQUEST_TOKEN}`) {
+        throw new HttpError(401, 'bad ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+      }
+      const tokenUrl = new URL(`${base}/oidc/token`);
+      tokenUrl.searchParams.set('sub', url.searchParams.get('sub') || 'repo:example/repo:ref:refs/heads/main');
+      tokenUrl.searchParams.set('aud', url.searchParams.get('audience') || 'https://github.com/example');
+      const jwt = await oidcToken(tokenUrl);
+      return { statusCode: 200, response: JSON.stringify({ value: jwt.response }), contentType: 'application/json' };
+    }
     if (req.method === 'GET' && p === '/oidc/.well-known/openid-configuration') {
       return { statusCode: 200, response: JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }), contentType: 'application/json' };
     }

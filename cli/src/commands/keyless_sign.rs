@@ -12,8 +12,9 @@ use sbomctl_attest::sign::keyless::{IdentityToken, Services, Signer};
 #[derive(Debug, Args)]
 pub struct KeylessSignArgs {
     /// The OIDC identity token (a JWT with audience `sigstore`), or a file
-    /// holding it. Also read from SIGSTORE_ID_TOKEN. There is no browser
-    /// flow.
+    /// holding it. Also read from SIGSTORE_ID_TOKEN; without either, in
+    /// GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN), requested with
+    /// audience sigstore. There is no browser flow.
     #[arg(
         long,
         value_name = "TOKEN|FILE",
@@ -38,11 +39,17 @@ pub struct KeylessSignArgs {
 }
 
 impl KeylessSignArgs {
-    fn token(&self) -> Result<IdentityToken> {
+    fn token(&self, services: &Services) -> Result<IdentityToken> {
         let Some(value) = &self.identity_token else {
+            if let (Ok(url), Ok(bearer)) = (
+                std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+                std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+            ) {
+                return Ok(IdentityToken::from_github_actions(&url, &bearer, services)?);
+            }
             bail!(
-                "no identity token: pass --identity-token TOKEN|FILE or set SIGSTORE_ID_TOKEN \
-                 (or sign with --key)"
+                "no identity token: pass --identity-token TOKEN|FILE, set SIGSTORE_ID_TOKEN \
+                 or run in GitHub Actions with `id-token: write` (or sign with --key)"
             );
         };
         // A JWT has two dots and no slash; anything else is taken as a file.
@@ -84,8 +91,8 @@ impl KeylessSignArgs {
     /// A signer: key, token and certificate. `tlog_upload` false
     /// (`--tlog-upload=false`): no Rekor entry.
     pub fn signer(&self, tlog_upload: bool) -> Result<Signer> {
-        let token = self.token()?;
         let services = self.services(tlog_upload)?;
+        let token = self.token(&services)?;
         Ok(Signer::new(&token, services)?)
     }
 }

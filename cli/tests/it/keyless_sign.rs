@@ -29,7 +29,9 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").expect("sbomctl binary");
     cmd.args(args)
         .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("SIGSTORE_ID_TOKEN");
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -217,6 +219,50 @@ fn sign_blob_keyless_with_cosign2_url_flags_and_token_from_env() {
     );
     let (ok, log) = verify_python(&signed.bundle, &signed.blob, IDENTITY);
     assert!(ok, "sigstore-python rejected our bundle: {log}");
+}
+
+#[test]
+fn sign_blob_keyless_token_from_github_actions() {
+    let s = services();
+    let gh_identity = "repo:example/repo:ref:refs/heads/main";
+    let request_url = format!("{}/github/token?api-version=2.0&sub={gh_identity}", s.url());
+    let signed = sign(
+        &["--signing-config", text(&s.signing_config())],
+        &[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", &request_url),
+            (
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                "github-actions-request-token",
+            ),
+        ],
+    );
+    assert_eq!(
+        signed.out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&signed.out.stderr)
+    );
+    // The server only hands out audience `sigstore` if asked for it, and
+    // Fulcio takes no other: the certificate names the requested subject.
+    assert_eq!(
+        verify_ours(&signed.bundle, &signed.blob, gh_identity)
+            .status
+            .code(),
+        Some(0)
+    );
+    // A wrong request token: one line, nothing written.
+    let signed = sign(
+        &["--signing-config", text(&s.signing_config())],
+        &[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", &request_url),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "wrong"),
+        ],
+    );
+    assert!(!signed.bundle.exists());
+    insta::assert_snapshot!(
+        "keyless_fail_github_request_token",
+        Transcript::of(&signed.out).render()
+    );
 }
 
 #[test]

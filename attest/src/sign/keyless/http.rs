@@ -187,3 +187,62 @@ fn timestamp_status(bytes: &[u8]) -> Option<u8> {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// GitHub Actions' OIDC token request: GET `request_url` with
+/// `audience=sigstore` added, bearer `request_token`; the answer is
+/// `{"value": JWT}`.
+pub(super) fn github_actions_token(
+    request_url: &str,
+    request_token: &str,
+    services: &Services,
+) -> Result<String> {
+    let service = "GitHub Actions token request";
+    let separator = if request_url.contains('?') { '&' } else { '?' };
+    let url = format!("{request_url}{separator}audience=sigstore");
+    let response = agent(services)
+        .get(&url)
+        .set("Authorization", &format!("bearer {request_token}"))
+        .set("Accept", "application/json")
+        .call()
+        // The request URL is not quoted: it carries run-specific query values.
+        .map_err(|e| failure(service, "ACTIONS_ID_TOKEN_REQUEST_URL", e))?;
+    let bytes = read_body(service, response)?;
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("value").and_then(Value::as_str).map(str::to_owned))
+        .ok_or_else(|| error(service, "the answer has no `value` string"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_request_is_der_with_imprint_and_nonce() {
+        let digest = [7u8; 32];
+        let nonce = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0];
+        let req = timestamp_request(&digest, &nonce);
+        // SEQUENCE covering the whole request.
+        assert_eq!(req[0], 0x30);
+        assert_eq!(usize::from(req[1]), req.len() - 2);
+        assert!(contains(&req, &digest));
+        assert!(contains(&req, &[0x02, 8, 0x12, 0x34]));
+        assert!(req.ends_with(&[0x01, 0x01, 0xff]));
+    }
+
+    #[test]
+    fn timestamp_status_reads_pki_status() {
+        // SEQUENCE { SEQUENCE { INTEGER 2 } }: rejection.
+        assert_eq!(
+            timestamp_status(&[0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02]),
+            Some(2)
+        );
+        // Long-form outer length.
+        assert_eq!(
+            timestamp_status(&[0x30, 0x81, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00]),
+            Some(0)
+        );
+        assert_eq!(timestamp_status(&[0x04, 0x00]), None);
+        assert_eq!(timestamp_status(&[0x30]), None);
+    }
+}

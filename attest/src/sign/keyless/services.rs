@@ -114,3 +114,45 @@ fn valid_now(valid_for: Option<&Value>, now: i64) -> bool {
     };
     parse("start").is_none_or(|s| s <= now) && parse("end").is_none_or(|e| now < e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_config_picks_valid_v1_services() {
+        let config = br#"{
+          "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+          "caUrls": [{"url": "https://old-fulcio", "majorApiVersion": 1,
+                      "validFor": {"start": "2020-01-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}},
+                     {"url": "https://fulcio", "majorApiVersion": 1,
+                      "validFor": {"start": "2020-01-01T00:00:00Z"}}],
+          "rekorTlogUrls": [{"url": "https://rekor-v2", "majorApiVersion": 2},
+                            {"url": "https://rekor", "majorApiVersion": 1}],
+          "tsaUrls": [{"url": "https://tsa/api/v1/timestamp", "majorApiVersion": 1}]
+        }"#;
+        let services = Services::from_signing_config(config).unwrap();
+        assert_eq!(services.fulcio, "https://fulcio");
+        assert_eq!(services.rekor.as_deref(), Some("https://rekor"));
+        assert_eq!(
+            services.tsa.as_deref(),
+            Some("https://tsa/api/v1/timestamp")
+        );
+    }
+
+    #[test]
+    fn signing_config_without_rekor_v1_or_of_another_version_is_refused() {
+        let only_v2 = br#"{
+          "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+          "caUrls": [{"url": "https://fulcio", "majorApiVersion": 1}],
+          "rekorTlogUrls": [{"url": "https://rekor-v2", "majorApiVersion": 2}]
+        }"#;
+        let err = Services::from_signing_config(only_v2)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no Rekor v1"), "{err}");
+        let v01 = br#"{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.1+json"}"#;
+        let err = Services::from_signing_config(v01).unwrap_err().to_string();
+        assert!(err.contains("expected"), "{err}");
+    }
+}

@@ -73,6 +73,25 @@ impl IdentityToken {
         })
     }
 
+    /// Asks GitHub Actions for a token with audience `sigstore`
+    /// (`ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`,
+    /// set in jobs with `permissions: id-token: write`).
+    ///
+    /// # Errors
+    /// [`crate::Error::Keyless`] when the request fails or the answer is
+    /// not a token.
+    pub fn from_github_actions(
+        request_url: &str,
+        request_token: &str,
+        services: &super::Services,
+    ) -> Result<IdentityToken> {
+        IdentityToken::parse(&super::http::github_actions_token(
+            request_url,
+            request_token,
+            services,
+        )?)
+    }
+
     /// The token as sent to Fulcio.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -103,5 +122,46 @@ impl IdentityToken {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: &str) -> String {
+        format!(
+            "eyJhbGciOiJFUzI1NiJ9.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(claims)
+        )
+    }
+
+    #[test]
+    fn reads_subject_and_refuses_expired_tokens() {
+        let token = IdentityToken::parse(&format!("{}\n", jwt(r#"{"sub":"me","exp":4102444800}"#)))
+            .unwrap();
+        assert_eq!(token.subject(), "me");
+        assert!(!token.as_str().ends_with('\n'));
+        token.check_not_expired().unwrap();
+        let expired = IdentityToken::parse(&jwt(r#"{"sub":"me","exp":1000}"#)).unwrap();
+        let err = expired.check_not_expired().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "identity token: expired (`exp` claim 1000 is in the past); get a fresh token"
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_token() {
+        for (text, message) in [
+            ("abc", "not a JWT"),
+            ("a.b.c.d", "not a JWT"),
+            ("a.!!.c", "not base64url"),
+            (&jwt("[]")[..], "no `sub` claim"),
+            (&jwt(r#"{"sub":""}"#)[..], "no `sub` claim"),
+        ] {
+            let err = IdentityToken::parse(text).unwrap_err().to_string();
+            assert!(err.contains(message), "{text}: {err}");
+        }
     }
 }
