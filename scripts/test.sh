@@ -50,6 +50,16 @@ install_cargo_tools() {
     fi
   done
 }
+# Each step prints how long the previous one took (stderr), so a slow CI
+# run shows where its time went.
+step_start=$SECONDS
+suite_start=$SECONDS
+step() {
+  echo "   (took $((SECONDS - step_start)) s; $((SECONDS - suite_start)) s so far)" >&2
+  step_start=$SECONDS
+  echo "== $*"
+}
+
 mkdir -p target
 install_cargo_tools >target/cargo-tools.log 2>&1 &
 tools_pid=$!
@@ -103,7 +113,7 @@ fi
 # and could read a half-written table.
 target/venv/bin/python -c 'from spdx_tools.spdx.parser.tagvalue.parser import Parser; Parser()'
 
-echo "== sample images are reproducible"
+step "sample images are reproducible"
 before=$(find testdata/images -type f -print0 | sort -z | xargs -0 sha256sum)
 target/venv/bin/python testdata/images/build.py >/dev/null
 after=$(find testdata/images -type f -print0 | sort -z | xargs -0 sha256sum)
@@ -116,15 +126,25 @@ fi
 # The real image (cached outside the clone) builds in the background while
 # the tests compile: it is mostly downloads, dpkg and single-threaded
 # compression, so the two overlap well.
-echo "== real image (cached outside the clone), in the background"
+step "real image (cached outside the clone), in the background"
 bash testdata/real-image/build.sh >target/real-image.log 2>&1 &
 real_image_pid=$!
 
-echo "== fmt"
+step "fmt"
 cargo fmt --all -- --check
 
-echo "== tests: build"
-cargo test --workspace --all-targets --no-run
+step "tests: build"
+cargo test --workspace --all-targets --no-run --message-format=json-render-diagnostics \
+  >target/test-build.json
+# Every test executable cargo built, as "PACKAGE-DIR<TAB>EXECUTABLE", in
+# cargo's order. They run below without cargo (from their package's
+# directory, as `cargo test` runs them), so that cargo is free to build the
+# docs and run clippy at the same time.
+mapfile -t test_bins < <(python3 scripts/test-executables.py target/test-build.json)
+if [ ${#test_bins[@]} -lt 5 ]; then
+  echo "found only ${#test_bins[@]} test executables in target/test-build.json" >&2
+  exit 1
+fi
 
 if ! wait "$real_image_pid"; then
   echo "testdata/real-image/build.sh failed:" >&2
@@ -133,31 +153,71 @@ if ! wait "$real_image_pid"; then
 fi
 tail -1 target/real-image.log
 
-echo "== tests"
-cargo test --workspace --all-targets
-
-echo "== sigstore conformance tally"
-cargo test -q -p sbomctl-attest --test it conformance:: -- --nocapture 2>&1 | grep -E '^[0-9]+ passed, [0-9]+ failed$'
-
-echo "== docs"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-cargo test --workspace --doc
-
-echo "== clippy"
-cargo clippy --workspace --all-targets -- -D warnings
-
-if ! wait "$tools_pid"; then
-  echo "installing ${cargo_tools[*]} failed:" >&2
-  cat target/cargo-tools.log >&2
+# Docs, clippy, cargo deny and the fuzz smoke run need cargo and the CPU;
+# the tests mostly wait on the programs they run (registries, validators,
+# sbomctl itself). The former run in the background while the tests run,
+# with their output in target/checks.log, printed when they end.
+other_checks() {
+  set -e
+  local start=$SECONDS
+  echo "== docs"
+  RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+  cargo test --workspace --doc
+  echo "== clippy ($((SECONDS - start)) s so far)"
+  cargo clippy --workspace --all-targets -- -D warnings
+  # The tool install is the main shell's child, not this one's: poll it,
+  # then check that it left the pinned versions.
+  while kill -0 "$tools_pid" 2>/dev/null; do sleep 1; done
+  local tool
+  for tool in "${cargo_tools[@]}"; do
+    set -- $tool
+    if [ "$("$1" --version 2>/dev/null)" != "$1 $2" ]; then
+      echo "installing $1 $2 failed:"
+      cat target/cargo-tools.log
+      return 1
+    fi
+  done
+  echo "== cargo deny: licenses, bans, sources, advisories: deny.toml ($((SECONDS - start)) s so far)"
+  scripts/deny.sh
+  # The fuzz targets (fuzz/, docs/fuzzing.md) must keep building: an
+  # unoptimised build without a sanitizer (quick to compile, no nightly
+  # needed), each target run for 2 seconds from its seed corpus.
+  echo "== fuzz targets build and run briefly ($((SECONDS - start)) s so far)"
+  cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+  FUZZ_SANITIZER=none FUZZ_DEV=1 fuzz/run.sh 2
+  echo "== other checks passed ($((SECONDS - start)) s)"
+}
+step "tests (docs, clippy, cargo deny and the fuzz smoke run alongside: target/checks.log)"
+other_checks >target/checks.log 2>&1 &
+checks_pid=$!
+trap 'kill "$tools_pid" "$checks_pid" 2>/dev/null || true' EXIT
+failed=()
+attest_it=
+for entry in "${test_bins[@]}"; do
+  dir=${entry%%$'\t'*}
+  exe=${entry#*$'\t'}
+  if [ "$dir" = "$PWD/attest" ] && [[ "$(basename "$exe")" == it-* ]]; then
+    attest_it=$exe
+  fi
+  echo "   ${exe#"$PWD"/} (in ${dir#"$PWD"/})"
+  if ! (cd "$dir" && "$exe" -q); then
+    failed+=("${exe#"$PWD"/}")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test executables that failed: ${failed[*]}" >&2
   exit 1
 fi
 
-echo "== cargo deny (licenses, bans, sources, advisories: deny.toml)"
-scripts/deny.sh
+step "sigstore conformance tally"
+(cd attest && "$attest_it" -q conformance:: --nocapture) 2>&1 |
+  grep -E '^[0-9]+ passed, [0-9]+ failed$'
 
-# The fuzz targets (fuzz/, docs/fuzzing.md) must keep building: an
-# unoptimised build without a sanitizer (quick to compile, no nightly
-# needed), each target run for 2 seconds from its seed corpus.
-echo "== fuzz targets build and run briefly"
-cargo fmt --manifest-path fuzz/Cargo.toml -- --check
-FUZZ_SANITIZER=none FUZZ_DEV=1 fuzz/run.sh 2
+step "waiting for docs, clippy, cargo deny and the fuzz smoke run"
+if ! wait "$checks_pid"; then
+  cat target/checks.log >&2
+  echo "docs, clippy, cargo deny or the fuzz smoke run failed (target/checks.log above)" >&2
+  exit 1
+fi
+grep -E '^== |executions, corpus' target/checks.log
+step "done"

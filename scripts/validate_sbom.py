@@ -29,6 +29,7 @@ that the document states the requested specVersion.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -44,6 +45,70 @@ SYFT_SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
 # Component types that stand for a cataloged package (the image itself is
 # `container`, the distro `operating-system`).
 CDX_PACKAGE_TYPES = {"library", "framework", "application"}
+
+
+@contextlib.contextmanager
+def shared_licensing():
+    """spdx-tools' tag-value parser builds a new SPDX license index
+    (license_expression.get_spdx_licensing(): the whole license list,
+    loaded and compiled) for every license expression it reads: minutes on
+    a document of a few thousand packages. Its JSON parser and its
+    validator share one index built once (spdx_tools.common.spdx_licensing);
+    while parsing, the tag-value parser gets that same index. Off with
+    SBOMCTL_SPDX_PLAIN_LOOKUPS=1 (see indexed_lookups)."""
+    if os.environ.get("SBOMCTL_SPDX_PLAIN_LOOKUPS"):
+        yield
+        return
+    import spdx_tools.spdx.parser.tagvalue.parser as tagvalue_parser
+    from spdx_tools.common.spdx_licensing import spdx_licensing
+
+    build = tagvalue_parser.get_spdx_licensing
+    tagvalue_parser.get_spdx_licensing = lambda: spdx_licensing
+    try:
+        yield
+    finally:
+        tagvalue_parser.get_spdx_licensing = build
+
+
+@contextlib.contextmanager
+def indexed_lookups(doc):
+    """spdx-tools' validator finds each SPDX ID it checks by listing every
+    element of the document again, and each package's CONTAINS /
+    CONTAINED_BY relationships by scanning every relationship: quadratic,
+    minutes on a document of a few thousand packages. Both lookups are pure
+    functions of the parsed document, which validation does not change;
+    while `doc` is validated they are answered from an index built once,
+    giving the same lists in the same order (so the same verdicts: the
+    sample-image tests compare them with SBOMCTL_SPDX_PLAIN_LOOKUPS=1, which
+    turns this off)."""
+    if os.environ.get("SBOMCTL_SPDX_PLAIN_LOOKUPS"):
+        yield
+        return
+    import spdx_tools.spdx.validation.package_validator as package_validator
+    import spdx_tools.spdx.validation.spdx_id_validators as spdx_id_validators
+
+    all_ids = spdx_id_validators.get_list_of_all_spdx_ids
+    by_origin = package_validator.filter_by_type_and_origin
+    by_target = package_validator.filter_by_type_and_target
+    ids = all_ids(doc)
+    origins: dict = {}
+    targets: dict = {}
+    for r in doc.relationships:
+        origins.setdefault((r.relationship_type, r.spdx_element_id), []).append(r)
+        targets.setdefault((r.relationship_type, r.related_spdx_element_id), []).append(r)
+    spdx_id_validators.get_list_of_all_spdx_ids = lambda d: list(ids) if d is doc else all_ids(d)
+    package_validator.filter_by_type_and_origin = lambda rs, t, i: (
+        list(origins.get((t, i), ())) if rs is doc.relationships else by_origin(rs, t, i)
+    )
+    package_validator.filter_by_type_and_target = lambda rs, t, i: (
+        list(targets.get((t, i), ())) if rs is doc.relationships else by_target(rs, t, i)
+    )
+    try:
+        yield
+    finally:
+        spdx_id_validators.get_list_of_all_spdx_ids = all_ids
+        package_validator.filter_by_type_and_origin = by_origin
+        package_validator.filter_by_type_and_target = by_target
 
 
 def spdx_check(fmt: str, version: str, path: str) -> tuple[list[str], list[list[str]]]:
@@ -63,12 +128,14 @@ def spdx_check(fmt: str, version: str, path: str) -> tuple[list[str], list[list[
     if got != want:
         return [f"file name {path!r} selects the {got.name} parser, not {want.name}"], []
     try:
-        doc = parse_file(path)
+        with shared_licensing():
+            doc = parse_file(path)
     except SPDXParsingError as e:
         return ["parse: " + m for m in e.get_messages()], []
     except Exception as e:  # the parsers raise plain errors on bad syntax too
         return [f"parse: {type(e).__name__}: {e}"], []
-    messages = validate_full_spdx_document(doc, f"SPDX-{version}")
+    with indexed_lookups(doc):
+        messages = validate_full_spdx_document(doc, f"SPDX-{version}")
     errors = [f"{m.validation_message} (in {m.context.spdx_id or '?'})" for m in messages]
     packages = []
     for p in doc.packages:

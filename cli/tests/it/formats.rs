@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use common::{
     cataloged_triples, package_triples, root, sbomctl_at, spdx_schema, spdx_schema_errors,
-    validate_sboms, SbomJob, SbomVerdict,
+    validate_sboms, validate_sboms_with_env, SbomJob, SbomVerdict,
 };
 use serde_json::Value;
 
@@ -261,6 +261,19 @@ fn each_official_validator_rejects_a_broken_document() {
             changed(TAG_VALUE_OK, "PackageDownloadLocation: NOASSERTION\n", ""),
             Some("download_location"),
         ),
+        // A package whose files were not analyzed can't contain one (the
+        // per-package relationship lookup validate_sbom.py indexes).
+        (
+            "spdx",
+            "2.3",
+            "contains-unanalyzed.spdx",
+            format!(
+                "{TAG_VALUE_OK}Relationship: SPDXRef-Package-musl CONTAINS SPDXRef-File-ld\n\n\
+                 FileName: ./lib/ld-musl-x86_64.so.1\nSPDXID: SPDXRef-File-ld\n\
+                 FileChecksum: SHA1: 0000000000000000000000000000000000000000\n"
+            ),
+            Some("files_analyzed"),
+        ),
         // The document says 2.3; checked as 2.2 it must fail.
         (
             "spdx",
@@ -365,6 +378,18 @@ fn each_official_validator_rejects_a_broken_document() {
         })
         .collect();
     let verdicts = validate_sboms(&jobs);
+    // validate_sbom.py answers spdx-tools' ID and relationship lookups from
+    // an index (they are quadratic otherwise); the verdicts must be the
+    // ones spdx-tools gives unaided.
+    let plain = validate_sboms_with_env(&jobs, &[("SBOMCTL_SPDX_PLAIN_LOOKUPS", "1")]);
+    for (v, p) in verdicts.iter().zip(&plain) {
+        assert_eq!(
+            (v.ok, &v.errors, &v.packages),
+            (p.ok, &p.errors, &p.packages),
+            "{}: indexed lookups change the verdict",
+            v.file.display()
+        );
+    }
     for (v, (_, _, name, _, want)) in verdicts.iter().zip(&cases) {
         match want {
             None => {

@@ -23,6 +23,6 @@ mod output_files;
 mod real_image;
 mod registry;
 mod samples;
-mod syft_output;
 mod syft_options;
+mod syft_output;
 mod tamper;

@@ -226,6 +226,11 @@ pub struct SbomVerdict {
 /// (scripts/validate_sbom.py in the venv). Returns one verdict per job, in
 /// order; the caller asserts on them.
 pub fn validate_sboms(jobs: &[SbomJob]) -> Vec<SbomVerdict> {
+    validate_sboms_with_env(jobs, &[])
+}
+
+/// [`validate_sboms`] with extra environment variables for the script.
+pub fn validate_sboms_with_env(jobs: &[SbomJob], env: &[(&str, &str)]) -> Vec<SbomVerdict> {
     use std::process::{Command, Stdio};
     let python = venv_python();
     let list: Vec<serde_json::Value> = jobs
@@ -238,6 +243,7 @@ pub fn validate_sboms(jobs: &[SbomJob]) -> Vec<SbomVerdict> {
         .collect();
     let mut child = Command::new(&python)
         .arg(root().join("scripts/validate_sbom.py"))
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
