@@ -1,5 +1,6 @@
 """Lists the test executables a `cargo test --no-run --message-format=json`
-build made, one "PACKAGE-DIR<TAB>EXECUTABLE" line each, in cargo's order.
+build made, one "PACKAGE-DIR<TAB>EXECUTABLE<TAB>KIND" line each (KIND is
+cargo's target kind: lib, bin, test, bench, example), in cargo's order.
 
 scripts/test.sh runs them itself (from the package's directory, as
 `cargo test` does) so that cargo can build the docs and run clippy while
@@ -21,7 +22,8 @@ def main() -> None:
             if not msg["profile"]["test"] or msg["executable"] in seen:
                 continue
             seen.add(msg["executable"])
-            print(os.path.dirname(msg["manifest_path"]) + "\t" + msg["executable"])
+            kind = msg["target"]["kind"][0]
+            print(os.path.dirname(msg["manifest_path"]) + "\t" + msg["executable"] + "\t" + kind)
 
 
 if __name__ == "__main__":

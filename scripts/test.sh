@@ -136,7 +136,7 @@ cargo fmt --all -- --check
 step "tests: build"
 cargo test --workspace --all-targets --no-run --message-format=json-render-diagnostics \
   >target/test-build.json
-# Every test executable cargo built, as "PACKAGE-DIR<TAB>EXECUTABLE", in
+# Every test executable cargo built, as "PACKAGE-DIR<TAB>EXECUTABLE<TAB>KIND", in
 # cargo's order. They run below without cargo (from their package's
 # directory, as `cargo test` runs them), so that cargo is free to build the
 # docs and run clippy at the same time.
@@ -194,13 +194,16 @@ trap 'kill "$tools_pid" "$checks_pid" 2>/dev/null || true' EXIT
 failed=()
 attest_it=
 for entry in "${test_bins[@]}"; do
-  dir=${entry%%$'\t'*}
-  exe=${entry#*$'\t'}
+  IFS=$'\t' read -r dir exe kind <<<"$entry"
   if [ "$dir" = "$PWD/attest" ] && [[ "$(basename "$exe")" == it-* ]]; then
     attest_it=$exe
   fi
   echo "   ${exe#"$PWD"/} (in ${dir#"$PWD"/})"
-  if ! (cd "$dir" && "$exe" -q); then
+  # libtest's terse output; a bench target (criterion, harness = false)
+  # takes no libtest flags, as under `cargo test`.
+  quiet=(-q)
+  if [ "$kind" = bench ]; then quiet=(); fi
+  if ! (cd "$dir" && "$exe" "${quiet[@]}"); then
     failed+=("${exe#"$PWD"/}")
   fi
 done

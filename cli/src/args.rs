@@ -32,7 +32,7 @@ pub struct Global {
     /// The configuration file (YAML; default: the first of .sbomctl.yaml,
     /// .sbomctl/config.yaml, $XDG_CONFIG_HOME/sbomctl/config.yaml,
     /// ~/.sbomctl.yaml). Every option can be set there or in an
-    /// SBOMCTL_<OPTION> environment variable; flags win over the
+    /// `SBOMCTL_<OPTION>` environment variable; flags win over the
     /// environment, which wins over the file.
     #[arg(short = 'c', long, global = true, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,

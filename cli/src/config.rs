@@ -188,6 +188,11 @@ fn flag_of(key: &str) -> String {
 /// of its syft aliases.
 fn env_names(flag: &str) -> Vec<String> {
     let name = |k: &str| format!("SBOMCTL_{}", k.to_uppercase().replace(['-', '.'], "_"));
+    // SBOMCTL_PASSWORD is the private key's password (as COSIGN_PASSWORD),
+    // not a default for `login --password`.
+    if flag == "password" {
+        return Vec::new();
+    }
     let mut out = vec![name(flag)];
     out.extend(
         ALIASES
@@ -277,7 +282,10 @@ pub fn configure(cmd: Command, args: &[OsString]) -> Result<(Command, Vec<String
     }
     for flag in &flags {
         for var in env_names(flag) {
-            if let Some(v) = std::env::var_os(&var) {
+            // An empty variable is unset, as syft's configuration library
+            // (viper) treats it: CI templates define every variable, most
+            // of them empty.
+            if let Some(v) = std::env::var_os(&var).filter(|v| !v.is_empty()) {
                 let Some(v) = v.to_str() else {
                     bail!("environment variable {var}: not valid UTF-8");
                 };

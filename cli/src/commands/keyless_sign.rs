@@ -33,7 +33,7 @@ pub struct KeylessSignArgs {
     #[arg(long, value_name = "URL")]
     pub rekor_url: Option<String>,
     /// RFC 3161 timestamp authority URL (cosign 2), e.g.
-    /// https://tsa.example/api/v1/timestamp; overrides the signing config.
+    /// `https://tsa.example/api/v1/timestamp`; overrides the signing config.
     #[arg(long, value_name = "URL")]
     pub timestamp_server_url: Option<String>,
 }

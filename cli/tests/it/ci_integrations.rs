@@ -400,13 +400,13 @@ fn gitlab_template_attests_and_verifies_and_rejects_a_tampered_image() {
     // COSIGN_KEY is a File variable: GitLab gives its path.
     let variables = BTreeMap::from([
         (
-            "SBOMCTL_IMAGE",
+            "SBOMCTL_CI_IMAGE",
             format!("{}/gl/app@{}", signing.addr(), pushed.digest),
         ),
         ("COSIGN_KEY", signing.keys.key.clone()),
         ("COSIGN_PASSWORD", PASSWORD.to_owned()),
-        ("SBOMCTL_PUBLIC_KEY", signing.keys.public.clone()),
-        ("SBOMCTL_TYPE", "cyclonedx".to_owned()),
+        ("SBOMCTL_CI_PUBLIC_KEY", signing.keys.public.clone()),
+        ("SBOMCTL_CI_TYPE", "cyclonedx".to_owned()),
     ]);
     let out = template.run(".sbomctl-attest", &variables, work.path());
     assert!(out.status.success(), "{}", text(&out));
@@ -419,9 +419,9 @@ fn gitlab_template_attests_and_verifies_and_rejects_a_tampered_image() {
 
     let verify = |image: &str, public: &str| {
         let vars = BTreeMap::from([
-            ("SBOMCTL_IMAGE", image.to_owned()),
-            ("SBOMCTL_PUBLIC_KEY", public.to_owned()),
-            ("SBOMCTL_TYPE", "cyclonedx".to_owned()),
+            ("SBOMCTL_CI_IMAGE", image.to_owned()),
+            ("SBOMCTL_CI_PUBLIC_KEY", public.to_owned()),
+            ("SBOMCTL_CI_TYPE", "cyclonedx".to_owned()),
         ]);
         template.run(".sbomctl-verify", &vars, work.path())
     };
@@ -434,8 +434,8 @@ fn gitlab_template_attests_and_verifies_and_rejects_a_tampered_image() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_copied_attestations_rejected(&out);
 
-    // Without SBOMCTL_IMAGE the job stops with a message, before sbomctl.
+    // Without SBOMCTL_CI_IMAGE the job stops with a message, before sbomctl.
     let out = template.run(".sbomctl-verify", &BTreeMap::new(), work.path());
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SBOMCTL_IMAGE is not set"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SBOMCTL_CI_IMAGE is not set"));
 }

@@ -226,6 +226,19 @@ fn config_file_and_environment_with_syfts_precedence() {
         &["scan", &src],
     );
     snap("config_env_over_file", &out, t.path());
+    // An empty variable is unset (viper's rule): the file's exclusion
+    // stands, and an empty SBOMCTL_PLATFORM is no platform.
+    let empty = run_in(
+        cwd.path(),
+        &[("SBOMCTL_EXCLUDE", ""), ("SBOMCTL_PLATFORM", "")],
+        &["scan", &src],
+    );
+    let file_only = run_in(cwd.path(), &[], &["scan", &src]);
+    assert_eq!(empty.status.code(), Some(0), "{empty:?}");
+    assert_eq!(
+        empty.stdout, file_only.stdout,
+        "empty variables changed the scan"
+    );
     // A flag beats both.
     let out = run_in(
         cwd.path(),
