@@ -30,7 +30,7 @@ cargo build --release -p sbomctl-benches --example inflate >&2
 echo "== large image" >&2
 LARGE=$(bash benches/large-image.sh)
 images=("large=$LARGE")
-REAL=$CACHE_ROOT/real-image-v1/oci
+REAL=$CACHE_ROOT/real-image-v3/oci
 if [ -f "$REAL/index.json" ]; then
   images+=("real=$REAL")
 else
