@@ -439,3 +439,50 @@ fn gitlab_template_attests_and_verifies_and_rejects_a_tampered_image() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SBOMCTL_CI_IMAGE is not set"));
 }
+
+/// Validates `doc` with the Python `jsonschema` package against the
+/// vendored SchemaStore schema; returns the validator's messages.
+fn schema_errors(schema: &str, doc: &Value) -> Vec<String> {
+    let script = "import json, sys, jsonschema\n\
+                  schema = json.load(open(sys.argv[1]))\n\
+                  doc = json.load(sys.stdin)\n\
+                  v = jsonschema.validators.validator_for(schema)(schema)\n\
+                  for e in sorted(v.iter_errors(doc), key=str):\n\
+                  \x20   print('/'.join(map(str, e.absolute_path)) + ': ' + e.message)\n";
+    let mut child = std::process::Command::new(common::venv_python())
+        .args(["-c", script])
+        .arg(common::root().join(schema))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    serde_json::to_writer(child.stdin.take().unwrap(), doc).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "jsonschema failed to run");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn github_action_is_valid_by_the_schemastore_schema() {
+    const SCHEMA: &str = "testdata/schemas/github-action/github-action.json";
+    let action = Action::load();
+    assert_eq!(schema_errors(SCHEMA, &action.doc), Vec::<String>::new());
+    // The schema can fail: an input with an unknown key and a step without
+    // `shell` (required in composite actions) are both reported.
+    let mut broken = action.doc.clone();
+    broken["inputs"]["image"]["requird"] = Value::Bool(true);
+    broken["runs"]["steps"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("shell");
+    let errors = schema_errors(SCHEMA, &broken);
+    assert!(
+        errors.iter().any(|e| e.starts_with("inputs/image")),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|e| e.starts_with("runs")), "{errors:?}");
+}
