@@ -158,7 +158,7 @@ impl Keychain {
         // Only a regular file, size-capped: a FIFO here would block.
         let file = match crate::bounded::open_regular_file(&path) {
             Ok(file) => file,
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(None)
             }
             Err(e) => return Err(e),

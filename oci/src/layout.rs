@@ -250,7 +250,7 @@ impl Layout<PathBuf> {
                 let bytes = read_capped(file, MAX_DOCUMENT_SIZE, &what)?;
                 serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?
             }
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::NotFound => {
                 json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []})
             }
             Err(e) => return Err(e),
@@ -313,7 +313,7 @@ impl Layout<PathBuf> {
                 let bytes = read_capped(file, MAX_DOCUMENT_SIZE, &what)?;
                 serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?
             }
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::NotFound => {
                 json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []})
             }
             Err(e) => return Err(e),
@@ -523,7 +523,7 @@ impl ImageStore for Layout<PathBuf> {
                 let bytes = read_capped(file, MAX_DOCUMENT_SIZE, &what)?;
                 serde_json::from_slice(&bytes).map_err(|e| Error::malformed(&what, e))?
             }
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(false)
             }
             Err(e) => return Err(e),
