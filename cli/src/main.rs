@@ -10,6 +10,7 @@ mod commands;
 mod config;
 mod cosign_flags;
 mod default_command;
+mod input;
 mod output;
 mod progress;
 mod summary;

@@ -1,13 +1,17 @@
 //! `sbomctl convert INPUT`: read an SBOM, write it in other formats.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use sbomctl_catalog::format::{self, Format};
 
 use crate::args::{ConvertArgs, Global};
-use crate::output;
+use crate::{input, output};
+
+/// The largest SBOM `convert` reads (it holds the document and the catalog
+/// made from it, about three times the input's size, at once).
+const MAX_INPUT: u64 = 256 << 20;
 
 pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
     let default_format = if std::io::stdout().is_terminal() {
@@ -26,16 +30,7 @@ pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
     // The input is dropped once read: a large document is not held while
     // the output is rendered.
     let catalog = {
-        let bytes = if args.input == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .context("reading stdin")?;
-            bytes
-        } else {
-            std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?
-        };
+        let bytes = input::read_bounded(&args.input, MAX_INPUT)?;
         format::read_document(&bytes).map_err(|e| match e.as_malformed() {
             // The library does not know the input's name; say it once.
             Some((_, message)) => anyhow::anyhow!("{name}: {message}"),

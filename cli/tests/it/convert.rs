@@ -214,6 +214,18 @@ fn bad_input_exits_2_with_one_line() {
         "unknown_output_format",
         &convert_stdin(&["-o", "nope"], Vec::new()),
     );
+    // Over the 256 MiB limit: a regular file is refused before it is read
+    // (a sparse file costs no disk), an endless stream once it has passed it.
+    let huge = dir.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((256 << 20) + 1)
+        .unwrap();
+    snap(
+        "oversized_file",
+        &sbomctl(&["convert", huge.to_str().unwrap()]),
+    );
+    snap("endless_input", &sbomctl(&["convert", "/dev/zero"]));
 }
 
 /// native → FORMAT → native keeps every package's name, version and purl.

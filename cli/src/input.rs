@@ -1,0 +1,37 @@
+//! Reading an input file (or stdin for `-`) whole, with a size limit: a
+//! hostile or mistaken input (`/dev/zero`, an endless pipe) is refused
+//! with one line instead of filling memory.
+
+use std::io::Read;
+
+use anyhow::{Context as _, Result};
+
+/// Reads `input` (a path, or `-` for stdin), refusing more than `limit`
+/// bytes; a regular file over the limit is refused before it is read.
+pub fn read_bounded(input: &str, limit: u64) -> Result<Vec<u8>> {
+    let name = if input == "-" { "stdin" } else { input };
+    let too_large = || anyhow::anyhow!("reading {name}: larger than the {} MiB limit", limit >> 20);
+    let mut bytes = Vec::new();
+    if input == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .context("reading stdin")?;
+    } else {
+        let file = std::fs::File::open(input).with_context(|| format!("reading {input}"))?;
+        if file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > limit)
+        {
+            return Err(too_large());
+        }
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("reading {input}"))?;
+    }
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
