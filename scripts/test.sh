@@ -67,13 +67,18 @@ trap 'kill "$tools_pid" 2>/dev/null || true' EXIT
 
 # Debian packages: a real registry for the registry tests, zstd for the
 # sample images, debootstrap for the real image, curl for reading back
-# what the attestation tests stored.
+# what the attestation tests stored, rpm, ruby and maven for their version
+# orderings.
 missing=()
 command -v docker-registry >/dev/null || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v zstd >/dev/null || missing+=(zstd)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
 command -v npm >/dev/null || missing+=(nodejs npm)
+# The ecosystems' own version orderings (catalog/tests/it/version.rs).
+command -v rpm >/dev/null || missing+=(rpm)
+command -v ruby >/dev/null || missing+=(ruby)
+[ -e /usr/share/maven/lib/maven-artifact-3.x.jar ] || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq

@@ -30,6 +30,7 @@ pub mod relate;
 pub mod scan;
 pub mod select;
 pub mod source;
+pub mod version;
 
 pub use error::{Error, Result};
 pub use model::{Catalog, Scope};

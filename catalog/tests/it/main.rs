@@ -15,3 +15,4 @@ mod proptest_parsers;
 mod push;
 mod rpm;
 mod spdx;
+mod version;
