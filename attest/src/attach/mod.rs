@@ -13,7 +13,7 @@
 //!   SBOM documents.
 //!
 //! The other modules: [`media_type`] and [`annotation`] (the names cosign
-//! uses), `manifest` (manifests and descriptors in go-containerregistry's
+//! uses), [`keyless`] (a keyless bundle as legacy layer annotations), `manifest` (manifests and descriptors in go-containerregistry's
 //! field order, reading and pushing them), `discover` (every stored
 //! candidate, bounded), `found` ([`Found`], [`Origin`], [`Content`]) and
 //! `predicate` (the signed predicate text).
@@ -38,6 +38,7 @@
 pub mod annotation;
 mod discover;
 mod found;
+pub mod keyless;
 pub mod legacy_tags;
 mod manifest;
 pub mod media_type;

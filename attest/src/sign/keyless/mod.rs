@@ -8,10 +8,12 @@
 //! 2. [`Signer::new`]: a fresh key; Fulcio v2 `signingCert` with
 //!    `publicKeyRequest` and a proof of possession (the key's signature over
 //!    the token's `sub`).
-//! 3. [`Signer::sign_blob`]: the signature, then the Rekor v1
-//!    `hashedrekord` 0.0.1 entry (SET, inclusion proof and checkpoint go
-//!    into the bundle) unless the transparency log is off, then the
-//!    timestamp of the signature when a timestamp authority is configured.
+//! 3. [`Signer::sign_blob`] (a message signature) or [`Signer::sign_dsse`]
+//!    (a DSSE envelope, for attestations): the signature, then the Rekor v1
+//!    `hashedrekord` 0.0.1 or `dsse` 0.0.1 entry (SET, inclusion proof and
+//!    checkpoint go into the bundle) unless the transparency log is off,
+//!    then the timestamp of the signature when a timestamp authority is
+//!    configured. Both share one path for the Rekor and timestamp steps.
 //!
 //! Nothing is written here: callers write the bundle once every service
 //! answered.
@@ -37,6 +39,7 @@ use crate::bundle::{
     MessageSignature, Rfc3161SignedTimestamp, TimestampVerificationData, TransparencyLogEntry,
     VerificationMaterial, X509Certificate, MEDIA_TYPE_V0_3, SHA2_256,
 };
+use crate::dsse::Envelope;
 use crate::{Error, Result};
 
 /// An error from one of the Sigstore services or the token.
@@ -59,9 +62,19 @@ impl Signer {
     /// Makes a key and asks Fulcio for its certificate.
     ///
     /// # Errors
-    /// [`Error::Keyless`] when the token has expired or Fulcio refuses
-    /// (its message is kept) or cannot be reached.
+    /// [`Error::Keyless`] when neither a transparency log nor a timestamp
+    /// authority is configured (nothing could prove when the short-lived
+    /// certificate was used; cosign refuses this too), the token has
+    /// expired, or Fulcio refuses (its message is kept) or cannot be
+    /// reached.
     pub fn new(token: &IdentityToken, services: Services) -> Result<Signer> {
+        if services.rekor.is_none() && services.tsa.is_none() {
+            return Err(error(
+                "signing config",
+                "without a transparency log (--tlog-upload=false) a keyless signature needs a \
+                 timestamp authority (--timestamp-server-url, or tsaUrls in --signing-config)",
+            ));
+        }
         token.check_not_expired()?;
         let key = SigningKey::random(&mut OsRng);
         let public_pem = key
@@ -109,8 +122,8 @@ impl Signer {
     }
 
     /// Signs `blob` and returns the v0.3 bundle: `messageSignature`, the
-    /// certificate, the Rekor entry (unless the log is off) and the
-    /// timestamp (when a timestamp authority is configured).
+    /// certificate, the Rekor `hashedrekord` entry (unless the log is off)
+    /// and the timestamp (when a timestamp authority is configured).
     ///
     /// # Errors
     /// [`Error::Keyless`] when Rekor or the timestamp authority refuses or
@@ -120,45 +133,21 @@ impl Signer {
         let signature: DerSignature = self.key.sign(blob);
         let signature = signature.as_bytes().to_vec();
         let digest = Sha256::digest(blob).to_vec();
-        let mut tlog_entries = Vec::new();
-        if let Some(rekor) = &self.services.rekor {
-            let cert_pem = crate::pem::encode("CERTIFICATE", &self.certificate);
-            let entry = json!({
-                "apiVersion": "0.0.1",
-                "kind": "hashedrekord",
-                "spec": {
-                    "data": { "hash": { "algorithm": "sha256", "value": hex::encode(&digest) } },
-                    "signature": {
-                        "content": STANDARD.encode(&signature),
-                        "publicKey": { "content": STANDARD.encode(cert_pem.as_bytes()) },
-                    },
+        let entry = json!({
+            "apiVersion": "0.0.1",
+            "kind": "hashedrekord",
+            "spec": {
+                "data": { "hash": { "algorithm": "sha256", "value": hex::encode(&digest) } },
+                "signature": {
+                    "content": STANDARD.encode(&signature),
+                    "publicKey": { "content": STANDARD.encode(self.certificate_pem().as_bytes()) },
                 },
-            });
-            tlog_entries.push(self.log(rekor, &entry, "hashedrekord", "0.0.1")?);
-        }
-        let timestamp_verification_data = match &self.services.tsa {
-            Some(tsa) => Some(TimestampVerificationData {
-                rfc3161_timestamps: vec![Rfc3161SignedTimestamp {
-                    signed_timestamp: http::timestamp(tsa, &signature, &self.services)?,
-                    extra: Map::new(),
-                }],
-                extra: Map::new(),
-            }),
-            None => None,
-        };
+            },
+        });
+        let verification_material = self.material(&signature, &entry)?;
         Ok(Bundle {
             media_type: MEDIA_TYPE_V0_3.to_owned(),
-            verification_material: Some(VerificationMaterial {
-                public_key: None,
-                x509_certificate_chain: None,
-                certificate: Some(X509Certificate {
-                    raw_bytes: self.certificate.clone(),
-                    extra: Map::new(),
-                }),
-                tlog_entries,
-                timestamp_verification_data,
-                extra: Map::new(),
-            }),
+            verification_material: Some(verification_material),
             message_signature: Some(MessageSignature {
                 message_digest: Some(HashOutput {
                     algorithm: SHA2_256.to_owned(),
@@ -173,17 +162,105 @@ impl Signer {
         })
     }
 
+    /// Signs `payload` into a DSSE envelope (one signature over the
+    /// [`crate::dsse::pae`], `keyid` empty) and returns the v0.3 bundle:
+    /// `dsseEnvelope`, the certificate, the Rekor `dsse` 0.0.1 entry
+    /// (unless the log is off) and the timestamp of the signature (when a
+    /// timestamp authority is configured). What `cosign attest` and
+    /// `attest-blob` do without a key.
+    ///
+    /// # Errors
+    /// As [`Signer::sign_blob`].
+    pub fn sign_dsse(&self, payload_type: &str, payload: &[u8]) -> Result<Bundle> {
+        let signature: DerSignature = self.key.sign(&crate::dsse::pae(payload_type, payload));
+        let signature = signature.as_bytes().to_vec();
+        let envelope = Envelope {
+            payload_type: payload_type.to_owned(),
+            payload: payload.to_vec(),
+            signatures: vec![crate::dsse::Signature {
+                keyid: String::new(),
+                sig: signature.clone(),
+            }],
+        };
+        // Rekor's dsse type takes the envelope as the client serialised it
+        // and the verifiers as base64 of PEM; it logs a canonical body of
+        // hashes and signatures (`dsse` 0.0.1).
+        let entry = json!({
+            "apiVersion": "0.0.1",
+            "kind": "dsse",
+            "spec": {
+                "proposedContent": {
+                    "envelope": String::from_utf8_lossy(&envelope.to_json()),
+                    "verifiers": [STANDARD.encode(self.certificate_pem().as_bytes())],
+                },
+            },
+        });
+        let verification_material = self.material(&signature, &entry)?;
+        Ok(Bundle {
+            media_type: MEDIA_TYPE_V0_3.to_owned(),
+            verification_material: Some(verification_material),
+            message_signature: None,
+            dsse_envelope: Some(envelope),
+            extra: Map::new(),
+        })
+    }
+
+    /// An RFC 3161 timestamp (DER `TimeStampResp`) over `data` from the
+    /// configured timestamp authority; `None` when there is none. For what
+    /// a bundle does not carry: cosign's `.att` layer timestamps the
+    /// envelope JSON, not the signature.
+    ///
+    /// # Errors
+    /// [`Error::Keyless`] when the timestamp authority refuses or cannot be
+    /// reached.
+    pub fn timestamp(&self, data: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.services
+            .tsa
+            .as_deref()
+            .map(|tsa| http::timestamp(tsa, data, &self.services))
+            .transpose()
+    }
+
+    fn certificate_pem(&self) -> String {
+        crate::pem::encode("CERTIFICATE", &self.certificate)
+    }
+
+    /// The verification material of one signature: the certificate, the
+    /// Rekor v1 entry `entry` once logged (unless the log is off) and the
+    /// timestamp of `signature` (when a timestamp authority is configured).
+    fn material(&self, signature: &[u8], entry: &Value) -> Result<VerificationMaterial> {
+        let mut tlog_entries = Vec::new();
+        if let Some(rekor) = &self.services.rekor {
+            tlog_entries.push(self.log(rekor, entry)?);
+        }
+        let timestamp_verification_data =
+            self.timestamp(signature)?
+                .map(|signed_timestamp| TimestampVerificationData {
+                    rfc3161_timestamps: vec![Rfc3161SignedTimestamp {
+                        signed_timestamp,
+                        extra: Map::new(),
+                    }],
+                    extra: Map::new(),
+                });
+        Ok(VerificationMaterial {
+            public_key: None,
+            x509_certificate_chain: None,
+            certificate: Some(X509Certificate {
+                raw_bytes: self.certificate.clone(),
+                extra: Map::new(),
+            }),
+            tlog_entries,
+            timestamp_verification_data,
+            extra: Map::new(),
+        })
+    }
+
     /// Posts a Rekor v1 entry and turns the answer into a bundle tlog entry.
-    fn log(
-        &self,
-        rekor: &str,
-        entry: &Value,
-        kind: &str,
-        version: &str,
-    ) -> Result<TransparencyLogEntry> {
+    fn log(&self, rekor: &str, entry: &Value) -> Result<TransparencyLogEntry> {
         let url = format!("{}/api/v1/log/entries", rekor.trim_end_matches('/'));
         let response = http::post_json("rekor", &url, None, entry, &self.services)?;
-        rekor_entry(&response, kind, version)
+        let field = |name: &str| entry.get(name).and_then(Value::as_str).unwrap_or_default();
+        rekor_entry(&response, field("kind"), field("apiVersion"))
     }
 }
 
