@@ -169,8 +169,11 @@ pub struct AttestArgs {
     /// The encrypted cosign private key: a file, or env://VAR for the PEM
     /// in an environment variable. Its password comes from
     /// SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a prompt, else stdin.
+    /// Without it, sign keylessly (identity token, Fulcio, Rekor).
     #[arg(long, value_name = "FILE|env://VAR")]
-    pub key: String,
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub keyless: crate::commands::keyless_sign::KeylessSignArgs,
     /// Predicate type: spdx (SPDX 2.2 tag-value, as a JSON string),
     /// spdxjson (SPDX 2.3 JSON), cyclonedx (CycloneDX 1.6 JSON), another
     /// cosign name (slsaprovenance, slsaprovenance02, slsaprovenance1,

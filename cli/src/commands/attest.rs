@@ -1,19 +1,20 @@
-//! `sbomctl attest --key KEY [--type T] [--predicate FILE] IMAGE`: catalog
-//! the image (or read the predicate), sign an in-toto statement about the
-//! image digest into a DSSE envelope, and store it as a bundle referrer
-//! and/or a `.att` layer.
+//! `sbomctl attest [--key KEY] [--type T] [--predicate FILE] IMAGE`:
+//! catalog the image (or read the predicate), sign an in-toto statement
+//! about the image digest into a DSSE envelope (with the key, or keylessly:
+//! Fulcio certificate, Rekor `dsse` entry, timestamp), and store it as a
+//! bundle referrer and/or a `.att` layer.
 
 use std::io::Read as _;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use sbomctl_attest::attach::{self, legacy_tags, referrers};
+use sbomctl_attest::attach::{self, keyless, legacy_tags, referrers};
 use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
 use sbomctl_attest::{dsse, Bundle};
 use sbomctl_catalog::format::{self, CyclonedxVersion, Format, SpdxVersion};
 
 use crate::args::{AttachMode, AttestArgs, Global, StatementVersionArg};
-use crate::commands::image;
+use crate::commands::{image, keyless_sign};
 use crate::{cosign_flags, ui};
 
 /// The SBOM format a `--type` alias implies when sbomctl catalogs.
@@ -71,7 +72,11 @@ fn attach_mode(args: &AttestArgs) -> Result<AttachMode> {
 }
 
 pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
-    args.signing.check()?;
+    if args.key.is_some() {
+        args.signing.check()?;
+    } else {
+        keyless_sign::refuse_certificate_flags(&args.signing)?;
+    }
     // cosign's default type is `custom` (it always has a --predicate);
     // without one sbomctl catalogs the image, into SPDX JSON by default.
     let type_ = match (&args.type_, &args.predicate) {
@@ -94,7 +99,7 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
     };
     // The key (and its password) first: nothing is scanned or pushed with a
     // key that does not open.
-    let key = image::private_key(&args.key)?;
+    let key = args.key.as_deref().map(image::private_key).transpose()?;
     let target = image::open(&args.target)?;
     let document = match (predicate_document, format) {
         (Some(doc), _) => doc,
@@ -131,10 +136,38 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         type_,
         predicate,
     );
-    let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &statement.to_json(), &key)?;
+    let referrer = matches!(attach_mode, AttachMode::Referrer | AttachMode::Both);
+    let legacy = matches!(attach_mode, AttachMode::Legacy | AttachMode::Both);
+    // Everything is signed (and, keyless, every service has answered)
+    // before anything is pushed.
+    let (bundle, legacy_layer) = match &key {
+        Some(key) => {
+            let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &statement.to_json(), key)?;
+            let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
+            let layer = legacy_tags::attestation_layer(&envelope, &statement.predicate_type);
+            (bundle, layer)
+        }
+        None => {
+            let signer = args
+                .keyless
+                .signer(args.signing.tlog_upload.unwrap_or(true))?;
+            let bundle = signer.sign_dsse(intoto::PAYLOAD_TYPE, &statement.to_json())?;
+            // cosign's `.att` layer timestamps the envelope JSON (the
+            // layer bytes), not the signature the bundle's timestamp covers.
+            let timestamp = match (&bundle.dsse_envelope, legacy) {
+                (Some(envelope), true) => signer.timestamp(&envelope.to_json())?,
+                _ => None,
+            };
+            let layer = keyless::attestation_layer_keyless(
+                &bundle,
+                &statement.predicate_type,
+                timestamp.as_deref(),
+            )?;
+            (bundle, layer)
+        }
+    };
     let store = target.store.as_ref();
-    if matches!(attach_mode, AttachMode::Referrer | AttachMode::Both) {
-        let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
+    if referrer {
         let subject = attach::image_descriptor(store, &digest)?;
         let written = referrers::attach_bundle(
             store,
@@ -147,9 +180,9 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
             "sbomctl: attestation for {digest} stored as bundle referrer {written}"
         ));
     }
-    if matches!(attach_mode, AttachMode::Legacy | AttachMode::Both) {
+    if legacy {
         let appended =
-            legacy_tags::attach_attestation(store, &digest, &envelope, &statement.predicate_type)?;
+            legacy_tags::append(store, &digest, legacy_tags::Suffix::Att, &legacy_layer)?;
         let note = if appended.added {
             ""
         } else {

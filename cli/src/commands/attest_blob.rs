@@ -1,8 +1,9 @@
-//! `sbomctl attest-blob --key KEY --predicate FILE [--type T] [--bundle F]
+//! `sbomctl attest-blob [--key KEY] --predicate FILE [--type T] [--bundle F]
 //! [--output-signature F] [--output-attestation F] BLOB`: an in-toto
 //! statement about a file (subject: the file's name and sha256), signed
 //! into a DSSE envelope, as `cosign attest-blob` makes it; the bundle
-//! (v0.3, key material) is what `verify-blob-attestation --bundle` reads.
+//! (v0.3, key material, or keyless: Fulcio certificate, Rekor `dsse` entry,
+//! timestamp) is what `verify-blob-attestation --bundle` reads.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -14,19 +15,24 @@ use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
 use sbomctl_attest::{dsse, Bundle};
 use serde_json::{json, Value};
 
+use crate::args::StatementVersionArg;
 use crate::commands::image;
 
 /// The largest predicate read.
 const MAX_PREDICATE: u64 = 64 << 20;
 
-/// Attest to a file: sign an in-toto statement about it with a key.
+/// Attest to a file: sign an in-toto statement about it with a key or
+/// keylessly.
 #[derive(Debug, Args)]
 pub struct AttestBlobArgs {
     /// The encrypted cosign private key: a file or `env://VAR`. Its
     /// password comes from SBOMCTL_PASSWORD or COSIGN_PASSWORD, else a
-    /// prompt, else stdin.
+    /// prompt, else stdin. Without it, sign keylessly (identity token,
+    /// Fulcio, Rekor; needs --bundle).
     #[arg(long, value_name = "KEY")]
-    pub key: String,
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub keyless: crate::commands::keyless_sign::KeylessSignArgs,
     /// The predicate document (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
     pub predicate: String,
@@ -35,6 +41,10 @@ pub struct AttestBlobArgs {
     /// custom) or a URI.
     #[arg(long = "type", default_value = "custom", value_name = "TYPE")]
     pub type_: String,
+    /// The in-toto statement version: 0.1 is what cosign attest-blob
+    /// writes; sigstore-python verifies only 1.
+    #[arg(long, value_enum, default_value = "0.1")]
+    pub statement_version: StatementVersionArg,
     /// Write the Sigstore bundle (v0.3) to FILE.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<PathBuf>,
@@ -48,8 +58,9 @@ pub struct AttestBlobArgs {
     /// Accepted for cosign compatibility: nothing is asked.
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// Accepted for cosign compatibility: sbomctl uploads nothing to a
-    /// transparency log; `true` is refused.
+    /// Upload to the transparency log: keyless signing does unless this is
+    /// `false` (then it needs a timestamp authority); with --key nothing is
+    /// uploaded and `true` is refused.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub tlog_upload: Option<bool>,
     /// Accepted for cosign compatibility: the bundle is always the new
@@ -110,8 +121,11 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn run(args: &AttestBlobArgs) -> Result<ExitCode> {
-    if args.tlog_upload == Some(true) {
-        bail!("--tlog-upload=true: sbomctl does not upload to a transparency log (pass --tlog-upload=false)");
+    if args.key.is_some() && args.tlog_upload == Some(true) {
+        bail!("--tlog-upload=true: sbomctl does not upload to a transparency log when signing with --key (pass --tlog-upload=false)");
+    }
+    if args.key.is_none() && args.bundle.is_none() {
+        bail!("keyless attest-blob needs --bundle FILE (or sign with --key)");
     }
     if args.new_bundle_format == Some(false) {
         bail!("--new-bundle-format=false: sbomctl writes only the v0.3 bundle format");
@@ -127,18 +141,38 @@ pub fn run(args: &AttestBlobArgs) -> Result<ExitCode> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let key = image::private_key(&args.key)?;
-    // cosign's attest-blob writes in-toto v0.1 statements.
+    let key = args.key.as_deref().map(image::private_key).transpose()?;
+    // cosign's attest-blob writes in-toto v0.1 statements (the default).
+    let version = match args.statement_version {
+        StatementVersionArg::V1 => StatementVersion::V1,
+        StatementVersionArg::V0_1 => StatementVersion::V0_1,
+    };
     let statement = Statement::new(
-        StatementVersion::V0_1,
+        version,
         vec![Subject::sha256(&name, &digest)],
         &args.type_,
         predicate,
     );
     let payload = statement.to_json();
-    let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &payload, &key)?;
+    // Signed (and, keyless, every service answered) before anything is
+    // written.
+    let (envelope, bundle) = match &key {
+        Some(key) => {
+            let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &payload, key)?;
+            let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
+            (envelope, bundle)
+        }
+        None => {
+            let signer = args.keyless.signer(args.tlog_upload.unwrap_or(true))?;
+            let bundle = signer.sign_dsse(intoto::PAYLOAD_TYPE, &payload)?;
+            let envelope = bundle
+                .dsse_envelope
+                .clone()
+                .context("the keyless bundle has no DSSE envelope")?;
+            (envelope, bundle)
+        }
+    };
     if let Some(path) = &args.bundle {
-        let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
         write(path, &bundle.to_json())?;
         crate::ui::info(format!("Wrote bundle to file {}", path.display()));
     }

@@ -97,16 +97,23 @@ impl KeylessSignArgs {
     }
 }
 
+/// Keyless signing takes its certificate from Fulcio: `--certificate` and
+/// `--certificate-chain` are refused.
+pub fn refuse_certificate_flags(signing: &crate::cosign_flags::SigningFlags) -> Result<()> {
+    if signing.certificate.is_some() || signing.certificate_chain.is_some() {
+        bail!(
+            "--certificate/--certificate-chain: keyless signing gets its certificate from Fulcio"
+        );
+    }
+    Ok(())
+}
+
 /// `sign-blob --bundle F FILE` without `--key`.
 pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
     let Some(path) = &args.bundle else {
         bail!("keyless sign-blob needs --bundle FILE (or sign with --key)");
     };
-    if args.signing.certificate.is_some() || args.signing.certificate_chain.is_some() {
-        bail!(
-            "--certificate/--certificate-chain: keyless signing gets its certificate from Fulcio"
-        );
-    }
+    refuse_certificate_flags(&args.signing)?;
     // Keyless signing uploads to the transparency log unless told not to
     // (cosign's default); the key path refuses an explicit true.
     let signer = args

@@ -2,7 +2,8 @@
 //! instance (sigstore-js's `@sigstore/mock` Fulcio, Rekor v1 and timestamp
 //! authority behind testutil/sigstore/server.js, which also checks tokens
 //! and proofs of possession). The bundles are verified by our own verifier,
-//! sigstore-python and sigstore-js. One server for the whole test binary.
+//! sigstore-python and sigstore-js. One server for the whole test binary
+//! (`keyless_attest` uses it too).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -13,19 +14,19 @@ use sbomctl_testutil::sigstore::SigstoreServices;
 use crate::common::snapshot::Transcript;
 use crate::common::venv_python;
 
-const IDENTITY: &str =
+pub(crate) const IDENTITY: &str =
     "https://github.com/example/repo/.github/workflows/release.yml@refs/heads/main";
 
-fn services() -> &'static SigstoreServices {
+pub(crate) fn services() -> &'static SigstoreServices {
     static SERVICES: OnceLock<SigstoreServices> = OnceLock::new();
     SERVICES.get_or_init(SigstoreServices::start)
 }
 
-fn token() -> String {
+pub(crate) fn token() -> String {
     services().token(IDENTITY, "sigstore", 600)
 }
 
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").expect("sbomctl binary");
     cmd.args(args)
         .env_remove("SOURCE_DATE_EPOCH")
@@ -38,7 +39,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("running sbomctl")
 }
 
-fn text(path: &Path) -> &str {
+pub(crate) fn text(path: &Path) -> &str {
     path.to_str().expect("UTF-8 path")
 }
 
@@ -63,7 +64,7 @@ fn verify_ours(bundle: &Path, blob: &Path, identity: &str) -> Output {
 }
 
 /// sigstore-python 4.x, offline, with this run's trust config.
-fn verify_python(bundle: &Path, blob: &Path, identity: &str) -> (bool, String) {
+pub(crate) fn verify_python(bundle: &Path, blob: &Path, identity: &str) -> (bool, String) {
     let s = services();
     let out = Command::new(venv_python())
         .args(["-m", "sigstore", "--trust-config"])
@@ -302,7 +303,7 @@ fn sign_blob_keyless_token_from_file_and_no_tlog_upload() {
 }
 
 /// The `exp` claim of a JWT, as decimal text.
-fn jwt_exp(token: &str) -> String {
+pub(crate) fn jwt_exp(token: &str) -> String {
     use base64::Engine as _;
     let payload = token.split('.').nth(1).unwrap();
     let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD

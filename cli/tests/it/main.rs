@@ -14,6 +14,7 @@ mod formats;
 mod hostile;
 mod inflate_bomb;
 mod keyless;
+mod keyless_attest;
 mod keyless_sign;
 mod keys;
 mod linear;
