@@ -24,6 +24,9 @@ pub const PREDICATE_SPDX: &str = "https://spdx.dev/Document";
 pub const PREDICATE_CYCLONEDX: &str = "https://cyclonedx.org/bom";
 /// Predicate type of cosign's custom predicate (`--type custom`, the default).
 pub const PREDICATE_COSIGN_CUSTOM: &str = "https://cosign.sigstore.dev/attestation/v1";
+/// The predicate type of an image signature in cosign 3's bundle format
+/// (`cosign sign --new-bundle-format`, `types.CosignSignPredicateType`).
+pub const PREDICATE_COSIGN_SIGN: &str = "https://sigstore.dev/cosign/sign/v1";
 
 /// cosign's `--type` aliases and the URIs they stand for, as in cosign's
 /// `cmd/cosign/cli/options/predicate.go` (`PredicateTypeMap`).

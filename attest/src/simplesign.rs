@@ -152,6 +152,16 @@ pub fn verify(
     key.verify(payload, &sig)
         .map_err(|e| Check::Signature.fail(crate::verify::reason(e)))?;
     Check::Signature.passed();
+    check_claims(payload, image_digest)
+}
+
+/// The claims half of [`verify`], for a payload whose signature was
+/// verified otherwise (keyless): it parses, and
+/// `critical.image.docker-manifest-digest` equals `image_digest`.
+///
+/// # Errors
+/// [`crate::Error::Verification`] with check `payload` or `image digest`.
+pub fn check_claims(payload: &[u8], image_digest: &str) -> Result<SimpleSigning> {
     let parsed: SimpleSigning = serde_json::from_slice(payload)
         .map_err(|e| Check::Payload.fail(format!("not a simple signing payload: {e}")))?;
     Check::Payload.passed();

@@ -67,9 +67,11 @@ pub enum Command {
     Download(DownloadCommand),
     /// Print where cosign stores an image's signatures, attestations or SBOM.
     Triangulate(TriangulateArgs),
-    /// Sign an image with cosign's simple signing (`.sig` tag).
+    /// Sign an image, with a key or keylessly: cosign's simple signing
+    /// (`.sig` tag) or a bundle referrer (--new-bundle-format).
     Sign(SignArgs),
-    /// Verify an image's `.sig` signatures with a public key.
+    /// Verify an image's signatures (`.sig` layers and cosign 3 bundle
+    /// referrers) with a public key or keylessly.
     Verify(VerifyArgs),
     /// Sign a file with a key.
     SignBlob(SignBlobArgs),
@@ -427,9 +429,12 @@ pub struct TriangulateArgs {
 #[derive(Debug, Args)]
 pub struct SignArgs {
     /// The encrypted cosign private key: a file, or env://VAR for the PEM
-    /// in an environment variable.
+    /// in an environment variable. Without it, sign keylessly (identity
+    /// token, Fulcio, Rekor).
     #[arg(long, value_name = "FILE|env://VAR")]
-    pub key: String,
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub keyless: crate::commands::keyless_sign::KeylessSignArgs,
     /// Extra KEY=VALUE pairs to sign, in the payload's `optional` section
     /// (repeatable, or comma-separated).
     #[arg(
@@ -449,9 +454,10 @@ pub struct SignArgs {
     /// nothing is written (as cosign).
     #[arg(long, value_name = "FILE")]
     pub output_certificate: Option<std::path::PathBuf>,
-    /// cosign 3 stores an image signature as a Sigstore bundle referrer
-    /// when true; sbomctl stores cosign 2's `.sig` signature (false), and
-    /// refuses an explicit true.
+    /// Store the signature as cosign 3 does: a Sigstore bundle (DSSE
+    /// statement of type https://sigstore.dev/cosign/sign/v1 about the
+    /// image digest) as an OCI 1.1 referrer. Default false: cosign 2's
+    /// `.sig` layer.
     #[arg(
         long,
         value_name = "BOOL",
@@ -493,20 +499,10 @@ pub struct VerifyArgs {
     /// Output format: json (cosign's array of payloads) or text.
     #[arg(short, long, value_enum, default_value = "json")]
     pub output: VerifyOutput,
-    /// Accepted for cosign compatibility: key verification does not read
-    /// the transparency log.
-    #[arg(
-        long,
-        value_name = "BOOL",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = "true",
-        default_value = "false",
-        value_parser = parse_go_bool
-    )]
-    pub insecure_ignore_tlog: bool,
-    /// Accepted for cosign compatibility: `.sig` signatures are checked
-    /// either way.
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
+    /// Accepted for cosign compatibility: `.sig` layers and bundle
+    /// referrers are checked either way.
     #[arg(
         long,
         value_name = "BOOL",

@@ -13,3 +13,9 @@ pub const CREATED: &str = "org.opencontainers.image.created";
 /// The Fulcio signing certificate (PEM) of a keyless `.att` or `.sig`
 /// layer.
 pub const CERTIFICATE: &str = "dev.sigstore.cosign/certificate";
+/// The certificates between a keyless layer's leaf and the root (PEM).
+pub const CHAIN: &str = "dev.sigstore.cosign/chain";
+/// A keyless layer's Rekor entry with its signed entry timestamp (JSON).
+pub const BUNDLE: &str = "dev.sigstore.cosign/bundle";
+/// A keyless layer's RFC 3161 timestamp (`{"SignedRFC3161Timestamp": …}`).
+pub const RFC3161_TIMESTAMP: &str = "dev.sigstore.cosign/rfc3161timestamp";

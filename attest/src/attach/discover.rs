@@ -35,7 +35,8 @@ pub const MAX_CANDIDATES: usize = 100;
 pub enum Wanted {
     /// Bundle referrers and `.att` layers.
     Attestations,
-    /// `.sig` layers.
+    /// `.sig` layers, and bundle referrers annotated with cosign 3's image
+    /// signature predicate type (`sign --new-bundle-format`).
     Signatures,
 }
 
@@ -251,6 +252,16 @@ impl<'s> Discovery<'s> {
             .annotations
             .get(annotation::BUNDLE_PREDICATE_TYPE)
             .cloned();
+        // Image signatures in cosign 3's bundle format are referrers like
+        // attestations, told apart by the (unsigned) predicate type
+        // annotation; it only decides what is checked, and the pipeline
+        // checks the signed predicate type.
+        if self.wanted == Wanted::Signatures
+            && annotated_predicate_type.as_deref() != Some(crate::intoto::PREDICATE_COSIGN_SIGN)
+        {
+            tracing::debug!("referrer {digest} is not an image signature: skipped");
+            return None;
+        }
         let content = match referrer.check_subject(&self.image) {
             Err(message) => Content::Rejected {
                 check: Check::ReferrerSubject,
@@ -337,9 +348,7 @@ impl Iterator for Discovery<'_> {
             match self.stage {
                 Stage::Referrers => {
                     self.stage = Stage::Tag;
-                    if self.wanted == Wanted::Attestations {
-                        self.list_referrers();
-                    }
+                    self.list_referrers();
                 }
                 Stage::Tag => {
                     self.stage = Stage::Done;

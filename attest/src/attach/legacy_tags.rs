@@ -98,6 +98,129 @@ pub fn signature_layer(payload: &[u8], signature_b64: &str) -> NewLayer {
     }
 }
 
+/// The `.sig` layer of a keyless signature, as cosign 2 writes it: the
+/// payload, with annotations `dev.cosignproject.cosign/signature` (base64),
+/// `dev.sigstore.cosign/certificate` (the Fulcio leaf, PEM),
+/// `dev.sigstore.cosign/chain` (the rest of Fulcio's chain, PEM),
+/// `dev.sigstore.cosign/bundle` (the Rekor entry: `{"SignedEntryTimestamp",
+/// "Payload": {"body", "integratedTime", "logIndex", "logID"}}`, when the
+/// signature was logged) and `dev.sigstore.cosign/rfc3161timestamp`
+/// (`{"SignedRFC3161Timestamp"}`, when it was timestamped). `bundle` is the
+/// keyless signer's bundle for `payload` (a message signature with its
+/// certificate).
+///
+/// # Errors
+/// [`crate::Error::Malformed`] when the bundle has no message signature or
+/// no certificate.
+pub fn keyless_signature_layer(
+    payload: &[u8],
+    bundle: &crate::Bundle,
+    chain: &[Vec<u8>],
+) -> Result<NewLayer> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+    let malformed = |message: &str| crate::Error::Malformed {
+        what: "keyless signature bundle".to_owned(),
+        message: message.to_owned(),
+    };
+    let signature = bundle
+        .message_signature
+        .as_ref()
+        .ok_or_else(|| malformed("no message signature"))?;
+    let material = bundle
+        .verification_material
+        .as_ref()
+        .ok_or_else(|| malformed("no verification material"))?;
+    let leaf = material
+        .certificate
+        .as_ref()
+        .ok_or_else(|| malformed("no certificate"))?;
+    let mut layer = signature_layer(payload, &STANDARD.encode(&signature.signature));
+    let chain_pem: String = chain
+        .iter()
+        .map(|der| crate::pem::encode("CERTIFICATE", der))
+        .collect();
+    layer.annotations.insert(
+        annotation::CERTIFICATE.to_owned(),
+        crate::pem::encode("CERTIFICATE", &leaf.raw_bytes),
+    );
+    layer
+        .annotations
+        .insert(annotation::CHAIN.to_owned(), chain_pem);
+    if let Some(entry) = material.tlog_entries.first() {
+        let set = entry
+            .inclusion_promise
+            .as_ref()
+            .ok_or_else(|| malformed("the log entry has no signed entry timestamp"))?;
+        let log_id = entry
+            .log_id
+            .as_ref()
+            .ok_or_else(|| malformed("the log entry has no log ID"))?;
+        // Go's json.Marshal of cosign's `bundle.RekorBundle`: fields in
+        // struct order, []byte as standard base64.
+        let rekor = serde_json::json!({
+            "SignedEntryTimestamp": STANDARD.encode(&set.signed_entry_timestamp),
+            "Payload": {
+                "body": STANDARD.encode(&entry.canonicalized_body),
+                "integratedTime": entry.integrated_time,
+                "logIndex": entry.log_index,
+                "logID": hex::encode(&log_id.key_id),
+            },
+        });
+        layer
+            .annotations
+            .insert(annotation::BUNDLE.to_owned(), go_json(&rekor));
+    }
+    if let Some(ts) = material
+        .timestamp_verification_data
+        .as_ref()
+        .and_then(|t| t.rfc3161_timestamps.first())
+    {
+        let value = serde_json::json!({
+            "SignedRFC3161Timestamp": STANDARD.encode(&ts.signed_timestamp),
+        });
+        layer
+            .annotations
+            .insert(annotation::RFC3161_TIMESTAMP.to_owned(), go_json(&value));
+    }
+    Ok(layer)
+}
+
+/// Compact JSON in the order the value was built (serde_json's map keeps
+/// insertion order only with `preserve_order`, so the two known shapes are
+/// written by hand).
+fn go_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let fields: Vec<String> = ordered_keys(map)
+                .into_iter()
+                .filter_map(|k| {
+                    map.get(k)
+                        .map(|v| format!("{}:{}", serde_json::Value::from(k), go_json(v)))
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// cosign's field order for the Rekor bundle and timestamp annotations.
+fn ordered_keys(map: &serde_json::Map<String, serde_json::Value>) -> Vec<&str> {
+    const ORDER: [&str; 7] = [
+        "SignedEntryTimestamp",
+        "Payload",
+        "body",
+        "integratedTime",
+        "logIndex",
+        "logID",
+        "SignedRFC3161Timestamp",
+    ];
+    let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+    keys.sort_by_key(|k| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+    keys
+}
+
 /// Appends an envelope to the `.att` image of `image_digest`.
 ///
 /// # Errors

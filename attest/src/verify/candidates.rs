@@ -21,8 +21,10 @@ use sbomctl_oci::ImageStore;
 use super::{Artifact, Check, Expect, Policy, SignerIdentity, Verified, Verifier};
 use crate::attach::{Content, Discovery, Found, Origin, Wanted};
 use crate::dsse::Envelope;
+use crate::intoto;
 use crate::key::PublicKey;
 use crate::simplesign::{self, SimpleSigning};
+use crate::verify::keyless::legacy;
 use crate::{Error, Result};
 
 /// An attestation that passed every check.
@@ -275,20 +277,39 @@ fn explain_keyless_layer(found: &Found, error: Error) -> Error {
     }
 }
 
-/// A `.sig` layer that passed.
+/// An image signature that passed: a `.sig` layer, or a cosign 3 bundle
+/// referrer (`sign --new-bundle-format`).
 #[derive(Debug, Clone)]
 pub struct PassedSignature {
     /// Where it was found.
     pub origin: Origin,
-    /// The exact payload bytes.
+    /// The exact payload bytes (the simple-signing payload, or the in-toto
+    /// statement of a bundle).
     pub payload: Vec<u8>,
-    /// The parsed payload.
+    /// The payload as cosign's `verify` prints it: the simple-signing
+    /// payload, or, for a bundle, the simple-signing form cosign 3 makes of
+    /// its statement (`critical.type` is the predicate type, `optional` the
+    /// subject's annotations).
     pub signed: SimpleSigning,
+    /// Who signed it (keyless).
+    pub identity: Option<SignerIdentity>,
+    /// Its verified signing time (keyless), seconds since the epoch.
+    pub signed_at: Option<i64>,
+}
+
+/// A certificate given on the command line (`verify --certificate
+/// [--certificate-chain]`), PEM: it stands for the `.sig` layers'
+/// certificate annotations, and a bundle's certificate must be it.
+#[derive(Debug, Clone, Default)]
+pub struct GivenCertificate {
+    /// The leaf, PEM.
+    pub certificate: String,
+    /// The rest of the chain, PEM (may be empty).
+    pub chain: Option<String>,
 }
 
 /// Checks every `.sig` layer stored for `image_digest` with `key`
 /// (`signature`, `payload`, `image digest`; see [`simplesign::verify`]).
-/// Keyless `.sig` layers are not verified keylessly yet.
 ///
 /// # Errors
 /// [`Error::Malformed`] for a malformed image digest.
@@ -312,26 +333,205 @@ pub fn verify_signatures_with_annotations(
     key: &PublicKey,
     annotations: &BTreeMap<String, String>,
 ) -> Result<Outcome<PassedSignature>> {
+    verify_image_signatures(
+        store,
+        image_digest,
+        "",
+        &Verifier::key(key.clone()),
+        annotations,
+        None,
+    )
+}
+
+/// Checks every image signature stored for `image_digest` with `verifier`
+/// (a key, or keyless: an identity and a trusted root), each on its own:
+///
+/// - `.sig` layers: with a key, [`simplesign::verify`]; keyless, the layer's
+///   annotations through the bundle pipeline
+///   ([`Verifier::verify_legacy_signature`]), then the payload's image
+///   digest ([`simplesign::check_claims`]);
+/// - bundle referrers of predicate type [`intoto::PREDICATE_COSIGN_SIGN`]
+///   (cosign 3's `sign --new-bundle-format`): the bundle pipeline for an
+///   attestation of that type whose subject is the image.
+///
+/// Then every one of `annotations` must be in the payload's `optional`
+/// section (a bundle's subject annotations). `reference` is the image name
+/// cosign 3 prints as a bundle signature's `docker-reference`.
+///
+/// # Errors
+/// [`Error::Malformed`] for a malformed image digest.
+pub fn verify_image_signatures(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    reference: &str,
+    verifier: &Verifier<'_>,
+    annotations: &BTreeMap<String, String>,
+    certificate: Option<&GivenCertificate>,
+) -> Result<Outcome<PassedSignature>> {
     let discovery = Discovery::new(store, image_digest, Wanted::Signatures)?;
-    Ok(check_each(discovery, |found| match &found.content {
+    Ok(check_each(discovery, |found| {
+        let mut passed = verify_signature(found, verifier, image_digest, reference, certificate)?;
+        simplesign::check_annotations(&passed.signed, annotations)?;
+        if let (Content::SimpleSigning(_), Some(identity)) = (&found.content, &passed.identity) {
+            add_keyless_output(&mut passed.signed, identity, &found.annotations);
+        }
+        Ok(passed)
+    }))
+}
+
+/// What cosign's `verify` adds to a keyless `.sig` signature's `optional`
+/// section in its JSON output (`PrintVerification`): `Subject` (the first
+/// SAN), `Issuer` and `1.3.6.1.4.1.57264.1.1` (the OIDC issuer), `Bundle`
+/// (the Rekor bundle annotation) and `RFC3161Timestamp`.
+fn add_keyless_output(
+    signed: &mut SimpleSigning,
+    identity: &SignerIdentity,
+    annotations: &BTreeMap<String, String>,
+) {
+    use serde_json::Value;
+    let optional = signed.optional.get_or_insert_with(serde_json::Map::new);
+    optional.insert(
+        "Subject".to_owned(),
+        Value::String(identity.sans.first().cloned().unwrap_or_default()),
+    );
+    if let Some(issuer) = &identity.issuer {
+        optional.insert("Issuer".to_owned(), Value::String(issuer.clone()));
+        optional.insert(
+            "1.3.6.1.4.1.57264.1.1".to_owned(),
+            Value::String(issuer.clone()),
+        );
+    }
+    for (annotation, key) in [
+        (legacy::annotation::BUNDLE, "Bundle"),
+        (legacy::annotation::RFC3161_TIMESTAMP, "RFC3161Timestamp"),
+    ] {
+        if let Some(value) = annotations
+            .get(annotation)
+            .and_then(|json| serde_json::from_str::<Value>(json).ok())
+        {
+            optional.insert(key.to_owned(), value);
+        }
+    }
+}
+
+fn verify_signature(
+    found: &Found,
+    verifier: &Verifier<'_>,
+    image_digest: &str,
+    reference: &str,
+    certificate: Option<&GivenCertificate>,
+) -> Result<PassedSignature> {
+    match &found.content {
         Content::SimpleSigning(payload) => {
-            let signature = found
-                .annotations
-                .get(crate::attach::annotation::SIGNATURE)
-                .map_or("", String::as_str);
-            let signed = simplesign::verify(payload, signature, key, image_digest)?;
-            simplesign::check_annotations(&signed, annotations)?;
+            let (signed, verified) = match verifier.policy() {
+                Policy::Key(key) => {
+                    let signature = found
+                        .annotations
+                        .get(crate::attach::annotation::SIGNATURE)
+                        .map_or("", String::as_str);
+                    let signed = simplesign::verify(payload, signature, key, image_digest)
+                        .map_err(|e| explain_keyless_layer(found, e))?;
+                    (signed, None)
+                }
+                Policy::Identity(_) => {
+                    let mut annotations = found.annotations.clone();
+                    if let Some(given) = certificate {
+                        annotations.insert(
+                            legacy::annotation::CERTIFICATE.to_owned(),
+                            given.certificate.clone(),
+                        );
+                        annotations.insert(
+                            legacy::annotation::CHAIN.to_owned(),
+                            given.chain.clone().unwrap_or_default(),
+                        );
+                    }
+                    let verified = verifier.verify_legacy_signature(payload, &annotations)?;
+                    let signed = simplesign::check_claims(payload, image_digest)?;
+                    (signed, Some(verified))
+                }
+            };
             Ok(PassedSignature {
                 origin: found.origin.clone(),
                 payload: payload.clone(),
                 signed,
+                identity: verified.as_ref().and_then(|v| v.identity.clone()),
+                signed_at: verified.as_ref().and_then(super::VerifiedBundle::signed_at),
+            })
+        }
+        Content::Bundle(json) => {
+            if let Some(given) = certificate {
+                same_certificate(json, given)?;
+            }
+            let verified = verifier.verify_bundle(
+                json,
+                &Artifact::ImageDigest(image_digest.to_owned()),
+                Expect::Attestation {
+                    predicate_type: Some(intoto::PREDICATE_COSIGN_SIGN),
+                },
+            )?;
+            let identity = verified.identity.clone();
+            let signed_at = verified.signed_at();
+            let verified = Verified::from_bundle(verified)?;
+            Ok(PassedSignature {
+                origin: found.origin.clone(),
+                signed: bundle_claims(&verified, image_digest, reference),
+                payload: verified.payload,
+                identity,
+                signed_at,
             })
         }
         Content::Rejected { check, message } => Err(check.fail(message.clone())),
-        Content::Bundle(_) | Content::Envelope(_) => {
-            Err(Check::Payload.fail("not a simple-signing payload"))
-        }
-    }))
+        Content::Envelope(_) => Err(Check::Payload.fail("not a simple-signing payload")),
+    }
+}
+
+/// What cosign 3 prints for a verified bundle signature: the statement as
+/// a simple-signing payload (`transformOutput` in cosign's verify.go).
+fn bundle_claims(verified: &Verified, image_digest: &str, reference: &str) -> SimpleSigning {
+    let subject = verified.statement.subject.first();
+    let optional = subject
+        .and_then(|s| s.extra.get("annotations"))
+        .and_then(serde_json::Value::as_object)
+        .cloned();
+    let digest = subject
+        .and_then(|s| s.digest.iter().next())
+        .map_or_else(|| image_digest.to_owned(), |(a, h)| format!("{a}:{h}"));
+    SimpleSigning {
+        critical: simplesign::Critical {
+            identity: simplesign::Identity {
+                docker_reference: reference.to_owned(),
+            },
+            image: simplesign::Image {
+                docker_manifest_digest: digest,
+            },
+            type_: verified.predicate_type.clone(),
+        },
+        optional,
+    }
+}
+
+/// With `--certificate`, a bundle must carry that certificate.
+fn same_certificate(bundle_json: &[u8], given: &GivenCertificate) -> Result<()> {
+    let given_der = crate::pem::decode_first(&given.certificate)
+        .map_err(|e| Check::VerificationMaterial.fail(format!("--certificate: {e}")))?
+        .der
+        .to_vec();
+    let bundle =
+        crate::Bundle::from_json(bundle_json).map_err(|e| Check::Bundle.fail(e.to_string()))?;
+    let material = bundle.verification_material.as_ref();
+    let leaf = material
+        .and_then(|m| m.certificate.as_ref().map(|c| c.raw_bytes.clone()))
+        .or_else(|| {
+            material
+                .and_then(|m| m.x509_certificate_chain.as_ref())
+                .and_then(|c| c.certificates.first())
+                .map(|c| c.raw_bytes.clone())
+        });
+    if leaf.as_deref() != Some(given_der.as_slice()) {
+        return Err(Check::VerificationMaterial
+            .fail("the bundle's certificate is not the one given with --certificate"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -108,6 +108,16 @@ pub fn refuse_certificate_flags(signing: &crate::cosign_flags::SigningFlags) -> 
     Ok(())
 }
 
+/// The keyless signer of `sign IMAGE` without `--key`: a certificate from
+/// Fulcio; the transparency log unless `--tlog-upload=false`.
+pub fn image_signer(
+    keyless: &KeylessSignArgs,
+    signing: &crate::cosign_flags::SigningFlags,
+) -> Result<Signer> {
+    refuse_certificate_flags(signing)?;
+    keyless.signer(signing.tlog_upload.unwrap_or(true))
+}
+
 /// `sign-blob --bundle F FILE` without `--key`.
 pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
     let Some(path) = &args.bundle else {

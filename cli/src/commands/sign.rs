@@ -1,12 +1,14 @@
-//! `sbomctl sign --key KEY IMAGE` (cosign simple signing into the `.sig`
-//! tag) and `sbomctl sign-blob --key KEY FILE`.
+//! `sbomctl sign [--key KEY] IMAGE` (cosign simple signing into the `.sig`
+//! tag, or cosign 3's bundle referrer with `--new-bundle-format`; keyless
+//! without `--key`) and `sbomctl sign-blob --key KEY FILE`.
 
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use base64::Engine as _;
-use sbomctl_attest::attach::legacy_tags;
-use sbomctl_attest::{simplesign, Bundle};
+use sbomctl_attest::attach::{self, legacy_tags, referrers};
+use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
+use sbomctl_attest::{dsse, simplesign, Bundle};
 use serde_json::{Map, Value};
 
 use crate::args::{SignArgs, SignBlobArgs};
@@ -14,13 +16,6 @@ use crate::commands::image;
 use crate::{cosign_flags, ui};
 
 pub fn sign(args: &SignArgs) -> Result<ExitCode> {
-    args.signing.check()?;
-    if args.new_bundle_format == Some(true) {
-        bail!(
-            "--new-bundle-format=true: storing an image signature as a Sigstore bundle is not \
-             supported yet; sbomctl stores cosign's `.sig` signature (--new-bundle-format=false)"
-        );
-    }
     let annotations = cosign_flags::annotations(&args.annotations)?;
     let optional: Option<Map<String, Value>> = (!annotations.is_empty()).then(|| {
         annotations
@@ -28,17 +23,49 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode> {
             .map(|(k, v)| (k, Value::String(v)))
             .collect()
     });
-    let key = image::private_key(&args.key)?;
+    // The key (and its password) or the certificate first: nothing is
+    // read from the registry, let alone pushed, before the signer is ready.
+    let signer = match &args.key {
+        Some(key) => {
+            args.signing.check()?;
+            Signer::Key(image::private_key(key)?)
+        }
+        None => Signer::Keyless(super::keyless_sign::image_signer(
+            &args.keyless,
+            &args.signing,
+        )?),
+    };
     let target = image::open(&args.target)?;
     let digest = target.digest().to_owned();
-    let (payload, signature) = simplesign::sign(
-        &target.store.repository_name(),
+    if args.new_bundle_format == Some(true) {
+        return sign_bundle(args, &signer, &target, &digest, optional);
+    }
+    let payload = simplesign::payload(&target.store.repository_name(), &digest, optional.as_ref());
+    let (layer, signature) = match &signer {
+        Signer::Key(key) => {
+            let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload)?);
+            (
+                legacy_tags::signature_layer(&payload, &signature),
+                signature,
+            )
+        }
+        Signer::Keyless(signer) => {
+            let bundle = signer.sign_blob(&payload)?;
+            let layer = legacy_tags::keyless_signature_layer(&payload, &bundle, signer.chain())?;
+            let signature = layer
+                .annotations
+                .get(sbomctl_attest::attach::annotation::SIGNATURE)
+                .cloned()
+                .unwrap_or_default();
+            (layer, signature)
+        }
+    };
+    let appended = legacy_tags::append(
+        target.store.as_ref(),
         &digest,
-        optional.as_ref(),
-        &key,
+        legacy_tags::Suffix::Sig,
+        &layer,
     )?;
-    let appended =
-        legacy_tags::attach_signature(target.store.as_ref(), &digest, &payload, &signature)?;
     ui::info(format_args!(
         "sbomctl: signature for {digest} stored in {} ({})",
         appended.tag, appended.manifest_digest
@@ -49,8 +76,95 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode> {
     if let Some(path) = &args.output_payload {
         write(path, &payload, "payload")?;
     }
-    no_certificate(args.output_certificate.as_deref());
+    output_certificate(&signer, args.output_certificate.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Who signs an image.
+enum Signer {
+    Key(sbomctl_attest::key::PrivateKey),
+    Keyless(sbomctl_attest::sign::keyless::Signer),
+}
+
+/// `sign --new-bundle-format`, as cosign 3 does it: an in-toto statement
+/// of type `https://sigstore.dev/cosign/sign/v1` whose one subject is the
+/// image digest (with the `-a` annotations) and whose predicate
+/// is `{}`, signed into a DSSE bundle and pushed as a bundle referrer.
+fn sign_bundle(
+    args: &SignArgs,
+    signer: &Signer,
+    target: &sbomctl_oci::target::StoredImage,
+    digest: &str,
+    optional: Option<Map<String, Value>>,
+) -> Result<ExitCode> {
+    // cosign 3 writes no subject name; sigstore-python's statement model
+    // requires one (docs/compat.md), so the repository is named, as
+    // `attest` does.
+    let mut subject = Subject::sha256(&target.store.repository_name(), digest);
+    subject.extra.insert(
+        "annotations".to_owned(),
+        Value::Object(optional.unwrap_or_default()),
+    );
+    let statement = Statement::new(
+        StatementVersion::V1,
+        vec![subject],
+        intoto::PREDICATE_COSIGN_SIGN,
+        Value::Object(Map::new()),
+    );
+    let payload = statement.to_json();
+    let bundle = match signer {
+        Signer::Key(key) => {
+            let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &payload, key)?;
+            Bundle::for_dsse_with_key(&envelope, &key.public_key())?
+        }
+        Signer::Keyless(signer) => signer.sign_dsse(intoto::PAYLOAD_TYPE, &payload)?,
+    };
+    let created = sbomctl_catalog::format::RenderOptions::from_env()
+        .map_err(anyhow::Error::msg)?
+        .created;
+    let store = target.store.as_ref();
+    let subject = attach::image_descriptor(store, digest)?;
+    let written = referrers::attach_bundle(
+        store,
+        &subject,
+        &bundle.to_json(),
+        intoto::PREDICATE_COSIGN_SIGN,
+        &created,
+    )?;
+    ui::info(format_args!(
+        "sbomctl: signature for {digest} stored as bundle referrer {written}"
+    ));
+    if let Some(path) = &args.output_signature {
+        let signature = bundle
+            .dsse_envelope
+            .as_ref()
+            .and_then(|e| e.signatures.first())
+            .map(|s| base64::engine::general_purpose::STANDARD.encode(&s.sig))
+            .unwrap_or_default();
+        write(path, signature.as_bytes(), "signature")?;
+    }
+    if let Some(path) = &args.output_payload {
+        write(path, &payload, "payload")?;
+    }
+    output_certificate(signer, args.output_certificate.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--output-certificate`: the Fulcio certificate (PEM) of a keyless
+/// signature; a key signature has none, so, as cosign, nothing is written.
+fn output_certificate(signer: &Signer, path: Option<&std::path::Path>) -> Result<()> {
+    match (signer, path) {
+        (Signer::Keyless(signer), Some(path)) => write(
+            path,
+            sbomctl_attest::pem::encode("CERTIFICATE", signer.certificate()).as_bytes(),
+            "certificate",
+        ),
+        (Signer::Key(_), path) => {
+            no_certificate(path);
+            Ok(())
+        }
+        (_, None) => Ok(()),
+    }
 }
 
 fn write(path: &std::path::Path, bytes: &[u8], what: &str) -> Result<()> {

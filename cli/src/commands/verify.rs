@@ -372,23 +372,19 @@ fn print_attestations(chosen: &[&Passed], output: AttestationOutput) -> Result<(
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
-    args.certificate.check()?;
-    let Some(key) = &args.key else {
-        bail!(
-            "keyless verification of image signatures is not supported yet: give --key \
-             (verify-attestation and verify-blob verify keylessly)"
-        );
-    };
     let annotations = cosign_flags::annotations(&args.annotations)?;
-    warn_insecure_ignore_tlog(args.insecure_ignore_tlog);
-    let key = image::public_key(key)?;
+    let given = given_certificate(&args.certificate, args.key.is_some())?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
+    let verifier = mode.verifier(&args.keyless);
     let target = image::open(&args.target)?;
     let digest = target.digest();
-    let outcome = candidates::verify_signatures_with_annotations(
+    let outcome = candidates::verify_image_signatures(
         target.store.as_ref(),
         digest,
-        &key,
+        &target.display,
+        &verifier,
         &annotations,
+        given.as_ref(),
     )?;
     if outcome.passed.is_empty() {
         let what = if outcome.checked() == 0 && outcome.not_checked == 0 {
@@ -402,11 +398,18 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
         };
         return Ok(failed(&what));
     }
+    if outcome.not_checked > 0 {
+        ui::warn(format_args!(
+            "the candidate limit of {} was reached; {} more not checked",
+            outcome.limit, outcome.not_checked
+        ));
+    }
+    let tlog_checked = matches!(mode, Mode::Keyless(..)) && !args.keyless.insecure_ignore_tlog;
     print_checks(
         &target.display,
         !annotations.is_empty(),
-        &Mode::Key(key),
-        false,
+        &mode,
+        tlog_checked,
     );
     let mut out = std::io::stdout().lock();
     match args.output {
@@ -423,6 +426,17 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
         }
         VerifyOutput::Text => {
             for passed in &outcome.passed {
+                if let Some(id) = &passed.identity {
+                    let mut lines = vec![format!(
+                        "Certificate subject: {}",
+                        id.sans.first().map_or("", String::as_str)
+                    )];
+                    if let Some(issuer) = &id.issuer {
+                        lines.push(format!("Certificate issuer URL: {issuer}"));
+                    }
+                    out.flush()?;
+                    ui::info(lines.join("\n"));
+                }
                 out.write_all(&passed.payload)?;
                 out.write_all(b"\n")?;
             }
@@ -430,6 +444,33 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `verify --certificate FILE [--certificate-chain FILE]`: keyless
+/// verification of `.sig` layers with that certificate (verified against
+/// the trusted root's Fulcio CAs) instead of the layers' own.
+fn given_certificate(
+    flags: &cosign_flags::VerifyCertificateFlags,
+    with_key: bool,
+) -> Result<Option<candidates::GivenCertificate>> {
+    let Some(path) = &flags.certificate else {
+        if flags.certificate_chain.is_some() {
+            bail!("--certificate-chain needs --certificate");
+        }
+        return Ok(None);
+    };
+    if with_key {
+        bail!("give either --key or --certificate, not both");
+    }
+    let read = |p: &str| -> Result<String> {
+        String::from_utf8(read_input(Path::new(p))?)
+            .with_context(|| format!("reading {p}: not UTF-8"))
+    };
+    let certificate = read(path)?;
+    sbomctl_attest::pem::decode_first(&certificate)
+        .with_context(|| format!("{path}: not a PEM certificate"))?;
+    let chain = flags.certificate_chain.as_deref().map(read).transpose()?;
+    Ok(Some(candidates::GivenCertificate { certificate, chain }))
 }
 
 /// `--signature FILE|BASE64`: the file when it exists, else the value

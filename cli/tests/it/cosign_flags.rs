@@ -203,7 +203,6 @@ fn sign_and_verify_take_cosign_flags_and_print_cosign_shapes() {
     // What sbomctl refuses rather than pretend.
     for (name, extra) in [
         ("sign_tlog_upload_true", &["--tlog-upload"][..]),
-        ("sign_new_bundle_format", &["--new-bundle-format"][..]),
         ("sign_certificate", &["--certificate", "cert.pem"][..]),
         ("sign_bad_annotation", &["-a", "novalue"][..]),
     ] {
@@ -213,7 +212,7 @@ fn sign_and_verify_take_cosign_flags_and_print_cosign_shapes() {
         snap(name, &run(&args), &[digest]);
     }
     snap(
-        "verify_keyless_not_supported",
+        "verify_keyless_needs_identity",
         &run(&["verify", image]),
         &[digest],
     );

@@ -15,6 +15,7 @@ mod hostile;
 mod inflate_bomb;
 mod keyless;
 mod keyless_attest;
+mod keyless_image;
 mod keyless_sign;
 mod keys;
 mod linear;

@@ -55,6 +55,8 @@ pub struct Signer {
     key: SigningKey,
     /// The leaf certificate, DER.
     certificate: Vec<u8>,
+    /// The rest of the chain Fulcio returned (intermediates, root), DER.
+    chain: Vec<Vec<u8>>,
     services: Services,
 }
 
@@ -108,9 +110,22 @@ impl Signer {
             .map_err(|e| error("fulcio", format!("leaf certificate: {e}")))?;
         let certificate = leaf.der.to_vec();
         check_certificate_key(&certificate, &key)?;
+        let chain = chain
+            .iter()
+            .skip(1)
+            .map(|pem| {
+                let pem = pem
+                    .as_str()
+                    .ok_or_else(|| error("fulcio", "a chain certificate is not a string"))?;
+                crate::pem::decode_first(pem)
+                    .map(|block| block.der.to_vec())
+                    .map_err(|e| error("fulcio", format!("chain certificate: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Signer {
             key,
             certificate,
+            chain,
             services,
         })
     }
@@ -119,6 +134,13 @@ impl Signer {
     #[must_use]
     pub fn certificate(&self) -> &[u8] {
         &self.certificate
+    }
+
+    /// The certificates Fulcio returned after the leaf (DER), which cosign
+    /// stores in a `.sig` layer's `dev.sigstore.cosign/chain` annotation.
+    #[must_use]
+    pub fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
     }
 
     /// Signs `blob` and returns the v0.3 bundle: `messageSignature`, the

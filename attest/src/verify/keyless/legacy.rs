@@ -26,8 +26,9 @@ use serde::Deserialize;
 use super::identity::IdentityPolicy;
 use super::trust_root::TrustedRoot;
 use crate::bundle::{
-    Bundle, InclusionPromise, KindVersion, LogId, TransparencyLogEntry, VerificationMaterial,
-    X509Certificate, X509CertificateChain, MEDIA_TYPE_V0_1,
+    Bundle, HashOutput, InclusionPromise, KindVersion, LogId, MessageSignature,
+    Rfc3161SignedTimestamp, TimestampVerificationData, TransparencyLogEntry, VerificationMaterial,
+    X509Certificate, X509CertificateChain, MEDIA_TYPE_V0_1, SHA2_256,
 };
 use crate::dsse::Envelope;
 use crate::verify::{envelope, Artifact, Check, Expect, VerifiedBundle, Verifier};
@@ -41,6 +42,17 @@ pub mod annotation {
     pub const CHAIN: &str = "dev.sigstore.cosign/chain";
     /// The Rekor entry with its signed entry timestamp (JSON).
     pub const BUNDLE: &str = "dev.sigstore.cosign/bundle";
+    /// The RFC 3161 timestamp of the signature (JSON,
+    /// `{"SignedRFC3161Timestamp": base64 DER}`).
+    pub const RFC3161_TIMESTAMP: &str = "dev.sigstore.cosign/rfc3161timestamp";
+}
+
+/// cosign's `dev.sigstore.cosign/rfc3161timestamp` annotation
+/// (`bundle.RFC3161Timestamp`).
+#[derive(Debug, Deserialize)]
+struct Rfc3161Annotation {
+    #[serde(rename = "SignedRFC3161Timestamp")]
+    signed_rfc3161_timestamp: String,
 }
 
 /// cosign's `dev.sigstore.cosign/bundle` annotation (`bundle.RekorBundle`).
@@ -115,6 +127,126 @@ impl Verifier<'_> {
     }
 }
 
+impl Verifier<'_> {
+    /// Verifies a keyless `.sig` layer (cosign 2's keyless image
+    /// signature): the payload and its annotations are
+    /// [`assemble_signature`]d into the equivalent v0.1 bundle with a
+    /// message signature over the payload, which goes through every step of
+    /// the bundle pipeline: `message digest`, `SET` and `log entry` (a
+    /// `hashedrekord` 0.0.1 entry recording this signature, payload digest
+    /// and certificate; required unless the [`crate::verify::TlogPolicy`]
+    /// says otherwise), `timestamp`, `signing time`, `certificate chain`,
+    /// `sct`, `identity` and `signature` (by the leaf key over the exact
+    /// payload). The payload's claims (image digest, annotations) are the
+    /// caller's to check.
+    ///
+    /// # Errors
+    /// [`crate::Error::Verification`] naming the failed check.
+    pub fn verify_legacy_signature(
+        &self,
+        payload: &[u8],
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<VerifiedBundle> {
+        let bundle = assemble_signature(payload, annotations)?;
+        self.verify_parsed_bundle(&bundle, &Artifact::Blob(payload), Expect::MessageSignature)
+    }
+}
+
+/// The v0.1 bundle equivalent to a keyless `.sig` layer: a message
+/// signature (the `dev.cosignproject.cosign/signature` annotation) over
+/// `payload`, the certificate and chain, the Rekor `hashedrekord` entry
+/// and the RFC 3161 timestamp from the annotations.
+///
+/// # Errors
+/// [`crate::Error::Verification`]: `signature` (no or bad base64
+/// signature), `verification material`, `log entry`, `timestamp`.
+pub fn assemble_signature(
+    payload: &[u8],
+    annotations: &BTreeMap<String, String>,
+) -> Result<Bundle> {
+    use sha2::Digest as _;
+    let signature = annotations
+        .get(crate::simplesign::SIGNATURE_ANNOTATION)
+        .map(|s| crate::dsse::decode_base64(s.trim()))
+        .transpose()
+        .map_err(|e| {
+            Check::Signature.fail(format!(
+                "annotation {}: {e}",
+                crate::simplesign::SIGNATURE_ANNOTATION
+            ))
+        })?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            Check::Signature.fail(format!(
+                "the layer has no `{}` annotation",
+                crate::simplesign::SIGNATURE_ANNOTATION
+            ))
+        })?;
+    let certificates = material(annotations)?;
+    let entries = tlog_entry(annotations, &[("hashedrekord", "0.0.1")])?
+        .into_iter()
+        .collect();
+    let timestamps = rfc3161_timestamp(annotations)?;
+    Ok(Bundle {
+        media_type: MEDIA_TYPE_V0_1.to_owned(),
+        verification_material: Some(VerificationMaterial {
+            x509_certificate_chain: Some(X509CertificateChain {
+                certificates: certificates
+                    .into_iter()
+                    .map(|raw_bytes| X509Certificate {
+                        raw_bytes,
+                        ..X509Certificate::default()
+                    })
+                    .collect(),
+                ..X509CertificateChain::default()
+            }),
+            tlog_entries: entries,
+            timestamp_verification_data: timestamps,
+            ..VerificationMaterial::default()
+        }),
+        message_signature: Some(MessageSignature {
+            message_digest: Some(HashOutput {
+                algorithm: SHA2_256.to_owned(),
+                digest: sha2::Sha256::digest(payload).to_vec(),
+                ..HashOutput::default()
+            }),
+            signature,
+            ..MessageSignature::default()
+        }),
+        dsse_envelope: None,
+        extra: serde_json::Map::new(),
+    })
+}
+
+/// The RFC 3161 timestamp annotation as the bundle's timestamp data.
+fn rfc3161_timestamp(
+    annotations: &BTreeMap<String, String>,
+) -> Result<Option<TimestampVerificationData>> {
+    let Some(json) = annotations
+        .get(annotation::RFC3161_TIMESTAMP)
+        .filter(|t| !t.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let bad = |what: String| {
+        Check::Timestamp.fail(format!(
+            "`{}` annotation: {what}",
+            annotation::RFC3161_TIMESTAMP
+        ))
+    };
+    let parsed: Rfc3161Annotation = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+    let der = STANDARD
+        .decode(parsed.signed_rfc3161_timestamp.as_bytes())
+        .map_err(|e| bad(format!("not base64: {e}")))?;
+    Ok(Some(TimestampVerificationData {
+        rfc3161_timestamps: vec![Rfc3161SignedTimestamp {
+            signed_timestamp: der,
+            ..Rfc3161SignedTimestamp::default()
+        }],
+        ..TimestampVerificationData::default()
+    }))
+}
+
 /// The v0.1 bundle equivalent to a keyless `.att` layer. Checks, in order:
 ///
 /// 1. `envelope`, `signature count`, `payload type`: the layer is a DSSE
@@ -139,7 +271,9 @@ pub fn assemble(envelope_json: &[u8], annotations: &BTreeMap<String, String>) ->
     let certificates = material(annotations)?;
 
     // 3. The Rekor entry.
-    let entries = tlog_entry(annotations)?.into_iter().collect();
+    let entries = tlog_entry(annotations, &[("intoto", "0.0.2"), ("dsse", "0.0.1")])?
+        .into_iter()
+        .collect();
 
     Ok(Bundle {
         media_type: MEDIA_TYPE_V0_1.to_owned(),
@@ -214,7 +348,10 @@ fn pem_certificates(text: &str) -> std::result::Result<Vec<Vec<u8>>, String> {
 /// The Rekor v1 entry of the bundle annotation, as a bundle's
 /// `TransparencyLogEntry` with an inclusion promise and no proof; `None`
 /// without the annotation.
-fn tlog_entry(annotations: &BTreeMap<String, String>) -> Result<Option<TransparencyLogEntry>> {
+fn tlog_entry(
+    annotations: &BTreeMap<String, String>,
+    kinds: &[(&str, &str)],
+) -> Result<Option<TransparencyLogEntry>> {
     let Some(json) = annotations
         .get(annotation::BUNDLE)
         .filter(|b| !b.trim().is_empty())
@@ -242,12 +379,14 @@ fn tlog_entry(annotations: &BTreeMap<String, String>) -> Result<Option<Transpare
             .to_owned()
     };
     let (kind, version) = (field("kind"), field("apiVersion"));
-    if !matches!(
-        (kind.as_str(), version.as_str()),
-        ("intoto", "0.0.2") | ("dsse", "0.0.1")
-    ) {
+    if !kinds
+        .iter()
+        .any(|(k, v)| *k == kind.as_str() && *v == version.as_str())
+    {
+        let expected: Vec<String> = kinds.iter().map(|(k, v)| format!("{k}/{v}")).collect();
         return Err(bad(format!(
-            "entry kind {kind}/{version}, expected intoto/0.0.2 or dsse/0.0.1 for an attestation"
+            "entry kind {kind}/{version}, expected {}",
+            expected.join(" or ")
         )));
     }
     Ok(Some(TransparencyLogEntry {
