@@ -452,6 +452,95 @@ mod tests {
 
     const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/oci-layouts");
 
+    fn keyless_bundle(logged: bool) -> crate::Bundle {
+        use crate::bundle::{
+            InclusionPromise, LogId, MessageSignature, TransparencyLogEntry, VerificationMaterial,
+            X509Certificate, MEDIA_TYPE_V0_3,
+        };
+        let entry = TransparencyLogEntry {
+            log_index: 7,
+            log_id: Some(LogId {
+                key_id: vec![0xab; 32],
+                ..LogId::default()
+            }),
+            integrated_time: 1_700_000_000,
+            inclusion_promise: Some(InclusionPromise {
+                signed_entry_timestamp: b"set".to_vec(),
+                ..InclusionPromise::default()
+            }),
+            canonicalized_body: br#"{"kind":"hashedrekord","apiVersion":"0.0.1"}"#.to_vec(),
+            ..TransparencyLogEntry::default()
+        };
+        crate::Bundle {
+            media_type: MEDIA_TYPE_V0_3.to_owned(),
+            verification_material: Some(VerificationMaterial {
+                certificate: Some(X509Certificate {
+                    raw_bytes: vec![1, 2, 3],
+                    ..X509Certificate::default()
+                }),
+                tlog_entries: if logged { vec![entry] } else { Vec::new() },
+                ..VerificationMaterial::default()
+            }),
+            message_signature: Some(MessageSignature {
+                signature: vec![4, 5, 6],
+                ..MessageSignature::default()
+            }),
+            dsse_envelope: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn keyless_signature_layer_writes_cosign_annotations_that_read_back() {
+        let unlogged = keyless_signature_layer(b"payload", &keyless_bundle(false), &[]).unwrap();
+        let keys: Vec<&str> = unlogged.annotations.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "dev.cosignproject.cosign/signature",
+                "dev.sigstore.cosign/certificate",
+                "dev.sigstore.cosign/chain",
+            ]
+        );
+        assert_eq!(unlogged.annotations[annotation::SIGNATURE], "BAUG");
+        assert_eq!(unlogged.annotations[annotation::CHAIN], "");
+
+        let logged =
+            keyless_signature_layer(b"payload", &keyless_bundle(true), &[vec![9, 9]]).unwrap();
+        assert_eq!(
+            logged.annotations[annotation::BUNDLE],
+            r#"{"SignedEntryTimestamp":"c2V0","Payload":{"body":"eyJraW5kIjoiaGFzaGVkcmVrb3JkIiwiYXBpVmVyc2lvbiI6IjAuMC4xIn0=","integratedTime":1700000000,"logIndex":7,"logID":"abababababababababababababababababababababababababababababababab"}}"#
+        );
+        assert_eq!(
+            logged.annotations[annotation::CHAIN],
+            "-----BEGIN CERTIFICATE-----\nCQk=\n-----END CERTIFICATE-----\n"
+        );
+        // The verifier's reading of the same annotations gives the entry
+        // and the material back.
+        let assembled =
+            crate::verify::keyless::legacy::assemble_signature(b"payload", &logged.annotations)
+                .unwrap();
+        let material = assembled.verification_material.unwrap();
+        let entry = &material.tlog_entries[0];
+        assert_eq!((entry.log_index, entry.integrated_time), (7, 1_700_000_000));
+        assert_eq!(
+            entry
+                .inclusion_promise
+                .as_ref()
+                .unwrap()
+                .signed_entry_timestamp,
+            b"set"
+        );
+        let chain = material.x509_certificate_chain.unwrap().certificates;
+        assert_eq!(chain.len(), 2);
+        assert_eq!(assembled.message_signature.unwrap().signature, [4, 5, 6]);
+
+        // A bundle without a message signature is not a `.sig` signature.
+        let mut dsse = keyless_bundle(false);
+        dsse.message_signature = None;
+        assert!(keyless_signature_layer(b"payload", &dsse, &[]).is_err());
+    }
+
     fn vector(path: &str) -> Vec<u8> {
         std::fs::read(format!("{VECTORS}/{path}")).unwrap()
     }
