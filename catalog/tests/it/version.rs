@@ -290,8 +290,7 @@ fn common_root() -> std::path::PathBuf {
 }
 
 const SEMVER_TOKENS: &[&str] = &[
-    ".0", ".1", ".10", "-alpha", "-beta", ".2", ".11", "-rc.1", "+build", "+b.1", "-0",
-    ".alpha",
+    ".0", ".1", ".10", "-alpha", "-beta", ".2", ".11", "-rc.1", "+build", "+b.1", "-0", ".alpha",
 ];
 
 #[test]

@@ -556,4 +556,48 @@ fn keyless_sign_image_failures_push_nothing() {
     // Nothing signed: verify says so, exit 1.
     let out = verify_keyless(&pushed.image, IDENTITY, &svc.issuer(), &[]);
     assert_eq!(out.status.code(), Some(1));
+
+    // --tlog-upload=false: no Rekor bundle annotation (the timestamp is
+    // there); refused under the tlog-required default, accepted with
+    // --insecure-ignore-tlog (the timestamp gives the signing time).
+    let out = sign_keyless(&pushed.image, &["--tlog-upload=false"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest = s.raw.manifest_json("app/fail", &sig_tag(&pushed.digest));
+    let annotations = manifest["layers"][0]["annotations"].as_object().unwrap();
+    assert!(annotations.get("dev.sigstore.cosign/bundle").is_none());
+    assert!(annotations.contains_key("dev.sigstore.cosign/rfc3161timestamp"));
+    let out = verify_keyless(&pushed.image, IDENTITY, &svc.issuer(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("log entry: no transparency log entry"),
+        "{stderr}"
+    );
+    let out = verify_keyless(
+        &pushed.image,
+        IDENTITY,
+        &svc.issuer(),
+        &["--insecure-ignore-tlog", "-o", "text"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("Certificate subject: {IDENTITY}\n")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("transparency log was verified"),
+        "no log line without a log: {stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(r#"{"critical":"#));
 }
