@@ -173,7 +173,10 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
 
 /// An error naming both platforms when `image` (by its config) is not of
 /// the `wanted` one. A config without `os` says nothing and passes.
-fn check_platform(image: &Image, wanted: &PlatformSpec) -> Result<()> {
+///
+/// # Errors
+/// [`sbomctl_oci::Error::PlatformMismatch`].
+pub fn check_platform(image: &Image, wanted: &PlatformSpec) -> Result<()> {
     if image.config.os.is_empty() {
         return Ok(());
     }

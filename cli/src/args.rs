@@ -681,6 +681,8 @@ pub struct PackagesArgs {
     )]
     pub registry_timeout: Option<std::time::Duration>,
     #[command(flatten)]
+    pub registry: crate::cosign_flags::ScanRegistryFlags,
+    #[command(flatten)]
     pub scan: crate::commands::scan_options::ScanOptions,
 }
 

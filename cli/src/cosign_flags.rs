@@ -14,9 +14,9 @@ use zeroize::Zeroizing;
 /// takes an IMAGE.
 #[derive(Debug, Args, Default, Clone)]
 pub struct RegistryFlags {
-    /// Speak plain HTTP to the image's registry (cosign: allow self-signed
-    /// or expired TLS; sbomctl never skips TLS verification, see
-    /// docs/compat.md). For testing only.
+    /// Accept the registry's TLS certificate whatever it is (self-signed,
+    /// expired, another host's), and plain HTTP for a registry that does
+    /// not speak TLS. For testing only.
     #[arg(
         long,
         value_name = "BOOL",
@@ -27,7 +27,8 @@ pub struct RegistryFlags {
         value_parser = parse_go_bool
     )]
     pub allow_insecure_registry: bool,
-    /// Speak plain HTTP to the image's registry. For testing only.
+    /// Allow plain HTTP to a registry that does not speak TLS. For testing
+    /// only.
     #[arg(
         long,
         value_name = "BOOL",
@@ -56,6 +57,46 @@ pub struct RegistryFlags {
         requires = "registry_username"
     )]
     pub registry_password: Option<String>,
+    /// A bearer token for the registry, sent as `Authorization: Bearer
+    /// TOKEN` when it asks for authentication (instead of the docker
+    /// config's credentials; --registry-username takes precedence).
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub registry_token: Option<String>,
+    /// A PEM file of CA certificates to trust for the registry's TLS
+    /// certificate, in addition to the built-in roots.
+    #[arg(long, value_name = "FILE")]
+    pub registry_cacert: Option<std::path::PathBuf>,
+}
+
+/// The registry TLS and token settings of `scan`, named as syft's
+/// configuration names them (`registry.insecure-skip-tls-verify`,
+/// `registry.ca-cert`), with cosign's flag names as aliases.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ScanRegistryFlags {
+    /// Accept the registry's TLS certificate whatever it is (self-signed,
+    /// expired, another host's), and plain HTTP for a registry that does
+    /// not speak TLS (alias: --allow-insecure-registry). For testing only.
+    #[arg(
+        long,
+        visible_alias = "allow-insecure-registry",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        default_value = "false",
+        value_parser = parse_go_bool
+    )]
+    pub registry_insecure_skip_tls_verify: bool,
+    /// A PEM file of CA certificates to trust for the registry's TLS
+    /// certificate, in addition to the built-in roots (alias:
+    /// --registry-cacert).
+    #[arg(long, visible_alias = "registry-cacert", value_name = "FILE")]
+    pub registry_ca_cert: Option<std::path::PathBuf>,
+    /// A bearer token for the registry, sent as `Authorization: Bearer
+    /// TOKEN` when it asks for authentication (instead of the docker
+    /// config's credentials).
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub registry_token: Option<String>,
 }
 
 /// The flags `cosign sign`, `attest` and `sign-blob` share that change

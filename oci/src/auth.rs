@@ -67,6 +67,7 @@ pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct Keychain {
     env: EnvLookup,
     config_path: Option<PathBuf>,
+    token: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Keychain {
@@ -96,6 +97,7 @@ impl Keychain {
         Keychain {
             env: Arc::new(env),
             config_path: None,
+            token: None,
         }
     }
 
@@ -110,6 +112,21 @@ impl Keychain {
     pub fn with_config_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.config_path = Some(path.into());
         self
+    }
+
+    /// Answers every authentication challenge with `Authorization: Bearer
+    /// TOKEN` instead of credentials (cosign's `--registry-token`); the
+    /// environment and docker config are then not consulted, and no token
+    /// is requested from the challenge's realm.
+    #[must_use]
+    pub fn with_registry_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Arc::from(token.into()));
+        self
+    }
+
+    /// The token of [`Keychain::with_registry_token`].
+    pub fn registry_token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     /// The docker config file consulted: the explicit path, else
@@ -170,7 +187,7 @@ impl Keychain {
         let server = helper_server(registry);
 
         if let Some(helper) = find_entry(&config.cred_helpers, registry) {
-            return self.run_helper(helper, &server, registry, true);
+            return self.run_helper(helper, &server, registry);
         }
         if let Some(entry) = find_entry(&config.auths, registry) {
             if let Some(credentials) = entry
@@ -181,65 +198,32 @@ impl Keychain {
             }
         }
         if let Some(store) = config.creds_store.as_deref().filter(|s| !s.is_empty()) {
-            return self.run_helper(store, &server, registry, false);
+            return self.run_helper(store, &server, registry);
         }
         Ok(None)
     }
 
     /// Runs `docker-credential-<helper> get` with `server` on stdin (the
-    /// docker-credential-helpers protocol). A missing `credsStore` helper
-    /// only warns: configs copied from desktops often name one that isn't
-    /// installed, and anonymous pulls must still work.
+    /// docker-credential-helpers protocol,
+    /// <https://github.com/docker/docker-credential-helpers>). A helper
+    /// that is missing or fails is an error naming it, as in docker and
+    /// cosign; "credentials not found" means anonymous.
     fn run_helper(
         &self,
         helper: &str,
         server: &str,
         registry: &str,
-        required: bool,
     ) -> Result<Option<Credentials>> {
         let fail = |message: String| Error::Registry {
             registry: registry.to_string(),
             message,
         };
         let name = format!("docker-credential-{helper}");
-        let Some(program) = self.find_in_path(&name) else {
-            if required {
-                return Err(fail(format!("credential helper {name} not found in PATH")));
-            }
-            tracing::warn!("credential helper {name} not found in PATH; pulling anonymously");
-            return Ok(None);
+        let stdout = match self.helper_call(helper, "get", server.as_bytes()) {
+            Ok(stdout) => stdout,
+            Err(HelperError::NotFound) => return Ok(None),
+            Err(HelperError::Failed(message)) => return Err(fail(message)),
         };
-        let mut child = Command::new(&program)
-            .arg("get")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| fail(format!("running {}: {e}", program.display())))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            // A helper that exits without reading stdin makes this fail with
-            // a broken pipe; its exit status tells what happened.
-            let _ = stdin.write_all(server.as_bytes());
-        }
-        let output = child
-            .wait_with_output()
-            .map_err(|e| fail(format!("running {}: {e}", program.display())))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !output.status.success() {
-            if stdout.contains("credentials not found") {
-                return Ok(None);
-            }
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let detail = [stdout.trim(), stderr.trim()]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            return Err(fail(format!(
-                "{name} get failed ({}): {detail}",
-                output.status
-            )));
-        }
         let reply: HelperReply = serde_json::from_str(&stdout)
             .map_err(|e| fail(format!("{name} get: unreadable answer: {e}")))?;
         if reply.username == "<token>" {
@@ -255,12 +239,124 @@ impl Keychain {
         }))
     }
 
+    /// Stores `credentials` for `server` (a host, or Docker Hub's
+    /// `https://index.docker.io/v1/`) with `docker-credential-<helper>
+    /// store`, as `docker login` does when a helper is configured.
+    ///
+    /// # Errors
+    /// [`Error::CredentialHelper`]: the helper is missing or failed.
+    pub fn store_with_helper(
+        &self,
+        helper: &str,
+        server: &str,
+        credentials: &Credentials,
+    ) -> Result<()> {
+        let input = serde_json::json!({
+            "ServerURL": server,
+            "Username": credentials.username,
+            "Secret": credentials.password,
+        })
+        .to_string();
+        match self.helper_call(helper, "store", input.as_bytes()) {
+            Ok(_) => Ok(()),
+            Err(HelperError::NotFound) => Err(Error::CredentialHelper {
+                message: format!("docker-credential-{helper} store: credentials not found"),
+            }),
+            Err(HelperError::Failed(message)) => Err(Error::CredentialHelper { message }),
+        }
+    }
+
+    /// Erases the credentials of `server` with `docker-credential-<helper>
+    /// erase`, as `docker logout` does; `false` when the helper had none.
+    ///
+    /// # Errors
+    /// [`Error::CredentialHelper`]: the helper is missing or failed.
+    pub fn erase_with_helper(&self, helper: &str, server: &str) -> Result<bool> {
+        match self.helper_call(helper, "erase", server.as_bytes()) {
+            Ok(_) => Ok(true),
+            Err(HelperError::NotFound) => Ok(false),
+            Err(HelperError::Failed(message)) => Err(Error::CredentialHelper { message }),
+        }
+    }
+
+    /// Runs `docker-credential-<helper> VERB` with `input` on stdin; its
+    /// stdout. A helper answering "credentials not found" is
+    /// [`HelperError::NotFound`]; a missing helper or a failure is
+    /// [`HelperError::Failed`] with one line naming the helper.
+    fn helper_call(
+        &self,
+        helper: &str,
+        verb: &str,
+        input: &[u8],
+    ) -> std::result::Result<String, HelperError> {
+        let name = format!("docker-credential-{helper}");
+        if helper.is_empty() || helper.contains(['/', '\\']) {
+            return Err(HelperError::Failed(format!(
+                "credential helper {name:?}: not a helper name"
+            )));
+        }
+        let Some(program) = self.find_in_path(&name) else {
+            return Err(HelperError::Failed(format!(
+                "credential helper {name} not found in PATH"
+            )));
+        };
+        let mut child = Command::new(&program)
+            .arg(verb)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| HelperError::Failed(format!("running {}: {e}", program.display())))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A helper that exits without reading stdin makes this fail with
+            // a broken pipe; its exit status tells what happened.
+            let _ = stdin.write_all(input);
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|e| HelperError::Failed(format!("running {}: {e}", program.display())))?;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        if output.status.success() {
+            return Ok(stdout);
+        }
+        if stdout.contains("credentials not found") {
+            return Err(HelperError::NotFound);
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let detail: String = [stdout.trim(), stderr.trim()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(500)
+            .collect();
+        Err(HelperError::Failed(format!(
+            "credential helper {name} {verb} failed ({}){}",
+            output.status,
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            }
+        )))
+    }
+
     fn find_in_path(&self, name: &str) -> Option<PathBuf> {
         let path = (self.env)("PATH")?;
         std::env::split_paths(&path)
             .map(|dir| dir.join(name))
             .find(|candidate| is_executable(candidate))
     }
+}
+
+/// How a credential helper call ended, short of success.
+enum HelperError {
+    /// The helper answered "credentials not found".
+    NotFound,
+    /// The helper is missing or failed: one line naming it.
+    Failed(String),
 }
 
 #[cfg(unix)]
@@ -573,9 +669,16 @@ fi
             ("PATH", dir.path().to_str().unwrap()),
         ]);
         let e = k.credentials("a.io").unwrap_err().to_string();
-        assert!(e.contains("docker-credential-nonexistent not found"), "{e}");
-        // A missing credsStore helper only warns.
-        assert_eq!(k.credentials("b.io").unwrap(), None);
+        assert_eq!(
+            e,
+            "registry a.io: credential helper docker-credential-nonexistent not found in PATH"
+        );
+        // A missing credsStore helper too, as in docker and cosign.
+        let e = k.credentials("b.io").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "registry b.io: credential helper docker-credential-nonexistent not found in PATH"
+        );
     }
 
     #[cfg(unix)]

@@ -89,6 +89,20 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// A docker credential helper is missing or failed (storing or erasing
+    /// credentials); the message names it.
+    #[error("{message}")]
+    CredentialHelper {
+        /// What happened.
+        message: String,
+    },
+    /// A TLS setting for registries is unusable (a CA file that can't be
+    /// read or holds no certificate); the message names the file.
+    #[error("{message}")]
+    TlsSetting {
+        /// What is wrong.
+        message: String,
+    },
     /// A registry request ran past its deadline.
     #[error("registry {registry}: {request} timed out after {after:?}")]
     Timeout {

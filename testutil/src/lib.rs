@@ -56,27 +56,60 @@ pub struct Registry {
     pub addr: String,
     /// Basic credentials the registry demands, if started with htpasswd.
     pub credentials: Option<(String, String)>,
+    /// For a registry serving TLS: the PEM file of the CA that issued its
+    /// certificate.
+    pub ca_cert: Option<PathBuf>,
     child: Child,
     tempdir: tempfile::TempDir,
+}
+
+/// What [`Registry::start_tls`] serves.
+#[derive(Debug, Clone, Copy)]
+pub struct TlsSetup<'a> {
+    /// The certificate's subjectAltName, in openssl's syntax
+    /// (`IP:127.0.0.1,DNS:localhost`).
+    pub subject_alt_name: &'a str,
+}
+
+impl Default for TlsSetup<'_> {
+    fn default() -> Self {
+        TlsSetup {
+            subject_alt_name: "IP:127.0.0.1,DNS:localhost",
+        }
+    }
 }
 
 impl Registry {
     /// Starts an open registry. Panics if `docker-registry` is missing or
     /// does not answer `GET /v2/` within 20 s.
     pub fn start() -> Registry {
-        Registry::spawn(None)
+        Registry::spawn(None, None)
+    }
+
+    /// Starts an open registry serving HTTPS only (`http.tls` in its
+    /// config) with a certificate for `setup.subject_alt_name`, issued by
+    /// a CA generated here with `openssl` (EC P-256, valid two days); the
+    /// CA's PEM is [`Registry::ca_cert`]. Clients that don't trust that CA
+    /// see a self-signed/unknown-authority certificate.
+    pub fn start_tls(setup: TlsSetup<'_>) -> Registry {
+        Registry::spawn(None, Some(setup))
     }
 
     /// Starts a registry that demands basic auth (`htpasswd`, bcrypt hashed
     /// with the `bcrypt` crate) for `user`/`pass`; it answers anonymous
     /// requests with `401` and `WWW-Authenticate: Basic realm=…`.
     pub fn start_with_htpasswd(user: &str, pass: &str) -> Registry {
-        Registry::spawn(Some((user.to_string(), pass.to_string())))
+        Registry::spawn(Some((user.to_string(), pass.to_string())), None)
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` for a TLS registry.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The registry's storage and config directory.
@@ -91,10 +124,19 @@ impl Registry {
             .credentials
             .as_ref()
             .map(|(u, p)| (u.as_str(), p.as_str()));
-        push_oci_layout_with_credentials(layout_dir, &self.addr, repo_tag, credentials)
+        match &self.ca_cert {
+            None => push_oci_layout_with_credentials(layout_dir, &self.addr, repo_tag, credentials),
+            Some(ca) => Pusher::push(
+                layout_dir,
+                &self.url(),
+                tls_agent(ca),
+                repo_tag,
+                credentials,
+            ),
+        }
     }
 
-    fn spawn(credentials: Option<(String, String)>) -> Registry {
+    fn spawn(credentials: Option<(String, String)>, tls: Option<TlsSetup<'_>>) -> Registry {
         let bin = find_registry_binary().unwrap_or_else(|| {
             panic!(
                 "docker-registry not installed: run the README test command \
@@ -116,6 +158,20 @@ impl Registry {
             }
             None => String::new(),
         };
+        let (tls_config, ca_cert) = match tls {
+            Some(setup) => {
+                let (cert, key, ca) = make_certificate(tempdir.path(), setup.subject_alt_name);
+                (
+                    format!(
+                        "  tls:\n    certificate: {}\n    key: {}\n",
+                        cert.display(),
+                        key.display()
+                    ),
+                    Some(ca),
+                )
+            }
+            None => (String::new(), None),
+        };
 
         // The free port can be taken between probing and binding; try again.
         let mut last_log = String::new();
@@ -130,7 +186,7 @@ impl Registry {
                      log:\n  level: error\n  accesslog:\n    disabled: true\n\
                      storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
                      http:\n  addr: {addr}\n  secret: sbomctl-test-secret\n\
-                     {auth}",
+                     {tls_config}{auth}",
                     root.display()
                 ),
             )
@@ -158,6 +214,7 @@ impl Registry {
                     return Registry {
                         addr,
                         credentials,
+                        ca_cert,
                         child,
                         tempdir,
                     }
@@ -181,6 +238,121 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `openssl` with `args` in `dir`; panics with its stderr on failure.
+fn openssl(dir: &Path, args: &[&str]) {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running openssl (apt-get install openssl)");
+    assert!(
+        output.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A CA and a server certificate it issued for `subject_alt_name`, made
+/// with `openssl` in `dir`: `(cert.pem, key.pem, ca.pem)`.
+fn make_certificate(dir: &Path, subject_alt_name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=sbomctl test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=sbomctl test registry",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        format!(
+            "subjectAltName={subject_alt_name}\nbasicConstraints=CA:FALSE\n\
+             keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+        ),
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+    (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("ca.pem"),
+    )
+}
+
+/// A ureq agent trusting only the CA in `ca_pem`.
+fn tls_agent(ca_pem: &Path) -> ureq::Agent {
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(ca_pem).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .redirects(0)
+        .tls_config(std::sync::Arc::new(config))
+        .build()
 }
 
 fn find_registry_binary() -> Option<PathBuf> {
@@ -377,35 +549,56 @@ pub fn push_oci_layout_with_credentials(
     repo_tag: &str,
     credentials: Option<(&str, &str)>,
 ) -> String {
-    let (repo, tag) = match repo_tag.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
-        _ => (repo_tag, "latest"),
-    };
-    let pusher = Pusher {
-        agent: ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(60))
-            .redirects(0)
-            .build(),
-        base: format!("http://{registry_addr}/v2/{repo}"),
-        origin: format!("http://{registry_addr}"),
-        layout: layout_dir.to_path_buf(),
-        authorization: credentials.map(|(u, p)| basic_header(u, p)),
-    };
-    let index_bytes = std::fs::read(layout_dir.join("index.json"))
-        .unwrap_or_else(|e| panic!("reading {}/index.json: {e}", layout_dir.display()));
-    let index: Value = serde_json::from_slice(&index_bytes).expect("index.json is JSON");
-    let descriptors = index["manifests"].as_array().cloned().unwrap_or_default();
-    if let [descriptor] = descriptors.as_slice() {
-        let digest = descriptor["digest"].as_str().expect("descriptor digest");
-        let media_type = descriptor["mediaType"]
-            .as_str()
-            .expect("descriptor mediaType");
-        let bytes = pusher.read_blob(digest);
-        pusher.push_manifest_tree(&bytes, media_type, tag);
-        digest.to_string()
-    } else {
-        pusher.push_manifest_tree(&index_bytes, media_type::INDEX, tag);
-        sha256_digest(&index_bytes)
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .redirects(0)
+        .build();
+    Pusher::push(
+        layout_dir,
+        &format!("http://{registry_addr}"),
+        agent,
+        repo_tag,
+        credentials,
+    )
+}
+
+impl Pusher {
+    /// [`push_oci_layout_with_credentials`] to `origin`
+    /// (`scheme://host:port`) through `agent`.
+    fn push(
+        layout_dir: &Path,
+        origin: &str,
+        agent: ureq::Agent,
+        repo_tag: &str,
+        credentials: Option<(&str, &str)>,
+    ) -> String {
+        let (repo, tag) = match repo_tag.rsplit_once(':') {
+            Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+            _ => (repo_tag, "latest"),
+        };
+        let pusher = Pusher {
+            agent,
+            base: format!("{origin}/v2/{repo}"),
+            origin: origin.to_owned(),
+            layout: layout_dir.to_path_buf(),
+            authorization: credentials.map(|(u, p)| basic_header(u, p)),
+        };
+        let index_bytes = std::fs::read(layout_dir.join("index.json"))
+            .unwrap_or_else(|e| panic!("reading {}/index.json: {e}", layout_dir.display()));
+        let index: Value = serde_json::from_slice(&index_bytes).expect("index.json is JSON");
+        let descriptors = index["manifests"].as_array().cloned().unwrap_or_default();
+        if let [descriptor] = descriptors.as_slice() {
+            let digest = descriptor["digest"].as_str().expect("descriptor digest");
+            let media_type = descriptor["mediaType"]
+                .as_str()
+                .expect("descriptor mediaType");
+            let bytes = pusher.read_blob(digest);
+            pusher.push_manifest_tree(&bytes, media_type, tag);
+            digest.to_string()
+        } else {
+            pusher.push_manifest_tree(&index_bytes, media_type::INDEX, tag);
+            sha256_digest(&index_bytes)
+        }
     }
 }
 

@@ -101,6 +101,7 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
     // key that does not open.
     let key = args.key.as_deref().map(image::private_key).transpose()?;
     let target = image::open(&args.target)?;
+    image::check_platform(&target)?;
     let document = match (predicate_document, format) {
         (Some(doc), _) => doc,
         (None, Some(format)) => {

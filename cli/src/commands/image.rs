@@ -7,7 +7,7 @@ use sbomctl_attest::key::password::{self, Purpose};
 use sbomctl_attest::key::{cosign_key, PrivateKey, PublicKey};
 use sbomctl_catalog::{Catalog, Options};
 use sbomctl_oci::auth::{self, Keychain};
-use sbomctl_oci::registry::RegistryOptions;
+use sbomctl_oci::registry::{RegistryOptions, TlsOptions};
 use sbomctl_oci::target::StoredImage;
 
 use crate::args::ImageArgs;
@@ -27,16 +27,8 @@ pub fn open(args: &ImageArgs) -> Result<StoredImage> {
 /// How to reach registries, from the image flags.
 pub fn registry_options(args: &ImageArgs) -> RegistryOptions {
     let defaults = RegistryOptions::default();
-    let mut insecure_hosts = args.insecure_registry.clone();
-    // cosign's flags allow HTTP to whatever registry the command talks to:
-    // here the image's registry, the only one.
-    if args.registry.allow_http_registry || args.registry.allow_insecure_registry {
-        insecure_hosts.push("*".to_owned());
-    }
-    let keychain = match (
-        &args.registry.registry_username,
-        &args.registry.registry_password,
-    ) {
+    let flags = &args.registry;
+    let keychain = match (&flags.registry_username, &flags.registry_password) {
         (Some(username), Some(password)) => {
             let (username, password) = (username.clone(), password.clone());
             // The flags take the place of SBOMCTL_REGISTRY_USERNAME and
@@ -47,14 +39,36 @@ pub fn registry_options(args: &ImageArgs) -> RegistryOptions {
                 other => std::env::var(other).ok(),
             })
         }
-        _ => defaults.keychain.clone(),
+        _ => match &flags.registry_token {
+            Some(token) => defaults.keychain.clone().with_registry_token(token.clone()),
+            None => defaults.keychain.clone(),
+        },
     };
     RegistryOptions {
-        insecure_hosts,
+        insecure_hosts: args.insecure_registry.clone(),
+        // cosign's two flags are go-containerregistry's `name.Insecure`:
+        // HTTPS, else plain HTTP for a registry that does not speak TLS.
+        http_fallback: flags.allow_http_registry || flags.allow_insecure_registry,
+        tls: TlsOptions {
+            skip_verify: flags.allow_insecure_registry,
+            ca_file: flags.registry_cacert.clone(),
+        },
         timeout: args.registry_timeout.unwrap_or(defaults.timeout),
         keychain,
         ..defaults
     }
+}
+
+/// With `--platform`, refuses an image of another platform (a
+/// single-platform image, or the only entry of an index): what `scan
+/// --platform` refuses, so `attest` never attests about another platform's
+/// image.
+pub fn check_platform(target: &StoredImage) -> Result<()> {
+    if let Some(wanted) = &target.platform {
+        let image = target.image()?;
+        sbomctl_catalog::scan::check_platform(&image, wanted)?;
+    }
+    Ok(())
 }
 
 /// Catalogs the image for its SBOM, as `sbomctl packages IMAGE

@@ -4,7 +4,10 @@
 //! every command reads through [`sbomctl_oci::auth::Keychain`]. Written
 //! as `docker login` and `cosign login` write it (`{"auths": {SERVER:
 //! {"auth": base64(USER:PASS)}}}`), through a temporary file and a rename,
-//! keeping every other key of the file.
+//! keeping every other key of the file. When the config names a credential
+//! helper for the server (`credHelpers`, else `credsStore`), the
+//! credentials go to the helper instead (`docker-credential-NAME store` /
+//! `erase`) and the `auths` entry is left empty, as `docker login` does.
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -13,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use base64::Engine as _;
 use clap::Args;
-use sbomctl_oci::auth::Keychain;
+use sbomctl_oci::auth::{Credentials, Keychain};
 use serde_json::{Map, Value};
 
 /// The `auths` key `docker login` uses for Docker Hub.
@@ -74,6 +77,35 @@ fn host_of(key: &str) -> &str {
     match host {
         "index.docker.io" | "registry-1.docker.io" | "docker.io" => "docker.io",
         other => other,
+    }
+}
+
+/// The credential helper the config names for `host`: its `credHelpers`
+/// entry, else `credsStore`.
+fn helper_for(config: &Map<String, Value>, host: &str) -> Option<String> {
+    if let Some(Value::Object(helpers)) = config.get("credHelpers") {
+        let named = helpers
+            .iter()
+            .find(|(key, _)| host_of(key) == host)
+            .and_then(|(_, helper)| helper.as_str());
+        if let Some(helper) = named.filter(|h| !h.is_empty()) {
+            return Some(helper.to_owned());
+        }
+    }
+    config
+        .get("credsStore")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// What helpers get as the server: Docker Hub's key, else the host (what
+/// [`Keychain`] asks them for).
+fn helper_server(key: &str, host: &str) -> String {
+    if key == DOCKER_HUB_KEY {
+        DOCKER_HUB_KEY.to_owned()
+    } else {
+        host.to_owned()
     }
 }
 
@@ -163,16 +195,17 @@ pub fn login(args: &LoginArgs) -> Result<ExitCode> {
     let mut config = read_config(&path)?;
     let key = auths_key(args.server.as_deref());
     let host = host_of(&key).to_owned();
-    // `credHelpers` is asked before `auths` (as docker does): say so
-    // rather than let the login look like it failed.
-    if let Some(Value::Object(helpers)) = config.get("credHelpers") {
-        if helpers.keys().any(|k| host_of(k) == host) {
-            eprintln!(
-                "sbomctl: warning: {} names a credential helper for {host} in `credHelpers`, \
-                 which is asked before the credentials stored here",
-                path.display()
-            );
-        }
+    let helper = helper_for(&config, &host);
+    if let Some(helper) = &helper {
+        let credentials = Credentials {
+            username: username.to_owned(),
+            password: password.clone(),
+        };
+        Keychain::from_process_env().store_with_helper(
+            helper,
+            &helper_server(&key, &host),
+            &credentials,
+        )?;
     }
     let auths = config
         .entry("auths")
@@ -183,19 +216,27 @@ pub fn login(args: &LoginArgs) -> Result<ExitCode> {
     // One entry per host: `https://host/v1/` and `host` would otherwise
     // both be there, and the older one might be read first.
     auths.retain(|k, _| k == &key || host_of(k) != host);
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
     let entry = auths
         .entry(key.clone())
         .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
     if let Value::Object(entry) = entry {
         entry.remove("username");
         entry.remove("password");
-        entry.insert("auth".to_owned(), Value::String(auth));
-    } else {
-        *entry = serde_json::json!({ "auth": auth });
+        entry.remove("auth");
+        if helper.is_none() {
+            let auth =
+                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+            entry.insert("auth".to_owned(), Value::String(auth));
+        }
     }
     write_config(&path, &config)?;
-    crate::ui::info(format!("logged in via {}", path.display()));
+    match &helper {
+        Some(helper) => crate::ui::info(format!("logged in via docker-credential-{helper}")),
+        None => crate::ui::info(format!("logged in via {}", path.display())),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -204,6 +245,12 @@ pub fn logout(args: &LogoutArgs) -> Result<ExitCode> {
     let host = host_of(&key).to_owned();
     let path = config_path()?;
     let mut config = read_config(&path)?;
+    let erased = match helper_for(&config, &host) {
+        Some(helper) => {
+            Keychain::from_process_env().erase_with_helper(&helper, &helper_server(&key, &host))?
+        }
+        None => false,
+    };
     let removed = match config.get_mut("auths") {
         Some(Value::Object(auths)) => {
             let before = auths.len();
@@ -213,7 +260,7 @@ pub fn logout(args: &LogoutArgs) -> Result<ExitCode> {
         _ => false,
     };
     let shown = args.server.as_deref().unwrap_or(DOCKER_HUB_KEY);
-    if !removed {
+    if !removed && !erased {
         crate::ui::info(format!("Not logged in to {shown}"));
         return Ok(ExitCode::SUCCESS);
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use sbomctl_catalog::format::{self, Format};
 use sbomctl_catalog::{Options, Scope, Source};
-use sbomctl_oci::registry::RegistryOptions;
+use sbomctl_oci::registry::{RegistryOptions, TlsOptions};
 use sbomctl_oci::PlatformSpec;
 
 use crate::args::{Global, PackagesArgs, ScopeArg};
@@ -44,13 +44,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         },
         platform_required: platform.is_some(),
         platform: platform.unwrap_or_default(),
-        registry: RegistryOptions {
-            insecure_hosts: args.insecure_registry.clone(),
-            timeout: args
-                .registry_timeout
-                .unwrap_or(sbomctl_oci::registry::DEFAULT_TIMEOUT),
-            ..RegistryOptions::default()
-        },
+        registry: scan_registry_options(args),
         progress: bars
             .clone()
             .map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
@@ -72,4 +66,27 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         eprint!("{}", crate::summary::render(&catalog, &written));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How `scan` reaches registries, from its flags.
+fn scan_registry_options(args: &PackagesArgs) -> RegistryOptions {
+    let defaults = RegistryOptions::default();
+    let flags = &args.registry;
+    let keychain = match &flags.registry_token {
+        Some(token) => defaults.keychain.clone().with_registry_token(token.clone()),
+        None => defaults.keychain.clone(),
+    };
+    RegistryOptions {
+        insecure_hosts: args.insecure_registry.clone(),
+        http_fallback: flags.registry_insecure_skip_tls_verify,
+        tls: TlsOptions {
+            skip_verify: flags.registry_insecure_skip_tls_verify,
+            ca_file: flags.registry_ca_cert.clone(),
+        },
+        timeout: args
+            .registry_timeout
+            .unwrap_or(sbomctl_oci::registry::DEFAULT_TIMEOUT),
+        keychain,
+        ..defaults
+    }
 }

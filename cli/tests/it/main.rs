@@ -24,6 +24,7 @@ mod memory;
 mod output_files;
 mod real_image;
 mod registry;
+mod registry_access;
 mod samples;
 mod syft_options;
 mod syft_output;

@@ -5,10 +5,13 @@
 //! when the registry has it, else the referrers tag schema).
 //!
 //! - `transport`: the HTTP agents, plain HTTP for loopback and listed
-//!   hosts, one deadline per request (see [`RegistryOptions::timeout`];
+//!   hosts (HTTPS once such a host answers in TLS; plain HTTP for an HTTPS
+//!   host that doesn't, with [`RegistryOptions::http_fallback`]), one
+//!   deadline per request (see [`RegistryOptions::timeout`];
 //!   blob downloads: one request, its body read against a deadline for
 //!   its size and a stall timeout), retries with exponential backoff
 //!   within it, request logging;
+//! - `tls`: certificate checks ([`TlsOptions`]: skipped, or an extra CA);
 //! - `token`: anonymous, basic and bearer token auth
 //!   (<https://distribution.github.io/distribution/spec/auth/token/>);
 //! - `pull`: manifests, blobs and referrers lists;
@@ -20,6 +23,7 @@
 
 mod pull;
 mod push;
+mod tls;
 mod token;
 mod transport;
 
@@ -30,6 +34,7 @@ use crate::auth::Keychain;
 use crate::reference::Reference;
 use crate::{BlobStore, Descriptor, Error, Fetched, ImageStore, ReferrersSource, Result};
 
+pub use tls::TlsOptions;
 use token::AuthState;
 use transport::{Failure, RequestName, Transport};
 
@@ -49,8 +54,16 @@ pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
     /// Hosts (`host` or `host:port`) spoken to over plain HTTP. `localhost`,
-    /// `127.0.0.1` and `[::1]` always are; `*` stands for every host.
+    /// `127.0.0.1` and `[::1]` always are; `*` stands for every host. Such
+    /// a host that answers in TLS (a TLS record, or an HTTP 400 saying the
+    /// port speaks HTTPS) is spoken to over HTTPS from then on.
     pub insecure_hosts: Vec<String>,
+    /// Fall back to plain HTTP for a host that does not answer a TLS
+    /// handshake in TLS (cosign's `--allow-insecure-registry` and
+    /// `--allow-http-registry`: go-containerregistry's `name.Insecure`).
+    pub http_fallback: bool,
+    /// How certificates are checked.
+    pub tls: TlsOptions,
     /// How many times a request is repeated after a 5xx, a 429 or a
     /// connection error, before giving up.
     pub retries: u32,
@@ -81,6 +94,8 @@ impl Default for RegistryOptions {
     fn default() -> Self {
         RegistryOptions {
             insecure_hosts: Vec::new(),
+            http_fallback: false,
+            tls: TlsOptions::default(),
             retries: 4,
             backoff: Duration::from_millis(500),
             keychain: Keychain::default(),
@@ -107,6 +122,10 @@ impl RegistryClient {
     /// A client for `reference`'s repository (its tag and digest are
     /// ignored). Uses HTTPS except for loopback hosts and
     /// `options.insecure_hosts`.
+    ///
+    /// # Errors
+    /// A reference without registry or repository; an unusable CA file
+    /// ([`Error::TlsSetting`]).
     pub fn new(reference: &Reference, options: &RegistryOptions) -> Result<Self> {
         let host = reference.api_host();
         if host.is_empty() || reference.repository.is_empty() {
@@ -115,8 +134,12 @@ impl RegistryClient {
                 message: "missing registry or repository".into(),
             });
         }
+        let tls = options
+            .tls
+            .client_config()
+            .map_err(|message| Error::TlsSetting { message })?;
         Ok(RegistryClient {
-            transport: Transport::new(host, &reference.registry, options),
+            transport: Transport::new(host, &reference.registry, options, tls),
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
             options: options.clone(),
@@ -124,8 +147,9 @@ impl RegistryClient {
         })
     }
 
-    /// `scheme://host[:port]` that requests go to.
-    pub fn base_url(&self) -> &str {
+    /// `scheme://host[:port]` that requests go to (it changes once if the
+    /// registry turns out to speak the other scheme).
+    pub fn base_url(&self) -> String {
         self.transport.base_url()
     }
 

@@ -72,6 +72,11 @@ impl RegistryClient {
         if let Some(found) = &*cached {
             return Ok(found.clone());
         }
+        if self.options.keychain.registry_token().is_some() {
+            // The token stands for the credentials.
+            *cached = Some(None);
+            return Ok(None);
+        }
         let found = self.options.keychain.credentials(&self.registry)?;
         *cached = Some(found.clone());
         Ok(found)
@@ -94,7 +99,12 @@ impl RegistryClient {
     }
 
     fn unauthorized(&self, had_credentials: bool, access: Access) -> crate::Error {
-        let hint = if had_credentials {
+        let hint = if self.options.keychain.registry_token().is_some() {
+            format!(
+                "the registry rejected the registry token given for {}",
+                self.registry
+            )
+        } else if had_credentials {
             format!(
                 "the registry rejected the credentials found for {}",
                 self.registry
@@ -123,16 +133,16 @@ impl RegistryClient {
         &self,
         request: &Request<'_>,
     ) -> Result<std::result::Result<Answer, Failure>> {
-        let same_origin = request
-            .url
-            .strip_prefix(self.transport.base_url())
-            .is_some_and(|rest| rest.starts_with('/'));
         let mut authenticated = false;
         loop {
+            // On the base URL in use: the client may have switched scheme
+            // since the URL was built (and during the last attempt).
+            let url = self.transport.rebase(request.url);
+            let same_origin = self.transport.own_origin(&url);
             let authorization = self.authorization().filter(|_| same_origin);
             let call = Call {
                 method: request.method,
-                url: request.url,
+                url: &url,
                 headers: request.headers,
                 authorization: authorization.as_deref(),
                 body: request.body,
@@ -169,6 +179,12 @@ impl RegistryClient {
             .collect();
         let bearer = challenges.iter().find(|c| c.scheme == "bearer");
         let basic = challenges.iter().find(|c| c.scheme == "basic");
+        if let Some(token) = self.options.keychain.registry_token() {
+            // cosign's `--registry-token` (go-containerregistry's
+            // `authn.Bearer`): the token itself, whatever the challenge.
+            self.set_authorization(format!("Bearer {token}"));
+            return Ok(());
+        }
         if let Some(challenge) = bearer {
             let token = self.fetch_token(challenge, access)?;
             self.set_authorization(format!("Bearer {token}"));

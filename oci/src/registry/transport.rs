@@ -27,10 +27,15 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use super::tls::{tls_failure, TlsFailure};
 use super::RegistryOptions;
+
+/// The largest error body read to see whether a plain-HTTP answer says
+/// the server wants HTTPS.
+const MAX_SWITCH_BODY: u64 = 64 * 1024;
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -50,12 +55,30 @@ pub(super) struct Transport {
     /// For blob downloads: no deadline in ureq, socket reads and writes
     /// wait at most `stall`, no connection pool.
     download_agent: ureq::Agent,
-    base_url: String,
+    /// The base URL requests were first built with.
+    first_base: String,
+    /// The base URL in use: `first_base`, or the other scheme's once the
+    /// server showed it speaks that one.
+    base_url: RwLock<String>,
+    /// The other scheme, until the first answer shows which one the server
+    /// speaks (see [`Transport::send`]).
+    switch: Mutex<Option<Switch>>,
     retries: u32,
     backoff: Duration,
     timeout: Duration,
     min_blob_rate: u64,
     stall: Duration,
+}
+
+/// The scheme a client may switch to once, and the base URL it then uses.
+#[derive(Debug, Clone)]
+enum Switch {
+    /// Started with plain HTTP (loopback and listed hosts): to HTTPS when
+    /// the server answers that it speaks TLS.
+    ToHttps(String),
+    /// Started with HTTPS (`http_fallback`): to HTTP when the server does
+    /// not answer in TLS.
+    ToHttp(String),
 }
 
 /// A request as messages and logs name it: the method and the URL without
@@ -93,6 +116,24 @@ pub(super) struct Call<'a> {
     pub(super) download: bool,
 }
 
+impl<'a> Call<'a> {
+    /// The same request to `url`.
+    fn with_url<'b>(&self, url: &'b str) -> Call<'b>
+    where
+        'a: 'b,
+    {
+        Call {
+            method: self.method,
+            url,
+            headers: self.headers,
+            authorization: self.authorization,
+            body: self.body,
+            allowed: self.allowed,
+            download: self.download,
+        }
+    }
+}
+
 /// Why a request got no usable answer.
 pub(super) enum Failure {
     /// An error status, after retries for 5xx and 429.
@@ -102,7 +143,20 @@ pub(super) enum Failure {
         attempts: u32,
     },
     /// No answer (connection refused, reset, bad URL), after retries.
-    Transport { message: String, attempts: u32 },
+    Transport {
+        message: String,
+        attempts: u32,
+        /// The server answered in the other protocol: TLS to a plain-HTTP
+        /// request, or not TLS to a TLS handshake.
+        wrong_protocol: bool,
+    },
+    /// The server's TLS certificate was not accepted (never retried).
+    Certificate {
+        /// `https://host:port`.
+        origin: String,
+        /// Why, in words.
+        why: String,
+    },
     /// The deadline passed.
     TimedOut {
         request: RequestName,
@@ -171,20 +225,40 @@ pub(super) enum BodyError {
 
 impl Transport {
     /// HTTPS to `host`, except for loopback hosts and the configured
-    /// insecure hosts (matched against `host` and `registry`).
-    pub(super) fn new(host: &str, registry: &str, options: &RegistryOptions) -> Self {
-        let scheme = if is_insecure(host, &options.insecure_hosts)
-            || is_insecure(registry, &options.insecure_hosts)
-        {
-            "http"
+    /// insecure hosts (matched against `host` and `registry`), which get
+    /// plain HTTP until they answer that they speak TLS. With
+    /// `options.http_fallback`, an HTTPS host that does not answer in TLS
+    /// gets plain HTTP. `tls`: the rustls configuration, else ureq's.
+    pub(super) fn new(
+        host: &str,
+        registry: &str,
+        options: &RegistryOptions,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Self {
+        let plain = is_insecure(host, &options.insecure_hosts)
+            || is_insecure(registry, &options.insecure_hosts);
+        let (base_url, switch) = if plain {
+            (
+                format!("http://{host}"),
+                Some(Switch::ToHttps(format!("https://{host}"))),
+            )
+        } else if options.http_fallback {
+            (
+                format!("https://{host}"),
+                Some(Switch::ToHttp(format!("http://{host}"))),
+            )
         } else {
-            "https"
+            (format!("https://{host}"), None)
         };
         let builder = || {
-            ureq::AgentBuilder::new()
+            let builder = ureq::AgentBuilder::new()
                 .timeout_connect(CONNECT_TIMEOUT)
                 .redirects(10)
-                .user_agent(concat!("sbomctl/", env!("CARGO_PKG_VERSION")))
+                .user_agent(concat!("sbomctl/", env!("CARGO_PKG_VERSION")));
+            match &tls {
+                Some(config) => builder.tls_config(Arc::clone(config)),
+                None => builder,
+            }
         };
         let stall = options.stall_timeout.min(options.timeout);
         Transport {
@@ -194,7 +268,9 @@ impl Transport {
                 .timeout_write(stall)
                 .max_idle_connections(0)
                 .build(),
-            base_url: format!("{scheme}://{host}"),
+            first_base: base_url.clone(),
+            base_url: RwLock::new(base_url),
+            switch: Mutex::new(switch),
             retries: options.retries,
             backoff: options.backoff,
             timeout: options.timeout,
@@ -203,8 +279,127 @@ impl Transport {
         }
     }
 
-    pub(super) fn base_url(&self) -> &str {
-        &self.base_url
+    /// `scheme://host[:port]` requests go to now.
+    pub(super) fn base_url(&self) -> String {
+        self.base_url
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `url` on the base URL in use, when it was built on the first one
+    /// and the client has switched scheme since.
+    pub(super) fn rebase(&self, url: &str) -> String {
+        let current = self.base_url();
+        if current != self.first_base {
+            if let Some(rest) = url.strip_prefix(&self.first_base) {
+                if rest.is_empty() || rest.starts_with(['/', '?']) {
+                    return format!("{current}{rest}");
+                }
+            }
+        }
+        url.to_owned()
+    }
+
+    /// Whether `url` is on the registry's own origin (in use now).
+    pub(super) fn own_origin(&self, url: &str) -> bool {
+        url.strip_prefix(&self.base_url())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+    }
+
+    /// Forgets the other scheme: the server answered in this one.
+    fn settle(&self, url: &str) {
+        if self.own_origin(url) {
+            let mut switch = self.switch.lock().unwrap_or_else(PoisonError::into_inner);
+            if switch.is_some() {
+                *switch = None;
+            }
+        }
+    }
+
+    /// Switches to the other scheme when `failure` (of a request to `url`)
+    /// shows the server speaks it: a TLS answer (or an HTTP 400 saying so)
+    /// to plain HTTP, or no TLS answer to a handshake. Gives the failure
+    /// back otherwise.
+    fn switch_scheme(&self, url: &str, failure: Failure) -> Result<(), Failure> {
+        let mut switch = self.switch.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(target) = switch.clone() else {
+            return Err(failure);
+        };
+        if !self.own_origin(url) {
+            return Err(failure);
+        }
+        let (wrong_protocol, failure) = match (failure, &target) {
+            (
+                failure @ Failure::Transport {
+                    wrong_protocol: true,
+                    ..
+                },
+                _,
+            ) => (true, failure),
+            (
+                Failure::Status {
+                    code: 400,
+                    response,
+                    attempts,
+                },
+                Switch::ToHttps(_),
+            ) => {
+                // Go's and nginx's TLS servers answer a plain request with
+                // a 400 saying it was sent to an HTTPS port.
+                let status_text = response.status_text().to_owned();
+                let mut body = String::new();
+                let read = response
+                    .into_reader()
+                    .take(MAX_SWITCH_BODY)
+                    .read_to_string(&mut body);
+                if read.is_ok() && body.contains("HTTPS") {
+                    (
+                        true,
+                        Failure::Transport {
+                            message: String::new(),
+                            attempts,
+                            wrong_protocol: true,
+                        },
+                    )
+                } else {
+                    let failure = match ureq::Response::new(400, &status_text, &body) {
+                        Ok(response) => Failure::Status {
+                            code: 400,
+                            response: Box::new(response),
+                            attempts,
+                        },
+                        Err(_) => Failure::Transport {
+                            message: format!("HTTP 400 {status_text}"),
+                            attempts,
+                            wrong_protocol: false,
+                        },
+                    };
+                    (false, failure)
+                }
+            }
+            (failure, _) => (false, failure),
+        };
+        if !wrong_protocol {
+            if matches!(failure, Failure::Status { .. }) {
+                // The server answered in this scheme.
+                *switch = None;
+            }
+            return Err(failure);
+        }
+        let to = match target {
+            Switch::ToHttps(to) | Switch::ToHttp(to) => to,
+        };
+        tracing::debug!(
+            "{} answered in the other protocol; using {to}",
+            self.base_url()
+        );
+        *self
+            .base_url
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = to;
+        *switch = None;
+        Ok(())
     }
 
     /// The deadline of a request that moves `bytes` of blob: the timeout
@@ -231,7 +426,7 @@ impl Transport {
         let (origin, rest) = split_origin(url);
         let path = rest.split(['?', '#']).next().unwrap_or_default();
         let path = if path.is_empty() { "/" } else { path };
-        if origin == split_origin(&self.base_url).0 {
+        if origin == split_origin(&self.base_url()).0 {
             path.to_owned()
         } else {
             format!("{origin}{path}")
@@ -240,8 +435,28 @@ impl Transport {
 
     /// Sends `call`, repeating it after 5xx, 429 and connection errors with
     /// exponential backoff, all within `call.allowed` (for a download:
-    /// until its answer's headers).
+    /// until its answer's headers). Until the registry has answered once,
+    /// a failure showing it speaks the other scheme (see [`Switch`])
+    /// switches the client to that scheme and sends the request again.
     pub(super) fn send(&self, call: &Call<'_>) -> Result<Answer, Failure> {
+        let url = self.rebase(call.url);
+        let failure = match self.send_once(&call.with_url(&url)) {
+            Ok(answer) => {
+                self.settle(&url);
+                return Ok(answer);
+            }
+            Err(failure) => failure,
+        };
+        self.switch_scheme(&url, failure)?;
+        let url = self.rebase(call.url);
+        let sent = self.send_once(&call.with_url(&url));
+        if sent.is_ok() {
+            self.settle(&url);
+        }
+        sent
+    }
+
+    fn send_once(&self, call: &Call<'_>) -> Result<Answer, Failure> {
         let request = self.name(call.method, call.url);
         let started = Instant::now();
         let deadline = started.checked_add(call.allowed);
@@ -353,6 +568,19 @@ impl Transport {
                     (retry_after, failure)
                 }
                 Err(ureq::Error::Transport(transport)) => {
+                    let tls = tls_failure(&transport);
+                    if let Some(TlsFailure::Certificate(why)) = tls {
+                        tracing::debug!(
+                            request = %request,
+                            attempt = attempt + 1,
+                            elapsed_ms,
+                            "registry request: TLS certificate refused ({why})"
+                        );
+                        return Err(Failure::Certificate {
+                            origin: split_origin(call.url).0,
+                            why,
+                        });
+                    }
                     let message = transport_message(&transport);
                     tracing::debug!(
                         request = %request,
@@ -365,17 +593,27 @@ impl Transport {
                     if is_timeout(&transport) && time_left().is_some_and(|l| l <= DEADLINE_SLACK) {
                         return Err(timed_out(attempt + 1));
                     }
-                    // Bad URLs and redirect loops won't fix themselves.
-                    let retryable = matches!(
-                        transport.kind(),
-                        ureq::ErrorKind::Dns
-                            | ureq::ErrorKind::ConnectionFailed
-                            | ureq::ErrorKind::Io
-                            | ureq::ErrorKind::ProxyConnect
-                    );
+                    // Bad URLs, redirect loops and TLS failures won't fix
+                    // themselves.
+                    let retryable = tls.is_none()
+                        && matches!(
+                            transport.kind(),
+                            ureq::ErrorKind::Dns
+                                | ureq::ErrorKind::ConnectionFailed
+                                | ureq::ErrorKind::Io
+                                | ureq::ErrorKind::ProxyConnect
+                        );
+                    // A TLS record where an HTTP answer should be, or an
+                    // HTTP answer to a TLS handshake.
+                    let wrong_protocol = tls == Some(TlsFailure::NotTls)
+                        || matches!(
+                            transport.kind(),
+                            ureq::ErrorKind::BadStatus | ureq::ErrorKind::BadHeader
+                        );
                     let failure = Failure::Transport {
                         message,
                         attempts: attempt + 1,
+                        wrong_protocol,
                     };
                     if !retryable {
                         return Err(failure);
@@ -595,6 +833,11 @@ impl Failure {
             Failure::TimedOut { request, after, .. } => {
                 format!("{request} timed out after {after:?}")
             }
+            Failure::Certificate { origin, why } => format!(
+                "the TLS certificate of {origin} is not trusted: {why} \
+                 (--allow-insecure-registry skips verification; \
+                 --registry-cacert FILE trusts a CA)"
+            ),
         }
     }
 
@@ -603,6 +846,7 @@ impl Failure {
             Failure::Status { attempts, .. }
             | Failure::Transport { attempts, .. }
             | Failure::TimedOut { attempts, .. } => *attempts,
+            Failure::Certificate { .. } => 1,
         }
     }
 
@@ -623,7 +867,9 @@ impl Failure {
             Failure::Transport { .. } | Failure::TimedOut { .. } if attempts > 1 => {
                 format!("{summary} (after {attempts} attempts)")
             }
-            Failure::Transport { .. } | Failure::TimedOut { .. } => summary,
+            Failure::Transport { .. } | Failure::TimedOut { .. } | Failure::Certificate { .. } => {
+                summary
+            }
         }
     }
 }
@@ -749,7 +995,12 @@ mod tests {
 
     #[test]
     fn request_names_hold_no_credentials_or_query() {
-        let transport = Transport::new("reg.example", "reg.example", &RegistryOptions::default());
+        let transport = Transport::new(
+            "reg.example",
+            "reg.example",
+            &RegistryOptions::default(),
+            None,
+        );
         let name = |url: &str| transport.name("GET", url).to_string();
         assert_eq!(
             name("https://reg.example/v2/app/manifests/1"),
@@ -773,7 +1024,7 @@ mod tests {
             min_blob_rate: 1000,
             ..RegistryOptions::default()
         };
-        let transport = Transport::new("reg.example", "reg.example", &options);
+        let transport = Transport::new("reg.example", "reg.example", &options, None);
         assert_eq!(transport.allowance(0), Duration::from_secs(10));
         assert_eq!(transport.allowance(5000), Duration::from_secs(15));
         assert!(transport.allowance(u64::MAX) > Duration::from_secs(1 << 40));
