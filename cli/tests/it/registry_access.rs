@@ -194,6 +194,27 @@ fn tls_certificate_for_another_host_is_refused_unless_insecure() {
     ));
 }
 
+#[test]
+fn allow_http_registry_falls_back_to_http_for_a_host_without_tls() {
+    let reg = Registry::start();
+    reg.push_oci_layout(&sample("alpine-sample-oci"), "app/plain:1");
+    // `127.1` is 127.0.0.1 to the URL parser, but not one of the loopback
+    // names that start with plain HTTP: it is spoken to over HTTPS.
+    let port = reg.addr.rsplit_once(':').unwrap().1;
+    let image = format!("127.1:{port}/app/plain:1");
+    let config = tempfile::tempdir().unwrap();
+    let out = run_in(config.path(), &["tree", &image], &[], "");
+    insta::assert_snapshot!(
+        "plain_http_without_flag",
+        Transcript::of(&out)
+            .name(format!("127.1:{port}"), "127.1:[PORT]")
+            .render()
+    );
+    for flag in ["--allow-http-registry", "--allow-insecure-registry"] {
+        ok(run_in(config.path(), &["tree", flag, &image], &[], ""));
+    }
+}
+
 /// A docker-credential-helpers helper: `get`, `store` and `erase` over a
 /// JSON file next to it, each call logged to `calls.log` (verb and server,
 /// and the user name for `store`).
@@ -377,7 +398,10 @@ fn registry_token_is_sent_as_the_bearer_token() {
     // The token was sent as it is: nothing asked the realm for one.
     let after: Vec<String> = proxy.seen()[asked_for_tokens..].to_vec();
     assert!(!after.is_empty());
-    assert!(after.iter().all(|r| !r.starts_with("GET /token")), "{after:?}");
+    assert!(
+        after.iter().all(|r| !r.starts_with("GET /token")),
+        "{after:?}"
+    );
 
     let out = run(&["tree", "--registry-token", "wrong-token", &image]);
     insta::assert_snapshot!(

@@ -139,7 +139,7 @@ impl RegistryClient {
             .client_config()
             .map_err(|message| Error::TlsSetting { message })?;
         Ok(RegistryClient {
-            transport: Transport::new(host, &reference.registry, options, tls),
+            transport: Transport::new(host, &reference.registry, options, tls.as_ref()),
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
             options: options.clone(),

@@ -233,7 +233,7 @@ impl Transport {
         host: &str,
         registry: &str,
         options: &RegistryOptions,
-        tls: Option<Arc<rustls::ClientConfig>>,
+        tls: Option<&Arc<rustls::ClientConfig>>,
     ) -> Self {
         let plain = is_insecure(host, &options.insecure_hosts)
             || is_insecure(registry, &options.insecure_hosts);
@@ -255,7 +255,7 @@ impl Transport {
                 .timeout_connect(CONNECT_TIMEOUT)
                 .redirects(10)
                 .user_agent(concat!("sbomctl/", env!("CARGO_PKG_VERSION")));
-            match &tls {
+            match tls {
                 Some(config) => builder.tls_config(Arc::clone(config)),
                 None => builder,
             }
@@ -581,7 +581,14 @@ impl Transport {
                             why,
                         });
                     }
-                    let message = transport_message(&transport);
+                    let message = if tls == Some(TlsFailure::NotTls) {
+                        format!(
+                            "{} does not answer in TLS (--allow-http-registry allows plain HTTP)",
+                            split_origin(call.url).0
+                        )
+                    } else {
+                        transport_message(&transport)
+                    };
                     tracing::debug!(
                         request = %request,
                         error = %message,
