@@ -455,7 +455,7 @@ pub struct SignArgs {
     #[arg(long, value_name = "FILE")]
     pub output_certificate: Option<std::path::PathBuf>,
     /// Store the signature as cosign 3 does: a Sigstore bundle (DSSE
-    /// statement of type https://sigstore.dev/cosign/sign/v1 about the
+    /// statement of type `https://sigstore.dev/cosign/sign/v1` about the
     /// image digest) as an OCI 1.1 referrer. Default false: cosign 2's
     /// `.sig` layer.
     #[arg(

@@ -73,7 +73,8 @@ impl TlsOptions {
     /// holds certificates.
     ///
     /// # Errors
-    /// As [`TlsOptions::client_config`], as [`crate::Error::TlsSetting`].
+    /// [`crate::Error::TlsSetting`] when the CA file is unreadable or holds
+    /// no usable certificate.
     pub fn check(&self) -> crate::Result<()> {
         self.client_config()
             .map(|_| ())
