@@ -14,7 +14,8 @@
 // client trust config), then prints one line `ready http://127.0.0.1:PORT`.
 //
 // Routes (a prefix /status/NNN/ in front of any service path makes that
-// service answer NNN, for the failure-path tests):
+// service answer NNN, for the failure-path tests; a prefix /fault/NAME/ makes
+// it answer wrongly, see FAULTS below):
 //   POST /api/v2/signingCert   Fulcio v2
 //   POST /api/v1/log/entries   Rekor v1
 //   POST /api/v1/timestamp     timestamp authority (DER TimeStampReq or sigstore-js JSON)
@@ -93,6 +94,30 @@ function derToPem(der, label) {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
+// What /fault/NAME/ does to the answer of the service behind it: Fulcio
+// issues a certificate for another identity, issuer or key; Rekor answers an
+// entry whose signed entry timestamp or inclusion proof does not verify.
+const FAULTS = [
+  'fulcio-other-identity',
+  'fulcio-other-issuer',
+  'fulcio-other-key',
+  'rekor-bad-set',
+  'rekor-bad-proof',
+];
+
+// An unsigned JWT with these claims: the mock CA only decodes the token.
+function unsignedJwt(claims) {
+  const part = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${part({ alg: 'none' })}.${part(claims)}.`;
+}
+
+// Flips the last byte of a base64 or hex string's decoded value.
+function corrupt(text, encoding) {
+  const bytes = Buffer.from(text, encoding);
+  bytes[bytes.length - 1] ^= 0x01;
+  return bytes.toString(encoding);
+}
+
 class HttpError extends Error {
   constructor(status, message) {
     super(message);
@@ -135,7 +160,7 @@ async function main() {
 
   // --- Fulcio: token from the Authorization header or the body; the token's
   // signature, issuer, audience and expiry; proof of possession.
-  async function signingCert(req, body) {
+  async function signingCert(req, body, fault) {
     let json;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -188,8 +213,16 @@ async function main() {
     } else {
       throw new HttpError(400, 'neither publicKeyRequest nor certificateSigningRequest');
     }
+    let issuedToken = token;
+    if (fault === 'fulcio-other-identity') {
+      issuedToken = unsignedJwt({ ...claims, sub: 'https://github.com/attacker/repo/.github/workflows/release.yml@refs/heads/main' });
+    } else if (fault === 'fulcio-other-issuer') {
+      issuedToken = unsignedJwt({ ...claims, iss: 'https://issuer.attacker.example' });
+    } else if (fault === 'fulcio-other-key') {
+      publicKeyPem = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'pem', type: 'spki' });
+    }
     const mockBody = JSON.stringify({
-      credentials: { oidcIdentityToken: token },
+      credentials: { oidcIdentityToken: issuedToken },
       publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: publicKeyPem } },
     });
     return fulcio.fn(mockBody);
@@ -198,7 +231,7 @@ async function main() {
   // --- Rekor v1: the mock logs the canonicalised request; real Rekor logs a
   // canonical body per kind. hashedrekord's request already has that shape;
   // dsse's is converted here.
-  async function logEntry(body) {
+  async function logEntry(body, fault) {
     let entry;
     try {
       entry = JSON.parse(body.toString('utf8'));
@@ -222,7 +255,20 @@ async function main() {
     } else if (entry.kind !== 'hashedrekord') {
       throw new HttpError(400, `unsupported entry kind ${JSON.stringify(entry.kind)}`);
     }
-    return rekor.fn(JSON.stringify(entry));
+    const result = await rekor.fn(JSON.stringify(entry));
+    if ((fault === 'rekor-bad-set' || fault === 'rekor-bad-proof') && result.statusCode === 201) {
+      const answer = JSON.parse(result.response);
+      for (const logged of Object.values(answer)) {
+        const v = logged.verification;
+        if (fault === 'rekor-bad-set') {
+          v.signedEntryTimestamp = corrupt(v.signedEntryTimestamp, 'base64');
+        } else {
+          v.inclusionProof.rootHash = corrupt(v.inclusionProof.rootHash, 'hex');
+        }
+      }
+      result.response = JSON.stringify(answer);
+    }
+    return result;
   }
 
   // --- TSA: DER TimeStampReq (cosign, sigstore-python, sbomctl) or the
@@ -286,6 +332,12 @@ async function main() {
   async function route(req, body) {
     const url = new URL(req.url, base);
     let p = url.pathname;
+    let fault;
+    const faulty = /^\/fault\/([a-z0-9-]+)(\/.*)$/.exec(p);
+    if (faulty) {
+      if (!FAULTS.includes(faulty[1])) throw new HttpError(404, `no fault ${faulty[1]}`);
+      [, fault, p] = faulty;
+    }
     const forced = /^\/status\/(\d{3})(\/.*)$/.exec(p);
     if (forced) {
       const status = Number(forced[1]);
@@ -315,8 +367,8 @@ async function main() {
     if (req.method === 'GET' && p === '/oidc/jwks') {
       return { statusCode: 200, response: JSON.stringify({ keys: [oidcJwk] }), contentType: 'application/json' };
     }
-    if (req.method === 'POST' && p === '/api/v2/signingCert') return signingCert(req, body);
-    if (req.method === 'POST' && p === '/api/v1/log/entries') return logEntry(body);
+    if (req.method === 'POST' && p === '/api/v2/signingCert') return signingCert(req, body, fault);
+    if (req.method === 'POST' && p === '/api/v1/log/entries') return logEntry(body, fault);
     if (req.method === 'POST' && p === '/api/v1/timestamp') return timestamp(req, body);
     throw new HttpError(404, `no route for ${req.method} ${p}`);
   }

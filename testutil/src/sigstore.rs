@@ -1,7 +1,9 @@
 //! A local Sigstore instance for keyless-signing tests: sigstore-js's
 //! `@sigstore/mock` Fulcio, Rekor v1 and timestamp authority behind the
 //! Node server in `testutil/sigstore/server.js`, which also issues test OIDC
-//! tokens and writes the trust files of the run. What it checks and what it
+//! tokens, writes the trust files of the run and, under `/fault/NAME/`,
+//! answers wrongly (a certificate for another identity, issuer or key; a
+//! bad SET or inclusion proof). What it checks and what it
 //! does not: docs/attestation.md, "Keyless signing".
 //!
 //! Needs Node.js and `target/sigstore-mock/node_modules`, which
@@ -124,6 +126,39 @@ impl SigstoreServices {
             .expect("token from the sigstore test server")
             .into_string()
             .expect("token text")
+    }
+
+    /// Signs `artifact` keylessly with sigstore-js (`@sigstore/sign`, by
+    /// `testutil/sigstore/sign.js`, services from this run's signing
+    /// config) and writes the bundle to `bundle`; returns whether it
+    /// signed and what it printed.
+    ///
+    /// # Panics
+    /// When node cannot be run.
+    #[must_use]
+    pub fn sign_with_sigstore_js(
+        &self,
+        token: &str,
+        artifact: &Path,
+        bundle: &Path,
+    ) -> (bool, String) {
+        let out = Command::new("node")
+            .arg(workspace().join("testutil/sigstore/sign.js"))
+            .arg(self.signing_config())
+            .arg(token)
+            .arg(artifact)
+            .arg(bundle)
+            .env("NODE_PATH", node_modules())
+            .output()
+            .expect("running node testutil/sigstore/sign.js");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     }
 
     /// Runs sigstore-js's verifier (`testutil/sigstore/verify.js`) on a

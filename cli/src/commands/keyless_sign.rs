@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use sbomctl_attest::sign::keyless::{IdentityToken, Services, Signer};
+use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
 
 /// Flags of a signing command that works without `--key`.
 #[derive(Debug, Args)]
@@ -23,7 +24,9 @@ pub struct KeylessSignArgs {
     )]
     pub identity_token: Option<String>,
     /// Services to use (cosign 3): a Sigstore signing config v0.2 JSON
-    /// naming Fulcio, Rekor and timestamp authority URLs.
+    /// naming Fulcio, Rekor and timestamp authority URLs, or
+    /// sigstore-python's client trust config (signing config and trusted
+    /// root in one file).
     #[arg(long, value_name = "FILE")]
     pub signing_config: Option<PathBuf>,
     /// Fulcio URL (cosign 2); overrides the signing config.
@@ -36,6 +39,12 @@ pub struct KeylessSignArgs {
     /// `https://tsa.example/api/v1/timestamp`; overrides the signing config.
     #[arg(long, value_name = "URL")]
     pub timestamp_server_url: Option<String>,
+    /// The trusted root (trusted_root.json) of these services: what was
+    /// signed is verified against it before anything is written. Default:
+    /// the root in a client trust config given as --signing-config, else
+    /// the built-in root for the public-good instance.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
 }
 
 impl KeylessSignArgs {
@@ -85,6 +94,14 @@ impl KeylessSignArgs {
         if !tlog_upload {
             services.rekor = None;
         }
+        if let Some(path) = &self.trusted_root {
+            let json = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            services.trusted_root = Some(
+                TrustedRoot::from_json(&json)
+                    .with_context(|| format!("trusted root {}", path.display()))?,
+            );
+        }
         Ok(services)
     }
 
@@ -118,6 +135,22 @@ pub fn image_signer(
     keyless.signer(signing.tlog_upload.unwrap_or(true))
 }
 
+/// After a keyless signature was written or pushed: a warning when it was
+/// not verified against a trusted root (no `--trusted-root` for a private
+/// instance), saying what was checked instead.
+pub fn warn_if_unverified(signer: &Signer) -> Result<()> {
+    let services = signer.services();
+    if !services.verifies_with_root()? {
+        crate::ui::warn(format!(
+            "no trusted root for {}: the signature was checked without the services' keys \
+             (log entry contents and inclusion proofs only); pass --trusted-root to verify \
+             it fully before it is written",
+            services.fulcio
+        ));
+    }
+    Ok(())
+}
+
 /// `sign-blob --bundle F FILE` without `--key`.
 pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
     let Some(path) = &args.bundle else {
@@ -143,5 +176,5 @@ pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
             .unwrap_or_default();
         std::fs::write(sig_path, sig).with_context(|| format!("writing {}", sig_path.display()))?;
     }
-    Ok(())
+    warn_if_unverified(&signer)
 }

@@ -44,7 +44,7 @@ pub(crate) fn text(path: &Path) -> &str {
 }
 
 /// Our verifier, tlog required (the default).
-fn verify_ours(bundle: &Path, blob: &Path, identity: &str) -> Output {
+pub(crate) fn verify_ours(bundle: &Path, blob: &Path, identity: &str) -> Output {
     let s = services();
     run(
         &[
@@ -86,14 +86,14 @@ pub(crate) fn verify_python(bundle: &Path, blob: &Path, identity: &str) -> (bool
     )
 }
 
-struct Signed {
-    _dir: tempfile::TempDir,
-    blob: PathBuf,
-    bundle: PathBuf,
-    out: Output,
+pub(crate) struct Signed {
+    pub(crate) _dir: tempfile::TempDir,
+    pub(crate) blob: PathBuf,
+    pub(crate) bundle: PathBuf,
+    pub(crate) out: Output,
 }
 
-fn sign(extra: &[&str], env: &[(&str, &str)]) -> Signed {
+pub(crate) fn sign(extra: &[&str], env: &[(&str, &str)]) -> Signed {
     let dir = tempfile::tempdir().unwrap();
     let blob = dir.path().join("artifact.txt");
     std::fs::write(&blob, b"release artifact\n").unwrap();
@@ -110,7 +110,7 @@ fn sign(extra: &[&str], env: &[(&str, &str)]) -> Signed {
     }
 }
 
-fn bundle_json(path: &Path) -> serde_json::Value {
+pub(crate) fn bundle_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
@@ -124,6 +124,8 @@ fn sign_blob_keyless_with_signing_config_verifies_with_three_verifiers() {
             &token,
             "--signing-config",
             text(&s.signing_config()),
+            "--trusted-root",
+            text(&s.trusted_root()),
         ],
         &[],
     );

@@ -16,6 +16,7 @@ mod inflate_bomb;
 mod keyless;
 mod keyless_attest;
 mod keyless_image;
+mod keyless_interop;
 mod keyless_sign;
 mod keys;
 mod linear;

@@ -15,9 +15,14 @@
 //!    then the timestamp of the signature when a timestamp authority is
 //!    configured. Both share one path for the Rekor and timestamp steps.
 //!
+//! 4. The certificate is checked against the key and the token's identity
+//!    as soon as Fulcio answers, and the finished bundle against the
+//!    services' trusted root ([`Signer::check_bundle`], `check.rs`).
+//!
 //! Nothing is written here: callers write the bundle once every service
-//! answered.
+//! answered and the checks passed.
 
+mod check;
 mod http;
 mod services;
 mod token;
@@ -109,7 +114,7 @@ impl Signer {
         let leaf = crate::pem::decode_first(leaf_pem)
             .map_err(|e| error("fulcio", format!("leaf certificate: {e}")))?;
         let certificate = leaf.der.to_vec();
-        check_certificate_key(&certificate, &key)?;
+        check::certificate(&certificate, &key, token)?;
         let chain = chain
             .iter()
             .skip(1)
@@ -128,6 +133,12 @@ impl Signer {
             chain,
             services,
         })
+    }
+
+    /// The services it uses.
+    #[must_use]
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     /// The leaf certificate (DER).
@@ -167,7 +178,7 @@ impl Signer {
             },
         });
         let verification_material = self.material(&signature, &entry)?;
-        Ok(Bundle {
+        let bundle = Bundle {
             media_type: MEDIA_TYPE_V0_3.to_owned(),
             verification_material: Some(verification_material),
             message_signature: Some(MessageSignature {
@@ -181,7 +192,32 @@ impl Signer {
             }),
             dsse_envelope: None,
             extra: Map::new(),
-        })
+        };
+        self.check_bundle(
+            &bundle,
+            &crate::verify::Artifact::Blob(blob),
+            crate::verify::Expect::MessageSignature,
+        )?;
+        Ok(bundle)
+    }
+
+    /// Verifies a bundle this signer just made, before anything is written
+    /// or pushed: with sbomctl's offline verifier against the services'
+    /// trusted root (`Services::trusted_root`, else the built-in root for
+    /// the public-good instance); without one, the log entries' contents
+    /// and inclusion proofs only (the caller warns, see
+    /// [`Services::verifies_with_root`]). [`Signer::sign_blob`] calls it;
+    /// callers of [`Signer::sign_dsse`] call it with their artifact.
+    ///
+    /// # Errors
+    /// [`Error::Keyless`] (`self-check`) naming the failed check.
+    pub fn check_bundle(
+        &self,
+        bundle: &Bundle,
+        artifact: &crate::verify::Artifact<'_>,
+        expect: crate::verify::Expect<'_>,
+    ) -> Result<()> {
+        check::bundle(bundle, artifact, expect, &self.services, &self.certificate)
     }
 
     /// Signs `payload` into a DSSE envelope (one signature over the
@@ -284,26 +320,6 @@ impl Signer {
         let field = |name: &str| entry.get(name).and_then(Value::as_str).unwrap_or_default();
         rekor_entry(&response, field("kind"), field("apiVersion"))
     }
-}
-
-/// The certificate Fulcio issued must be for our key.
-fn check_certificate_key(der: &[u8], key: &SigningKey) -> Result<()> {
-    use der::Decode as _;
-    let cert = x509_cert::Certificate::from_der(der)
-        .map_err(|e| error("fulcio", format!("leaf certificate: {e}")))?;
-    let spki = der::Encode::to_der(&cert.tbs_certificate.subject_public_key_info)
-        .map_err(|e| error("fulcio", format!("leaf certificate key: {e}")))?;
-    let ours = key
-        .verifying_key()
-        .to_public_key_der()
-        .map_err(|e| error("fulcio", format!("encoding the public key: {e}")))?;
-    if spki != ours.as_bytes() {
-        return Err(error(
-            "fulcio",
-            "the certificate it issued is for another public key",
-        ));
-    }
-    Ok(())
 }
 
 /// A Rekor v1 `LogEntry` answer (`{uuid: {body, integratedTime, logID,

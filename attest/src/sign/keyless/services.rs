@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::error;
+use crate::verify::keyless::trust_root::TrustedRoot;
 use crate::Result;
 
 /// Fulcio of the public-good instance.
@@ -16,6 +17,9 @@ pub const PUBLIC_GOOD_REKOR: &str = "https://rekor.sigstore.dev";
 
 /// Media type of the signing config this client reads.
 const SIGNING_CONFIG_V0_2: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
+/// Media type of sigstore-python's client trust config (a signing config
+/// with its trusted root).
+const CLIENT_TRUST_CONFIG_V0_1: &str = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json";
 
 /// The services one signature uses.
 #[derive(Debug, Clone)]
@@ -28,6 +32,10 @@ pub struct Services {
     pub tsa: Option<String>,
     /// Deadline of each request.
     pub timeout: Duration,
+    /// The trusted root of these services, to verify what was signed
+    /// before it is written; `None`: the built-in root when the services
+    /// are the public-good ones, else only checks that need no key.
+    pub trusted_root: Option<TrustedRoot>,
 }
 
 impl Default for Services {
@@ -39,12 +47,14 @@ impl Default for Services {
             rekor: Some(PUBLIC_GOOD_REKOR.to_owned()),
             tsa: None,
             timeout: Duration::from_secs(60),
+            trusted_root: None,
         }
     }
 }
 
 impl Services {
-    /// The services a v0.2 signing config names: the first Fulcio
+    /// The services a v0.2 signing config (or a client trust config, which
+    /// also gives their trusted root) names: the first Fulcio
     /// (`caUrls`), Rekor (`rekorTlogUrls` of major API version 1) and
     /// timestamp authority (`tsaUrls`) valid now. A config without a v1
     /// Rekor is refused (Rekor v2 signing is not implemented).
@@ -54,8 +64,24 @@ impl Services {
     /// or names no Fulcio or no Rekor v1.
     pub fn from_signing_config(json: &[u8]) -> Result<Services> {
         let what = "signing config";
-        let config: Value =
+        let mut config: Value =
             serde_json::from_slice(json).map_err(|e| error(what, format!("not JSON: {e}")))?;
+        // sigstore-python's client trust config: a signing config and the
+        // trusted root of its services in one file.
+        let mut trusted_root = None;
+        if config.get("mediaType").and_then(Value::as_str) == Some(CLIENT_TRUST_CONFIG_V0_1) {
+            let root = config
+                .get("trustedRoot")
+                .ok_or_else(|| error(what, "client trust config without `trustedRoot`"))?;
+            trusted_root = Some(
+                TrustedRoot::from_json(&root.to_string())
+                    .map_err(|e| error(what, format!("trustedRoot: {e}")))?,
+            );
+            config = config
+                .get_mut("signingConfig")
+                .map(Value::take)
+                .ok_or_else(|| error(what, "client trust config without `signingConfig`"))?;
+        }
         let media_type = config
             .get("mediaType")
             .and_then(Value::as_str)
@@ -96,6 +122,7 @@ impl Services {
             rekor: Some(rekor),
             tsa,
             timeout: Duration::from_secs(60),
+            trusted_root,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! OIDC identity tokens: where they come from and what is read from them.
 //!
 //! The token is not verified here (Fulcio verifies its signature, issuer and
-//! audience); its claims are read only to sign the proof of possession over
-//! `sub` and to refuse an expired token before any service is contacted.
+//! audience); its claims are read to sign the proof of possession over
+//! `sub`, to refuse an expired token before any service is contacted, and
+//! to check that the certificate Fulcio issued names the token's identity.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -19,6 +20,7 @@ pub struct IdentityToken {
     raw: String,
     subject: String,
     expires: Option<i64>,
+    claims: Value,
 }
 
 impl std::fmt::Debug for IdentityToken {
@@ -70,6 +72,7 @@ impl IdentityToken {
             raw: raw.to_owned(),
             subject,
             expires,
+            claims,
         })
     }
 
@@ -102,6 +105,13 @@ impl IdentityToken {
     #[must_use]
     pub fn subject(&self) -> &str {
         &self.subject
+    }
+
+    /// The token's claims (unverified: Fulcio verifies the token; the
+    /// signer compares the certificate it issued with them).
+    #[must_use]
+    pub fn claims(&self) -> &Value {
+        &self.claims
     }
 
     /// Refuses a token whose `exp` has passed.
