@@ -18,10 +18,14 @@
 // it answer wrongly, see FAULTS below):
 //   POST /api/v2/signingCert   Fulcio v2
 //   POST /api/v1/log/entries   Rekor v1
+//   POST /api/v2/log/entries   Rekor v2 stand-in (hashedrekord 0.0.2, written here, not the mock)
 //   POST /api/v1/timestamp     timestamp authority (DER TimeStampReq or sigstore-js JSON)
 //   GET  /oidc/token?sub=URI&aud=sigstore&ttl=SECONDS&iss=URL   a signed test identity token
 //   GET  /github/token?audience=A   GitHub Actions' token request (bearer github-actions-request-token)
 //   GET  /oidc/.well-known/openid-configuration, /oidc/jwks
+// Besides trusted_root.json (which names both logs), it writes
+// signing_config_rekor_v2.json and trust_config_rekor_v2.json, whose only
+// Rekor is the v2 stand-in.
 'use strict';
 
 require('reflect-metadata');
@@ -118,6 +122,31 @@ function corrupt(text, encoding) {
   return bytes.toString(encoding);
 }
 
+// RFC 6962 Merkle tree hashing (§2.1), for the Rekor v2 stand-in.
+function sha256(...parts) {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+function largestPowerOfTwoBelow(n) {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+function merkleRoot(leaves) {
+  if (leaves.length === 0) return sha256();
+  if (leaves.length === 1) return leaves[0];
+  const k = largestPowerOfTwoBelow(leaves.length);
+  return sha256(Buffer.from([1]), merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
+}
+// PATH(m, D[n]): the audit path of leaf m, leaf-side first.
+function auditPath(m, leaves) {
+  if (leaves.length <= 1) return [];
+  const k = largestPowerOfTwoBelow(leaves.length);
+  if (m < k) return [...auditPath(m, leaves.slice(0, k)), merkleRoot(leaves.slice(k))];
+  return [...auditPath(m - k, leaves.slice(k)), merkleRoot(leaves.slice(0, k))];
+}
+
 class HttpError extends Error {
   constructor(status, message) {
     super(message);
@@ -139,6 +168,14 @@ async function main() {
   const fulcioKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const rekorKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const tsaKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  // Rekor v2 stand-in: an Ed25519 log key, as the public-good v2 logs have;
+  // its log ID is the signed-note key ID of the origin and key (C2SP
+  // signed-note), whose first four bytes are the checkpoint's key hint.
+  const rekorV2Keys = crypto.generateKeyPairSync('ed25519');
+  const rekorV2Origin = new URL(base).host;
+  const rekorV2Raw = spkiDer(rekorV2Keys.publicKey).subarray(-32);
+  const rekorV2LogId = sha256(Buffer.from(`${rekorV2Origin}\n`), Buffer.from([1]), rekorV2Raw);
+  const rekorV2Leaves = [];
   const oidcKeys = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const oidcJwk = { ...oidcKeys.publicKey.export({ format: 'jwk' }), kid: 'test', alg: 'ES256', use: 'sig' };
 
@@ -271,6 +308,66 @@ async function main() {
     return result;
   }
 
+  // --- Rekor v2 stand-in: one growing RFC 6962 tree of hashedrekord 0.0.2
+  // entries, each answer a TransparencyLogEntry with an inclusion proof and
+  // a checkpoint signed as a C2SP signed note (no SET, no integrated time:
+  // a Rekor v2 entry's time comes from a timestamp authority).
+  async function logEntryV2(body) {
+    let request;
+    try {
+      request = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw new HttpError(400, `request body is not JSON: ${e.message}`);
+    }
+    const r = request.hashedRekordRequestV002;
+    if (!r || !r.digest || !r.signature || !r.signature.content || !r.signature.verifier) {
+      throw new HttpError(400, 'expected hashedRekordRequestV002 with digest and signature {content, verifier}');
+    }
+    const verifier = r.signature.verifier;
+    const certDer = verifier.x509Certificate && verifier.x509Certificate.rawBytes;
+    if (!certDer) throw new HttpError(400, 'verifier has no x509Certificate.rawBytes');
+    // Real Rekor v2 also verifies the signature over the digest; Node has
+    // no ECDSA verification of a prehashed digest, so (as with the mock's
+    // Rekor v1) it is not checked here: the verifiers check it.
+    try {
+      new crypto.X509Certificate(Buffer.from(certDer, 'base64'));
+    } catch (e) {
+      throw new HttpError(400, `verifier certificate: ${e.message}`);
+    }
+    const entry = {
+      apiVersion: '0.0.2',
+      kind: 'hashedrekord',
+      spec: {
+        hashedRekordV002: {
+          data: { algorithm: 'SHA2_256', digest: r.digest },
+          signature: { content: r.signature.content, verifier },
+        },
+      },
+    };
+    const canonical = Buffer.from(JSON.stringify(entry));
+    const index = rekorV2Leaves.length;
+    rekorV2Leaves.push(sha256(Buffer.from([0]), canonical));
+    const size = rekorV2Leaves.length;
+    const root = merkleRoot(rekorV2Leaves);
+    const note = `${rekorV2Origin}\n${size}\n${b64(root)}\n`;
+    const signature = crypto.sign(null, Buffer.from(note), rekorV2Keys.privateKey);
+    const checkpoint = `${note}\n\u2014 ${rekorV2Origin} ${b64(Buffer.concat([rekorV2LogId.subarray(0, 4), signature]))}\n`;
+    const answer = {
+      logIndex: String(index),
+      logId: { keyId: b64(rekorV2LogId) },
+      kindVersion: { kind: 'hashedrekord', version: '0.0.2' },
+      inclusionProof: {
+        logIndex: String(index),
+        rootHash: b64(root),
+        treeSize: String(size),
+        hashes: auditPath(index, rekorV2Leaves).map(b64),
+        checkpoint: { envelope: checkpoint },
+      },
+      canonicalizedBody: b64(canonical),
+    };
+    return { statusCode: 201, response: JSON.stringify(answer), contentType: 'application/json' };
+  }
+
   // --- TSA: DER TimeStampReq (cosign, sigstore-python, sbomctl) or the
   // sigstore-js JSON request.
   async function timestamp(req, body) {
@@ -369,6 +466,7 @@ async function main() {
     }
     if (req.method === 'POST' && p === '/api/v2/signingCert') return signingCert(req, body, fault);
     if (req.method === 'POST' && p === '/api/v1/log/entries') return logEntry(body, fault);
+    if (req.method === 'POST' && p === '/api/v2/log/entries') return logEntryV2(body);
     if (req.method === 'POST' && p === '/api/v1/timestamp') return timestamp(req, body);
     throw new HttpError(404, `no route for ${req.method} ${p}`);
   }
@@ -398,6 +496,12 @@ async function main() {
         hashAlgorithm: 'SHA2_256',
         publicKey: { rawBytes: b64(rekorSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor },
         logId: { keyId: b64(crypto.createHash('sha256').update(rekorSpki).digest()) },
+      },
+      {
+        baseUrl: base,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(spkiDer(rekorV2Keys.publicKey)), keyDetails: 'PKIX_ED25519', validFor },
+        logId: { keyId: b64(rekorV2LogId) },
       },
     ],
     certificateAuthorities: [
@@ -449,6 +553,9 @@ async function main() {
   write('trusted_root.json', trustedRoot);
   write('signing_config.json', signingConfig);
   write('trust_config.json', trustConfig);
+  const signingConfigV2 = { ...signingConfig, rekorTlogUrls: [{ ...service(base), majorApiVersion: 2 }] };
+  write('signing_config_rekor_v2.json', signingConfigV2);
+  write('trust_config_rekor_v2.json', { ...trustConfig, signingConfig: signingConfigV2 });
   process.stdout.write(`ready ${base}\n`);
 
   // The test process holds our stdin: when it exits, stop.

@@ -3,7 +3,8 @@
 //! Node server in `testutil/sigstore/server.js`, which also issues test OIDC
 //! tokens, writes the trust files of the run and, under `/fault/NAME/`,
 //! answers wrongly (a certificate for another identity, issuer or key; a
-//! bad SET or inclusion proof). What it checks and what it
+//! bad SET or inclusion proof). Its Rekor v2 (`/api/v2/log/entries`) is
+//! a stand-in written in the server, not the mock's. What it checks and what it
 //! does not: docs/attestation.md, "Keyless signing".
 //!
 //! Needs Node.js and `target/sigstore-mock/node_modules`, which
@@ -103,6 +104,20 @@ impl SigstoreServices {
     #[must_use]
     pub fn signing_config(&self) -> PathBuf {
         self.dir.path().join("signing_config.json")
+    }
+
+    /// A signing config (v0.2) like [`Self::signing_config`] whose only
+    /// Rekor is the server's Rekor v2 stand-in (`majorApiVersion` 2).
+    #[must_use]
+    pub fn signing_config_rekor_v2(&self) -> PathBuf {
+        self.dir.path().join("signing_config_rekor_v2.json")
+    }
+
+    /// sigstore-python's client trust config with the Rekor v2 signing
+    /// config.
+    #[must_use]
+    pub fn trust_config_rekor_v2(&self) -> PathBuf {
+        self.dir.path().join("trust_config_rekor_v2.json")
     }
 
     /// sigstore-python's client trust config (trusted root + signing config).

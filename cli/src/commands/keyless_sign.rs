@@ -86,7 +86,9 @@ impl KeylessSignArgs {
             services.fulcio.clone_from(url);
         }
         if let Some(url) = &self.rekor_url {
+            // cosign 2's flag names a Rekor v1.
             services.rekor = Some(url.clone());
+            services.rekor_version = 1;
         }
         if let Some(url) = &self.timestamp_server_url {
             services.tsa = Some(url.clone());

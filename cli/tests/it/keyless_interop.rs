@@ -14,7 +14,7 @@ use std::process::Command;
 
 use crate::common::snapshot::Transcript;
 use crate::common::venv_python;
-use crate::keyless_sign::{services, sign, text, token, verify_ours, IDENTITY};
+use crate::keyless_sign::{services, sign, text, token, verify_ours, verify_python, IDENTITY};
 
 /// Our verifier's verdicts on `bundle`: the right identity, another
 /// identity, and a changed artifact.
@@ -222,5 +222,73 @@ fn trusted_root_comes_from_the_flag_or_a_client_trust_config_else_a_warning() {
             "--trusted-root",
             text(&public_good),
         ],
+    );
+}
+
+#[test]
+fn rekor_v2_signing_verifies_with_three_verifiers_and_sigstore_python_v2_bundles_with_ours() {
+    let s = services();
+    // Ours, with the Rekor v2 stand-in (and the TSA it needs), checked
+    // before writing against the client trust config's root.
+    let signed = sign(
+        &[
+            "--identity-token",
+            &token(),
+            "--signing-config",
+            text(&s.trust_config_rekor_v2()),
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(
+        "keyless_sign_blob_rekor_v2",
+        Transcript::of(&signed.out).render()
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&signed.bundle).unwrap()).unwrap();
+    let entry = &json["verificationMaterial"]["tlogEntries"][0];
+    assert_eq!(
+        entry["kindVersion"],
+        serde_json::json!({"kind": "hashedrekord", "version": "0.0.2"})
+    );
+    assert!(entry["inclusionPromise"].is_null());
+    assert!(entry["inclusionProof"]["checkpoint"]["envelope"].is_string());
+    assert_eq!(
+        our_verdicts(&signed.bundle, &signed.blob),
+        (Some(0), Some(1), Some(1))
+    );
+    let (ok, log) = verify_python(&signed.bundle, &signed.blob, IDENTITY);
+    assert!(ok, "sigstore-python rejected our Rekor v2 bundle: {log}");
+    let (ok, log) = s.verify_with_sigstore_js(&signed.bundle, &signed.blob, IDENTITY, &s.issuer());
+    assert!(ok, "sigstore-js rejected our Rekor v2 bundle: {log}");
+    let changed = signed.blob.with_file_name("changed.txt");
+    let (ok, log) = verify_python(&signed.bundle, &changed, IDENTITY);
+    assert!(!ok, "sigstore-python accepted a changed artifact: {log}");
+    let (ok, log) = s.verify_with_sigstore_js(&signed.bundle, &changed, IDENTITY, &s.issuer());
+    assert!(!ok, "sigstore-js accepted a changed artifact: {log}");
+
+    // sigstore-python signing with the same Rekor v2: ours verifies.
+    let python_bundle = signed.blob.with_file_name("python-v2.sigstore.json");
+    let out = Command::new(venv_python())
+        .args(["-m", "sigstore", "--trust-config"])
+        .arg(s.trust_config_rekor_v2())
+        .args(["sign", "--identity-token", &token(), "--bundle"])
+        .arg(&python_bundle)
+        .arg(&signed.blob)
+        .output()
+        .expect("running python -m sigstore sign");
+    assert!(
+        out.status.success(),
+        "sigstore-python did not sign: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&python_bundle).unwrap()).unwrap();
+    assert_eq!(
+        json["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["version"],
+        "0.0.2"
+    );
+    assert_eq!(
+        our_verdicts(&python_bundle, &signed.blob),
+        (Some(0), Some(1), Some(1))
     );
 }

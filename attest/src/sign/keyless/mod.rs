@@ -11,7 +11,9 @@
 //! 3. [`Signer::sign_blob`] (a message signature) or [`Signer::sign_dsse`]
 //!    (a DSSE envelope, for attestations): the signature, then the Rekor v1
 //!    `hashedrekord` 0.0.1 or `dsse` 0.0.1 entry (SET, inclusion proof and
-//!    checkpoint go into the bundle) unless the transparency log is off,
+//!    checkpoint go into the bundle), or the Rekor v2 `hashedrekord` 0.0.2
+//!    entry over the blob or the DSSE PAE (`rekor_v2.rs`, inclusion proof
+//!    and checkpoint), unless the transparency log is off,
 //!    then the timestamp of the signature when a timestamp authority is
 //!    configured. Both share one path for the Rekor and timestamp steps.
 //!
@@ -24,6 +26,7 @@
 
 mod check;
 mod http;
+mod rekor_v2;
 mod services;
 mod token;
 
@@ -177,7 +180,7 @@ impl Signer {
                 },
             },
         });
-        let verification_material = self.material(&signature, &entry)?;
+        let verification_material = self.material(&signature, &entry, &digest)?;
         let bundle = Bundle {
             media_type: MEDIA_TYPE_V0_3.to_owned(),
             verification_material: Some(verification_material),
@@ -230,7 +233,8 @@ impl Signer {
     /// # Errors
     /// As [`Signer::sign_blob`].
     pub fn sign_dsse(&self, payload_type: &str, payload: &[u8]) -> Result<Bundle> {
-        let signature: DerSignature = self.key.sign(&crate::dsse::pae(payload_type, payload));
+        let pae = crate::dsse::pae(payload_type, payload);
+        let signature: DerSignature = self.key.sign(&pae);
         let signature = signature.as_bytes().to_vec();
         let envelope = Envelope {
             payload_type: payload_type.to_owned(),
@@ -253,7 +257,7 @@ impl Signer {
                 },
             },
         });
-        let verification_material = self.material(&signature, &entry)?;
+        let verification_material = self.material(&signature, &entry, &Sha256::digest(&pae))?;
         Ok(Bundle {
             media_type: MEDIA_TYPE_V0_3.to_owned(),
             verification_material: Some(verification_material),
@@ -286,10 +290,27 @@ impl Signer {
     /// The verification material of one signature: the certificate, the
     /// Rekor v1 entry `entry` once logged (unless the log is off) and the
     /// timestamp of `signature` (when a timestamp authority is configured).
-    fn material(&self, signature: &[u8], entry: &Value) -> Result<VerificationMaterial> {
+    ///
+    /// With a Rekor v2, `entry` is not used: v2 takes only hashedrekord, the
+    /// SHA-256 `signed_digest` of what was signed (the blob, or the DSSE PAE
+    /// as rekor-v2-spec §6.1.4 says) with the signature and certificate.
+    fn material(
+        &self,
+        signature: &[u8],
+        entry: &Value,
+        signed_digest: &[u8],
+    ) -> Result<VerificationMaterial> {
         let mut tlog_entries = Vec::new();
-        if let Some(rekor) = &self.services.rekor {
-            tlog_entries.push(self.log(rekor, entry)?);
+        match (&self.services.rekor, self.services.rekor_version) {
+            (Some(rekor), 2) => tlog_entries.push(rekor_v2::log_hashedrekord(
+                rekor,
+                signed_digest,
+                signature,
+                &self.certificate,
+                &self.services,
+            )?),
+            (Some(rekor), _) => tlog_entries.push(self.log(rekor, entry)?),
+            (None, _) => {}
         }
         let timestamp_verification_data =
             self.timestamp(signature)?

@@ -26,8 +26,12 @@ const CLIENT_TRUST_CONFIG_V0_1: &str = "application/vnd.dev.sigstore.clienttrust
 pub struct Services {
     /// Fulcio base URL.
     pub fulcio: String,
-    /// Rekor v1 base URL; `None` when nothing goes to a transparency log.
+    /// Rekor base URL; `None` when nothing goes to a transparency log.
     pub rekor: Option<String>,
+    /// Rekor's major API version: 1 (`/api/v1/log/entries`, SET and
+    /// inclusion proof) or 2 (`/api/v2/log/entries`, inclusion proof only;
+    /// needs `tsa`).
+    pub rekor_version: u64,
     /// Full URL of the timestamp endpoint (`…/api/v1/timestamp`), if any.
     pub tsa: Option<String>,
     /// Deadline of each request.
@@ -45,6 +49,7 @@ impl Default for Services {
         Services {
             fulcio: PUBLIC_GOOD_FULCIO.to_owned(),
             rekor: Some(PUBLIC_GOOD_REKOR.to_owned()),
+            rekor_version: 1,
             tsa: None,
             timeout: Duration::from_secs(60),
             trusted_root: None,
@@ -55,13 +60,14 @@ impl Default for Services {
 impl Services {
     /// The services a v0.2 signing config (or a client trust config, which
     /// also gives their trusted root) names: the first Fulcio
-    /// (`caUrls`), Rekor (`rekorTlogUrls` of major API version 1) and
-    /// timestamp authority (`tsaUrls`) valid now. A config without a v1
-    /// Rekor is refused (Rekor v2 signing is not implemented).
+    /// (`caUrls`), Rekor (`rekorTlogUrls`: major API version 2 when there is
+    /// a timestamp authority, else 1) and timestamp authority (`tsaUrls`)
+    /// valid now.
     ///
     /// # Errors
     /// [`crate::Error::Keyless`] when the JSON is not a v0.2 signing config
-    /// or names no Fulcio or no Rekor v1.
+    /// or names no Fulcio, no Rekor, or only a Rekor v2 without a timestamp
+    /// authority.
     pub fn from_signing_config(json: &[u8]) -> Result<Services> {
         let what = "signing config";
         let mut config: Value =
@@ -110,16 +116,31 @@ impl Services {
                 "no Fulcio (`caUrls` with majorApiVersion 1) valid now",
             )
         })?;
-        let rekor = pick("rekorTlogUrls", Some(1)).ok_or_else(|| {
-            error(
-                what,
-                "no Rekor v1 (`rekorTlogUrls` with majorApiVersion 1) valid now; Rekor v2 signing is not supported yet",
-            )
-        })?;
         let tsa = pick("tsaUrls", None);
+        // The highest API version, as sigstore-go and sigstore-python pick;
+        // a v2 log needs a timestamp authority (its entries carry no time).
+        let (rekor, rekor_version) =
+            match (pick("rekorTlogUrls", Some(2)), &tsa) {
+                (Some(v2), Some(_)) => (v2, 2),
+                (v2, _) => match pick("rekorTlogUrls", Some(1)) {
+                    Some(v1) => (v1, 1),
+                    None if v2.is_some() => return Err(error(
+                        what,
+                        "its Rekor is v2 (majorApiVersion 2), which needs a timestamp authority \
+                         (`tsaUrls`), and it names none",
+                    )),
+                    None => {
+                        return Err(error(
+                            what,
+                            "no Rekor (`rekorTlogUrls` with majorApiVersion 1 or 2) valid now",
+                        ))
+                    }
+                },
+            };
         Ok(Services {
             fulcio,
             rekor: Some(rekor),
+            rekor_version,
             tsa,
             timeout: Duration::from_secs(60),
             trusted_root,
@@ -160,11 +181,26 @@ mod tests {
         }"#;
         let services = Services::from_signing_config(config).unwrap();
         assert_eq!(services.fulcio, "https://fulcio");
-        assert_eq!(services.rekor.as_deref(), Some("https://rekor"));
+        // v2 first when there is a timestamp authority.
+        assert_eq!(services.rekor.as_deref(), Some("https://rekor-v2"));
+        assert_eq!(services.rekor_version, 2);
         assert_eq!(
             services.tsa.as_deref(),
             Some("https://tsa/api/v1/timestamp")
         );
+    }
+
+    #[test]
+    fn signing_config_with_rekor_v2_needs_a_tsa_else_v1() {
+        let both = br#"{
+          "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+          "caUrls": [{"url": "https://fulcio", "majorApiVersion": 1}],
+          "rekorTlogUrls": [{"url": "https://rekor-v2", "majorApiVersion": 2},
+                            {"url": "https://rekor", "majorApiVersion": 1}]
+        }"#;
+        let services = Services::from_signing_config(both).unwrap();
+        assert_eq!(services.rekor.as_deref(), Some("https://rekor"));
+        assert_eq!(services.rekor_version, 1);
     }
 
     #[test]
@@ -177,7 +213,7 @@ mod tests {
         let err = Services::from_signing_config(only_v2)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("no Rekor v1"), "{err}");
+        assert!(err.contains("needs a timestamp authority"), "{err}");
         let v01 = br#"{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.1+json"}"#;
         let err = Services::from_signing_config(v01).unwrap_err().to_string();
         assert!(err.contains("expected"), "{err}");
