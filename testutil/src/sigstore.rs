@@ -144,8 +144,8 @@ impl SigstoreServices {
     }
 
     /// Signs `artifact` keylessly with sigstore-js (`@sigstore/sign`, by
-    /// `testutil/sigstore/sign.js`, services from this run's signing
-    /// config) and writes the bundle to `bundle`; returns whether it
+    /// `testutil/sigstore/sign.js`, services from `signing_config`, one of
+    /// this run's) and writes the bundle to `bundle`; returns whether it
     /// signed and what it printed.
     ///
     /// # Panics
@@ -153,13 +153,14 @@ impl SigstoreServices {
     #[must_use]
     pub fn sign_with_sigstore_js(
         &self,
+        signing_config: &Path,
         token: &str,
         artifact: &Path,
         bundle: &Path,
     ) -> (bool, String) {
         let out = Command::new("node")
             .arg(workspace().join("testutil/sigstore/sign.js"))
-            .arg(self.signing_config())
+            .arg(signing_config)
             .arg(token)
             .arg(artifact)
             .arg(bundle)

@@ -72,7 +72,7 @@ fn bundles_signed_by_sigstore_python_and_sigstore_js_verify_with_ours() {
     // sigstore-js (@sigstore/sign): publicKeyRequest, JSON timestamp
     // request, a v0.2 bundle with an x509CertificateChain.
     let js_bundle = dir.path().join("js.sigstore.json");
-    let (ok, log) = s.sign_with_sigstore_js(&token(), &blob, &js_bundle);
+    let (ok, log) = s.sign_with_sigstore_js(&s.signing_config(), &token(), &blob, &js_bundle);
     assert!(ok, "sigstore-js did not sign: {log}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&js_bundle).unwrap()).unwrap();
@@ -226,7 +226,7 @@ fn trusted_root_comes_from_the_flag_or_a_client_trust_config_else_a_warning() {
 }
 
 #[test]
-fn rekor_v2_signing_verifies_with_three_verifiers_and_sigstore_python_v2_bundles_with_ours() {
+fn rekor_v2_signing_verifies_with_three_verifiers_and_their_v2_bundles_with_ours() {
     let s = services();
     // Ours, with the Rekor v2 stand-in (and the TSA it needs), checked
     // before writing against the client trust config's root.
@@ -266,7 +266,8 @@ fn rekor_v2_signing_verifies_with_three_verifiers_and_sigstore_python_v2_bundles
     let (ok, log) = s.verify_with_sigstore_js(&signed.bundle, &changed, IDENTITY, &s.issuer());
     assert!(!ok, "sigstore-js accepted a changed artifact: {log}");
 
-    // sigstore-python signing with the same Rekor v2: ours verifies.
+    // sigstore-python and sigstore-js signing with the same Rekor v2: ours
+    // verifies.
     let python_bundle = signed.blob.with_file_name("python-v2.sigstore.json");
     let out = Command::new(venv_python())
         .args(["-m", "sigstore", "--trust-config"])
@@ -289,6 +290,26 @@ fn rekor_v2_signing_verifies_with_three_verifiers_and_sigstore_python_v2_bundles
     );
     assert_eq!(
         our_verdicts(&python_bundle, &signed.blob),
+        (Some(0), Some(1), Some(1))
+    );
+
+    // sigstore-js signing with the same Rekor v2: ours verifies.
+    let js_bundle = signed.blob.with_file_name("js-v2.sigstore.json");
+    let (ok, log) = s.sign_with_sigstore_js(
+        &s.signing_config_rekor_v2(),
+        &token(),
+        &signed.blob,
+        &js_bundle,
+    );
+    assert!(ok, "sigstore-js did not sign: {log}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&js_bundle).unwrap()).unwrap();
+    assert_eq!(
+        json["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["version"],
+        "0.0.2"
+    );
+    assert_eq!(
+        our_verdicts(&js_bundle, &signed.blob),
         (Some(0), Some(1), Some(1))
     );
 }
