@@ -153,6 +153,15 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
                 .keyless
                 .signer(args.signing.tlog_upload.unwrap_or(true))?;
             let bundle = signer.sign_dsse(intoto::PAYLOAD_TYPE, &statement.to_json())?;
+            // Verified against the services' trusted root before pushing.
+            signer.check_bundle(
+                &bundle,
+                &sbomctl_attest::verify::Artifact::ImageDigest(digest.clone()),
+                sbomctl_attest::verify::Expect::Attestation {
+                    predicate_type: None,
+                },
+            )?;
+            keyless_sign::warn_if_unverified(&signer)?;
             // cosign's `.att` layer timestamps the envelope JSON (the
             // layer bytes), not the signature the bundle's timestamp covers.
             let timestamp = match (&bundle.dsse_envelope, legacy) {

@@ -165,6 +165,19 @@ pub fn run(args: &AttestBlobArgs) -> Result<ExitCode> {
         None => {
             let signer = args.keyless.signer(args.tlog_upload.unwrap_or(true))?;
             let bundle = signer.sign_dsse(intoto::PAYLOAD_TYPE, &payload)?;
+            // Verified against the services' trusted root before writing.
+            let digest_bytes = hex::decode(&digest).context("the blob's digest")?;
+            signer.check_bundle(
+                &bundle,
+                &sbomctl_attest::verify::Artifact::Digest {
+                    algorithm: sbomctl_attest::key::HashAlgorithm::Sha256,
+                    bytes: &digest_bytes,
+                },
+                sbomctl_attest::verify::Expect::Attestation {
+                    predicate_type: None,
+                },
+            )?;
+            crate::commands::keyless_sign::warn_if_unverified(&signer)?;
             let envelope = bundle
                 .dsse_envelope
                 .clone()

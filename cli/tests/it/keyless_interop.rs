@@ -313,3 +313,104 @@ fn rekor_v2_signing_verifies_with_three_verifiers_and_their_v2_bundles_with_ours
         (Some(0), Some(1), Some(1))
     );
 }
+
+/// `attest-blob` keylessly with `args`, the predicate `{"a":1}` (custom)
+/// about a fresh file; returns the run, the file and the bundle path.
+fn attest_blob(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("artifact.txt"), b"release artifact\n").unwrap();
+    std::fs::write(dir.path().join("predicate.json"), b"{\"a\":1}\n").unwrap();
+    let bundle = dir.path().join("attestation.sigstore.json");
+    let mut all = vec![
+        "attest-blob".to_owned(),
+        "--identity-token".to_owned(),
+        token(),
+        "--statement-version".to_owned(),
+        "1".to_owned(),
+        "--type".to_owned(),
+        "custom".to_owned(),
+        "--predicate".to_owned(),
+        text(&dir.path().join("predicate.json")).to_owned(),
+        "--bundle".to_owned(),
+        text(&bundle).to_owned(),
+    ];
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    all.push(text(&dir.path().join("artifact.txt")).to_owned());
+    let out = assert_cmd::Command::cargo_bin("sbomctl")
+        .unwrap()
+        .args(&all)
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    (out, dir)
+}
+
+#[test]
+fn keyless_attest_blob_is_checked_before_writing_and_logs_dsse_on_rekor_v2() {
+    let s = services();
+    // A bad SET: the attestation is refused, nothing written.
+    let (out, dir) = attest_blob(&[
+        "--fulcio-url",
+        s.url(),
+        "--rekor-url",
+        &format!("{}/fault/rekor-bad-set", s.url()),
+        "--trusted-root",
+        text(&s.trusted_root()),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("sbomctl: error: self-check: the signed bundle does not verify against the given trusted root, nothing written: verification failed: SET: "),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("attestation.sigstore.json").exists());
+
+    // Rekor v2: the DSSE envelope is logged as a hashedrekord 0.0.2 over
+    // its PAE; ours, sigstore-python and sigstore-js accept it.
+    let (out, dir) = attest_blob(&["--signing-config", text(&s.trust_config_rekor_v2())]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bundle = dir.path().join("attestation.sigstore.json");
+    let blob = dir.path().join("artifact.txt");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    assert_eq!(
+        json["verificationMaterial"]["tlogEntries"][0]["kindVersion"],
+        serde_json::json!({"kind": "hashedrekord", "version": "0.0.2"})
+    );
+    let ours = assert_cmd::Command::cargo_bin("sbomctl")
+        .unwrap()
+        .args([
+            "verify-blob-attestation",
+            "--bundle",
+            text(&bundle),
+            "--type",
+            "custom",
+            "--certificate-identity",
+            IDENTITY,
+            "--certificate-oidc-issuer",
+            &s.issuer(),
+            "--trusted-root",
+            text(&s.trusted_root()),
+            text(&blob),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        ours.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let (ok, log) = verify_python(&bundle, &blob, IDENTITY);
+    assert!(
+        ok,
+        "sigstore-python rejected our DSSE Rekor v2 bundle: {log}"
+    );
+    let (ok, log) = s.verify_with_sigstore_js(&bundle, &blob, IDENTITY, &s.issuer());
+    assert!(ok, "sigstore-js rejected our DSSE Rekor v2 bundle: {log}");
+}
