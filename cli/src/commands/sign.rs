@@ -50,7 +50,9 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode> {
             )
         }
         Signer::Keyless(signer) => {
+            // sign_blob verifies the bundle before anything is pushed.
             let bundle = signer.sign_blob(&payload)?;
+            super::keyless_sign::warn_if_unverified(signer)?;
             let layer = legacy_tags::keyless_signature_layer(&payload, &bundle, signer.chain())?;
             let signature = layer
                 .annotations
@@ -117,7 +119,19 @@ fn sign_bundle(
             let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &payload, key)?;
             Bundle::for_dsse_with_key(&envelope, &key.public_key())?
         }
-        Signer::Keyless(signer) => signer.sign_dsse(intoto::PAYLOAD_TYPE, &payload)?,
+        Signer::Keyless(signer) => {
+            let bundle = signer.sign_dsse(intoto::PAYLOAD_TYPE, &payload)?;
+            // Verified against the services' trusted root before pushing.
+            signer.check_bundle(
+                &bundle,
+                &sbomctl_attest::verify::Artifact::ImageDigest(digest.to_owned()),
+                sbomctl_attest::verify::Expect::Attestation {
+                    predicate_type: None,
+                },
+            )?;
+            super::keyless_sign::warn_if_unverified(signer)?;
+            bundle
+        }
     };
     let created = sbomctl_catalog::format::RenderOptions::from_env()
         .map_err(anyhow::Error::msg)?

@@ -49,17 +49,21 @@ fn text(p: &std::path::Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// `sign IMAGE` keylessly with the signing config (Fulcio, Rekor, TSA).
+/// `sign IMAGE` keylessly with the signing config (Fulcio, Rekor, TSA),
+/// verified before it is pushed against the run's trusted root.
 fn sign_keyless(image: &str, extra: &[&str]) -> Output {
     let s = services();
     let token = token();
     let config = s.signing_config();
+    let root = s.trusted_root();
     let mut args = vec![
         "sign",
         "--identity-token",
         &token,
         "--signing-config",
         text(&config),
+        "--trusted-root",
+        text(&root),
     ];
     args.extend_from_slice(extra);
     args.push(image);
