@@ -637,7 +637,8 @@ pub struct PackagesArgs {
     /// What to scan: registry:REF, docker-archive:FILE, oci-archive:FILE,
     /// oci-dir:DIR, dir:DIR, an existing path (sniffed), or an image
     /// reference (alpine:3.19, ghcr.io/x/y@sha256:…).
-    pub source: String,
+    #[arg(required_unless_present = "images")]
+    pub source: Option<String>,
     /// Output format, optionally versioned and to a file:
     /// FORMAT[@VERSION][=FILE]. Repeatable. Formats: json (sbomctl's
     /// native JSON), syft-json (syft's schema 16.1.10), table, spdx
@@ -684,6 +685,8 @@ pub struct PackagesArgs {
     pub registry: crate::cosign_flags::ScanRegistryFlags,
     #[command(flatten)]
     pub scan: crate::commands::scan_options::ScanOptions,
+    #[command(flatten)]
+    pub fleet: crate::commands::fleet::FleetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ pub mod clean;
 pub mod completion;
 pub mod convert;
 pub mod copy;
+pub mod fleet;
 pub mod image;
 pub mod key;
 pub mod keyless_sign;

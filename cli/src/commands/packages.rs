@@ -15,6 +15,12 @@ use crate::output;
 use crate::progress::Bars;
 
 pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
+    if args.fleet.images.is_some() {
+        return crate::commands::fleet::run(args, global);
+    }
+    let Some(source) = args.source.as_deref() else {
+        anyhow::bail!("give a SOURCE to scan, or --images FILE");
+    };
     let default_format = if std::io::stdout().is_terminal() && args.file.is_none() {
         Format::Table
     } else {
@@ -29,7 +35,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     render_options
         .source_version
         .clone_from(&args.source_version);
-    let source = Source::parse(&args.source)?;
+    let source = Source::parse(source)?;
     tracing::info!("cataloging {source}");
     let platform = args
         .platform
@@ -37,21 +43,12 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         .map(PlatformSpec::parse)
         .transpose()?;
     let bars = Bars::new(global.quiet);
-    let options = Options {
-        scope: match args.scope {
-            ScopeArg::Squashed => Scope::Squashed,
-            ScopeArg::AllLayers => Scope::AllLayers,
-        },
-        platform_required: platform.is_some(),
-        platform: platform.unwrap_or_default(),
-        registry: scan_registry_options(args),
-        progress: bars
-            .clone()
+    let options = scan_options(
+        args,
+        platform,
+        bars.clone()
             .map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
-        selection: args.scan.selection(),
-        exclude: args.scan.exclude.clone(),
-        base_path: args.scan.base_path.clone(),
-    };
+    );
     let catalog = sbomctl_catalog::catalog(&source, &options)
         .with_context(|| format!("scanning {source}"))?;
     if let Some(b) = &bars {
@@ -66,6 +63,27 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         eprint!("{}", crate::summary::render(&catalog, &written));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scan options from `packages`' flags (shared with `--images`).
+pub(crate) fn scan_options(
+    args: &PackagesArgs,
+    platform: Option<PlatformSpec>,
+    progress: Option<Arc<dyn sbomctl_catalog::Progress>>,
+) -> Options {
+    Options {
+        scope: match args.scope {
+            ScopeArg::Squashed => Scope::Squashed,
+            ScopeArg::AllLayers => Scope::AllLayers,
+        },
+        platform_required: platform.is_some(),
+        platform: platform.unwrap_or_default(),
+        registry: scan_registry_options(args),
+        progress,
+        selection: args.scan.selection(),
+        exclude: args.scan.exclude.clone(),
+        base_path: args.scan.base_path.clone(),
+    }
 }
 
 /// How `scan` reaches registries, from its flags.
