@@ -10,6 +10,7 @@ mod convert;
 mod cosign_commands;
 mod cosign_flags;
 mod cosign_vectors;
+mod deploy;
 mod fleet;
 mod formats;
 mod hostile;
