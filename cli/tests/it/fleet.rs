@@ -166,6 +166,22 @@ fn shards_together_give_the_sequential_run_and_failures_are_listed() {
             "{name}"
         );
     }
+    // The same bytes as a single scan of that image.
+    let single = run(
+        &[
+            "scan",
+            &format!("{addr}/team-a/alpine:1"),
+            "-o",
+            "cyclonedx-json",
+        ],
+        &[],
+    );
+    assert!(single.status.success());
+    let fleet_file = expected
+        .iter()
+        .find(|(name, _)| name.contains("_team-a_alpine_1.") && name.contains("cyclonedx-json"))
+        .unwrap();
+    assert_eq!(fleet_file.1, &single.stdout, "{}", fleet_file.0);
     // Nothing was written outside the output directory.
     let mut around: Vec<String> = std::fs::read_dir(tmp.path())
         .unwrap()
