@@ -123,8 +123,9 @@ impl Found {
             .is_some_and(|c| !c.is_empty())
     }
 
-    /// The keyless verification material among the annotations, for
-    /// [`crate::verify::keyless::legacy::assemble`].
+    /// The keyless verification material among the annotations
+    /// (certificate, chain, Rekor bundle, RFC 3161 timestamp), for
+    /// [`crate::verify::Verifier::verify_legacy`].
     #[must_use]
     pub fn keyless_annotations(&self) -> BTreeMap<String, String> {
         self.annotations
@@ -134,6 +135,7 @@ impl Found {
                     legacy::annotation::CERTIFICATE,
                     legacy::annotation::CHAIN,
                     legacy::annotation::BUNDLE,
+                    legacy::annotation::RFC3161_TIMESTAMP,
                 ]
                 .contains(&k.as_str())
             })

@@ -117,6 +117,20 @@ pub(crate) fn verify(
     artifact: &Artifact<'_>,
     expect: Expect<'_>,
 ) -> Result<VerifiedBundle> {
+    verify_with_times(verifier, bundle, artifact, expect, &[])
+}
+
+/// [`verify`] with `verified_times`: RFC 3161 genTimes the caller verified
+/// over bytes the bundle does not hold (a cosign `.att` layer's timestamp
+/// covers the envelope JSON, not the DSSE signature); they count as the
+/// bundle's own timestamps.
+pub(crate) fn verify_with_times(
+    verifier: &Verifier,
+    bundle: &Bundle,
+    artifact: &Artifact<'_>,
+    expect: Expect<'_>,
+    verified_times: &[i64],
+) -> Result<VerifiedBundle> {
     let (version, content) = shape(bundle, expect)?;
     let vm = bundle
         .verification_material
@@ -125,7 +139,8 @@ pub(crate) fn verify(
     let material = material(vm, &verifier.policy)?;
     let digest = message_digest(&content, artifact)?;
     let entries = transparency_log(verifier, vm, version, &content, digest.as_ref(), &material)?;
-    let timestamps = timestamps(verifier, vm, &content)?;
+    let mut timestamps = timestamps(verifier, vm, &content)?;
+    timestamps.extend_from_slice(verified_times);
     let times = signing_times(&entries, &timestamps)?;
     let (key, identity) = certificate(verifier, material, &times)?;
     let statement = signature(&content, &key, artifact, digest)?;

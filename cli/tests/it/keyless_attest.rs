@@ -632,6 +632,43 @@ fn attest_image_keyless_without_tlog_upload_has_a_timestamp_and_no_entry() {
         "{}",
         stderr(&out)
     );
+    // --insecure-ignore-tlog: the timestamp annotation (over the envelope
+    // JSON, the layer's bytes) gives the verified signing time.
+    let ignore = ["--insecure-ignore-tlog"];
+    let out = verify_image(&pushed, &["--certificate-identity", IDENTITY], &ignore);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let statement: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(statement["predicateType"], PREDICATE_TYPE);
+    // ... but not for another identity.
+    let out = verify_image(&pushed, &["--certificate-identity", OTHER], &ignore);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    // A tampered timestamp (one byte of the TSA's signature changed) is
+    // refused, with or without the log.
+    let mut tampered = att.clone();
+    let annotation =
+        &mut tampered["layers"][0]["annotations"]["dev.sigstore.cosign/rfc3161timestamp"];
+    let timestamp: Value = serde_json::from_str(annotation.as_str().unwrap()).unwrap();
+    let mut der = b64(timestamp["SignedRFC3161Timestamp"].as_str().unwrap());
+    *der.last_mut().unwrap() ^= 0x01;
+    *annotation = Value::String(
+        serde_json::json!({
+            "SignedRFC3161Timestamp": base64::engine::general_purpose::STANDARD.encode(&der)
+        })
+        .to_string(),
+    );
+    let (_, media_type) = pushed.raw.manifest(pushed.repo, &att_tag);
+    pushed.raw.push_manifest(
+        pushed.repo,
+        &att_tag,
+        &serde_json::to_vec(&tampered).unwrap(),
+        &media_type,
+    );
+    for extra in [&ignore[..], &[]] {
+        let out = verify_image(&pushed, &["--certificate-identity", IDENTITY], extra);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("timestamp"), "{}", stderr(&out));
+    }
 }
 
 /// One failed keyless attestation: exit 2, one line on stderr, no new tag

@@ -24,6 +24,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::identity::IdentityPolicy;
+use super::timestamp::verify_timestamps;
 use super::trust_root::TrustedRoot;
 use crate::bundle::{
     Bundle, HashOutput, InclusionPromise, KindVersion, LogId, MessageSignature,
@@ -31,7 +32,7 @@ use crate::bundle::{
     X509Certificate, X509CertificateChain, MEDIA_TYPE_V0_1, SHA2_256,
 };
 use crate::dsse::Envelope;
-use crate::verify::{envelope, Artifact, Check, Expect, VerifiedBundle, Verifier};
+use crate::verify::{envelope, Artifact, Check, Expect, TlogPolicy, VerifiedBundle, Verifier};
 use crate::Result;
 
 /// Layer annotation keys of a keyless `.att` (or `.sig`) layer.
@@ -109,6 +110,12 @@ impl Verifier<'_> {
     /// (over the DSSE PAE, by the leaf key), `statement`, `subject` (a
     /// subject has the image digest) and `predicate type` when requested.
     ///
+    /// The `dev.sigstore.cosign/rfc3161timestamp` annotation, when present,
+    /// is checked (`timestamp`) over the layer's bytes, the envelope JSON,
+    /// as cosign timestamps and verifies an `.att` layer; its genTime is a
+    /// verified signing time, so a layer without a Rekor entry verifies
+    /// when the log policy allows it (`--insecure-ignore-tlog`).
+    ///
     /// # Errors
     /// [`crate::Error::Verification`] naming the failed check.
     pub fn verify_legacy(
@@ -119,10 +126,20 @@ impl Verifier<'_> {
         predicate_type: Option<&str>,
     ) -> Result<VerifiedBundle> {
         let bundle = assemble(envelope_json, annotations)?;
-        self.verify_parsed_bundle(
+        let times = match rfc3161_timestamp(annotations)? {
+            Some(data) if self.tlog != TlogPolicy::Skip => {
+                let times = verify_timestamps(Some(&data), envelope_json, self.root()?)?;
+                Check::Timestamp.passed();
+                times
+            }
+            _ => Vec::new(),
+        };
+        crate::verify::bundle::verify_with_times(
+            self,
             &bundle,
             &Artifact::ImageDigest(image_digest.to_owned()),
             Expect::Attestation { predicate_type },
+            &times,
         )
     }
 }
