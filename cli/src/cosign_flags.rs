@@ -104,7 +104,7 @@ pub struct ScanRegistryFlags {
 #[derive(Debug, Args, Default, Clone)]
 pub struct SigningFlags {
     /// Skip confirmation prompts (cosign asks before uploading to the
-    /// public transparency log; sbomctl never uploads, so never asks).
+    /// public transparency log; sbomctl never asks).
     #[arg(
         short = 'y',
         long,
@@ -117,8 +117,11 @@ pub struct SigningFlags {
         value_parser = parse_go_bool
     )]
     pub yes: bool,
-    /// Upload to the transparency log. sbomctl does not upload (the same as
-    /// --tlog-upload=false); an explicit --tlog-upload=true is refused.
+    /// Upload to the transparency log (Rekor). Keyless signing uploads
+    /// unless --tlog-upload=false (then a timestamp authority must give the
+    /// signing time). With --key nothing is uploaded: leaving the flag out
+    /// is the same as --tlog-upload=false, and --tlog-upload=true is
+    /// refused (exit 2).
     #[arg(
         long,
         value_name = "BOOL",
@@ -138,13 +141,13 @@ pub struct SigningFlags {
 }
 
 impl SigningFlags {
-    /// Refuses what sbomctl cannot do yet: an explicit
-    /// `--tlog-upload=true`, and signing with a certificate.
+    /// Refuses, when signing with `--key`, what sbomctl does not do there:
+    /// an explicit `--tlog-upload=true`, and signing with a certificate.
     pub fn check(&self) -> Result<()> {
         if self.tlog_upload == Some(true) {
             bail!(
-                "--tlog-upload=true: uploading to a transparency log is not supported yet; \
-                 sbomctl signs without one (pass --tlog-upload=false, or leave the flag out)"
+                "--tlog-upload=true: sbomctl does not upload to a transparency log when signing \
+                 with --key (pass --tlog-upload=false, leave the flag out, or sign keylessly)"
             );
         }
         refuse_certificates(

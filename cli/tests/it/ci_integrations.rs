@@ -42,6 +42,9 @@ fn bash(script: &str, env: &BTreeMap<String, String>, cwd: &Path) -> Output {
         .env_remove("SBOMCTL_PASSWORD")
         .env_remove("SBOMCTL_REGISTRY_USERNAME")
         .env_remove("SBOMCTL_REGISTRY_PASSWORD")
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
         // No docker config of this machine's user: anonymous access.
         .env("DOCKER_CONFIG", cwd.join(".docker"))
         .envs(env)
@@ -67,6 +70,10 @@ fn text(out: &Output) -> String {
 struct Action {
     doc: Value,
     dir: PathBuf,
+    /// What the runner puts in every step's environment besides the
+    /// step's `env:` (e.g. `GITHUB_WORKFLOW_REF`, and
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN` under `id-token: write`).
+    runner: BTreeMap<String, String>,
 }
 
 impl Action {
@@ -76,6 +83,7 @@ impl Action {
         Action {
             doc,
             dir: common::root().join(".github/actions/sbomctl"),
+            runner: BTreeMap::new(),
         }
     }
 
@@ -144,7 +152,8 @@ impl Action {
             std::fs::create_dir_all(&files).unwrap();
             let output_file = files.join(format!("{id}.output"));
             std::fs::write(&output_file, "").unwrap();
-            let mut env = BTreeMap::from([
+            let mut env = self.runner.clone();
+            env.extend([
                 (
                     "GITHUB_OUTPUT".to_owned(),
                     output_file.display().to_string(),
@@ -215,6 +224,20 @@ impl Template {
     /// runner does, with the job's variables overridden by `variables` (the
     /// consumer's job) and `$VAR` references in values expanded.
     fn run(&self, job: &str, variables: &BTreeMap<&str, String>, cwd: &Path) -> Output {
+        self.run_with_id_tokens(job, variables, cwd, &|aud| {
+            panic!("{job} asks for an ID token (aud {aud}) the test does not mint")
+        })
+    }
+
+    /// [`Template::run`], with each of the job's `id_tokens` (`NAME: {aud:
+    /// AUD}`) set as GitLab does: variable NAME holds a token `mint(AUD)`.
+    fn run_with_id_tokens(
+        &self,
+        job: &str,
+        variables: &BTreeMap<&str, String>,
+        cwd: &Path,
+        mint: &dyn Fn(&str) -> String,
+    ) -> Output {
         let resolved = self.resolve(job);
         let mut vars: BTreeMap<String, String> = BTreeMap::new();
         for (k, v) in resolved["variables"].as_object().unwrap() {
@@ -226,6 +249,12 @@ impl Template {
         let known = vars.clone();
         for v in vars.values_mut() {
             *v = expand_vars(v, &known);
+        }
+        if let Some(tokens) = resolved["id_tokens"].as_object() {
+            for (name, spec) in tokens {
+                let aud = spec["aud"].as_str().expect("id_tokens NAME: aud: AUD");
+                vars.insert(name.clone(), mint(aud));
+            }
         }
         let mut script = String::new();
         for part in ["before_script", "script"] {
@@ -438,6 +467,201 @@ fn gitlab_template_attests_and_verifies_and_rejects_a_tampered_image() {
     let out = template.run(".sbomctl-verify", &BTreeMap::new(), work.path());
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SBOMCTL_CI_IMAGE is not set"));
+}
+
+/// The `.att` layer of `digest` in `repo` is a keyless one: a Fulcio
+/// certificate and a Rekor bundle in its annotations.
+fn assert_keyless_att(signing: &Signing, repo: &str, digest: &str) {
+    let att = signing
+        .raw
+        .manifest_json(repo, &format!("{}.att", digest.replace(':', "-")));
+    let annotations = att["layers"][0]["annotations"].as_object().unwrap();
+    for key in [
+        "dev.sigstore.cosign/certificate",
+        "dev.sigstore.cosign/bundle",
+    ] {
+        assert!(annotations.contains_key(key), "{key}: {annotations:?}");
+    }
+}
+
+/// verify-attestation's output in `dir` (the verified DSSE envelopes, one
+/// a line, as cosign): each an in-toto statement of `predicate_type`.
+fn assert_verified(dir: &Path, predicate_type: &str) {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(dir.join("sbomctl-verified.json")).unwrap();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        let envelope: Value = serde_json::from_str(line).unwrap();
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(envelope["payload"].as_str().unwrap())
+            .unwrap();
+        let statement: Value = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(statement["predicateType"], predicate_type, "{line}");
+    }
+}
+
+#[test]
+fn github_action_attests_keylessly_and_verifies_the_workflow_identity() {
+    let s = crate::keyless_sign::services();
+    let signing = Signing::start(false);
+    let pushed = signing.push_sample("alpine-sample-oci", "ghk/app:1");
+    let work = tempfile::tempdir().unwrap();
+    let workflow_ref = "example/app/.github/workflows/release.yml@refs/heads/main";
+    let identity = format!("https://github.com/{workflow_ref}");
+    let mut action = Action::load();
+    // `permissions: id-token: write`: the runner's token request endpoint
+    // (the test server's, which issues tokens for the `sub` it is given,
+    // as GitHub's for the workflow) and the workflow's identity.
+    action.runner = BTreeMap::from([
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL".to_owned(),
+            format!("{}/github/token?api-version=2.0&sub={identity}", s.url()),
+        ),
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN".to_owned(),
+            "github-actions-request-token".to_owned(),
+        ),
+        (
+            "GITHUB_SERVER_URL".to_owned(),
+            "https://github.com".to_owned(),
+        ),
+        ("GITHUB_WORKFLOW_REF".to_owned(), workflow_ref.to_owned()),
+    ]);
+    let root = s.trusted_root().display().to_string();
+    // No key inputs; the services by cosign 2's URL flags; the identity
+    // left to its default (this workflow's).
+    let inputs = BTreeMap::from([
+        (
+            "image",
+            format!("{}/ghk/app@{}", signing.addr(), pushed.digest),
+        ),
+        ("fulcio-url", s.url().to_owned()),
+        ("rekor-url", s.url().to_owned()),
+        ("timestamp-server-url", s.tsa_url()),
+        ("trusted-root", root.clone()),
+        ("certificate-oidc-issuer", s.issuer()),
+    ]);
+    let out = action.run(&inputs, None, work.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert_keyless_att(&signing, "ghk/app", &pushed.digest);
+    assert!(signing
+        .raw
+        .manifest_if_exists("ghk/app", &pushed.digest.replace(':', "-"))
+        .is_some());
+    assert_verified(work.path(), "https://spdx.dev/Document");
+
+    // The verify step alone, by tag.
+    let verify = |action: &Action, identity: Option<&str>| {
+        let mut inputs = BTreeMap::from([
+            ("image", pushed.image.clone()),
+            ("trusted-root", root.clone()),
+            ("certificate-oidc-issuer", s.issuer()),
+        ]);
+        if let Some(identity) = identity {
+            inputs.insert("certificate-identity", identity.to_owned());
+        }
+        action.run(&inputs, Some("verify"), work.path())
+    };
+    let out = verify(&action, Some(&identity));
+    assert!(out.status.success(), "{}", text(&out));
+    // Another expected identity fails: given as an input, or by default in
+    // another workflow.
+    let other = "https://github.com/example/app/.github/workflows/other.yml@refs/heads/main";
+    let out = verify(&action, Some(other));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    action.runner.insert(
+        "GITHUB_WORKFLOW_REF".to_owned(),
+        "example/app/.github/workflows/release.yml@refs/heads/dev".to_owned(),
+    );
+    let out = verify(&action, None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    action
+        .runner
+        .insert("GITHUB_WORKFLOW_REF".to_owned(), workflow_ref.to_owned());
+    tamper(&signing, "ghk/app", "1", &pushed.digest, work.path());
+    let out = verify(&action, None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_copied_attestations_rejected(&out);
+
+    // Without `id-token: write` (no token request endpoint) and no key:
+    // the attest step stops with a message, before sbomctl.
+    action.runner.remove("ACTIONS_ID_TOKEN_REQUEST_URL");
+    let out = action.run(&inputs, Some("attest"), work.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("permissions: id-token: write"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn gitlab_template_attests_keylessly_and_verifies_the_pipeline_identity() {
+    let s = crate::keyless_sign::services();
+    let signing = Signing::start(false);
+    let pushed = signing.push_sample("alpine-sample-oci", "glk/app:1");
+    let work = tempfile::tempdir().unwrap();
+    let template = Template::load();
+    // GitLab's predefined variables: the test server's issuer stands for
+    // the GitLab instance (CI_SERVER_URL, the token's issuer).
+    let server = s.issuer();
+    let project = format!("{server}/acme/app");
+    let identity = format!("{project}//.gitlab-ci.yml@refs/heads/main");
+    let predefined = |image: &str| {
+        BTreeMap::from([
+            ("SBOMCTL_CI_IMAGE", image.to_owned()),
+            ("SBOMCTL_CI_TYPE", "cyclonedx".to_owned()),
+            ("CI_SERVER_URL", server.clone()),
+            ("CI_PROJECT_URL", project.clone()),
+            ("CI_CONFIG_PATH", ".gitlab-ci.yml".to_owned()),
+            ("CI_COMMIT_REF_NAME", "main".to_owned()),
+            (
+                "SBOMCTL_CI_TRUSTED_ROOT",
+                s.trusted_root().display().to_string(),
+            ),
+        ])
+    };
+    // The services by a signing config (cosign 3); GitLab mints the job's
+    // id_tokens (the template asks for audience sigstore, which is the one
+    // Fulcio takes) for the pipeline's identity.
+    let mut variables = predefined(&format!("{}/glk/app@{}", signing.addr(), pushed.digest));
+    variables.insert(
+        "SBOMCTL_CI_SIGNING_CONFIG",
+        s.signing_config().display().to_string(),
+    );
+    let mint = |aud: &str| s.token(&identity, aud, 600);
+    let out =
+        template.run_with_id_tokens(".sbomctl-attest-keyless", &variables, work.path(), &mint);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_keyless_att(&signing, "glk/app", &pushed.digest);
+    let sbom: Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("sbom.json")).unwrap()).unwrap();
+    assert_eq!(sbom["bomFormat"], "CycloneDX");
+    assert_verified(work.path(), "https://cyclonedx.org/bom");
+
+    let verify = |extra: &[(&'static str, &str)]| {
+        let mut vars = predefined(&pushed.image);
+        for (k, v) in extra {
+            vars.insert(k, (*v).to_owned());
+        }
+        template.run(".sbomctl-verify-keyless", &vars, work.path())
+    };
+    let out = verify(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Another expected identity fails: a tag pipeline's default, or one
+    // given.
+    let out = verify(&[("CI_COMMIT_TAG", "v1")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let other = format!("{server}/acme/other//.gitlab-ci.yml@refs/heads/main");
+    let out = verify(&[("SBOMCTL_CI_CERTIFICATE_IDENTITY", &other)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // ... and another issuer.
+    let out = verify(&[("SBOMCTL_CI_CERTIFICATE_OIDC_ISSUER", "https://gitlab.com")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    tamper(&signing, "glk/app", "1", &pushed.digest, work.path());
+    let out = verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_copied_attestations_rejected(&out);
 }
 
 /// Validates `doc` with the Python `jsonschema` package against the
