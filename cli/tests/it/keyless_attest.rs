@@ -643,32 +643,76 @@ fn attest_image_keyless_without_tlog_upload_has_a_timestamp_and_no_entry() {
     let out = verify_image(&pushed, &["--certificate-identity", OTHER], &ignore);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 
-    // A tampered timestamp (one byte of the TSA's signature changed) is
-    // refused, with or without the log.
-    let mut tampered = att.clone();
-    let annotation =
-        &mut tampered["layers"][0]["annotations"]["dev.sigstore.cosign/rfc3161timestamp"];
-    let timestamp: Value = serde_json::from_str(annotation.as_str().unwrap()).unwrap();
-    let mut der = b64(timestamp["SignedRFC3161Timestamp"].as_str().unwrap());
-    *der.last_mut().unwrap() ^= 0x01;
-    *annotation = Value::String(
+    // cosign 3 copies its bundle's timestamp, over the DSSE signature, into
+    // the annotation: that binds the signature too and is accepted.
+    let layer = att["layers"][0]["digest"].as_str().unwrap();
+    let envelope: Value = serde_json::from_slice(&pushed.raw.blob(pushed.repo, layer)).unwrap();
+    let signature = b64(envelope["signatures"][0]["sig"].as_str().unwrap());
+    replace_timestamp(&pushed, &att, &att_tag, &tsa_timestamp(&signature));
+    let out = verify_image(&pushed, &["--certificate-identity", IDENTITY], &ignore);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Refused, with or without the log: a genuine timestamp over other
+    // bytes, and the original one with one byte of the TSA's signature
+    // changed.
+    let original: Value = serde_json::from_str(
+        att["layers"][0]["annotations"]["dev.sigstore.cosign/rfc3161timestamp"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut flipped = b64(original["SignedRFC3161Timestamp"].as_str().unwrap());
+    *flipped.last_mut().unwrap() ^= 0x01;
+    for der in [tsa_timestamp(b"other bytes"), flipped] {
+        replace_timestamp(&pushed, &att, &att_tag, &der);
+        for extra in [&ignore[..], &[]] {
+            let out = verify_image(&pushed, &["--certificate-identity", IDENTITY], extra);
+            assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+            assert!(stderr(&out).contains("timestamp: "), "{}", stderr(&out));
+        }
+    }
+}
+
+/// An RFC 3161 timestamp (DER `TimeStampResp`) of `data` from the local
+/// timestamp authority, requested by `openssl ts -query`.
+fn tsa_timestamp(data: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data"), data).unwrap();
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir.path())
+        .args([
+            "ts", "-query", "-data", "data", "-sha256", "-cert", "-out", "req.tsq",
+        ])
+        .output()
+        .expect("running openssl ts -query");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let request = std::fs::read(dir.path().join("req.tsq")).unwrap();
+    let response = ureq::post(&services().tsa_url())
+        .set("Content-Type", "application/timestamp-query")
+        .send_bytes(&request)
+        .unwrap();
+    let mut der = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut der).unwrap();
+    der
+}
+
+/// Pushes `att` again to `att_tag` with its layer's
+/// `dev.sigstore.cosign/rfc3161timestamp` annotation holding `der`.
+fn replace_timestamp(pushed: &Pushed, att: &Value, att_tag: &str, der: &[u8]) {
+    let mut changed = att.clone();
+    changed["layers"][0]["annotations"]["dev.sigstore.cosign/rfc3161timestamp"] = Value::String(
         serde_json::json!({
-            "SignedRFC3161Timestamp": base64::engine::general_purpose::STANDARD.encode(&der)
+            "SignedRFC3161Timestamp": base64::engine::general_purpose::STANDARD.encode(der)
         })
         .to_string(),
     );
-    let (_, media_type) = pushed.raw.manifest(pushed.repo, &att_tag);
+    let (_, media_type) = pushed.raw.manifest(pushed.repo, att_tag);
     pushed.raw.push_manifest(
         pushed.repo,
-        &att_tag,
-        &serde_json::to_vec(&tampered).unwrap(),
+        att_tag,
+        &serde_json::to_vec(&changed).unwrap(),
         &media_type,
     );
-    for extra in [&ignore[..], &[]] {
-        let out = verify_image(&pushed, &["--certificate-identity", IDENTITY], extra);
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        assert!(stderr(&out).contains("timestamp"), "{}", stderr(&out));
-    }
 }
 
 /// One failed keyless attestation: exit 2, one line on stderr, no new tag

@@ -112,7 +112,8 @@ impl Verifier<'_> {
     ///
     /// The `dev.sigstore.cosign/rfc3161timestamp` annotation, when present,
     /// is checked (`timestamp`) over the layer's bytes, the envelope JSON,
-    /// as cosign timestamps and verifies an `.att` layer; its genTime is a
+    /// as cosign 2 timestamps and verifies an `.att` layer, or else over
+    /// the DSSE signature (what cosign 3 copies there); its genTime is a
     /// verified signing time, so a layer without a Rekor entry verifies
     /// when the log policy allows it (`--insecure-ignore-tlog`).
     ///
@@ -128,7 +129,18 @@ impl Verifier<'_> {
         let bundle = assemble(envelope_json, annotations)?;
         let times = match rfc3161_timestamp(annotations)? {
             Some(data) if self.tlog != TlogPolicy::Skip => {
-                let times = verify_timestamps(Some(&data), envelope_json, self.root()?)?;
+                let root = self.root()?;
+                // cosign 2 timestamps the envelope JSON; cosign 3 copies
+                // its bundle's timestamp, over the DSSE signature, into the
+                // annotation. Either binds the signature.
+                let times = verify_timestamps(Some(&data), envelope_json, root).or_else(|e| {
+                    bundle
+                        .dsse_envelope
+                        .as_ref()
+                        .and_then(|env| env.signatures.first())
+                        .map_or(Err(e), |sig| verify_timestamps(Some(&data), &sig.sig, root))
+                });
+                let times = times?;
                 Check::Timestamp.passed();
                 times
             }
