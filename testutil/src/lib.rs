@@ -20,6 +20,7 @@
 pub mod mutate;
 mod proxy;
 mod referrers;
+pub mod rng;
 pub mod sigstore;
 
 use std::io::Read;

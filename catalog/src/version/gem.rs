@@ -99,15 +99,7 @@ mod tests {
         let order = [
             "1.0.a", "1.0.b1", "1.0.rc", "1.0", "1.0.1", "1.1.a", "1.1", "2.0-1", "2.0",
         ];
-        for pair in order.windows(2) {
-            assert_eq!(
-                compare(pair[0], pair[1]),
-                Ordering::Less,
-                "{} < {}",
-                pair[0],
-                pair[1]
-            );
-        }
+        super::super::assert_ascending(compare, &order);
         assert_eq!(compare("1.0", "1.0.0"), Ordering::Equal);
         assert_eq!(compare("1.0.a.0", "1.0.a"), Ordering::Equal);
     }

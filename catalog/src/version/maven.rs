@@ -218,15 +218,7 @@ mod tests {
             "1.1",
             "1.10",
         ];
-        for pair in order.windows(2) {
-            assert_eq!(
-                compare(pair[0], pair[1]),
-                Ordering::Less,
-                "{} < {}",
-                pair[0],
-                pair[1]
-            );
-        }
+        super::super::assert_ascending(compare, &order);
         for (a, b) in [
             ("1.0", "1"),
             ("1-ga", "1"),

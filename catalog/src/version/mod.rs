@@ -81,6 +81,20 @@ fn cmp_digits(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
+/// Asserts that `compare` puts `order` in ascending order, pair by pair.
+#[cfg(test)]
+fn assert_ascending(compare: fn(&str, &str) -> Ordering, order: &[&str]) {
+    for pair in order.windows(2) {
+        assert_eq!(
+            compare(pair[0], pair[1]),
+            Ordering::Less,
+            "{} < {}",
+            pair[0],
+            pair[1]
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,19 +29,7 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % (n.max(1) as u64)) as usize
-    }
-}
+use sbomctl_testutil::rng::Rng;
 
 fn mangle(data: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut d = data.to_vec();
@@ -51,7 +39,7 @@ fn mangle(data: &[u8], rng: &mut Rng) -> Vec<u8> {
             for _ in 0..=rng.below(8) {
                 if !d.is_empty() {
                     let i = rng.below(d.len());
-                    d[i] = rng.next() as u8;
+                    d[i] = rng.next_u64() as u8;
                 }
             }
         }

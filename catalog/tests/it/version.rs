@@ -12,26 +12,7 @@ use std::process::{Command, Stdio};
 
 use sbomctl_catalog::version::Scheme;
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use sbomctl_testutil::rng::Rng;
 
 /// `count` pairs: a version from `make`, and either another one or the
 /// same one with one token of `tokens` put in, replaced or taken out.
@@ -125,6 +106,20 @@ fn assert_agrees(scheme: Scheme, pairs: &[(String, String)], truth: &[i32]) {
     }
 }
 
+/// The pairs the tool accepted (it answered `invalid` for the others), with
+/// its answers.
+fn accepted(
+    pairs: Vec<(String, String)>,
+    answers: Vec<String>,
+) -> (Vec<(String, String)>, Vec<i32>) {
+    pairs
+        .into_iter()
+        .zip(answers)
+        .filter(|(_, t)| t != "invalid")
+        .map(|(p, t)| (p, t.parse::<i32>().unwrap()))
+        .unzip()
+}
+
 fn parse_signs(lines: &[String]) -> Vec<i32> {
     lines
         .iter()
@@ -175,12 +170,7 @@ fn dpkg_order_matches_dpkg() {
                   else echo invalid; fi; done";
     let input: String = pairs.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
     let answers = run("sh", &["-c", script], &input);
-    let (valid, truth): (Vec<_>, Vec<_>) = pairs
-        .into_iter()
-        .zip(answers)
-        .filter(|(_, t)| t != "invalid")
-        .map(|(p, t)| (p, t.parse::<i32>().unwrap()))
-        .unzip();
+    let (valid, truth) = accepted(pairs, answers);
     assert!(valid.len() > 300, "only {} valid pairs", valid.len());
     assert_agrees(Scheme::Dpkg, &valid, &truth);
 }
@@ -272,12 +262,7 @@ fn pep440_order_matches_packaging() {
         )
         .join("bin/python");
     let answers = run(python.to_str().unwrap(), &["-c", script], &input);
-    let (valid, truth): (Vec<_>, Vec<_>) = pairs
-        .into_iter()
-        .zip(answers)
-        .filter(|(_, t)| t != "invalid")
-        .map(|(p, t)| (p, t.parse::<i32>().unwrap()))
-        .unzip();
+    let (valid, truth) = accepted(pairs, answers);
     assert!(valid.len() > 150, "only {} valid pairs", valid.len());
     assert_agrees(Scheme::Pep440, &valid, &truth);
 }
@@ -324,12 +309,7 @@ fn semver_order_matches_npm_semver() {
     );
     let input: String = pairs.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
     let answers = run("node", &["-e", &script], &input);
-    let (valid, truth): (Vec<_>, Vec<_>) = pairs
-        .into_iter()
-        .zip(answers)
-        .filter(|(_, t)| t != "invalid")
-        .map(|(p, t)| (p, t.parse::<i32>().unwrap()))
-        .unzip();
+    let (valid, truth) = accepted(pairs, answers);
     assert!(valid.len() > 100, "only {} valid pairs", valid.len());
     assert_agrees(Scheme::Semver, &valid, &truth);
 }
@@ -363,12 +343,7 @@ fn gem_order_matches_rubygems() {
                   end\n";
     let input: String = pairs.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
     let answers = run("ruby", &["-e", script], &input);
-    let (valid, truth): (Vec<_>, Vec<_>) = pairs
-        .into_iter()
-        .zip(answers)
-        .filter(|(_, t)| t != "invalid")
-        .map(|(p, t)| (p, t.parse::<i32>().unwrap()))
-        .unzip();
+    let (valid, truth) = accepted(pairs, answers);
     assert!(valid.len() > 200, "only {} valid pairs", valid.len());
     assert_agrees(Scheme::Gem, &valid, &truth);
 }
