@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use crate::cataloger::{self, Cataloger, Context, FileTree, Findings, SourceKind};
 use crate::layer::squash::Squash;
-use crate::layer::{read_layer, Budget, Exclusions, LayerIndex, Wanted, MAX_RETAINED_BYTES};
+use crate::layer::{read_layer, Budget, Exclusions, LayerIndex, Rule, Wanted, MAX_RETAINED_BYTES};
 use crate::model::{
     Catalog, Diagnostic, Ecosystem, LayerInfo, Package, Scope, Severity, SourceInfo,
 };
 use crate::select::{Selected, Selection};
-use crate::source::{walk, Mounts, Source, Walk};
+use crate::source::{walk_deferred, Deferred, Mounts, Source, Walk};
 use crate::{cpe, distro, relate, Error, Result};
 use sbomctl_oci::registry::RegistryOptions;
 use sbomctl_oci::target::Opened;
@@ -143,7 +143,8 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
                 base: options.base_path.clone(),
                 mounts: Mounts::of_this_system(),
             };
-            let (layer, warnings) = walk(&root, &how, &wanted, &Budget::new(MAX_RETAINED_BYTES))?;
+            let (layer, deferred, warnings) =
+                walk_deferred(&root, &how, &wanted, &Budget::new(MAX_RETAINED_BYTES))?;
             let info = SourceInfo {
                 kind: "directory".to_owned(),
                 transport: "dir".to_owned(),
@@ -154,11 +155,11 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
                 platform: None,
                 layers: Vec::new(),
             };
-            let mut catalog = catalog_layers(
+            let mut catalog = catalog_dir(
                 info,
-                vec![layer],
+                layer,
+                &deferred,
                 options.scope,
-                SourceKind::Directory,
                 &catalogers,
                 &wanted,
                 selected.as_ref(),
@@ -369,6 +370,70 @@ impl<R: io::Read> io::Read for ProgressRead<'_, R> {
     }
 }
 
+/// Catalogs a walked directory ([`walk_deferred`]): one view, the
+/// pseudo-layer's symlinks and findings plus, for each cataloger in turn,
+/// the files its own rules select, read then and dropped once it is done.
+/// The output is the same as cataloging one tree holding every wanted
+/// file (catalogers read only the files their rules select, and distro
+/// detection only its own), but only one cataloger's files are held at a
+/// time, each cataloger's within a fresh [`Budget`].
+fn catalog_dir(
+    source: SourceInfo,
+    layer: LayerIndex,
+    files: &Deferred,
+    scope: Scope,
+    catalogers: &[Box<dyn Cataloger>],
+    wanted: &Wanted,
+    selected: Option<&Selected>,
+) -> Catalog {
+    let mut squash = Squash::new();
+    squash.apply(&layer, wanted);
+    drop(layer);
+    let squashed = squash.diagnostics();
+    let mut base = squash.into_tree();
+    let mut diagnostics = Vec::new();
+    let distro_files = Wanted::new(distro::FILES.iter().map(|f| Rule::new(*f)));
+    files.load(
+        |p| distro_files.matches(p),
+        &mut base,
+        &Budget::new(MAX_RETAINED_BYTES),
+        &mut diagnostics,
+    );
+    let ctx = Context {
+        distro: distro::detect(&base),
+        source_kind: SourceKind::Directory,
+    };
+    let mut findings = Findings::default();
+    for c in catalogers {
+        let own = Wanted::new(c.wanted());
+        let mut tree = base.clone();
+        files.load(
+            |p| own.matches(p) && !distro_files.matches(p),
+            &mut tree,
+            &Budget::new(MAX_RETAINED_BYTES),
+            &mut diagnostics,
+        );
+        let before = findings.packages.len();
+        c.catalog(&tree, &ctx, &mut findings);
+        tracing::debug!(
+            cataloger = c.name(),
+            packages = findings.packages.len().saturating_sub(before),
+            "cataloger done"
+        );
+    }
+    drop(base);
+    diagnostics.extend(findings.diagnostics);
+    finish(
+        source,
+        scope,
+        ctx.distro,
+        merge_within(findings.packages),
+        diagnostics,
+        squashed,
+        selected,
+    )
+}
+
 /// Squashes the layers and catalogs, per scope.
 fn catalog_layers(
     source: SourceInfo,
@@ -399,7 +464,12 @@ fn catalog_layers(
             distro = d;
         }
         diagnostics.extend(findings.diagnostics);
-        merged.merge(findings.packages);
+        if scope == Scope::Squashed {
+            // The only view: merged in place.
+            merged.packages = merge_within(findings.packages);
+        } else {
+            merged.merge(findings.packages);
+        }
     }
     let mut packages = merged.packages;
     if no_layers {
@@ -408,11 +478,36 @@ fn catalog_layers(
         diagnostics.extend(findings.diagnostics);
         packages = findings.packages;
     }
+    // The files' contents are not needed past this point.
+    let squashed = squash.diagnostics();
+    drop(squash);
+    finish(
+        source,
+        scope,
+        distro,
+        packages,
+        diagnostics,
+        squashed,
+        selected,
+    )
+}
+
+/// What every scan does once the catalogers ran: the cataloger selection,
+/// CPE bound warnings, sorting and relationships.
+fn finish(
+    source: SourceInfo,
+    scope: Scope,
+    distro: Option<crate::model::Distro>,
+    mut packages: Vec<Package>,
+    mut diagnostics: Vec<Diagnostic>,
+    squashed: Vec<Diagnostic>,
+    selected: Option<&Selected>,
+) -> Catalog {
     if let Some(s) = selected {
         packages.retain(|p| s.keeps(p));
     }
     diagnostics.extend(cpe_bounds(&packages));
-    diagnostics.extend(squash.diagnostics());
+    diagnostics.extend(squashed);
     for p in &mut packages {
         // The first location is the evidence the cataloger named (its id
         // and merge key); the others are sorted after it.
@@ -501,6 +596,61 @@ impl Merged {
             }
         }
     }
+}
+
+/// [`Merged::merge`] of one view's packages into an empty set, in place:
+/// a package with the merge key of an earlier one is dropped, its new
+/// locations appended to the earlier one's; the order is kept. No second
+/// list of packages and no index of keys are built.
+fn merge_within(mut packages: Vec<Package>) -> Vec<Package> {
+    type Key<'a> = (Ecosystem, &'a str, &'a str, Option<&'a str>);
+    fn key(p: &Package) -> Key<'_> {
+        (
+            p.ecosystem,
+            p.name.as_str(),
+            p.version.as_str(),
+            p.locations.first().map(|l| l.path.as_str()),
+        )
+    }
+    let mut order: Vec<usize> = (0..packages.len()).collect();
+    order.sort_by(|a, b| {
+        packages
+            .get(*a)
+            .map(key)
+            .cmp(&packages.get(*b).map(key))
+            .then(a.cmp(b))
+    });
+    // Each package after the first of its key, with that first one.
+    let mut later_of_first = Vec::new();
+    for run in order.chunk_by(|a, b| packages.get(*a).map(key) == packages.get(*b).map(key)) {
+        if let Some((&first, rest)) = run.split_first() {
+            later_of_first.extend(rest.iter().map(|&later| (first, later)));
+        }
+    }
+    let mut dropped = vec![false; packages.len()];
+    for (first, later) in later_of_first {
+        let moved = packages
+            .get_mut(later)
+            .map(|p| std::mem::take(&mut p.locations))
+            .unwrap_or_default();
+        if let Some(existing) = packages.get_mut(first) {
+            for l in moved {
+                if !existing.locations.contains(&l) {
+                    existing.locations.push(l);
+                }
+            }
+        }
+        if let Some(d) = dropped.get_mut(later) {
+            *d = true;
+        }
+    }
+    let mut at = 0;
+    packages.retain(|_| {
+        let keep = !dropped.get(at).copied().unwrap_or(false);
+        at += 1;
+        keep
+    });
+    packages
 }
 
 /// Diagnostics for packages whose CPEs a bound left out or cut short.

@@ -48,6 +48,137 @@ pub fn walk(
     wanted: &crate::layer::Wanted,
     budget: &crate::layer::Budget,
 ) -> Result<(crate::layer::LayerIndex, Vec<Diagnostic>)> {
+    walk_impl(root, how, wanted, budget, None)
+}
+
+/// [`walk`], keeping no wanted file's content: the pseudo-layer holds the
+/// symlinks and the extractors' findings, and the wanted files are only
+/// listed ([`Deferred`]), to be read when a cataloger needs them
+/// ([`Deferred::load`]). What a scan holds then no longer grows with the
+/// wanted files of the whole tree.
+pub fn walk_deferred(
+    root: &Path,
+    how: &Walk,
+    wanted: &crate::layer::Wanted,
+    budget: &crate::layer::Budget,
+) -> Result<(crate::layer::LayerIndex, Deferred, Vec<Diagnostic>)> {
+    let mut deferred = Deferred {
+        root: root.to_owned(),
+        prefix: match &how.base {
+            Some(base) => base_prefix(root, base)?,
+            None => String::new(),
+        },
+        paths: Vec::new(),
+    };
+    let (index, warnings) = walk_impl(root, how, wanted, budget, Some(&mut deferred.paths))?;
+    Ok((index, deferred, warnings))
+}
+
+/// The wanted files a [`walk_deferred`] found, by recorded path, in walk
+/// order.
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    root: PathBuf,
+    /// The root's path inside the base path (see [`Walk::base`]).
+    prefix: String,
+    paths: Vec<String>,
+}
+
+impl Deferred {
+    /// The recorded paths, in walk order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.paths.iter().map(String::as_str)
+    }
+
+    /// Reads the files whose recorded path `select` accepts into `tree`,
+    /// as the walk would have kept them: cut at [`crate::MAX_FILE_SIZE`],
+    /// while `budget` lasts, and without following a symlink. A file cut,
+    /// turned away by the budget, gone or unreadable is a warning in
+    /// `diagnostics` (worded as the walk and the squash word them).
+    pub fn load(
+        &self,
+        select: impl Fn(&str) -> bool,
+        tree: &mut crate::cataloger::FileTree,
+        budget: &crate::layer::Budget,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let mut warn = |path: &str, message: String| {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                location: Some(Location::new(path, None)),
+                message,
+            });
+        };
+        for path in self.paths.iter().filter(|p| select(p)) {
+            let in_root = if self.prefix.is_empty() {
+                path.as_str()
+            } else {
+                path.get(self.prefix.len() + 1..).unwrap_or_default()
+            };
+            let file = self.root.join(in_root);
+            let size = match fs::symlink_metadata(&file) {
+                Ok(m) if m.is_file() => m.len(),
+                Ok(_) => continue,
+                Err(e) => {
+                    warn(path, format!("reading metadata: {e}; skipped"));
+                    continue;
+                }
+            };
+            let f = match fs::File::open(&file) {
+                Ok(f) => f,
+                Err(e) => {
+                    warn(path, format!("opening: {e}; skipped"));
+                    continue;
+                }
+            };
+            let cap = size.min(crate::MAX_FILE_SIZE);
+            if !budget.take(cap) {
+                warn(
+                    path,
+                    format!(
+                        "file of {size} bytes not read: the scan's budget of {} MiB for file contents is used up",
+                        budget.limit() >> 20
+                    ),
+                );
+                continue;
+            }
+            // Bytes past the size read above (a file growing under us)
+            // are not read.
+            let data = match crate::layer::read::read_content(&mut f.take(size), cap) {
+                Ok(d) => d,
+                Err(e) => {
+                    warn(path, format!("reading: {e}; skipped"));
+                    continue;
+                }
+            };
+            let truncated = size > crate::MAX_FILE_SIZE;
+            if truncated {
+                warn(
+                    path,
+                    format!(
+                        "file larger than {} MiB, only its start was read",
+                        crate::MAX_FILE_SIZE >> 20
+                    ),
+                );
+            }
+            tree.insert(crate::cataloger::File {
+                path: path.clone(),
+                data,
+                layer: None,
+                truncated,
+            });
+        }
+    }
+}
+
+/// [`walk`]; with `defer`, wanted files are listed there instead of read.
+fn walk_impl(
+    root: &Path,
+    how: &Walk,
+    wanted: &crate::layer::Wanted,
+    budget: &crate::layer::Budget,
+    mut defer: Option<&mut Vec<String>>,
+) -> Result<(crate::layer::LayerIndex, Vec<Diagnostic>)> {
     use crate::layer::{Entry, EntryKind, LayerIndex};
     let mut index = LayerIndex {
         layer: None,
@@ -133,7 +264,8 @@ pub fn walk(
                 }
             } else if ft.is_file() {
                 let extractors = wanted.extractors();
-                if !wanted.matches(&path) && extractors.is_empty() {
+                let whole = wanted.matches(&path);
+                if !whole && extractors.is_empty() {
                     continue;
                 }
                 let meta = match fs::symlink_metadata(&child) {
@@ -147,9 +279,20 @@ pub fn walk(
                 let (size, mode) = (meta.len(), mode_of(&meta));
                 // One pseudo-layer: no lower finding to hide, so files
                 // nothing selects are not remembered.
-                if !wanted.matches(&path) && !extractors.considers(&path, mode, size) {
+                let considered = extractors.considers(&path, mode, size);
+                if !whole && !considered {
                     continue;
                 }
+                let keep = match defer.as_deref_mut() {
+                    Some(later) if whole => {
+                        later.push(path.clone());
+                        if !considered {
+                            continue;
+                        }
+                        false
+                    }
+                    _ => whole,
+                };
                 let f = match fs::File::open(&child) {
                     Ok(f) => f,
                     Err(e) => {
@@ -160,7 +303,7 @@ pub fn walk(
                 // Bytes past the size read above (a file growing under us)
                 // are not read.
                 let mut content = std::io::BufReader::new(f.take(size));
-                if let Err((_, e)) = crate::layer::read::read_regular(
+                if let Err((_, e)) = crate::layer::read::read_regular_as(
                     &mut index,
                     path.clone(),
                     size,
@@ -168,6 +311,7 @@ pub fn walk(
                     &mut content,
                     wanted,
                     budget,
+                    keep,
                 ) {
                     warn(&path, "reading", &e);
                 }

@@ -256,8 +256,25 @@ pub(crate) fn read_regular(
     wanted: &Wanted,
     budget: &Budget,
 ) -> std::result::Result<(), (String, io::Error)> {
-    let extractors = wanted.extractors();
     let whole = wanted.matches(&path);
+    read_regular_as(index, path, size, mode, content, wanted, budget, whole)
+}
+
+/// [`read_regular`], with `whole` saying whether the content is kept:
+/// the `dir:` walker that defers wanted files' content
+/// ([`crate::source::walk_deferred`]) only offers them to the extractors.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_regular_as(
+    index: &mut LayerIndex,
+    path: String,
+    size: u64,
+    mode: u32,
+    content: &mut dyn Read,
+    wanted: &Wanted,
+    budget: &Budget,
+    whole: bool,
+) -> std::result::Result<(), (String, io::Error)> {
+    let extractors = wanted.extractors();
     let consider = !extractors.is_empty() && extractors.considers(&path, mode, size);
     if !whole && !consider {
         if !extractors.is_empty() {
@@ -345,7 +362,7 @@ pub(crate) fn read_regular(
 
 /// Reads the first `len` bytes of `entry` straight into shared storage:
 /// building it from a `Vec` would copy, holding the file twice for a while.
-fn read_content(entry: &mut (impl Read + ?Sized), len: u64) -> io::Result<Arc<[u8]>> {
+pub(crate) fn read_content(entry: &mut (impl Read + ?Sized), len: u64) -> io::Result<Arc<[u8]>> {
     let len = usize::try_from(len).map_err(io::Error::other)?;
     let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
     let buf = Arc::get_mut(&mut data).ok_or_else(|| io::Error::other("shared buffer"))?;

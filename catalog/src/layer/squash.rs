@@ -132,6 +132,11 @@ impl Squash {
         &self.tree
     }
 
+    /// The squashed file tree, taken (see [`Squash::diagnostics`] first).
+    pub fn into_tree(self) -> FileTree {
+        self.tree
+    }
+
     /// Problems met while squashing, plus symlink loops in the final tree.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = self.diagnostics.clone();
