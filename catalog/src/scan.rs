@@ -667,3 +667,102 @@ fn cpe_bounds(packages: &[Package]) -> Vec<Diagnostic> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::{self, Format, RenderOptions};
+    use std::path::{Path, PathBuf};
+
+    /// How `dir:` sources were cataloged before the walk deferred wanted
+    /// files: every wanted file read during the walk into one pseudo-layer,
+    /// then squashed and cataloged at once.
+    fn catalog_dir_at_once(root: &Path) -> Catalog {
+        let Plan {
+            catalogers,
+            wanted,
+            selected,
+        } = plan(&Options::default(), SourceKind::Directory).unwrap();
+        let how = Walk {
+            base: None,
+            mounts: Mounts::of_this_system(),
+        };
+        let (layer, warnings) =
+            crate::source::walk(root, &how, &wanted, &Budget::new(MAX_RETAINED_BYTES)).unwrap();
+        let info = SourceInfo {
+            kind: "directory".to_owned(),
+            transport: "dir".to_owned(),
+            name: root.display().to_string(),
+            manifest_digest: None,
+            index_digest: None,
+            config_digest: None,
+            platform: None,
+            layers: Vec::new(),
+        };
+        let mut catalog = catalog_layers(
+            info,
+            vec![layer],
+            Scope::Squashed,
+            SourceKind::Directory,
+            &catalogers,
+            &wanted,
+            selected.as_ref(),
+        );
+        catalog.diagnostics.extend(warnings);
+        catalog.diagnostics.sort();
+        catalog.diagnostics.dedup();
+        catalog
+    }
+
+    fn testdata() -> Vec<PathBuf> {
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        vec![here.join("testdata"), here.join("../testdata")]
+    }
+
+    #[test]
+    fn dir_output_is_the_same_as_when_every_file_was_held_at_once() {
+        let options = RenderOptions::at(1_700_000_000);
+        for root in testdata() {
+            let source = Source::parse(&format!("dir:{}", root.display())).unwrap();
+            let deferred = catalog(&source, &Options::default()).unwrap();
+            let at_once = catalog_dir_at_once(&root);
+            assert!(deferred.packages.len() > 50, "{}", root.display());
+            assert_eq!(deferred.diagnostics, at_once.diagnostics);
+            for name in Format::NAMES {
+                let f: Format = name.parse().unwrap();
+                assert!(
+                    format::render(&deferred, f, &options) == format::render(&at_once, f, &options),
+                    "{} differs in {name}",
+                    root.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn merging_in_place_is_merging_into_an_empty_set() {
+        let root = testdata().remove(0);
+        let source = Source::parse(&format!("dir:{}", root.display())).unwrap();
+        let found = catalog(&source, &Options::default()).unwrap().packages;
+        // Every third package again: once with the same locations, once
+        // with one more; and the first with its locations reversed.
+        let mut packages = found.clone();
+        for (i, p) in found.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+            packages.push(p.clone());
+            let mut more = p.clone();
+            more.locations
+                .push(crate::model::Location::new(&format!("extra/{i}"), None));
+            packages.insert(i, more);
+        }
+        if let Some(first) = packages.first().cloned() {
+            let mut reversed = first;
+            reversed.locations.reverse();
+            packages.push(reversed);
+        }
+        let mut merged = Merged::default();
+        merged.merge(packages.clone());
+        let in_place = merge_within(packages);
+        assert!(in_place.len() < found.len() + found.len() / 3);
+        assert_eq!(in_place, merged.packages);
+    }
+}

@@ -214,7 +214,11 @@ fn dir_scan_holds_one_catalogers_files_at_a_time() {
     let mkdir = |d: &std::path::Path| std::fs::create_dir_all(d).unwrap();
     mkdir(&root.join("var/lib/dpkg/info"));
     mkdir(&root.join("etc"));
-    std::fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n").unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
     let mut status = String::new();
     let pad = "x".repeat(PAD);
     for i in 0..PACKAGES {
@@ -255,12 +259,7 @@ fn dir_scan_holds_one_catalogers_files_at_a_time() {
     assert_eq!(err, "", "no warning");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let packages = doc["packages"].as_array().unwrap();
-    let count = |ecosystem: &str| {
-        packages
-            .iter()
-            .filter(|p| p["type"] == ecosystem)
-            .count()
-    };
+    let count = |ecosystem: &str| packages.iter().filter(|p| p["type"] == ecosystem).count();
     assert_eq!((count("deb"), count("npm")), (PACKAGES, PACKAGES));
     assert!(
         packages
