@@ -674,10 +674,11 @@ mod tests {
     use crate::format::{self, Format, RenderOptions};
     use std::path::{Path, PathBuf};
 
-    /// How `dir:` sources were cataloged before the walk deferred wanted
-    /// files: every wanted file read during the walk into one pseudo-layer,
-    /// then squashed and cataloged at once.
-    fn catalog_dir_at_once(root: &Path) -> Catalog {
+    /// A `dir:` catalog of `root` with `budget` bytes for file contents:
+    /// with `at_once`, as before the walk deferred wanted files (every
+    /// wanted file read during the walk into one pseudo-layer, then
+    /// squashed and cataloged at once); else as [`catalog`] does now.
+    fn catalog_dir_with(root: &Path, budget: u64, at_once: bool) -> Catalog {
         let Plan {
             catalogers,
             wanted,
@@ -687,8 +688,6 @@ mod tests {
             base: None,
             mounts: Mounts::of_this_system(),
         };
-        let (layer, warnings) =
-            crate::source::walk(root, &how, &wanted, &Budget::new(MAX_RETAINED_BYTES)).unwrap();
         let info = SourceInfo {
             kind: "directory".to_owned(),
             transport: "dir".to_owned(),
@@ -699,15 +698,32 @@ mod tests {
             platform: None,
             layers: Vec::new(),
         };
-        let mut catalog = catalog_layers(
-            info,
-            vec![layer],
-            Scope::Squashed,
-            SourceKind::Directory,
-            &catalogers,
-            &wanted,
-            selected.as_ref(),
-        );
+        let budget = Budget::new(budget);
+        let (mut catalog, warnings) = if at_once {
+            let (layer, warnings) = crate::source::walk(root, &how, &wanted, &budget).unwrap();
+            let catalog = catalog_layers(
+                info,
+                vec![layer],
+                Scope::Squashed,
+                SourceKind::Directory,
+                &catalogers,
+                &wanted,
+                selected.as_ref(),
+            );
+            (catalog, warnings)
+        } else {
+            let (layer, deferred, warnings) = walk_deferred(root, &how, &wanted, &budget).unwrap();
+            let catalog = catalog_dir(
+                info,
+                layer,
+                &deferred,
+                Scope::Squashed,
+                &catalogers,
+                &wanted,
+                selected.as_ref(),
+            );
+            (catalog, warnings)
+        };
         catalog.diagnostics.extend(warnings);
         catalog.diagnostics.sort();
         catalog.diagnostics.dedup();
@@ -721,21 +737,40 @@ mod tests {
 
     #[test]
     fn dir_output_is_the_same_as_when_every_file_was_held_at_once() {
-        let options = RenderOptions::at(1_700_000_000);
         for root in testdata() {
             let source = Source::parse(&format!("dir:{}", root.display())).unwrap();
             let deferred = catalog(&source, &Options::default()).unwrap();
-            let at_once = catalog_dir_at_once(&root);
+            let at_once = catalog_dir_with(&root, MAX_RETAINED_BYTES, true);
             assert!(deferred.packages.len() > 50, "{}", root.display());
-            assert_eq!(deferred.diagnostics, at_once.diagnostics);
-            for name in Format::NAMES {
-                let f: Format = name.parse().unwrap();
-                assert!(
-                    format::render(&deferred, f, &options) == format::render(&at_once, f, &options),
-                    "{} differs in {name}",
-                    root.display()
-                );
-            }
+            same(&deferred, &at_once, &root.display().to_string());
+        }
+    }
+
+    fn same(a: &Catalog, b: &Catalog, what: &str) {
+        let options = RenderOptions::at(1_700_000_000);
+        assert_eq!(a.diagnostics, b.diagnostics, "{what}");
+        for name in Format::NAMES {
+            let f: Format = name.parse().unwrap();
+            assert!(
+                format::render(a, f, &options) == format::render(b, f, &options),
+                "{what} differs in {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn dir_files_past_the_budget_are_the_same_as_when_held_at_once() {
+        let root = testdata().remove(0);
+        for budget in [0, 4 << 10, 256 << 10, 1 << 20] {
+            let deferred = catalog_dir_with(&root, budget, false);
+            let at_once = catalog_dir_with(&root, budget, true);
+            let skipped = deferred
+                .diagnostics
+                .iter()
+                .filter(|d| d.message.contains("budget"))
+                .count();
+            assert!(skipped > 0, "budget {budget}");
+            same(&deferred, &at_once, &format!("budget {budget}"));
         }
     }
 

@@ -55,7 +55,10 @@ pub fn walk(
 /// symlinks and the extractors' findings, and the wanted files are only
 /// listed ([`Deferred`]), to be read when a cataloger needs them
 /// ([`Deferred::load`]). What a scan holds then no longer grows with the
-/// wanted files of the whole tree.
+/// wanted files of the whole tree. The wanted files still take their bytes
+/// from `budget`, in walk order: those that do not fit are
+/// [`EntryKind::Skipped`](crate::layer::EntryKind::Skipped) and not
+/// listed, exactly as [`walk`] would skip them.
 pub fn walk_deferred(
     root: &Path,
     how: &Walk,
@@ -283,8 +286,29 @@ fn walk_impl(
                 if !whole && !considered {
                     continue;
                 }
+                let f = match fs::File::open(&child) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        warn(&path, "opening", &e);
+                        continue;
+                    }
+                };
                 let keep = match defer.as_deref_mut() {
                     Some(later) if whole => {
+                        // The file's bytes are taken from the budget now,
+                        // in walk order, as if it were read: the files
+                        // cataloged, and those turned away, are the same
+                        // as when the walk kept them.
+                        if !budget.take(size.min(crate::MAX_FILE_SIZE)) {
+                            index.entries.push(Entry {
+                                path,
+                                kind: EntryKind::Skipped {
+                                    size,
+                                    budget: budget.limit(),
+                                },
+                            });
+                            continue;
+                        }
                         later.push(path.clone());
                         if !considered {
                             continue;
@@ -292,13 +316,6 @@ fn walk_impl(
                         false
                     }
                     _ => whole,
-                };
-                let f = match fs::File::open(&child) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        warn(&path, "opening", &e);
-                        continue;
-                    }
                 };
                 // Bytes past the size read above (a file growing under us)
                 // are not read.
