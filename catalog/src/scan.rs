@@ -376,7 +376,9 @@ impl<R: io::Read> io::Read for ProgressRead<'_, R> {
 /// The output is the same as cataloging one tree holding every wanted
 /// file (catalogers read only the files their rules select, and distro
 /// detection only its own), but only one cataloger's files are held at a
-/// time, each cataloger's within a fresh [`Budget`].
+/// time. Which files fit the scan's budget was decided during the walk;
+/// the fresh [`Budget`] of each load only guards against files that grew
+/// since.
 fn catalog_dir(
     source: SourceInfo,
     layer: LayerIndex,
