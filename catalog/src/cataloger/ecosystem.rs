@@ -18,10 +18,17 @@ use super::Cataloger;
 /// method has a default that says "nothing recorded", so an ecosystem
 /// implements only what its database holds.
 pub trait EcosystemMetadata {
-    /// syft JSON's `metadataType` and `metadata` for the package (syft
-    /// schema 16.1.10), without `files`, which the syft JSON writer adds
-    /// from the package. `None` when the ecosystem has no mapping yet.
-    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+    /// syft JSON's `metadataType` and `metadata` for `package` (whose
+    /// metadata this is), as the syft cataloger of the same kind writes
+    /// them (syft schema 16.1.10): syft's field names, fields syft always
+    /// writes present (empty when not recorded), `omitempty` fields left
+    /// out when empty. Build it with [`SyftFields`]. `None` when syft
+    /// writes no metadata for such a package.
+    fn syft_metadata(
+        &self,
+        package: &crate::model::Package,
+    ) -> Option<(&'static str, serde_json::Value)> {
+        let _ = package;
         None
     }
 
@@ -88,6 +95,56 @@ pub trait EcosystemMetadata {
     fn provides(&self) -> &[String] {
         &[]
     }
+}
+
+/// A syft metadata object under construction, fields in syft's order.
+#[derive(Debug, Default)]
+pub struct SyftFields(serde_json::Map<String, serde_json::Value>);
+
+impl SyftFields {
+    /// An empty object.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A field syft always writes (no `omitempty`), empty or not.
+    #[must_use]
+    pub fn field(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.0.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// An `omitempty` field: left out when `None`, `""`, `[]` or `{}`.
+    #[must_use]
+    pub fn omit_empty<V: Into<serde_json::Value>>(mut self, key: &str, value: Option<V>) -> Self {
+        let Some(value) = value.map(Into::into) else {
+            return self;
+        };
+        let empty = match &value {
+            serde_json::Value::Null => true,
+            serde_json::Value::String(s) => s.is_empty(),
+            serde_json::Value::Array(a) => a.is_empty(),
+            serde_json::Value::Object(o) => o.is_empty(),
+            _ => false,
+        };
+        if !empty {
+            self.0.insert(key.to_owned(), value);
+        }
+        self
+    }
+
+    /// The object.
+    pub fn build(self) -> serde_json::Value {
+        serde_json::Value::Object(self.0)
+    }
+}
+
+/// syft's `KeyValues`: `[{"key": …, "value": …}]`, in order.
+pub fn syft_key_values(pairs: &[(String, String)]) -> serde_json::Value {
+    pairs
+        .iter()
+        .map(|(k, v)| serde_json::json!({ "key": k, "value": v }))
+        .collect()
 }
 
 /// What an ecosystem is, beyond one package's metadata: implemented by the

@@ -28,9 +28,10 @@ use crate::model::{Diagnostic, Distro, LayerRef, Location, Package, Severity};
 
 #[macro_use]
 mod ecosystem;
+pub(crate) use ecosystem::syft_key_values;
 pub use ecosystem::{
     Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef, ExternalRefKind,
-    HashAlgorithm, Person, Supplier,
+    HashAlgorithm, Person, Supplier, SyftFields,
 };
 
 // Rust needs each folder declared as a module; rustfmt only formats modules

@@ -61,7 +61,10 @@ pub struct ApkMetadata {
 }
 
 impl EcosystemMetadata for ApkMetadata {
-    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+    fn syft_metadata(
+        &self,
+        _: &crate::model::Package,
+    ) -> Option<(&'static str, serde_json::Value)> {
         Some((
             "apk-db-entry",
             serde_json::json!({

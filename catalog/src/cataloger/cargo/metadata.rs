@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::{CargoAuditableCataloger, CargoLockCataloger};
 use crate::cataloger::{
     Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, HashAlgorithm,
+    SyftFields,
 };
+use crate::model::Package;
 
 /// Fields of a crate (syft's `RustBinaryAuditEntry` / `RustCargoLockEntry`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -23,6 +25,27 @@ pub struct CargoMetadata {
 }
 
 impl EcosystemMetadata for CargoMetadata {
+    /// A crate of a cargo-auditable executable: syft's
+    /// `rust-cargo-audit-entry`; a `Cargo.lock` entry:
+    /// `rust-cargo-lock-entry`, whose `dependencies` are the names only
+    /// (the lock's `name version` qualifiers are not kept).
+    fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
+        let fields = SyftFields::new()
+            .field("name", p.name.as_str())
+            .field("version", p.version.as_str())
+            .field("source", self.source.as_str());
+        if p.found_by == super::LOCK_CATALOGER {
+            return Some((
+                "rust-cargo-lock-entry",
+                fields
+                    .field("checksum", self.checksum.as_deref().unwrap_or_default())
+                    .field("dependencies", p.dependencies.clone())
+                    .build(),
+            ));
+        }
+        Some(("rust-cargo-audit-entry", fields.build()))
+    }
+
     fn checksums(&self) -> Vec<Checksum> {
         self.checksum
             .iter()

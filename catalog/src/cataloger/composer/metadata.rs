@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::ComposerCataloger;
 use crate::cataloger::{
     Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef,
-    ExternalRefKind, HashAlgorithm, Supplier,
+    ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
 };
+use crate::model::Package;
 
 /// Fields of a Composer package.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -48,6 +49,55 @@ pub struct ComposerMetadata {
 }
 
 impl EcosystemMetadata for ComposerMetadata {
+    /// `installed.json`: syft's `php-composer-installed-entry`;
+    /// `composer.lock`: `php-composer-lock-entry`. Written from what is
+    /// kept: the source URL and reference, the dist URL and shasum, the
+    /// declared licenses, the type, the first author, description and
+    /// homepage. The `type` of `source` and `dist`, the dist reference,
+    /// `require`/`provide`/`suggest`, `bin`, `keywords`, `time` and
+    /// `notification-url` are not kept (empty or left out).
+    fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
+        let metadata_type = if p.found_by == super::LOCK_CATALOGER {
+            "php-composer-lock-entry"
+        } else {
+            "php-composer-installed-entry"
+        };
+        let source = SyftFields::new()
+            .field("type", "")
+            .field("url", self.source_url.as_deref().unwrap_or_default())
+            .field(
+                "reference",
+                self.source_reference.as_deref().unwrap_or_default(),
+            )
+            .build();
+        let dist = SyftFields::new()
+            .field("type", "")
+            .field("url", self.dist_url.as_deref().unwrap_or_default())
+            .field("reference", "")
+            .omit_empty("shasum", self.dist_shasum.as_deref())
+            .build();
+        let author = self.author.as_deref().map(|name| {
+            vec![SyftFields::new()
+                .field("name", name)
+                .omit_empty("email", self.author_email.as_deref())
+                .build()]
+        });
+        Some((
+            metadata_type,
+            SyftFields::new()
+                .field("name", p.name.as_str())
+                .field("version", p.version.as_str())
+                .field("source", source)
+                .field("dist", dist)
+                .omit_empty("license", Some(p.licenses.declared.clone()))
+                .omit_empty("type", self.package_type.as_deref())
+                .omit_empty("authors", author)
+                .omit_empty("description", self.description.as_deref())
+                .omit_empty("homepage", self.homepage.as_deref())
+                .build(),
+        ))
+    }
+
     /// The first author, as syft reports it.
     fn supplier(&self) -> Option<Supplier<'_>> {
         (self.author.is_some() || self.author_email.is_some()).then_some(Supplier::AuthorFields {

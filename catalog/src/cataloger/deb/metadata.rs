@@ -45,7 +45,10 @@ pub struct DebMetadata {
 }
 
 impl EcosystemMetadata for DebMetadata {
-    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+    fn syft_metadata(
+        &self,
+        _: &crate::model::Package,
+    ) -> Option<(&'static str, serde_json::Value)> {
         Some((
             "dpkg-db-entry",
             serde_json::json!({

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::GemCataloger;
 use crate::cataloger::{
     Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef,
-    ExternalRefKind, HashAlgorithm, Supplier,
+    ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
 };
+use crate::model::Package;
 
 /// Fields of a Ruby gem.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,6 +45,23 @@ pub struct GemMetadata {
 }
 
 impl EcosystemMetadata for GemMetadata {
+    /// An installed gemspec: syft's `ruby-gemspec` (the gemspec's `files`
+    /// are not kept); a `Gemfile.lock` entry: none, as syft writes none.
+    fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
+        if p.found_by == super::LOCK_CATALOGER {
+            return None;
+        }
+        Some((
+            "ruby-gemspec",
+            SyftFields::new()
+                .field("name", p.name.as_str())
+                .field("version", p.version.as_str())
+                .omit_empty("authors", Some(self.authors.clone()))
+                .omit_empty("homepage", self.homepage.as_deref())
+                .build(),
+        ))
+    }
+
     /// The first author, as syft reports it.
     fn supplier(&self) -> Option<Supplier<'_>> {
         self.authors

@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{GoBinaryCataloger, GoModCataloger};
-use crate::cataloger::{Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata};
+use crate::cataloger::{
+    syft_key_values, Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata,
+    SyftFields,
+};
+use crate::model::Package;
 
 /// Go build settings with a property of their own (see
 /// [`GolangMetadata::properties`]); others are listed together in
@@ -64,6 +68,36 @@ pub struct GolangMetadata {
 }
 
 impl EcosystemMetadata for GolangMetadata {
+    /// A module of an executable: syft's `go-module-buildinfo-entry`
+    /// (build settings on the main module only, as syft); a module of a
+    /// `go.mod`: `go-module-entry`.
+    fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
+        if p.found_by == super::FILE_CATALOGER {
+            return Some((
+                "go-module-entry",
+                SyftFields::new()
+                    .omit_empty("h1Digest", self.h1_digest.as_deref())
+                    .build(),
+            ));
+        }
+        Some((
+            "go-module-buildinfo-entry",
+            SyftFields::new()
+                .omit_empty(
+                    "goBuildSettings",
+                    Some(syft_key_values(&self.build_settings)),
+                )
+                .field("goCompiledVersion", self.go_compiled_version.as_str())
+                .field(
+                    "architecture",
+                    self.architecture.as_deref().unwrap_or_default(),
+                )
+                .omit_empty("h1Digest", self.h1_digest.as_deref())
+                .omit_empty("mainModule", self.main_module.as_deref())
+                .build(),
+        ))
+    }
+
     /// The `h1:` sum is SHA-256 over the module's file list, not over an
     /// artifact, so it is not a package checksum.
     fn checksums(&self) -> Vec<Checksum> {

@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::pom_properties::PomProperties;
 use super::pom_xml::PomProject;
 use super::MavenCataloger;
-use crate::cataloger::{Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier};
+use crate::cataloger::{
+    syft_key_values, Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier,
+    SyftFields,
+};
+use crate::model::Package;
 
 /// A package found in a Java archive (jar, war, ear, …), as syft's
 /// `java-archive` metadata has it.
@@ -43,6 +47,54 @@ impl MavenMetadata {
 }
 
 impl EcosystemMetadata for MavenMetadata {
+    /// syft's `java-archive`: the virtual path, the manifest's main section
+    /// (named sections are not kept), the `pom.properties` identity (its
+    /// `name` property is not kept) and the `pom.xml` project; no archive
+    /// `digest` (file digests are not computed).
+    fn syft_metadata(&self, _: &Package) -> Option<(&'static str, serde_json::Value)> {
+        let manifest = (!self.manifest.is_empty())
+            .then(|| serde_json::json!({ "main": syft_key_values(&self.manifest) }));
+        let pom_properties = self.pom_properties.as_ref().map(|p| {
+            SyftFields::new()
+                .field("path", p.path.as_str())
+                .field("name", "")
+                .field("groupId", p.group_id.as_str())
+                .field("artifactId", p.artifact_id.as_str())
+                .field("version", p.version.as_str())
+                .build()
+        });
+        let pom_project = self.pom_project.as_ref().map(|p| {
+            let parent = p.parent.as_deref().and_then(|gav| {
+                let mut parts = gav.splitn(3, ':');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(g), Some(a), Some(v)) => Some(serde_json::json!({
+                        "groupId": g, "artifactId": a, "version": v
+                    })),
+                    _ => None,
+                }
+            });
+            SyftFields::new()
+                .field("path", p.path.as_str())
+                .omit_empty("parent", parent)
+                .field("groupId", p.group_id.as_str())
+                .field("artifactId", p.artifact_id.as_str())
+                .field("version", p.version.as_str())
+                .field("name", p.name.as_deref().unwrap_or_default())
+                .omit_empty("description", p.description.as_deref())
+                .omit_empty("url", p.url.as_deref())
+                .build()
+        });
+        Some((
+            "java-archive",
+            SyftFields::new()
+                .field("virtualPath", self.virtual_path.as_str())
+                .omit_empty("manifest", manifest)
+                .omit_empty("pomProperties", pom_properties)
+                .omit_empty("pomProject", pom_project)
+                .build(),
+        ))
+    }
+
     /// The pom's organization, else its first developer, else the
     /// manifest's `Specification-Vendor` / `Implementation-Vendor` (syft
     /// reads only the manifest).

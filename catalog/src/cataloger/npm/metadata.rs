@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::NpmCataloger;
 use crate::cataloger::{
     Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef,
-    ExternalRefKind, HashAlgorithm, Supplier,
+    ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
 };
+use crate::model::Package;
 
 /// Fields of an npm package.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,6 +39,61 @@ pub struct NpmMetadata {
 }
 
 impl EcosystemMetadata for NpmMetadata {
+    /// An installed `package.json`: syft's `javascript-npm-package`; a lock
+    /// file entry: `javascript-npm-package-lock-entry`,
+    /// `javascript-yarn-lock-entry` or `javascript-pnpm-lock-entry` after
+    /// the lock file it came from. Lock entries leave out `dependencies`
+    /// (syft's name → range map): sbomctl keeps the names only, which are
+    /// in the `dependency-of` relationships.
+    fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
+        let resolved = self.resolved.as_deref().unwrap_or_default();
+        let integrity = self.integrity.as_deref().unwrap_or_default();
+        if p.found_by != super::LOCK_CATALOGER {
+            return Some((
+                "javascript-npm-package",
+                SyftFields::new()
+                    .field("name", p.name.as_str())
+                    .field("version", p.version.as_str())
+                    .field("author", self.author.as_deref().unwrap_or_default())
+                    .field("homepage", self.homepage.as_deref().unwrap_or_default())
+                    .field(
+                        "description",
+                        self.description.as_deref().unwrap_or_default(),
+                    )
+                    .field("url", self.repository.as_deref().unwrap_or_default())
+                    .field("private", self.private)
+                    .build(),
+            ));
+        }
+        let lock = p
+            .locations
+            .first()
+            .map(|l| l.path.rsplit('/').next().unwrap_or_default())
+            .unwrap_or_default();
+        Some(match lock {
+            "yarn.lock" => (
+                "javascript-yarn-lock-entry",
+                SyftFields::new()
+                    .field("resolved", resolved)
+                    .field("integrity", integrity)
+                    .build(),
+            ),
+            "pnpm-lock.yaml" => (
+                "javascript-pnpm-lock-entry",
+                SyftFields::new()
+                    .field("resolution", serde_json::json!({ "integrity": integrity }))
+                    .build(),
+            ),
+            _ => (
+                "javascript-npm-package-lock-entry",
+                SyftFields::new()
+                    .field("resolved", resolved)
+                    .field("integrity", integrity)
+                    .build(),
+            ),
+        })
+    }
+
     fn supplier(&self) -> Option<Supplier<'_>> {
         self.author.as_deref().map(Supplier::Author)
     }

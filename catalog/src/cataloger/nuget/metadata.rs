@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::NugetCataloger;
 use crate::cataloger::{
     Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, HashAlgorithm,
+    SyftFields,
 };
+use crate::model::Package;
 
 /// Fields of a .NET library from a `deps.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -25,6 +27,21 @@ pub struct NugetMetadata {
 }
 
 impl EcosystemMetadata for NugetMetadata {
+    /// syft's `dotnet-deps-entry`, the `deps.json` library entry.
+    fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
+        Some((
+            "dotnet-deps-entry",
+            SyftFields::new()
+                .field("name", p.name.as_str())
+                .field("version", p.version.as_str())
+                .field("path", self.path.as_deref().unwrap_or_default())
+                .field("sha512", self.sha512.as_deref().unwrap_or_default())
+                .field("hashPath", self.hash_path.as_deref().unwrap_or_default())
+                .omit_empty("type", Some(self.library_type.as_str()))
+                .build(),
+        ))
+    }
+
     fn checksums(&self) -> Vec<Checksum> {
         self.sha512
             .as_deref()

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::PypiCataloger;
 use crate::cataloger::{
     Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef, ExternalRefKind,
-    Supplier,
+    Supplier, SyftFields,
 };
+use crate::model::Package;
 
 /// Python core metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -52,6 +53,56 @@ pub struct PypiMetadata {
 }
 
 impl EcosystemMetadata for PypiMetadata {
+    /// syft's `python-package` (its installed-package cataloger). `files`
+    /// are the `RECORD` (or `installed-files.txt`) entries made absolute,
+    /// with their digest in hex; `platform` is not recorded.
+    fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
+        let files: Vec<serde_json::Value> = p
+            .files
+            .iter()
+            .map(|f| {
+                let mut record = serde_json::json!({ "path": f.path });
+                if let Some((algorithm, value)) =
+                    f.digest.as_deref().and_then(|d| d.split_once(':'))
+                {
+                    record["digest"] =
+                        serde_json::json!({ "algorithm": algorithm, "value": value });
+                }
+                record
+            })
+            .collect();
+        let direct_url = self.direct_url.as_deref().map(|url| {
+            SyftFields::new()
+                .field("url", url)
+                .omit_empty("commitId", self.commit_id.as_deref())
+                .omit_empty("vcs", self.vcs.as_deref())
+                .build()
+        });
+        Some((
+            "python-package",
+            SyftFields::new()
+                .field("name", self.name.as_str())
+                .field("version", p.version.as_str())
+                .field("author", self.author.as_deref().unwrap_or_default())
+                .field(
+                    "authorEmail",
+                    self.author_email.as_deref().unwrap_or_default(),
+                )
+                .field("platform", "")
+                .omit_empty("files", Some(files))
+                .field(
+                    "sitePackagesRootPath",
+                    self.site_packages.as_deref().unwrap_or_default(),
+                )
+                .omit_empty("topLevelPackages", Some(self.top_level.clone()))
+                .omit_empty("directUrlOrigin", direct_url)
+                .omit_empty("requiresPython", self.requires_python.as_deref())
+                .omit_empty("requiresDist", Some(self.requires_dist.clone()))
+                .omit_empty("providesExtra", Some(self.provides_extra.clone()))
+                .build(),
+        ))
+    }
+
     fn supplier(&self) -> Option<Supplier<'_>> {
         Some(Supplier::AuthorFields {
             name: self.author.as_deref(),

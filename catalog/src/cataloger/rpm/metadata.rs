@@ -58,7 +58,10 @@ pub struct RpmMetadata {
 }
 
 impl EcosystemMetadata for RpmMetadata {
-    fn syft_metadata(&self) -> Option<(&'static str, serde_json::Value)> {
+    fn syft_metadata(
+        &self,
+        _: &crate::model::Package,
+    ) -> Option<(&'static str, serde_json::Value)> {
         Some((
             "rpm-db-entry",
             serde_json::json!({

@@ -13,6 +13,8 @@ use crate::model::{Catalog, Distro, Location, Package, RelationshipKind, SourceI
 struct Document<'a> {
     artifacts: Vec<Artifact<'a>>,
     artifact_relationships: Vec<Relationship>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    files: Vec<FileEntry>,
     source: Source<'a>,
     distro: LinuxRelease<'a>,
     descriptor: Descriptor,
@@ -76,6 +78,35 @@ struct Relationship {
     child: String,
     #[serde(rename = "type")]
     type_: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<serde_json::Value>,
+}
+
+/// One entry of syft's `files`: an id and coordinates (no metadata or
+/// digests: sbomctl does not read every file's header or content).
+#[derive(Serialize)]
+struct FileEntry {
+    id: String,
+    location: Coordinates,
+}
+
+#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Coordinates {
+    path: String,
+    #[serde(rename = "layerID", skip_serializing_if = "Option::is_none")]
+    layer_id: Option<String>,
+}
+
+impl Coordinates {
+    /// A stable id for the file: the first 8 bytes of SHA-256 over the
+    /// path and layer, hex (the length of syft's ids).
+    fn id(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.path.as_bytes());
+        h.update([0]);
+        h.update(self.layer_id.as_deref().unwrap_or_default().as_bytes());
+        hex::encode(h.finalize().get(..8).unwrap_or_default())
+    }
 }
 
 #[derive(Serialize)]
@@ -158,10 +189,16 @@ pub(in crate::format) fn write_to(
     options: &RenderOptions,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    let source = source(&catalog.source, options);
+    let (files, mut artifact_relationships) = files(catalog, &source.id);
+    artifact_relationships.extend(relationships(catalog));
+    artifact_relationships
+        .sort_by(|a, b| (&a.parent, &a.child, a.type_).cmp(&(&b.parent, &b.child, b.type_)));
     let doc = Document {
         artifacts: catalog.packages.iter().map(artifact).collect(),
-        artifact_relationships: relationships(catalog),
-        source: source(&catalog.source, options),
+        artifact_relationships,
+        files,
+        source,
         distro: catalog.distro.as_ref().map(linux_release).unwrap_or_default(),
         descriptor: Descriptor {
             name: "sbomctl",
@@ -180,7 +217,7 @@ pub(in crate::format) fn write_to(
 
 fn artifact(p: &Package) -> Artifact<'_> {
     let (type_, language) = syft_type(p.ecosystem.as_str());
-    let (metadata_type, metadata) = match p.metadata.fields().syft_metadata() {
+    let (metadata_type, metadata) = match p.metadata.fields().syft_metadata(p) {
         Some((ty, value)) => (Some(ty), Some(with_files(ty, value, p))),
         None => (None, None),
     };
@@ -210,11 +247,15 @@ fn artifact(p: &Package) -> Artifact<'_> {
     }
 }
 
-/// The metadata with the package's owned files as syft lists them: path
+/// OS package metadata with the package's owned files as syft lists them
+/// (other ecosystems write their own `files`, if any): path
 /// and digest for apk and dpkg records (a dpkg file is never marked a
 /// config file: sbomctl does not read `conffiles`); none for rpm, whose
 /// records need modes, sizes and owners sbomctl does not keep.
 fn with_files(ty: &str, mut value: serde_json::Value, p: &Package) -> serde_json::Value {
+    if !matches!(ty, "apk-db-entry" | "dpkg-db-entry" | "rpm-db-entry") {
+        return value;
+    }
     let files: Vec<serde_json::Value> = match ty {
         "apk-db-entry" | "dpkg-db-entry" => p
             .files
@@ -267,16 +308,114 @@ fn relationships(catalog: &Catalog) -> Vec<Relationship> {
                 parent: r.to.clone(),
                 child: r.from.clone(),
                 type_: "dependency-of",
+                metadata: None,
             },
             RelationshipKind::OwnershipByFileOverlap => Relationship {
                 parent: r.from.clone(),
                 child: r.to.clone(),
                 type_: "ownership-by-file-overlap",
+                metadata: None,
             },
         })
         .collect();
     out.sort_by(|a, b| (&a.parent, &a.child, a.type_).cmp(&(&b.parent, &b.child, b.type_)));
     out
+}
+
+/// syft's `files` for its default selection (`owned-by-package`): every
+/// package's evidence files (its locations, with their layer) and the
+/// files its database says it owns; with the relationships syft writes
+/// for them: `contains` from the source to each package, `evident-by`
+/// from a package to its evidence files, `contains` from a package to its
+/// owned files. An owned file's layer is known only when the file is also
+/// some package's evidence (a lone evidence location at that path); else
+/// it has no `layerID`. Sorted as syft sorts files: by layer order
+/// (files without a layer last), then path.
+fn files(catalog: &Catalog, source_id: &str) -> (Vec<FileEntry>, Vec<Relationship>) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let layer_id =
+        |l: &crate::model::LayerRef| l.diff_id.clone().unwrap_or_else(|| l.digest.clone());
+    // path -> the layers evidence was found in at that path
+    let mut evidence_layers: BTreeMap<&str, BTreeSet<Option<String>>> = BTreeMap::new();
+    for p in &catalog.packages {
+        for l in &p.locations {
+            evidence_layers
+                .entry(l.path.as_str())
+                .or_default()
+                .insert(l.layer.as_ref().map(layer_id));
+        }
+    }
+    let mut coordinates: BTreeSet<Coordinates> = BTreeSet::new();
+    let mut relationships = Vec::new();
+    for p in &catalog.packages {
+        let id = p.id();
+        relationships.push(Relationship {
+            parent: source_id.to_owned(),
+            child: id.clone(),
+            type_: "contains",
+            metadata: None,
+        });
+        let mut evident: BTreeSet<Coordinates> = BTreeSet::new();
+        for l in &p.locations {
+            evident.insert(Coordinates {
+                path: l.path.clone(),
+                layer_id: l.layer.as_ref().map(layer_id),
+            });
+        }
+        for c in evident {
+            relationships.push(Relationship {
+                parent: id.clone(),
+                child: c.id(),
+                type_: "evident-by",
+                metadata: Some(serde_json::json!({ "kind": "primary" })),
+            });
+            coordinates.insert(c);
+        }
+        let mut owned: BTreeSet<Coordinates> = BTreeSet::new();
+        for f in &p.files {
+            let layer_id = match evidence_layers.get(f.path.as_str()) {
+                Some(layers) if layers.len() == 1 => layers.iter().next().cloned().flatten(),
+                _ => None,
+            };
+            owned.insert(Coordinates {
+                path: f.path.clone(),
+                layer_id,
+            });
+        }
+        for c in owned {
+            relationships.push(Relationship {
+                parent: id.clone(),
+                child: c.id(),
+                type_: "contains",
+                metadata: None,
+            });
+            coordinates.insert(c);
+        }
+    }
+    let order: BTreeMap<String, usize> = catalog
+        .source
+        .layers
+        .iter()
+        .map(|l| {
+            (
+                l.diff_id.clone().unwrap_or_else(|| l.digest.clone()),
+                l.index,
+            )
+        })
+        .collect();
+    let mut files: Vec<Coordinates> = coordinates.into_iter().collect();
+    files.sort_by_key(|c| {
+        let rank = c.layer_id.as_ref().and_then(|l| order.get(l)).copied();
+        (rank.is_none(), rank, c.layer_id.clone(), c.path.clone())
+    });
+    let files = files
+        .into_iter()
+        .map(|location| FileEntry {
+            id: location.id(),
+            location,
+        })
+        .collect();
+    (files, relationships)
 }
 
 /// syft's source name and version: `--source-name`/`--source-version`
