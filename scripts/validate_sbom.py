@@ -248,6 +248,8 @@ def syft_check(version: str, path: str) -> tuple[list[str], list[list[str]]]:
             return [f"parse: {e}"], []
     validator = _syft_validators[version]
     errors = [_short(_describe(e)) for e in validator.iter_errors(doc)]
+    if isinstance(doc, dict):
+        errors.extend(syft_strict_errors(version, doc))
     claimed = (doc.get("schema") or {}).get("version") if isinstance(doc, dict) else None
     if claimed != version:
         errors.append(f"schema.version is {claimed!r}, want {version!r}")
@@ -256,6 +258,66 @@ def syft_check(version: str, path: str) -> tuple[list[str], list[list[str]]]:
         for a in (doc.get("artifacts") or [] if isinstance(doc, dict) else [])
     ]
     return errors, packages
+
+
+_syft_strict: dict = {}
+
+
+def _closed(node):
+    """A copy of a schema node where every object with `properties` allows
+    no other property."""
+    if isinstance(node, dict):
+        out = {k: _closed(v) for k, v in node.items()}
+        if "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_closed(v) for v in node]
+    return node
+
+
+def syft_strict_errors(version: str, doc: dict) -> list[str]:
+    """What syft's schema leaves unchecked: `metadata` is an `anyOf` of
+    every metadata type without `additionalProperties: false`, so any
+    object passes. Here each artifact's metadata must match the type its
+    `metadataType` names (`python-package` -> `$defs/PythonPackage`), with
+    no field that type lacks; file ids are unique and every relationship
+    joins the source, artifacts or files."""
+    import jsonschema
+
+    if version not in _syft_strict:
+        schema_path = os.path.join(SYFT_SCHEMA_DIR, f"schema-{version}.json")
+        with open(schema_path, encoding="utf-8") as f:
+            schema = json.load(f)
+        _syft_strict[version] = _closed(schema["$defs"])
+    defs = _syft_strict[version]
+    errors = []
+    for i, a in enumerate(doc.get("artifacts") or []):
+        if not isinstance(a, dict):
+            continue
+        ty, meta = a.get("metadataType"), a.get("metadata")
+        if ty is None and meta is None:
+            continue
+        name = "".join(part.capitalize() for part in str(ty).split("-"))
+        if name not in defs:
+            errors.append(f"/artifacts/{i}: unknown metadataType {ty!r}")
+            continue
+        key = (version, name)
+        if key not in _syft_strict:
+            sub = {"$ref": f"#/$defs/{name}", "$defs": defs}
+            _syft_strict[key] = jsonschema.Draft202012Validator(sub)
+        for e in _syft_strict[key].iter_errors(meta):
+            errors.append(_short(f"/artifacts/{i}/metadata ({ty}): " + _describe(e)))
+    file_ids = [f.get("id") for f in doc.get("files") or [] if isinstance(f, dict)]
+    if len(set(file_ids)) != len(file_ids):
+        errors.append("files: duplicate ids")
+    ids = set(file_ids) | {a.get("id") for a in doc.get("artifacts") or [] if isinstance(a, dict)}
+    ids.add((doc.get("source") or {}).get("id"))
+    for i, r in enumerate(doc.get("artifactRelationships") or []):
+        for end in ("parent", "child"):
+            if isinstance(r, dict) and r.get(end) not in ids:
+                errors.append(f"/artifactRelationships/{i}/{end}: {r.get(end)!r} is no source, artifact or file id")
+    return errors[:50]
 
 
 def _describe(data) -> str:

@@ -36,18 +36,25 @@ pub struct NpmMetadata {
     /// True when the entry is a dev dependency in a lock file.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,
+    /// A lock file entry's dependencies as written, (name, range or
+    /// version), in file order (syft's lock entry `dependencies`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependency_specs: Vec<(String, String)>,
 }
 
 impl EcosystemMetadata for NpmMetadata {
     /// An installed `package.json`: syft's `javascript-npm-package`; a lock
     /// file entry: `javascript-npm-package-lock-entry`,
     /// `javascript-yarn-lock-entry` or `javascript-pnpm-lock-entry` after
-    /// the lock file it came from. Lock entries leave out `dependencies`
-    /// (syft's name → range map): sbomctl keeps the names only, which are
-    /// in the `dependency-of` relationships.
+    /// the lock file it came from.
     fn syft_metadata(&self, p: &Package) -> Option<(&'static str, serde_json::Value)> {
         let resolved = self.resolved.as_deref().unwrap_or_default();
         let integrity = self.integrity.as_deref().unwrap_or_default();
+        let dependencies: serde_json::Map<String, serde_json::Value> = self
+            .dependency_specs
+            .iter()
+            .map(|(name, spec)| (name.clone(), serde_json::Value::from(spec.as_str())))
+            .collect();
         if p.found_by != super::LOCK_CATALOGER {
             return Some((
                 "javascript-npm-package",
@@ -76,12 +83,14 @@ impl EcosystemMetadata for NpmMetadata {
                 SyftFields::new()
                     .field("resolved", resolved)
                     .field("integrity", integrity)
+                    .field("dependencies", dependencies)
                     .build(),
             ),
             "pnpm-lock.yaml" => (
                 "javascript-pnpm-lock-entry",
                 SyftFields::new()
                     .field("resolution", serde_json::json!({ "integrity": integrity }))
+                    .field("dependencies", dependencies)
                     .build(),
             ),
             _ => (
@@ -89,6 +98,7 @@ impl EcosystemMetadata for NpmMetadata {
                 SyftFields::new()
                     .field("resolved", resolved)
                     .field("integrity", integrity)
+                    .field("dependencies", dependencies)
                     .build(),
             ),
         })

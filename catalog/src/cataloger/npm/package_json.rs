@@ -46,6 +46,7 @@ pub(super) fn parse(text: &str) -> Result<Manifest, String> {
         integrity: string(&obj, "_integrity"),
         private: obj.get("private").and_then(Value::as_bool).unwrap_or(false),
         dev: false,
+        dependency_specs: Vec::new(),
     };
     Ok(Manifest {
         name: string(&obj, "name"),

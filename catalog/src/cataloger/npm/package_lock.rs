@@ -69,6 +69,17 @@ fn keys(obj: &Map<String, Value>, key: &str) -> Vec<String> {
     }
 }
 
+/// An object field's entries whose values are strings, as (key, value).
+fn string_pairs(obj: &Map<String, Value>, key: &str) -> Vec<(String, String)> {
+    match obj.get(key) {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The package name in a `packages` key: what follows the last
 /// `node_modules/` (`node_modules/a/node_modules/@s/b` → `@s/b`).
 fn name_from_path(path: &str) -> &str {
@@ -106,6 +117,10 @@ fn from_packages(packages: &Map<String, Value>, include_dev: bool, out: &mut Vec
                 resolved: string(p, "resolved"),
                 integrity: string(p, "integrity"),
                 dev,
+                dependency_specs: string_pairs(p, "dependencies")
+                    .into_iter()
+                    .chain(string_pairs(p, "optionalDependencies"))
+                    .collect(),
                 ..NpmMetadata::default()
             },
         });
@@ -145,6 +160,7 @@ fn from_dependencies(
                         resolved: string(d, "resolved"),
                         integrity: string(d, "integrity"),
                         dev,
+                        dependency_specs: string_pairs(d, "requires"),
                         ..NpmMetadata::default()
                     },
                 });

@@ -77,6 +77,24 @@ fn dependency_names(p: &Mapping) -> Vec<String> {
         .collect()
 }
 
+/// The dependency maps of a package or snapshot as (name, version) pairs.
+fn dependency_specs(p: &Mapping) -> Vec<(String, String)> {
+    ["dependencies", "optionalDependencies"]
+        .iter()
+        .filter_map(|k| mapping(p, k))
+        .flat_map(|m| {
+            m.iter().filter_map(|(k, v)| {
+                let spec = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                Some((k.as_str()?.to_owned(), spec))
+            })
+        })
+        .collect()
+}
+
 /// Reads one document. Dev-only packages are known from `dev: true`
 /// (v5 to v8), or, in v9 which dropped that flag, from what is reachable
 /// only from the importers' `devDependencies` in the `snapshots` graph.
@@ -98,6 +116,7 @@ fn parse_document(doc: &Mapping, include_dev: bool, out: &mut Vec<Entry>) -> Res
     };
     // v9 keeps the dependency graph in `snapshots`, keyed with peers.
     let mut snapshot_deps: HashMap<(&str, &str), Vec<String>> = HashMap::new();
+    let mut snapshot_specs: HashMap<(&str, &str), Vec<(String, String)>> = HashMap::new();
     for (key, snap) in mapping(doc, "snapshots").into_iter().flatten() {
         let (Some(key), Some(snap)) = (key.as_str(), snap.as_mapping()) else {
             continue;
@@ -107,6 +126,10 @@ fn parse_document(doc: &Mapping, include_dev: bool, out: &mut Vec<Entry>) -> Res
                 .entry(nv)
                 .or_default()
                 .extend(dependency_names(snap));
+            snapshot_specs
+                .entry(nv)
+                .or_default()
+                .extend(dependency_specs(snap));
         }
     }
     let empty = Mapping::new();
@@ -126,6 +149,10 @@ fn parse_document(doc: &Mapping, include_dev: bool, out: &mut Vec<Entry>) -> Res
         if let Some(more) = snapshot_deps.get(&(name, version)) {
             dependencies.extend(more.iter().cloned());
         }
+        let mut specs = dependency_specs(p);
+        if let Some(more) = snapshot_specs.get(&(name, version)) {
+            specs.extend(more.iter().cloned());
+        }
         out.push(Entry {
             name: name.to_owned(),
             version: version.to_owned(),
@@ -135,6 +162,7 @@ fn parse_document(doc: &Mapping, include_dev: bool, out: &mut Vec<Entry>) -> Res
                 resolved: resolution.and_then(|r| text(r, "tarball")),
                 integrity: resolution.and_then(|r| text(r, "integrity")),
                 dev,
+                dependency_specs: specs,
                 ..NpmMetadata::default()
             },
         });

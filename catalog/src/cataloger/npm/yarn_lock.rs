@@ -241,6 +241,7 @@ fn v1_entry(block: &Block) -> Option<Entry> {
         metadata: NpmMetadata {
             resolved: resolved.cloned(),
             integrity: block.fields.get("integrity").cloned(),
+            dependency_specs: block.dependencies.clone(),
             ..NpmMetadata::default()
         },
     })
@@ -271,6 +272,7 @@ fn berry_entry(block: &Block) -> Option<Entry> {
         metadata: NpmMetadata {
             resolved: Some(resolution.clone()),
             integrity: block.fields.get("checksum").cloned(),
+            dependency_specs: block.dependencies.clone(),
             ..NpmMetadata::default()
         },
     })
