@@ -547,6 +547,7 @@ fn every_format_of_the_real_image_passes_the_official_validators() {
             "1.4",
             "real-1.4.cdx.xml",
         ),
+        ("syft-json", "syft-json", "16.1.10", "real.syft.json"),
     ];
     let native = tmp.path().join("native.json");
     let src = format!("oci-dir:{}", dir.join("oci").display());
@@ -646,4 +647,191 @@ fn every_format_of_the_real_image_passes_the_official_validators() {
         absent.is_empty(),
         "the documents validated hold no package of {absent:?} (no cataloger yet?)"
     );
+    let syft: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("real.syft.json")).unwrap()).unwrap();
+    check_syft_metadata(&truth, &syft);
+    check_syft_files(&dir, &syft);
+}
+
+/// Every ecosystem's packages in `-o syft-json` carry the metadata type
+/// syft's cataloger of the same kind writes, and a field of it equals what
+/// the truth recorded (the name and version tools independent of sbomctl
+/// listed, the groupId of the pom.properties, the site-packages directory
+/// of the metadata file).
+fn check_syft_metadata(truth: &Value, syft: &Value) {
+    let artifacts = syft["artifacts"].as_array().unwrap();
+    let site_packages = |path: &str| -> String {
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let dir = if path.ends_with("/METADATA") || path.ends_with("/PKG-INFO") {
+            dir.rsplit_once('/').map_or("", |(d, _)| d)
+        } else {
+            dir
+        };
+        format!("/{dir}")
+    };
+    // ecosystem, syft package type, metadata type, field check(metadata, truth row)
+    type Check = fn(&Value, &[Value], &dyn Fn(&str) -> String) -> bool;
+    let name_version: Check = |m, r, _| m["name"] == r[0] && m["version"] == r[1];
+    let cases: [(&str, &str, &str, Check); 10] = [
+        ("deb", "deb", "dpkg-db-entry", |m, r, _| {
+            m["package"] == r[0] && m["version"] == r[1]
+        }),
+        ("pypi", "python", "python-package", |m, r, sp| {
+            m["version"] == r[1] && m["sitePackagesRootPath"] == sp(r[2].as_str().unwrap())
+        }),
+        ("npm", "npm", "javascript-npm-package", name_version),
+        ("gem", "gem", "ruby-gemspec", name_version),
+        ("maven", "java-archive", "java-archive", |m, r, _| {
+            r[4] == "" || m["pomProperties"]["groupId"] == r[4]
+        }),
+        (
+            "golang",
+            "go-module",
+            "go-module-buildinfo-entry",
+            // The toolchain's `stdlib` has only the compiled version, as
+            // syft's does.
+            |m, r, _| {
+                if r[0] == "stdlib" {
+                    m["goCompiledVersion"] == r[1] && m.get("mainModule").is_none()
+                } else {
+                    m["goCompiledVersion"]
+                        .as_str()
+                        .is_some_and(|v| v.starts_with("go"))
+                        && m["architecture"] == "amd64"
+                }
+            },
+        ),
+        (
+            "cargo",
+            "rust-crate",
+            "rust-cargo-audit-entry",
+            name_version,
+        ),
+        ("rpm", "rpm", "rpm-db-entry", |m, r, _| {
+            m["name"] == r[0]
+                && format!(
+                    "{}-{}",
+                    m["version"].as_str().unwrap(),
+                    m["release"].as_str().unwrap()
+                ) == r[1]
+        }),
+        ("nuget", "dotnet", "dotnet-deps-entry", name_version),
+        (
+            "composer",
+            "php-composer",
+            "php-composer-installed-entry",
+            name_version,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (eco, ty, metadata_type, check) in cases {
+        let rows = detail(truth, "squashed", eco);
+        assert!(!rows.is_empty(), "no {eco} truth");
+        for r in rows {
+            let found = artifacts.iter().any(|a| {
+                a["type"] == ty
+                    && a["name"] == r[0]
+                    && a["version"] == r[1]
+                    && a["metadataType"] == metadata_type
+                    && check(&a["metadata"], r, &site_packages)
+            });
+            if !found {
+                failures.push(format!(
+                    "{eco} {}@{} ({}): no {ty} artifact with {metadata_type} metadata matching the truth",
+                    s(&r[0]),
+                    s(&r[1]),
+                    s(&r[2])
+                ));
+            }
+        }
+    }
+    // Go: the main module a dependency was built into is a module the
+    // truth lists for the same executable.
+    for r in detail(truth, "squashed", "golang") {
+        if r[0] == "stdlib" {
+            continue;
+        }
+        let path = format!("/{}", s(&r[2]));
+        let mains: Vec<String> = detail(truth, "squashed", "golang")
+            .into_iter()
+            .filter(|q| q[2] == r[2])
+            .map(|q| s(&q[0]))
+            .collect();
+        let ok = artifacts.iter().any(|a| {
+            a["name"] == r[0]
+                && a["locations"][0]["path"] == path.as_str()
+                && a["metadata"]["mainModule"]
+                    .as_str()
+                    .is_some_and(|m| mains.iter().any(|n| n == m))
+        });
+        if !ok {
+            failures.push(format!(
+                "golang {} in {path}: mainModule not a module of it",
+                s(&r[0])
+            ));
+        }
+    }
+    let n = failures.len();
+    failures.truncate(20);
+    assert!(
+        n == 0,
+        "{n} syft-json metadata mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// `.files` as a pipeline reads it, for a Debian package: the paths the
+/// `adduser` artifact `contains` are exactly the regular files among what
+/// dpkg recorded it installed (`var/lib/dpkg/info/adduser.list`, what
+/// `dpkg -L adduser` prints) in the image's filesystem; its conffiles are
+/// among them, and its `evident-by` files are its locations, with layers.
+fn check_syft_files(dir: &std::path::Path, syft: &Value) {
+    use std::os::unix::fs::FileTypeExt as _;
+    let rootfs = dir.join("rootfs");
+    let list = std::fs::read_to_string(rootfs.join("var/lib/dpkg/info/adduser.list")).unwrap();
+    let want: BTreeSet<String> = list
+        .lines()
+        .filter(|p| p.starts_with('/') && *p != "/.")
+        .filter(|p| {
+            std::fs::symlink_metadata(rootfs.join(p.trim_start_matches('/')))
+                .is_ok_and(|m| m.file_type().is_file() && !m.file_type().is_fifo())
+        })
+        .map(str::to_owned)
+        .collect();
+    assert!(want.contains("/etc/deluser.conf"), "{want:?}");
+    let adduser = syft["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["type"] == "deb" && a["name"] == "adduser")
+        .unwrap();
+    let files: BTreeMap<&str, &Value> = syft["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), &f["location"]))
+        .collect();
+    let children = |ty: &str| -> Vec<&Value> {
+        syft["artifactRelationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["parent"] == adduser["id"] && r["type"] == ty)
+            .map(|r| files[r["child"].as_str().unwrap()])
+            .collect()
+    };
+    let got: BTreeSet<String> = children("contains").iter().map(|l| s(&l["path"])).collect();
+    assert_eq!(got, want);
+    let evident: BTreeSet<(String, String)> = children("evident-by")
+        .iter()
+        .map(|l| (s(&l["path"]), s(&l["layerID"])))
+        .collect();
+    let locations: BTreeSet<(String, String)> = adduser["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (s(&l["path"]), s(&l["layerID"])))
+        .collect();
+    assert_eq!(evident, locations);
+    assert!(locations.iter().any(|(p, _)| p == "/var/lib/dpkg/status"));
 }

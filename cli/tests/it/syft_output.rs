@@ -87,6 +87,8 @@ fn syft_json_of_every_sample_passes_syfts_schema_and_lists_the_catalog() {
         file("alpine-sample.docker.tar"),
         format!("dir:{}", root().join("catalog/testdata/npm").display()),
         format!("dir:{}", root().join("catalog/testdata/rpm").display()),
+        // Every ecosystem's fixtures, lock files included.
+        format!("dir:{}", root().join("catalog/testdata").display()),
     ];
     for (i, source) in sources.iter().enumerate() {
         let syft = tmp.path().join(format!("{i}.syft.json"));
@@ -115,7 +117,20 @@ fn syft_json_of_every_sample_passes_syfts_schema_and_lists_the_catalog() {
     let missing = tmp.path().join("missing.syft.json");
     doc.as_object_mut().unwrap().remove("artifacts");
     std::fs::write(&missing, doc.to_string()).unwrap();
-    for f in [&broken, &missing] {
+    // syft's schema accepts any object as `metadata` (an `anyOf` of open
+    // types); the validator also checks it against the type `metadataType`
+    // names, closed to unknown fields, and that relationships join ids.
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&jobs[0].file).unwrap()).unwrap();
+    let meta = doc["artifacts"][0]["metadata"].as_object_mut().unwrap();
+    let package = meta.remove("package").unwrap();
+    meta.insert("packageName".into(), package);
+    let renamed = tmp.path().join("renamed.syft.json");
+    std::fs::write(&renamed, doc.to_string()).unwrap();
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&jobs[0].file).unwrap()).unwrap();
+    doc["files"].as_array_mut().unwrap().remove(0);
+    let dangling = tmp.path().join("dangling.syft.json");
+    std::fs::write(&dangling, doc.to_string()).unwrap();
+    for f in [&broken, &missing, &renamed, &dangling] {
         jobs.push(SbomJob {
             format: "syft-json".into(),
             version: SYFT_SCHEMA.into(),
@@ -143,7 +158,12 @@ fn syft_json_of_every_sample_passes_syfts_schema_and_lists_the_catalog() {
         assert!(!listed.is_empty());
     }
     let rejected: Vec<bool> = verdicts[sources.len()..].iter().map(|v| v.ok).collect();
-    assert_eq!(rejected, [false, false], "{:?}", &verdicts[sources.len()..]);
+    assert_eq!(
+        rejected,
+        [false, false, false, false],
+        "{:?}",
+        &verdicts[sources.len()..]
+    );
 }
 
 #[test]
@@ -234,17 +254,85 @@ fn syft_json_fields_follow_syft() {
     assert_eq!(musl["licenses"][0]["value"], "MIT");
     assert_eq!(musl["licenses"][0]["spdxExpression"], "MIT");
     assert_eq!(musl["licenses"][0]["type"], "declared");
+    // Every ecosystem writes syft's metadata type; fields equal what
+    // build.py recorded for the image (testdata/images/expected.json).
+    let truth: Value = serde_json::from_slice(
+        &std::fs::read(root().join("testdata/images/expected.json")).unwrap(),
+    )
+    .unwrap();
+    let expected = truth["images"]["alpine-sample"]["linux/amd64"]["squashed"]
+        .as_array()
+        .unwrap();
+    let find = |eco: &str, name: &str| {
+        expected
+            .iter()
+            .find(|e| e["ecosystem"] == eco && e["name"] == name)
+            .unwrap_or_else(|| panic!("{eco} {name} in expected.json"))
+    };
     let requests = by_name("requests");
-    // Ecosystems without a syft mapping yet write no metadata.
-    assert!(requests.get("metadata").is_none(), "{requests}");
     assert_eq!(
         (&requests["type"], &requests["language"]),
         (&"python".into(), &"python".into())
+    );
+    assert_eq!(requests["metadataType"], "python-package");
+    let want = find("pypi", "requests");
+    assert_eq!(requests["metadata"]["name"], want["name"]);
+    assert_eq!(requests["metadata"]["version"], want["version"]);
+    // .../site-packages/requests-2.22.0-py3.11.egg-info/PKG-INFO
+    let info = want["path"].as_str().unwrap();
+    let site_packages = Path::new(info).parent().unwrap().parent().unwrap();
+    assert_eq!(
+        requests["metadata"]["sitePackagesRootPath"],
+        site_packages.display().to_string()
     );
     let cowsay = by_name("cowsay");
     assert_eq!(
         (&cowsay["type"], &cowsay["language"]),
         (&"npm".into(), &"javascript".into())
+    );
+    assert_eq!(cowsay["metadataType"], "javascript-npm-package");
+    let want = find("npm", "cowsay");
+    assert_eq!(cowsay["metadata"]["name"], want["name"]);
+    assert_eq!(cowsay["metadata"]["version"], want["version"]);
+    assert_eq!(cowsay["locations"][0]["path"], want["path"]);
+    // Files: the apk database is every apk package's evidence (with its
+    // layer); musl contains exactly the files its record lists.
+    let files: std::collections::BTreeMap<&str, &Value> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), &f["location"]))
+        .collect();
+    let children = |id: &Value, ty: &str| -> Vec<&Value> {
+        doc["artifactRelationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| &r["parent"] == id && r["type"] == ty)
+            .map(|r| files[r["child"].as_str().unwrap()])
+            .collect()
+    };
+    let contained: Vec<&Value> = children(&musl["id"], "contains")
+        .iter()
+        .map(|l| &l["path"])
+        .collect();
+    let mut contained = contained;
+    contained.sort_by_key(|v| v.as_str().unwrap().to_owned());
+    assert_eq!(contained, native_files);
+    let evident = children(&musl["id"], "evident-by");
+    assert_eq!(evident.len(), 1);
+    assert_eq!(evident[0]["path"], "/lib/apk/db/installed");
+    assert_eq!(evident[0]["layerID"], loc["layerID"]);
+    // The source contains every package.
+    let contains_packages = doc["artifactRelationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["parent"] == source["id"] && r["type"] == "contains")
+        .count();
+    assert_eq!(
+        contains_packages,
+        doc["artifacts"].as_array().unwrap().len()
     );
     // Relationships: syft's dependency-of points from the dependency to
     // the dependent, so each native depends-on edge appears reversed.

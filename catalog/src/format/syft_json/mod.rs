@@ -4,10 +4,13 @@
 //! `testdata/schemas/syft/` and checked in the CLI tests).
 //!
 //! Package `metadata` comes from each ecosystem's
-//! [`crate::cataloger::EcosystemMetadata::syft_metadata`] (apk, dpkg and
-//! rpm records so far). What sbomctl does not record is left out rather
-//! than made up: no `files` section, no raw manifest or config bytes in
-//! the source metadata (docs/compat.md lists each difference).
+//! [`crate::cataloger::EcosystemMetadata::syft_metadata`], in the type
+//! syft's cataloger of the same kind writes. `files` lists the packages'
+//! evidence and owned files, with syft's `contains` and `evident-by`
+//! relationships. What sbomctl does not record is left out rather than
+//! made up: no file metadata or digests, no layer for an owned file that
+//! is no package's evidence, no raw manifest or config bytes in the source
+//! metadata (docs/compat.md `## syft-json` lists each difference).
 
 mod write;
 
