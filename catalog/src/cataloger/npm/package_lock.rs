@@ -228,6 +228,11 @@ mod tests {
         let core = find(&pkgs, "@actions/core");
         assert_eq!(core.purl, "pkg:npm/%40actions/core@1.6.0");
         assert_eq!(core.dependencies, ["@actions/http-client"]);
+        // What syft's lock entry `dependencies` holds: name and range.
+        assert_eq!(
+            meta(core).dependency_specs,
+            [("@actions/http-client".to_owned(), "^1.0.11".to_owned())]
+        );
         assert_eq!(
             meta(core).resolved.as_deref(),
             Some("https://registry.npmjs.org/@actions/core/-/core-1.6.0.tgz")

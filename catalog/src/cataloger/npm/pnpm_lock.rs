@@ -364,6 +364,14 @@ mod tests {
         );
         assert_eq!(find(&pkgs, "which").dependencies, ["isexe"]);
         assert!(find(&pkgs, "isexe").dependencies.is_empty());
+        assert_eq!(
+            meta(find(&pkgs, "cross-spawn")).dependency_specs,
+            [
+                ("path-key".to_owned(), "3.1.1".to_owned()),
+                ("shebang-command".to_owned(), "2.0.0".to_owned()),
+                ("which".to_owned(), "2.0.2".to_owned()),
+            ]
+        );
     }
 
     #[test]

@@ -378,6 +378,10 @@ mod tests {
             meta(cf).resolved.as_deref(),
             Some("@babel/code-frame@npm:7.10.4")
         );
+        assert_eq!(
+            meta(cf).dependency_specs,
+            [("@babel/highlight".to_owned(), "^7.10.4".to_owned())]
+        );
         assert_eq!(find(&pkgs, "aws-sdk").dependencies.len(), 9);
     }
 
