@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+pub mod cache;
 pub mod cataloger;
 pub mod cpe;
 mod error;

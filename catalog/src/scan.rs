@@ -6,9 +6,12 @@ use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::cache::{self, LayerCache};
 use crate::cataloger::{self, Cataloger, Context, FileTree, Findings, SourceKind};
 use crate::layer::squash::Squash;
-use crate::layer::{read_layer, Budget, Exclusions, LayerIndex, Rule, Wanted, MAX_RETAINED_BYTES};
+use crate::layer::{
+    read_layer_checked, Budget, Exclusions, LayerIndex, Rule, Wanted, MAX_RETAINED_BYTES,
+};
 use crate::model::{
     Catalog, Diagnostic, Ecosystem, LayerInfo, Package, Scope, Severity, SourceInfo,
 };
@@ -54,6 +57,9 @@ pub struct Options {
     /// syft's `--base-path` for directory sources: paths are recorded
     /// relative to it and symlinks resolve inside it.
     pub base_path: Option<std::path::PathBuf>,
+    /// The per-layer cache image layers are looked up in and written to
+    /// ([`crate::cache`]); `None` reads every layer.
+    pub cache: Option<Arc<LayerCache>>,
 }
 
 /// The catalogers that run and the files they want, for a source of
@@ -205,7 +211,9 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
         wanted,
         selected,
     } = plan(options, SourceKind::Image)?;
-    let layers = read_layers(image, &wanted, options.progress.as_deref())?;
+    let fingerprint = options.cache.as_ref().map(|_| cache::fingerprint(&wanted));
+    let cache = options.cache.as_deref().zip(fingerprint.as_deref());
+    let layers = read_layers(image, &wanted, cache, options.progress.as_deref())?;
     let info = SourceInfo {
         kind: "image".to_owned(),
         transport: transport.to_owned(),
@@ -255,13 +263,14 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
 fn read_layers(
     image: &Image,
     wanted: &Wanted,
+    cache: Option<(&LayerCache, &str)>,
     progress: Option<&dyn Progress>,
 ) -> Result<Vec<LayerIndex>> {
     if let Some(p) = progress {
         p.layers(&image.layers);
     }
     let budget = Budget::new(MAX_RETAINED_BYTES);
-    let layers = read_layers_parallel(image, wanted, progress, &budget)?;
+    let layers = read_layers_parallel(image, wanted, cache, progress, &budget)?;
     if !budget.exhausted() {
         return Ok(layers);
     }
@@ -274,13 +283,14 @@ fn read_layers(
     image
         .layers
         .iter()
-        .map(|desc| read_one(image, desc, wanted, &budget, None))
+        .map(|desc| read_one(image, desc, wanted, cache, &budget, None, false))
         .collect()
 }
 
 fn read_layers_parallel(
     image: &Image,
     wanted: &Wanted,
+    cache: Option<(&LayerCache, &str)>,
     progress: Option<&dyn Progress>,
     budget: &Budget,
 ) -> Result<Vec<LayerIndex>> {
@@ -300,7 +310,7 @@ fn read_layers_parallel(
                 let Some(desc) = image.layers.get(i) else {
                     break;
                 };
-                let r = read_one(image, desc, wanted, budget, progress);
+                let r = read_one(image, desc, wanted, cache, budget, progress, true);
                 let failed = r.is_err();
                 if let Ok(mut m) = results.lock() {
                     m.insert(i, r);
@@ -335,22 +345,41 @@ fn read_layers_parallel(
     Ok(out)
 }
 
-/// Opens layer `desc`'s blob and reads it ([`read_layer`]), reporting raw
-/// bytes to `progress`.
+/// Takes layer `desc`'s index from the cache, or opens its blob and reads
+/// it ([`read_layer_checked`]), reporting raw bytes to `progress`, and
+/// caches what a checked stream gave. A cached layer's blob is not
+/// opened: a registry is not asked for it. `first` is false when the
+/// layers are read again (the cache's hits and misses count once).
 fn read_one(
     image: &Image,
     desc: &LayerDesc,
     wanted: &Wanted,
+    cache: Option<(&LayerCache, &str)>,
     budget: &Budget,
     progress: Option<&dyn Progress>,
+    first: bool,
 ) -> Result<LayerIndex> {
+    if let Some((cache, fingerprint)) = cache {
+        if let Some(index) = cache.load(desc, fingerprint, budget, first) {
+            if let Some(p) = progress {
+                p.advance(desc.index, desc.size.unwrap_or(index.raw_size));
+            }
+            return Ok(index);
+        }
+    }
     let blob = image.store.blob(&desc.blob_key)?;
     let blob = ProgressRead {
         inner: blob,
         progress,
         index: desc.index,
     };
-    read_layer(desc, blob, wanted, budget)
+    let (index, checked) = read_layer_checked(desc, blob, wanted, budget)?;
+    if let Some((cache, fingerprint)) = cache {
+        if checked {
+            cache.save(desc, fingerprint, &index);
+        }
+    }
+    Ok(index)
 }
 
 /// Reports raw bytes read to the progress receiver.

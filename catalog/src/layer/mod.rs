@@ -10,7 +10,7 @@ pub mod squash;
 pub mod wanted;
 
 pub use extract::{Extracted, Extractor, Extractors};
-pub use read::{index_fingerprint, index_tar, index_tar_within, read_layer};
+pub use read::{index_fingerprint, index_tar, index_tar_within, read_layer, read_layer_checked};
 pub use wanted::{Exclusions, Rule, Wanted};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -131,6 +131,9 @@ pub enum EntryKind {
         data: Arc<[u8]>,
         /// True when the file was larger than the cap.
         truncated: bool,
+        /// Its size, as the tar header gives it (what the scan's
+        /// [`Budget`] is asked for, up to the cap; a cache replays it).
+        size: u64,
     },
     /// A symlink and its target as written.
     Symlink(String),

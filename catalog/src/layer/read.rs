@@ -58,6 +58,19 @@ pub fn read_layer<R: Read>(
     wanted: &Wanted,
     budget: &Budget,
 ) -> Result<LayerIndex> {
+    read_layer_checked(desc, blob, wanted, budget).map(|(index, _)| index)
+}
+
+/// [`read_layer`], also saying whether the raw stream was checked against
+/// the layer's digest (`desc.digest`): not for a docker archive's
+/// compressed legacy layer, whose only digest is the diff ID of its
+/// decompressed bytes. Only a checked index may be cached.
+pub fn read_layer_checked<R: Read>(
+    desc: &LayerDesc,
+    blob: R,
+    wanted: &Wanted,
+    budget: &Budget,
+) -> Result<(LayerIndex, bool)> {
     let mut hashing = HashingReader::new(blob);
     let mut plain = None;
     let indexed = decode_and_index(desc, &mut hashing, wanted, budget, &mut plain);
@@ -112,7 +125,7 @@ pub fn read_layer<R: Read>(
         entries = index.entries.len(),
         "layer read"
     );
-    Ok(index)
+    Ok((index, expected.is_some_and(|d| d == &desc.digest)))
 }
 
 /// Opens the decoder over `raw` and indexes the tar, then reads the
@@ -318,6 +331,7 @@ pub(crate) fn read_regular_as(
             kind: EntryKind::File {
                 data,
                 truncated: size > MAX_FILE_SIZE,
+                size,
             },
         });
         found

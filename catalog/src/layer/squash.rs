@@ -51,7 +51,9 @@ impl Squash {
                         layer: layer.layer.clone(),
                     });
                 }
-                EntryKind::File { data, truncated } => {
+                EntryKind::File {
+                    data, truncated, ..
+                } => {
                     if *truncated {
                         self.diagnostics.push(Diagnostic {
                             severity: Severity::Warning,
@@ -184,6 +186,7 @@ mod tests {
         EntryKind::File {
             data: s.as_bytes().into(),
             truncated: false,
+            size: s.len() as u64,
         }
     }
 

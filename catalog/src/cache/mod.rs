@@ -1,0 +1,271 @@
+//! The per-layer cache: a layer's [`LayerIndex`] (wanted files with their
+//! content, extractors' findings, links, whiteouts, opaque directories and
+//! path hashes) stored under the layer's blob digest and diff ID plus a
+//! [`fingerprint`] of everything else that decides it, so that a later
+//! scan of any image holding the layer neither downloads nor decompresses
+//! it.
+//!
+//! Entries are written only from streams whose digest was verified and
+//! only when complete ([`LayerIndex::is_complete`]). Reading one checks
+//! its format, its key and its own digest; an unusable entry is a warning
+//! naming it, and the layer is read and the entry written again. The
+//! format is in [`entry`], the stores behind the [`Store`] seam in
+//! [`store`]; docs/cache.md has the reasoning.
+
+pub mod entry;
+pub mod store;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+
+pub use store::{DirStore, RunStats, Store};
+
+use crate::layer::{index_fingerprint, Budget, Entry, EntryKind, LayerIndex, Wanted};
+use crate::model::LayerRef;
+use crate::MAX_FILE_SIZE;
+use entry::Header;
+use sbomctl_oci::LayerDesc;
+
+/// The version recorded in entries and fingerprints.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything besides a layer's bytes that decides what is cached for
+/// it: lowercase hex SHA-256 over the entry format, the sbomctl version
+/// and [`index_fingerprint`] (the index format, the caps, the wanted-file
+/// rules of the selected catalogers with the exclusions, and the
+/// extractor ids).
+pub fn fingerprint(wanted: &Wanted) -> String {
+    let canonical = format!(
+        "{}\nsbomctl={VERSION}\nindex={}\n",
+        entry::FORMAT,
+        index_fingerprint(wanted)
+    );
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// A layer cache over a [`Store`], counting what a run did with it.
+pub struct LayerCache {
+    store: Arc<dyn Store>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    written: AtomicU64,
+    invalid: AtomicU64,
+}
+
+impl std::fmt::Debug for LayerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LayerCache")
+            .field("store", &self.store.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LayerCache {
+    /// A cache over `store`.
+    pub fn new(store: Arc<dyn Store>) -> LayerCache {
+        LayerCache {
+            store,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+            invalid: AtomicU64::new(0),
+        }
+    }
+
+    /// What this run has done so far.
+    pub fn run_stats(&self) -> RunStats {
+        RunStats {
+            hits: self.hits.load(Ordering::SeqCst),
+            misses: self.misses.load(Ordering::SeqCst),
+            written: self.written.load(Ordering::SeqCst),
+            invalid: self.invalid.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Records this run's counts in the store (a failure is a warning).
+    pub fn finish(&self) {
+        let run = self.run_stats();
+        if run == RunStats::default() {
+            return;
+        }
+        if let Err(e) = self.store.record_run(&run) {
+            tracing::warn!(
+                "layer cache {}: recording the run: {e}",
+                self.store.describe()
+            );
+        }
+    }
+
+    /// The cached index of layer `desc` for scans of `fingerprint`, with
+    /// its files' and findings' bytes taken from `budget` as reading the
+    /// layer would have taken them. `None` (counted as a miss when
+    /// `count`) when there is none or it is unusable (a warning names it).
+    pub fn load(
+        &self,
+        desc: &LayerDesc,
+        fingerprint: &str,
+        budget: &Budget,
+        count: bool,
+    ) -> Option<LayerIndex> {
+        let header = header(desc, fingerprint);
+        let name = name(&header);
+        let found = match self.store.open(&name) {
+            Ok(Some(stored)) => {
+                let mut reader = stored.reader;
+                match entry::read(&mut reader, stored.len, &header) {
+                    Ok(index) => Some(index),
+                    Err(e) => {
+                        tracing::warn!(
+                            "layer cache entry {}/{name} for layer {}: {e}; ignored, the layer is read and the entry rewritten",
+                            self.store.describe(),
+                            desc.digest
+                        );
+                        if count {
+                            self.invalid.fetch_add(1, Ordering::SeqCst);
+                        }
+                        None
+                    }
+                }
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(
+                    "layer cache entry {}/{name} for layer {}: {e}; ignored",
+                    self.store.describe(),
+                    desc.digest
+                );
+                None
+            }
+        };
+        let Some(index) = found else {
+            if count {
+                self.misses.fetch_add(1, Ordering::SeqCst);
+            }
+            return None;
+        };
+        if count {
+            self.hits.fetch_add(1, Ordering::SeqCst);
+        }
+        self.store.touch(&name);
+        tracing::debug!(layer = desc.index, digest = %desc.digest, "layer from the cache");
+        Some(replay(index, desc, budget))
+    }
+
+    /// Stores `index`, read from layer `desc`'s verified stream, for scans
+    /// of `fingerprint`. An incomplete index is not stored; a failure is a
+    /// warning.
+    pub fn save(&self, desc: &LayerDesc, fingerprint: &str, index: &LayerIndex) {
+        if !index.is_complete() {
+            return;
+        }
+        let header = header(desc, fingerprint);
+        let name = name(&header);
+        match self
+            .store
+            .put(&name, &mut |out| entry::write(&header, index, out))
+        {
+            Ok(()) => {
+                self.written.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(e) => tracing::warn!(
+                "layer cache {}: writing the entry of layer {}: {e}",
+                self.store.describe(),
+                desc.digest
+            ),
+        }
+    }
+}
+
+fn header(desc: &LayerDesc, fingerprint: &str) -> Header {
+    Header {
+        sbomctl: VERSION.to_owned(),
+        digest: desc.digest.clone(),
+        diff_id: desc.diff_id.clone(),
+        fingerprint: fingerprint.to_owned(),
+    }
+}
+
+/// The entry name of `header`: lowercase hex SHA-256 of the format, the
+/// layer's digest and diff ID and the fingerprint.
+fn name(header: &Header) -> String {
+    let canonical = format!(
+        "{}\0{}\0{}\0{}",
+        entry::FORMAT,
+        header.digest,
+        header.diff_id.as_deref().unwrap_or(""),
+        header.fingerprint
+    );
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The index a read of the layer would give with `budget`: each whole
+/// file takes its size (capped at [`MAX_FILE_SIZE`]) and each finding its
+/// length, in tar order; what does not fit becomes
+/// [`EntryKind::Skipped`], and a whole file that does not fit has no
+/// finding, as when it is read.
+fn replay(mut index: LayerIndex, desc: &LayerDesc, budget: &Budget) -> LayerIndex {
+    index.layer = Some(LayerRef {
+        digest: desc.digest.clone(),
+        diff_id: desc.diff_id.clone(),
+        index: desc.index,
+    });
+    let mut out = Vec::with_capacity(index.entries.len());
+    let mut skipped_file: Option<String> = None;
+    for e in index.entries {
+        let kind = match e.kind {
+            EntryKind::File {
+                data,
+                truncated,
+                size,
+            } => {
+                if budget.take(size.min(MAX_FILE_SIZE)) {
+                    skipped_file = None;
+                    EntryKind::File {
+                        data,
+                        truncated,
+                        size,
+                    }
+                } else {
+                    skipped_file = Some(e.path.clone());
+                    EntryKind::Skipped {
+                        size,
+                        budget: budget.limit(),
+                    }
+                }
+            }
+            EntryKind::Extracted {
+                by,
+                data,
+                diagnostics,
+            } => {
+                if skipped_file.take().is_some_and(|p| p == e.path) {
+                    continue;
+                }
+                if budget.take(data.len() as u64) {
+                    EntryKind::Extracted {
+                        by,
+                        data,
+                        diagnostics,
+                    }
+                } else {
+                    EntryKind::Skipped {
+                        size: data.len() as u64,
+                        budget: budget.limit(),
+                    }
+                }
+            }
+            other => {
+                skipped_file = None;
+                other
+            }
+        };
+        out.push(Entry { path: e.path, kind });
+    }
+    index.entries = out;
+    index
+}
+
+#[cfg(test)]
+mod tests;
