@@ -116,8 +116,9 @@ pub fn read(input: &mut dyn Read, len: u64, expect: &Header) -> Result<LayerInde
         hash: Sha256::new(),
         left: body_len,
     };
-    let format = r.line(FORMAT.len() + 1)?;
-    if format != FORMAT.as_bytes() {
+    let mut format = [0u8; FORMAT.len() + 1];
+    r.fill(&mut format).map_err(|_| Invalid::Format)?;
+    if format.strip_suffix(b"\n") != Some(FORMAT.as_bytes()) {
         return Err(Invalid::Format);
     }
     let line = r.line(MAX_HEADER)?;
