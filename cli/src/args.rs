@@ -98,6 +98,9 @@ pub enum Command {
     /// Load an image with its attachments from an OCI layout directory
     /// into a registry.
     Load(crate::commands::save::LoadArgs),
+    /// Inspect and trim the per-layer cache of scans.
+    #[command(subcommand)]
+    Cache(crate::commands::cache::CacheCommand),
     /// Log in to a registry (stores the credentials in the docker config).
     Login(crate::commands::login::LoginArgs),
     /// Log out of a registry (removes its credentials from the docker
@@ -687,6 +690,8 @@ pub struct PackagesArgs {
     pub scan: crate::commands::scan_options::ScanOptions,
     #[command(flatten)]
     pub fleet: crate::commands::fleet::FleetArgs,
+    #[command(flatten)]
+    pub cache: crate::commands::cache::CacheFlags,
 }
 
 #[derive(Debug, Args)]

@@ -66,6 +66,15 @@ fn main() -> ExitCode {
         args::Command::Clean(a) => commands::clean::run(a),
         args::Command::Save(a) => commands::save::save(a),
         args::Command::Load(a) => commands::save::load(a),
+        args::Command::Cache(commands::cache::CacheCommand::Stats(a)) => {
+            commands::cache_stats::run(a)
+        }
+        args::Command::Cache(commands::cache::CacheCommand::Prune(a)) => {
+            commands::cache_prune::run(a)
+        }
+        args::Command::Cache(commands::cache::CacheCommand::Clean(a)) => {
+            commands::cache_clean::run(a)
+        }
         args::Command::Login(a) => commands::login::login(a),
         args::Command::Logout(a) => commands::login::logout(a),
         args::Command::PublicKey(a) => commands::public_key::run(a),

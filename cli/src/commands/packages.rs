@@ -49,8 +49,15 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         bars.clone()
             .map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
     );
-    let catalog = sbomctl_catalog::catalog(&source, &options)
-        .with_context(|| format!("scanning {source}"))?;
+    let options = Options {
+        cache: crate::commands::cache::for_scan(&args.cache, global.quiet),
+        ..options
+    };
+    let catalog = sbomctl_catalog::catalog(&source, &options);
+    if let Some(cache) = &options.cache {
+        cache.finish();
+    }
+    let catalog = catalog.with_context(|| format!("scanning {source}"))?;
     if let Some(b) = &bars {
         b.finish();
     }
@@ -83,6 +90,8 @@ pub(crate) fn scan_options(
         selection: args.scan.selection(),
         exclude: args.scan.exclude.clone(),
         base_path: args.scan.base_path.clone(),
+        // The fleet mode does not use the layer cache yet.
+        cache: None,
     }
 }
 
