@@ -118,8 +118,8 @@ impl LayerCache {
                     Ok(index) => Some(index),
                     Err(e) => {
                         tracing::warn!(
-                            "layer cache entry {}/{name} for layer {}: {e}; ignored, the layer is read and the entry rewritten",
-                            self.store.describe(),
+                            "layer cache entry {} for layer {}: {e}; ignored, the layer is read and the entry rewritten",
+                            self.store.locate(&name),
                             desc.digest
                         );
                         if count {
@@ -132,8 +132,8 @@ impl LayerCache {
             Ok(None) => None,
             Err(e) => {
                 tracing::warn!(
-                    "layer cache entry {}/{name} for layer {}: {e}; ignored",
-                    self.store.describe(),
+                    "layer cache entry {} for layer {}: {e}; ignored",
+                    self.store.locate(&name),
                     desc.digest
                 );
                 None

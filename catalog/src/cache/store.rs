@@ -25,6 +25,10 @@ pub struct Stored {
 pub trait Store: Send + Sync {
     /// Where the store is, for messages.
     fn describe(&self) -> String;
+    /// Where entry `name` is, for messages.
+    fn locate(&self, name: &str) -> String {
+        format!("{}/{name}", self.describe())
+    }
     /// Opens entry `name`; `None` when there is none.
     fn open(&self, name: &str) -> io::Result<Option<Stored>>;
     /// Stores entry `name`, whose bytes `write` produces; readers never
@@ -225,6 +229,11 @@ fn temp_name() -> String {
 impl Store for DirStore {
     fn describe(&self) -> String {
         self.dir.display().to_string()
+    }
+
+    fn locate(&self, name: &str) -> String {
+        self.path(name)
+            .map_or_else(|_| name.to_owned(), |p| p.display().to_string())
     }
 
     fn open(&self, name: &str) -> io::Result<Option<Stored>> {

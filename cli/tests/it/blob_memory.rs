@@ -20,6 +20,7 @@ fn run_measured(args: &[&str]) -> (Output, u64) {
         .arg(bin)
         .args(args)
         .env("COSIGN_PASSWORD", PASSWORD)
+        .env(crate::common::NO_CACHE, "true")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

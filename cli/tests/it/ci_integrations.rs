@@ -38,6 +38,7 @@ fn bash(script: &str, env: &BTreeMap<String, String>, cwd: &Path) -> Output {
         .arg(&file)
         .current_dir(cwd)
         .env("PATH", path)
+        .env(crate::common::NO_CACHE, "true")
         .env_remove("COSIGN_PASSWORD")
         .env_remove("SBOMCTL_PASSWORD")
         .env_remove("SBOMCTL_REGISTRY_USERNAME")

@@ -54,6 +54,7 @@ fn identities(doc: &Value) -> Vec<(String, String, String)> {
 /// Runs `sbomctl convert -` with `stdin`.
 fn convert_stdin(args: &[&str], stdin: Vec<u8>) -> std::process::Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .expect("sbomctl binary")
         .arg("convert")
         .arg("-")

@@ -22,6 +22,7 @@ fn text(bytes: &[u8]) -> String {
 /// machine user's never leaks in) and `stdin`.
 fn run_with_config(args: &[&str], config: &Path, stdin: &str) -> Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .args(args)
         .env("DOCKER_CONFIG", config)
@@ -509,6 +510,7 @@ fn tree_copy_clean_save_load_round_trips() {
 
     // Clean: asks first; then nothing is left, on both registries.
     let out = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .args(["clean", &same])
         .write_stdin("n\n")

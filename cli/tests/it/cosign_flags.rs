@@ -14,7 +14,9 @@ use sbomctl_testutil::Registry;
 
 /// Runs `sbomctl ARGS` with the test password, `env` and `stdin`.
 fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .unwrap();
     cmd.args(args)
         .env("COSIGN_PASSWORD", PASSWORD)
         .env_remove("SBOMCTL_PASSWORD")

@@ -61,7 +61,9 @@ fn json(bytes: &[u8]) -> serde_json::Value {
 
 /// `sbomctl ARGS` with no password in the environment but `env`.
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").expect("sbomctl binary");
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .expect("sbomctl binary");
     cmd.args(args)
         .env_remove("COSIGN_PASSWORD")
         .env_remove("SBOMCTL_PASSWORD")

@@ -28,6 +28,7 @@ fn a_txt() -> String {
 
 fn run(args: &[&str]) -> Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .expect("sbomctl binary")
         .args(args)
         .env_remove("SIGSTORE_ROOT_FILE")
@@ -221,6 +222,7 @@ fn verify_blob_keyless_with_a_custom_trusted_root() {
     let built_in = snap("custom_trusted_root_needed", &refs);
     // SIGSTORE_ROOT_FILE is honoured.
     let out = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .args(&refs)
         .env("SIGSTORE_ROOT_FILE", &root)

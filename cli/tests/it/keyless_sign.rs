@@ -27,7 +27,9 @@ pub(crate) fn token() -> String {
 }
 
 pub(crate) fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").expect("sbomctl binary");
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .expect("sbomctl binary");
     cmd.args(args)
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("SIGSTORE_ID_TOKEN")

@@ -6,6 +6,7 @@ use crate::common::snapshot::Transcript;
 
 fn sbomctl(dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .current_dir(dir)
         .args(args)

@@ -8,7 +8,9 @@ use std::process::Output;
 
 fn packages(extra: &[&str], log_env: Option<&str>) -> Output {
     let image = root().join("testdata/images/alpine-sample-oci");
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").expect("sbomctl binary");
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .expect("sbomctl binary");
     cmd.arg("packages")
         .arg(format!("oci-dir:{}", image.display()))
         .args(["-o", "spdx-json"])

@@ -4,6 +4,7 @@
 
 mod attest;
 mod blob_memory;
+mod cache;
 mod ci_integrations;
 mod common;
 mod convert;

@@ -32,6 +32,7 @@ fn output_to_a_fifo_writes_through_and_keeps_the_fifo() {
 
     let image = root().join("testdata/images/alpine-sample-oci");
     let out = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .arg("packages")
         .arg(format!("oci-dir:{}", image.display()))

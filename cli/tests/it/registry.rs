@@ -10,7 +10,9 @@ use common::{package_set, root};
 use sbomctl_testutil::{Fault, FaultProxy, Registry};
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .unwrap();
     cmd.args(args)
         .env_remove("SBOMCTL_REGISTRY_USERNAME")
         .env_remove("SBOMCTL_REGISTRY_PASSWORD")
@@ -196,7 +198,9 @@ fn credentials_from_env_and_docker_config() {
         format!(r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#, reg.addr),
     )
     .unwrap();
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .unwrap();
     let out = cmd
         .args(["packages", &src, "-o", "json"])
         .env_remove("SBOMCTL_REGISTRY_USERNAME")
@@ -303,7 +307,9 @@ fn docker_schema2_manifest_list_from_registry() {
 /// `sbomctl ARGS` with `env`, killed (and the test failed) after two
 /// minutes: the point of these tests is that the command ends by itself.
 fn run_bounded(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .unwrap();
     cmd.args(args)
         .env_remove("SBOMCTL_REGISTRY_USERNAME")
         .env_remove("SBOMCTL_REGISTRY_PASSWORD")

@@ -38,7 +38,9 @@ fn tree() -> tempfile::TempDir {
 /// (no configuration file but the test's), plus `env`.
 fn run_in(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .unwrap();
     cmd.current_dir(cwd)
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join(".config"))
@@ -348,6 +350,7 @@ fn unreadable_files_and_directories_are_warnings() {
         .args(["--inh-caps=-all", "--bounding-set=-all", "--"])
         .arg(&bin)
         .args(["scan", &src, "-o", "json"])
+        .env(crate::common::NO_CACHE, "true")
         .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .unwrap();

@@ -629,6 +629,7 @@ fn summary_stays_on_a_terminal_only() {
     let out = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env(crate::common::NO_CACHE, "true")
         .output()
         .expect("running script");
     assert!(out.status.success(), "{out:?}");
@@ -694,6 +695,7 @@ fn registry_retries_show_at_default_verbosity() {
             args.push("-q");
         }
         let out = assert_cmd::Command::cargo_bin("sbomctl")
+            .map(crate::common::no_cache)
             .unwrap()
             .args(&args)
             .env("DOCKER_CONFIG", root().join("target/no-docker-config"))

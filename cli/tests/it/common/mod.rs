@@ -19,9 +19,22 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The variable that turns the layer cache off; every test sets it (see
+/// [`no_cache`]).
+pub const NO_CACHE: &str = "SBOMCTL_NO_CACHE";
+
+/// `cmd` with the layer cache off: tests read every layer (the cold path)
+/// and never write to the user's cache. Tests of the cache opt in by
+/// removing [`NO_CACHE`] and passing `--cache-dir` (cli/tests/it/cache.rs).
+pub fn no_cache(mut cmd: assert_cmd::Command) -> assert_cmd::Command {
+    cmd.env(NO_CACHE, "true");
+    cmd
+}
+
 /// Runs `sbomctl ARGS` and returns its output.
 pub fn sbomctl(args: &[&str]) -> Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .expect("sbomctl binary")
         .args(args)
         .env_remove("SOURCE_DATE_EPOCH")
@@ -174,6 +187,7 @@ pub fn package_set(
 /// creation time) and returns its output.
 pub fn sbomctl_at(epoch: &str, args: &[&str]) -> Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .expect("sbomctl binary")
         .args(args)
         .env("SOURCE_DATE_EPOCH", epoch)
@@ -578,6 +592,7 @@ pub mod signing {
     /// Runs `sbomctl ARGS` with the test password and epoch.
     pub fn run(args: &[&str]) -> Output {
         assert_cmd::Command::cargo_bin("sbomctl")
+            .map(crate::common::no_cache)
             .expect("sbomctl binary")
             .args(args)
             .env("COSIGN_PASSWORD", PASSWORD)

@@ -69,6 +69,7 @@ pub fn peak_rss(args: &[&str], deadline: std::time::Duration) -> (Output, u64) {
     cmd.args(["-f", "peak-rss-kib %M"])
         .arg(bin)
         .args(args)
+        .env(super::NO_CACHE, "true")
         .env_remove("SOURCE_DATE_EPOCH");
     let mut out = assert_cmd::Command::from_std(cmd)
         .timeout(deadline)
