@@ -46,7 +46,11 @@ fn run(cache: Option<&Path>, args: &[&str]) -> Output {
 
 /// Scans `source` in `scope` into every format; returns the documents by
 /// file name.
-fn scan_all_formats(cache: Option<&Path>, source: &str, scope: &str) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn scan_all_formats(
+    cache: Option<&Path>,
+    source: &str,
+    scope: &str,
+) -> BTreeMap<String, Vec<u8>> {
     let out_dir = tempfile::tempdir().unwrap();
     let mut args = vec![
         "scan".to_owned(),
@@ -78,7 +82,7 @@ fn scan_all_formats(cache: Option<&Path>, source: &str, scope: &str) -> BTreeMap
 }
 
 /// The last run recorded in the cache's run log.
-fn last_run(cache: &Path) -> serde_json::Value {
+pub(crate) fn last_run(cache: &Path) -> serde_json::Value {
     let log = std::fs::read_to_string(cache.join("layers/runs.jsonl")).unwrap();
     serde_json::from_str(log.lines().last().unwrap()).unwrap()
 }
@@ -118,7 +122,11 @@ fn sample_sources() -> Vec<String> {
     out
 }
 
-fn assert_same(what: &str, cold: &BTreeMap<String, Vec<u8>>, warm: &BTreeMap<String, Vec<u8>>) {
+pub(crate) fn assert_same(
+    what: &str,
+    cold: &BTreeMap<String, Vec<u8>>,
+    warm: &BTreeMap<String, Vec<u8>>,
+) {
     for (file, bytes) in cold {
         assert!(
             warm.get(file) == Some(bytes),

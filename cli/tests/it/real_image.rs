@@ -835,3 +835,54 @@ fn check_syft_files(dir: &std::path::Path, syft: &Value) {
     assert_eq!(evident, locations);
     assert!(locations.iter().any(|(p, _)| p == "/var/lib/dpkg/status"));
 }
+
+/// The layer cache (issue 12) on the real image: scans that fill a cache
+/// (they read every layer, as the cold scans above, and must agree with
+/// them) and scans that read every layer from it write the same bytes in
+/// every format, squashed and all-layers. (The sample-image tests in
+/// cache.rs cover every source kind and the registry.)
+#[test]
+fn warm_scans_write_what_cold_scans_write() {
+    use crate::cache::{assert_same, last_run, scan_all_formats};
+    let real = real();
+    let cache = tempfile::tempdir().unwrap();
+    let jobs = [
+        (
+            format!("oci-dir:{}", real.dir.join("oci").display()),
+            "squashed",
+        ),
+        (
+            format!("oci-archive:{}", real.dir.join("image.oci.tar").display()),
+            "all-layers",
+        ),
+    ];
+    let scan_both = || -> Vec<_> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .iter()
+                .map(|(src, scope)| s.spawn(|| scan_all_formats(Some(cache.path()), src, scope)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
+    };
+    let filling = scan_both();
+    for ((src, scope), docs) in jobs.iter().zip(&filling) {
+        let cold = real
+            .scans
+            .iter()
+            .find(|s| &s.source == src && s.all_layers == (*scope == "all-layers"))
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&docs["native.json"]).unwrap();
+        assert!(
+            doc == cold.doc,
+            "{src} {scope}: filling the cache changed the scan"
+        );
+    }
+    let warm = scan_both();
+    for (((src, scope), cold), warm) in jobs.iter().zip(&filling).zip(&warm) {
+        assert_same(&format!("{src} {scope}"), cold, warm);
+    }
+    let run = last_run(cache.path());
+    assert_eq!(run["misses"], 0, "{run}");
+    assert_eq!(run["hits"], 6, "{run}");
+}
