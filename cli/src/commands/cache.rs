@@ -106,7 +106,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         format!("invalid size {s:?}: expected a number and an optional unit (500M, 2GB)")
     })?;
     let bytes = (n * factor).round();
-    if !bytes.is_finite() || bytes < 0.0 || bytes > 1.8e19 {
+    if !bytes.is_finite() || !(0.0..=1.8e19).contains(&bytes) {
         return Err(format!("invalid size {s:?}"));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

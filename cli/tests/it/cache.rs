@@ -216,7 +216,8 @@ fn broken_entries_are_warnings_and_are_rewritten() {
     scan_all_formats(Some(cache.path()), &source, "squashed");
     let files = entries(cache.path());
     let good: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
-    let breakages: [(&str, &dyn Fn(&[u8]) -> Vec<u8>); 4] = [
+    type Breakage<'a> = (&'a str, &'a dyn Fn(&[u8]) -> Vec<u8>);
+    let breakages: [Breakage; 4] = [
         ("truncated", &|b| b[..b.len() / 2].to_vec()),
         ("corrupt", &|b| {
             let mut b = b.to_vec();
