@@ -4,7 +4,7 @@
 Usage: measure.py --sbomctl BIN --inflate BIN [--runs 3] [--json OUT] NAME=OCI_DIR...
 
 For each image, RUNS rounds of:
-  1. sbomctl -q packages oci-dir:DIR -o json=FILE under /usr/bin/time -v:
+  1. sbomctl -q packages --no-cache oci-dir:DIR (a cold scan: the layer cache off) -o json=FILE under /usr/bin/time -v:
      wall, user+sys CPU, peak RSS;
   2. the sequential zcat floor: zcat (zstdcat for zstd, cat for plain tar)
      of every layer blob to /dev/null, one after the other (sum of walls);
@@ -170,9 +170,9 @@ def measure(name, oci, args):
     notes = []
     out_json = os.path.join(args.workdir, f"{name}.sbom.json")
     # Warm the page cache (blobs) and the binaries once, unmeasured.
-    subprocess.run([args.sbomctl, "-q", "packages", f"oci-dir:{oci}", "-o", f"json={out_json}"], check=True)
+    subprocess.run([args.sbomctl, "-q", "packages", "--no-cache", f"oci-dir:{oci}", "-o", f"json={out_json}"], check=True)
     for r in range(args.runs):
-        cmd = [args.sbomctl, "-q", "packages", f"oci-dir:{oci}", "-o", f"json={out_json}"]
+        cmd = [args.sbomctl, "-q", "packages", "--no-cache", f"oci-dir:{oci}", "-o", f"json={out_json}"]
         wall, cpu, rss = guarded(lambda: time_v(cmd), args, notes, "sbomctl")
         zseq, ztwo, zper = guarded(lambda: zcat_floors(layers), args, notes, "zcat")
         zr = guarded(lambda: zlibrs_floors(args.inflate, oci), args, notes, "inflate")
