@@ -15,6 +15,7 @@ fn check(dirs: &[&Path]) -> Output {
         .arg("--sbomctl")
         .arg(assert_cmd::cargo::cargo_bin("sbomctl"))
         .args(dirs)
+        .env(crate::common::NO_CACHE, "true")
         .output()
         .unwrap()
 }

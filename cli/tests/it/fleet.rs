@@ -12,7 +12,9 @@ use super::common::rss::peak_rss;
 const EPOCH: &str = "1700000000";
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .unwrap();
     cmd.args(args)
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .env_remove("JOB_COMPLETION_INDEX")

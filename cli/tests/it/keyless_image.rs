@@ -21,6 +21,7 @@ const SIG: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 
 fn run(args: &[&str]) -> Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .expect("sbomctl binary")
         .args(args)
         .env("COSIGN_PASSWORD", PASSWORD)

@@ -337,6 +337,7 @@ fn attest_blob(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
     all.extend(args.iter().map(|a| (*a).to_owned()));
     all.push(text(&dir.path().join("artifact.txt")).to_owned());
     let out = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .args(&all)
         .env_remove("SIGSTORE_ID_TOKEN")
@@ -383,6 +384,7 @@ fn keyless_attest_blob_is_checked_before_writing_and_logs_dsse_on_rekor_v2() {
         serde_json::json!({"kind": "hashedrekord", "version": "0.0.2"})
     );
     let ours = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .args([
             "verify-blob-attestation",

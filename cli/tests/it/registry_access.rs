@@ -20,7 +20,9 @@ use sbomctl_testutil::{Fault, FaultProxy, Registry, TlsSetup, PROXY_TOKEN};
 /// Runs `sbomctl ARGS` with its own (empty unless written) docker config
 /// directory, the test key password and epoch, and `env`.
 fn run_in(config: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
+        .unwrap();
     cmd.args(args)
         .env("DOCKER_CONFIG", config)
         .env_remove("SBOMCTL_REGISTRY_USERNAME")
