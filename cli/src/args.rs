@@ -123,8 +123,8 @@ pub struct ImageArgs {
     /// The image: a registry reference (127.0.0.1:5000/app:1,
     /// ghcr.io/x/y@sha256:…, registry:REF) or an OCI layout directory
     /// (oci-dir:DIR, oci-dir:DIR:TAG, or an existing layout path).
-    #[arg(value_name = "IMAGE")]
-    pub image: String,
+    #[arg(value_name = "IMAGE", required = true)]
+    pub image: Option<String>,
     /// For a multi-platform image, use this platform's manifest
     /// (os/arch[/variant]) instead of the index.
     #[arg(long)]
@@ -169,7 +169,21 @@ pub enum StatementVersionArg {
     V0_1,
 }
 
+/// `attest --images FILE` takes no IMAGE (cli/src/commands/fleet_attest.rs).
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("image", |a| a
+        .required(false)
+        .required_unless_present("images")
+        .conflicts_with("images")),
+    mut_arg("images", |a| a.help(
+        "Attest every image listed in FILE (one reference per line; blank lines and lines \
+         starting with `#` are ignored; `-` reads stdin), skipping each image whose stored \
+         attestation, verified with --key, already holds the SBOM this run would sign. \
+         Needs --key.")),
+    mut_arg("output_dir", |a| a.help(
+        "With --images: where the summary (summary.json) is written.")),
+)]
 pub struct AttestArgs {
     /// The encrypted cosign private key: a file, or env://VAR for the PEM
     /// in an environment variable. Its password comes from
@@ -212,6 +226,8 @@ pub struct AttestArgs {
     pub signing: SigningFlags,
     #[command(flatten)]
     pub target: ImageArgs,
+    #[command(flatten)]
+    pub fleet: crate::commands::fleet::FleetArgs,
 }
 
 /// Keyless verification: who must have signed (the Fulcio certificate's
@@ -640,7 +656,7 @@ pub struct PackagesArgs {
     /// What to scan: registry:REF, docker-archive:FILE, oci-archive:FILE,
     /// oci-dir:DIR, dir:DIR, an existing path (sniffed), or an image
     /// reference (alpine:3.19, ghcr.io/x/y@sha256:…).
-    #[arg(required_unless_present = "images")]
+    #[arg(required_unless_present = "images", conflicts_with = "images")]
     pub source: Option<String>,
     /// Output format, optionally versioned and to a file:
     /// FORMAT[@VERSION][=FILE]. Repeatable. Formats: json (sbomctl's

@@ -10,8 +10,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use sbomctl_attest::attach::{self, keyless, legacy_tags, referrers};
 use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
+use sbomctl_attest::key::PrivateKey;
 use sbomctl_attest::{dsse, Bundle};
 use sbomctl_catalog::format::{self, CyclonedxVersion, Format, SpdxVersion};
+use sbomctl_oci::target::StoredImage;
 
 use crate::args::{AttachMode, AttestArgs, Global, StatementVersionArg};
 use crate::commands::{image, keyless_sign};
@@ -71,56 +73,130 @@ fn attach_mode(args: &AttestArgs) -> Result<AttachMode> {
     })
 }
 
-pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
-    if args.key.is_some() {
-        args.signing.check()?;
-    } else {
-        keyless_sign::refuse_certificate_flags(&args.signing)?;
+/// What every image of one `attest` run shares: the predicate type, the
+/// format sbomctl catalogs into (or the given predicate), the storage form,
+/// the statement version and the key (keyless: none).
+pub struct Plan {
+    /// The cosign predicate type (alias or URI) as given or defaulted.
+    pub type_: String,
+    format: Option<Format>,
+    attach_mode: AttachMode,
+    /// The documents' creation time (`SOURCE_DATE_EPOCH`, else now).
+    pub render_options: format::RenderOptions,
+    predicate_document: Option<Vec<u8>>,
+    /// The signing key; `None` signs keylessly.
+    pub key: Option<PrivateKey>,
+    version: StatementVersion,
+}
+
+impl Plan {
+    /// Checks the flags and opens the key (and its password) first:
+    /// nothing is scanned or pushed with a key that does not open.
+    pub fn new(args: &AttestArgs) -> Result<Plan> {
+        if args.key.is_some() {
+            args.signing.check()?;
+        } else {
+            keyless_sign::refuse_certificate_flags(&args.signing)?;
+        }
+        // cosign's default type is `custom` (it always has a --predicate);
+        // without one sbomctl catalogs the image, into SPDX JSON by default.
+        let type_ = match (&args.type_, &args.predicate) {
+            (Some(t), _) => t.as_str(),
+            (None, Some(_)) => "custom",
+            (None, None) => "spdxjson",
+        };
+        cosign_flags::check_predicate_type(type_)?;
+        let attach_mode = attach_mode(args)?;
+        let format = sbom_format(type_);
+        if args.predicate.is_none() && format.is_none() {
+            bail!(
+                "--type {type_}: sbomctl can only catalog into spdx, spdxjson or cyclonedx; give the document with --predicate FILE",
+            );
+        }
+        let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+        let predicate_document = match &args.predicate {
+            Some(path) => Some(read_predicate(path)?),
+            None => None,
+        };
+        let key = args.key.as_deref().map(image::private_key).transpose()?;
+        let version = match args.statement_version {
+            StatementVersionArg::V1 => StatementVersion::V1,
+            StatementVersionArg::V0_1 => StatementVersion::V0_1,
+        };
+        Ok(Plan {
+            type_: type_.to_owned(),
+            format,
+            attach_mode,
+            render_options,
+            predicate_document,
+            key,
+            version,
+        })
     }
-    // cosign's default type is `custom` (it always has a --predicate);
-    // without one sbomctl catalogs the image, into SPDX JSON by default.
-    let type_ = match (&args.type_, &args.predicate) {
-        (Some(t), _) => t.as_str(),
-        (None, Some(_)) => "custom",
-        (None, None) => "spdxjson",
-    };
-    cosign_flags::check_predicate_type(type_)?;
-    let attach_mode = attach_mode(args)?;
-    let format = sbom_format(type_);
-    if args.predicate.is_none() && format.is_none() {
-        bail!(
-            "--type {type_}: sbomctl can only catalog into spdx, spdxjson or cyclonedx; give the document with --predicate FILE",
-        );
+
+    /// Whether it stores a bundle referrer and whether a `.att` layer.
+    pub fn forms(&self) -> (bool, bool) {
+        (
+            matches!(self.attach_mode, AttachMode::Referrer | AttachMode::Both),
+            matches!(self.attach_mode, AttachMode::Legacy | AttachMode::Both),
+        )
     }
-    let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
-    let predicate_document = match &args.predicate {
-        Some(path) => Some(read_predicate(path)?),
-        None => None,
-    };
-    // The key (and its password) first: nothing is scanned or pushed with a
-    // key that does not open.
-    let key = args.key.as_deref().map(image::private_key).transpose()?;
-    let target = image::open(&args.target)?;
-    image::check_platform(&target)?;
-    let document = match (predicate_document, format) {
-        (Some(doc), _) => doc,
+}
+
+/// The statement about one image, ready to sign.
+pub struct Prepared {
+    /// The subject digest (the image, or the index without --platform).
+    pub digest: String,
+    /// The statement to sign.
+    pub statement: Statement,
+    /// The catalog, when sbomctl cataloged (to render it again at another
+    /// creation time: [`Prepared::statement_at`]).
+    catalog: Option<sbomctl_catalog::Catalog>,
+}
+
+impl Prepared {
+    /// The statement with the SBOM rendered at creation time `created`
+    /// (RFC 3339) instead; `None` for a given `--predicate`.
+    pub fn statement_at(&self, plan: &Plan, created: &str) -> Option<Result<Statement>> {
+        let (catalog, format) = (self.catalog.as_ref()?, plan.format?);
+        let options = format::RenderOptions {
+            created: created.to_owned(),
+            ..plan.render_options.clone()
+        };
+        let document = format::render(catalog, format, &options);
+        Some(
+            intoto::predicate_from_document(&plan.type_, &document)
+                .map(|predicate| Statement {
+                    predicate,
+                    ..self.statement.clone()
+                })
+                .with_context(|| format!("reading the predicate for --type {}", plan.type_)),
+        )
+    }
+}
+
+/// Catalogs the image (or takes the predicate) and builds the statement
+/// about its digest.
+pub fn prepare(plan: &Plan, target: &StoredImage, global: &Global) -> Result<Prepared> {
+    image::check_platform(target)?;
+    let (document, catalog) = match (&plan.predicate_document, plan.format) {
+        (Some(doc), _) => (doc.clone(), None),
         (None, Some(format)) => {
-            let catalog = image::catalog(&target)?;
+            let catalog = image::catalog(target)?;
             if !global.quiet {
                 for d in &catalog.diagnostics {
                     ui::warn(sbomctl_oci::quote::line(&d.message));
                 }
             }
-            format::render(&catalog, format, &render_options)
+            (
+                format::render(&catalog, format, &plan.render_options),
+                Some(catalog),
+            )
         }
-        (None, None) => unreachable!("checked above"),
+        (None, None) => bail!("--type {}: nothing to attest", plan.type_),
     };
-    let predicate = intoto::predicate_from_document(type_, &document)
-        .with_context(|| format!("reading the predicate for --type {type_}"))?;
-    let version = match args.statement_version {
-        StatementVersionArg::V1 => StatementVersion::V1,
-        StatementVersionArg::V0_1 => StatementVersion::V0_1,
-    };
+    let predicate = intoto::predicate_from_document(&plan.type_, &document)
+        .with_context(|| format!("reading the predicate for --type {}", plan.type_))?;
     let digest = target.digest().to_owned();
     if let (Some(index), None) = (
         &target.subject.index_digest,
@@ -132,16 +208,45 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         ));
     }
     let statement = Statement::new(
-        version,
+        plan.version,
         vec![Subject::sha256(&target.store.repository_name(), &digest)],
-        type_,
+        &plan.type_,
         predicate,
     );
-    let referrer = matches!(attach_mode, AttachMode::Referrer | AttachMode::Both);
-    let legacy = matches!(attach_mode, AttachMode::Legacy | AttachMode::Both);
+    Ok(Prepared {
+        digest,
+        statement,
+        catalog,
+    })
+}
+
+pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
+    if args.fleet.images.is_some() {
+        return crate::commands::fleet_attest::run(args, global);
+    }
+    let plan = Plan::new(args)?;
+    let target = image::open(&args.target)?;
+    let prepared = prepare(&plan, &target, global)?;
+    let (referrer, legacy) = plan.forms();
+    store(&plan, args, &target, &prepared, referrer, legacy)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Signs the statement (with the key, or keylessly) and stores it as a
+/// bundle referrer when `referrer` and a `.att` layer when `legacy`;
+/// returns where each went (`referrer DIGEST`, `TAG layer DIGEST`).
+pub fn store(
+    plan: &Plan,
+    args: &AttestArgs,
+    target: &StoredImage,
+    prepared: &Prepared,
+    referrer: bool,
+    legacy: bool,
+) -> Result<Vec<String>> {
+    let (digest, statement) = (&prepared.digest, &prepared.statement);
     // Everything is signed (and, keyless, every service has answered)
     // before anything is pushed.
-    let (bundle, legacy_layer) = match &key {
+    let (bundle, legacy_layer) = match &plan.key {
         Some(key) => {
             let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &statement.to_json(), key)?;
             let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
@@ -177,22 +282,23 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         }
     };
     let store = target.store.as_ref();
+    let mut stored = Vec::new();
     if referrer {
-        let subject = attach::image_descriptor(store, &digest)?;
+        let subject = attach::image_descriptor(store, digest)?;
         let written = referrers::attach_bundle(
             store,
             &subject,
             &bundle.to_json(),
             &statement.predicate_type,
-            &render_options.created,
+            &plan.render_options.created,
         )?;
         ui::info(format_args!(
             "sbomctl: attestation for {digest} stored as bundle referrer {written}"
         ));
+        stored.push(format!("referrer {written}"));
     }
     if legacy {
-        let appended =
-            legacy_tags::append(store, &digest, legacy_tags::Suffix::Att, &legacy_layer)?;
+        let appended = legacy_tags::append(store, digest, legacy_tags::Suffix::Att, &legacy_layer)?;
         let note = if appended.added {
             ""
         } else {
@@ -202,6 +308,7 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
             "sbomctl: attestation for {digest} stored in {} ({}), layer {}{note}",
             appended.tag, appended.manifest_digest, appended.layer_digest
         ));
+        stored.push(format!("{} layer {}", appended.tag, appended.layer_digest));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(stored)
 }

@@ -47,16 +47,16 @@ pub struct FleetArgs {
     /// Scan every image listed in FILE (one source per line, any kind
     /// `scan` accepts; blank lines and lines starting with `#` are
     /// ignored; `-` reads stdin). Needs --output-dir.
-    #[arg(long, value_name = "FILE", conflicts_with = "source")]
+    #[arg(long, value_name = "FILE")]
     pub images: Option<String>,
     /// With --images: where each image's SBOMs (one file per -o format)
     /// and the summary (summary.json) are written.
     #[arg(long, value_name = "DIR", requires = "images")]
     pub output_dir: Option<PathBuf>,
-    /// With --images: scan up to N images at once. [default: 1]
+    /// With --images: work on up to N images at once. [default: 1]
     #[arg(long, value_name = "N", requires = "images", value_parser = parse_parallel)]
     pub parallel: Option<usize>,
-    /// With --images: scan only the images of shard INDEX of COUNT (0 ≤
+    /// With --images: take only the images of shard INDEX of COUNT (0 ≤
     /// INDEX < COUNT), chosen by a stable hash of each normalised
     /// reference. Default: JOB_COMPLETION_INDEX / SBOMCTL_SHARD_COUNT when
     /// both are set.
@@ -351,7 +351,6 @@ pub fn summary_name(shard: Shard) -> String {
 }
 
 pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
-    let list = args.fleet.images.as_deref().unwrap_or("-");
     let Some(out_dir) = args.fleet.output_dir.as_deref() else {
         bail!("--images needs --output-dir DIR (where the SBOMs and summary.json go)");
     };
@@ -385,12 +384,8 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     if suffixes.len() != formats.len() {
         bail!("--images: two -o values name the same format");
     }
-    let shard = Shard::resolve(args.fleet.shard)?;
+    let (shard, entries) = shard_entries(&args.fleet)?;
     let parallel = args.fleet.parallel.unwrap_or(1);
-    let entries: Vec<Entry> = read_list(list)?
-        .into_iter()
-        .filter(|e| shard.holds(&e.key))
-        .collect();
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("creating output directory {}", out_dir.display()))?;
     let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
@@ -405,37 +400,16 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         shard.index,
         shard.count
     );
-
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<ImageResult>>> =
-        Mutex::new(entries.iter().map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..parallel.min(entries.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(entry) = entries.get(i) else { break };
-                let result = scan_one(
-                    entry,
-                    args,
-                    platform.as_ref(),
-                    &formats,
-                    &render_options,
-                    out_dir,
-                );
-                if let Ok(mut all) = results.lock() {
-                    if let Some(slot) = all.get_mut(i) {
-                        *slot = Some(result);
-                    }
-                }
-            });
-        }
-    });
-    let results: Vec<ImageResult> = results
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("a scan thread panicked"))?
-        .into_iter()
-        .flatten()
-        .collect();
+    let results = run_each(&entries, parallel, |entry| {
+        scan_one(
+            entry,
+            args,
+            platform.as_ref(),
+            &formats,
+            &render_options,
+            out_dir,
+        )
+    })?;
     let failed = results.iter().filter(|r| r.error.is_some()).count();
     let summary = Summary {
         shard,
@@ -444,17 +418,76 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         failed,
         results,
     };
-    let mut json = serde_json::to_vec_pretty(&summary)?;
-    json.push(b'\n');
-    write_atomic(&out_dir.join(summary_name(shard)), &json)?;
+    write_summary(out_dir, shard, &summary)?;
     if !global.quiet {
         eprint!("{}", table(&summary));
     }
-    Ok(if failed == 0 {
+    Ok(exit_code(failed))
+}
+
+/// The shard of this run (`--shard`, else the Indexed Job's environment)
+/// and the entries of `--images` it holds, in list order.
+pub fn shard_entries(fleet: &FleetArgs) -> Result<(Shard, Vec<Entry>)> {
+    let list = fleet.images.as_deref().unwrap_or("-");
+    let shard = Shard::resolve(fleet.shard)?;
+    let entries = read_list(list)?
+        .into_iter()
+        .filter(|e| shard.holds(&e.key))
+        .collect();
+    Ok((shard, entries))
+}
+
+/// Runs `work` on every entry, up to `parallel` at once; the results in
+/// list order.
+pub fn run_each<R: Send>(
+    entries: &[Entry],
+    parallel: usize,
+    work: impl Fn(&Entry) -> R + Sync,
+) -> Result<Vec<R>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new(entries.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..parallel.min(entries.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(entry) = entries.get(i) else { break };
+                let result = work(entry);
+                if let Ok(mut all) = results.lock() {
+                    if let Some(slot) = all.get_mut(i) {
+                        *slot = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    Ok(results
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Writes `summary` as pretty JSON to [`summary_name`] in `out_dir`
+/// (atomically).
+pub fn write_summary(out_dir: &Path, shard: Shard, summary: &impl Serialize) -> Result<()> {
+    let mut json = serde_json::to_vec_pretty(summary)?;
+    json.push(b'\n');
+    write_atomic(&out_dir.join(summary_name(shard)), &json)
+}
+
+/// 0 when nothing failed, else 2 (the others were still done).
+pub fn exit_code(failed: usize) -> ExitCode {
+    if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
-    })
+    }
+}
+
+/// The wall time since `started`, in seconds to the millisecond.
+pub fn seconds_since(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 fn scan_one(
@@ -510,7 +543,7 @@ fn scan_one(
         result.error = Some(quote::line(&format!("{e:#}")));
         result.files.clear();
     }
-    result.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    result.seconds = seconds_since(started);
     result
 }
 
@@ -530,34 +563,62 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The table printed on stderr.
 fn table(summary: &Summary) -> String {
-    let short = |d: &Option<String>| {
-        d.as_deref().map_or_else(
-            || "-".to_owned(),
-            |d| d.chars().take(19).collect::<String>(),
-        )
-    };
     let num = |n: Option<usize>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
-    let rows: Vec<[String; 6]> = summary
+    let rows: Vec<Vec<String>> = summary
         .results
         .iter()
         .map(|r| {
-            [
-                quote::quote_max(&r.reference, 60),
-                short(&r.digest),
-                num(r.packages),
-                match (r.layers, r.layers_read) {
-                    (Some(l), Some(read)) if read != l => format!("{l} ({read} read)"),
-                    (l, _) => num(l),
-                },
-                format!("{:.2}s", r.seconds),
-                r.error.clone().unwrap_or_default(),
-            ]
+            row(
+                &r.reference,
+                r.digest.as_deref(),
+                vec![
+                    num(r.packages),
+                    match (r.layers, r.layers_read) {
+                        (Some(l), Some(read)) if read != l => format!("{l} ({read} read)"),
+                        (l, _) => num(l),
+                    },
+                ],
+                r.seconds,
+                r.error.as_deref().unwrap_or_default(),
+            )
         })
         .collect();
-    let header = ["IMAGE", "DIGEST", "PACKAGES", "LAYERS", "TIME", "ERROR"];
+    let mut out = render_table(
+        &["IMAGE", "DIGEST", "PACKAGES", "LAYERS", "TIME", "ERROR"],
+        &rows,
+    );
+    out.push_str(&format!(
+        "{} images: {} succeeded, {} failed\n",
+        summary.images, summary.succeeded, summary.failed
+    ));
+    out
+}
+
+/// A row of a fleet table: the reference (quoted, at most 60 characters),
+/// the digest's first 19 characters (`sha256:` and 12 hex digits) or `-`,
+/// the command's own cells, the time, and the last cell.
+pub fn row(
+    reference: &str,
+    digest: Option<&str>,
+    middle: Vec<String>,
+    seconds: f64,
+    last: &str,
+) -> Vec<String> {
+    let mut cells = vec![
+        quote::quote_max(reference, 60),
+        digest.map_or_else(|| "-".to_owned(), |d| d.chars().take(19).collect()),
+    ];
+    cells.extend(middle);
+    cells.push(format!("{seconds:.2}s"));
+    cells.push(last.to_owned());
+    cells
+}
+
+/// A table: columns padded to their widest cell, the last one not.
+pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row.iter()).take(5) {
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
             *w = (*w).max(cell.chars().count());
         }
     }
@@ -565,25 +626,21 @@ fn table(summary: &Summary) -> String {
     let mut push = |cells: &[String]| {
         let mut line = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            if i == cells.len() - 1 {
-                line.push_str(cell);
-            } else {
-                let pad = widths[i].saturating_sub(cell.chars().count());
-                line.push_str(cell);
+            line.push_str(cell);
+            if i + 1 < cells.len() {
+                let pad = widths
+                    .get(i)
+                    .map_or(0, |w| w.saturating_sub(cell.chars().count()));
                 line.push_str(&" ".repeat(pad + 2));
             }
         }
         out.push_str(line.trim_end());
         out.push('\n');
     };
-    push(&header.map(str::to_owned));
-    for row in &rows {
+    push(&header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
+    for row in rows {
         push(row);
     }
-    out.push_str(&format!(
-        "{} images: {} succeeded, {} failed\n",
-        summary.images, summary.succeeded, summary.failed
-    ));
     out
 }
 

@@ -16,9 +16,18 @@ use crate::cosign_flags::read_key_ref;
 /// Opens IMAGE read-write: a registry reference or an OCI layout
 /// directory (`oci-dir:DIR[:TAG]`, or an existing layout path).
 pub fn open(args: &ImageArgs) -> Result<StoredImage> {
+    // clap requires IMAGE everywhere but `attest --images`, which opens
+    // each listed image with [`open_reference`].
+    let image = args.image.as_deref().context("IMAGE is required")?;
+    open_reference(image, args)
+}
+
+/// Opens `reference` with the other image flags of `args` (platform,
+/// registry access).
+pub fn open_reference(reference: &str, args: &ImageArgs) -> Result<StoredImage> {
     let registry = registry_options(args);
     Ok(StoredImage::open(
-        &args.image,
+        reference,
         args.platform.as_deref(),
         &registry,
     )?)

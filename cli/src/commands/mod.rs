@@ -13,6 +13,7 @@ pub mod completion;
 pub mod convert;
 pub mod copy;
 pub mod fleet;
+pub mod fleet_attest;
 pub mod image;
 pub mod key;
 pub mod keyless_sign;

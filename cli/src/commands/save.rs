@@ -171,7 +171,7 @@ pub fn load(args: &LoadArgs) -> Result<ExitCode> {
         None => {
             let dir = format!("oci-dir:{}", args.dir.display());
             let opened = image::open(&ImageArgs {
-                image: dir,
+                image: Some(dir),
                 platform: None,
                 insecure_registry: Vec::new(),
                 registry_timeout: None,
@@ -181,7 +181,7 @@ pub fn load(args: &LoadArgs) -> Result<ExitCode> {
         }
     };
     let (dst, tag, dst_name) = crate::commands::copy::destination(
-        &args.target.image,
+        args.target.image.as_deref().unwrap_or_default(),
         &image::registry_options(&args.target),
     )?;
     let mut copier = Copier::new(&layout, dst.as_ref(), true, dst_name.clone());

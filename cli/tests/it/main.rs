@@ -13,6 +13,7 @@ mod cosign_flags;
 mod cosign_vectors;
 mod deploy;
 mod fleet;
+mod fleet_attest;
 mod formats;
 mod hostile;
 mod inflate_bomb;
