@@ -11,7 +11,7 @@
   defined, every {{inputs.parameters.X}} declared by its template and every
   {{workflow.parameters.X}} by spec.arguments.
 - Every sbomctl container: its args start with a subcommand and each --flag
-  they use is one `SBOMCTL packages --help` lists.
+  they use is one `SBOMCTL SUBCOMMAND --help` lists.
 
 Several directories may be given (one Python start: importing
 kubernetes-validate takes seconds). Exit 0 when all pass, 1 with one line
@@ -45,10 +45,14 @@ def containers(doc):
                 yield t["container"]
 
 
-def check_args(where, container, help_text, problems):
+def check_args(where, container, help_of, problems):
     args = container.get("args") or []
     if not args or args[0].startswith("-"):
         problems.append(f"{where}: container args must start with a subcommand")
+        return
+    help_text = help_of(args[0])
+    if help_text is None:
+        problems.append(f"{where}: sbomctl has no subcommand {args[0]}")
         return
     for a in args:
         flag = a.split("=", 1)[0]
@@ -99,16 +103,23 @@ def main():
     parser.add_argument("--sbomctl", required=True)
     parser.add_argument("dirs", nargs="+", help="deploy directories (each checked on its own)")
     opts = parser.parse_args()
-    help_text = subprocess.run([opts.sbomctl, "packages", "--help"], check=True, capture_output=True, text=True).stdout
+    helps = {}
+
+    def help_of(subcommand):
+        if subcommand not in helps:
+            run = subprocess.run([opts.sbomctl, subcommand, "--help"], capture_output=True, text=True)
+            helps[subcommand] = run.stdout if run.returncode == 0 else None
+        return helps[subcommand]
+
     problems = []
     for d in opts.dirs:
-        check_dir(d, help_text, problems)
+        check_dir(d, help_of, problems)
     for p in problems:
         print(p)
     sys.exit(1 if problems else 0)
 
 
-def check_dir(directory, help_text, problems):
+def check_dir(directory, help_of, problems):
     k8s = sorted(glob.glob(os.path.join(directory, "kubernetes", "*.yaml")))
     argo = sorted(glob.glob(os.path.join(directory, "argo", "*.yaml")))
     if not k8s or not argo:
@@ -131,7 +142,7 @@ def check_dir(directory, help_text, problems):
             else:
                 check_argo(path, doc, problems)
             for c in containers(doc):
-                check_args(f"{path} ({doc.get('kind')})", c, help_text, problems)
+                check_args(f"{path} ({doc.get('kind')})", c, help_of, problems)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ fn edit(path: &Path, from: &str, to: &str) {
 
 #[test]
 fn deploy_manifests_validate_and_broken_copies_do_not() {
-    let cases: [(&str, &str, &str, &str); 4] = [
+    let cases: [(&str, &str, &str, &str); 6] = [
         (
             "kubernetes/indexed-job.yaml",
             "completionMode: Indexed",
@@ -62,6 +62,19 @@ fn deploy_manifests_validate_and_broken_copies_do_not() {
             "- --output-dir",
             "- --output-directory",
             "no flag --output-directory",
+        ),
+        // Flags are checked against the container's own subcommand.
+        (
+            "kubernetes/attest-cronjob.yaml",
+            "- --key",
+            "- --keys",
+            "sbomctl attest has no flag --keys",
+        ),
+        (
+            "kubernetes/attest-cronjob.yaml",
+            "- attest",
+            "- attests",
+            "sbomctl has no subcommand attests",
         ),
     ];
     // deploy/ and all broken copies in one run (starting Python with
