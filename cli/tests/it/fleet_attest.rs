@@ -195,6 +195,52 @@ fn fleet_attest_attests_then_skips_what_is_current() {
     }
     lines_seen.sort_unstable();
     assert_eq!(lines_seen, [2, 3, 4, 5, 6]);
+
+    // --attach-mode both: the referrer is current, the `.att` layer is
+    // missing: only that one is pushed, then both are current.
+    let one = tmp.path().join("one.txt");
+    std::fs::write(&one, format!("{}\n", images[1].image)).unwrap();
+    for (round, (action, reason, stored)) in [
+        (
+            "attested",
+            "a matching attestation is missing in one storage form",
+            1,
+        ),
+        ("skipped", "current: referrer sha256:", 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = tmp.path().join(format!("both-{round}"));
+        let out = run(
+            &[
+                "attest",
+                "--key",
+                &keys.key,
+                "--attach-mode",
+                "both",
+                "--images",
+                one.to_str().unwrap(),
+                "--output-dir",
+                dir.to_str().unwrap(),
+            ],
+            "1700000000",
+        );
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let r = &summary(&dir.join("summary.json"))["results"][0];
+        assert_eq!(r["action"], action, "{r}");
+        assert!(r["reason"].as_str().unwrap().starts_with(reason), "{r}");
+        let stored_now = r["stored"].as_array().unwrap();
+        assert_eq!(stored_now.len(), stored, "{r}");
+        if stored == 1 {
+            assert!(
+                stored_now[0].as_str().unwrap().contains(".att layer"),
+                "{r}"
+            );
+        } else {
+            assert!(r["reason"].as_str().unwrap().contains(".att layer"), "{r}");
+        }
+    }
 }
 
 #[test]
