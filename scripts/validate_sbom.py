@@ -9,9 +9,9 @@ Usage:
     validate_sbom.py FORMAT VERSION FILE...
     validate_sbom.py < jobs.json    # [{"format": F, "version": V, "file": P}, ...]
 
-FORMAT is spdx (or spdx-tag-value), spdx-json, cyclonedx-json,
+FORMAT is spdx (or spdx-tag-value), spdx-json, spdx3-json, cyclonedx-json,
 cyclonedx-xml or syft-json; VERSION is the specification version (2.2, 2.3,
-1.4, 1.5, 1.6; for syft-json the syft schema version, e.g. 16.1.10, whose
+3.0.1, 1.4, 1.5, 1.6; for syft-json the syft schema version, e.g. 16.1.10, whose
 schema is vendored in testdata/schemas/syft/).
 
 For each file one JSON line goes to stdout:
@@ -25,6 +25,14 @@ requested version; any validation message is a failure (what
 `pyspdxtools -i FILE --version SPDX-V` checks). CycloneDX JSON: the strict
 JSON schema validator; CycloneDX XML: the XSD validator. Both also check
 that the document states the requested specVersion.
+
+SPDX 3: spdx3-validate's library (`spdx3_validate.validate`, what the
+`spdx3-validate` CLI runs): the SPDX 3.0.1 JSON schema, then SHACL (pyshacl)
+with the SPDX model. It downloads the JSON-LD context, the SHACL model and
+the schema from spdx.org; here every https request goes to the copies
+vendored unchanged in testdata/schemas/spdx3/ (SOURCES.md), and any other URL
+fails, so validation never touches the network. The schema and the SHACL
+graph are loaded once per process, not once per file.
 """
 
 from __future__ import annotations
@@ -39,6 +47,15 @@ import xml.etree.ElementTree as ET
 SPDX_FORMATS = {"spdx", "spdx-tag-value", "spdx-tv", "spdx-json"}
 CDX_FORMATS = {"cyclonedx-json", "cyclonedx-xml"}
 SYFT_FORMATS = {"syft-json"}
+SPDX3_FORMATS = {"spdx3-json"}
+# The SPDX 3.0.1 context, model and schema, vendored from spdx/spdx-spec
+# (Community-Spec-1.0; testdata/schemas/spdx3/SOURCES.md).
+SPDX3_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "schemas", "spdx3")
+SPDX3_FILES = {
+    "https://spdx.org/rdf/3.0.1/spdx-context.jsonld": ("spdx-context.jsonld", "application/ld+json"),
+    "https://spdx.org/rdf/3.0.1/spdx-model.ttl": ("spdx-model.ttl", "text/turtle"),
+    "https://spdx.org/schema/3.0.1/spdx-json-schema.json": ("spdx-json-schema.json", "application/json"),
+}
 # syft's published JSON schemas, vendored from anchore/syft (Apache-2.0;
 # testdata/schemas/syft/SOURCES.md).
 SYFT_SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "schemas", "syft")
@@ -319,6 +336,73 @@ def syft_strict_errors(version: str, doc: dict) -> list[str]:
                 errors.append(f"/artifactRelationships/{i}/{end}: {r.get(end)!r} is no source, artifact or file id")
     return errors[:50]
 
+_spdx3_ready: list = []
+
+
+def _spdx3_offline() -> None:
+    """Serves the vendored SPDX 3 files for their spdx.org URLs to urllib
+    (which spdx3-validate and rdflib's URL and JSON-LD context loaders
+    use), refuses every other URL, and loads the schema and SHACL model once."""
+    if _spdx3_ready:
+        return
+    import email.message
+    import functools
+    import urllib.error
+    import urllib.request
+    import urllib.response
+
+    import spdx3_validate.core as core
+
+    class Vendored(urllib.request.BaseHandler):
+        handler_order = 100  # before the real http(s) handlers
+
+        def _serve(self, req):
+            url = req.full_url
+            if url not in SPDX3_FILES:
+                raise urllib.error.URLError(f"offline: no vendored copy of {url}")
+            name, ctype = SPDX3_FILES[url]
+            headers = email.message.Message()
+            headers["Content-Type"] = ctype
+            fp = open(os.path.join(SPDX3_DIR, name), "rb")
+            resp = urllib.response.addinfourl(fp, headers, url, 200)
+            resp.msg = "OK"
+            return resp
+
+        https_open = _serve
+        http_open = _serve
+
+    urllib.request.install_opener(urllib.request.build_opener(Vendored()))
+    core.load_validation_data = functools.lru_cache(maxsize=None)(core.load_validation_data)
+    _spdx3_ready.append(True)
+
+
+def spdx3_check(version: str, path: str) -> tuple[list[str], list[list[str]]]:
+    """SPDX 3 JSON-LD: spdx3-validate (JSON schema and SHACL), offline.
+    Packages are the software_Package elements but the Sbom's roots."""
+    _spdx3_offline()
+    import spdx3_validate
+
+    with open(path, encoding="utf-8") as f:
+        try:
+            doc = json.load(f)
+        except ValueError as e:
+            return [f"parse: {e}"], []
+    if not isinstance(doc, dict):
+        return ["not a JSON object"], []
+    try:
+        result = spdx3_validate.validate(path, version=version)
+    except spdx3_validate.SpdxValidateError as e:
+        return [f"{type(e).__name__}: {e}"], []
+    errors = [_short(f"[{e.kind}] {e.message}") for e in result.errors]
+    graph = doc.get("@graph") or []
+    roots = {r for e in graph if e.get("type") == "software_Sbom" for r in e.get("rootElement", [])}
+    packages = [
+        [e.get("name", ""), e.get("software_packageVersion", ""), e.get("software_packageUrl", "")]
+        for e in graph
+        if e.get("type") == "software_Package" and e.get("spdxId") not in roots
+    ]
+    return errors, packages
+
 
 def _describe(data) -> str:
     # jsonschema's ValidationError prints the whole schema; lxml's log entry
@@ -349,6 +433,10 @@ def check(job: dict) -> dict:
             errors, packages = cdx_check(fmt, version, path)
         elif fmt in SYFT_FORMATS:
             errors, packages = syft_check(version, path)
+        elif fmt in SPDX3_FORMATS:
+            if version != "3.0.1":
+                raise ValueError(f"unsupported SPDX 3 version {version}")
+            errors, packages = spdx3_check(version, path)
         else:
             raise ValueError(f"unknown format {fmt}")
     except Exception as e:  # one verdict per file, whatever went wrong

@@ -1,5 +1,5 @@
 //! Rendering a [`Catalog`] as a document: native JSON, table, SPDX
-//! (tag-value and JSON) and CycloneDX (JSON and XML); and reading native
+//! (tag-value and JSON), SPDX 3 (JSON-LD) and CycloneDX (JSON and XML); and reading native
 //! JSON, SPDX JSON and CycloneDX JSON back ([`read_document`]).
 //!
 //! One folder per format (`<format>/{mod.rs, write.rs, read.rs}`); what
@@ -14,6 +14,7 @@ mod json;
 mod purls;
 mod read;
 mod spdx;
+mod spdx3;
 mod syft_json;
 mod table;
 pub mod validate;
@@ -22,6 +23,7 @@ pub use cyclonedx::CYCLONEDX_FOUND_BY;
 pub use json::SCHEMA_VERSION;
 pub use read::{read_document, NOT_AN_SBOM};
 pub use spdx::SPDX_FOUND_BY;
+pub use spdx3::Spdx3Version;
 pub use syft_json::SYFT_SCHEMA_VERSION;
 
 use std::fmt;
@@ -81,6 +83,8 @@ pub enum Format {
     SpdxTagValue(SpdxVersion),
     /// SPDX JSON (`spdx-json`; 2.3 by default).
     SpdxJson(SpdxVersion),
+    /// SPDX 3 JSON-LD (`spdx3-json`; 3.0.1).
+    Spdx3Json(Spdx3Version),
     /// CycloneDX JSON (`cyclonedx-json`; 1.6 by default).
     CyclonedxJson(CyclonedxVersion),
     /// CycloneDX XML (`cyclonedx-xml`, `cyclonedx`; 1.6 by default).
@@ -102,6 +106,7 @@ impl Format {
         "spdx",
         "spdx-tag-value",
         "spdx-json",
+        "spdx3-json",
         "cyclonedx-json",
         "cyclonedx-xml",
         "cyclonedx",
@@ -157,6 +162,10 @@ impl FromStr for Format {
                 version,
                 SpdxVersion::V2_3,
             )?)),
+            "spdx3-json" => match version {
+                None | Some("3.0.1") => Ok(Format::Spdx3Json(Spdx3Version::V3_0_1)),
+                Some(other) => Err(format!("SPDX 3 version `{other}` is not supported (3.0.1)")),
+            },
             "cyclonedx-json" => Ok(Format::CyclonedxJson(parse_cdx_version(version)?)),
             "cyclonedx-xml" | "cyclonedx" => Ok(Format::CyclonedxXml(parse_cdx_version(version)?)),
             "syft-json" => match version {
@@ -183,6 +192,7 @@ impl fmt::Display for Format {
             Format::Table => f.write_str("table"),
             Format::SpdxTagValue(v) => write!(f, "spdx-tag-value@{}", v.as_str()),
             Format::SpdxJson(v) => write!(f, "spdx-json@{}", v.as_str()),
+            Format::Spdx3Json(v) => write!(f, "spdx3-json@{}", v.as_str()),
             Format::CyclonedxJson(v) => write!(f, "cyclonedx-json@{}", v.as_str()),
             Format::CyclonedxXml(v) => write!(f, "cyclonedx-xml@{}", v.as_str()),
             Format::SyftJson => write!(f, "syft-json@{SYFT_SCHEMA_VERSION}"),
@@ -255,6 +265,7 @@ pub fn render_to(
         Format::Table => w.write_all(table::render(catalog).as_bytes()),
         Format::SpdxTagValue(v) => spdx::render_tag_value(catalog, v, options, w),
         Format::SpdxJson(v) => spdx::render_json(catalog, v, options, w),
+        Format::Spdx3Json(v) => spdx3::render_json(catalog, v, options, w),
         Format::CyclonedxJson(v) => cyclonedx::render_json(catalog, v, options, w),
         Format::CyclonedxXml(v) => cyclonedx::render_xml(catalog, v, options, w),
         Format::SyftJson => syft_json::write_to(catalog, options, w),
@@ -298,6 +309,18 @@ mod tests {
             .parse::<Format>()
             .unwrap_err()
             .contains("16.1.10"));
+        assert_eq!(
+            "spdx3-json".parse(),
+            Ok(Format::Spdx3Json(Spdx3Version::V3_0_1))
+        );
+        assert_eq!(
+            "spdx3-json@3.0.1".parse(),
+            Ok(Format::Spdx3Json(Spdx3Version::V3_0_1))
+        );
+        assert!("spdx3-json@3.0.0"
+            .parse::<Format>()
+            .unwrap_err()
+            .contains("3.0.1"));
         assert_eq!("purls".parse(), Ok(Format::Purls));
         assert!("purls@1".parse::<Format>().is_err());
         assert_eq!("github-json".parse(), Ok(Format::GithubJson));

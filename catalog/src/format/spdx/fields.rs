@@ -12,7 +12,7 @@ use super::write::Checksum;
 /// Line breaks normalised to `\n`; every other control character (C0 but
 /// tab and newline, DEL, C1) replaced by U+FFFD. SPDX readers read text
 /// with universal newlines, so a lone `\r` would otherwise end a line.
-pub(super) fn clean(s: &str) -> String {
+pub(in crate::format) fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -33,7 +33,7 @@ pub(super) fn clean(s: &str) -> String {
 
 /// [`clean`], with line breaks turned into spaces: for the fields the spec
 /// defines as a single line (names, versions, actors).
-pub(super) fn one_line(s: &str) -> String {
+pub(in crate::format) fn one_line(s: &str) -> String {
     clean(s).replace('\n', " ")
 }
 
@@ -145,7 +145,7 @@ const TAG_VALUE_PREFIXES: &[&str] = &[
 /// plain line: not empty, one line, no control characters, no surrounding
 /// whitespace (readers trim), not a keyword, no typed-value prefix, not
 /// starting with a timestamp.
-pub(super) fn is_plain_line(v: &str) -> bool {
+pub(in crate::format) fn is_plain_line(v: &str) -> bool {
     let Some(first) = v.chars().next() else {
         return false;
     };
@@ -170,7 +170,7 @@ fn starts_with_timestamp(v: &str) -> bool {
 }
 
 /// Every character an SPDX id does not allow (`[A-Za-z0-9.-]`) as `-`.
-pub(super) fn sanitize_id(s: &str) -> String {
+pub(in crate::format) fn sanitize_id(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -184,7 +184,7 @@ pub(super) fn sanitize_id(s: &str) -> String {
 
 /// `LicenseRef-<up to 40 sanitized characters>-<8 hex of sha256(text)>`:
 /// readable, and distinct per distinct text.
-pub(super) fn license_ref(text: &str) -> String {
+pub(in crate::format) fn license_ref(text: &str) -> String {
     let mut s = String::new();
     for c in sanitize_id(text.trim()).chars() {
         if c == '-' && (s.is_empty() || s.ends_with('-')) {
@@ -204,7 +204,7 @@ pub(super) fn license_ref(text: &str) -> String {
 /// derives supplier and originator: a maintainer or author string, or
 /// Python's `Author` plus the first `Author-email`. `None` when there is
 /// no name.
-pub(super) fn person(supplier: Option<Supplier<'_>>) -> Option<String> {
+pub(in crate::format) fn person(supplier: Option<Supplier<'_>>) -> Option<String> {
     let (name, email) = match supplier? {
         Supplier::Organization(name) => {
             let name = one_line(name).trim().to_owned();
@@ -226,7 +226,7 @@ pub(super) fn person(supplier: Option<Supplier<'_>>) -> Option<String> {
 }
 
 /// The package checksums the metadata records, sorted, one per algorithm.
-pub(super) fn checksums(metadata: &Metadata) -> Vec<Checksum> {
+pub(in crate::format) fn checksums(metadata: &Metadata) -> Vec<Checksum> {
     let mut out: Vec<Checksum> = metadata
         .fields()
         .checksums()
@@ -247,7 +247,7 @@ pub(super) fn checksums(metadata: &Metadata) -> Vec<Checksum> {
 }
 
 /// Name and email of a person string ([`Person::parse`]).
-pub(super) fn parse_person(s: &str) -> (String, String) {
+pub(in crate::format) fn parse_person(s: &str) -> (String, String) {
     let p = Person::parse(s);
     (p.name.to_owned(), p.email.to_owned())
 }
@@ -271,7 +271,7 @@ fn format_person(name: &str, email: &str) -> Option<String> {
 }
 
 /// `sha256:<64 hex>` as an SPDX checksum.
-pub(super) fn digest_checksum(digest: &str) -> Option<Checksum> {
+pub(in crate::format) fn digest_checksum(digest: &str) -> Option<Checksum> {
     let (alg, hex) = digest.split_once(':')?;
     let (algorithm, len) = match alg {
         "sha256" => ("SHA256", 64),

@@ -5,11 +5,11 @@
 //! and `json` only encode it; `read` reads SPDX JSON back. The mapping and
 //! the differences from syft are in docs/formats-spdx.md.
 
-mod fields;
+pub(super) mod fields;
 mod json;
 mod read;
 mod tag_value;
-mod write;
+pub(super) mod write;
 
 use super::{RenderOptions, SpdxVersion};
 use crate::model::Catalog;

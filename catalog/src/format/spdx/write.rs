@@ -12,10 +12,10 @@ use crate::model::{Catalog, Location, Package, RelationshipKind};
 
 use super::fields;
 
-pub(super) const NOASSERTION: &str = "NOASSERTION";
+pub(in crate::format) const NOASSERTION: &str = "NOASSERTION";
 
 /// The document's own SPDX id.
-pub(super) const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
+pub(in crate::format) const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
 
 /// What syft writes for `ownership-by-file-overlap`, so that consumers that
 /// key on the comment keep working.
@@ -25,7 +25,7 @@ that a cataloger found the child package by";
 
 /// An SPDX 2.2 / 2.3 document, with every value final (cleaned, ordered).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Document<'a> {
+pub(in crate::format) struct Document<'a> {
     pub version: SpdxVersion,
     pub name: String,
     pub namespace: String,
@@ -64,7 +64,7 @@ impl Document<'_> {
 /// mapped when it is written (twice for tag-value, whose annotations come
 /// last), so a large catalog's SPDX packages are never all held at once.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Packages<'a> {
+pub(in crate::format) struct Packages<'a> {
     root: SpdxPackage,
     catalog: &'a [Package],
     /// Per catalog package, in order: its SPDX id and declared license
@@ -93,10 +93,15 @@ impl Packages<'_> {
     pub fn len(&self) -> usize {
         self.catalog.len() + 1
     }
+
+    /// Each catalog package's declared license, in document order.
+    pub fn declared(&self) -> &[String] {
+        &self.declared
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct SpdxPackage {
+pub(in crate::format) struct SpdxPackage {
     pub spdx_id: String,
     pub name: String,
     /// Omitted when empty.
@@ -121,7 +126,7 @@ pub(super) struct SpdxPackage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Checksum {
+pub(in crate::format) struct Checksum {
     /// `SHA1`, `SHA256`, `SHA384`, `SHA512`.
     pub algorithm: &'static str,
     /// Lowercase hex.
@@ -129,14 +134,14 @@ pub(super) struct Checksum {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct ExternalRef {
+pub(in crate::format) struct ExternalRef {
     pub category: &'static str,
     pub kind: &'static str,
     pub locator: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Annotation {
+pub(in crate::format) struct Annotation {
     /// `sbomctl-VERSION`, written as `Tool: …`.
     pub annotator: String,
     pub date: String,
@@ -144,14 +149,14 @@ pub(super) struct Annotation {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct ExtractedLicense {
+pub(in crate::format) struct ExtractedLicense {
     pub id: String,
     pub name: String,
     pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct SpdxRelationship {
+pub(in crate::format) struct SpdxRelationship {
     pub element: String,
     pub kind: &'static str,
     pub related: String,
@@ -160,7 +165,7 @@ pub(super) struct SpdxRelationship {
 
 /// Builds the document. Pure: the same catalog and options give the same
 /// document.
-pub(super) fn build<'a>(
+pub(in crate::format) fn build<'a>(
     catalog: &'a Catalog,
     version: SpdxVersion,
     options: &RenderOptions,
@@ -247,7 +252,7 @@ pub(super) fn build<'a>(
 
 /// The SPDX license list version of the `spdx` crate that maps declared
 /// licenses, as `MAJOR.MINOR` (the form SPDX 2.2 requires).
-pub(super) fn license_list_version() -> String {
+pub(in crate::format) fn license_list_version() -> String {
     let v = spdx::license_version();
     let mut parts = v.split('.');
     match (parts.next(), parts.next()) {
