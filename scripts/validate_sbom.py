@@ -11,7 +11,7 @@ Usage:
 
 FORMAT is spdx (or spdx-tag-value), spdx-json, spdx3-json, cyclonedx-json,
 cyclonedx-xml or syft-json; VERSION is the specification version (2.2, 2.3,
-3.0.1, 1.4, 1.5, 1.6; for syft-json the syft schema version, e.g. 16.1.10, whose
+3.0.1, 1.4, 1.5, 1.6, 1.7; for syft-json the syft schema version, e.g. 16.1.10, whose
 schema is vendored in testdata/schemas/syft/).
 
 For each file one JSON line goes to stdout:
@@ -395,7 +395,9 @@ def spdx3_check(version: str, path: str) -> tuple[list[str], list[list[str]]]:
         return [f"{type(e).__name__}: {e}"], []
     errors = [_short(f"[{e.kind}] {e.message}") for e in result.errors]
     graph = doc.get("@graph") or []
-    roots = {r for e in graph if e.get("type") == "software_Sbom" for r in e.get("rootElement", [])}
+    roots = {
+        r for e in graph if e.get("type") in ("software_Sbom", "SpdxDocument") for r in e.get("rootElement", [])
+    }
     packages = [
         [e.get("name", ""), e.get("software_packageVersion", ""), e.get("software_packageUrl", "")]
         for e in graph
@@ -428,7 +430,7 @@ def check(job: dict) -> dict:
                 raise ValueError(f"unsupported SPDX version {version}")
             errors, packages = spdx_check(fmt, version, path)
         elif fmt in CDX_FORMATS:
-            if version not in ("1.4", "1.5", "1.6"):
+            if version not in ("1.4", "1.5", "1.6", "1.7"):
                 raise ValueError(f"unsupported CycloneDX version {version}")
             errors, packages = cdx_check(fmt, version, path)
         elif fmt in SYFT_FORMATS:

@@ -661,9 +661,9 @@ pub struct PackagesArgs {
     /// Output format, optionally versioned and to a file:
     /// FORMAT[@VERSION][=FILE]. Repeatable. Formats: json (sbomctl's
     /// native JSON), syft-json (syft's schema 16.1.10), table, spdx
-    /// (tag-value, 2.2; @2.3), spdx-json (2.3; @2.2), cyclonedx-json and
-    /// cyclonedx-xml (1.6; @1.4, @1.5), purls, github-json. Default: table
-    /// on a terminal, json otherwise.
+    /// (tag-value, 2.2; @2.3), spdx-json (2.3; @2.2), spdx3-json (SPDX
+    /// 3.0.1 JSON-LD), cyclonedx-json and cyclonedx-xml (1.7, as syft;
+    /// @1.4, @1.5, @1.6), purls, github-json. Default: table on a terminal, json otherwise.
     #[arg(short, long = "output", value_name = "FORMAT[@VERSION][=FILE]")]
     pub output: Vec<String>,
     /// Where each -o without `=FILE` writes, instead of stdout (syft's

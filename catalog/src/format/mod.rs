@@ -49,6 +49,8 @@ pub enum CyclonedxVersion {
     V1_5,
     /// CycloneDX 1.6.
     V1_6,
+    /// CycloneDX 1.7 (the default, as syft's since 1.7 support landed).
+    V1_7,
 }
 
 impl SpdxVersion {
@@ -62,12 +64,13 @@ impl SpdxVersion {
 }
 
 impl CyclonedxVersion {
-    /// `1.4` / `1.5` / `1.6`.
+    /// `1.4` / `1.5` / `1.6` / `1.7`.
     pub fn as_str(self) -> &'static str {
         match self {
             CyclonedxVersion::V1_4 => "1.4",
             CyclonedxVersion::V1_5 => "1.5",
             CyclonedxVersion::V1_6 => "1.6",
+            CyclonedxVersion::V1_7 => "1.7",
         }
     }
 }
@@ -85,9 +88,9 @@ pub enum Format {
     SpdxJson(SpdxVersion),
     /// SPDX 3 JSON-LD (`spdx3-json`; 3.0.1).
     Spdx3Json(Spdx3Version),
-    /// CycloneDX JSON (`cyclonedx-json`; 1.6 by default).
+    /// CycloneDX JSON (`cyclonedx-json`; 1.7 by default, as syft).
     CyclonedxJson(CyclonedxVersion),
-    /// CycloneDX XML (`cyclonedx-xml`, `cyclonedx`; 1.6 by default).
+    /// CycloneDX XML (`cyclonedx-xml`, `cyclonedx`; 1.7 by default).
     CyclonedxXml(CyclonedxVersion),
     /// syft's own JSON (`syft-json`), schema [`SYFT_SCHEMA_VERSION`].
     SyftJson,
@@ -130,11 +133,13 @@ fn parse_spdx_version(v: Option<&str>, default: SpdxVersion) -> Result<SpdxVersi
 
 fn parse_cdx_version(v: Option<&str>) -> Result<CyclonedxVersion, String> {
     match v {
-        None | Some("1.6") => Ok(CyclonedxVersion::V1_6),
+        // syft's default (cyclonedxutil.DefaultVersion) is 1.7.
+        None | Some("1.7") => Ok(CyclonedxVersion::V1_7),
+        Some("1.6") => Ok(CyclonedxVersion::V1_6),
         Some("1.5") => Ok(CyclonedxVersion::V1_5),
         Some("1.4") => Ok(CyclonedxVersion::V1_4),
         Some(other) => Err(format!(
-            "CycloneDX version `{other}` is not supported (1.4, 1.5, 1.6)"
+            "CycloneDX version `{other}` is not supported (1.4, 1.5, 1.6, 1.7)"
         )),
     }
 }
@@ -296,6 +301,14 @@ mod tests {
         );
         assert_eq!(
             "cyclonedx".parse(),
+            Ok(Format::CyclonedxXml(CyclonedxVersion::V1_7))
+        );
+        assert_eq!(
+            "cyclonedx-json".parse(),
+            Ok(Format::CyclonedxJson(CyclonedxVersion::V1_7))
+        );
+        assert_eq!(
+            "cyclonedx-xml@1.6".parse(),
             Ok(Format::CyclonedxXml(CyclonedxVersion::V1_6))
         );
         assert!("spdx@3.0"

@@ -1,5 +1,5 @@
 //! Reading SBOM documents back into a [`Catalog`]: sbomctl's native JSON
-//! (lossless), SPDX 2.2 / 2.3 JSON and CycloneDX 1.2–1.6 JSON (what maps;
+//! (lossless), SPDX 2.2 / 2.3 JSON and CycloneDX 1.2–1.7 JSON (what maps;
 //! see docs/convert.md). This module sniffs the format and holds the
 //! mapping every reader shares; each format's reader is its `read.rs`.
 //!
@@ -31,7 +31,7 @@ pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX
 
 /// Reads an SBOM document: sbomctl's native JSON (`schema.name ==
 /// "sbomctl-catalog"`), SPDX JSON 2.2 / 2.3 (`spdxVersion`) or CycloneDX
-/// JSON 1.2–1.6 (`bomFormat: CycloneDX`), sniffed from the content.
+/// JSON 1.2–1.7 (`bomFormat: CycloneDX`), sniffed from the content.
 ///
 /// Native JSON comes back as it was written. SPDX and CycloneDX map what the
 /// model holds; the result is sorted like a scan. Input that is none of
@@ -72,9 +72,9 @@ pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
             .and_then(Value::as_str)
             .unwrap_or_default();
         return match v {
-            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" => super::cyclonedx::read(bytes),
+            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" | "1.7" => super::cyclonedx::read(bytes),
             _ => Err(malformed(format!(
-                "CycloneDX version `{v}` is not supported (1.2 to 1.6)"
+                "CycloneDX version `{v}` is not supported (1.2 to 1.7)"
             ))),
         };
     }
@@ -649,6 +649,7 @@ mod tests {
             Format::CyclonedxJson(CyclonedxVersion::V1_4),
             Format::CyclonedxJson(CyclonedxVersion::V1_5),
             Format::CyclonedxJson(CyclonedxVersion::V1_6),
+            Format::CyclonedxJson(CyclonedxVersion::V1_7),
         ];
         for image in [
             "alpine-sample-oci",

@@ -45,6 +45,14 @@ const FORMATS: &[(&str, &str, &str, &str)] = &[
     ("cyclonedx-xml", "1.4", "cyclonedx-xml", "sbom-1.4.cdx.xml"),
     ("cyclonedx-xml", "1.5", "cyclonedx-xml", "sbom-1.5.cdx.xml"),
     ("cyclonedx-xml", "1.6", "cyclonedx-xml", "sbom-1.6.cdx.xml"),
+    (
+        "cyclonedx-json",
+        "1.7",
+        "cyclonedx-json",
+        "sbom-1.7.cdx.json",
+    ),
+    ("cyclonedx-xml", "1.7", "cyclonedx-xml", "sbom-1.7.cdx.xml"),
+    ("spdx3-json", "3.0.1", "spdx3-json", "sbom-3.0.1.spdx3.json"),
 ];
 
 /// (image, platform) of every sample image.
@@ -509,4 +517,95 @@ fn spdx_json_of_every_sample_matches_the_official_spdx_json_schema() {
         "SPDX JSON schema violations:\n{}",
         bad.join("\n")
     );
+}
+
+const SPDX3_OK: &str = r#"{
+  "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
+  "@graph": [
+    {"type": "CreationInfo", "@id": "_:ci", "specVersion": "3.0.1",
+     "created": "2023-11-14T22:13:20Z", "createdBy": ["https://example.com/v#agent"]},
+    {"type": "SoftwareAgent", "spdxId": "https://example.com/v#agent", "creationInfo": "_:ci", "name": "t"},
+    {"type": "SpdxDocument", "spdxId": "https://example.com/v#doc", "creationInfo": "_:ci",
+     "rootElement": ["https://example.com/v#root"]},
+    {"type": "software_Package", "spdxId": "https://example.com/v#root", "creationInfo": "_:ci",
+     "name": "root"},
+    {"type": "software_Package", "spdxId": "https://example.com/v#musl", "creationInfo": "_:ci",
+     "name": "musl", "software_packageVersion": "1.2.4",
+     "software_packageUrl": "pkg:apk/alpine/musl@1.2.4",
+     "suppliedBy": "https://example.com/v#agent"},
+    {"type": "Relationship", "spdxId": "https://example.com/v#rel", "creationInfo": "_:ci",
+     "from": "https://example.com/v#root", "relationshipType": "contains",
+     "to": ["https://example.com/v#musl"]}
+  ]
+}"#;
+
+#[test]
+fn spdx3_validator_accepts_a_minimal_document_and_rejects_broken_ones() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let changed = |from: &str, to: &str| {
+        assert!(SPDX3_OK.contains(from), "{from}");
+        SPDX3_OK.replacen(from, to, 1)
+    };
+    let cases: Vec<(&str, String, Option<&str>)> = vec![
+        ("ok.spdx3.json", SPDX3_OK.into(), None),
+        // The JSON schema: an unknown relationship type.
+        (
+            "bad-relationship-type.spdx3.json",
+            changed("\"contains\"", "\"containz\""),
+            Some("[schema]"),
+        ),
+        // SHACL only (the schema cannot see what a reference points at):
+        // the supplier must be an Agent, and here it is a package.
+        (
+            "supplier-not-an-agent.spdx3.json",
+            changed(
+                "\"suppliedBy\": \"https://example.com/v#agent\"",
+                "\"suppliedBy\": \"https://example.com/v#root\"",
+            ),
+            Some("[shacl]"),
+        ),
+        // An @context spdx3-validate does not know.
+        (
+            "unknown-context.spdx3.json",
+            changed("rdf/3.0.1/spdx-context", "rdf/3.0.9/spdx-context"),
+            Some("UnknownVersionError"),
+        ),
+    ];
+    let jobs: Vec<SbomJob> = cases
+        .iter()
+        .map(|(name, content, _)| {
+            let file = tmp.path().join(name);
+            std::fs::write(&file, content).expect("write");
+            SbomJob {
+                format: "spdx3-json".into(),
+                version: "3.0.1".into(),
+                file,
+            }
+        })
+        .collect();
+    let verdicts = validate_sboms(&jobs);
+    for (v, (name, _, want)) in verdicts.iter().zip(&cases) {
+        match want {
+            None => {
+                assert!(v.ok, "{name} must pass: {:?}", v.errors);
+                assert_eq!(
+                    v.packages,
+                    [(
+                        "musl".into(),
+                        "1.2.4".into(),
+                        "pkg:apk/alpine/musl@1.2.4".into()
+                    )],
+                    "{name}: package read back"
+                );
+            }
+            Some(needle) => {
+                assert!(!v.ok, "{name} must fail");
+                assert!(
+                    v.errors.iter().any(|e| e.contains(needle)),
+                    "{name}: no error mentions {needle:?}: {:?}",
+                    v.errors
+                );
+            }
+        }
+    }
 }

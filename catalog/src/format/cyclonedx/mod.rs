@@ -1,4 +1,4 @@
-//! CycloneDX 1.4 / 1.5 / 1.6 documents, JSON and XML
+//! CycloneDX 1.4 / 1.5 / 1.6 / 1.7 documents, JSON and XML
 //! (<https://cyclonedx.org/specification/overview/>).
 //!
 //! [`write::Bom`] is built once from the catalog; [`json`] and [`xml`]

@@ -1,4 +1,4 @@
-//! CycloneDX JSON 1.2–1.6 back into a [`Catalog`]: components (nested ones
+//! CycloneDX JSON 1.2–1.7 back into a [`Catalog`]: components (nested ones
 //! too) by their PURL, CPEs, licenses, sbomctl's properties, the
 //! operating-system component as the distro, the root and `dependencies`.
 
@@ -160,7 +160,7 @@ fn flatten(components: Vec<CdxComponent>, out: &mut Vec<CdxComponent>) {
     }
 }
 
-/// Reads CycloneDX JSON 1.2–1.6 (already sniffed as such).
+/// Reads CycloneDX JSON 1.2–1.7 (already sniffed as such).
 pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     let mut bom: CdxBom =
         serde_json::from_slice(bytes).map_err(|e| malformed(format!("CycloneDX JSON: {e}")))?;

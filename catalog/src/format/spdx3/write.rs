@@ -137,7 +137,13 @@ fn element(kind: &str, id: &str, fields: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
-fn relationship(id: String, from: &str, kind: &str, to: Vec<String>, comment: Option<&str>) -> Value {
+fn relationship(
+    id: String,
+    from: &str,
+    kind: &str,
+    to: Vec<String>,
+    comment: Option<&str>,
+) -> Value {
     let mut fields = vec![
         ("from", Value::from(from)),
         ("relationshipType", Value::from(kind)),
@@ -166,7 +172,11 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         &ids.agent,
         vec![("name", "sbomctl".into())],
     ))?;
-    emit(element("Tool", &ids.tool, vec![("name", doc.tool.clone().into())]))?;
+    emit(element(
+        "Tool",
+        &ids.tool,
+        vec![("name", doc.tool.clone().into())],
+    ))?;
 
     let mut packages = doc.packages.iter();
     let Some(root) = packages.next() else {
@@ -218,7 +228,11 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
                 emit(value.clone())?;
             }
         }
-        emit(package(&ids, &spdx, supplier.as_ref().map(|(a, _)| a.as_str())))?;
+        emit(package(
+            &ids,
+            &spdx,
+            supplier.as_ref().map(|(a, _)| a.as_str()),
+        ))?;
         for (i, a) in spdx.annotations.iter().enumerate() {
             emit(element(
                 "Annotation",
@@ -267,7 +281,11 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             ],
         ))?;
     }
-    let extracted: HashSet<&str> = doc.extracted_licenses.iter().map(|l| l.id.as_str()).collect();
+    let extracted: HashSet<&str> = doc
+        .extracted_licenses
+        .iter()
+        .map(|l| l.id.as_str())
+        .collect();
     let expressions: BTreeSet<&str> = doc
         .packages
         .declared()
@@ -277,7 +295,12 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         .collect();
     let list_version = license_list_version();
     for e in expressions {
-        emit(license_expression(&ids, e, &extracted, list_version.as_deref()))?;
+        emit(license_expression(
+            &ids,
+            e,
+            &extracted,
+            list_version.as_deref(),
+        ))?;
     }
 
     if !package_ids.is_empty() {
@@ -347,7 +370,10 @@ fn package(ids: &Ids, p: &SpdxPackage, supplier: Option<&str>) -> Value {
         fields.push(("software_packageUrl", purl.clone().into()));
     }
     if p.download_location != NOASSERTION {
-        fields.push(("software_downloadLocation", p.download_location.clone().into()));
+        fields.push((
+            "software_downloadLocation",
+            p.download_location.clone().into(),
+        ));
     }
     if let Some(h) = &p.homepage {
         fields.push(("software_homePage", h.clone().into()));
@@ -359,13 +385,20 @@ fn package(ids: &Ids, p: &SpdxPackage, supplier: Option<&str>) -> Value {
         fields.push(("description", d.clone().into()));
     }
     if let Some(purpose) = p.primary_purpose {
-        fields.push(("software_primaryPurpose", purpose.to_ascii_lowercase().into()));
+        fields.push((
+            "software_primaryPurpose",
+            purpose.to_ascii_lowercase().into(),
+        ));
     }
     let identifiers: Vec<Value> = p
         .external_refs
         .iter()
         .map(|r| {
-            let kind = if r.kind == "purl" { "packageUrl" } else { "cpe23" };
+            let kind = if r.kind == "purl" {
+                "packageUrl"
+            } else {
+                "cpe23"
+            };
             json!({
                 "type": "ExternalIdentifier",
                 "externalIdentifierType": kind,
@@ -479,10 +512,7 @@ fn license_expression(
     extracted: &HashSet<&str>,
     list_version: Option<&str>,
 ) -> Value {
-    let mut fields = vec![(
-        "simplelicensing_licenseExpression",
-        Value::from(expression),
-    )];
+    let mut fields = vec![("simplelicensing_licenseExpression", Value::from(expression))];
     let refs: BTreeSet<&str> = expression
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
         .filter(|t| t.starts_with("LicenseRef-") && extracted.contains(t))
