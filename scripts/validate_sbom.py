@@ -373,7 +373,132 @@ def _spdx3_offline() -> None:
 
     urllib.request.install_opener(urllib.request.build_opener(Vendored()))
     core.load_validation_data = functools.lru_cache(maxsize=None)(core.load_validation_data)
+    if not os.environ.get("SBOMCTL_SPDX3_PLAIN_SCHEMA"):
+        plain = core.schema_validator
+        made: dict = {}
+
+        def schema_validator(schema):
+            if id(schema) not in made:
+                made[id(schema)] = (schema, _Spdx3DispatchValidator(schema, plain))
+            return made[id(schema)][1]
+
+        core.schema_validator = schema_validator
     _spdx3_ready.append(True)
+
+
+class _Spdx3DispatchValidator:
+    """The SPDX 3 JSON schema, checked a `@graph` element at a time against
+    only the `AnyClass` branch its `type` names.
+
+    Each `@graph` item must match `{"$ref": AnyClass, "unevaluatedProperties":
+    false}`, and `AnyClass` is an `anyOf` over ~100 classes. python-jsonschema
+    evaluates every branch of that `anyOf` for every element to find the
+    evaluated properties, which costs ~0.15 s per element (minutes for a real
+    image). Every branch requires `type` to be its own class name (checked
+    below when the schema is loaded; a branch that does not is always kept),
+    so for an element whose `type` is a string all other branches fail, and
+    the `anyOf` over the one branch gives the same verdict. An element
+    without a string `type`, or whose `type` no branch names, is checked
+    against the full `AnyClass`; the document without its `@graph` items is
+    checked against the whole schema. Same library, same schema, same
+    verdicts (cli/tests/it/formats.rs compares them with
+    SBOMCTL_SPDX3_PLAIN_SCHEMA=1, which turns this off)."""
+
+    def __init__(self, schema, plain):
+        import jsonschema
+        from jsonschema.exceptions import ValidationError
+
+        self.schema = schema
+        checked = plain(schema)  # checks the schema against its metaschema
+
+        # `Element_derived` and its kin are `anyOf [{type: object, anyOf:
+        # [every class]}, IRI]`: for a reference (a string) python-jsonschema
+        # still walks every class after the `type` error. A subschema whose
+        # `type` is `object` fails on a non-object whatever else it says, so
+        # this `anyOf` skips evaluating it then (same verdict, less work).
+        def any_of(validator, any_of, instance, schema):
+            all_errors = []
+            for index, subschema in enumerate(any_of):
+                if (
+                    isinstance(subschema, dict)
+                    and subschema.get("type") == "object"
+                    and not validator.is_type(instance, "object")
+                ):
+                    all_errors.append(ValidationError(f"{instance!r} is not of type 'object'"))
+                    continue
+                errs = list(validator.descend(instance, subschema, schema_path=index))
+                if not errs:
+                    break
+                all_errors.extend(errs)
+            else:
+                yield ValidationError(
+                    f"{instance!r} is not valid under any of the given schemas",
+                    context=all_errors,
+                )
+
+        cls = jsonschema.validators.extend(type(checked), {"anyOf": any_of})
+        self.cls = cls
+        self.full = cls(schema)
+        defs = schema["$defs"]
+        self.branches: dict = {}
+        self.always: list = []
+        for branch in defs["AnyClass"]["anyOf"]:
+            names = self._type_consts(defs, branch)
+            if names is None:
+                self.always.append(branch)
+            else:
+                for n in names:
+                    self.branches.setdefault(n, []).append(branch)
+        self.items: dict = {}
+
+    @staticmethod
+    def _type_consts(defs, branch):
+        ref = branch.get("$ref", "")
+        if set(branch) != {"$ref"} or not ref.startswith("#/$defs/"):
+            return None
+        body = defs.get(ref[len("#/$defs/"):], {})
+        try:
+            t = body["allOf"][0]["properties"]["type"]
+            consts = [alt["const"] for alt in t["oneOf"]]
+        except (KeyError, IndexError, TypeError):
+            return None
+        if set(t) != {"oneOf"} or any(set(alt) != {"const"} for alt in t["oneOf"]):
+            return None
+        return consts
+
+    def _item_validator(self, kind):
+        key = kind if isinstance(kind, str) and kind in self.branches else None
+        if key not in self.items:
+            graph = self.schema["oneOf"][0]["properties"]["@graph"]["items"]
+            defs = dict(self.schema["$defs"])
+            if key is not None:
+                defs["sbomctl_AnyClassOf"] = {"anyOf": self.branches[key] + self.always}
+                ref = "#/$defs/sbomctl_AnyClassOf"
+            else:
+                ref = graph["$ref"]
+            item = dict(graph)
+            item["$ref"] = ref
+            item["$schema"] = self.schema["$schema"]
+            item["$defs"] = defs
+            # The schema is the one `plain` checked once; only the entry
+            # point differs, so skip re-checking it against the metaschema.
+            self.items[key] = self.cls(item)
+        return self.items[key]
+
+    def iter_errors(self, data):
+        graph = data.get("@graph") if isinstance(data, dict) else None
+        if not isinstance(graph, list):
+            yield from self.full.iter_errors(data)
+            return
+        top = dict(data)
+        top["@graph"] = []
+        yield from self.full.iter_errors(top)
+        for i, element in enumerate(graph):
+            kind = element.get("type") if isinstance(element, dict) else None
+            for e in self._item_validator(kind).iter_errors(element):
+                e.path.appendleft(i)
+                e.path.appendleft("@graph")
+                yield e
 
 
 def spdx3_check(version: str, path: str) -> tuple[list[str], list[list[str]]]:

@@ -521,7 +521,13 @@ fn every_format_of_the_real_image_passes_the_official_validators() {
         ("spdx@2.3", "spdx", "2.3", "real-2.3.spdx"),
         ("spdx-json", "spdx-json", "2.3", "real.spdx.json"),
         ("spdx-json@2.2", "spdx-json", "2.2", "real-2.2.spdx.json"),
-        ("cyclonedx-json", "cyclonedx-json", "1.6", "real.cdx.json"),
+        ("cyclonedx-json", "cyclonedx-json", "1.7", "real.cdx.json"),
+        (
+            "cyclonedx-json@1.6",
+            "cyclonedx-json",
+            "1.6",
+            "real-1.6.cdx.json",
+        ),
         (
             "cyclonedx-json@1.5",
             "cyclonedx-json",
@@ -534,7 +540,13 @@ fn every_format_of_the_real_image_passes_the_official_validators() {
             "1.4",
             "real-1.4.cdx.json",
         ),
-        ("cyclonedx-xml", "cyclonedx-xml", "1.6", "real.cdx.xml"),
+        ("cyclonedx-xml", "cyclonedx-xml", "1.7", "real.cdx.xml"),
+        (
+            "cyclonedx-xml@1.6",
+            "cyclonedx-xml",
+            "1.6",
+            "real-1.6.cdx.xml",
+        ),
         (
             "cyclonedx-xml@1.5",
             "cyclonedx-xml",

@@ -137,13 +137,7 @@ fn element(kind: &str, id: &str, fields: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
-fn relationship(
-    id: String,
-    from: &str,
-    kind: &str,
-    to: Vec<String>,
-    comment: Option<&str>,
-) -> Value {
+fn relationship(id: &str, from: &str, kind: &str, to: Vec<String>, comment: Option<&str>) -> Value {
     let mut fields = vec![
         ("from", Value::from(from)),
         ("relationshipType", Value::from(kind)),
@@ -152,7 +146,7 @@ fn relationship(
     if let Some(c) = comment {
         fields.push(("comment", Value::from(c)));
     }
-    element("Relationship", &id, fields)
+    element("Relationship", id, fields)
 }
 
 /// Calls `emit` with every element of the graph, in order.
@@ -252,7 +246,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         }
         if !owned.is_empty() {
             emit(relationship(
-                format!("{id}-contains-files"),
+                &format!("{id}-contains-files"),
                 &id,
                 "contains",
                 owned.into_iter().map(|(i, _)| i).collect(),
@@ -261,7 +255,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         }
         if declared != NOASSERTION {
             emit(relationship(
-                format!("{id}-hasDeclaredLicense"),
+                &format!("{id}-hasDeclaredLicense"),
                 &id,
                 "hasDeclaredLicense",
                 vec![ids.license_expression(declared)],
@@ -305,7 +299,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
 
     if !package_ids.is_empty() {
         emit(relationship(
-            format!("{root_id}-contains"),
+            &format!("{root_id}-contains"),
             &root_id,
             "contains",
             package_ids,
@@ -331,7 +325,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     for ((from, kind, comment), to) in grouped {
         let from = ids.element(from);
         emit(relationship(
-            format!("{from}-{kind}"),
+            &format!("{from}-{kind}"),
             &from,
             kind,
             to,
