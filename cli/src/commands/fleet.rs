@@ -276,6 +276,7 @@ pub fn suffix(format: Format) -> String {
     let ext = match format {
         Format::Json
         | Format::SpdxJson(_)
+        | Format::Spdx3Json(_)
         | Format::CyclonedxJson(_)
         | Format::SyftJson
         | Format::GithubJson => "json",
