@@ -131,18 +131,21 @@ pub struct SigningFlags {
         value_parser = parse_go_bool
     )]
     pub tlog_upload: Option<bool>,
-    /// A signing certificate for the key (cosign: a hardware-key or CA
-    /// certificate). Not supported yet: refused.
+    /// With --key: the key's certificate (PEM; a hardware key's or an
+    /// enterprise CA's), stored with the signature. Its public key must be
+    /// the key's.
     #[arg(long, value_name = "FILE")]
     pub certificate: Option<String>,
-    /// The certificate chain of --certificate. Not supported yet: refused.
+    /// With --certificate: the certificates above it up to the root (PEM,
+    /// concatenated), stored with the signature.
     #[arg(long, value_name = "FILE")]
     pub certificate_chain: Option<String>,
 }
 
 impl SigningFlags {
-    /// Refuses, when signing with `--key`, what sbomctl does not do there:
-    /// an explicit `--tlog-upload=true`, and signing with a certificate.
+    /// Refuses, when signing with `--key`, what sbomctl does not do there
+    /// (an explicit `--tlog-upload=true`) and a `--certificate-chain`
+    /// without `--certificate`.
     pub fn check(&self) -> Result<()> {
         if self.tlog_upload == Some(true) {
             bail!(
@@ -150,11 +153,10 @@ impl SigningFlags {
                  with --key (pass --tlog-upload=false, leave the flag out, or sign keylessly)"
             );
         }
-        refuse_certificates(
-            self.certificate.as_deref(),
-            self.certificate_chain.as_deref(),
-            "keyless signing is not supported yet: sign with --key",
-        )
+        if self.certificate.is_none() && self.certificate_chain.is_some() {
+            bail!("--certificate-chain: needs --certificate (the key's certificate)");
+        }
+        Ok(())
     }
 }
 

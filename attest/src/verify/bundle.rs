@@ -256,6 +256,12 @@ fn material<'a>(vm: &'a VerificationMaterial, policy: &'a Policy) -> Result<Mate
                 .fail("bundle is signed with a key (publicKey material): verify it with --key"))
         }
         (Policy::Key(key), Some(_), None, None) => Material::Key(key),
+        // A key's own certificate (`sign --key K --certificate C`): the
+        // signature is checked with the given key, so the certificate is
+        // only a label, and it must be for that key.
+        (Policy::Key(key), None, Some(cert), None) if certifies(&cert.raw_bytes, key) => {
+            Material::Key(key)
+        }
         (Policy::Key(_), _, _, _) if !present.is_empty() => {
             return Err(Check::VerificationMaterial.fail(
                 "bundle is signed with a certificate (keyless), not a key: verify it with \
@@ -269,6 +275,15 @@ fn material<'a>(vm: &'a VerificationMaterial, policy: &'a Policy) -> Result<Mate
     };
     Check::VerificationMaterial.passed();
     Ok(material)
+}
+
+/// Whether `der` is a certificate for `key` (its SubjectPublicKeyInfo is
+/// the key's).
+fn certifies(der: &[u8], key: &crate::key::PublicKey) -> bool {
+    match (super::keyless::x509::parse_leaf(der), key.to_spki_der()) {
+        (Ok(leaf), Ok(spki)) => leaf.spki_der == spki,
+        _ => false,
+    }
 }
 
 /// 3. For a message signature: the artifact's digest in the algorithm the

@@ -86,6 +86,8 @@ pub struct Plan {
     predicate_document: Option<Vec<u8>>,
     /// The signing key; `None` signs keylessly.
     pub key: Option<PrivateKey>,
+    /// `--certificate` (and its chain) for the key, checked against it.
+    certificate: Option<sbomctl_attest::sign::certificate::KeyCertificate>,
     version: StatementVersion,
 }
 
@@ -119,6 +121,10 @@ impl Plan {
             None => None,
         };
         let key = args.key.as_deref().map(image::private_key).transpose()?;
+        let certificate = match &key {
+            Some(key) => super::key_certificate::load(&args.signing, key)?,
+            None => None,
+        };
         let version = match args.statement_version {
             StatementVersionArg::V1 => StatementVersion::V1,
             StatementVersionArg::V0_1 => StatementVersion::V0_1,
@@ -130,6 +136,7 @@ impl Plan {
             render_options,
             predicate_document,
             key,
+            certificate,
             version,
         })
     }
@@ -249,8 +256,12 @@ pub fn store(
     let (bundle, legacy_layer) = match &plan.key {
         Some(key) => {
             let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &statement.to_json(), key)?;
-            let bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
-            let layer = legacy_tags::attestation_layer(&envelope, &statement.predicate_type);
+            let mut bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
+            let mut layer = legacy_tags::attestation_layer(&envelope, &statement.predicate_type);
+            if let Some(certificate) = &plan.certificate {
+                certificate.attach_to(&mut bundle);
+                layer.annotations.extend(certificate.annotations());
+            }
             (bundle, layer)
         }
         None => {

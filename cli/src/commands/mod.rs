@@ -16,6 +16,7 @@ pub mod fleet;
 pub mod fleet_attest;
 pub mod image;
 pub mod key;
+pub mod key_certificate;
 pub mod keyless_sign;
 pub mod login;
 pub mod packages;

@@ -28,7 +28,9 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode> {
     let signer = match &args.key {
         Some(key) => {
             args.signing.check()?;
-            Signer::Key(image::private_key(key)?)
+            let key = image::private_key(key)?;
+            let certificate = super::key_certificate::load(&args.signing, &key)?;
+            Signer::Key(key, certificate)
         }
         None => Signer::Keyless(super::keyless_sign::image_signer(
             &args.keyless,
@@ -42,12 +44,13 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode> {
     }
     let payload = simplesign::payload(&target.store.repository_name(), &digest, optional.as_ref());
     let (layer, signature) = match &signer {
-        Signer::Key(key) => {
+        Signer::Key(key, certificate) => {
             let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload)?);
-            (
-                legacy_tags::signature_layer(&payload, &signature),
-                signature,
-            )
+            let mut layer = legacy_tags::signature_layer(&payload, &signature);
+            if let Some(certificate) = certificate {
+                layer.annotations.extend(certificate.annotations());
+            }
+            (layer, signature)
         }
         Signer::Keyless(signer) => {
             // sign_blob verifies the bundle before anything is pushed.
@@ -82,9 +85,13 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Who signs an image.
+/// Who signs an image: a key (with its certificate, when given), or a
+/// keyless signer.
 enum Signer {
-    Key(sbomctl_attest::key::PrivateKey),
+    Key(
+        sbomctl_attest::key::PrivateKey,
+        Option<sbomctl_attest::sign::certificate::KeyCertificate>,
+    ),
     Keyless(sbomctl_attest::sign::keyless::Signer),
 }
 
@@ -115,9 +122,13 @@ fn sign_bundle(
     );
     let payload = statement.to_json();
     let bundle = match signer {
-        Signer::Key(key) => {
+        Signer::Key(key, certificate) => {
             let envelope = dsse::sign(intoto::PAYLOAD_TYPE, &payload, key)?;
-            Bundle::for_dsse_with_key(&envelope, &key.public_key())?
+            let mut bundle = Bundle::for_dsse_with_key(&envelope, &key.public_key())?;
+            if let Some(certificate) = certificate {
+                certificate.attach_to(&mut bundle);
+            }
+            bundle
         }
         Signer::Keyless(signer) => {
             let bundle = signer.sign_dsse(intoto::PAYLOAD_TYPE, &payload)?;
@@ -165,7 +176,8 @@ fn sign_bundle(
 }
 
 /// `--output-certificate`: the Fulcio certificate (PEM) of a keyless
-/// signature; a key signature has none, so, as cosign, nothing is written.
+/// signature, or the key's `--certificate`; a key alone has none, so, as
+/// cosign, nothing is written.
 fn output_certificate(signer: &Signer, path: Option<&std::path::Path>) -> Result<()> {
     match (signer, path) {
         (Signer::Keyless(signer), Some(path)) => write(
@@ -173,7 +185,12 @@ fn output_certificate(signer: &Signer, path: Option<&std::path::Path>) -> Result
             sbomctl_attest::pem::encode("CERTIFICATE", signer.certificate()).as_bytes(),
             "certificate",
         ),
-        (Signer::Key(_), path) => {
+        (Signer::Key(_, Some(certificate)), Some(path)) => write(
+            path,
+            sbomctl_attest::pem::encode("CERTIFICATE", &certificate.leaf).as_bytes(),
+            "certificate",
+        ),
+        (Signer::Key(_, _), path) => {
             no_certificate(path);
             Ok(())
         }
@@ -218,16 +235,27 @@ pub fn sign_blob(args: &SignBlobArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let key = image::private_key(key)?;
+    let certificate = super::key_certificate::load(&args.signing, &key)?;
     let signature = key.sign(&blob)?;
     let b64 = base64::engine::general_purpose::STANDARD.encode(&signature);
     if let Some(path) = &args.bundle {
-        let bundle = Bundle::for_blob_with_key(&blob, signature, &key.public_key())?;
+        let mut bundle = Bundle::for_blob_with_key(&blob, signature, &key.public_key())?;
+        if let Some(certificate) = &certificate {
+            certificate.attach_to(&mut bundle);
+        }
         write(path, &bundle.to_json(), "bundle")?;
     }
     match &args.output_signature {
         Some(path) => write(path, b64.as_bytes(), "signature")?,
         None => println!("{b64}"),
     }
-    no_certificate(args.output_certificate.as_deref());
+    match (&certificate, &args.output_certificate) {
+        (Some(certificate), Some(path)) => write(
+            path,
+            sbomctl_attest::pem::encode("CERTIFICATE", &certificate.leaf).as_bytes(),
+            "certificate",
+        )?,
+        _ => no_certificate(args.output_certificate.as_deref()),
+    }
     Ok(ExitCode::SUCCESS)
 }

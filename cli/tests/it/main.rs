@@ -31,6 +31,7 @@ mod real_image;
 mod registry;
 mod registry_access;
 mod samples;
+mod sign_certificate;
 mod syft_options;
 mod syft_output;
 mod tamper;
