@@ -80,19 +80,13 @@ impl KeyCertificate {
         if at < leaf_info.not_before {
             return Err(error(
                 cert_name,
-                format!(
-                    "the certificate is not valid yet (notBefore {})",
-                    leaf_info.not_before
-                ),
+                "the certificate is not valid yet (see its notBefore)",
             ));
         }
         if at > leaf_info.not_after {
             return Err(error(
                 cert_name,
-                format!(
-                    "the certificate has expired (notAfter {})",
-                    leaf_info.not_after
-                ),
+                "the certificate has expired (see its notAfter)",
             ));
         }
         let mut chain = Vec::new();

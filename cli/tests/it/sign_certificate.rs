@@ -88,7 +88,7 @@ impl Ca {
                 ],
             );
         }
-        let issue = |key: &str, cn: &str, ca: &str, ext: &str, out: &str| {
+        let issue_for = |key: &str, cn: &str, ca: &str, ext: &str, out: &str, days: &str| {
             let csr = format!("{out}.csr");
             openssl(
                 d,
@@ -119,7 +119,7 @@ impl Ca {
                     "-set_serial",
                     "2",
                     "-days",
-                    "365",
+                    days,
                     "-extfile",
                     "ext.cnf",
                     "-extensions",
@@ -128,6 +128,9 @@ impl Ca {
                     out,
                 ],
             );
+        };
+        let issue = |key: &str, cn: &str, ca: &str, ext: &str, out: &str| {
+            issue_for(key, cn, ca, ext, out, "365");
         };
         issue(
             "inter.key",
@@ -143,6 +146,15 @@ impl Ca {
             "inter",
             "leaf",
             "stranger.pem",
+        );
+        // notAfter a day before notBefore: expired when issued.
+        issue_for(
+            "leaf.key",
+            "release signer",
+            "inter",
+            "leaf",
+            "expired.pem",
+            "-1",
         );
         let chain = [
             std::fs::read_to_string(d.join("inter.pem")).unwrap(),
@@ -229,6 +241,16 @@ fn sign_and_attest_with_a_key_and_its_certificate_store_cosigns_annotations() {
         "sign_certificate_not_a_certificate",
         transcript(&out, &pushed, &ca)
     );
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&[
+        "sign",
+        "--key",
+        &key,
+        "--certificate",
+        &ca.path("expired.pem"),
+        &pushed.image,
+    ]);
+    insta::assert_snapshot!("sign_certificate_expired", transcript(&out, &pushed, &ca));
     assert_eq!(out.status.code(), Some(2));
     let out = run(&[
         "sign",
