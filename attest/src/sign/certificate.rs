@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use crate::bundle::{Bundle, VerificationMaterial, X509Certificate};
 use crate::key::PublicKey;
 use crate::verify::keyless::legacy::annotation::{CERTIFICATE, CHAIN};
-use crate::verify::keyless::x509::Parsed;
+use crate::verify::keyless::trust_root::{Authority, TrustedRoot, ValidFor};
+use crate::verify::keyless::x509::verify_chain;
 use crate::{Error, Result};
 
 /// A signing key's certificate and the chain above it, checked against the
@@ -51,13 +52,15 @@ fn certificates(pem: &str, what: &str) -> Result<Vec<Vec<u8>>> {
 impl KeyCertificate {
     /// Reads the certificate (`cert_pem`: one CERTIFICATE block, or the
     /// first of several as cosign reads it) and its chain (`chain_pem`:
-    /// CERTIFICATE blocks), and checks that the leaf's public key is `key`
-    /// and that the leaf is valid at `at` (seconds since the epoch).
+    /// CERTIFICATE blocks), and checks that the leaf's public key is `key`,
+    /// that the leaf is valid at `at` (seconds since the epoch) and, with a
+    /// chain, that the leaf chains to the chain's last certificate (a
+    /// code-signing leaf, CA certificates above it, all valid at `at`).
     ///
     /// # Errors
     /// [`Error::Malformed`] (naming `cert_name` or `chain_name`) when a
-    /// certificate does not parse, the leaf's key is not `key`, or the leaf
-    /// is not valid at `at`.
+    /// certificate does not parse, the leaf's key is not `key`, the leaf
+    /// is not valid at `at`, or the chain does not verify.
     pub fn load(
         cert_pem: &str,
         cert_name: &str,
@@ -95,9 +98,29 @@ impl KeyCertificate {
             if chain.is_empty() {
                 return Err(error(name, "no certificate"));
             }
-            for der in &chain {
-                Parsed::new(der, "chain certificate").map_err(|e| error(name, e.to_string()))?;
-            }
+            // As cosign's `signerFromKeyOpts`: the chain's last certificate is
+            // the root, the others intermediates, and the leaf (a
+            // code-signing certificate) must chain to that root.
+            let root = TrustedRoot {
+                tlogs: Vec::new(),
+                ctlogs: Vec::new(),
+                certificate_authorities: vec![Authority {
+                    uri: name.to_owned(),
+                    chain: chain.clone(),
+                    valid_for: ValidFor {
+                        start: i64::MIN,
+                        end: None,
+                    },
+                }],
+                timestamp_authorities: Vec::new(),
+            };
+            let intermediates = chain.split_last().map_or(&[][..], |(_, rest)| rest);
+            verify_chain(&leaf, intermediates, &root, at).map_err(|e| {
+                error(
+                    name,
+                    format!("the certificate does not chain to its last certificate: {e}"),
+                )
+            })?;
         }
         Ok(KeyCertificate { leaf, chain })
     }

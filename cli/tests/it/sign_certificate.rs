@@ -252,6 +252,22 @@ fn sign_and_attest_with_a_key_and_its_certificate_store_cosigns_annotations() {
     ]);
     insta::assert_snapshot!("sign_certificate_expired", transcript(&out, &pushed, &ca));
     assert_eq!(out.status.code(), Some(2));
+    // A chain that does not lead to the leaf's issuer.
+    let out = run(&[
+        "sign",
+        "--key",
+        &key,
+        "--certificate",
+        &ca.path("leaf.pem"),
+        "--certificate-chain",
+        &ca.path("other-root.pem"),
+        &pushed.image,
+    ]);
+    insta::assert_snapshot!(
+        "sign_certificate_wrong_chain",
+        transcript(&out, &pushed, &ca)
+    );
+    assert_eq!(out.status.code(), Some(2));
     let out = run(&[
         "sign",
         "--key",
