@@ -414,6 +414,9 @@ fn bundles_carry_the_certificate_instead_of_the_key_hint() {
         "{bundle}"
     );
     ok(&["verify", "--key", &public, &pushed.image]);
+    // A certificate for the signing key is no pass for another key.
+    let out = run(&["verify", "--key", &s.keys.public, &pushed.image]);
+    assert_eq!(out.status.code(), Some(1));
 
     // sign-blob --bundle likewise; a mismatched certificate writes nothing.
     let blob_path = ca.dir.path().join("artifact.txt");
@@ -452,4 +455,13 @@ fn bundles_carry_the_certificate_instead_of_the_key_hint() {
         bundle_path.to_str().unwrap(),
         blob_path.to_str().unwrap(),
     ]);
+    let out = run(&[
+        "verify-blob",
+        "--key",
+        &s.keys.public,
+        "--bundle",
+        bundle_path.to_str().unwrap(),
+        blob_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
 }
