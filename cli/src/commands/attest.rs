@@ -12,7 +12,7 @@ use sbomctl_attest::attach::{self, keyless, legacy_tags, referrers};
 use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
 use sbomctl_attest::key::PrivateKey;
 use sbomctl_attest::{dsse, Bundle};
-use sbomctl_catalog::format::{self, CyclonedxVersion, Format, SpdxVersion};
+use sbomctl_catalog::format::{self, Format, SpdxVersion};
 use sbomctl_oci::target::StoredImage;
 
 use crate::args::{AttachMode, AttestArgs, Global, StatementVersionArg};
@@ -24,7 +24,8 @@ fn sbom_format(type_: &str) -> Option<Format> {
     match type_ {
         "spdx" => Some(Format::SpdxTagValue(SpdxVersion::V2_2)),
         "spdxjson" => Some(Format::SpdxJson(SpdxVersion::V2_3)),
-        "cyclonedx" => Some(Format::CyclonedxJson(CyclonedxVersion::V1_6)),
+        // The version `-o cyclonedx-json` writes by default (syft's).
+        "cyclonedx" => "cyclonedx-json".parse().ok(),
         _ => None,
     }
 }
