@@ -20,7 +20,6 @@ fn pairs(
     seed: u64,
     count: usize,
     make: impl Fn(&mut Rng) -> Vec<String>,
-    join: impl Fn(&[String]) -> String,
     tokens: &[&str],
 ) -> Vec<(String, String)> {
     let mut rng = Rng(seed);
@@ -42,9 +41,18 @@ fn pairs(
             }
             b
         };
-        out.push((join(&a), join(&b)));
+        out.push((a.concat(), b.concat()));
     }
     out
+}
+
+/// A small number, then up to four tokens.
+fn numbered_then(r: &mut Rng, tokens: &[&str]) -> Vec<String> {
+    let mut v = vec![r.pick(&["0", "1", "2", "10"]).to_owned()];
+    for _ in 0..r.below(5) {
+        v.push(r.pick(tokens).to_owned());
+    }
+    v
 }
 
 /// Runs `program` with `stdin`, returning stdout's lines.
@@ -158,7 +166,6 @@ fn dpkg_order_matches_dpkg() {
             }
             v
         },
-        <[String]>::concat,
         DPKG_TOKENS,
     );
     // dpkg rejects some generated strings (e.g. a revision in the middle):
@@ -202,7 +209,6 @@ fn rpm_order_matches_rpm() {
             }
             v
         },
-        <[String]>::concat,
         RPM_TOKENS,
     );
     let dir = tempfile::tempdir().unwrap();
@@ -242,7 +248,6 @@ fn pep440_order_matches_packaging() {
             }
             v
         },
-        <[String]>::concat,
         PEP440_TOKENS,
     );
     let script = "import sys\n\
@@ -293,7 +298,6 @@ fn semver_order_matches_npm_semver() {
             }
             v
         },
-        <[String]>::concat,
         SEMVER_TOKENS,
     );
     let npm_root = run("npm", &["root", "-g"], "");
@@ -320,19 +324,7 @@ const GEM_TOKENS: &[&str] = &[
 
 #[test]
 fn gem_order_matches_rubygems() {
-    let pairs = pairs(
-        5,
-        400,
-        |r| {
-            let mut v = vec![r.pick(&["0", "1", "2", "10"]).to_owned()];
-            for _ in 0..r.below(5) {
-                v.push(r.pick(GEM_TOKENS).to_owned());
-            }
-            v
-        },
-        <[String]>::concat,
-        GEM_TOKENS,
-    );
+    let pairs = pairs(5, 400, |r| numbered_then(r, GEM_TOKENS), GEM_TOKENS);
     let script = "STDIN.each_line do |line|\n\
                   \x20 a, b = line.split\n\
                   \x20 if Gem::Version.correct?(a) && Gem::Version.correct?(b)\n\
@@ -376,19 +368,7 @@ const MAVEN_ARTIFACT: &str = "/usr/share/maven/lib/maven-artifact-3.x.jar";
 
 #[test]
 fn maven_order_matches_comparable_version() {
-    let pairs = pairs(
-        6,
-        300,
-        |r| {
-            let mut v = vec![r.pick(&["0", "1", "2", "10"]).to_owned()];
-            for _ in 0..r.below(5) {
-                v.push(r.pick(MAVEN_TOKENS).to_owned());
-            }
-            v
-        },
-        <[String]>::concat,
-        MAVEN_TOKENS,
-    );
+    let pairs = pairs(6, 300, |r| numbered_then(r, MAVEN_TOKENS), MAVEN_TOKENS);
     // ComparableVersion's main compares each argument with the one before:
     // with A1 B1 A2 B2 ..., every other comparison is a pair's.
     let mut args = vec![
