@@ -28,6 +28,18 @@ pub enum Fault {
         /// How many requests are dropped.
         count: usize,
     },
+    /// Forward the first `forward` requests, then close the connection of
+    /// every later one without answering (a registry that went down).
+    CloseAfter {
+        /// How many requests are forwarded.
+        forward: usize,
+    },
+    /// Answer `status` to every request that is not a `GET` or `HEAD`
+    /// (a registry that serves reads and refuses writes); forward reads.
+    RefuseWrites {
+        /// The status to answer writes with.
+        status: u16,
+    },
     /// Forward, but append a space to the body of the first `count`
     /// answers (still valid JSON, different digest).
     CorruptBody {
@@ -244,6 +256,13 @@ fn handle(mut stream: TcpStream, state: &State, own_addr: &str) -> std::io::Resu
         Fault::Close { count } if n < *count => {
             let _ = stream.shutdown(Shutdown::Both);
             return Ok(());
+        }
+        Fault::CloseAfter { forward } if n >= *forward => {
+            let _ = stream.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        Fault::RefuseWrites { status } if !head && request.method != "GET" => {
+            return write_response(&mut stream, *status, &json, &error_body(*status), head);
         }
         Fault::BearerAuth { credentials } => {
             if request.target.starts_with("/token") {

@@ -13,6 +13,7 @@
 //! [`store`]; docs/cache.md has the reasoning.
 
 pub mod entry;
+pub mod oci;
 pub mod store;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
+pub use oci::OciStore;
 pub use store::{DirStore, RunStats, Store};
 
 use crate::layer::{index_fingerprint, Budget, Entry, EntryKind, LayerIndex, Wanted};
@@ -45,9 +47,10 @@ pub fn fingerprint(wanted: &Wanted) -> String {
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// A layer cache over a [`Store`], counting what a run did with it.
+/// A layer cache over one [`Store`] or several tiers of them (a local
+/// directory in front of a registry), counting what a run did with it.
 pub struct LayerCache {
-    store: Arc<dyn Store>,
+    stores: Vec<Arc<dyn Store>>,
     hits: AtomicU64,
     misses: AtomicU64,
     written: AtomicU64,
@@ -56,8 +59,9 @@ pub struct LayerCache {
 
 impl std::fmt::Debug for LayerCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stores: Vec<String> = self.stores.iter().map(|s| s.describe()).collect();
         f.debug_struct("LayerCache")
-            .field("store", &self.store.describe())
+            .field("stores", &stores)
             .finish_non_exhaustive()
     }
 }
@@ -65,8 +69,15 @@ impl std::fmt::Debug for LayerCache {
 impl LayerCache {
     /// A cache over `store`.
     pub fn new(store: Arc<dyn Store>) -> LayerCache {
+        LayerCache::tiered(vec![store])
+    }
+
+    /// A cache over `stores`, looked up in order: an entry found in a
+    /// later store is copied into the earlier ones (once it has been
+    /// checked), and a layer found in none is written to all of them.
+    pub fn tiered(stores: Vec<Arc<dyn Store>>) -> LayerCache {
         LayerCache {
-            store,
+            stores,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             written: AtomicU64::new(0),
@@ -84,17 +95,16 @@ impl LayerCache {
         }
     }
 
-    /// Records this run's counts in the store (a failure is a warning).
+    /// Records this run's counts in the stores (a failure is a warning).
     pub fn finish(&self) {
         let run = self.run_stats();
         if run == RunStats::default() {
             return;
         }
-        if let Err(e) = self.store.record_run(&run) {
-            tracing::warn!(
-                "layer cache {}: recording the run: {e}",
-                self.store.describe()
-            );
+        for store in &self.stores {
+            if let Err(e) = store.record_run(&run) {
+                tracing::warn!("layer cache {}: recording the run: {e}", store.describe());
+            }
         }
     }
 
@@ -111,35 +121,48 @@ impl LayerCache {
     ) -> Option<LayerIndex> {
         let header = header(desc, fingerprint);
         let name = name(&header);
-        let found = match self.store.open(&name) {
-            Ok(Some(stored)) => {
-                let mut reader = stored.reader;
-                match entry::read(&mut reader, stored.len, &header) {
-                    Ok(index) => Some(index),
-                    Err(e) => {
-                        tracing::warn!(
-                            "layer cache entry {} for layer {}: {e}; ignored, the layer is read and the entry rewritten",
-                            self.store.locate(&name),
-                            desc.digest
-                        );
-                        if count {
-                            self.invalid.fetch_add(1, Ordering::SeqCst);
+        // Earlier stores without a usable entry: filled from a later hit.
+        let mut lacking: Vec<&Arc<dyn Store>> = Vec::new();
+        let mut found = None;
+        for store in &self.stores {
+            if !store.readable() {
+                continue;
+            }
+            match store.open(&name) {
+                Ok(Some(stored)) => {
+                    let mut reader = stored.reader;
+                    match entry::read(&mut reader, stored.len, &header) {
+                        Ok(index) => {
+                            found = Some((store, index));
+                            break;
                         }
-                        None
+                        Err(e) => {
+                            tracing::warn!(
+                                "layer cache entry {} for layer {}: {e}; ignored, the layer is read and the entry rewritten",
+                                store.locate(&name),
+                                desc.digest
+                            );
+                            if count {
+                                self.invalid.fetch_add(1, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(
+                        "layer cache entry {} for layer {}: {e}; ignored",
+                        store.locate(&name),
+                        desc.digest
+                    );
+                    if count && e.kind() == std::io::ErrorKind::InvalidData {
+                        self.invalid.fetch_add(1, Ordering::SeqCst);
                     }
                 }
             }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::warn!(
-                    "layer cache entry {} for layer {}: {e}; ignored",
-                    self.store.locate(&name),
-                    desc.digest
-                );
-                None
-            }
-        };
-        let Some(index) = found else {
+            lacking.push(store);
+        }
+        let Some((store, index)) = found else {
             if count {
                 self.misses.fetch_add(1, Ordering::SeqCst);
             }
@@ -148,32 +171,49 @@ impl LayerCache {
         if count {
             self.hits.fetch_add(1, Ordering::SeqCst);
         }
-        self.store.touch(&name);
+        store.touch(&name);
+        for front in lacking {
+            if !front.writable() {
+                continue;
+            }
+            if let Err(e) = front.put(&name, &mut |out| entry::write(&header, &index, out)) {
+                tracing::warn!(
+                    "layer cache {}: copying the entry of layer {} from {}: {e}",
+                    front.describe(),
+                    desc.digest,
+                    store.describe()
+                );
+            }
+        }
         tracing::debug!(layer = desc.index, digest = %desc.digest, "layer from the cache");
         Some(replay(index, desc, budget))
     }
 
     /// Stores `index`, read from layer `desc`'s verified stream, for scans
-    /// of `fingerprint`. An incomplete index is not stored; a failure is a
-    /// warning.
+    /// of `fingerprint`, in every store. An incomplete index is not
+    /// stored; a failure is a warning.
     pub fn save(&self, desc: &LayerDesc, fingerprint: &str, index: &LayerIndex) {
         if !index.is_complete() {
             return;
         }
         let header = header(desc, fingerprint);
         let name = name(&header);
-        match self
-            .store
-            .put(&name, &mut |out| entry::write(&header, index, out))
-        {
-            Ok(()) => {
-                self.written.fetch_add(1, Ordering::SeqCst);
+        let mut wrote = false;
+        for store in &self.stores {
+            if !store.writable() {
+                continue;
             }
-            Err(e) => tracing::warn!(
-                "layer cache {}: writing the entry of layer {}: {e}",
-                self.store.describe(),
-                desc.digest
-            ),
+            match store.put(&name, &mut |out| entry::write(&header, index, out)) {
+                Ok(()) => wrote = true,
+                Err(e) => tracing::warn!(
+                    "layer cache {}: writing the entry of layer {}: {e}",
+                    store.describe(),
+                    desc.digest
+                ),
+            }
+        }
+        if wrote {
+            self.written.fetch_add(1, Ordering::SeqCst);
         }
     }
 }

@@ -40,6 +40,15 @@ pub trait Store: Send + Sync {
     ) -> io::Result<()>;
     /// Entry `name` was just used (for least-recently-used eviction).
     fn touch(&self, _name: &str) {}
+    /// Whether entries are looked up (a store that found its backend
+    /// unreachable answers `false` for the rest of the run).
+    fn readable(&self) -> bool {
+        true
+    }
+    /// Whether entries are written (`false` once the backend refused).
+    fn writable(&self) -> bool {
+        true
+    }
     /// Records the counts of one run, for `sbomctl cache stats`.
     fn record_run(&self, _run: &RunStats) -> io::Result<()> {
         Ok(())
@@ -214,7 +223,7 @@ impl DirStore {
 }
 
 /// A name for a temporary file no other writer uses at the same time.
-fn temp_name() -> String {
+pub(crate) fn temp_name() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)

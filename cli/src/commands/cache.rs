@@ -1,13 +1,15 @@
 //! The per-layer cache (`sbomctl_catalog::cache`): the scan flags
-//! (`--cache-dir`, `--no-cache`), where the cache is, and the `cache`
-//! command group (`stats`, `prune`, `clean`, one file each).
+//! (`--cache-dir`, `--cache oci://…`, `--no-cache`), where the cache is,
+//! and the `cache` command group (`stats`, `prune`, `clean`, one file
+//! each).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
-use sbomctl_catalog::cache::{DirStore, LayerCache};
+use sbomctl_catalog::cache::{DirStore, LayerCache, OciStore, Store};
+use sbomctl_oci::registry::RegistryOptions;
 
 /// The cache flags of `scan`/`packages`.
 #[derive(Debug, Args, Default)]
@@ -17,6 +19,12 @@ pub struct CacheFlags {
     /// [default: $XDG_CACHE_HOME/sbomctl, else ~/.cache/sbomctl]
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// A shared layer cache in an OCI registry: one small artifact per
+    /// layer, tagged in REPO. Looked up after the cache directory (a hit
+    /// is copied into it); new entries go to both. Reached with the scan's
+    /// registry flags.
+    #[arg(long, value_name = "oci://HOST[:PORT]/REPO", value_parser = parse_cache)]
+    pub cache: Option<String>,
     /// Neither read nor write the layer cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -63,23 +71,53 @@ pub fn layer_dir(cache_dir: Option<&Path>) -> Result<PathBuf> {
     Ok(root.join("layers"))
 }
 
-/// The cache a scan uses, `None` with `--no-cache`. A cache directory that
-/// cannot be made is a warning: the scan reads every layer.
+/// `--cache`: an `oci://HOST[:PORT]/REPO` reference.
+fn parse_cache(s: &str) -> Result<String, String> {
+    sbomctl_catalog::cache::oci::parse_location(s)?;
+    Ok(s.to_owned())
+}
+
+/// [`for_scan_with`] with the default registry options.
+#[allow(dead_code)]
 pub fn for_scan(flags: &CacheFlags, quiet: bool) -> Option<Arc<LayerCache>> {
+    for_scan_with(flags, &RegistryOptions::default(), quiet)
+}
+
+/// The cache a scan uses, `None` with `--no-cache`: the cache directory,
+/// followed by the registry store of `--cache` (reached with `registry`,
+/// the scan's registry options) when given. A cache directory that cannot
+/// be made is a warning: the scan reads every layer (or uses the registry
+/// store alone).
+pub fn for_scan_with(
+    flags: &CacheFlags,
+    registry: &RegistryOptions,
+    quiet: bool,
+) -> Option<Arc<LayerCache>> {
     if flags.no_cache {
         return None;
     }
+    let warn = |e: &dyn std::fmt::Display| {
+        if !quiet {
+            eprintln!("sbomctl: warning: {e}");
+        }
+    };
+    let mut stores: Vec<Arc<dyn Store>> = Vec::new();
     let opened = layer_dir(flags.cache_dir.as_deref())
         .and_then(|dir| DirStore::new(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display())));
     match opened {
-        Ok(store) => Some(Arc::new(LayerCache::new(Arc::new(store)))),
-        Err(e) => {
-            if !quiet {
-                eprintln!("sbomctl: warning: layer cache not used: {e:#}");
-            }
-            None
+        Ok(store) => stores.push(Arc::new(store)),
+        Err(e) => warn(&format!("layer cache directory not used: {e:#}")),
+    }
+    if let Some(location) = &flags.cache {
+        match OciStore::new(location, registry) {
+            Ok(store) => stores.push(Arc::new(store)),
+            Err(e) => warn(&format!("registry layer cache not used: {e}")),
         }
     }
+    if stores.is_empty() {
+        return None;
+    }
+    Some(Arc::new(LayerCache::tiered(stores)))
 }
 
 /// `SIZE` of `prune --max-size`: bytes, or with a unit (K, M, G, T: powers

@@ -50,7 +50,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
             .map(|b| b as Arc<dyn sbomctl_catalog::Progress>),
     );
     let options = Options {
-        cache: crate::commands::cache::for_scan(&args.cache, global.quiet),
+        cache: crate::commands::cache::for_scan_with(&args.cache, &options.registry, global.quiet),
         ..options
     };
     let catalog = sbomctl_catalog::catalog(&source, &options);

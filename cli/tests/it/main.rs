@@ -5,6 +5,7 @@
 mod attest;
 mod blob_memory;
 mod cache;
+mod cache_oci;
 mod ci_integrations;
 mod common;
 mod convert;
