@@ -315,3 +315,93 @@ fn store_entries(dir: &std::path::Path) -> Vec<(u64, std::path::PathBuf, u64)> {
     }
     out
 }
+
+#[test]
+fn tiers_are_looked_up_in_order_and_a_later_hit_fills_the_earlier_ones() {
+    let front_dir = tempfile::tempdir().unwrap();
+    let back_dir = tempfile::tempdir().unwrap();
+    let front = Arc::new(DirStore::new(front_dir.path()).unwrap());
+    let back = Arc::new(DirStore::new(back_dir.path()).unwrap());
+    let fp = fingerprint(&wanted());
+    let budget = Budget::unlimited();
+    // Only the back store has the entry (another machine wrote it).
+    LayerCache::new(back.clone()).save(&desc(), &fp, &cold());
+    let cache = LayerCache::tiered(vec![front.clone(), back.clone()]);
+    assert!(cache.load(&desc(), &fp, &budget, true).is_some());
+    assert_eq!(front.stats().unwrap().entries, 1);
+    let (_, copied, _) = store_entries(front_dir.path()).pop().unwrap();
+    let (_, original, _) = store_entries(back_dir.path()).pop().unwrap();
+    assert_eq!(
+        std::fs::read(&copied).unwrap(),
+        std::fs::read(&original).unwrap()
+    );
+    // A broken back entry under a good front one is never looked at.
+    std::fs::write(&original, b"broken").unwrap();
+    assert!(cache.load(&desc(), &fp, &budget, true).is_some());
+    // A broken front entry is a warning; the back one, once good again,
+    // is used and rewrites it.
+    std::fs::write(&copied, b"broken").unwrap();
+    LayerCache::new(back.clone()).save(&desc(), &fp, &cold());
+    assert!(cache.load(&desc(), &fp, &budget, true).is_some());
+    assert_eq!(
+        std::fs::read(&copied).unwrap(),
+        std::fs::read(&original).unwrap()
+    );
+    // A miss everywhere is written to every tier.
+    let mut other = desc();
+    other.diff_id = None;
+    assert!(cache.load(&other, &fp, &budget, true).is_none());
+    cache.save(&other, &fp, &cold());
+    assert_eq!(front.stats().unwrap().entries, 2);
+    assert_eq!(back.stats().unwrap().entries, 2);
+    assert_eq!(
+        cache.run_stats(),
+        RunStats {
+            hits: 3,
+            misses: 1,
+            written: 1,
+            invalid: 1
+        }
+    );
+}
+
+/// A store whose backend is gone: every lookup fails and it says so.
+struct Gone;
+
+impl Store for Gone {
+    fn describe(&self) -> String {
+        "gone".into()
+    }
+    fn open(&self, _: &str) -> io::Result<Option<store::Stored>> {
+        panic!("an unreadable store is not opened")
+    }
+    fn put(
+        &self,
+        _: &str,
+        _: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        panic!("an unwritable store is not written")
+    }
+    fn readable(&self) -> bool {
+        false
+    }
+    fn writable(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn unavailable_tiers_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let front = Arc::new(DirStore::new(dir.path()).unwrap());
+    let cache = LayerCache::tiered(vec![front.clone(), Arc::new(Gone)]);
+    let fp = fingerprint(&wanted());
+    assert!(cache
+        .load(&desc(), &fp, &Budget::unlimited(), true)
+        .is_none());
+    cache.save(&desc(), &fp, &cold());
+    assert!(cache
+        .load(&desc(), &fp, &Budget::unlimited(), true)
+        .is_some());
+    assert_eq!(cache.run_stats().written, 1);
+}

@@ -441,3 +441,66 @@ fn a_registry_cache_that_is_down_or_refuses_pushes_degrades_to_a_cold_scan() {
     // The local directory got every entry.
     assert_eq!(last_run(dir.path())["written"], layers);
 }
+
+/// `sbomctl scan SOURCE -o purls` with `env` and `args` added, the cache
+/// directory `local`.
+fn run_with(local: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    cmd.args(["scan", &debian(), "-q", "-o", "purls"])
+        .args(args)
+        .arg("--cache-dir")
+        .arg(local)
+        .env_remove(NO_CACHE)
+        .env_remove("SBOMCTL_CACHE_DIR")
+        .env_remove("SBOMCTL_CACHE")
+        .env("DOCKER_CONFIG", root().join("target/no-docker-config"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_registry_cache_is_set_by_flag_environment_or_configuration() {
+    let server = Server::start(true);
+    let cache = cache_at(server.addr());
+    let dir = tempfile::tempdir().unwrap();
+    // The environment variable, then the configuration file key: each
+    // fills an empty local directory from the registry (or the registry
+    // from the scan).
+    let out = run_with(dir.path(), &[], &[("SBOMCTL_CACHE", &cache)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entries = tags(server.addr()).len();
+    assert!(entries >= 2);
+    let config = dir.path().join("sbomctl.yaml");
+    std::fs::write(&config, format!("cache: {cache}\n")).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let out = run_with(local.path(), &["-c", config.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = last_run(local.path());
+    assert_eq!(run["hits"], entries, "{run}");
+    // --no-cache turns off both stores.
+    let none = tempfile::tempdir().unwrap();
+    let out = run_with(
+        none.path(),
+        &["--no-cache", "--cache", "oci://127.0.0.1:1/nowhere"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert!(!none.path().join("layers").exists());
+    // A reference that is not oci://HOST/REPO is a usage error.
+    for bad in [
+        "127.0.0.1:5000/cache",
+        "oci://cache/layers",
+        "oci://127.0.0.1:5000/c:tag",
+    ] {
+        let out = run_with(dir.path(), &["--cache", bad], &[]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            text.contains("invalid cache reference") && text.contains(bad),
+            "{bad}: {text}"
+        );
+    }
+}
