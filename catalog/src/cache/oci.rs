@@ -33,7 +33,7 @@ use sha2::{Digest as _, Sha256};
 use sbomctl_oci::media_type::OCI_MANIFEST;
 use sbomctl_oci::reference::Reference;
 use sbomctl_oci::registry::{RegistryClient, RegistryOptions};
-use sbomctl_oci::{BlobStore as _, Error as OciError, ImageStore as _};
+use sbomctl_oci::{Error as OciError, ImageStore as _};
 
 use super::entry::MAX_ENTRY;
 use super::store::{temp_name, Store, Stored};
@@ -49,6 +49,11 @@ pub const TAG_PREFIX: &str = "sbomctl-layer-";
 /// The scheme of a registry cache reference.
 pub const SCHEME: &str = "oci://";
 
+/// How many times an entry is pushed before the registry is taken to
+/// refuse pushes.
+const PUSH_ATTEMPTS: u32 = 3;
+/// The wait before the second push of an entry (doubled, then tripled).
+const PUSH_BACKOFF: Duration = Duration::from_millis(200);
 /// The content of every entry's config blob.
 const CONFIG: &[u8] = b"{}";
 /// Longest a request to the cache registry may take, retries included:
@@ -135,6 +140,16 @@ impl OciStore {
     pub fn with_temp_dir(mut self, dir: impl Into<PathBuf>) -> OciStore {
         self.temp_dir = dir.into();
         self
+    }
+
+    /// How many entries the repository holds (its `sbomctl-layer-` tags;
+    /// listing stops after 1000 pages of 1000).
+    ///
+    /// # Errors
+    /// The registry's, as one line.
+    pub fn count_entries(&self) -> Result<u64, String> {
+        let tags = self.client.tags(1000).map_err(|e| e.to_string())?;
+        Ok(tags.iter().filter(|t| t.starts_with(TAG_PREFIX)).count() as u64)
     }
 
     /// The tag of entry `name`.
@@ -324,8 +339,16 @@ impl Store for OciStore {
         };
         let blob = entry_blob(&fetched.bytes)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        let reader = match self.client.blob(&blob.digest) {
-            Ok(r) => r,
+        // A blob missing under its tag (garbage-collected) is this
+        // entry's problem; any other failure the registry's.
+        let reader = match self.client.blob_if_exists(&blob.digest) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("its blob {} is missing", blob.digest),
+                ))
+            }
             Err(e) if OciStore::is_unavailable(&e) => return unavailable(e),
             Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
         };
@@ -360,19 +383,22 @@ impl Store for OciStore {
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?;
         let digest = format!("sha256:{}", hex::encode(out.hash.finalize()));
-        let pushed = self.push(name, &temp.0, &digest, out.len).or_else(|e| {
-            // Another writer of the same entry may have won a race the
-            // registry handles badly (distribution's filesystem driver
-            // can answer a concurrent push of the same manifest with
-            // DIGEST_INVALID): the tag naming our manifest is success;
-            // else one more try.
+        // Another writer of the same entry may be racing us, which
+        // distribution's filesystem driver handles badly (a 500 on a blob
+        // being uploaded twice, DIGEST_INVALID on a manifest pushed twice):
+        // the tag naming our manifest is success, else try again, at most
+        // PUSH_ATTEMPTS times in all, waiting a little longer each time.
+        let mut pushed = self.push(name, &temp.0, &digest, out.len);
+        for attempt in 1..PUSH_ATTEMPTS {
+            let Err(e) = &pushed else { break };
             if self.names(name, &digest, out.len) {
-                Ok(())
-            } else {
-                tracing::debug!("pushing cache entry {name} again after: {e}");
-                self.push(name, &temp.0, &digest, out.len)
+                pushed = Ok(());
+                break;
             }
-        });
+            tracing::debug!("pushing cache entry {name} again after: {e}");
+            std::thread::sleep(PUSH_BACKOFF * attempt);
+            pushed = self.push(name, &temp.0, &digest, out.len);
+        }
         pushed.map_err(|e| {
             if OciStore::is_unavailable(&e) {
                 self.read_only.store(true, Ordering::SeqCst);

@@ -72,7 +72,7 @@ pub fn layer_dir(cache_dir: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// `--cache`: an `oci://HOST[:PORT]/REPO` reference.
-fn parse_cache(s: &str) -> Result<String, String> {
+pub fn parse_cache(s: &str) -> Result<String, String> {
     sbomctl_catalog::cache::oci::parse_location(s)?;
     Ok(s.to_owned())
 }

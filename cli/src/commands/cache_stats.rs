@@ -1,5 +1,6 @@
 //! `sbomctl cache stats`: the layer cache's directory, entries, size and
-//! the hits and misses of the recent scans.
+//! the hits and misses of the recent scans, and with `--cache oci://…`
+//! the registry cache's entry count.
 
 use std::process::ExitCode;
 
@@ -14,6 +15,10 @@ use crate::commands::cache::{human, layer_dir, CacheDirArg};
 pub struct CacheStatsArgs {
     #[command(flatten)]
     pub dir: CacheDirArg,
+    /// Also count the entries of this registry cache (its
+    /// `sbomctl-layer-*` tags; size and runs are recorded only locally).
+    #[arg(long, value_name = "oci://HOST[:PORT]/REPO", value_parser = crate::commands::cache::parse_cache)]
+    pub cache: Option<String>,
 }
 
 pub fn run(args: &CacheStatsArgs) -> Result<ExitCode> {
@@ -57,6 +62,19 @@ pub fn run(args: &CacheStatsArgs) -> Result<ExitCode> {
             "last run:   {} hits, {} misses, {} written, {} invalid\n",
             last.hits, last.misses, last.written, last.invalid
         ));
+    }
+    if let Some(location) = &args.cache {
+        let store = sbomctl_catalog::cache::OciStore::new(
+            location,
+            &sbomctl_oci::registry::RegistryOptions::default(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        let entries = store
+            .count_entries()
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("counting the entries of the layer cache {location}"))?;
+        out.push_str(&format!("registry:   {location}\n"));
+        out.push_str(&format!("  entries:  {entries}\n"));
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)

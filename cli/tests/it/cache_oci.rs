@@ -162,6 +162,27 @@ fn registry_cache_warm_scans_write_what_cold_scans_write() {
             assert_same(&format!("{what} (local)"), &cold, &local);
             assert_eq!(last_run(warm_dir.path())["misses"], 0, "{what}");
         }
+        // `cache stats` counts the registry's entries.
+        let stats = assert_cmd::Command::cargo_bin("sbomctl")
+            .unwrap()
+            .args(["cache", "stats", "--cache", &cache, "--cache-dir"])
+            .arg(tempfile::tempdir().unwrap().path())
+            .env("DOCKER_CONFIG", root().join("target/no-docker-config"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&stats.stdout);
+        assert!(
+            stats.status.success(),
+            "{}",
+            String::from_utf8_lossy(&stats.stderr)
+        );
+        assert!(
+            text.contains(&format!(
+                "registry:   {cache}\n  entries:  {}\n",
+                tags(server.addr()).len()
+            )),
+            "{text}"
+        );
         // What an entry looks like in the registry.
         let raw = RawRegistry::new(server.addr());
         let tag = tags(server.addr()).remove(0);
@@ -336,6 +357,30 @@ fn broken_registry_entries_are_warnings_and_are_rewritten() {
             for (tag, manifest, _) in &good {
                 assert_eq!(&raw.manifest_json(REPO, tag), manifest, "{what}: {tag}");
             }
+        }
+        if !api {
+            // A blob deleted under its tag (docker-registry deletes): that
+            // entry is a warning and is pushed again; the store stays in
+            // use for the others.
+            let (tag, manifest, _) = &good[0];
+            let digest = manifest["layers"][0]["digest"].as_str().unwrap();
+            ureq::delete(&format!("http://{addr}/v2/{REPO}/blobs/{digest}"))
+                .call()
+                .unwrap();
+            let local = tempfile::tempdir().unwrap();
+            let (warm, out) = scan(local.path(), &cache, &source, "squashed");
+            assert_same("missing blob", &cold, &warm);
+            let stderr = stderr(&out);
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert!(
+                stderr.contains(&format!("{cache}:{tag} for layer sha256:"))
+                    && stderr.contains(&format!("its blob {digest} is missing")),
+                "{stderr}"
+            );
+            let run = last_run(local.path());
+            assert_eq!(run["hits"], good.len() - 1, "{run}");
+            assert_eq!(run["written"], 1, "{run}");
+            assert_eq!(raw.blob(REPO, digest), good[0].2);
         }
     }
 }

@@ -175,6 +175,19 @@ impl RegistryClient {
         Ok(Box::new(answer.into_body()))
     }
 
+    /// A blob, streamed as `BlobStore::blob` streams it; `None` when the
+    /// registry answers 404 (a blob its manifest names but the registry
+    /// no longer has).
+    ///
+    /// # Errors
+    /// An invalid digest or a failed request other than a 404.
+    pub fn blob_if_exists(&self, digest: &str) -> Result<Option<Box<dyn Read + Send>>> {
+        validate_digest(digest).map_err(|m| self.error(m))?;
+        let url = self.repo_url(&format!("blobs/{digest}"));
+        let answer = self.get_if_exists(&url, None, &Target::Blob(digest), true)?;
+        Ok(answer.map(|a| Box::new(a.into_body()) as Box<dyn Read + Send>))
+    }
+
     /// The referrers of `digest`: the API when the registry has it (a 404
     /// means it hasn't), else the fallback tag.
     pub(super) fn list_referrers(
@@ -220,6 +233,56 @@ impl RegistryClient {
                 failure,
             )),
         }
+    }
+
+    /// The repository's tags (`GET /v2/<repo>/tags/list`, following
+    /// `Link` pages of at most 1000), at most `max_pages` pages; an
+    /// unknown repository has none.
+    ///
+    /// # Errors
+    /// A failed request, a malformed page, or more than `max_pages` pages.
+    pub fn tags(&self, max_pages: usize) -> Result<Vec<String>> {
+        let what = format!("the tags of {}", crate::BlobStore::describe(self));
+        let mut url = self.repo_url("tags/list?n=1000");
+        let mut tags = Vec::new();
+        for _ in 0..max_pages {
+            let request = Request {
+                method: "GET",
+                url: &url,
+                headers: &[],
+                body: None,
+                access: Access::Pull,
+                blob_bytes: 0,
+                download: false,
+            };
+            let answer = match self.send(&request)? {
+                Ok(answer) => answer,
+                Err(Failure::Status { code: 404, .. }) => return Ok(tags),
+                Err(failure) => return Err(self.fail(&format!("listing {what}"), failure)),
+            };
+            let next =
+                next_link(answer.response.all("link")).map(|l| self.resolve_location(&l, &url));
+            let body = self.read_document(answer, &what)?;
+            let list: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| Error::malformed(&what, e))?;
+            match list.get("tags") {
+                Some(serde_json::Value::Array(page)) => {
+                    for tag in page {
+                        let tag = tag
+                            .as_str()
+                            .ok_or_else(|| Error::malformed(&what, "a tag is not a string"))?;
+                        tags.push(tag.to_owned());
+                    }
+                }
+                None | Some(serde_json::Value::Null) => {}
+                Some(_) => return Err(Error::malformed(&what, "`tags` is not a list")),
+            }
+            let Some(next) = next else {
+                return Ok(tags);
+            };
+            url = next;
+        }
+        Err(self.error(format!("{what}: more than {max_pages} pages")))
     }
 
     /// Reads a referrers API answer and the pages after it (`Link` with
