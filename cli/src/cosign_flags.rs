@@ -161,37 +161,64 @@ impl SigningFlags {
 }
 
 /// The certificate flags of cosign's verify commands
-/// (`options/certificate.go`), refused until keyless verification of
-/// detached signatures lands.
+/// (`options/certificate.go`): a signing certificate given beside the
+/// signature, and the user's own certificate authorities, which replace
+/// the trusted root's Fulcio authorities for the chain.
 #[derive(Debug, Args, Default, Clone)]
 pub struct VerifyCertificateFlags {
-    /// A signing certificate to verify with (cosign: keyless or
-    /// CA-issued). Not supported yet: refused; a --bundle carries its
-    /// certificate.
+    /// The signing certificate (PEM) to verify with instead of the one
+    /// stored with the signature (a bundle's must be this one). It must
+    /// chain to the Fulcio roots of the trusted root, or to --ca-roots or
+    /// --certificate-chain when given.
     #[arg(long, value_name = "FILE")]
     pub certificate: Option<String>,
-    /// The chain of --certificate. Not supported yet: refused.
+    /// A PEM list of CA certificates from the signing certificate's issuer
+    /// up to the root: the chain is used instead of the Fulcio roots, and
+    /// its last certificate is the only trust anchor. Conflicts with
+    /// --ca-roots and --ca-intermediates.
     #[arg(long, value_name = "FILE")]
     pub certificate_chain: Option<String>,
+    /// A PEM bundle of root CA certificates that signing certificates must
+    /// chain to, instead of the Fulcio roots (a private CA). Conflicts with
+    /// --certificate-chain.
+    #[arg(long, value_name = "FILE", conflicts_with = "certificate_chain")]
+    pub ca_roots: Option<String>,
+    /// A PEM file of intermediate CA certificates for building the chain
+    /// to --ca-roots (needs --ca-roots). Conflicts with
+    /// --certificate-chain.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "certificate_chain",
+        requires = "ca_roots"
+    )]
+    pub ca_intermediates: Option<String>,
+    /// Do not check that the signing certificate carries an embedded SCT
+    /// (proof of inclusion in a certificate transparency log); a private
+    /// CA's certificates usually have none.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        default_value = "false",
+        value_parser = parse_go_bool
+    )]
+    pub insecure_ignore_sct: bool,
 }
 
 impl VerifyCertificateFlags {
-    /// Refuses `--certificate` and `--certificate-chain`.
-    pub fn check(&self) -> Result<()> {
-        refuse_certificates(
-            self.certificate.as_deref(),
-            self.certificate_chain.as_deref(),
-            "verifying with a detached certificate is not supported yet (keyless \
-             verification takes a --bundle, which carries its certificate)",
-        )
-    }
-}
-
-fn refuse_certificates(cert: Option<&str>, chain: Option<&str>, why: &str) -> Result<()> {
-    match (cert, chain) {
-        (Some(_), _) => bail!("--certificate: {why}"),
-        (None, Some(_)) => bail!("--certificate-chain: {why}"),
-        (None, None) => Ok(()),
+    /// The flag that makes `--key` impossible, for the usage error.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--certificate", self.certificate.is_some()),
+            ("--certificate-chain", self.certificate_chain.is_some()),
+            ("--ca-roots", self.ca_roots.is_some()),
+            ("--ca-intermediates", self.ca_intermediates.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, given)| given.then_some(name))
     }
 }
 

@@ -162,9 +162,25 @@ pub fn verify_attestations(
     verifier: &Verifier<'_>,
     predicate_type: &str,
 ) -> Result<Outcome<Passed>> {
+    verify_attestations_with_certificate(store, image_digest, verifier, predicate_type, None)
+}
+
+/// [`verify_attestations`] with a certificate given on the command line
+/// (`verify-attestation --certificate`): it stands for the `.att` layers'
+/// certificate annotation, and a bundle's certificate must be it.
+///
+/// # Errors
+/// [`Error::Malformed`] for a malformed image digest.
+pub fn verify_attestations_with_certificate(
+    store: &dyn ImageStore,
+    image_digest: &str,
+    verifier: &Verifier<'_>,
+    predicate_type: &str,
+    certificate: Option<&GivenCertificate>,
+) -> Result<Outcome<Passed>> {
     let discovery = Discovery::new(store, image_digest, Wanted::Attestations)?;
     Ok(check_each(discovery, |found| {
-        verify_attestation(found, verifier, image_digest, predicate_type)
+        verify_attestation(found, verifier, image_digest, predicate_type, certificate)
     }))
 }
 
@@ -210,6 +226,7 @@ fn verify_attestation(
     verifier: &Verifier<'_>,
     image_digest: &str,
     predicate_type: &str,
+    certificate: Option<&GivenCertificate>,
 ) -> Result<Passed> {
     let artifact = Artifact::ImageDigest(image_digest.to_owned());
     let expect = Expect::Attestation {
@@ -217,18 +234,22 @@ fn verify_attestation(
     };
     let (verified, envelope) = match &found.content {
         Content::Bundle(json) => {
+            if let Some(given) = certificate {
+                check_given_certificate(json, given)?;
+            }
             let verified = verifier.verify_bundle(json, &artifact, expect)?;
             let envelope = found.envelope_json().unwrap_or_default();
             (verified, envelope)
         }
         Content::Envelope(json) => {
             let verified = match verifier.policy() {
-                Policy::Identity(_) => verifier.verify_legacy(
-                    json,
-                    &found.keyless_annotations(),
-                    image_digest,
-                    Some(predicate_type),
-                ),
+                Policy::Identity(_) => {
+                    let mut annotations = found.keyless_annotations();
+                    if let Some(given) = certificate {
+                        given.replace_annotations(&mut annotations);
+                    }
+                    verifier.verify_legacy(json, &annotations, image_digest, Some(predicate_type))
+                }
                 Policy::Key(_) => {
                     let envelope = Envelope::from_json(json)
                         .map_err(|e| Check::Envelope.fail(e.to_string()))?;
@@ -436,14 +457,7 @@ fn verify_signature(
                 Policy::Identity(_) => {
                     let mut annotations = found.annotations.clone();
                     if let Some(given) = certificate {
-                        annotations.insert(
-                            legacy::annotation::CERTIFICATE.to_owned(),
-                            given.certificate.clone(),
-                        );
-                        annotations.insert(
-                            legacy::annotation::CHAIN.to_owned(),
-                            given.chain.clone().unwrap_or_default(),
-                        );
+                        given.replace_annotations(&mut annotations);
                     }
                     let verified = verifier.verify_legacy_signature(payload, &annotations)?;
                     let signed = simplesign::check_claims(payload, image_digest)?;
@@ -460,7 +474,7 @@ fn verify_signature(
         }
         Content::Bundle(json) => {
             if let Some(given) = certificate {
-                same_certificate(json, given)?;
+                check_given_certificate(json, given)?;
             }
             let verified = verifier.verify_bundle(
                 json,
@@ -510,8 +524,28 @@ fn bundle_claims(verified: &Verified, image_digest: &str, reference: &str) -> Si
     }
 }
 
-/// With `--certificate`, a bundle must carry that certificate.
-fn same_certificate(bundle_json: &[u8], given: &GivenCertificate) -> Result<()> {
+impl GivenCertificate {
+    /// Puts the given certificate (and chain, or none) in place of a
+    /// layer's certificate and chain annotations.
+    pub fn replace_annotations(&self, annotations: &mut BTreeMap<String, String>) {
+        annotations.insert(
+            legacy::annotation::CERTIFICATE.to_owned(),
+            self.certificate.clone(),
+        );
+        annotations.insert(
+            legacy::annotation::CHAIN.to_owned(),
+            self.chain.clone().unwrap_or_default(),
+        );
+    }
+}
+
+/// With `--certificate`, a bundle must carry that certificate (its
+/// `certificate`, or the first of its `x509CertificateChain`).
+///
+/// # Errors
+/// [`Check::VerificationMaterial`] when it carries another or none,
+/// [`Check::Bundle`] when the JSON is not a bundle.
+pub fn check_given_certificate(bundle_json: &[u8], given: &GivenCertificate) -> Result<()> {
     let given_der = crate::pem::decode_first(&given.certificate)
         .map_err(|e| Check::VerificationMaterial.fail(format!("--certificate: {e}")))?
         .der
@@ -635,17 +669,17 @@ mod tests {
             )]),
         };
         let verifier = Verifier::key(other);
-        let message = verify_attestation(&found, &verifier, IMAGE, "custom")
+        let message = verify_attestation(&found, &verifier, IMAGE, "custom", None)
             .unwrap_err()
             .to_string();
         assert!(message.contains("signature"), "{message}");
         assert!(message.contains("signed keyless"), "{message}");
         found.annotations.clear();
-        let message = verify_attestation(&found, &verifier, IMAGE, "custom")
+        let message = verify_attestation(&found, &verifier, IMAGE, "custom", None)
             .unwrap_err()
             .to_string();
         assert!(!message.contains("keyless"), "{message}");
         let good = Verifier::key(signer.public_key());
-        verify_attestation(&found, &good, IMAGE, "custom").unwrap();
+        verify_attestation(&found, &good, IMAGE, "custom", None).unwrap();
     }
 }

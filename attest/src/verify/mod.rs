@@ -47,12 +47,14 @@ use crate::key::{HashAlgorithm, PublicKey};
 use crate::{Error, Result};
 
 mod bundle;
+pub mod ca;
 pub mod candidates;
 mod check;
 pub mod envelope;
 pub mod keyless;
 
 pub use bundle::{SignerIdentity, VerifiedBundle};
+pub use ca::CaCertificates;
 pub use check::Check;
 pub use envelope::{check_predicate_type, check_subject};
 use keyless::identity::IdentityPolicy;
@@ -287,6 +289,11 @@ pub struct Verifier<'r> {
     pub(crate) policy: Policy,
     pub(crate) root: Option<&'r TrustedRoot>,
     pub(crate) tlog: TlogPolicy,
+    /// The user's CAs, which anchor certificates instead of the trusted
+    /// root's Fulcio authorities ([`ca`]).
+    pub(crate) ca: Option<&'r CaCertificates>,
+    /// Whether embedded SCTs are not checked (`--insecure-ignore-sct`).
+    pub(crate) ignore_sct: bool,
 }
 
 impl<'r> Verifier<'r> {
@@ -298,6 +305,8 @@ impl<'r> Verifier<'r> {
             policy: Policy::Key(key),
             root: None,
             tlog: TlogPolicy::Skip,
+            ca: None,
+            ignore_sct: false,
         }
     }
 
@@ -313,14 +322,40 @@ impl<'r> Verifier<'r> {
             policy: Policy::Identity(identity),
             root: Some(root),
             tlog: TlogPolicy::for_mode(true, insecure_ignore_tlog),
+            ca: None,
+            ignore_sct: false,
         }
+    }
+
+    /// Certificates must chain to `ca` (the user's own certificate
+    /// authorities: `--ca-roots`, `--certificate-chain`) instead of the
+    /// trusted root's Fulcio authorities; the trusted root still verifies
+    /// log entries, timestamps and SCTs. See [`ca`].
+    #[must_use]
+    pub fn with_ca(mut self, ca: &'r CaCertificates) -> Verifier<'r> {
+        self.ca = Some(ca);
+        self
+    }
+
+    /// With `true`, a certificate's embedded SCTs are not checked (cosign's
+    /// `--insecure-ignore-sct`).
+    #[must_use]
+    pub fn ignore_sct(mut self, ignore: bool) -> Verifier<'r> {
+        self.ignore_sct = ignore;
+        self
     }
 
     /// Any combination (the conformance suite checks key-signed bundles'
     /// log entries too). Checking entries or timestamps needs `root`.
     #[must_use]
     pub fn new(policy: Policy, root: Option<&'r TrustedRoot>, tlog: TlogPolicy) -> Verifier<'r> {
-        Verifier { policy, root, tlog }
+        Verifier {
+            policy,
+            root,
+            tlog,
+            ca: None,
+            ignore_sct: false,
+        }
     }
 
     /// Who must have signed.
@@ -407,6 +442,49 @@ impl<'r> Verifier<'r> {
             extra: serde_json::Map::new(),
         };
         self.verify_parsed_bundle(&bundle, artifact, expect)
+    }
+}
+
+impl Verifier<'_> {
+    /// Verifies a detached blob signature with a certificate given beside it
+    /// (`verify-blob --certificate C --signature S`, keyless or CA-issued):
+    /// the signature file (base64 or raw, see [`BlobSignature::Signature`])
+    /// and the PEM leaf make a bundle with a message signature over the
+    /// blob's SHA-256 and no log entry, which goes through the pipeline.
+    ///
+    /// # Errors
+    /// [`Error::Verification`] naming the failed check.
+    pub fn verify_detached_signature(
+        &self,
+        signature_file: &[u8],
+        certificate_pem: &str,
+        blob: &StreamedBlob,
+    ) -> Result<VerifiedBundle> {
+        use crate::bundle::{HashOutput, MessageSignature, X509Certificate, SHA2_256};
+        let leaf = crate::pem::decode_first(certificate_pem)
+            .map_err(|e| Check::VerificationMaterial.fail(format!("--certificate: {e}")))?;
+        let bundle = Bundle {
+            media_type: MEDIA_TYPE_V0_3.to_owned(),
+            verification_material: Some(VerificationMaterial {
+                certificate: Some(X509Certificate {
+                    raw_bytes: leaf.der.to_vec(),
+                    ..X509Certificate::default()
+                }),
+                ..VerificationMaterial::default()
+            }),
+            message_signature: Some(MessageSignature {
+                message_digest: Some(HashOutput {
+                    algorithm: SHA2_256.to_owned(),
+                    digest: blob.digest(HashAlgorithm::Sha256).to_vec(),
+                    ..HashOutput::default()
+                }),
+                signature: decode_signature_file(signature_file),
+                ..MessageSignature::default()
+            }),
+            dsse_envelope: None,
+            extra: serde_json::Map::new(),
+        };
+        self.verify_parsed_bundle(&bundle, &Artifact::Streamed(blob), Expect::MessageSignature)
     }
 }
 

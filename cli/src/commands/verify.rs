@@ -14,7 +14,7 @@ use sbomctl_attest::verify::candidates::{self, Passed, Selection};
 use sbomctl_attest::verify::keyless::identity::{IdentityPolicy, Matcher};
 use sbomctl_attest::verify::keyless::trust_root::TrustedRoot;
 use sbomctl_attest::verify::{
-    self, Artifact, BlobSignature, Expect, StreamedBlob, VerifiedBundle, Verifier,
+    self, Artifact, BlobSignature, CaCertificates, Expect, StreamedBlob, VerifiedBundle, Verifier,
 };
 use sbomctl_attest::Error;
 
@@ -190,35 +190,88 @@ impl KeylessArgs {
     }
 }
 
-/// How to verify: with a key, or keylessly against a trusted root (owned
-/// here, borrowed by the [`Verifier`]).
+/// How to verify: with a key, or keylessly against a trusted root and,
+/// when given, the user's own CAs (owned here, borrowed by the
+/// [`Verifier`]).
 enum Mode {
     Key(sbomctl_attest::key::PublicKey),
-    Keyless(IdentityPolicy, TrustedRoot),
+    Keyless(IdentityPolicy, TrustedRoot, Option<CaCertificates>, bool),
 }
 
 impl Mode {
     /// Exactly one of `--key` and the identity flags (usage error
-    /// otherwise).
-    fn new(key: Option<&str>, keyless: &KeylessArgs) -> Result<Mode> {
+    /// otherwise); `--key` takes none of the certificate and CA flags.
+    fn new(
+        key: Option<&str>,
+        keyless: &KeylessArgs,
+        certificates: &cosign_flags::VerifyCertificateFlags,
+    ) -> Result<Mode> {
+        if let (Some(_), Some(flag)) = (key, certificates.first_given()) {
+            bail!("give either --key or {flag}, not both");
+        }
         warn_insecure_ignore_tlog(keyless.insecure_ignore_tlog);
         match key {
             Some(_) if keyless.has_identity_flags() => {
                 anyhow::bail!("give either --key or the --certificate-* identity flags, not both")
             }
             Some(path) => Ok(Mode::Key(image::public_key(path)?)),
-            None => Ok(Mode::Keyless(keyless.policy()?, keyless.trusted_root()?)),
+            None => Ok(Mode::Keyless(
+                keyless.policy()?,
+                keyless.trusted_root()?,
+                ca_certificates(certificates)?,
+                certificates.insecure_ignore_sct,
+            )),
         }
     }
 
     fn verifier(&self, keyless: &KeylessArgs) -> Verifier<'_> {
         match self {
             Mode::Key(key) => Verifier::key(key.clone()),
-            Mode::Keyless(policy, root) => {
-                Verifier::keyless(policy.clone(), root, keyless.insecure_ignore_tlog)
+            Mode::Keyless(policy, root, ca, ignore_sct) => {
+                let verifier =
+                    Verifier::keyless(policy.clone(), root, keyless.insecure_ignore_tlog)
+                        .ignore_sct(*ignore_sct);
+                match ca {
+                    Some(ca) => verifier.with_ca(ca),
+                    None => verifier,
+                }
             }
         }
     }
+}
+
+/// A PEM input file as text.
+fn read_text(path: &str) -> Result<String> {
+    String::from_utf8(read_input(Path::new(path))?)
+        .with_context(|| format!("reading {path}: not UTF-8"))
+}
+
+/// `--certificate-chain` (its last certificate the only root) or
+/// `--ca-roots [--ca-intermediates]`: the user's CAs, used instead of the
+/// trusted root's Fulcio authorities (cosign's
+/// `loadCertsKeylessVerification`).
+fn ca_certificates(flags: &cosign_flags::VerifyCertificateFlags) -> Result<Option<CaCertificates>> {
+    if let Some(path) = &flags.certificate_chain {
+        let what = format!("--certificate-chain {path}");
+        return Ok(Some(CaCertificates::from_chain_pem(&what, &read_text(path)?)?));
+    }
+    let Some(roots) = &flags.ca_roots else {
+        return Ok(None);
+    };
+    let roots_what = format!("--ca-roots {roots}");
+    let roots_pem = read_text(roots)?;
+    let intermediates = flags
+        .ca_intermediates
+        .as_ref()
+        .map(|path| Ok::<_, anyhow::Error>((format!("--ca-intermediates {path}"), read_text(path)?)))
+        .transpose()?;
+    Ok(Some(CaCertificates::from_pem(
+        &roots_what,
+        &roots_pem,
+        intermediates
+            .as_ref()
+            .map(|(what, pem)| (what.as_str(), pem.as_str())),
+    )?))
 }
 
 fn describe_signer(v: &VerifiedBundle) -> String {
@@ -237,14 +290,19 @@ fn describe_signer(v: &VerifiedBundle) -> String {
 }
 
 pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
-    args.certificate.check()?;
     cosign_flags::check_predicate_type(&args.type_)?;
-    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless, &args.certificate)?;
+    let given = given_certificate(&args.certificate)?;
     let verifier = mode.verifier(&args.keyless);
     let target = image::open(&args.target)?;
     let digest = target.digest();
-    let outcome =
-        candidates::verify_attestations(target.store.as_ref(), digest, &verifier, &args.type_)?;
+    let outcome = candidates::verify_attestations_with_certificate(
+        target.store.as_ref(),
+        digest,
+        &verifier,
+        &args.type_,
+        given.as_ref(),
+    )?;
     let Some(selection) = outcome.selection() else {
         let what = if outcome.checked() == 0 && outcome.not_checked == 0 {
             format!("no attestations found for {} ({digest})", target.display)
@@ -373,8 +431,8 @@ fn print_attestations(chosen: &[&Passed], output: AttestationOutput) -> Result<(
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     let annotations = cosign_flags::annotations(&args.annotations)?;
-    let given = given_certificate(&args.certificate, args.key.is_some())?;
-    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless, &args.certificate)?;
+    let given = given_certificate(&args.certificate)?;
     let verifier = mode.verifier(&args.keyless);
     let target = image::open(&args.target)?;
     let digest = target.digest();
@@ -446,31 +504,22 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `verify --certificate FILE [--certificate-chain FILE]`: keyless
-/// verification of `.sig` layers with that certificate (verified against
-/// the trusted root's Fulcio CAs) instead of the layers' own.
+/// `--certificate FILE`: the signing certificate, standing for the one
+/// stored with each signature (its chain comes from `--certificate-chain`
+/// or `--ca-intermediates`, see [`ca_certificates`]).
 fn given_certificate(
     flags: &cosign_flags::VerifyCertificateFlags,
-    with_key: bool,
 ) -> Result<Option<candidates::GivenCertificate>> {
     let Some(path) = &flags.certificate else {
-        if flags.certificate_chain.is_some() {
-            bail!("--certificate-chain needs --certificate");
-        }
         return Ok(None);
     };
-    if with_key {
-        bail!("give either --key or --certificate, not both");
-    }
-    let read = |p: &str| -> Result<String> {
-        String::from_utf8(read_input(Path::new(p))?)
-            .with_context(|| format!("reading {p}: not UTF-8"))
-    };
-    let certificate = read(path)?;
+    let certificate = read_text(path)?;
     sbomctl_attest::pem::decode_first(&certificate)
         .with_context(|| format!("{path}: not a PEM certificate"))?;
-    let chain = flags.certificate_chain.as_deref().map(read).transpose()?;
-    Ok(Some(candidates::GivenCertificate { certificate, chain }))
+    Ok(Some(candidates::GivenCertificate {
+        certificate,
+        chain: None,
+    }))
 }
 
 /// `--signature FILE|BASE64`: the file when it exists, else the value
@@ -497,18 +546,38 @@ fn check_new_bundle_format(value: Option<bool>, bundle: bool) -> Result<()> {
 }
 
 pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
-    args.certificate.check()?;
     check_new_bundle_format(args.new_bundle_format, args.bundle.is_some())?;
-    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless, &args.certificate)?;
+    let given = given_certificate(&args.certificate)?;
     let blob = read_blob(&args.file)?;
     let result = match (&mode, &args.bundle, &args.signature) {
-        (Mode::Keyless(..), None, _) => anyhow::bail!(
-            "keyless verification needs --bundle (a detached --signature has no certificate)"
+        (Mode::Keyless(..), None, Some(signature)) => {
+            let Some(given) = &given else {
+                bail!(
+                    "keyless verification needs --bundle, or --certificate with --signature \
+                     (a detached signature has no certificate)"
+                );
+            };
+            let signature = signature_arg(signature)?;
+            mode.verifier(&args.keyless)
+                .verify_detached_signature(&signature, &given.certificate, &blob)
+                .map(|v| describe_signer(&v))
+        }
+        (Mode::Keyless(..), None, None) => bail!(
+            "keyless verification needs --bundle, or --certificate with --signature"
         ),
         (Mode::Keyless(..), Some(bundle), _) => {
             let bundle = read_input(bundle)?;
-            mode.verifier(&args.keyless)
-                .verify_bundle(&bundle, &Artifact::Streamed(&blob), Expect::Any)
+            given
+                .as_ref()
+                .map_or(Ok(()), |g| candidates::check_given_certificate(&bundle, g))
+                .and_then(|()| {
+                    mode.verifier(&args.keyless).verify_bundle(
+                        &bundle,
+                        &Artifact::Streamed(&blob),
+                        Expect::Any,
+                    )
+                })
                 .map(|v| describe_signer(&v))
         }
         (Mode::Key(key), Some(bundle), _) => {
@@ -542,18 +611,23 @@ fn report(file: &Path, result: sbomctl_attest::Result<String>) -> ExitCode {
 }
 
 pub fn verify_blob_attestation(args: &VerifyBlobAttestationArgs) -> Result<ExitCode> {
-    args.certificate.check()?;
     check_new_bundle_format(args.new_bundle_format, true)?;
     cosign_flags::check_predicate_type(&args.type_)?;
-    let mode = Mode::new(args.key.as_deref(), &args.keyless)?;
+    let mode = Mode::new(args.key.as_deref(), &args.keyless, &args.certificate)?;
+    let given = given_certificate(&args.certificate)?;
     let blob = read_blob(&args.file)?;
     let bundle = read_input(&args.bundle)?;
-    let result = mode.verifier(&args.keyless).verify_bundle(
-        &bundle,
-        &Artifact::Streamed(&blob),
-        Expect::Attestation {
-            predicate_type: Some(&args.type_),
-        },
-    );
+    let result = given
+        .as_ref()
+        .map_or(Ok(()), |g| candidates::check_given_certificate(&bundle, g))
+        .and_then(|()| {
+            mode.verifier(&args.keyless).verify_bundle(
+                &bundle,
+                &Artifact::Streamed(&blob),
+                Expect::Attestation {
+                    predicate_type: Some(&args.type_),
+                },
+            )
+        });
     Ok(report(&args.file, result.map(|v| describe_signer(&v))))
 }

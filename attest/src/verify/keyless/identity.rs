@@ -238,8 +238,11 @@ pub fn check(policy: &IdentityPolicy, leaf: &LeafCert) -> Result<()> {
         }
     }
     if let Some(expected) = &policy.issuer {
+        // cosign compares the empty string when there is no issuer
+        // extension (a private CA's leaf): a regexp such as `.*` matches.
         match leaf.oidc_issuer() {
             Some(found) if expected.matches(found) => {}
+            None if expected.matches("") => {}
             Some(found) => {
                 return Err(fail(format!(
                     "expected OIDC issuer {expected}, the certificate has `{found}`"
@@ -248,7 +251,8 @@ pub fn check(policy: &IdentityPolicy, leaf: &LeafCert) -> Result<()> {
             None => {
                 return Err(fail(format!(
                     "expected OIDC issuer {expected}, the certificate has no issuer extension \
-                     ({OID_ISSUER_V2} or {OID_ISSUER_V1})"
+                     ({OID_ISSUER_V2} or {OID_ISSUER_V1}; cosign then compares the empty \
+                     string, e.g. --certificate-oidc-issuer-regexp '.*' matches it)"
                 )))
             }
         }

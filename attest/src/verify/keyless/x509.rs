@@ -45,8 +45,22 @@ const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15"
 const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 
+/// `anyExtendedKeyUsage` (RFC 5280 §4.2.1.12).
+const OID_ANY_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
+
 /// Longest path (leaf to root) tried; Fulcio paths have 2 or 3 certificates.
 const MAX_DEPTH: usize = 8;
+
+/// The rules a path follows besides signatures, validity and CA flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    /// A Fulcio path: the leaf profile of [`check_leaf`].
+    Fulcio,
+    /// A path to a root the user gave (`--ca-roots`, `--certificate-chain`):
+    /// the extended key usage as Go's `x509.Verify` with `KeyUsages:
+    /// [codeSigning]` checks it (what cosign runs), on every certificate.
+    PrivateCa,
+}
 
 fn fail(message: impl Into<String>) -> Error {
     Error::Verification {
@@ -595,7 +609,7 @@ fn path_through(
 
     let mut path: Vec<&Parsed> = vec![leaf];
     let mut first_error = None;
-    if extend(&mut path, &pool, &anchor, at, &mut first_error) {
+    if extend(&mut path, &pool, &anchor, at, Profile::Fulcio, &mut first_error) {
         let mut chain: Vec<Vec<u8>> = path.iter().map(|p| p.der.clone()).collect();
         chain.push(anchor.der.clone());
         return Ok(chain);
@@ -615,6 +629,7 @@ fn extend<'a>(
     pool: &'a [Parsed],
     anchor: &Parsed,
     at: i64,
+    profile: Profile,
     first_error: &mut Option<Error>,
 ) -> bool {
     let Some(&current) = path.last() else {
@@ -626,7 +641,8 @@ fn extend<'a>(
         let checked = current
             .signed_by(anchor)
             .and_then(|()| check_common(anchor, at))
-            .and_then(|()| check_ca(anchor, below));
+            .and_then(|()| check_ca(anchor, below))
+            .and_then(|()| check_profile(anchor, profile));
         match checked {
             Ok(()) => return true,
             Err(e) => note(first_error, e),
@@ -644,18 +660,162 @@ fn extend<'a>(
         let checked = current
             .signed_by(candidate)
             .and_then(|()| check_common(candidate, at))
-            .and_then(|()| check_ca(candidate, below));
+            .and_then(|()| check_ca(candidate, below))
+            .and_then(|()| check_profile(candidate, profile));
         if let Err(e) = checked {
             note(first_error, e);
             continue;
         }
         path.push(candidate);
-        if extend(path, pool, anchor, at, first_error) {
+        if extend(path, pool, anchor, at, profile, first_error) {
             return true;
         }
         path.pop();
     }
     false
+}
+
+/// What `profile` adds for a CA certificate on the path.
+fn check_profile(p: &Parsed, profile: Profile) -> Result<()> {
+    match profile {
+        Profile::Fulcio => Ok(()),
+        Profile::PrivateCa => check_code_signing_usage(p),
+    }
+}
+
+/// Go's rule (`checkChainForKeyUsage`): a certificate without an extended
+/// key usage extension allows every usage; one with it must list code
+/// signing or `anyExtendedKeyUsage`.
+fn check_code_signing_usage(p: &Parsed) -> Result<()> {
+    match p.decode_extension::<ExtendedKeyUsage>(OID_EXT_KEY_USAGE)? {
+        None => Ok(()),
+        Some(ExtendedKeyUsage(usages))
+            if usages.contains(&OID_CODE_SIGNING)
+                || usages.contains(&OID_ANY_EXTENDED_KEY_USAGE) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(fail(format!(
+            "{} has an extended key usage extension without code signing \
+             (1.3.6.1.5.5.7.3.3)",
+            p.what
+        ))),
+    }
+}
+
+/// The leaf rules of a path to a root the user gave: cosign's (Go's) code
+/// signing extended key usage rule ([`check_code_signing_usage`]), and,
+/// stricter than cosign, which ignores key usage, a key usage extension
+/// that is present must allow digitalSignature.
+fn check_private_leaf(p: &Parsed) -> Result<()> {
+    if let Some(ku) = p.decode_extension::<KeyUsage>(OID_KEY_USAGE)? {
+        if !ku.digital_signature() {
+            return Err(fail(format!(
+                "{} lacks the digitalSignature key usage",
+                p.what
+            )));
+        }
+    }
+    check_code_signing_usage(p)
+}
+
+/// Verifies that `leaf_der` chains to one of `roots` (DER: the user's own
+/// certificate authorities, `--ca-roots` or the last certificate of
+/// `--certificate-chain`), through `intermediates` (the user's and the
+/// signature's), with every certificate on the path valid at `at`.
+///
+/// The rules are those of cosign's `TrustedCert` (Go's `x509.Verify` with
+/// the code-signing usage): signatures and names along the path, CA
+/// certificates marked as CAs within their path length, the extended key
+/// usage rule of Go on every certificate; and, as on Fulcio paths, no
+/// unknown critical extension, no CT poison, keyCertSign on CAs that have
+/// a key usage, and digitalSignature on a leaf that has one. A self-issued
+/// certificate among `intermediates` is skipped (cosign drops the root a
+/// signature's chain annotation ends with): only `roots` anchor a path.
+///
+/// # Errors
+/// [`Error::Verification`] with check `certificate chain`, naming what
+/// failed (malformed, expired, unknown issuer, bad signature, extended key
+/// usage without code signing, …).
+pub fn verify_chain_to_roots(
+    leaf_der: &[u8],
+    intermediates: &[Vec<u8>],
+    roots: &[Vec<u8>],
+    at: i64,
+) -> Result<VerifiedCert> {
+    if leaf_der.is_empty() {
+        return Err(fail("no leaf certificate (empty certificate chain)"));
+    }
+    let leaf = Parsed::new(leaf_der, "leaf certificate")?;
+    let mut pool = Vec::new();
+    for (i, der) in intermediates.iter().enumerate() {
+        let p = Parsed::new(der, &format!("intermediate certificate {}", i + 1))?;
+        if !p.is_self_issued() {
+            pool.push(p);
+        }
+    }
+    check_common(&leaf, at)?;
+    check_private_leaf(&leaf)?;
+    if roots.is_empty() {
+        return Err(fail("no root certificate to verify against"));
+    }
+    let mut first_error = None;
+    for (i, der) in roots.iter().enumerate() {
+        let anchor = Parsed::new(der, &format!("root certificate {}", i + 1))?;
+        let mut path: Vec<&Parsed> = vec![&leaf];
+        if extend(
+            &mut path,
+            &pool,
+            &anchor,
+            at,
+            Profile::PrivateCa,
+            &mut first_error,
+        ) {
+            let mut chain: Vec<Vec<u8>> = path.iter().map(|p| p.der.clone()).collect();
+            chain.push(anchor.der.clone());
+            return Ok(VerifiedCert {
+                public_key: leaf.public_key()?,
+                leaf: leaf_of(&leaf)?,
+                chain,
+                authority_uri: format!("root `{}`", display_name(&anchor.cert)),
+            });
+        }
+    }
+    Err(first_error.unwrap_or_else(|| missing_issuer(&leaf, &pool, roots)))
+}
+
+/// The error for a path that ends nowhere: follows issuer names from the
+/// leaf through `pool` to the first certificate whose issuer is neither a
+/// root nor in the pool, and names it.
+fn missing_issuer(leaf: &Parsed, pool: &[Parsed], roots: &[Vec<u8>]) -> Error {
+    let root_subjects: Vec<Vec<u8>> = roots
+        .iter()
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .filter_map(|c| c.tbs_certificate.subject.to_der().ok())
+        .collect();
+    let mut current = leaf;
+    for _ in 0..MAX_DEPTH {
+        if root_subjects.contains(&current.issuer_der) {
+            break;
+        }
+        match pool
+            .iter()
+            .find(|c| c.subject_der == current.issuer_der && c.der != current.der)
+        {
+            Some(next) => current = next,
+            None => {
+                return fail(format!(
+                    "{}: its issuer `{}` is neither a given root nor an intermediate",
+                    current.what, current.cert.tbs_certificate.issuer
+                ))
+            }
+        }
+    }
+    fail(format!(
+        "{}: no path to one of the {} given root certificate(s)",
+        leaf.what,
+        roots.len()
+    ))
 }
 
 fn note(first_error: &mut Option<Error>, e: Error) {
