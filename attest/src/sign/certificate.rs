@@ -13,8 +13,7 @@ use std::collections::BTreeMap;
 use crate::bundle::{Bundle, VerificationMaterial, X509Certificate};
 use crate::key::PublicKey;
 use crate::verify::keyless::legacy::annotation::{CERTIFICATE, CHAIN};
-use crate::verify::keyless::trust_root::{Authority, TrustedRoot, ValidFor};
-use crate::verify::keyless::x509::verify_chain;
+use crate::verify::keyless::x509::verify_chain_to_roots;
 use crate::{Error, Result};
 
 /// A signing key's certificate and the chain above it, checked against the
@@ -101,26 +100,19 @@ impl KeyCertificate {
             // As cosign's `signerFromKeyOpts`: the chain's last certificate is
             // the root, the others intermediates, and the leaf (a
             // code-signing certificate) must chain to that root.
-            let root = TrustedRoot {
-                tlogs: Vec::new(),
-                ctlogs: Vec::new(),
-                certificate_authorities: vec![Authority {
-                    uri: name.to_owned(),
-                    chain: chain.clone(),
-                    valid_for: ValidFor {
-                        start: i64::MIN,
-                        end: None,
-                    },
-                }],
-                timestamp_authorities: Vec::new(),
-            };
-            let intermediates = chain.split_last().map_or(&[][..], |(_, rest)| rest);
-            verify_chain(&leaf, intermediates, &root, at).map_err(|e| {
-                error(
-                    name,
-                    format!("the certificate does not chain to its last certificate: {e}"),
-                )
-            })?;
+            let (root, intermediates) = chain
+                .split_last()
+                .ok_or_else(|| error(name, "no certificate"))?;
+            // The rules `verify --certificate-chain` applies (cosign's
+            // `TrustedCert` in both places).
+            verify_chain_to_roots(&leaf, intermediates, std::slice::from_ref(root), at).map_err(
+                |e| {
+                    error(
+                        name,
+                        format!("the certificate does not chain to its last certificate: {e}"),
+                    )
+                },
+            )?;
         }
         Ok(KeyCertificate { leaf, chain })
     }

@@ -214,3 +214,118 @@ fn x509_has_sct(der: &[u8]) -> bool {
             .any(|e| e.extn_id == x509::OID_SCT_LIST)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::verify::keyless::trust_root::TrustedRoot;
+    use crate::Bundle;
+
+    fn testdata(path: &str) -> String {
+        std::fs::read_to_string(format!("{}/testdata/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// A real Fulcio leaf (conformance `happy-path-v0.3`), the time it was
+    /// logged, and the public-good authority that issued it (root last).
+    fn fulcio() -> (Vec<u8>, i64, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let bundle = Bundle::from_json(
+            testdata("conformance/happy-path-v0.3/bundle.sigstore.json").as_bytes(),
+        )
+        .unwrap();
+        let vm = bundle.verification_material.unwrap();
+        let leaf = vm.certificate.unwrap().raw_bytes;
+        let at = vm.tlog_entries[0].integrated_time;
+        let root = TrustedRoot::from_json(&testdata(
+            "trusted-roots/public-good-prod.trusted_root.json",
+        ))
+        .unwrap();
+        let issuer = x509::verify_chain(&leaf, &[], &root, at).unwrap().chain;
+        let others = root
+            .certificate_authorities
+            .iter()
+            .filter_map(|a| a.chain.last())
+            .filter(|r| Some(*r) != issuer.last())
+            .cloned()
+            .collect();
+        (leaf, at, issuer, others)
+    }
+
+    #[test]
+    fn a_leaf_chains_to_the_given_root_through_the_given_intermediates() {
+        let (leaf, at, chain, _) = fulcio();
+        assert_eq!(chain.len(), 3, "leaf, intermediate, root");
+        let (root, intermediates) = chain[1..].split_last().unwrap();
+        let verified =
+            x509::verify_chain_to_roots(&leaf, intermediates, std::slice::from_ref(root), at)
+                .unwrap();
+        assert_eq!(verified.chain, chain);
+        // An intermediate given as the root anchors the path too (Go's
+        // roots pool).
+        if let Some(intermediate) = intermediates.first() {
+            let verified =
+                x509::verify_chain_to_roots(&leaf, &[], std::slice::from_ref(intermediate), at)
+                    .unwrap();
+            assert_eq!(verified.chain.last(), Some(intermediate));
+            // Without the intermediate the root alone has no path.
+            let err = x509::verify_chain_to_roots(&leaf, &[], std::slice::from_ref(root), at)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("neither a given root nor an intermediate"),
+                "{err}"
+            );
+        }
+        // A self-issued certificate among the intermediates is not an anchor.
+        let err = x509::verify_chain_to_roots(&leaf, &chain[1..], &[leaf.clone()], at)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("certificate chain"), "{err}");
+    }
+
+    #[test]
+    fn another_root_or_a_time_outside_the_leaf_fails_the_chain() {
+        let (leaf, at, chain, others) = fulcio();
+        let intermediates = &chain[1..chain.len() - 1];
+        if !others.is_empty() {
+            let err = x509::verify_chain_to_roots(&leaf, intermediates, &others, at).unwrap_err();
+            assert!(matches!(
+                err,
+                Error::Verification {
+                    check: Check::CertificateChain,
+                    ..
+                }
+            ));
+        }
+        let parsed = x509::parse_leaf(&leaf).unwrap();
+        let roots = &chain[chain.len() - 1..];
+        let err = x509::verify_chain_to_roots(&leaf, intermediates, roots, parsed.not_after + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has expired"), "{err}");
+    }
+
+    #[test]
+    fn pem_inputs_must_be_certificates() {
+        let (leaf, _, chain, _) = fulcio();
+        let pem: String = chain[1..]
+            .iter()
+            .map(|d| crate::pem::encode("CERTIFICATE", d))
+            .collect();
+        let from_chain = CaCertificates::from_chain_pem("chain", &pem).unwrap();
+        assert_eq!(from_chain.roots(), &chain[chain.len() - 1..]);
+        assert_eq!(from_chain.intermediates(), &chain[1..chain.len() - 1]);
+        let roots = CaCertificates::from_pem("roots", &pem, None).unwrap();
+        assert_eq!(roots.roots(), &chain[1..]);
+        let err = CaCertificates::from_pem("roots", "", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no certificate"), "{err}");
+        let key = crate::pem::encode("PUBLIC KEY", &leaf);
+        let err = CaCertificates::from_pem("roots", &pem, Some(("intermediates", &key)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("intermediates:"), "{err}");
+    }
+}

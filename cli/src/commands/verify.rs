@@ -253,7 +253,10 @@ fn read_text(path: &str) -> Result<String> {
 fn ca_certificates(flags: &cosign_flags::VerifyCertificateFlags) -> Result<Option<CaCertificates>> {
     if let Some(path) = &flags.certificate_chain {
         let what = format!("--certificate-chain {path}");
-        return Ok(Some(CaCertificates::from_chain_pem(&what, &read_text(path)?)?));
+        return Ok(Some(CaCertificates::from_chain_pem(
+            &what,
+            &read_text(path)?,
+        )?));
     }
     let Some(roots) = &flags.ca_roots else {
         return Ok(None);
@@ -263,7 +266,9 @@ fn ca_certificates(flags: &cosign_flags::VerifyCertificateFlags) -> Result<Optio
     let intermediates = flags
         .ca_intermediates
         .as_ref()
-        .map(|path| Ok::<_, anyhow::Error>((format!("--ca-intermediates {path}"), read_text(path)?)))
+        .map(|path| {
+            Ok::<_, anyhow::Error>((format!("--ca-intermediates {path}"), read_text(path)?))
+        })
         .transpose()?;
     Ok(Some(CaCertificates::from_pem(
         &roots_what,
@@ -563,9 +568,9 @@ pub fn verify_blob(args: &VerifyBlobArgs) -> Result<ExitCode> {
                 .verify_detached_signature(&signature, &given.certificate, &blob)
                 .map(|v| describe_signer(&v))
         }
-        (Mode::Keyless(..), None, None) => bail!(
-            "keyless verification needs --bundle, or --certificate with --signature"
-        ),
+        (Mode::Keyless(..), None, None) => {
+            bail!("keyless verification needs --bundle, or --certificate with --signature")
+        }
         (Mode::Keyless(..), Some(bundle), _) => {
             let bundle = read_input(bundle)?;
             given

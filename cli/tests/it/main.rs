@@ -4,6 +4,7 @@
 
 mod attest;
 mod blob_memory;
+mod ca_roots;
 mod cache;
 mod cache_oci;
 mod ci_integrations;

@@ -13,7 +13,7 @@ use crate::common::registry::{Pushed, Signing};
 use crate::common::signing::{ok, run, PASSWORD};
 use crate::common::snapshot::Transcript;
 
-fn openssl(dir: &Path, args: &[&str]) {
+pub(crate) fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
         .current_dir(dir)
         .args(args)
@@ -28,12 +28,12 @@ fn openssl(dir: &Path, args: &[&str]) {
 
 /// A CA: root, intermediate and leaf certificates, the leaf's key as a
 /// cosign key (`import-key-pair`), and a second leaf for another key.
-struct Ca {
-    dir: tempfile::TempDir,
+pub(crate) struct Ca {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Ca {
-    fn new() -> Ca {
+    pub(crate) fn new() -> Ca {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(
@@ -179,11 +179,11 @@ impl Ca {
         Ca { dir }
     }
 
-    fn path(&self, name: &str) -> String {
+    pub(crate) fn path(&self, name: &str) -> String {
         self.dir.path().join(name).to_str().unwrap().to_owned()
     }
 
-    fn pem(&self, name: &str) -> String {
+    pub(crate) fn pem(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(name)).unwrap()
     }
 }

@@ -352,6 +352,24 @@ mod tests {
     }
 
     #[test]
+    fn without_an_issuer_extension_the_issuer_is_empty_as_in_cosign() {
+        let mut private_ca = leaf();
+        private_ca.extensions.clear();
+        let mut p = IdentityPolicy {
+            issuer: Some(Matcher::regex(".*").unwrap()),
+            ..IdentityPolicy::default()
+        };
+        check(&p, &private_ca).unwrap();
+        p.issuer = Some(Matcher::regex("^$").unwrap());
+        check(&p, &private_ca).unwrap();
+        p.issuer = Some(Matcher::regex(".+").unwrap());
+        assert!(check(&p, &private_ca).is_err());
+        p.issuer = Some(Matcher::Exact("https://issuer.example".to_owned()));
+        let err = check(&p, &private_ca).unwrap_err().to_string();
+        assert!(err.contains("no issuer extension"), "{err}");
+    }
+
+    #[test]
     fn extension_flags_compare_exactly() {
         let mut p = IdentityPolicy {
             github_workflow_trigger: Some("push".to_owned()),

@@ -609,7 +609,14 @@ fn path_through(
 
     let mut path: Vec<&Parsed> = vec![leaf];
     let mut first_error = None;
-    if extend(&mut path, &pool, &anchor, at, Profile::Fulcio, &mut first_error) {
+    if extend(
+        &mut path,
+        &pool,
+        &anchor,
+        at,
+        Profile::Fulcio,
+        &mut first_error,
+    ) {
         let mut chain: Vec<Vec<u8>> = path.iter().map(|p| p.der.clone()).collect();
         chain.push(anchor.der.clone());
         return Ok(chain);
