@@ -5,7 +5,7 @@
 //!
 //! [`CaCertificates`] holds the roots and intermediates; a [`Verifier`]
 //! given them ([`Verifier::with_ca`]) checks a signature's certificate with
-//! [`verify_certificate`] instead of the trusted root's Fulcio authorities.
+//! `verify_certificate` instead of the trusted root's Fulcio authorities.
 //! What differs from a Fulcio certificate, as in cosign
 //! (`ValidateAndUnpackCert`, `TrustedCert`, `CheckExpiry`):
 //!
@@ -228,7 +228,9 @@ mod tests {
     }
 
     /// A real Fulcio leaf (conformance `happy-path-v0.3`), the time it was
-    /// logged, and the public-good authority that issued it (root last).
+    /// logged, its path (leaf first, root last) and the public-good roots
+    /// that did not issue it.
+    #[allow(clippy::type_complexity)]
     fn fulcio() -> (Vec<u8>, i64, Vec<Vec<u8>>, Vec<Vec<u8>>) {
         let bundle = Bundle::from_json(
             testdata("conformance/happy-path-v0.3/bundle.sigstore.json").as_bytes(),
@@ -278,7 +280,7 @@ mod tests {
             );
         }
         // A self-issued certificate among the intermediates is not an anchor.
-        let err = x509::verify_chain_to_roots(&leaf, &chain[1..], &[leaf.clone()], at)
+        let err = x509::verify_chain_to_roots(&leaf, &chain[1..], std::slice::from_ref(&leaf), at)
             .unwrap_err()
             .to_string();
         assert!(err.contains("certificate chain"), "{err}");
