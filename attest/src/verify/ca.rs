@@ -309,6 +309,44 @@ mod tests {
     }
 
     #[test]
+    fn the_signing_time_is_the_verified_time_else_now() {
+        let (leaf, at, chain, _) = fulcio();
+        let root = TrustedRoot::from_json(&testdata(
+            "trusted-roots/public-good-prod.trusted_root.json",
+        ))
+        .unwrap();
+        let pem: String = chain[1..]
+            .iter()
+            .map(|d| crate::pem::encode("CERTIFICATE", d))
+            .collect();
+        let ca = CaCertificates::from_chain_pem("chain", &pem).unwrap();
+        let policy = IdentityPolicy::default();
+        let verifier = Verifier::keyless(policy.clone(), &root, true)
+            .with_ca(&ca)
+            .ignore_sct(true);
+        // The log's time lies inside the ten-minute Fulcio leaf.
+        verify_certificate(&verifier, &ca, &leaf, &[], &policy, &[at]).unwrap();
+        // No verified time: now, long after the leaf expired.
+        let err = verify_certificate(&verifier, &ca, &leaf, &[], &policy, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("signing time"), "{err}");
+        assert!(err.contains("before the current time"), "{err}");
+        // Every verified time counts.
+        let err = verify_certificate(&verifier, &ca, &leaf, &[], &policy, &[at, at + 3600])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("verified signing time {}", at + 3600)),
+            "{err}"
+        );
+        // The SCT is checked unless ignored: the Fulcio leaf's verifies
+        // against the trusted root's CT logs.
+        let checked = Verifier::keyless(policy.clone(), &root, true).with_ca(&ca);
+        verify_certificate(&checked, &ca, &leaf, &[], &policy, &[at]).unwrap();
+    }
+
+    #[test]
     fn pem_inputs_must_be_certificates() {
         let (leaf, _, chain, _) = fulcio();
         let pem: String = chain[1..]

@@ -131,7 +131,7 @@ fn verify(image: &str, ca: &[&str], extra: &[&str]) -> Output {
 }
 
 #[test]
-fn image_signatures_from_a_private_ca_verify_with_ca_roots_or_the_chain() {
+fn signatures_from_a_private_ca_verify_with_ca_roots_or_the_chain() {
     let s = Signing::start(true);
     let ca = Ca::new();
     extra_leaves(&ca);
@@ -443,6 +443,57 @@ fn image_signatures_from_a_private_ca_verify_with_ca_roots_or_the_chain() {
         &[&bundled.image],
     ]
     .concat());
+    // attest's bundle referrer likewise.
+    ok(&[
+        "attest",
+        "--key",
+        &key,
+        "--certificate",
+        &ca.path("leaf.pem"),
+        "--certificate-chain",
+        &chain,
+        "--tlog-upload=false",
+        "--type",
+        "https://example.com/build/v1",
+        "--predicate",
+        predicate.to_str().unwrap(),
+        &bundled.image,
+    ]);
+    ok(&[
+        &[
+            "verify-attestation",
+            "--type",
+            "https://example.com/build/v1",
+            "--ca-roots",
+            &root,
+            "--ca-intermediates",
+            &inter,
+        ][..],
+        POLICY,
+        &[&bundled.image],
+    ]
+    .concat());
+    let out = run(&[
+        &[
+            "verify-attestation",
+            "--type",
+            "https://example.com/build/v1",
+            "--certificate",
+            &ca.path("no-eku.pem"),
+            "--certificate-chain",
+            &chain,
+        ][..],
+        POLICY,
+        &[&bundled.image],
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the bundle's certificate is not the one given with --certificate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = verify(&bundled.image, &["--ca-roots", &root], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -451,12 +502,13 @@ fn image_signatures_from_a_private_ca_verify_with_ca_roots_or_the_chain() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    blob_signatures_and_attestations_from_a_private_ca_verify(&ca);
 }
 
-#[test]
-fn blob_signatures_and_attestations_from_a_private_ca_verify() {
-    let ca = Ca::new();
-    extra_leaves(&ca);
+/// Blob signatures and attestations from the CA of the image test (one CA
+/// for both: making it costs a key import).
+fn blob_signatures_and_attestations_from_a_private_ca_verify(ca: &Ca) {
     let d = ca.dir.path();
     let key = ca.path("import-cosign.key");
     let root = ca.path("root.pem");
@@ -493,7 +545,7 @@ fn blob_signatures_and_attestations_from_a_private_ca_verify() {
             name,
             Transcript::of(out)
                 .name(d.to_str().unwrap(), "[CA]")
-                .name(expired_not_after(&ca), "[EXPIRED-NOT-AFTER]")
+                .name(expired_not_after(ca), "[EXPIRED-NOT-AFTER]")
                 .render()
         );
         assert_eq!(out.status.code(), Some(code), "{name}");
