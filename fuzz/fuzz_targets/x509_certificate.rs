@@ -39,4 +39,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = v.issuer_spki_der();
         let _ = sct::verify_embedded_scts(&v, root());
     }
+    // The other parts as the user's own roots (`--ca-roots`) and the
+    // leaf's intermediates.
+    let _ = x509::verify_chain_to_roots(leaf, &rest, &rest, 1_685_577_600);
 });

@@ -193,6 +193,9 @@ proptest! {
         if let Ok(v) = x509::verify_chain(&der, std::slice::from_ref(&der), &root, 1_685_577_600) {
             let _ = sct::verify_embedded_scts(&v, &root);
         }
+        // The same bytes as the user's root and intermediate (--ca-roots).
+        let mine = std::slice::from_ref(&der);
+        let _ = x509::verify_chain_to_roots(&der, mine, mine, 1_685_577_600);
     }
 
     #[test]
