@@ -51,6 +51,11 @@ const OID_ANY_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwra
 /// Longest path (leaf to root) tried; Fulcio paths have 2 or 3 certificates.
 const MAX_DEPTH: usize = 8;
 
+/// Most certificate signatures checked while building one path: a
+/// signature's chain (hostile input) of many certificates with the same
+/// names could otherwise make the depth-first search exponential.
+const MAX_SIGNATURE_CHECKS: usize = 256;
+
 /// The rules a path follows besides signatures, validity and CA flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Profile {
@@ -609,12 +614,14 @@ fn path_through(
 
     let mut path: Vec<&Parsed> = vec![leaf];
     let mut first_error = None;
+    let mut budget = MAX_SIGNATURE_CHECKS;
     if extend(
         &mut path,
         &pool,
         &anchor,
         at,
         Profile::Fulcio,
+        &mut budget,
         &mut first_error,
     ) {
         let mut chain: Vec<Vec<u8>> = path.iter().map(|p| p.der.clone()).collect();
@@ -637,6 +644,7 @@ fn extend<'a>(
     anchor: &Parsed,
     at: i64,
     profile: Profile,
+    budget: &mut usize,
     first_error: &mut Option<Error>,
 ) -> bool {
     let Some(&current) = path.last() else {
@@ -645,6 +653,9 @@ fn extend<'a>(
     // Number of CAs between the next issuer and the leaf.
     let below = path.len() - 1;
     if current.issuer_der == anchor.subject_der {
+        if !spend(budget, first_error) {
+            return false;
+        }
         let checked = current
             .signed_by(anchor)
             .and_then(|()| check_common(anchor, at))
@@ -664,6 +675,9 @@ fn extend<'a>(
         {
             continue;
         }
+        if !spend(budget, first_error) {
+            return false;
+        }
         let checked = current
             .signed_by(candidate)
             .and_then(|()| check_common(candidate, at))
@@ -674,7 +688,7 @@ fn extend<'a>(
             continue;
         }
         path.push(candidate);
-        if extend(path, pool, anchor, at, profile, first_error) {
+        if extend(path, pool, anchor, at, profile, budget, first_error) {
             return true;
         }
         path.pop();
@@ -767,6 +781,7 @@ pub fn verify_chain_to_roots(
         return Err(fail("no root certificate to verify against"));
     }
     let mut first_error = None;
+    let mut budget = MAX_SIGNATURE_CHECKS;
     for (i, der) in roots.iter().enumerate() {
         let anchor = Parsed::new(der, &format!("root certificate {}", i + 1))?;
         let mut path: Vec<&Parsed> = vec![&leaf];
@@ -776,6 +791,7 @@ pub fn verify_chain_to_roots(
             &anchor,
             at,
             Profile::PrivateCa,
+            &mut budget,
             &mut first_error,
         ) {
             let mut chain: Vec<Vec<u8>> = path.iter().map(|p| p.der.clone()).collect();
@@ -823,6 +839,22 @@ fn missing_issuer(leaf: &Parsed, pool: &[Parsed], roots: &[Vec<u8>]) -> Error {
         leaf.what,
         roots.len()
     ))
+}
+
+/// Takes one signature check from `budget`; `false` (with the error
+/// noted) when none is left.
+fn spend(budget: &mut usize, first_error: &mut Option<Error>) -> bool {
+    if *budget == 0 {
+        note(
+            first_error,
+            fail(format!(
+                "no path found within {MAX_SIGNATURE_CHECKS} certificate signature checks"
+            )),
+        );
+        return false;
+    }
+    *budget -= 1;
+    true
 }
 
 fn note(first_error: &mut Option<Error>, e: Error) {
