@@ -1,7 +1,7 @@
 //! Version ordering per ecosystem, by each ecosystem's own rules: dpkg's,
 //! rpm's (`rpmvercmp` over epoch, version and release), PEP 440, SemVer 2
-//! (npm, Cargo, Go modules, NuGet, Composer), Maven's `ComparableVersion`
-//! and RubyGems' `Gem::Version`; other package types fall back to
+//! (npm, Cargo, Go modules, NuGet, Composer), Maven's `ComparableVersion`,
+//! RubyGems' `Gem::Version` and apk-tools' (`apk version -t`); other package types fall back to
 //! [`Scheme::Generic`]. Each comparison is linear in the versions' lengths
 //! and never overflows: numbers are compared as digit strings.
 //!
@@ -10,6 +10,7 @@
 
 use std::cmp::Ordering;
 
+mod apk;
 mod dpkg;
 mod gem;
 mod maven;
@@ -32,6 +33,8 @@ pub enum Scheme {
     Maven,
     /// RubyGems' `Gem::Version`.
     Gem,
+    /// Alpine's apk-tools: `1.2.3_rc1-r0`, suffixes and `-rN` revisions.
+    Apk,
     /// Runs of digits compared as numbers, runs of letters as text, as
     /// `rpmvercmp` does: the fallback for types without a scheme (and for
     /// versions a scheme cannot parse).
@@ -48,6 +51,7 @@ impl Scheme {
             "npm" | "cargo" | "golang" | "nuget" | "composer" => Scheme::Semver,
             "maven" => Scheme::Maven,
             "gem" => Scheme::Gem,
+            "apk" => Scheme::Apk,
             _ => Scheme::Generic,
         }
     }
@@ -69,6 +73,7 @@ impl Scheme {
             },
             Scheme::Maven => maven::compare(a, b),
             Scheme::Gem => gem::compare(a, b),
+            Scheme::Apk => apk::compare(a, b),
             Scheme::Generic => rpm::vercmp(a, b),
         }
     }
@@ -114,6 +119,7 @@ mod tests {
     fn purl_types_pick_their_scheme() {
         assert_eq!(Scheme::for_purl_type("deb"), Scheme::Dpkg);
         assert_eq!(Scheme::for_purl_type("golang"), Scheme::Semver);
+        assert_eq!(Scheme::for_purl_type("apk"), Scheme::Apk);
         assert_eq!(Scheme::for_purl_type("swift"), Scheme::Generic);
     }
 

@@ -404,3 +404,101 @@ fn maven_order_matches_comparable_version() {
     let truth: Vec<i32> = verdicts.into_iter().step_by(2).collect();
     assert_agrees(Scheme::Maven, &pairs, &truth);
 }
+
+/// apk-tools' own comparison vectors (test/unit/version.data, copied into
+/// catalog/testdata/version/): `A op B` must hold, `A !op B` must not.
+/// Fuzzy (`~`) lines are dependency matching, not ordering, and are left
+/// out; the validity lines are checked by the unit test in `version::apk`.
+#[test]
+fn apk_order_matches_apk_tools_test_vectors() {
+    let data =
+        std::fs::read_to_string(common_root().join("catalog/testdata/version/apk-version.data"))
+            .unwrap();
+    let mut checked = 0;
+    for line in data.lines() {
+        let line = line.split('#').next().unwrap().trim();
+        let parts: Vec<&str> = line.split(' ').collect();
+        let [a, op, b] = parts[..] else { continue };
+        let (negate, op) = match op.strip_prefix('!') {
+            Some(op) => (true, op),
+            None => (false, op),
+        };
+        if op.contains('~') {
+            continue;
+        }
+        let got = Scheme::Apk.compare(a, b);
+        let holds = match op {
+            "<" => got == Ordering::Less,
+            ">" => got == Ordering::Greater,
+            "=" => got == Ordering::Equal,
+            "<=" => got != Ordering::Greater,
+            ">=" => got != Ordering::Less,
+            other => panic!("operator {other:?} in {line:?}"),
+        };
+        assert_eq!(holds, !negate, "{line:?}: got {got:?}");
+        checked += 1;
+    }
+    assert!(checked > 700, "only {checked} comparisons");
+}
+
+const APK_TOKENS: &[&str] = &[
+    ".0",
+    ".1",
+    ".10",
+    ".01",
+    ".9",
+    "a",
+    "b",
+    "z",
+    "_alpha",
+    "_beta2",
+    "_pre1",
+    "_rc",
+    "_rc1",
+    "_p",
+    "_p2",
+    "_git20240101",
+    "_cvs",
+    "_hg1",
+    "~abc1",
+    "~12",
+    "-r0",
+    "-r1",
+    "-r10",
+    "x",
+    "_",
+    "-",
+    ".",
+];
+
+/// apk-tools is not installable here, so generated pairs are checked for
+/// what an order must be: antisymmetric (`a < b` exactly when `b > a`) and
+/// transitive over triples of near versions, valid or not.
+#[test]
+fn apk_order_is_antisymmetric_and_transitive() {
+    let pairs = pairs(7, 2000, |r| numbered_then(r, APK_TOKENS), APK_TOKENS);
+    let mut answers = [0usize; 3];
+    for (a, b) in &pairs {
+        let ab = Scheme::Apk.compare(a, b);
+        assert_eq!(ab, Scheme::Apk.compare(b, a).reverse(), "{a} vs {b}");
+        answers[(sign(ab) + 1) as usize] += 1;
+    }
+    assert!(answers.iter().all(|&n| n > 50), "answers {answers:?}");
+    let versions: Vec<&String> = pairs.iter().flat_map(|(a, b)| [a, b]).take(120).collect();
+    for x in &versions {
+        for y in &versions {
+            if Scheme::Apk.compare(x, y) == Ordering::Greater {
+                continue;
+            }
+            for z in &versions {
+                if Scheme::Apk.compare(y, z) != Ordering::Greater {
+                    assert_ne!(
+                        Scheme::Apk.compare(x, z),
+                        Ordering::Greater,
+                        "{x} <= {y} <= {z} but {x} > {z}"
+                    );
+                }
+            }
+        }
+    }
+}
