@@ -19,6 +19,7 @@
 pub mod cache;
 pub mod cataloger;
 pub mod cpe;
+pub mod diff;
 mod error;
 pub mod layer;
 pub mod license;
