@@ -49,6 +49,10 @@ pub enum Command {
     /// Read an SBOM (native JSON, SPDX JSON or CycloneDX JSON) and write it
     /// in any output format.
     Convert(ConvertArgs),
+    /// What changed between two images, SBOMs or verified SBOM
+    /// attestations: packages added, removed, upgraded, downgraded, license
+    /// and supplier changes.
+    Diff(crate::commands::diff::DiffArgs),
     /// Create a cosign-compatible key pair (PREFIX.key, PREFIX.pub).
     GenerateKeyPair(crate::commands::key::GenerateKeyPairArgs),
     /// Import a PEM private key (PKCS#8, SEC1, PKCS#1) as a cosign key pair.

@@ -12,6 +12,7 @@ pub mod clean;
 pub mod completion;
 pub mod convert;
 pub mod copy;
+pub mod diff;
 pub mod fleet;
 pub mod fleet_attest;
 pub mod image;

@@ -193,7 +193,7 @@ impl KeylessArgs {
 /// How to verify: with a key, or keylessly against a trusted root and,
 /// when given, the user's own CAs (owned here, borrowed by the
 /// [`Verifier`]).
-enum Mode {
+pub(crate) enum Mode {
     Key(sbomctl_attest::key::PublicKey),
     Keyless(IdentityPolicy, TrustedRoot, Option<CaCertificates>, bool),
 }
@@ -201,7 +201,7 @@ enum Mode {
 impl Mode {
     /// Exactly one of `--key` and the identity flags (usage error
     /// otherwise); `--key` takes none of the certificate and CA flags.
-    fn new(
+    pub(crate) fn new(
         key: Option<&str>,
         keyless: &KeylessArgs,
         certificates: &cosign_flags::VerifyCertificateFlags,
@@ -224,7 +224,7 @@ impl Mode {
         }
     }
 
-    fn verifier(&self, keyless: &KeylessArgs) -> Verifier<'_> {
+    pub(crate) fn verifier(&self, keyless: &KeylessArgs) -> Verifier<'_> {
         match self {
             Mode::Key(key) => Verifier::key(key.clone()),
             Mode::Keyless(policy, root, ca, ignore_sct) => {

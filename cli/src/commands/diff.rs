@@ -1,0 +1,324 @@
+//! `sbomctl diff OLD NEW`: what changed between two images, two SBOMs, or
+//! an SBOM and an image; with `--verify`, between the verified SBOM
+//! attestations of two images. The logic is `sbomctl_catalog::diff`.
+//!
+//! Each side is, in this order: `sbom:FILE` (an SBOM document); with
+//! `--verify`, an image whose verified SBOM attestation is read; an
+//! existing file that is not a tar archive (plain or compressed), read as
+//! an SBOM; else an image of any source kind, scanned as `scan` does.
+
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use clap::Args;
+use sbomctl_attest::attach;
+use sbomctl_attest::verify::candidates::{self, Selection};
+use sbomctl_catalog::diff::{self, FailOn, Side};
+use sbomctl_catalog::{Catalog, Options, Source};
+use sbomctl_oci::PlatformSpec;
+
+use crate::args::{Global, ImageArgs, KeylessArgs};
+use crate::commands::cache::CacheFlags;
+use crate::commands::{image, verify};
+use crate::cosign_flags::{self, RegistryFlags};
+use crate::input;
+
+/// The largest SBOM file a side reads.
+const MAX_INPUT: u64 = 256 << 20;
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side: sbom:FILE, an SBOM file (native JSON, SPDX, CycloneDX:
+    /// an existing file that is not a tar archive), or an image (registry
+    /// reference, oci-dir:, oci-archive:, docker-archive:, dir:). With
+    /// --verify, an image whose verified SBOM attestation is compared.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The new side, as OLD.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// Output format: table, json or markdown, optionally to a file:
+    /// FORMAT[=FILE]. Default: table on a terminal, json otherwise.
+    #[arg(short, long = "output", value_name = "FORMAT[=FILE]")]
+    pub output: Option<String>,
+    /// Exit 1, listing the packages, when the diff has: added, removed,
+    /// downgraded, license-change, or license:ID (a package of the new side
+    /// carries that license id). Repeatable or comma-separated.
+    #[arg(long, value_name = "CONDITION", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+    /// Compare the verified SBOM attestations of two images instead of
+    /// scanning them: exit 1 unless both verify (--key or the keyless
+    /// identity flags, --type).
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: the public key (PEM), a file or env://VAR. Without
+    /// it, verify keylessly (identity flags).
+    #[arg(long, value_name = "FILE|env://VAR")]
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
+    #[command(flatten)]
+    pub certificate: cosign_flags::VerifyCertificateFlags,
+    /// With --verify: the predicate type the attestation must have (a
+    /// cosign name: spdxjson, cyclonedx, ... or a URI).
+    #[arg(long = "type", value_name = "TYPE", default_value = "spdxjson")]
+    pub type_: String,
+    /// For a multi-platform image, use this platform (os/arch[/variant]).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Allow plain HTTP to this registry host (repeatable). localhost and
+    /// 127.0.0.1 always use HTTP.
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    #[command(flatten)]
+    pub cache: CacheFlags,
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Table,
+    Json,
+    Markdown,
+}
+
+fn parse_output(value: Option<&str>) -> Result<(Output, Option<std::path::PathBuf>)> {
+    let default = if std::io::stdout().is_terminal() {
+        "table"
+    } else {
+        "json"
+    };
+    let value = value.unwrap_or(default);
+    let (format, file) = match value.split_once('=') {
+        Some((f, file)) if !file.is_empty() => (f, Some(std::path::PathBuf::from(file))),
+        Some(_) => bail!("--output {value}: no file after `=`"),
+        None => (value, None),
+    };
+    let format = match format {
+        "table" => Output::Table,
+        "json" => Output::Json,
+        "markdown" | "md" => Output::Markdown,
+        other => bail!("--output: unknown format `{other}` (table, json, markdown)"),
+    };
+    Ok((format, file))
+}
+
+/// One side, read: its catalog and what it was.
+struct Loaded {
+    catalog: Catalog,
+    side: Side,
+}
+
+/// A side whose attestation did not verify.
+struct NotVerified(String);
+
+pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
+    let conditions = args
+        .fail_on
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| FailOn::parse(c).map_err(|e| anyhow::anyhow!("--fail-on {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let (format, file) = parse_output(args.output.as_deref())?;
+    let image_args = |reference: &str| ImageArgs {
+        image: Some(reference.to_owned()),
+        platform: args.platform.clone(),
+        insecure_registry: args.insecure_registry.clone(),
+        registry_timeout: None,
+        registry: args.registry.clone(),
+    };
+    let (old, new) = if args.verify {
+        cosign_flags::check_predicate_type(&args.type_)?;
+        for (label, side) in [("OLD", &args.old), ("NEW", &args.new)] {
+            if side.starts_with("sbom:") {
+                bail!(
+                    "{label} {side}: --verify compares verified attestations of images, not SBOM \
+                     files"
+                );
+            }
+        }
+        let mode = verify::Mode::new(args.key.as_deref(), &args.keyless, &args.certificate)?;
+        let verifier = mode.verifier(&args.keyless);
+        let mut loaded = Vec::new();
+        for (label, side) in [("OLD", &args.old), ("NEW", &args.new)] {
+            match verified(side, &image_args(side), &verifier, &args.type_)
+                .with_context(|| format!("{label} {side}"))?
+            {
+                Ok(l) => loaded.push(l),
+                Err(NotVerified(why)) => {
+                    eprintln!(
+                        "sbomctl: verification failed: {label} {}: {why}",
+                        sbomctl_oci::quote::line(side)
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        let new = loaded.pop().context("two sides")?;
+        let old = loaded.pop().context("two sides")?;
+        (old, new)
+    } else {
+        if args.key.is_some() {
+            bail!("--key is used with --verify");
+        }
+        let platform = args
+            .platform
+            .as_deref()
+            .map(PlatformSpec::parse)
+            .transpose()?;
+        let cache = crate::commands::cache::for_scan(&args.cache, global.quiet);
+        let options = Options {
+            platform_required: platform.is_some(),
+            platform: platform.unwrap_or_default(),
+            registry: image::registry_options(&image_args("")),
+            cache: cache.clone(),
+            ..Options::default()
+        };
+        let result = (|| -> Result<(Loaded, Loaded)> {
+            let old = load(&args.old, &options).with_context(|| format!("OLD {}", args.old))?;
+            let new = load(&args.new, &options).with_context(|| format!("NEW {}", args.new))?;
+            Ok((old, new))
+        })();
+        if let Some(cache) = &cache {
+            cache.finish();
+        }
+        result?
+    };
+    let d = diff::diff(&old.catalog, &new.catalog, old.side, new.side);
+    let text = match format {
+        Output::Table => diff::render_table(&d),
+        Output::Json => diff::render_json(&d),
+        Output::Markdown => diff::render_markdown(&d),
+    };
+    match &file {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    let violations = diff::violations(&d, &new.catalog, &conditions);
+    if violations.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut lines = vec![format!(
+        "sbomctl: --fail-on: {} package(s) failed the gate:",
+        violations.len()
+    )];
+    for v in &violations {
+        lines.push(format!(
+            "  {}: {}",
+            v.condition,
+            sbomctl_oci::quote::line(&v.package)
+        ));
+    }
+    eprintln!("{}", lines.join("\n"));
+    Ok(ExitCode::from(1))
+}
+
+/// Reads or scans one side (without --verify).
+fn load(arg: &str, options: &Options) -> Result<Loaded> {
+    if let Some(path) = arg.strip_prefix("sbom:") {
+        return read_sbom(arg, path);
+    }
+    let path = Path::new(arg);
+    if path.is_file() && !is_archive(path)? {
+        return read_sbom(arg, arg);
+    }
+    let source = Source::parse(arg)?;
+    let catalog = sbomctl_catalog::catalog(&source, options)?;
+    let digest = catalog.source.manifest_digest.clone();
+    Ok(Loaded {
+        side: Side::image(arg, digest),
+        catalog,
+    })
+}
+
+/// True when the file starts like a tar archive (`ustar` at offset 257)
+/// or a compressed stream (gzip, zstd, bzip2, xz): an image archive, not
+/// an SBOM.
+fn is_archive(path: &Path) -> Result<bool> {
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .take(512)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let tar = head.get(257..262) == Some(b"ustar".as_slice());
+    let compressed = [
+        b"\x1f\x8b".as_slice(),
+        b"\x28\xb5\x2f\xfd",
+        b"BZh",
+        b"\xfd7zXZ\x00",
+    ]
+    .iter()
+    .any(|m| head.starts_with(m));
+    Ok(tar || compressed)
+}
+
+fn read_sbom(arg: &str, path: &str) -> Result<Loaded> {
+    let bytes = input::read_bounded(path, MAX_INPUT)?;
+    let catalog =
+        sbomctl_catalog::format::read_document(&bytes).map_err(|e| match e.as_malformed() {
+            Some((_, message)) => anyhow::anyhow!("{message}"),
+            None => anyhow::Error::new(e),
+        })?;
+    Ok(Loaded {
+        catalog,
+        side: Side::sbom(arg),
+    })
+}
+
+/// The verified SBOM attestation of an image: `Ok(Err(_))` when none
+/// verifies.
+fn verified(
+    reference: &str,
+    image_args: &ImageArgs,
+    verifier: &sbomctl_attest::verify::Verifier<'_>,
+    predicate_type: &str,
+) -> Result<std::result::Result<Loaded, NotVerified>> {
+    let target = image::open_reference(reference, image_args)?;
+    image::check_platform(&target)?;
+    let digest = target.digest().to_owned();
+    let outcome =
+        candidates::verify_attestations(target.store.as_ref(), &digest, verifier, predicate_type)?;
+    let chosen = match outcome.selection() {
+        None if outcome.checked() == 0 && outcome.not_checked == 0 => {
+            return Ok(Err(NotVerified(format!(
+                "no attestations found ({digest})"
+            ))));
+        }
+        None => {
+            return Ok(Err(NotVerified(format!(
+                "no attestation passed ({digest}): {}",
+                outcome.failure_summary()
+            ))));
+        }
+        Some(Selection::Newest(p)) => p,
+        Some(Selection::All(all)) => match all.as_slice() {
+            [one] => *one,
+            _ => bail!(
+                "{} verified attestations with different statements and no verified signing \
+                 time to choose by ({digest})",
+                all.len()
+            ),
+        },
+    };
+    let predicate = attach::predicate_text(&chosen.verified.payload)?;
+    let catalog =
+        sbomctl_catalog::format::read_document(&predicate).map_err(|e| match e.as_malformed() {
+            Some((_, message)) => anyhow::anyhow!("the verified predicate: {message}"),
+            None => anyhow::Error::new(e).context("the verified predicate"),
+        })?;
+    Ok(Ok(Loaded {
+        catalog,
+        side: Side::attestation(reference, digest),
+    }))
+}
