@@ -141,7 +141,8 @@ pub struct PackageState {
     /// The layer the package's first location came from (`sha256:…`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
-    /// That layer's position in the image, bottom first.
+    /// That layer's position in the image, bottom first (absent for an
+    /// SBOM document, which lists no layers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer_index: Option<usize>,
     /// The package's first location (its database entry).
@@ -314,7 +315,20 @@ pub fn supplier(p: &Package) -> Option<String> {
     })
 }
 
-fn state(p: &Package) -> PackageState {
+/// A layer's position by digest, from the catalog's list of layers (an
+/// SBOM read from a document may name a layer but has no list: then the
+/// position is unknown).
+type LayerIndex<'a> = HashMap<&'a str, usize>;
+
+fn layer_index(c: &Catalog) -> LayerIndex<'_> {
+    c.source
+        .layers
+        .iter()
+        .map(|l| (l.digest.as_str(), l.index))
+        .collect()
+}
+
+fn state(p: &Package, layers: &LayerIndex<'_>) -> PackageState {
     let first = p.locations.first();
     let layer = first.and_then(|l| l.layer.as_ref());
     PackageState {
@@ -323,7 +337,7 @@ fn state(p: &Package) -> PackageState {
         license: license(p),
         supplier: supplier(p),
         layer: layer.map(|l| l.digest.clone()),
-        layer_index: layer.map(|l| l.index),
+        layer_index: layer.and_then(|l| layers.get(l.digest.as_str()).copied()),
         path: first.map(|l| l.path.clone()),
     }
 }
@@ -354,6 +368,7 @@ pub fn diff(old: &Catalog, new: &Catalog, mut old_side: Side, mut new_side: Side
             }
         }
     }
+    let (old_layers, new_layers) = (layer_index(old), layer_index(new));
     let mut summary = Summary::default();
     let mut changes = Vec::new();
     for (id, g) in groups {
@@ -378,8 +393,8 @@ pub fn diff(old: &Catalog, new: &Catalog, mut old_side: Side, mut new_side: Side
                     identity: id.clone(),
                     ty: g.ty.clone(),
                     name: named.to_owned(),
-                    old: o.map(state),
-                    new: n.map(state),
+                    old: o.map(|p| state(p, &old_layers)),
+                    new: n.map(|p| state(p, &new_layers)),
                     license_changed,
                     supplier_changed,
                 });

@@ -14,6 +14,7 @@ mod cosign_commands;
 mod cosign_flags;
 mod cosign_vectors;
 mod deploy;
+mod diff;
 mod fleet;
 mod fleet_attest;
 mod formats;
