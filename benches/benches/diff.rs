@@ -57,7 +57,7 @@ fn version(i: usize, bump: i64) -> String {
     }
 }
 
-fn document(components: Vec<serde_json::Value>) -> Vec<u8> {
+fn document(components: &[serde_json::Value]) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
@@ -91,7 +91,7 @@ fn documents(n: usize) -> (Vec<u8>, Vec<u8>) {
     for i in n..n + 400 {
         new.push(component(i, &version(i, 0), "MIT"));
     }
-    (document(old), document(new))
+    (document(&old), document(&new))
 }
 
 fn bench(c: &mut Criterion) {
@@ -115,7 +115,12 @@ fn bench(c: &mut Criterion) {
     assert!(d.summary.license_changed > 0);
     group.bench_function("diff_only", |bench| {
         bench.iter(|| {
-            let d = diff::diff(black_box(&a), black_box(&b), Side::sbom("old"), Side::sbom("new"));
+            let d = diff::diff(
+                black_box(&a),
+                black_box(&b),
+                Side::sbom("old"),
+                Side::sbom("new"),
+            );
             black_box(d.changes.len())
         });
     });

@@ -443,14 +443,27 @@ fn compare<'a>(
     scheme: Scheme,
     summary: &mut Summary,
 ) -> Option<Verdict<'a>> {
-    let license_changed = license(o) != license(n);
-    let supplier_changed = match (supplier(o), supplier(n)) {
-        (Some(a), Some(b)) => a != b,
-        _ => false,
-    };
+    // Fast paths first: most paired packages are the same package.
+    let license_changed = o.licenses != n.licenses && license(o) != license(n);
+    let (so, sn) = (
+        o.metadata.fields().supplier(),
+        n.metadata.fields().supplier(),
+    );
+    let supplier_changed = so.is_some()
+        && sn.is_some()
+        && so != sn
+        && match (supplier(o), supplier(n)) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        };
     summary.license_changed += usize::from(license_changed);
     summary.supplier_changed += usize::from(supplier_changed);
-    let kind = match scheme.compare(&o.version, &n.version) {
+    let order = if o.version == n.version {
+        Ordering::Equal
+    } else {
+        scheme.compare(&o.version, &n.version)
+    };
+    let kind = match order {
         Ordering::Less => {
             summary.upgraded += 1;
             ChangeKind::Upgraded
@@ -519,7 +532,7 @@ fn pair<'a>(
     for p in left_old2 {
         match by_path
             .get_mut(&key_path(p))
-            .filter(|_| p.locations.first().is_some())
+            .filter(|_| !p.locations.is_empty())
             .and_then(Vec::pop)
         {
             Some(n) => out.push((Some(p), Some(n))),

@@ -196,7 +196,7 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
     };
     match &file {
         Some(path) => {
-            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
         }
         None => {
             let mut out = std::io::stdout().lock();
