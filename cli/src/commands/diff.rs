@@ -170,11 +170,12 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
             .as_deref()
             .map(PlatformSpec::parse)
             .transpose()?;
-        let cache = crate::commands::cache::for_scan(&args.cache, global.quiet);
+        let registry = image::registry_options(&image_args(""));
+        let cache = crate::commands::cache::for_scan_with(&args.cache, &registry, global.quiet);
         let options = Options {
             platform_required: platform.is_some(),
             platform: platform.unwrap_or_default(),
-            registry: image::registry_options(&image_args("")),
+            registry,
             cache: cache.clone(),
             ..Options::default()
         };
