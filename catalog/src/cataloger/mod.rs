@@ -42,6 +42,7 @@ pub mod composer;
 pub mod deb;
 pub mod executable;
 pub mod gem;
+pub mod generic;
 pub mod golang;
 pub mod maven;
 pub mod npm;
@@ -61,6 +62,7 @@ ecosystems! {
     golang::GolangMetadata => Golang,
     cargo::CargoMetadata => Cargo,
     rpm::RpmMetadata => Rpm,
+    generic::GenericMetadata => Generic,
 }
 
 /// A retained file of the squashed filesystem.

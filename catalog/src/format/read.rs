@@ -4,8 +4,9 @@
 //! mapping every reader shares; each format's reader is its `read.rs`.
 //!
 //! The SPDX and CycloneDX readers are lenient: unknown fields are ignored,
-//! missing optional fields are fine. Packages of an ecosystem the model has
-//! no variant for are skipped, with one [`Diagnostic`] per skipped kind.
+//! missing optional fields are fine. Packages of a PURL type the model has
+//! no folder for are kept as [`Ecosystem::Generic`] with their PURL;
+//! packages without a PURL are skipped, with one [`Diagnostic`].
 //!
 //! Documents are parsed straight from the bytes into structs holding only
 //! what maps (twice: once to sniff the top-level fields, once into the
@@ -285,10 +286,9 @@ pub(super) fn is_sha256_digest(s: &str) -> bool {
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Counts packages that could not be mapped, for one diagnostic per kind.
+/// Counts packages that could not be mapped, for one diagnostic.
 #[derive(Default)]
 pub(super) struct Skipped {
-    pub(super) by_type: BTreeMap<String, usize>,
     pub(super) without_purl: usize,
 }
 
@@ -301,15 +301,7 @@ impl Skipped {
                 format!("{noun}s")
             }
         };
-        let mut out: Vec<Diagnostic> = self
-            .by_type
-            .iter()
-            .map(|(ty, &n)| Diagnostic {
-                severity: Severity::Info,
-                location: None,
-                message: format!("skipped {n} {} of type {ty} (not modelled)", plural(n)),
-            })
-            .collect();
+        let mut out = Vec::new();
         if self.without_purl > 0 {
             let n = self.without_purl;
             out.push(Diagnostic {
@@ -343,10 +335,8 @@ pub(super) fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package>
         skipped.without_purl += 1;
         return None;
     };
-    let Some(ecosystem) = Ecosystem::from_purl_type(&parts.ty) else {
-        *skipped.by_type.entry(parts.ty).or_default() += 1;
-        return None;
-    };
+    // A type no folder models is kept as generic: the PURL keeps its type.
+    let ecosystem = Ecosystem::from_purl_type(&parts.ty).unwrap_or(Ecosystem::Generic);
     let metadata = Metadata::from_document(
         ecosystem,
         &DocumentPackage {
@@ -553,7 +543,7 @@ pub(super) fn source_info(
 mod tests {
     use super::*;
     use crate::format::{CYCLONEDX_FOUND_BY, SPDX_FOUND_BY};
-    use crate::model::{ApkMetadata, PypiMetadata};
+    use crate::model::{ApkMetadata, GenericMetadata, PypiMetadata};
 
     fn testdata(name: &str) -> Vec<u8> {
         let path = format!("{}/testdata/import/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -870,7 +860,9 @@ mod tests {
             Some("3.19.1")
         );
         let names: Vec<&str> = c.packages.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["busybox", "musl"]);
+        // The hex packages are kept (they used to be dropped with exit 0),
+        // as generic packages keeping their PURL, after the modelled types.
+        assert_eq!(names, ["busybox", "musl", "phoenix", "plug"]);
         let musl = &c.packages[1];
         assert_eq!(musl.version, "1.2.4-r2");
         assert_eq!(
@@ -895,19 +887,27 @@ mod tests {
             })
         );
         assert!(c.packages[0].licenses.is_empty());
-        assert_eq!(
-            c.relationships,
-            vec![Relationship {
+        let plug = &c.packages[3];
+        assert_eq!(plug.ecosystem, Ecosystem::Generic);
+        assert_eq!(plug.purl, "pkg:hex/plug@1.15.0");
+        assert_eq!(plug.version, "1.15.0");
+        assert_eq!(plug.metadata, Metadata::Generic(GenericMetadata {}));
+        assert_eq!(c.packages[2].purl, "pkg:hex/phoenix@1.7.0");
+        let mut want = vec![
+            Relationship {
                 from: c.packages[0].id(),
                 to: musl.id(),
                 kind: RelationshipKind::DependsOn,
-            }]
-        );
-        assert_eq!(
-            c.diagnostics[0].message,
-            "skipped 2 packages of type hex (not modelled)"
-        );
-        assert_eq!(c.diagnostics[0].severity, Severity::Info);
+            },
+            Relationship {
+                from: plug.id(),
+                to: musl.id(),
+                kind: RelationshipKind::DependsOn,
+            },
+        ];
+        want.sort();
+        assert_eq!(c.relationships, want);
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
     }
 
     #[test]
@@ -947,7 +947,9 @@ mod tests {
             Some("Debian GNU/Linux 12 (bookworm)")
         );
         let names: Vec<&str> = c.packages.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["libc6", "@acme/left-pad"]);
+        assert_eq!(names, ["libc6", "@acme/left-pad", "thing"]);
+        assert_eq!(c.packages[2].purl, "pkg:hex/thing@1");
+        assert_eq!(c.packages[2].ecosystem, Ecosystem::Generic);
         let libc = &c.packages[0];
         assert_eq!(libc.cpes.len(), 2);
         assert_eq!(libc.licenses.declared, ["LGPL-2.1-only", "GPL-2"]);
@@ -971,10 +973,7 @@ mod tests {
         let messages: Vec<&str> = c.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             messages,
-            [
-                "skipped 1 component of type hex (not modelled)",
-                "skipped 1 component without a package URL (type unknown)",
-            ]
+            ["skipped 1 component without a package URL (type unknown)"]
         );
     }
 
