@@ -18,6 +18,7 @@
 
 pub mod cache;
 pub mod cataloger;
+pub mod check;
 pub mod cpe;
 pub mod diff;
 mod error;

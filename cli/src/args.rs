@@ -53,6 +53,9 @@ pub enum Command {
     /// attestations: packages added, removed, upgraded, downgraded, license
     /// and supplier changes.
     Diff(crate::commands::diff::DiffArgs),
+    /// Check an SBOM against a compliance profile (NTIA minimum elements,
+    /// BSI TR-03183-2): exit 1 and a report naming each missing element.
+    Check(crate::commands::check::CheckArgs),
     /// Create a cosign-compatible key pair (PREFIX.key, PREFIX.pub).
     GenerateKeyPair(crate::commands::key::GenerateKeyPairArgs),
     /// Import a PEM private key (PKCS#8, SEC1, PKCS#1) as a cosign key pair.

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         }
         args::Command::Convert(a) => commands::convert::run(a, &cli.global),
         args::Command::Diff(a) => commands::diff::run(a, &cli.global),
+        args::Command::Check(a) => commands::check::run(a),
         args::Command::GenerateKeyPair(a) => commands::key::generate_key_pair(a),
         args::Command::ImportKeyPair(a) => commands::key::import_key_pair(a),
         args::Command::Attest(a) => commands::attest::run(a, &cli.global),

@@ -179,7 +179,7 @@ impl<'de> Deserialize<'de> for Sniff {
     }
 }
 
-pub(super) fn malformed(message: impl std::fmt::Display) -> Error {
+pub(crate) fn malformed(message: impl std::fmt::Display) -> Error {
     Error::malformed("input", message)
 }
 
@@ -216,7 +216,7 @@ fn not_json(bytes: &[u8], err: &serde_json::Error) -> Error {
 }
 
 /// `null` as the type's default (some tools write `"packages": null`).
-pub(super) fn nullable<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+pub(crate) fn nullable<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,

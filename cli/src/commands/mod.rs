@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cache_clean;
 pub mod cache_prune;
 pub mod cache_stats;
+pub mod check;
 pub mod clean;
 pub mod completion;
 pub mod convert;

@@ -1,0 +1,84 @@
+//! sbomctl's native JSON → [`Sbom`], through the catalog it reads into:
+//! suppliers and checksums come from each package's metadata. The native
+//! JSON is deterministic by design, so it has no timestamp and no creator.
+
+use std::collections::HashSet;
+
+use super::facts::{Agent, Component, Sbom};
+use crate::cataloger::{HashAlgorithm, Supplier};
+use crate::model::{Catalog, RelationshipKind};
+
+fn agent(s: Supplier<'_>) -> Agent {
+    match s {
+        Supplier::Maintainer(v) | Supplier::Author(v) => Agent::parse(v),
+        Supplier::Organization(v) => Agent {
+            name: v.to_owned(),
+            email: None,
+            url: None,
+        },
+        Supplier::AuthorFields { name, email } => Agent {
+            name: name.unwrap_or_default().to_owned(),
+            email: email.map(str::to_owned),
+            url: None,
+        },
+    }
+}
+
+pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
+    let mut sbom = Sbom::new("json", version);
+    sbom.unsupported.push((
+        "author",
+        "the native JSON has no field for it (it is the same bytes for the same image)",
+    ));
+    sbom.unsupported.push((
+        "timestamp",
+        "the native JSON has no field for it (it is the same bytes for the same image)",
+    ));
+    // The scanned image is the document's subject, not a package of it.
+    sbom.describes = true;
+    let mut related: HashSet<&str> = HashSet::new();
+    let mut depends: HashSet<&str> = HashSet::new();
+    for r in &catalog.relationships {
+        related.insert(&r.from);
+        related.insert(&r.to);
+        if r.kind == RelationshipKind::DependsOn {
+            depends.insert(&r.from);
+        }
+    }
+    for p in &catalog.packages {
+        let id = p.id();
+        let fields = p.metadata.fields();
+        sbom.components.push(Component {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            primary: false,
+            suppliers: fields.supplier().map(agent).into_iter().filter(Agent::named).collect(),
+            purl: p.purl.clone(),
+            cpes: p.cpes.clone(),
+            hashes: fields
+                .checksums()
+                .iter()
+                .map(|c| {
+                    match c.algorithm {
+                        HashAlgorithm::Sha1 => "sha1",
+                        HashAlgorithm::Sha256 => "sha256",
+                        HashAlgorithm::Sha384 => "sha384",
+                        HashAlgorithm::Sha512 => "sha512",
+                    }
+                    .to_owned()
+                })
+                .collect(),
+            distribution_licence: false,
+            filename: None,
+            dependencies_listed: depends.contains(id.as_str()),
+            completeness_stated: false,
+            // Every package of a scan is in the image.
+            related: true,
+            executable: None,
+            archive: None,
+            structured: None,
+            key: id,
+        });
+    }
+    sbom
+}
