@@ -351,6 +351,10 @@ def main():
     counts["cargo_auditable"] = write("cargo_auditable", seeds)
 
     counts["sbom_import"] = write("sbom_import", [read(p) for p in files("catalog/testdata/import/*.json")])
+    counts["sbom_check"] = write(
+        "sbom_check",
+        [read(p) for p in files("catalog/testdata/import/*.json") + files("catalog/testdata/check/*.json")],
+    )
 
     counts["dsse_envelope"] = write(
         "dsse_envelope",
