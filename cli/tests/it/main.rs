@@ -7,6 +7,7 @@ mod blob_memory;
 mod ca_roots;
 mod cache;
 mod cache_oci;
+mod check;
 mod ci_integrations;
 mod common;
 mod convert;
