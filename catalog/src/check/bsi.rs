@@ -68,10 +68,10 @@ fn flag(out: &mut Vec<Missing>, sbom: &Sbom, value: Flag, element: &'static str)
 /// The elements missing from one component (§5.2.2).
 pub(super) fn component(sbom: &Sbom, c: &Component) -> Vec<Missing> {
     let mut out = Vec::new();
-    if !c.suppliers.iter().any(super::facts::Agent::contact) {
+    if !c.creators.iter().any(super::facts::Agent::contact) {
         out.push(Missing::new(
             "creator",
-            "no creator or supplier of the component with an email address or URL",
+            "no creator of the component with an email address or URL",
         ));
     }
     if blank(&c.name) {

@@ -233,16 +233,17 @@ struct Relations<'a> {
 }
 
 fn component(c: &Cdx, primary: bool, rel: &Relations<'_>) -> Component {
-    let mut suppliers = Vec::new();
-    for e in [&c.supplier, &c.manufacturer].into_iter().flatten() {
-        suppliers.extend(e.agents());
+    let mut creators: Vec<Agent> = c.manufacturer.iter().flat_map(Entity::agents).collect();
+    if !c.author.trim().is_empty() {
+        creators.push(Agent::parse(&c.author));
     }
-    for s in [&c.publisher, &c.author] {
-        if !s.trim().is_empty() {
-            suppliers.push(Agent::parse(s));
-        }
+    creators.extend(c.authors.iter().map(Contact::agent));
+    creators.retain(Agent::named);
+    let mut suppliers: Vec<Agent> = c.supplier.iter().flat_map(Entity::agents).collect();
+    if !c.publisher.trim().is_empty() {
+        suppliers.push(Agent::parse(&c.publisher));
     }
-    suppliers.extend(c.authors.iter().map(Contact::agent));
+    suppliers.extend(creators.iter().cloned());
     suppliers.retain(Agent::named);
     let mut cpes: Vec<String> = Vec::new();
     if !c.cpe.trim().is_empty() {
@@ -260,6 +261,7 @@ fn component(c: &Cdx, primary: bool, rel: &Relations<'_>) -> Component {
         version: c.version.clone(),
         primary,
         suppliers,
+        creators,
         purl: c.purl.trim().to_owned(),
         cpes,
         hashes: c.hashes.iter().map(|h| hash_name(&h.alg)).collect(),

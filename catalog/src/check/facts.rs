@@ -68,15 +68,19 @@ pub(crate) struct Component {
     pub(crate) version: String,
     /// True for the document's primary component (the image).
     pub(crate) primary: bool,
-    /// Who supplies or made it (SPDX supplier/originator, CycloneDX
-    /// supplier/manufacturer/publisher/authors, SPDX 3 suppliedBy/originatedBy).
+    /// Who supplies it (NTIA's supplier): SPDX `supplier`, SPDX 3
+    /// `suppliedBy`, CycloneDX `supplier`, `manufacturer`, `publisher`,
+    /// `author(s)`.
     pub(crate) suppliers: Vec<Agent>,
+    /// Who made it (BSI's component creator): SPDX `originator`, SPDX 3
+    /// `originatedBy`, CycloneDX `manufacturer`, `authors`, `author`.
+    pub(crate) creators: Vec<Agent>,
     /// PURL, empty when absent.
     pub(crate) purl: String,
     /// CPEs.
     pub(crate) cpes: Vec<String>,
-    /// Hash algorithms given for the component itself, lowercase without
-    /// dashes (`sha512`).
+    /// Hash algorithms given for the component itself (or, in SPDX 3, its
+    /// distribution artifact), lowercase without dashes (`sha512`).
     pub(crate) hashes: Vec<String>,
     /// A licence the component is distributed under (SPDX concluded
     /// licence, CycloneDX licence not acknowledged as `declared`).

@@ -52,7 +52,13 @@ pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
             name: p.name.clone(),
             version: p.version.clone(),
             primary: false,
-            suppliers: fields.supplier().map(agent).into_iter().filter(Agent::named).collect(),
+            suppliers: fields
+                .supplier()
+                .map(agent)
+                .into_iter()
+                .filter(Agent::named)
+                .collect(),
+            creators: Vec::new(),
             purl: p.purl.clone(),
             cpes: p.cpes.clone(),
             hashes: fields

@@ -38,7 +38,7 @@ pub(super) fn component(c: &super::facts::Component) -> Vec<Missing> {
     if c.suppliers.is_empty() {
         out.push(Missing::new(
             "supplier",
-            "the document names no supplier or originator for it",
+            "the document names no supplier for it",
         ));
     }
     if blank(&c.name) {

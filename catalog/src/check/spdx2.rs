@@ -148,12 +148,13 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
         .iter()
         .any(|p| described.contains(p.spdx_id.as_str()));
     for p in &doc.packages {
-        let mut suppliers = Vec::new();
-        for s in [&p.supplier, &p.originator] {
-            if !blank(s) {
-                suppliers.push(creator(s));
+        let one = |s: &str| {
+            if blank(s) {
+                Vec::new()
+            } else {
+                vec![creator(s)]
             }
-        }
+        };
         let refs = |ty: &[&str]| -> Vec<String> {
             p.external_refs
                 .iter()
@@ -167,7 +168,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             name: p.name.clone(),
             version: p.version_info.clone(),
             primary: described.contains(p.spdx_id.as_str()),
-            suppliers,
+            suppliers: one(&p.supplier),
+            creators: one(&p.originator),
             purl: refs(&["purl"]).into_iter().next().unwrap_or_default(),
             cpes: refs(&["cpe23Type", "cpe22Type"]),
             hashes: p.checksums.iter().map(|c| hash_name(&c.algorithm)).collect(),

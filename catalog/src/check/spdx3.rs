@@ -3,13 +3,15 @@
 //!
 //! Packages are the `software_Package` elements of `@graph`. Dependencies
 //! are `dependsOn` relationships from the package, their completeness the
-//! relationship's `completeness` (`complete` or `incomplete`; `noAssertion`
-//! states nothing); the distribution licence a `hasConcludedLicense`
-//! relationship; the file name that of a `software_File` the package
-//! `hasDistributionArtifact`; executable and archive a
+//! relationship's `completeness` (`complete`, `incomplete` or
+//! `noAssertion`); the distribution licence a `hasConcludedLicense`
+//! relationship; the file name, SHA-512 hash and structured property those
+//! of a `software_File` the package `hasDistributionArtifact` (its name,
+//! `verifiedUsing`, and additional purpose `container` for structured,
+//! `firmware` for unstructured); executable and archive a
 //! `software_primaryPurpose` / `software_additionalPurpose` of
-//! `executable` / `archive`. SPDX 3 has no field for BSI's structured
-//! property.
+//! `executable` / `archive`, whose absence says "no". This follows the
+//! SPDX 3 mapping ntia-conformance-checker 6.0.0's BSI mode implements.
 
 use std::collections::{HashMap, HashSet};
 
@@ -183,7 +185,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
     let mut depends: HashSet<&str> = HashSet::new();
     let mut complete: HashSet<&str> = HashSet::new();
     let mut concluded: HashSet<&str> = HashSet::new();
-    let mut artifact: HashMap<&str, &str> = HashMap::new();
+    let mut artifacts: HashMap<&str, Vec<&Element>> = HashMap::new();
     for r in doc.graph.iter().filter(|e| e.kind == "Relationship") {
         let from = r.from.as_str();
         match r.relationship_type.as_str() {
@@ -192,18 +194,16 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             }
             "hasDeclaredLicense" | "describes" => {}
             "hasDistributionArtifact" => {
-                if let Some(f) = r
-                    .to
-                    .iter()
-                    .find_map(|t| by_id.get(t.as_str()).filter(|e| e.kind == "software_File"))
-                {
-                    artifact.insert(from, f.name.as_str());
+                for f in r.to.iter().filter_map(|t| by_id.get(t.as_str())) {
+                    if f.kind == "software_File" {
+                        artifacts.entry(from).or_default().push(f);
+                    }
                 }
             }
             other => {
                 if other == "dependsOn" {
                     depends.insert(from);
-                    if r.completeness == "complete" || r.completeness == "incomplete" {
+                    if matches!(r.completeness.as_str(), "complete" | "incomplete" | "noAssertion") {
                         complete.insert(from);
                     }
                 }
@@ -218,13 +218,20 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
         .any(|e| e.kind == "software_Package" && roots.contains(e.id()));
     for e in doc.graph.iter().filter(|e| e.kind == "software_Package") {
         let id = e.id();
-        let mut suppliers = Vec::new();
-        for a in std::iter::once(&e.supplied_by).chain(&e.originated_by) {
-            if let Some(agent) = by_id.get(a.as_str()).filter(|a| AGENTS.contains(&a.kind.as_str())) {
-                suppliers.push(agent.agent());
-            }
-        }
-        suppliers.retain(Agent::named);
+        let agents = |ids: &mut dyn Iterator<Item = &String>| -> Vec<Agent> {
+            ids.filter_map(|a| by_id.get(a.as_str()))
+                .filter(|a| AGENTS.contains(&a.kind.as_str()))
+                .map(|a| a.agent())
+                .filter(Agent::named)
+                .collect()
+        };
+        let suppliers = agents(&mut std::iter::once(&e.supplied_by));
+        let creators = agents(&mut e.originated_by.iter());
+        let files: &[&Element] = artifacts.get(id).map_or(&[], Vec::as_slice);
+        let file_purposes: Vec<&str> = files
+            .iter()
+            .flat_map(|f| f.additional_purpose.iter().map(String::as_str))
+            .collect();
         let purl = if e.package_url.trim().is_empty() {
             e.identifiers("packageUrl").next().unwrap_or_default().to_owned()
         } else {
@@ -239,27 +246,41 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             version: e.package_version.clone(),
             primary: roots.contains(id),
             suppliers,
+            creators,
             purl,
             cpes: e
                 .identifiers("cpe23")
                 .chain(e.identifiers("cpe22"))
                 .map(str::to_owned)
                 .collect(),
-            hashes: e.verified_using.iter().map(|h| hash_name(&h.algorithm)).collect(),
+            hashes: e
+                .verified_using
+                .iter()
+                .chain(files.iter().flat_map(|f| &f.verified_using))
+                .map(|h| hash_name(&h.algorithm))
+                .collect(),
             distribution_licence: concluded.contains(id),
-            filename: artifact
-                .get(id)
-                .map(|f| f.rsplit('/').next().unwrap_or(f).to_owned())
-                .filter(|f| !f.is_empty()),
+            filename: files
+                .iter()
+                .map(|f| f.name.rsplit('/').next().unwrap_or(&f.name).trim().to_owned())
+                .find(|f| !f.is_empty()),
             dependencies_listed: depends.contains(id),
             completeness_stated: complete.contains(id),
             related: related.contains(id),
-            executable: purposes.contains(&"executable").then_some(true),
-            archive: purposes.contains(&"archive").then_some(true),
-            structured: None,
+            // BSI's SPDX 3 mapping states executable and archive by
+            // purpose only when true: their absence says "no".
+            executable: Some(purposes.contains(&"executable")),
+            archive: Some(purposes.contains(&"archive")),
+            // Structured: the distribution artifact's additional purpose
+            // `container` (structured) or `firmware` (unstructured).
+            structured: if file_purposes.contains(&"container") {
+                Some(true)
+            } else if file_purposes.contains(&"firmware") {
+                Some(false)
+            } else {
+                None
+            },
         });
     }
-    sbom.unsupported
-        .push(("structured property", "SPDX 3.0.1 has no field for it"));
     Ok(sbom)
 }
