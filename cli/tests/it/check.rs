@@ -24,7 +24,7 @@ fn write(dir: &Path, name: &str, doc: &Value) -> PathBuf {
 }
 
 /// Runs `sbomctl check FILE --profile P --output json`: exit code and report.
-fn check_json(file: &Path, profile: &str) -> (i32, Value) {
+pub(crate) fn check_json(file: &Path, profile: &str) -> (i32, Value) {
     let out = sbomctl(&[
         "check",
         &file.display().to_string(),
@@ -61,7 +61,7 @@ fn missing(report: &Value) -> Vec<(String, String)> {
 
 /// ntia-conformance-checker's JSON report of each `(file, spec)`, from one
 /// Python process (`spec`: `spdx2` or `spdx3`).
-fn ntia_checker(files: &[(PathBuf, &str)]) -> Vec<Value> {
+pub(crate) fn ntia_checker(files: &[(PathBuf, &str)]) -> Vec<Value> {
     let script = r#"
 import json, sys
 from ntia_conformance_checker.sbom_checker import SbomChecker
@@ -95,7 +95,7 @@ json.dump(out, sys.stdout)
 /// The checker's verdict per element, in our element names:
 /// `(element, components it names or ["(document)"])`, only elements it
 /// finds missing.
-fn checker_missing(r: &Value) -> Vec<(String, Vec<String>)> {
+pub(crate) fn checker_missing(r: &Value) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     // Without a DESCRIBES relationship the checker evaluates no component
     // (`componentsEvaluated: false`, every list empty).
@@ -134,7 +134,7 @@ fn checker_missing(r: &Value) -> Vec<(String, Vec<String>)> {
 }
 
 /// Ours in the checker's shape (elements in the checker's order).
-fn ours_by_element(report: &Value) -> Vec<(String, Vec<String>)> {
+pub(crate) fn ours_by_element(report: &Value) -> Vec<(String, Vec<String>)> {
     let order = [
         "supplier",
         "name",
