@@ -350,7 +350,10 @@ def main():
         seeds = [s for s in seeds if s.startswith(b'{"packages":[')]
     counts["cargo_auditable"] = write("cargo_auditable", seeds)
 
-    counts["sbom_import"] = write("sbom_import", [read(p) for p in files("catalog/testdata/import/*.json")])
+    counts["sbom_import"] = write(
+        "sbom_import",
+        [read(p) for p in files("catalog/testdata/import/*.json") + files("catalog/testdata/check/*.json")],
+    )
     counts["sbom_check"] = write(
         "sbom_check",
         [read(p) for p in files("catalog/testdata/import/*.json") + files("catalog/testdata/check/*.json")],

@@ -46,8 +46,8 @@ pub enum Command {
     /// Catalog the packages of an image or directory (the default:
     /// `sbomctl IMAGE` is `sbomctl scan IMAGE`).
     Scan(PackagesArgs),
-    /// Read an SBOM (native JSON, SPDX JSON or CycloneDX JSON) and write it
-    /// in any output format.
+    /// Read an SBOM (native JSON, SPDX JSON, SPDX 3 JSON-LD or CycloneDX
+    /// JSON) and write it in any output format.
     Convert(ConvertArgs),
     /// What changed between two images, SBOMs or verified SBOM
     /// attestations: packages added, removed, upgraded, downgraded, license
@@ -719,9 +719,9 @@ pub struct PackagesArgs {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// The SBOM to read: sbomctl's native JSON, SPDX JSON (2.2, 2.3) or
-    /// CycloneDX JSON (1.2 to 1.6), sniffed from the content. `-` reads
-    /// stdin.
+    /// The SBOM to read: sbomctl's native JSON, SPDX JSON (2.2, 2.3),
+    /// SPDX 3.0.1 JSON-LD or CycloneDX JSON (1.2 to 1.7), sniffed from the
+    /// content. `-` reads stdin.
     #[arg(value_name = "INPUT")]
     pub input: String,
     /// Output format, optionally versioned and to a file:

@@ -1,5 +1,5 @@
-//! SBOM import (`convert`): native JSON, SPDX 2.2/2.3 JSON and CycloneDX
-//! 1.2–1.6 JSON (SPDX tag-value input is refused with a message: there is
+//! SBOM import (`convert`): native JSON, SPDX 2.2/2.3 JSON, SPDX 3.0.1
+//! JSON-LD and CycloneDX 1.2–1.7 JSON (SPDX tag-value input is refused with a message: there is
 //! no tag-value reader), then every renderer on what was read.
 #![no_main]
 

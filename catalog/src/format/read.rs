@@ -1,6 +1,7 @@
 //! Reading SBOM documents back into a [`Catalog`]: sbomctl's native JSON
-//! (lossless), SPDX 2.2 / 2.3 JSON and CycloneDX 1.2–1.7 JSON (what maps;
-//! see docs/convert.md). This module sniffs the format and holds the
+//! (lossless), SPDX 2.2 / 2.3 JSON, SPDX 3.0.1 JSON-LD and CycloneDX
+//! 1.2–1.7 JSON (what maps; see docs/convert.md and docs/formats.md
+//! `## Reading`). This module sniffs the format and holds the
 //! mapping every reader shares; each format's reader is its `read.rs`.
 //!
 //! The SPDX and CycloneDX readers are lenient: unknown fields are ignored,
@@ -31,8 +32,9 @@ use crate::model::{
 pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX JSON document";
 
 /// Reads an SBOM document: sbomctl's native JSON (`schema.name ==
-/// "sbomctl-catalog"`), SPDX JSON 2.2 / 2.3 (`spdxVersion`) or CycloneDX
-/// JSON 1.2–1.7 (`bomFormat: CycloneDX`), sniffed from the content.
+/// "sbomctl-catalog"`), SPDX JSON 2.2 / 2.3 (`spdxVersion`), CycloneDX
+/// JSON 1.2–1.7 (`bomFormat: CycloneDX`) or SPDX 3 JSON-LD (an `@context`
+/// naming `spdx.org/rdf/3`), sniffed from the content.
 ///
 /// Native JSON comes back as it was written. SPDX and CycloneDX map what the
 /// model holds; the result is sorted like a scan. Input that is none of
@@ -83,7 +85,7 @@ pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
         .context
         .is_some_and(|c| c.to_string().contains("spdx.org/rdf/3"))
     {
-        return Err(malformed("SPDX 3 JSON-LD input is not supported yet"));
+        return super::spdx3::read(bytes);
     }
     Err(malformed(NOT_AN_SBOM))
 }
@@ -640,6 +642,7 @@ mod tests {
             Format::CyclonedxJson(CyclonedxVersion::V1_5),
             Format::CyclonedxJson(CyclonedxVersion::V1_6),
             Format::CyclonedxJson(CyclonedxVersion::V1_7),
+            Format::Spdx3Json(super::super::Spdx3Version::V3_0_1),
         ];
         for image in [
             "alpine-sample-oci",
@@ -686,6 +689,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// `convert` between formats keeps what both carry: a document read
+    /// back and written in the same format (`X1`) comes back byte for byte
+    /// after a trip through another format carrying the same fields or more
+    /// (`X1 -> F2 -> F1`), on every sample image: SPDX 2.2 / 2.3 JSON with
+    /// each other and through SPDX 3.0.1 JSON-LD, and every CycloneDX JSON
+    /// version with each other. (CycloneDX carries more than SPDX: the
+    /// source's transport and image digests, `found_by`, the platform.)
+    #[test]
+    fn conversions_round_trip_through_every_format_carrying_the_same_fields() {
+        use super::super::{
+            render, CyclonedxVersion, Format, RenderOptions, Spdx3Version, SpdxVersion,
+        };
+        // (format, what it carries: a trip through F2 keeps F1's bytes
+        // when F2 carries at least as much). SPDX 3 adds the owned files
+        // SPDX 2 JSON does not write.
+        let groups = [
+            vec![
+                (Format::SpdxJson(SpdxVersion::V2_2), 0),
+                (Format::SpdxJson(SpdxVersion::V2_3), 0),
+                (Format::Spdx3Json(Spdx3Version::V3_0_1), 1),
+            ],
+            vec![
+                (Format::CyclonedxJson(CyclonedxVersion::V1_4), 0),
+                (Format::CyclonedxJson(CyclonedxVersion::V1_5), 0),
+                (Format::CyclonedxJson(CyclonedxVersion::V1_6), 0),
+                (Format::CyclonedxJson(CyclonedxVersion::V1_7), 0),
+            ],
+        ];
+        let at = RenderOptions::at(1_700_000_000);
+        let mut failures = Vec::new();
+        for image in [
+            "alpine-sample-oci",
+            "debian-sample-oci",
+            "distroless-sample-oci",
+        ] {
+            let scanned = scan(image);
+            for group in &groups {
+                for &(f1, carries1) in group {
+                    let a = render(&scanned, f1, &at);
+                    let x1 = render(&read_document(&a).unwrap(), f1, &at);
+                    for &(f2, _) in group.iter().filter(|(_, c)| *c >= carries1) {
+                        let b = render(&read_document(&x1).unwrap(), f2, &at);
+                        let c = render(&read_document(&b).unwrap(), f1, &at);
+                        if c != x1 {
+                            failures.push(format!("{image}: {f1} -> {f2} -> {f1}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::{RenderOptions, SpdxVersion};
 use crate::model::Catalog;
 
 pub(super) use read::read;
+pub(super) use read::{annotation_entries, spdx_licenses};
 pub use read::SPDX_FOUND_BY;
 
 /// SPDX tag-value. Deterministic: the same catalog and options give the

@@ -270,7 +270,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
 /// The `(key, value)` entries of one annotation comment: sbomctl writes
 /// `sbomctl:layer:digest=D sbomctl:location:path=P` (the path last, as it
 /// may hold spaces) or `sbomctl:location:path=P`.
-fn annotation_entries(comment: &str) -> Vec<(&str, &str)> {
+pub(in crate::format) fn annotation_entries(comment: &str) -> Vec<(&str, &str)> {
     const PATH: &str = "sbomctl:location:path";
     if let Some(rest) = comment.strip_prefix("sbomctl:layer:digest=") {
         if let Some((digest, path)) = rest
@@ -301,7 +301,7 @@ fn spdx_file(f: &SpdxFile) -> OwnedFile {
 /// `licenseDeclared` → licenses. `NOASSERTION` and `NONE` say nothing;
 /// `LicenseRef-…` terms of a conjunction come back as the extracted
 /// license's name when the document gives one.
-fn spdx_licenses(declared: Option<&str>, extracted: &HashMap<&str, &str>) -> Licenses {
+pub(in crate::format) fn spdx_licenses(declared: Option<&str>, extracted: &HashMap<&str, &str>) -> Licenses {
     let v = declared.unwrap_or_default().trim();
     if v.is_empty() || v == "NOASSERTION" || v == "NONE" {
         return Licenses::default();

@@ -7,7 +7,10 @@
 //! same checks and says the same thing in both versions; [`write`] only
 //! turns it into SPDX 3 elements. The mapping is in docs/formats.md.
 
+mod read;
 mod write;
+
+pub(super) use read::read;
 
 use super::RenderOptions;
 use crate::model::Catalog;
