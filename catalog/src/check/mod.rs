@@ -201,8 +201,20 @@ fn facts(bytes: &[u8]) -> Result<facts::Sbom> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let sniff: Sniff = match serde_json::from_slice(bytes) {
         Ok(s) => s,
-        // Let the reader say what the input is (tag-value, XML, not JSON).
-        Err(_) => return crate::format::read_document(bytes).map(|c| native::from_catalog(&c, "")),
+        Err(_) => {
+            let head = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
+            if head.lines().take(50).any(|l| l.trim_start().starts_with("SPDXVersion:")) {
+                return Err(malformed(
+                    "SPDX tag-value input is not checked yet (convert it first: \
+                     `sbomctl convert FILE -o spdx-json=FILE.json`)",
+                ));
+            }
+            // Let the reader say what the input is (XML, not JSON).
+            return match crate::format::read_document(bytes) {
+                Ok(_) => Err(malformed(crate::format::NOT_AN_SBOM)),
+                Err(e) => Err(e),
+            };
+        }
     };
     let str_of = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
     let native = sniff

@@ -44,7 +44,12 @@ pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let sniff: Sniff = match serde_json::from_slice(bytes) {
         Ok(v) => v,
-        Err(e) => return Err(not_json(bytes, &e)),
+        Err(e) => {
+            if let Some(text) = tag_value(bytes) {
+                return super::spdx::read_tag_value(text);
+            }
+            return Err(not_json(bytes, &e));
+        }
     };
     if !sniff.object {
         return Err(malformed(NOT_AN_SBOM));
@@ -185,6 +190,19 @@ pub(crate) fn malformed(message: impl std::fmt::Display) -> Error {
     Error::malformed("input", message)
 }
 
+/// The text of an SPDX tag-value 2.2 / 2.3 document (its `SPDXVersion`
+/// among the first lines), `None` for anything else. Other versions are
+/// refused with a message.
+fn tag_value(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let version = text
+        .lines()
+        .take(50)
+        .find_map(|l| l.trim_start().strip_prefix("SPDXVersion:"))?
+        .trim();
+    matches!(version, "SPDX-2.2" | "SPDX-2.3").then_some(text)
+}
+
 /// Says what non-JSON input is, when it is a format we know of.
 fn not_json(bytes: &[u8], err: &serde_json::Error) -> Error {
     let head = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
@@ -201,15 +219,15 @@ fn not_json(bytes: &[u8], err: &serde_json::Error) -> Error {
             "{what} input is not supported yet (convert it to JSON first)"
         ));
     }
-    if text
+    if let Some(v) = text
         .lines()
         .take(50)
-        .any(|l| l.trim_start().starts_with("SPDXVersion:"))
+        .find_map(|l| l.trim_start().strip_prefix("SPDXVersion:"))
     {
-        return malformed(
-            "SPDX tag-value input is not supported yet (convert it to SPDX JSON first, \
-             e.g. with `pyspdxtools -i FILE.spdx -o FILE.spdx.json`)",
-        );
+        return malformed(format!(
+            "SPDX tag-value version `{}` is not supported (SPDX-2.2, SPDX-2.3)",
+            v.trim()
+        ));
     }
     if text.starts_with('{') {
         return malformed(format!("invalid JSON: {err}"));
@@ -643,6 +661,8 @@ mod tests {
             Format::CyclonedxJson(CyclonedxVersion::V1_6),
             Format::CyclonedxJson(CyclonedxVersion::V1_7),
             Format::Spdx3Json(super::super::Spdx3Version::V3_0_1),
+            Format::SpdxTagValue(SpdxVersion::V2_2),
+            Format::SpdxTagValue(SpdxVersion::V2_3),
         ];
         for image in [
             "alpine-sample-oci",
@@ -710,6 +730,8 @@ mod tests {
             vec![
                 (Format::SpdxJson(SpdxVersion::V2_2), 0),
                 (Format::SpdxJson(SpdxVersion::V2_3), 0),
+                (Format::SpdxTagValue(SpdxVersion::V2_2), 0),
+                (Format::SpdxTagValue(SpdxVersion::V2_3), 0),
                 (Format::Spdx3Json(Spdx3Version::V3_0_1), 1),
             ],
             vec![
@@ -1041,8 +1063,8 @@ mod tests {
             (b"[1, 2]", NOT_AN_SBOM),
             (b"{\"a\": ", "invalid JSON"),
             (
-                b"SPDXVersion: SPDX-2.2\nDataLicense: CC0-1.0\n",
-                "SPDX tag-value input is not supported yet",
+                b"SPDXVersion: SPDX-2.1\nDataLicense: CC0-1.0\n",
+                "SPDX tag-value version `SPDX-2.1` is not supported",
             ),
             (
                 b"<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"/>",
@@ -1066,9 +1088,65 @@ mod tests {
     }
 
     #[test]
-    fn real_tag_value_document_is_named_as_unsupported() {
-        let err = read_document(&testdata("bom-go-mod.spdx")).unwrap_err();
-        assert!(message(&err).contains("SPDX tag-value"), "{err}");
+    fn real_tag_value_document_reads_like_its_json_conversion() {
+        // spdx-sbom-generator's document: 143 packages, none with a PURL,
+        // and relationship lines without the colon after `Relationship`
+        // (not tag-value; ignored), so no root is named either.
+        let c = read_document(&testdata("bom-go-mod.spdx")).unwrap();
+        assert!(c.packages.is_empty());
+        assert!(c.relationships.is_empty());
+        assert_eq!(c.source.name, "github.com/sigstore/cosign");
+        assert_eq!(c.source.kind, "directory");
+        assert_eq!(
+            c.diagnostics
+                .iter()
+                .map(|d| d.message.as_str())
+                .collect::<Vec<_>>(),
+            ["skipped 143 packages without a package URL (type unknown)"]
+        );
+    }
+
+    #[test]
+    fn tag_value_maps_annotations_relationships_files_and_extracted_licences() {
+        let doc = "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\
+            DocumentName: x\n\n\
+            PackageName: root\nSPDXID: SPDXRef-root\n\
+            PackageVersion: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
+            PrimaryPackagePurpose: CONTAINER\n\n\
+            PackageName: musl\nSPDXID: SPDXRef-a\nPackageVersion: 1.2.4-r2\n\
+            PackageLicenseDeclared: MIT AND LicenseRef-custom\n\
+            ExternalRef: SECURITY cpe23Type cpe:2.3:a:musl-libc:musl:1.2.4-r2:*:*:*:*:*:*:*\n\
+            ExternalRef: PACKAGE-MANAGER purl pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1\n\
+            FileName: /lib/libc.so\nSPDXID: SPDXRef-f1\nFileChecksum: SHA1: AABB\n\n\
+            PackageName: busybox\nSPDXID: SPDXRef-b\nPackageVersion: 1.36.1-r15\n\
+            ExternalRef: PACKAGE-MANAGER purl pkg:apk/alpine/busybox@1.36.1-r15\n\n\
+            LicenseID: LicenseRef-custom\nExtractedText: <text>line one\nline two</text>\n\
+            LicenseName: Custom License\n\n\
+            Annotator: Tool: sbomctl\nAnnotationDate: 1970-01-01T00:00:00Z\nAnnotationType: OTHER\n\
+            SPDXREF: SPDXRef-a\nAnnotationComment: sbomctl:layer:digest=sha256:aa sbomctl:location:path=/lib/apk/db/installed\n\n\
+            Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-root\n\
+            Relationship: SPDXRef-b DEPENDS_ON SPDXRef-a\n";
+        let c = read_document(doc.as_bytes()).unwrap();
+        assert_eq!(c.source.kind, "image");
+        assert_eq!(c.source.name, "root");
+        let names: Vec<&str> = c.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["busybox", "musl"]);
+        let musl = &c.packages[1];
+        assert_eq!(musl.licenses.declared, ["MIT", "Custom License"]);
+        assert_eq!(musl.cpes, ["cpe:2.3:a:musl-libc:musl:1.2.4-r2:*:*:*:*:*:*:*"]);
+        assert_eq!(musl.locations[0].path, "/lib/apk/db/installed");
+        assert_eq!(musl.locations[0].layer.as_ref().unwrap().digest, "sha256:aa");
+        assert_eq!(musl.files.len(), 1);
+        assert_eq!(musl.files[0].path, "/lib/libc.so");
+        assert_eq!(musl.files[0].digest.as_deref(), Some("sha1:aabb"));
+        assert_eq!(
+            c.relationships,
+            vec![Relationship {
+                from: c.packages[0].id(),
+                to: musl.id(),
+                kind: RelationshipKind::DependsOn,
+            }]
+        );
     }
 
     #[test]
@@ -1094,15 +1172,23 @@ mod tests {
             "bom-go-mod.converted.spdx.json",
             "requests-venv.cyclonedx.json",
             "bom-go-mod.spdx.json",
+            "bom-go-mod.spdx",
         ]
         .iter()
         .map(|n| testdata(n))
         .collect();
-        docs.push(super::super::render(
-            &scan("alpine-sample-oci"),
+        let alpine = scan("alpine-sample-oci");
+        for format in [
             super::super::Format::Json,
-            &super::super::RenderOptions::at(0),
-        ));
+            super::super::Format::Spdx3Json(super::super::Spdx3Version::V3_0_1),
+            super::super::Format::SpdxTagValue(super::super::SpdxVersion::V2_3),
+        ] {
+            docs.push(super::super::render(
+                &alpine,
+                format,
+                &super::super::RenderOptions::at(0),
+            ));
+        }
         for doc in &docs {
             let step = (doc.len() / 97).max(1);
             for cut in (0..doc.len()).step_by(step) {

@@ -14,7 +14,7 @@ pub(super) mod write;
 use super::{RenderOptions, SpdxVersion};
 use crate::model::Catalog;
 
-pub(super) use read::read;
+pub(super) use read::{read, read_tag_value};
 pub(super) use read::{annotation_entries, spdx_licenses};
 pub use read::SPDX_FOUND_BY;
 

@@ -114,8 +114,25 @@ struct SpdxChecksum {
 
 /// Reads SPDX JSON 2.2 / 2.3 (already sniffed as such).
 pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
-    let mut doc: SpdxDocument =
+    let doc: SpdxDocument =
         serde_json::from_slice(bytes).map_err(|e| malformed(format!("SPDX JSON: {e}")))?;
+    Ok(map(doc))
+}
+
+/// Reads SPDX tag-value 2.2 / 2.3 (already sniffed as such): parsed into
+/// the structs the JSON reader fills, then mapped the same way.
+pub(in crate::format) fn read_tag_value(text: &str) -> Result<Catalog> {
+    Ok(map(read_tag_value::parse(text)?))
+}
+
+#[path = "read_tag_value.rs"]
+mod read_tag_value;
+
+/// The mapping both SPDX 2 readers share. The source's transport is
+/// `spdx-json` for both (and for SPDX 3): they carry the same fields, so a
+/// conversion between them gives the same catalog and the same
+/// content-derived identifiers.
+fn map(mut doc: SpdxDocument) -> Catalog {
     // Packages are consumed one by one below, so each is freed once mapped.
     let packages = std::mem::take(&mut doc.packages);
     let doc_id = if doc.spdx_id.is_empty() {
@@ -257,14 +274,14 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
         }
     }
 
-    Ok(finish(
+    finish(
         source,
         None,
         &keys,
         mapped,
         &edges,
         skipped.diagnostics("package"),
-    ))
+    )
 }
 
 /// The `(key, value)` entries of one annotation comment: sbomctl writes
