@@ -352,7 +352,12 @@ def main():
 
     counts["sbom_import"] = write(
         "sbom_import",
-        [read(p) for p in files("catalog/testdata/import/*.json") + files("catalog/testdata/check/*.json")],
+        [
+            read(p)
+            for p in files("catalog/testdata/import/*.json")
+            + files("catalog/testdata/import/*.spdx")
+            + files("catalog/testdata/check/*.json")
+        ],
     )
     counts["sbom_check"] = write(
         "sbom_check",
