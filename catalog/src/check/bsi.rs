@@ -40,9 +40,8 @@ pub(super) fn document(sbom: &Sbom) -> Vec<Missing> {
     if !sbom.creators.iter().any(super::facts::Agent::contact) {
         out.push(Missing::new(
             "creator",
-            sbom.unsupported("author").unwrap_or(
-                "no creator of the SBOM with an email address or URL (§5.2.1)",
-            ),
+            sbom.unsupported("author")
+                .unwrap_or("no creator of the SBOM with an email address or URL (§5.2.1)"),
         ));
     }
     if sbom.timestamp.is_none() {

@@ -213,11 +213,15 @@ fn flag(props: &[Property], name: &str, yes: &str, no: &str) -> Option<bool> {
 /// Whether `c` has a licence other than one acknowledged as declared.
 fn distribution_licence(c: &Cdx) -> bool {
     c.licenses.iter().any(|l| {
-        let ack = l
-            .acknowledgement
+        let ack = l.acknowledgement.as_deref().or_else(|| {
+            l.license
+                .as_ref()
+                .and_then(|x| x.acknowledgement.as_deref())
+        });
+        let any = l
+            .expression
             .as_deref()
-            .or_else(|| l.license.as_ref().and_then(|x| x.acknowledgement.as_deref()));
-        let any = l.expression.as_deref().is_some_and(|e| !e.trim().is_empty())
+            .is_some_and(|e| !e.trim().is_empty())
             || l.license.as_ref().is_some_and(|x| {
                 x.id.as_deref().is_some_and(|v| !v.trim().is_empty())
                     || x.name.as_deref().is_some_and(|v| !v.trim().is_empty())
@@ -280,7 +284,12 @@ fn component(c: &Cdx, primary: bool, rel: &Relations<'_>) -> Component {
             "executable",
             "non-executable",
         ),
-        archive: flag(&c.properties, "bsi:component:archive", "archive", "no archive"),
+        archive: flag(
+            &c.properties,
+            "bsi:component:archive",
+            "archive",
+            "no archive",
+        ),
         structured: flag(
             &c.properties,
             "bsi:component:structured",
@@ -297,7 +306,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
     let m = &doc.metadata;
     sbom.timestamp = Some(m.timestamp.clone()).filter(|t| !t.trim().is_empty());
     sbom.creators.extend(m.authors.iter().map(Contact::agent));
-    for e in [&m.manufacturer, &m.manufacture, &m.supplier].into_iter().flatten() {
+    for e in [&m.manufacturer, &m.manufacture, &m.supplier]
+        .into_iter()
+        .flatten()
+    {
         sbom.creators.extend(e.agents());
     }
     if let Some(t) = &m.tools {
@@ -322,7 +334,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
     }
     for c in &doc.compositions {
         if !c.aggregate.is_empty() && c.aggregate != "unknown" && c.aggregate != "not_specified" {
-            rel.complete.extend(c.dependencies.iter().map(String::as_str));
+            rel.complete
+                .extend(c.dependencies.iter().map(String::as_str));
             rel.complete.extend(c.assemblies.iter().map(String::as_str));
         }
     }

@@ -203,7 +203,11 @@ fn facts(bytes: &[u8]) -> Result<facts::Sbom> {
         Ok(s) => s,
         Err(_) => {
             let head = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
-            if head.lines().take(50).any(|l| l.trim_start().starts_with("SPDXVersion:")) {
+            if head
+                .lines()
+                .take(50)
+                .any(|l| l.trim_start().starts_with("SPDXVersion:"))
+            {
                 return Err(malformed(
                     "SPDX tag-value input is not checked yet (convert it first: \
                      `sbomctl convert FILE -o spdx-json=FILE.json`)",

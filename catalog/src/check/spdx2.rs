@@ -172,7 +172,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             creators: one(&p.originator),
             purl: refs(&["purl"]).into_iter().next().unwrap_or_default(),
             cpes: refs(&["cpe23Type", "cpe22Type"]),
-            hashes: p.checksums.iter().map(|c| hash_name(&c.algorithm)).collect(),
+            hashes: p
+                .checksums
+                .iter()
+                .map(|c| hash_name(&c.algorithm))
+                .collect(),
             distribution_licence: !blank(&p.license_concluded),
             filename: Some(p.package_file_name.clone()).filter(|f| !f.trim().is_empty()),
             dependencies_listed: depends.contains(p.spdx_id.as_str()),

@@ -139,13 +139,7 @@ fn creation<'a>(e: &'a Element, by_id: &HashMap<&str, &'a Element>) -> Option<&'
     }
 }
 
-const AGENTS: &[&str] = &[
-    "Agent",
-    "Person",
-    "Organization",
-    "SoftwareAgent",
-    "Tool",
-];
+const AGENTS: &[&str] = &["Agent", "Person", "Organization", "SoftwareAgent", "Tool"];
 
 pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
     let doc: Doc = serde_json::from_slice(bytes)
@@ -203,7 +197,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             other => {
                 if other == "dependsOn" {
                     depends.insert(from);
-                    if matches!(r.completeness.as_str(), "complete" | "incomplete" | "noAssertion") {
+                    if matches!(
+                        r.completeness.as_str(),
+                        "complete" | "incomplete" | "noAssertion"
+                    ) {
                         complete.insert(from);
                     }
                 }
@@ -233,7 +230,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             .flat_map(|f| f.additional_purpose.iter().map(String::as_str))
             .collect();
         let purl = if e.package_url.trim().is_empty() {
-            e.identifiers("packageUrl").next().unwrap_or_default().to_owned()
+            e.identifiers("packageUrl")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
         } else {
             e.package_url.trim().to_owned()
         };
@@ -262,7 +262,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             distribution_licence: concluded.contains(id),
             filename: files
                 .iter()
-                .map(|f| f.name.rsplit('/').next().unwrap_or(&f.name).trim().to_owned())
+                .map(|f| {
+                    f.name
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(&f.name)
+                        .trim()
+                        .to_owned()
+                })
                 .find(|f| !f.is_empty()),
             dependencies_listed: depends.contains(id),
             completeness_stated: complete.contains(id),

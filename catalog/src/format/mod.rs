@@ -21,8 +21,8 @@ pub mod validate;
 
 pub use cyclonedx::CYCLONEDX_FOUND_BY;
 pub use json::SCHEMA_VERSION;
-pub use read::{read_document, NOT_AN_SBOM};
 pub(crate) use read::{malformed as read_malformed, nullable as read_nullable};
+pub use read::{read_document, NOT_AN_SBOM};
 pub use spdx::SPDX_FOUND_BY;
 pub use spdx3::Spdx3Version;
 pub use syft_json::SYFT_SCHEMA_VERSION;

@@ -1133,9 +1133,15 @@ mod tests {
         assert_eq!(names, ["busybox", "musl"]);
         let musl = &c.packages[1];
         assert_eq!(musl.licenses.declared, ["MIT", "Custom License"]);
-        assert_eq!(musl.cpes, ["cpe:2.3:a:musl-libc:musl:1.2.4-r2:*:*:*:*:*:*:*"]);
+        assert_eq!(
+            musl.cpes,
+            ["cpe:2.3:a:musl-libc:musl:1.2.4-r2:*:*:*:*:*:*:*"]
+        );
         assert_eq!(musl.locations[0].path, "/lib/apk/db/installed");
-        assert_eq!(musl.locations[0].layer.as_ref().unwrap().digest, "sha256:aa");
+        assert_eq!(
+            musl.locations[0].layer.as_ref().unwrap().digest,
+            "sha256:aa"
+        );
         assert_eq!(musl.files.len(), 1);
         assert_eq!(musl.files[0].path, "/lib/libc.so");
         assert_eq!(musl.files[0].digest.as_deref(), Some("sha1:aabb"));

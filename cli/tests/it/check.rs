@@ -46,7 +46,10 @@ pub(crate) fn check_json(file: &Path, profile: &str) -> (i32, Value) {
 fn missing(report: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for m in report["document"].as_array().unwrap() {
-        out.push(("(document)".to_owned(), m["element"].as_str().unwrap().to_owned()));
+        out.push((
+            "(document)".to_owned(),
+            m["element"].as_str().unwrap().to_owned(),
+        ));
     }
     for c in report["missing"].as_array().unwrap() {
         for m in c["missing"].as_array().unwrap() {
@@ -425,7 +428,9 @@ fn ntia_each_missing_element_is_reported_in_every_format_and_the_checker_agrees(
         }
         assert_eq!(theirs["isNtiaConformant"], json!(false), "{name}: {theirs}");
         let parse_errors = theirs["parsingError"].to_string();
-        if name.starts_with("spdx-") && (name.ends_with("no-author.json") || name.ends_with("no-timestamp.json")) {
+        if name.starts_with("spdx-")
+            && (name.ends_with("no-author.json") || name.ends_with("no-timestamp.json"))
+        {
             // spdx-tools, which the checker parses SPDX 2 with, refuses a
             // creation info without creators or created: the checker
             // reports a parsing error naming the field instead of the
@@ -558,8 +563,7 @@ fn bsi_variants() -> Vec<Variant> {
         (
             "distribution licence",
             with(&|d| {
-                d["components"][0]["licenses"][0]["license"]["acknowledgement"] =
-                    json!("declared");
+                d["components"][0]["licenses"][0]["license"]["acknowledgement"] = json!("declared");
             }),
             vec![("libexample", "distribution licence")],
         ),
@@ -686,7 +690,11 @@ fn sample_image_documents_report_exactly_what_is_missing() {
         let mut args = vec!["packages", "-q", source.as_str()];
         args.extend(outputs.iter().map(String::as_str));
         let run = sbomctl_at("1700000000", &args);
-        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let mut text = String::new();
         for (ext, profile) in [
             ("spdx.json", "ntia"),

@@ -687,10 +687,7 @@ fn check_ntia(spdx: &std::path::Path) {
         .collect();
     insta::assert_snapshot!(
         "real_image_ntia",
-        format!(
-            "conformant: {}\n{listing}",
-            theirs["isNtiaConformant"]
-        )
+        format!("conformant: {}\n{listing}", theirs["isNtiaConformant"])
     );
 }
 

@@ -14,9 +14,9 @@ pub(super) mod write;
 use super::{RenderOptions, SpdxVersion};
 use crate::model::Catalog;
 
-pub(super) use read::{read, read_tag_value};
-pub(super) use read::{annotation_entries, spdx_licenses};
 pub use read::SPDX_FOUND_BY;
+pub(super) use read::{annotation_entries, spdx_licenses};
+pub(super) use read::{read, read_tag_value};
 
 /// SPDX tag-value. Deterministic: the same catalog and options give the
 /// same text.

@@ -318,7 +318,10 @@ fn spdx_file(f: &SpdxFile) -> OwnedFile {
 /// `licenseDeclared` → licenses. `NOASSERTION` and `NONE` say nothing;
 /// `LicenseRef-…` terms of a conjunction come back as the extracted
 /// license's name when the document gives one.
-pub(in crate::format) fn spdx_licenses(declared: Option<&str>, extracted: &HashMap<&str, &str>) -> Licenses {
+pub(in crate::format) fn spdx_licenses(
+    declared: Option<&str>,
+    extracted: &HashMap<&str, &str>,
+) -> Licenses {
     let v = declared.unwrap_or_default().trim();
     if v.is_empty() || v == "NOASSERTION" || v == "NONE" {
         return Licenses::default();

@@ -92,10 +92,11 @@ pub(super) fn parse(text: &str) -> Result<SpdxDocument> {
                 current = Current::Annotation;
             }
             "LicenseID" => {
-                doc.has_extracted_licensing_infos.push(SpdxExtractedLicense {
-                    license_id: value,
-                    name: None,
-                });
+                doc.has_extracted_licensing_infos
+                    .push(SpdxExtractedLicense {
+                        license_id: value,
+                        name: None,
+                    });
                 current = Current::License;
             }
             "Relationship" => {

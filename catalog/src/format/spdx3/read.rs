@@ -205,7 +205,10 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
                 "contains" => {
                     for f in e.to.iter().filter_map(|t| by_id.get(t.as_str())) {
                         if f.kind == "software_File" {
-                            files.entry(e.from.as_str()).or_default().push(owned_file(f));
+                            files
+                                .entry(e.from.as_str())
+                                .or_default()
+                                .push(owned_file(f));
                         }
                     }
                 }
