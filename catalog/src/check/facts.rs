@@ -161,7 +161,7 @@ impl Sbom {
 /// `SHA-512`, `sha512`, `SHA512` → `sha512`.
 pub(crate) fn hash_name(alg: &str) -> String {
     alg.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }
