@@ -37,5 +37,6 @@ mod registry_access;
 mod samples;
 mod sign_certificate;
 mod syft_options;
+mod syft_json_files;
 mod syft_output;
 mod tamper;

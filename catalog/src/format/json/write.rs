@@ -15,9 +15,22 @@ struct Document<'a> {
     scope: crate::model::Scope,
     #[serde(skip_serializing_if = "Option::is_none")]
     distro: Option<&'a crate::model::Distro>,
-    packages: Vec<PackageOut<'a>>,
+    packages: Packages<'a>,
     relationships: &'a [crate::model::Relationship],
     diagnostics: &'a [crate::model::Diagnostic],
+}
+
+/// The packages, each given its id as it is written (no list of them is
+/// built).
+struct Packages<'a>(&'a [Package]);
+
+impl Serialize for Packages<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|p| PackageOut {
+            id: p.id(),
+            package: p,
+        }))
+    }
 }
 
 /// A package with the id relationships refer to.
@@ -58,14 +71,7 @@ pub(in crate::format) fn write_to(
         source: &catalog.source,
         scope: catalog.scope,
         distro: catalog.distro.as_ref(),
-        packages: catalog
-            .packages
-            .iter()
-            .map(|p| PackageOut {
-                id: p.id(),
-                package: p,
-            })
-            .collect(),
+        packages: Packages(&catalog.packages),
         relationships: &catalog.relationships,
         diagnostics: &catalog.diagnostics,
     };

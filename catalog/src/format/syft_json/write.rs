@@ -8,17 +8,30 @@ use super::{syft_type, SYFT_SCHEMA_VERSION};
 use crate::format::RenderOptions;
 use crate::model::{Catalog, Distro, Location, Package, RelationshipKind, SourceInfo};
 
+/// The document, in syft's field order. Its arrays are written as they
+/// are iterated: an artifact's metadata exists only while it is written,
+/// and files and relationships are held as borrowed, compact records until
+/// then, never as a whole-document tree or string.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Document<'a> {
-    artifacts: Vec<Artifact<'a>>,
-    artifact_relationships: Vec<Relationship>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    files: Vec<FileEntry>,
+    artifacts: Artifacts<'a>,
+    artifact_relationships: Relationships<'a>,
+    #[serde(skip_serializing_if = "Files::is_empty")]
+    files: Files<'a>,
     source: Source<'a>,
     distro: LinuxRelease<'a>,
     descriptor: Descriptor,
     schema: Schema,
+}
+
+/// The packages, each turned into an [`Artifact`] as it is written.
+struct Artifacts<'a>(&'a [Package]);
+
+impl Serialize for Artifacts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(artifact))
+    }
 }
 
 #[derive(Serialize)]
@@ -72,40 +85,212 @@ struct Cpe<'a> {
     cpe: &'a str,
 }
 
+/// A relationship as written.
 #[derive(Serialize)]
-struct Relationship {
-    parent: String,
-    child: String,
+struct Relationship<'a> {
+    parent: IdText<'a>,
+    child: IdText<'a>,
     #[serde(rename = "type")]
     type_: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<serde_json::Value>,
+    metadata: Option<EvidenceKind>,
+}
+
+/// syft's `evident-by` metadata.
+#[derive(Serialize)]
+struct EvidenceKind {
+    kind: &'static str,
+}
+
+/// An id in a relationship: the 16 hex digits of a package or file id
+/// kept as a number, anything else (the source id) borrowed. Ordered as
+/// the text is, so relationships sort as syft sorts their strings.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Id<'a> {
+    Hex(u64),
+    Text(&'a str),
+}
+
+impl<'a> Id<'a> {
+    /// `s` as a number when it is exactly what `{:016x}` writes.
+    fn new(s: &'a str) -> Self {
+        let hex = s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        match u64::from_str_radix(s, 16) {
+            Ok(n) if hex => Id::Hex(n),
+            _ => Id::Text(s),
+        }
+    }
+}
+
+impl Ord for Id<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (Id::Hex(a), Id::Hex(b)) => a.cmp(b),
+            (a, b) => a.bytes().cmp(&b.bytes()),
+        }
+    }
+}
+
+impl PartialOrd for Id<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// An [`Id`] as the text it stands for.
+struct IdText<'a>(Id<'a>);
+
+impl<'a> Id<'a> {
+    /// The text's bytes, without allocating.
+    fn bytes(self) -> IdBytes<'a> {
+        match self {
+            Id::Hex(n) => {
+                let digits = b"0123456789abcdef";
+                let mut buf = [0u8; 16];
+                for (i, b) in buf.iter_mut().enumerate() {
+                    let nibble = (n >> (60 - 4 * i)) & 0xf;
+                    *b = digits
+                        .get(usize::try_from(nibble).unwrap_or_default())
+                        .copied()
+                        .unwrap_or(b'0');
+                }
+                IdBytes::Hex(buf)
+            }
+            Id::Text(s) => IdBytes::Text(s.as_bytes()),
+        }
+    }
+}
+
+enum IdBytes<'a> {
+    Hex([u8; 16]),
+    Text(&'a [u8]),
+}
+
+impl IdBytes<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            IdBytes::Hex(b) => b,
+            IdBytes::Text(t) => t,
+        }
+    }
+}
+
+impl PartialEq for IdBytes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for IdBytes<'_> {}
+
+impl PartialOrd for IdBytes<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IdBytes<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl Serialize for IdText<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Id::Hex(n) => s.collect_str(&format_args!("{n:016x}")),
+            Id::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+/// syft's relationship types, in the order of their names.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Contains,
+    DependencyOf,
+    EvidentBy,
+    OwnershipByFileOverlap,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Contains => "contains",
+            Kind::DependencyOf => "dependency-of",
+            Kind::EvidentBy => "evident-by",
+            Kind::OwnershipByFileOverlap => "ownership-by-file-overlap",
+        }
+    }
+}
+
+/// A relationship until it is written: two ids and a kind.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Edge<'a> {
+    parent: Id<'a>,
+    child: Id<'a>,
+    kind: Kind,
+}
+
+/// The sorted relationships, each written as a [`Relationship`].
+struct Relationships<'a>(Vec<Edge<'a>>);
+
+impl Serialize for Relationships<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|e| Relationship {
+            parent: IdText(e.parent),
+            child: IdText(e.child),
+            type_: e.kind.as_str(),
+            metadata: (e.kind == Kind::EvidentBy).then_some(EvidenceKind { kind: "primary" }),
+        }))
+    }
 }
 
 /// One entry of syft's `files`: an id and coordinates (no metadata or
 /// digests: sbomctl does not read every file's header or content).
 #[derive(Serialize)]
-struct FileEntry {
-    id: String,
-    location: Coordinates,
+struct FileEntry<'a> {
+    id: IdText<'a>,
+    location: Coordinates<'a>,
 }
 
-#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Coordinates {
-    path: String,
+/// The sorted files, each written as a [`FileEntry`].
+struct Files<'a>(Vec<Coordinates<'a>>);
+
+impl Files<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Files<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| FileEntry {
+            id: IdText(Id::Hex(c.id())),
+            location: *c,
+        }))
+    }
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Coordinates<'a> {
+    path: &'a str,
     #[serde(rename = "layerID", skip_serializing_if = "Option::is_none")]
-    layer_id: Option<String>,
+    layer_id: Option<&'a str>,
 }
 
-impl Coordinates {
+impl Coordinates<'_> {
     /// A stable id for the file: the first 8 bytes of SHA-256 over the
-    /// path and layer, hex (the length of syft's ids).
-    fn id(&self) -> String {
+    /// path and layer (written as 16 hex digits, the length of syft's ids).
+    fn id(&self) -> u64 {
         let mut h = Sha256::new();
         h.update(self.path.as_bytes());
         h.update([0]);
-        h.update(self.layer_id.as_deref().unwrap_or_default().as_bytes());
-        hex::encode(h.finalize().get(..8).unwrap_or_default())
+        h.update(self.layer_id.unwrap_or_default().as_bytes());
+        let digest = h.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+        u64::from_be_bytes(first)
     }
 }
 
@@ -190,14 +375,14 @@ pub(in crate::format) fn write_to(
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let source = source(&catalog.source, options);
-    let (files, mut artifact_relationships) = files(catalog, &source.id);
-    artifact_relationships.extend(relationships(catalog));
-    artifact_relationships
-        .sort_by(|a, b| (&a.parent, &a.child, a.type_).cmp(&(&b.parent, &b.child, b.type_)));
+    let source_id = source.id.clone();
+    let (files, mut edges) = files(catalog, Id::new(&source_id));
+    edges.extend(relationships(catalog));
+    edges.sort_unstable();
     let doc = Document {
-        artifacts: catalog.packages.iter().map(artifact).collect(),
-        artifact_relationships,
-        files,
+        artifacts: Artifacts(&catalog.packages),
+        artifact_relationships: Relationships(edges),
+        files: Files(files),
         source,
         distro: catalog.distro.as_ref().map(linux_release).unwrap_or_default(),
         descriptor: Descriptor {
@@ -298,28 +483,20 @@ fn location(l: &Location) -> SyftLocation<'_> {
 }
 
 /// syft's `dependency-of` points from the dependency (parent) to the
-/// package that needs it (child); sorted as syft sorts them.
-fn relationships(catalog: &Catalog) -> Vec<Relationship> {
-    let mut out: Vec<Relationship> = catalog
-        .relationships
-        .iter()
-        .map(|r| match r.kind {
-            RelationshipKind::DependsOn => Relationship {
-                parent: r.to.clone(),
-                child: r.from.clone(),
-                type_: "dependency-of",
-                metadata: None,
-            },
-            RelationshipKind::OwnershipByFileOverlap => Relationship {
-                parent: r.from.clone(),
-                child: r.to.clone(),
-                type_: "ownership-by-file-overlap",
-                metadata: None,
-            },
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.parent, &a.child, a.type_).cmp(&(&b.parent, &b.child, b.type_)));
-    out
+/// package that needs it (child).
+fn relationships(catalog: &Catalog) -> impl Iterator<Item = Edge<'_>> {
+    catalog.relationships.iter().map(|r| match r.kind {
+        RelationshipKind::DependsOn => Edge {
+            parent: Id::new(&r.to),
+            child: Id::new(&r.from),
+            kind: Kind::DependencyOf,
+        },
+        RelationshipKind::OwnershipByFileOverlap => Edge {
+            parent: Id::new(&r.from),
+            child: Id::new(&r.to),
+            kind: Kind::OwnershipByFileOverlap,
+        },
+    })
 }
 
 /// syft's `files` for its default selection (`owned-by-package`): every
@@ -331,12 +508,11 @@ fn relationships(catalog: &Catalog) -> Vec<Relationship> {
 /// some package's evidence (a lone evidence location at that path); else
 /// it has no `layerID`. Sorted as syft sorts files: by layer order
 /// (files without a layer last), then path.
-fn files(catalog: &Catalog, source_id: &str) -> (Vec<FileEntry>, Vec<Relationship>) {
+fn files<'a>(catalog: &'a Catalog, source_id: Id<'a>) -> (Vec<Coordinates<'a>>, Vec<Edge<'a>>) {
     use std::collections::{BTreeMap, BTreeSet};
-    let layer_id =
-        |l: &crate::model::LayerRef| l.diff_id.clone().unwrap_or_else(|| l.digest.clone());
+    let layer_id = |l: &'a crate::model::LayerRef| l.diff_id.as_deref().unwrap_or(&l.digest);
     // path -> the layers evidence was found in at that path
-    let mut evidence_layers: BTreeMap<&str, BTreeSet<Option<String>>> = BTreeMap::new();
+    let mut evidence_layers: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
     for p in &catalog.packages {
         for l in &p.locations {
             evidence_layers
@@ -345,77 +521,70 @@ fn files(catalog: &Catalog, source_id: &str) -> (Vec<FileEntry>, Vec<Relationshi
                 .insert(l.layer.as_ref().map(layer_id));
         }
     }
-    let mut coordinates: BTreeSet<Coordinates> = BTreeSet::new();
-    let mut relationships = Vec::new();
+    let mut coordinates: BTreeSet<Coordinates<'a>> = BTreeSet::new();
+    let mut edges = Vec::new();
+    let mut ids: BTreeMap<Coordinates<'a>, u64> = BTreeMap::new();
+    let mut file_id = |c: Coordinates<'a>| *ids.entry(c).or_insert_with(|| c.id());
     for p in &catalog.packages {
         let id = p.id();
-        relationships.push(Relationship {
-            parent: source_id.to_owned(),
-            child: id.clone(),
-            type_: "contains",
-            metadata: None,
+        // The package's id as a number: it is always 16 hex digits.
+        let id = match Id::new(&id) {
+            Id::Hex(n) => n,
+            Id::Text(_) => continue,
+        };
+        edges.push(Edge {
+            parent: source_id,
+            child: Id::Hex(id),
+            kind: Kind::Contains,
         });
-        let mut evident: BTreeSet<Coordinates> = BTreeSet::new();
-        for l in &p.locations {
-            evident.insert(Coordinates {
-                path: l.path.clone(),
+        let evident: BTreeSet<Coordinates<'a>> = p
+            .locations
+            .iter()
+            .map(|l| Coordinates {
+                path: &l.path,
                 layer_id: l.layer.as_ref().map(layer_id),
-            });
-        }
+            })
+            .collect();
         for c in evident {
-            relationships.push(Relationship {
-                parent: id.clone(),
-                child: c.id(),
-                type_: "evident-by",
-                metadata: Some(serde_json::json!({ "kind": "primary" })),
+            edges.push(Edge {
+                parent: Id::Hex(id),
+                child: Id::Hex(file_id(c)),
+                kind: Kind::EvidentBy,
             });
             coordinates.insert(c);
         }
-        let mut owned: BTreeSet<Coordinates> = BTreeSet::new();
-        for f in &p.files {
-            let layer_id = match evidence_layers.get(f.path.as_str()) {
-                Some(layers) if layers.len() == 1 => layers.iter().next().cloned().flatten(),
-                _ => None,
-            };
-            owned.insert(Coordinates {
-                path: f.path.clone(),
-                layer_id,
-            });
-        }
+        let owned: BTreeSet<Coordinates<'a>> = p
+            .files
+            .iter()
+            .map(|f| Coordinates {
+                path: &f.path,
+                layer_id: match evidence_layers.get(f.path.as_str()) {
+                    Some(layers) if layers.len() == 1 => layers.iter().next().copied().flatten(),
+                    _ => None,
+                },
+            })
+            .collect();
         for c in owned {
-            relationships.push(Relationship {
-                parent: id.clone(),
-                child: c.id(),
-                type_: "contains",
-                metadata: None,
+            edges.push(Edge {
+                parent: Id::Hex(id),
+                child: Id::Hex(file_id(c)),
+                kind: Kind::Contains,
             });
             coordinates.insert(c);
         }
     }
-    let order: BTreeMap<String, usize> = catalog
+    let order: BTreeMap<&str, usize> = catalog
         .source
         .layers
         .iter()
-        .map(|l| {
-            (
-                l.diff_id.clone().unwrap_or_else(|| l.digest.clone()),
-                l.index,
-            )
-        })
+        .map(|l| (l.diff_id.as_deref().unwrap_or(&l.digest), l.index))
         .collect();
-    let mut files: Vec<Coordinates> = coordinates.into_iter().collect();
+    let mut files: Vec<Coordinates<'a>> = coordinates.into_iter().collect();
     files.sort_by_key(|c| {
-        let rank = c.layer_id.as_ref().and_then(|l| order.get(l)).copied();
-        (rank.is_none(), rank, c.layer_id.clone(), c.path.clone())
+        let rank = c.layer_id.and_then(|l| order.get(l)).copied();
+        (rank.is_none(), rank, c.layer_id, c.path)
     });
-    let files = files
-        .into_iter()
-        .map(|location| FileEntry {
-            id: location.id(),
-            location,
-        })
-        .collect();
-    (files, relationships)
+    (files, edges)
 }
 
 /// syft's source name and version: `--source-name`/`--source-version`
