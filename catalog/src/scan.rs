@@ -30,6 +30,10 @@ pub trait Progress: Send + Sync {
     fn advance(&self, _index: usize, _bytes: u64) {}
     /// Layer `index` is done.
     fn layer_done(&self, _index: usize) {}
+    /// Layer `index` came from the layer cache: it was neither downloaded
+    /// nor decompressed. Called before its [`Progress::layer_done`]; the
+    /// layers done without this call were read.
+    fn layer_cached(&self, _index: usize) {}
 }
 
 /// How to scan.
@@ -359,12 +363,19 @@ fn read_one(
     progress: Option<&dyn Progress>,
     first: bool,
 ) -> Result<LayerIndex> {
+    // Held while the layer is read on a miss, so that concurrent scans
+    // (threads or processes sharing the store) read it once.
+    let mut _claim = None;
     if let Some((cache, fingerprint)) = cache {
-        if let Some(index) = cache.load(desc, fingerprint, budget, first) {
-            if let Some(p) = progress {
-                p.advance(desc.index, desc.size.unwrap_or(index.raw_size));
+        match cache.lookup(desc, fingerprint, budget, first) {
+            cache::Lookup::Hit(index) => {
+                if let Some(p) = progress {
+                    p.advance(desc.index, desc.size.unwrap_or(index.raw_size));
+                    p.layer_cached(desc.index);
+                }
+                return Ok(index);
             }
-            return Ok(index);
+            cache::Lookup::Miss(claim) => _claim = claim,
         }
     }
     let blob = image.store.blob(&desc.blob_key)?;

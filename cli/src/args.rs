@@ -235,6 +235,8 @@ pub struct AttestArgs {
     pub target: ImageArgs,
     #[command(flatten)]
     pub fleet: crate::commands::fleet::FleetArgs,
+    #[command(flatten)]
+    pub cache: crate::commands::cache::CacheFlags,
 }
 
 /// Keyless verification: who must have signed (the Fulcio certificate's

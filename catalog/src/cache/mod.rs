@@ -22,7 +22,7 @@ use std::sync::Arc;
 use sha2::{Digest as _, Sha256};
 
 pub use oci::OciStore;
-pub use store::{DirStore, RunStats, Store};
+pub use store::{Claim, DirStore, RunStats, Store};
 
 use crate::layer::{index_fingerprint, Budget, Entry, EntryKind, LayerIndex, Wanted};
 use crate::model::LayerRef;
@@ -189,6 +189,45 @@ impl LayerCache {
         Some(replay(index, desc, budget))
     }
 
+    /// As [`LayerCache::load`], but on a miss the layer's entry is claimed
+    /// first ([`Store::claim`], in the first store that gives claims) and
+    /// looked up again: while another thread or process reads the same
+    /// layer for that store, this waits for it and then takes its entry,
+    /// so concurrent scans sharing a store read each layer once. A
+    /// [`Lookup::Miss`] holds the claim until it is dropped, after the
+    /// layer is read and [`LayerCache::save`]d. A hit takes no claim.
+    pub fn lookup(
+        &self,
+        desc: &LayerDesc,
+        fingerprint: &str,
+        budget: &Budget,
+        count: bool,
+    ) -> Lookup {
+        if let Some(index) = self.load(desc, fingerprint, budget, false) {
+            if count {
+                self.hits.fetch_add(1, Ordering::SeqCst);
+            }
+            return Lookup::Hit(index);
+        }
+        let name = name(&header(desc, fingerprint));
+        let claim = self.stores.iter().find_map(|store| match store.claim(&name) {
+            Ok(claim) => claim,
+            Err(e) => {
+                tracing::warn!(
+                    "layer cache {}: claiming the entry of layer {}: {e}; the layer is read without a claim",
+                    store.describe(),
+                    desc.digest
+                );
+                None
+            }
+        });
+        // Whoever held the claim may have written the entry meanwhile.
+        match self.load(desc, fingerprint, budget, count) {
+            Some(index) => Lookup::Hit(index),
+            None => Lookup::Miss(claim),
+        }
+    }
+
     /// Stores `index`, read from layer `desc`'s verified stream, for scans
     /// of `fingerprint`, in every store. An incomplete index is not
     /// stored; a failure is a warning.
@@ -216,6 +255,15 @@ impl LayerCache {
             self.written.fetch_add(1, Ordering::SeqCst);
         }
     }
+}
+
+/// What [`LayerCache::lookup`] found.
+pub enum Lookup {
+    /// The layer's index, from the cache.
+    Hit(LayerIndex),
+    /// No usable entry: the layer must be read. Holds the store's claim on
+    /// the entry (when it gives one) until dropped.
+    Miss(Option<Claim>),
 }
 
 fn header(desc: &LayerDesc, fingerprint: &str) -> Header {

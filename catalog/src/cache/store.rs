@@ -38,6 +38,13 @@ pub trait Store: Send + Sync {
         name: &str,
         write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()>;
+    /// Claims entry `name` before its layer is read, waiting while another
+    /// writer (thread or process) holds it, so that concurrent scans read
+    /// a layer once: the caller looks the entry up again once it holds the
+    /// claim. `None` when the store does not coordinate writers.
+    fn claim(&self, _name: &str) -> io::Result<Option<Claim>> {
+        Ok(None)
+    }
     /// Entry `name` was just used (for least-recently-used eviction).
     fn touch(&self, _name: &str) {}
     /// Whether entries are looked up (a store that found its backend
@@ -52,6 +59,20 @@ pub trait Store: Send + Sync {
     /// Records the counts of one run, for `sbomctl cache stats`.
     fn record_run(&self, _run: &RunStats) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// A writer's hold on an entry ([`Store::claim`]); released when dropped.
+pub struct Claim {
+    _held: Box<dyn std::any::Any + Send>,
+}
+
+impl Claim {
+    /// A claim held as long as `held` lives.
+    pub fn new(held: impl std::any::Any + Send) -> Claim {
+        Claim {
+            _held: Box::new(held),
+        }
     }
 }
 
@@ -146,7 +167,12 @@ impl DirStore {
                 if file_name.to_str().is_none_or(|n| n.starts_with('.')) {
                     continue;
                 }
-                let meta = entry.metadata()?;
+                // Another process may prune or replace it meanwhile.
+                let meta = match entry.metadata() {
+                    Ok(m) => m,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
                 if meta.is_file() {
                     out.push((meta.modified()?, entry.path(), meta.len()));
                 }
@@ -223,16 +249,133 @@ impl DirStore {
 }
 
 /// A name for a temporary file no other writer uses at the same time.
+/// The process ID alone does not tell writers apart: processes in
+/// separate containers sharing a volume often have the same one (1), so a
+/// per-process random part comes first.
 pub(crate) fn temp_name() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     format!(
-        ".tmp-{}-{}-{nanos}",
+        ".tmp-{:016x}-{}-{}-{nanos}",
+        process_random(),
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     )
+}
+
+/// 64 random bits drawn once per process (from the standard library's
+/// randomly keyed hasher).
+fn process_random() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static RANDOM: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *RANDOM.get_or_init(|| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(u64::from(std::process::id()));
+        h.finish()
+    })
+}
+
+/// A held claim file: removed (while still locked) when dropped.
+struct ClaimFile {
+    path: PathBuf,
+    _file: fs::File,
+}
+
+impl Drop for ClaimFile {
+    fn drop(&mut self) {
+        // Before the lock goes with the file: a waiter holding this file
+        // then finds the name gone and opens it again.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Waits for an exclusive `flock` on `file`.
+#[cfg(unix)]
+fn lock(file: &fs::File) -> io::Result<()> {
+    rustix::fs::flock(file, rustix::fs::FlockOperation::LockExclusive).map_err(io::Error::from)
+}
+
+/// No claims off Unix: concurrent writers may both read a layer.
+#[cfg(not(unix))]
+fn lock(_file: &fs::File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Whether `path` still names the open `file` (not removed or replaced).
+#[cfg(unix)]
+fn same_file(file: &fs::File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt as _;
+    let open = file.metadata()?;
+    match fs::metadata(path) {
+        Ok(named) => Ok(named.dev() == open.dev() && named.ino() == open.ino()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &fs::File, path: &Path) -> io::Result<bool> {
+    Ok(path.exists())
+}
+
+/// Most attempts at a temporary file name that is not taken.
+const TEMP_ATTEMPTS: usize = 8;
+
+impl DirStore {
+    /// [`Store::put`] with temporary names from `temp_name`. A name that
+    /// is taken belongs to another writer: its file is left alone and the
+    /// next name tried; only this writer's own file is removed on failure.
+    pub(crate) fn put_named(
+        &self,
+        name: &str,
+        temp_name: &mut dyn FnMut() -> String,
+        write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let path = self.path(name)?;
+        let parent = path
+            .parent()
+            .ok_or_else(|| io::Error::other("entry path has no parent"))?;
+        fs::create_dir_all(parent)?;
+        let mut attempt = 0;
+        let (file, temp) = loop {
+            let temp = parent.join(temp_name());
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)
+            {
+                Ok(file) => break (file, temp),
+                Err(e)
+                    if e.kind() == io::ErrorKind::AlreadyExists && attempt + 1 < TEMP_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let result = (|| {
+            let mut out = BufWriter::with_capacity(64 * 1024, file);
+            write(&mut out)?;
+            out.into_inner().map_err(io::IntoInnerError::into_error)?;
+            // Atomic on POSIX: readers see the old entry or the new one.
+            fs::rename(&temp, &path)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        result
+    }
+
+    pub(crate) fn claim_path(&self, name: &str) -> io::Result<PathBuf> {
+        let path = self.path(name)?;
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| io::Error::other("entry path has no name"))?;
+        Ok(path.with_file_name(format!(".claim-{file_name}")))
+    }
 }
 
 impl Store for DirStore {
@@ -267,27 +410,30 @@ impl Store for DirStore {
         name: &str,
         write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        let path = self.path(name)?;
-        let parent = path
-            .parent()
-            .ok_or_else(|| io::Error::other("entry path has no parent"))?;
-        fs::create_dir_all(parent)?;
-        let temp = parent.join(temp_name());
-        let result = (|| {
+        self.put_named(name, &mut temp_name, write)
+    }
+
+    /// An exclusive lock (`flock`) on `.claim-NAME` next to the entry:
+    /// held by one open file at a time, in this process or another one on
+    /// the same file system, and released when the holder exits however it
+    /// exits. The holder removes the file before it lets go; a waiter that
+    /// then holds a removed file opens the name again.
+    fn claim(&self, name: &str) -> io::Result<Option<Claim>> {
+        let path = self.claim_path(name)?;
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        loop {
             let file = fs::OpenOptions::new()
                 .write(true)
-                .create_new(true)
-                .open(&temp)?;
-            let mut out = BufWriter::with_capacity(64 * 1024, file);
-            write(&mut out)?;
-            out.into_inner().map_err(io::IntoInnerError::into_error)?;
-            // Atomic on POSIX: readers see the old entry or the new one.
-            fs::rename(&temp, &path)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
+                .create(true)
+                .truncate(false)
+                .open(&path)?;
+            lock(&file)?;
+            if same_file(&file, &path)? {
+                return Ok(Some(Claim::new(ClaimFile { path, _file: file })));
+            }
         }
-        result
     }
 
     fn touch(&self, name: &str) {

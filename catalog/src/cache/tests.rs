@@ -405,3 +405,95 @@ fn unavailable_tiers_are_skipped() {
         .is_some());
     assert_eq!(cache.run_stats().written, 1);
 }
+
+#[test]
+fn a_taken_temporary_name_is_another_writers_and_is_left_alone() {
+    // Writers in separate containers sharing a volume can have the same
+    // process ID and so, before, the same temporary name: the second one
+    // failed and removed the first one's file.
+    let dir = tempfile::tempdir().unwrap();
+    let store = DirStore::new(dir.path()).unwrap();
+    let name = "ab".repeat(32);
+    let fan = dir.path().join("ab");
+    std::fs::create_dir_all(&fan).unwrap();
+    let theirs = fan.join(".tmp-same");
+    std::fs::write(&theirs, b"another writer's half-written entry").unwrap();
+    let mut names = [".tmp-same", ".tmp-next"].into_iter().map(str::to_owned);
+    store
+        .put_named(
+            &name,
+            &mut || names.next().unwrap_or_default(),
+            &mut |out| out.write_all(b"entry"),
+        )
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&theirs).unwrap(),
+        b"another writer's half-written entry"
+    );
+    assert_eq!(std::fs::read(fan.join(&name[2..])).unwrap(), b"entry");
+    assert!(!fan.join(".tmp-next").exists());
+}
+
+#[test]
+#[cfg(unix)]
+fn concurrent_lookups_of_a_missing_layer_read_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(DirStore::new(dir.path()).unwrap());
+    let cache = Arc::new(LayerCache::new(store.clone()));
+    let fp = fingerprint(&wanted());
+    let Lookup::Miss(Some(claim)) = cache.lookup(&desc(), &fp, &Budget::unlimited(), true) else {
+        panic!("a missing entry is a miss with a claim");
+    };
+    // The claim is exclusive, also for another open file (another process).
+    let claim_file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(
+            store
+                .claim_path(&super::name(&super::header(&desc(), &fp)))
+                .unwrap(),
+        )
+        .unwrap();
+    let try_lock = |f: &std::fs::File| {
+        rustix::fs::flock(f, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+    };
+    assert_eq!(try_lock(&claim_file), Err(rustix::io::Errno::WOULDBLOCK));
+    let waiter = {
+        let (cache, fp) = (cache.clone(), fp.clone());
+        std::thread::spawn(move || {
+            matches!(
+                cache.lookup(&desc(), &fp, &Budget::unlimited(), true),
+                Lookup::Hit(_)
+            )
+        })
+    };
+    cache.save(&desc(), &fp, &cold());
+    drop(claim);
+    assert!(waiter.join().unwrap(), "the waiter takes the entry written");
+    assert_eq!(
+        cache.run_stats(),
+        RunStats {
+            hits: 1,
+            misses: 1,
+            written: 1,
+            invalid: 0
+        }
+    );
+    // Released and removed when dropped; a stale claim file (its holder
+    // gone) is taken over.
+    assert!(try_lock(&claim_file).is_ok(), "released when dropped");
+    let claim_path = store
+        .claim_path(&super::name(&super::header(&desc(), &fp)))
+        .unwrap();
+    assert!(!claim_path.exists());
+    std::fs::write(&claim_path, b"").unwrap();
+    let claim = store.claim(&"ef".repeat(32)).unwrap();
+    assert!(claim.is_some());
+    drop(claim);
+    let stale = store
+        .claim(&super::name(&super::header(&desc(), &fp)))
+        .unwrap();
+    assert!(stale.is_some());
+    drop(stale);
+    assert!(!claim_path.exists());
+    assert_eq!(store.stats().unwrap().entries, 1);
+}

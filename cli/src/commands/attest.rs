@@ -90,6 +90,10 @@ pub struct Plan {
     /// `--certificate` (and its chain) for the key, checked against it.
     certificate: Option<sbomctl_attest::sign::certificate::KeyCertificate>,
     version: StatementVersion,
+    /// The layer cache the image is cataloged with (`--cache-dir`,
+    /// `--no-cache`), one for a whole fleet run; `None` with a
+    /// `--predicate`.
+    pub cache: Option<std::sync::Arc<sbomctl_catalog::cache::LayerCache>>,
 }
 
 impl Plan {
@@ -130,7 +134,12 @@ impl Plan {
             StatementVersionArg::V1 => StatementVersion::V1,
             StatementVersionArg::V0_1 => StatementVersion::V0_1,
         };
+        let cache = match predicate_document {
+            None => super::cache::for_scan(&args.cache, false),
+            Some(_) => None,
+        };
         Ok(Plan {
+            cache,
             type_: type_.to_owned(),
             format,
             attach_mode,
@@ -190,7 +199,7 @@ pub fn prepare(plan: &Plan, target: &StoredImage, global: &Global) -> Result<Pre
     let (document, catalog) = match (&plan.predicate_document, plan.format) {
         (Some(doc), _) => (doc.clone(), None),
         (None, Some(format)) => {
-            let catalog = image::catalog(target)?;
+            let catalog = image::catalog(target, plan.cache.clone())?;
             if !global.quiet {
                 for d in &catalog.diagnostics {
                     ui::warn(sbomctl_oci::quote::line(&d.message));
@@ -234,7 +243,11 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
     }
     let plan = Plan::new(args)?;
     let target = image::open(&args.target)?;
-    let prepared = prepare(&plan, &target, global)?;
+    let prepared = prepare(&plan, &target, global);
+    if let Some(cache) = &plan.cache {
+        cache.finish();
+    }
+    let prepared = prepared?;
     let (referrer, legacy) = plan.forms();
     store(&plan, args, &target, &prepared, referrer, legacy)?;
     Ok(ExitCode::SUCCESS)

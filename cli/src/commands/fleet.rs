@@ -4,8 +4,10 @@
 //! sharding for Kubernetes Indexed Jobs (`--shard INDEX/COUNT`).
 //!
 //! It sits on the scan API only (`sbomctl_catalog::catalog` and its
-//! `Progress`): per-image layer counts come from the progress callbacks,
-//! so a layer cache that reports hits there shows up in the summary.
+//! `Progress`): per-image layer counts (cached, read) come from the
+//! progress callbacks. One layer cache (the scan's `--cache-dir`,
+//! `--no-cache`) serves every worker of the run; its claims make
+//! concurrent workers and shard processes read a shared layer once.
 
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -301,8 +303,11 @@ pub struct ImageResult {
     pub packages: Option<usize>,
     /// Layers of the image.
     pub layers: Option<usize>,
-    /// Layers read (decompressed) by this run, from the scan's progress;
-    /// below `layers` once a layer cache answers for the others.
+    /// Layers taken from the layer cache (neither downloaded nor
+    /// decompressed), from the scan's progress.
+    pub layers_cached: Option<usize>,
+    /// Layers read (downloaded or opened, and decompressed) by this run,
+    /// from the scan's progress: `layers` less `layers_cached`.
     pub layers_read: Option<usize>,
     /// Diagnostics of the scan (bad content inside the image).
     pub diagnostics: Option<usize>,
@@ -329,15 +334,21 @@ pub struct Summary {
     pub results: Vec<ImageResult>,
 }
 
-/// Counts the layers the scan read, through the progress callbacks.
+/// Counts the layers the scan finished and those the cache answered for,
+/// through the progress callbacks.
 #[derive(Default)]
 struct LayerCount {
-    read: AtomicUsize,
+    done: AtomicUsize,
+    cached: AtomicUsize,
 }
 
 impl sbomctl_catalog::Progress for LayerCount {
     fn layer_done(&self, _index: usize) {
-        self.read.fetch_add(1, Ordering::Relaxed);
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn layer_cached(&self, _index: usize) {
+        self.cached.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -401,16 +412,22 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         shard.index,
         shard.count
     );
+    let cache = crate::commands::cache::for_scan(&args.cache, global.quiet);
     let results = run_each(&entries, parallel, |entry| {
         scan_one(
             entry,
             args,
             platform.as_ref(),
+            cache.as_ref(),
             &formats,
             &render_options,
             out_dir,
         )
-    })?;
+    });
+    if let Some(cache) = &cache {
+        cache.finish();
+    }
+    let results = results?;
     let failed = results.iter().filter(|r| r.error.is_some()).count();
     let summary = Summary {
         shard,
@@ -495,6 +512,7 @@ fn scan_one(
     entry: &Entry,
     args: &PackagesArgs,
     platform: Option<&PlatformSpec>,
+    cache: Option<&Arc<sbomctl_catalog::cache::LayerCache>>,
     formats: &[Format],
     render_options: &format::RenderOptions,
     out_dir: &Path,
@@ -507,6 +525,7 @@ fn scan_one(
         digest: None,
         packages: None,
         layers: None,
+        layers_cached: None,
         layers_read: None,
         diagnostics: None,
         seconds: 0.0,
@@ -515,18 +534,23 @@ fn scan_one(
     };
     let scanned = (|| -> Result<()> {
         let source = Source::parse(&entry.reference)?;
-        let options = crate::commands::packages::scan_options(
-            args,
-            platform.cloned(),
-            Some(counter.clone() as Arc<dyn sbomctl_catalog::Progress>),
-        );
+        let options = sbomctl_catalog::Options {
+            cache: cache.cloned(),
+            ..crate::commands::packages::scan_options(
+                args,
+                platform.cloned(),
+                Some(counter.clone() as Arc<dyn sbomctl_catalog::Progress>),
+            )
+        };
         let catalog = sbomctl_catalog::catalog(&source, &options)
             .with_context(|| format!("scanning {source}"))?;
         let digest = catalog.source.manifest_digest.clone();
         result.digest.clone_from(&digest);
         result.packages = Some(catalog.packages.len());
         result.layers = Some(catalog.source.layers.len());
-        result.layers_read = Some(counter.read.load(Ordering::Relaxed));
+        let cached = counter.cached.load(Ordering::Relaxed);
+        result.layers_cached = Some(cached);
+        result.layers_read = Some(counter.done.load(Ordering::Relaxed).saturating_sub(cached));
         result.diagnostics = Some(catalog.diagnostics.len());
         let stem = file_stem(&entry.key, digest.as_deref());
         let mut targets = Vec::new();
@@ -574,10 +598,9 @@ fn table(summary: &Summary) -> String {
                 r.digest.as_deref(),
                 vec![
                     num(r.packages),
-                    match (r.layers, r.layers_read) {
-                        (Some(l), Some(read)) if read != l => format!("{l} ({read} read)"),
-                        (l, _) => num(l),
-                    },
+                    num(r.layers),
+                    num(r.layers_cached),
+                    num(r.layers_read),
                 ],
                 r.seconds,
                 r.error.as_deref().unwrap_or_default(),
@@ -585,7 +608,9 @@ fn table(summary: &Summary) -> String {
         })
         .collect();
     let mut out = render_table(
-        &["IMAGE", "DIGEST", "PACKAGES", "LAYERS", "TIME", "ERROR"],
+        &[
+            "IMAGE", "DIGEST", "PACKAGES", "LAYERS", "CACHED", "READ", "TIME", "ERROR",
+        ],
         &rows,
     );
     out.push_str(&format!(

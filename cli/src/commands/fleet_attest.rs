@@ -4,8 +4,9 @@
 //! them is the statement this run would sign (see [`statement_matches`]);
 //! a summary (`summary.json` under `--output-dir`, a table on stderr)
 //! says what was attested, skipped or failed and why. The list, sharding,
-//! `--parallel`, the summary file and the exit code are fleet scanning's
-//! (cli/src/commands/fleet.rs).
+//! `--parallel`, the summary file, the exit code and the layer cache
+//! (`--cache-dir`, `--no-cache`: one cache for every worker) are fleet
+//! scanning's (cli/src/commands/fleet.rs).
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -102,9 +103,14 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         shard.index,
         shard.count
     );
+    // One layer cache (the plan's) for every worker.
     let results = fleet::run_each(&entries, parallel, |entry| {
         attest_one(entry, args, &plan, &verifier, global)
-    })?;
+    });
+    if let Some(cache) = &plan.cache {
+        cache.finish();
+    }
+    let results = results?;
     let count = |a: Action| results.iter().filter(|r| r.action == a).count();
     let summary = AttestSummary {
         shard,

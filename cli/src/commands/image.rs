@@ -81,10 +81,14 @@ pub fn check_platform(target: &StoredImage) -> Result<()> {
 }
 
 /// Catalogs the image for its SBOM, as `sbomctl packages IMAGE
-/// [--platform P]` does.
-pub fn catalog(target: &StoredImage) -> Result<Catalog> {
+/// [--platform P]` does, with the layer cache `cache`.
+pub fn catalog(
+    target: &StoredImage,
+    cache: Option<std::sync::Arc<sbomctl_catalog::cache::LayerCache>>,
+) -> Result<Catalog> {
     let options = Options {
         platform: target.catalog_platform(),
+        cache,
         ..Options::default()
     };
     let image = target.image()?;

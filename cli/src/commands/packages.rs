@@ -90,7 +90,7 @@ pub(crate) fn scan_options(
         selection: args.scan.selection(),
         exclude: args.scan.exclude.clone(),
         base_path: args.scan.base_path.clone(),
-        // The fleet mode does not use the layer cache yet.
+        // Set by the caller: one cache for a whole fleet run.
         cache: None,
     }
 }

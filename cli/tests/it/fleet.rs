@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sbomctl_testutil::{Fault, FaultProxy, Registry};
 
-use super::common::registry::sample;
+use super::common::registry::{sample, Signing};
 use super::common::rss::peak_rss;
 
 const EPOCH: &str = "1700000000";
@@ -306,4 +306,215 @@ fn shard_settings_are_checked() {
     let out = run(&["packages", "--images", list], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--output-dir"));
+}
+
+/// `cache stats` of `cache`: each `name: number` line.
+fn cache_stats(cache: &Path) -> BTreeMap<String, u64> {
+    let out = run(
+        &["cache", "stats", "--cache-dir", cache.to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            Some((k.to_owned(), v.split_whitespace().next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Sums `field` over a summary's results.
+fn total(s: &serde_json::Value, field: &str) -> u64 {
+    s["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[field].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn concurrent_shards_share_one_cache_and_read_each_layer_once() {
+    let s = Signing::start(false);
+    // Six images, each image pushed under two names: they share every
+    // layer pairwise.
+    let mut images = Vec::new();
+    for (sample_name, names) in [
+        ("alpine-sample-oci", ["team-a/alpine:1", "team-b/base:1"]),
+        ("debian-sample-oci", ["team-a/debian:12", "team-c/worker:2"]),
+        ("distroless-sample-oci", ["team-c/static:1", "team-d/app:3"]),
+    ] {
+        for name in names {
+            images.push(s.push_sample(sample_name, name).image);
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("images.txt");
+    std::fs::write(&list, images.join("\n") + "\n").unwrap();
+    let list = list.to_str().unwrap();
+    let cache = tmp.path().join("cache");
+    let cache_s = cache.to_str().unwrap();
+    let fleet_args = |dir: &Path| -> Vec<String> {
+        [
+            "packages",
+            "--images",
+            list,
+            "--output-dir",
+            dir.to_str().unwrap(),
+            "-o",
+            "spdx-json",
+            "-o",
+            "cyclonedx-json",
+            "-q",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+
+    // The reference: one process, no cache.
+    let seq = tmp.path().join("seq");
+    let out = run(
+        &fleet_args(&seq)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let expected = sboms(&seq);
+    assert_eq!(expected.len(), 6 * 2);
+    let seq_summary = summary(&seq.join("summary.json"));
+    assert_eq!(total(&seq_summary, "layers_cached"), 0);
+    let all_layers = total(&seq_summary, "layers");
+    // The distinct layers: those of the distinct manifests.
+    let distinct: u64 = seq_summary["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["digest"].as_str().unwrap(), r["layers"].as_u64().unwrap()))
+        .collect::<BTreeMap<_, _>>()
+        .values()
+        .sum();
+    assert!(distinct > 0 && distinct * 2 == all_layers);
+
+    // Three shard processes at once, one shared cache (one with two
+    // images at a time).
+    let shards = tmp.path().join("shards");
+    let children: Vec<std::process::Child> = (0..3)
+        .map(|i| {
+            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("sbomctl"));
+            cmd.args(fleet_args(&shards))
+                .args(["--cache-dir", cache_s, "--shard", &format!("{i}/3")])
+                .env("SOURCE_DATE_EPOCH", EPOCH)
+                .env_remove(crate::common::NO_CACHE)
+                .env_remove("SBOMCTL_CACHE_DIR")
+                .env_remove("JOB_COMPLETION_INDEX")
+                .env_remove("SBOMCTL_SHARD_COUNT")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            if i == 2 {
+                cmd.args(["--parallel", "2"]);
+            }
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert_eq!(sboms(&shards), expected, "shards with a cache differ");
+    let per_shard: Vec<serde_json::Value> = (0..3)
+        .map(|i| summary(&shards.join(format!("summary.shard-{i}-of-3.json"))))
+        .collect();
+    let read: u64 = per_shard.iter().map(|s| total(s, "layers_read")).sum();
+    let cached: u64 = per_shard.iter().map(|s| total(s, "layers_cached")).sum();
+    assert_eq!(
+        read, distinct,
+        "each distinct layer read once: {per_shard:?}"
+    );
+    assert_eq!(read + cached, all_layers);
+    let stats = cache_stats(&cache);
+    assert_eq!(stats["entries"], distinct, "{stats:?}");
+    assert_eq!(stats["written"], distinct, "{stats:?}");
+    assert_eq!(stats["misses"], distinct, "{stats:?}");
+    assert_eq!(stats["hits"], all_layers - distinct, "{stats:?}");
+    assert_eq!(stats["invalid"], 0);
+
+    // A second fleet run reads no layer.
+    let warm = tmp.path().join("warm");
+    let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
+    let out = cmd
+        .args(fleet_args(&warm))
+        .args(["--cache-dir", cache_s, "--parallel", "2"])
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env_remove(crate::common::NO_CACHE)
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("SBOMCTL_SHARD_COUNT")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(sboms(&warm), expected, "a warm run differs");
+    let warm_summary = summary(&warm.join("summary.json"));
+    assert_eq!(total(&warm_summary, "layers_read"), 0, "{warm_summary}");
+    assert_eq!(total(&warm_summary, "layers_cached"), all_layers);
+    assert_eq!(cache_stats(&cache)["entries"], distinct);
+
+    // Fleet attest with the warm cache: every layer a hit, and the
+    // attested SBOM is the fleet scan's.
+    let keys = &s.keys;
+    let attest_dir = tmp.path().join("attest");
+    let out = assert_cmd::Command::cargo_bin("sbomctl")
+        .unwrap()
+        .args([
+            "attest",
+            "--key",
+            &keys.key,
+            "--images",
+            list,
+            "--output-dir",
+        ])
+        .arg(&attest_dir)
+        .args(["--cache-dir", cache_s, "--parallel", "2", "-q"])
+        .env("COSIGN_PASSWORD", crate::common::signing::PASSWORD)
+        .env_remove("SBOMCTL_PASSWORD")
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env_remove(crate::common::NO_CACHE)
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("SBOMCTL_SHARD_COUNT")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(summary(&attest_dir.join("summary.json"))["attested"], 6);
+    let after = cache_stats(&cache);
+    assert_eq!(after["entries"], distinct);
+    assert_eq!(
+        (
+            after["hits"] - stats["hits"],
+            after["misses"] - stats["misses"]
+        ),
+        (2 * all_layers, 0),
+        "the warm fleet scan and fleet attest hit every layer: {after:?}"
+    );
+    let predicate = crate::common::signing::ok(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "spdxjson",
+        "-o",
+        "predicate",
+        &images[3],
+    ])
+    .stdout;
+    let scanned = expected
+        .iter()
+        .find(|(name, _)| name.contains("_team-c_worker_2.") && name.contains("spdx-json"))
+        .unwrap()
+        .1;
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&predicate).unwrap(),
+        serde_json::from_slice::<serde_json::Value>(scanned).unwrap()
+    );
 }

@@ -12,6 +12,7 @@ use super::common::signing::{ok, PASSWORD};
 /// `sbomctl ARGS` with the key password and `SOURCE_DATE_EPOCH=epoch`.
 fn run(args: &[&str], epoch: &str) -> Output {
     assert_cmd::Command::cargo_bin("sbomctl")
+        .map(crate::common::no_cache)
         .unwrap()
         .args(args)
         .env("COSIGN_PASSWORD", PASSWORD)
