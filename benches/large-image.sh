@@ -5,7 +5,7 @@
 # scan finds real packages.
 #
 # Usage: benches/large-image.sh [OUTDIR]
-#   default OUTDIR: ${SBOMCTL_CACHE_DIR:-$HOME/.cache/sbomctl}/bench-image-v1
+#   default OUTDIR: ${SBOMCTL_BENCH_IMAGES_DIR:-$HOME/.cache/sbomctl}/bench-image-v1
 #
 # If OUTDIR/DONE exists this exits at once (cache hit). Otherwise it builds
 # in OUTDIR.tmp and renames it at the very end. Prints OUTDIR/oci on stdout.
@@ -21,7 +21,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE_ROOT=${SBOMCTL_CACHE_DIR:-$HOME/.cache/sbomctl}
+CACHE_ROOT=${SBOMCTL_BENCH_IMAGES_DIR:-$HOME/.cache/sbomctl}
 OUTDIR=$(realpath -m -- "${1:-$CACHE_ROOT/bench-image-v1}")
 case $OUTDIR in / | "$HOME" | /tmp | /root) echo "refusing OUTDIR=$OUTDIR" >&2; exit 2 ;; esac
 

@@ -5,7 +5,10 @@ Usage: measure.py --sbomctl BIN --inflate BIN [--runs 3] [--json OUT] NAME=OCI_D
 
 For each image, RUNS rounds of:
   1. sbomctl -q packages --no-cache oci-dir:DIR (a cold scan: the layer cache off) -o json=FILE under /usr/bin/time -v:
-     wall, user+sys CPU, peak RSS;
+     wall, user+sys CPU, peak RSS; then the same with --cache-dir of an
+     empty directory (unmeasured: it fills the cache) and again (measured:
+     the warm re-scan, every layer a hit; its output must be the cold
+     scan's bytes);
   2. the sequential zcat floor: zcat (zstdcat for zstd, cat for plain tar)
      of every layer blob to /dev/null, one after the other (sum of walls);
   3. the two-core zcat floor: the same commands, biggest blob first, through
@@ -27,6 +30,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -174,10 +178,19 @@ def measure(name, oci, args):
     for r in range(args.runs):
         cmd = [args.sbomctl, "-q", "packages", "--no-cache", f"oci-dir:{oci}", "-o", f"json={out_json}"]
         wall, cpu, rss = guarded(lambda: time_v(cmd), args, notes, "sbomctl")
+        cache = os.path.join(args.workdir, f"{name}.layer-cache")
+        shutil.rmtree(cache, ignore_errors=True)
+        warm_json = os.path.join(args.workdir, f"{name}.warm.sbom.json")
+        warm_cmd = [args.sbomctl, "-q", "packages", "--cache-dir", cache, f"oci-dir:{oci}", "-o", f"json={warm_json}"]
+        subprocess.run(warm_cmd, check=True)
+        warm_wall, warm_cpu, warm_rss = guarded(lambda: time_v(warm_cmd), args, notes, "sbomctl warm")
+        with open(out_json, "rb") as a, open(warm_json, "rb") as b:
+            if a.read() != b.read():
+                sys.exit(f"{name}: the warm scan's output differs from the cold scan's")
         zseq, ztwo, zper = guarded(lambda: zcat_floors(layers), args, notes, "zcat")
         zr = guarded(lambda: zlibrs_floors(args.inflate, oci), args, notes, "inflate")
-        rounds.append({"wall": wall, "cpu": cpu, "rss_kb": rss, "zcat_seq": zseq, "zcat_2core": ztwo, "zcat_per_layer": zper, **zr})
-        print(f"  round {r + 1}: sbomctl {wall:.2f}s wall {cpu:.2f}s cpu {rss / 1024:.1f} MiB | zcat seq {zseq:.2f}s 2-core {ztwo:.2f}s | zlib-rs 2-core floor {zr['inflate_2core']:.2f}s (+sha256 {zr['inflate_sha_2core']:.2f}s)", file=sys.stderr)
+        rounds.append({"wall": wall, "cpu": cpu, "rss_kb": rss, "warm_wall": warm_wall, "warm_cpu": warm_cpu, "warm_rss_kb": warm_rss, "zcat_seq": zseq, "zcat_2core": ztwo, "zcat_per_layer": zper, **zr})
+        print(f"  round {r + 1}: sbomctl {wall:.2f}s wall {cpu:.2f}s cpu {rss / 1024:.1f} MiB (warm {warm_wall:.2f}s) | zcat seq {zseq:.2f}s 2-core {ztwo:.2f}s | zlib-rs 2-core floor {zr['inflate_2core']:.2f}s (+sha256 {zr['inflate_sha_2core']:.2f}s)", file=sys.stderr)
     with open(out_json) as f:
         packages = len(json.load(f).get("packages", []))
     med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0] if not k.startswith("per_layer") and k != "zcat_per_layer"}
@@ -193,6 +206,7 @@ def measure(name, oci, args):
         for i, l in enumerate(layers)
     ]
     med["packages"] = packages
+    med["warm_over_cold"] = med["warm_wall"] / med["wall"]
     med["wall_over_zcat_2core"] = med["wall"] / med["zcat_2core"]
     med["wall_over_zlibrs_2core"] = med["wall"] / med["inflate_2core"]
     med["wall_over_zlibrs_sha_2core"] = med["wall"] / med["inflate_sha_2core"]
@@ -205,6 +219,10 @@ def report(results):
         ("sbomctl wall (s)", "wall", "{:.2f}"),
         ("sbomctl user+sys CPU (s)", "cpu", "{:.2f}"),
         ("sbomctl peak RSS (MiB)", "rss_kb", None),
+        ("sbomctl warm re-scan wall (s)", "warm_wall", "{:.2f}"),
+        ("sbomctl warm re-scan user+sys CPU (s)", "warm_cpu", "{:.2f}"),
+        ("sbomctl warm re-scan peak RSS (MiB)", "warm_rss_kb", None),
+        ("warm / cold wall", "warm_over_cold", "{:.1%}"),
         ("packages found", "packages", "{}"),
         ("zcat floor, sequential (s)", "zcat_seq", "{:.2f}"),
         ("zcat floor, two cores (s)", "zcat_2core", "{:.2f}"),
@@ -222,7 +240,7 @@ def report(results):
         cells = []
         for n in names:
             v = results[n][key]
-            cells.append(f"{v / 1024:.1f}" if key == "rss_kb" else fmt.format(v))
+            cells.append(f"{v / 1024:.1f}" if key.endswith("rss_kb") else fmt.format(v))
         print(f"| {label} | " + " | ".join(cells) + " |")
     for n in names:
         print(f"\n{n}, per layer (medians):")

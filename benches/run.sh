@@ -11,7 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
-CACHE_ROOT=${SBOMCTL_CACHE_DIR:-$HOME/.cache/sbomctl}
+# Where the benchmark images are built (not SBOMCTL_CACHE_DIR: that is the
+# layer cache's directory, docs/cache.md).
+CACHE_ROOT=${SBOMCTL_BENCH_IMAGES_DIR:-$HOME/.cache/sbomctl}
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
