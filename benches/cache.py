@@ -14,7 +14,9 @@ large   The large benchmark image (benches/large-image.sh): a cold scan with
         re-scans (every layer a hit). Target: warm <= 5 % of cold.
 app     An image made of the large image's layers (cached) plus one new
         application layer (a tar of /usr/lib/python3/dist-packages, real
-        Python packages) against an image of that one layer alone, cold.
+        Python packages; --app-dirs 4 adds /usr/lib/python3.11,
+        /usr/lib/node_modules and /usr/share/doc) against an image of that
+        one layer alone, cold.
         Each run of the first starts from a copy of the warm cache, so the
         new layer is a miss every time. Target: <= 1.2x.
 fleet   N images on three shared bases, pushed to a local docker-registry
@@ -313,10 +315,16 @@ def cache_stats(sbomctl, cache):
     return out
 
 
+# The application layer of `app`: the first --app-dirs of these real
+# directories (Python and npm packages, their documentation).
+APP_DIRS = ["/usr/lib/python3/dist-packages", "/usr/lib/python3.11", "/usr/lib/node_modules", "/usr/share/doc"]
+
+
 def measure_app(args, large, large_cache, out):
     work = os.path.join(args.workdir, "app-image")
     new_layout(work)
-    blob, diff_id = layer_from_dirs([("/usr/lib/python3/dist-packages", "/usr/lib/python3/dist-packages")], 64 << 20)
+    dirs = APP_DIRS[: args.app_dirs]
+    blob, diff_id = layer_from_dirs([(d, d) for d in dirs if os.path.isdir(d)], 512 << 20)
     app = (write_blob(work, blob), len(blob), diff_id)
     base = []
     for d, s, diff, mt in large_layers(large):
@@ -495,6 +503,43 @@ def measure_fleet(args):
         registry.stop()
 
 
+# The layer-sharing distribution the projection assumes (docs/scale.md):
+# every image is one of BASES base images (BASE_LAYERS layers, BASE_MB
+# compressed in all), one of RUNTIMES runtime layers (RUNTIME_MB each) and
+# APP_LAYERS layers of its own (APP_MB in all).
+PROJECTION = {"BASES": 50, "BASE_LAYERS": 3, "BASE_MB": 80.0, "RUNTIMES": 200, "RUNTIME_MB": 40.0,
+              "APP_LAYERS": 2, "APP_MB": 15.0}
+
+
+def project(res):
+    """CPU time and bytes for 10^4 and 10^5 images from the measured costs:
+    CPU per compressed MB read (the large image's cold scan, minus its warm
+    re-scan) and CPU per image when every layer is cached (the warm fleet
+    run over its images)."""
+    large = res["large"]["rows"]
+    mb = sum(size for _, size, _, _ in large_layers(res["large_oci"])) / 1e6
+    per_mb = (med(large["cold"], "cpu") - med(large["warm"], "cpu")) / mb
+    fleet = res["fleet"]
+    warm = fleet["rows"]["warm, 1 process(es)"]
+    per_image = warm["cpu"] / fleet["facts"]["images"]
+    p = PROJECTION
+    out = {"cpu_s_per_compressed_mb": per_mb, "cpu_s_per_image_warm": per_image, "assumed": p, "sizes": {}}
+    for n in (10**4, 10**5):
+        distinct_mb = p["BASES"] * p["BASE_MB"] + p["RUNTIMES"] * p["RUNTIME_MB"] + n * p["APP_MB"]
+        all_mb = n * (p["BASE_MB"] + p["RUNTIME_MB"] + p["APP_MB"])
+        distinct_layers = p["BASES"] * p["BASE_LAYERS"] + p["RUNTIMES"] + n * p["APP_LAYERS"]
+        out["sizes"][n] = {
+            "layers": n * (p["BASE_LAYERS"] + 1 + p["APP_LAYERS"]),
+            "distinct_layers": distinct_layers,
+            "no_cache_tb": all_mb / 1e6,
+            "cached_tb": distinct_mb / 1e6,
+            "no_cache_cpu_h": (all_mb * per_mb + n * per_image) / 3600,
+            "cold_cache_cpu_h": (distinct_mb * per_mb + n * per_image) / 3600,
+            "warm_cpu_h": n * per_image / 3600,
+        }
+    return out
+
+
 def med(rows, key):
     return statistics.median(r[key] for r in rows)
 
@@ -524,6 +569,15 @@ def report(res):
         print("|---|---|---|---|---|---|---|---|")
         for k, v in f["rows"].items():
             print(f"| {k} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['bytes_pulled']} | {v['blob_gets']} | {v['layers_read']} | {v['layers_cached']} | {v['load1']:.1f} |")
+    if "projection" in res:
+        p = res["projection"]
+        print(f"\nprojection: {p['cpu_s_per_compressed_mb'] * 1000:.2f} ms CPU per compressed MB read, "
+              f"{p['cpu_s_per_image_warm']:.3f} s CPU per image with every layer cached; assumed {p['assumed']}\n")
+        print("| images | layers | distinct layers | bytes read, no cache | bytes read, shared cache | CPU, no cache | CPU, cold shared cache | CPU, warm |")
+        print("|---|---|---|---|---|---|---|---|")
+        for n, v in p["sizes"].items():
+            print(f"| {n} | {v['layers']} | {v['distinct_layers']} | {v['no_cache_tb']:.2f} TB | {v['cached_tb']:.2f} TB | "
+                  f"{v['no_cache_cpu_h']:.1f} h | {v['cold_cache_cpu_h']:.1f} h | {v['warm_cpu_h']:.2f} h |")
 
 
 def main():
@@ -532,6 +586,7 @@ def main():
     ap.add_argument("--large")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--images", type=int, default=24)
+    ap.add_argument("--app-dirs", type=int, default=1, help="how many of APP_DIRS make the application layer")
     ap.add_argument("--cache-store", default="local", help="local, or oci://HOST/REPO (the registry store)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "sbomctl-cache-bench"))
     ap.add_argument("--json")
@@ -556,6 +611,9 @@ def main():
     if "fleet" not in skip:
         print(f"== fleet of {args.images} images", file=sys.stderr)
         res["fleet"] = measure_fleet(args)
+    if {"large", "fleet"} <= set(res):
+        res["large_oci"] = args.large
+        res["projection"] = project(res)
     report(res)
     if args.json:
         with open(args.json, "w") as f:
