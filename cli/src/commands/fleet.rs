@@ -412,7 +412,10 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         shard.index,
         shard.count
     );
-    let cache = crate::commands::cache::for_scan(&args.cache, global.quiet);
+    // One cache for the run, reaching a registry store (`--cache
+    // oci://…`) with the scan's registry options.
+    let registry = crate::commands::packages::scan_options(args, None, None).registry;
+    let cache = crate::commands::cache::for_scan_with(&args.cache, &registry, global.quiet);
     let results = run_each(&entries, parallel, |entry| {
         scan_one(
             entry,
