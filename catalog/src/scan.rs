@@ -155,6 +155,7 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
             };
             let (layer, deferred, warnings) =
                 walk_deferred(&root, &how, &wanted, &Budget::new(MAX_RETAINED_BYTES))?;
+            log_memory("walk done");
             let info = SourceInfo {
                 kind: "directory".to_owned(),
                 transport: "dir".to_owned(),
@@ -462,14 +463,18 @@ fn catalog_dir(
             packages = findings.packages.len().saturating_sub(before),
             "cataloger done"
         );
+        drop(tree);
+        log_memory(c.name());
     }
     drop(base);
     diagnostics.extend(findings.diagnostics);
+    let packages = merge_within(findings.packages);
+    log_memory("merged");
     finish(
         source,
         scope,
         ctx.distro,
-        merge_within(findings.packages),
+        packages,
         diagnostics,
         squashed,
         selected,
@@ -570,7 +575,9 @@ fn finish(
     });
     diagnostics.sort();
     diagnostics.dedup();
+    log_memory("sorted");
     let relationships = relate::relationships(&packages);
+    log_memory("related");
     Catalog {
         source,
         scope,
@@ -601,6 +608,31 @@ fn run_catalogers(
         );
     }
     (ctx.distro, findings)
+}
+
+/// Logs the process's resident set now and at its peak (`VmRSS` and
+/// `VmHWM` of `/proc/self/status`, Linux only) at debug level, so that
+/// `-vv` shows where a scan's memory goes, phase by phase.
+pub fn log_memory(phase: &str) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return;
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    tracing::debug!(
+        phase,
+        rss = field("VmRSS:"),
+        peak = field("VmHWM:"),
+        "memory"
+    );
 }
 
 /// Packages found in the layer views so far, indexed by their merge key

@@ -68,8 +68,11 @@ fn write_all(
     targets: Vec<Target>,
     options: &sbomctl_catalog::format::RenderOptions,
 ) -> Result<()> {
+    sbomctl_catalog::scan::log_memory("before rendering");
     let render = |format: Format, w: &mut dyn Write| {
-        sbomctl_catalog::format::render_to(catalog, format, options, w)
+        let rendered = sbomctl_catalog::format::render_to(catalog, format, options, w);
+        sbomctl_catalog::scan::log_memory(&format!("rendered {format}"));
+        rendered
     };
     let mut pending = Vec::new();
     let mut to_stdout = Vec::new();
