@@ -167,7 +167,7 @@ pub(super) fn write(doc: &Document<'_>, w: &mut dyn std::io::Write) -> std::io::
                 element: &r.element,
                 related: &r.related,
                 kind: r.kind,
-                comment: r.comment.as_deref(),
+                comment: r.comment,
             })
             .collect(),
     };

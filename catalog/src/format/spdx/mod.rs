@@ -110,14 +110,14 @@ mod tests {
         assert_eq!(root.spdx_id, "SPDXRef-DocumentRoot-Image-x");
         assert_eq!(root.primary_purpose, Some("CONTAINER"));
         assert_eq!(root.checksums[0].algorithm, "SHA256");
-        assert_eq!(doc.relationships[0].element, "SPDXRef-DOCUMENT");
+        assert_eq!(&*doc.relationships[0].element, "SPDXRef-DOCUMENT");
         assert_eq!(doc.relationships[0].kind, "DESCRIBES");
-        assert_eq!(doc.relationships[0].related, root.spdx_id);
+        assert_eq!(&*doc.relationships[0].related, root.spdx_id.as_str());
         let contains: Vec<_> = doc
             .relationships
             .iter()
             .filter(|r| r.kind == "CONTAINS")
-            .map(|r| r.related.as_str())
+            .map(|r| &*r.related)
             .collect();
         assert_eq!(contains.len(), 2);
         let v22 = write::build(&c, SpdxVersion::V2_2, &RenderOptions::at(0));
@@ -163,7 +163,6 @@ mod tests {
         let other = &doc.relationships[4];
         assert!(other
             .comment
-            .as_deref()
             .unwrap_or("")
             .starts_with("ownership-by-file-overlap:"));
     }

@@ -50,7 +50,7 @@ pub(super) fn write(doc: &Document<'_>, sink: &mut dyn std::io::Write) -> std::i
             "Relationship",
             &format!("{} {} {}", r.element, r.kind, r.related),
         );
-        if let Some(c) = &r.comment {
+        if let Some(c) = r.comment {
             w.line("RelationshipComment", c);
         }
     }

@@ -318,7 +318,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             _ => continue,
         };
         grouped
-            .entry((r.element.as_str(), kind, r.comment.as_deref()))
+            .entry((&*r.element, kind, r.comment))
             .or_default()
             .push(ids.element(&r.related));
     }
