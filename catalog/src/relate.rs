@@ -1,13 +1,63 @@
 //! Relationships between cataloged packages: declared dependencies resolved
 //! by name (and `Provides`), and ownership by file overlap.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{Ecosystem, Package, Relationship, RelationshipKind};
 
+/// A relationship by package positions (or id ranks), until the ids are
+/// written out.
+type Edge = (usize, usize, RelationshipKind);
+
 /// Builds the relationships, sorted and without duplicates.
+///
+/// A large tree has hundreds of thousands of them (`dir:/` on a build
+/// host: about 270,000), so they are found, sorted and deduplicated as
+/// numbers, and each id String is made once, in the result: no set of
+/// Strings, no second copy.
 pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
     let ids: Vec<String> = packages.iter().map(Package::id).collect();
+    // Each distinct id once, sorted; `rank` gives a package's place there,
+    // so ordering edges by rank orders them as their ids, and packages
+    // that share an id give one relationship, as they would by id.
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by(|a, b| ids.get(*a).cmp(&ids.get(*b)));
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut rank = vec![0usize; ids.len()];
+    for &at in &order {
+        let id = ids.get(at).map_or("", String::as_str);
+        if distinct.last() != Some(&id) {
+            distinct.push(id);
+        }
+        if let Some(r) = rank.get_mut(at) {
+            *r = distinct.len().saturating_sub(1);
+        }
+    }
+    drop(order);
+    let mut edges = dependencies(packages);
+    edges.extend(ownership(packages));
+    for (from, to, _) in &mut edges {
+        *from = rank.get(*from).copied().unwrap_or_default();
+        *to = rank.get(*to).copied().unwrap_or_default();
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    let id = |r: usize| {
+        distinct
+            .get(r)
+            .map_or_else(String::new, |s| (*s).to_owned())
+    };
+    let mut out = Vec::with_capacity(edges.len());
+    out.extend(edges.into_iter().map(|(from, to, kind)| Relationship {
+        from: id(from),
+        to: id(to),
+        kind,
+    }));
+    out
+}
+
+/// Declared dependencies resolved by name (and `Provides`), by position.
+fn dependencies(packages: &[Package]) -> Vec<Edge> {
     // (ecosystem, name-or-provided) → package positions
     let mut by_name: BTreeMap<(Ecosystem, String), Vec<usize>> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
@@ -20,7 +70,7 @@ pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
             by_name.entry((p.ecosystem, name)).or_default().push(i);
         }
     }
-    let mut out = BTreeSet::new();
+    let mut out = Vec::new();
     for (i, p) in packages.iter().enumerate() {
         let here = p.locations.first().map(|l| l.path.as_str());
         let same_place = |t: &usize| {
@@ -38,42 +88,43 @@ pub fn relationships(packages: &[Package]) -> Vec<Relationship> {
                 } else {
                     targets
                 };
-                for &t in targets {
-                    if t != i {
-                        out.insert(Relationship {
-                            from: ids[i].clone(),
-                            to: ids[t].clone(),
-                            kind: RelationshipKind::DependsOn,
-                        });
-                    }
-                }
+                out.extend(
+                    targets
+                        .iter()
+                        .filter(|&&t| t != i)
+                        .map(|&t| (i, t, RelationshipKind::DependsOn)),
+                );
             }
         }
     }
-    // OS packages that own another ecosystem's package's evidence files.
-    let mut owner_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, p) in packages.iter().enumerate() {
-        if p.ecosystem.is_os_package() {
-            for f in &p.files {
-                owner_of.entry(f.path.as_str()).or_default().push(i);
-            }
-        }
-    }
+    out
+}
+
+/// OS packages that own another ecosystem's package's evidence files, by
+/// position. Only the evidence paths are indexed (a few per language
+/// package), not every file the OS packages own (a host has millions).
+fn ownership(packages: &[Package]) -> Vec<Edge> {
+    let mut evidence_of: HashMap<&str, Vec<usize>> = HashMap::new();
     for (j, p) in packages.iter().enumerate() {
         if p.ecosystem.is_os_package() {
             continue;
         }
         for loc in &p.locations {
-            for &i in owner_of.get(loc.path.as_str()).into_iter().flatten() {
-                out.insert(Relationship {
-                    from: ids[i].clone(),
-                    to: ids[j].clone(),
-                    kind: RelationshipKind::OwnershipByFileOverlap,
-                });
+            evidence_of.entry(loc.path.as_str()).or_default().push(j);
+        }
+    }
+    let mut out = Vec::new();
+    for (i, p) in packages.iter().enumerate() {
+        if !p.ecosystem.is_os_package() {
+            continue;
+        }
+        for f in &p.files {
+            for &j in evidence_of.get(f.path.as_str()).into_iter().flatten() {
+                out.push((i, j, RelationshipKind::OwnershipByFileOverlap));
             }
         }
     }
-    out.into_iter().collect()
+    out
 }
 
 /// `so:libc.so=1.2` / `foo (>= 1)` / `foo>=1` → the bare name.

@@ -25,7 +25,26 @@ struct JsonDocument<'a> {
         skip_serializing_if = "Vec::is_empty"
     )]
     extracted: Vec<ExtractedLicense<'a>>,
-    relationships: Vec<Relationship<'a>>,
+    relationships: Relationships<'a>,
+}
+
+/// The relationships, each mapped to its JSON form as it is written.
+struct Relationships<'a>(&'a super::write::Relationships);
+
+impl Serialize for Relationships<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for r in self.0.iter() {
+            seq.serialize_element(&Relationship {
+                element: r.element,
+                related: r.related,
+                kind: r.kind,
+                comment: r.comment,
+            })?;
+        }
+        seq.end()
+    }
 }
 
 /// The packages, each built and mapped to its JSON form as it is written
@@ -160,16 +179,7 @@ pub(super) fn write(doc: &Document<'_>, w: &mut dyn std::io::Write) -> std::io::
                 name: &l.name,
             })
             .collect(),
-        relationships: doc
-            .relationships
-            .iter()
-            .map(|r| Relationship {
-                element: &r.element,
-                related: &r.related,
-                kind: r.kind,
-                comment: r.comment,
-            })
-            .collect(),
+        relationships: Relationships(&doc.relationships),
     };
     serde_json::to_writer_pretty(&mut *w, &out)?;
     w.write_all(b"\n")

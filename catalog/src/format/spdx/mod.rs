@@ -110,14 +110,14 @@ mod tests {
         assert_eq!(root.spdx_id, "SPDXRef-DocumentRoot-Image-x");
         assert_eq!(root.primary_purpose, Some("CONTAINER"));
         assert_eq!(root.checksums[0].algorithm, "SHA256");
-        assert_eq!(&*doc.relationships[0].element, "SPDXRef-DOCUMENT");
-        assert_eq!(doc.relationships[0].kind, "DESCRIBES");
-        assert_eq!(&*doc.relationships[0].related, root.spdx_id.as_str());
-        let contains: Vec<_> = doc
-            .relationships
+        let relationships: Vec<_> = doc.relationships.iter().collect();
+        assert_eq!(relationships[0].element, "SPDXRef-DOCUMENT");
+        assert_eq!(relationships[0].kind, "DESCRIBES");
+        assert_eq!(relationships[0].related, root.spdx_id);
+        let contains: Vec<_> = relationships
             .iter()
             .filter(|r| r.kind == "CONTAINS")
-            .map(|r| &*r.related)
+            .map(|r| r.related)
             .collect();
         assert_eq!(contains.len(), 2);
         let v22 = write::build(&c, SpdxVersion::V2_2, &RenderOptions::at(0));
@@ -160,7 +160,7 @@ mod tests {
             kinds,
             ["DESCRIBES", "CONTAINS", "CONTAINS", "DEPENDS_ON", "OTHER"]
         );
-        let other = &doc.relationships[4];
+        let other = doc.relationships.iter().nth(4).expect("fifth");
         assert!(other
             .comment
             .unwrap_or("")

@@ -45,7 +45,7 @@ pub(super) fn write(doc: &Document<'_>, sink: &mut dyn std::io::Write) -> std::i
     w.blank();
     w.comment("##### Relationships");
     w.blank();
-    for r in &doc.relationships {
+    for r in doc.relationships.iter() {
         w.raw(
             "Relationship",
             &format!("{} {} {}", r.element, r.kind, r.related),
@@ -53,6 +53,7 @@ pub(super) fn write(doc: &Document<'_>, sink: &mut dyn std::io::Write) -> std::i
         if let Some(c) = r.comment {
             w.line("RelationshipComment", c);
         }
+        w.drain_into(sink)?;
     }
 
     let mut annotations = doc.annotations().peekable();

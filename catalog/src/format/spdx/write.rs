@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
 
 use crate::format::validate;
 use crate::format::{common, RenderOptions, SpdxVersion};
@@ -39,7 +38,7 @@ pub(in crate::format) struct Document<'a> {
     /// Sorted by license id.
     pub extracted_licenses: Vec<ExtractedLicense>,
     /// `DESCRIBES` first, then sorted by (element, type, related element).
-    pub relationships: Vec<SpdxRelationship>,
+    pub relationships: Relationships,
 }
 
 impl Document<'_> {
@@ -156,14 +155,113 @@ pub(in crate::format) struct ExtractedLicense {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(in crate::format) struct SpdxRelationship {
-    /// Shared with the package's other relationships: a `dir:/` scan has
-    /// about 270,000 of them.
-    pub element: Rc<str>,
+/// One relationship as written, borrowed from [`Relationships`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::format) struct SpdxRelationship<'a> {
+    pub element: &'a str,
     pub kind: &'static str,
-    pub related: Rc<str>,
+    pub related: &'a str,
     pub comment: Option<&'static str>,
+}
+
+/// The kinds of relationship a document has besides `DESCRIBES`, in the
+/// order of their names (the order they sort in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Contains,
+    DependsOn,
+    Other,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Contains => "CONTAINS",
+            Kind::DependsOn => "DEPENDS_ON",
+            Kind::Other => "OTHER",
+        }
+    }
+
+    fn comment(self) -> Option<&'static str> {
+        match self {
+            Kind::Other => Some(OWNERSHIP_COMMENT),
+            Kind::Contains | Kind::DependsOn => None,
+        }
+    }
+}
+
+/// The document's relationships: `DESCRIBES`, then the others sorted by
+/// (element, type, related element) and each once. A `dir:/` scan has
+/// hundreds of thousands, so each is held as two element numbers and a
+/// kind, and written from the ids the packages have anyway: no String per
+/// relationship.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::format) struct Relationships {
+    /// Every element a relationship names, sorted: the root and each
+    /// package's SPDX id (unique, see [`unique_id`]).
+    ids: Vec<String>,
+    root: usize,
+    /// (element, kind, related element), by place in `ids`, sorted.
+    edges: Vec<(usize, Kind, usize)>,
+}
+
+impl Relationships {
+    /// `ids` are the root's SPDX id followed by each catalog package's;
+    /// `edges` name them by place there (the root is 0).
+    fn new(ids: Vec<String>, edges: Vec<(usize, Kind, usize)>) -> Self {
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|a, b| ids.get(*a).cmp(&ids.get(*b)));
+        let mut rank = vec![0usize; ids.len()];
+        for (r, &at) in order.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(at) {
+                *slot = r;
+            }
+        }
+        let ranked = |at: usize| rank.get(at).copied().unwrap_or_default();
+        let mut edges = edges;
+        for (from, _, to) in &mut edges {
+            *from = ranked(*from);
+            *to = ranked(*to);
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        let root = ranked(0);
+        let mut ids = ids;
+        let mut sorted = Vec::with_capacity(ids.len());
+        for at in order {
+            sorted.push(ids.get_mut(at).map(std::mem::take).unwrap_or_default());
+        }
+        Relationships {
+            ids: sorted,
+            root,
+            edges,
+        }
+    }
+
+    fn id(&self, at: usize) -> &str {
+        self.ids.get(at).map_or("", String::as_str)
+    }
+
+    /// `DESCRIBES` first, then the rest in order.
+    pub fn iter(&self) -> impl Iterator<Item = SpdxRelationship<'_>> + '_ {
+        std::iter::once(SpdxRelationship {
+            element: DOCUMENT_ID,
+            kind: "DESCRIBES",
+            related: self.id(self.root),
+            comment: None,
+        })
+        .chain(self.edges.iter().map(|&(from, kind, to)| SpdxRelationship {
+            element: self.id(from),
+            kind: kind.name(),
+            related: self.id(to),
+            comment: kind.comment(),
+        }))
+    }
+
+    /// How many relationships there are, `DESCRIBES` included.
+    pub fn len(&self) -> usize {
+        self.edges.len() + 1
+    }
 }
 
 /// Builds the document. Pure: the same catalog and options give the same
@@ -178,59 +276,45 @@ pub(in crate::format) fn build<'a>(
     let root_id = root.spdx_id.clone();
 
     let mut extracted = BTreeMap::new();
-    let mut ids_by_package_id: HashMap<String, Rc<str>> = HashMap::new();
+    // Package id → place of its first package in `ids` (after the root).
+    let mut place_of_package_id: HashMap<String, usize> = HashMap::new();
     let mut used_ids: HashMap<String, usize> = HashMap::new();
     let mut ids = Vec::with_capacity(catalog.packages.len());
     let mut declared = Vec::with_capacity(catalog.packages.len());
-    for p in &catalog.packages {
+    for (i, p) in catalog.packages.iter().enumerate() {
         let package_id = p.id();
         let spdx_id = unique_id(&mut used_ids, package_spdx_id(p, &package_id));
-        ids_by_package_id
+        place_of_package_id
             .entry(package_id)
-            .or_insert_with(|| Rc::from(spdx_id.as_str()));
+            .or_insert(i.saturating_add(1));
         declared.push(declared_license(p, &mut extracted));
         ids.push(spdx_id);
     }
+    drop(used_ids);
 
-    let root_rc: Rc<str> = Rc::from(root_id.as_str());
-    let mut relationships: Vec<SpdxRelationship> = ids
-        .iter()
-        .map(|id| SpdxRelationship {
-            element: Rc::clone(&root_rc),
-            kind: "CONTAINS",
-            related: Rc::from(id.as_str()),
-            comment: None,
-        })
-        .collect();
+    let mut edges: Vec<(usize, Kind, usize)> =
+        Vec::with_capacity(ids.len().saturating_add(catalog.relationships.len()));
+    edges.extend((1..=ids.len()).map(|at| (0, Kind::Contains, at)));
     for r in &catalog.relationships {
         // A relationship to a package that is not in the catalog cannot be
         // written: SPDX requires both ends to exist in the document.
-        let (Some(from), Some(to)) = (ids_by_package_id.get(&r.from), ids_by_package_id.get(&r.to))
-        else {
+        let (Some(&from), Some(&to)) = (
+            place_of_package_id.get(&r.from),
+            place_of_package_id.get(&r.to),
+        ) else {
             continue;
         };
-        let (kind, comment) = match r.kind {
-            RelationshipKind::DependsOn => ("DEPENDS_ON", None),
-            RelationshipKind::OwnershipByFileOverlap => ("OTHER", Some(OWNERSHIP_COMMENT)),
+        let kind = match r.kind {
+            RelationshipKind::DependsOn => Kind::DependsOn,
+            RelationshipKind::OwnershipByFileOverlap => Kind::Other,
         };
-        relationships.push(SpdxRelationship {
-            element: Rc::clone(from),
-            kind,
-            related: Rc::clone(to),
-            comment,
-        });
+        edges.push((from, kind, to));
     }
-    relationships.sort();
-    relationships.dedup();
-    relationships.insert(
-        0,
-        SpdxRelationship {
-            element: Rc::from(DOCUMENT_ID),
-            kind: "DESCRIBES",
-            related: root_rc,
-            comment: None,
-        },
-    );
+    drop(place_of_package_id);
+    let mut element_ids = Vec::with_capacity(ids.len().saturating_add(1));
+    element_ids.push(root_id);
+    element_ids.extend(ids.iter().cloned());
+    let relationships = Relationships::new(element_ids, edges);
 
     Document {
         version,

@@ -14,7 +14,7 @@
 //! (a hash of the path, the agent, the expression), so the same catalog
 //! always gives the same ids.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::ser::SerializeSeq as _;
 use serde::Serialize;
@@ -64,8 +64,12 @@ impl Ids {
 
     /// `<ns>#SPDXRef-<kind>-<16 hex of sha256(key)>`.
     fn hashed(&self, kind: &str, key: &str) -> String {
-        let h = Sha256::digest(key.as_bytes());
-        format!("{}#SPDXRef-{kind}-{}", self.ns, hex::encode(&h[..8]))
+        self.with_hash(kind, hash8(key))
+    }
+
+    /// `<ns>#SPDXRef-<kind>-<16 hex of hash>`.
+    fn with_hash(&self, kind: &str, hash: [u8; 8]) -> String {
+        format!("{}#SPDXRef-{kind}-{}", self.ns, hex::encode(hash))
     }
 
     fn license_expression(&self, expression: &str) -> String {
@@ -77,9 +81,19 @@ impl Ids {
         format!("{}#{license_ref}", self.ns)
     }
 
-    fn file(&self, path: &str) -> String {
-        self.hashed("File", path)
+    /// A file's element id, from its [`hash8`].
+    fn file(&self, hash: [u8; 8]) -> String {
+        self.with_hash("File", hash)
     }
+}
+
+/// The first 8 bytes of sha256(`key`): what a hashed element id is made
+/// of, so two keys with the same hash have the same id.
+fn hash8(key: &str) -> [u8; 8] {
+    let h = Sha256::digest(key.as_bytes());
+    let mut out = [0u8; 8];
+    out.copy_from_slice(h.get(..8).unwrap_or(&[0; 8]));
+    out
 }
 
 /// Writes the document.
@@ -206,7 +220,10 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     emit(package(&ids, &root, None))?;
 
     let mut agents: HashSet<String> = HashSet::new();
-    let mut files: HashSet<String> = HashSet::new();
+    // Files written so far, by the hash their id is made of: a host's
+    // packages own hundreds of thousands of paths, whose ids need not be
+    // held.
+    let mut files: HashSet<[u8; 8]> = HashSet::new();
     let mut package_ids = Vec::with_capacity(doc.packages.len());
     for ((p, spdx), declared) in d
         .catalog
@@ -239,8 +256,8 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             ))?;
         }
         let owned = owned_files(&ids, p);
-        for (file_id, f) in &owned {
-            if files.insert(file_id.clone()) {
+        for (file_id, hash, f) in &owned {
+            if files.insert(*hash) {
                 emit(file(file_id, f))?;
             }
         }
@@ -249,7 +266,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
                 &format!("{id}-contains-files"),
                 &id,
                 "contains",
-                owned.into_iter().map(|(i, _)| i).collect(),
+                owned.into_iter().map(|(i, _, _)| i).collect(),
                 None,
             ))?;
         }
@@ -307,9 +324,14 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         ))?;
     }
     // The SPDX 2 relationships (already deduplicated and sorted), grouped
-    // by source, type and comment: one SPDX 3 relationship per group.
-    let mut grouped: BTreeMap<(&str, &str, Option<&str>), Vec<String>> = BTreeMap::new();
-    for r in &doc.relationships {
+    // by source, type and comment: one SPDX 3 relationship per group. The
+    // SPDX 2 order (source, type, target) keeps each group together and
+    // the groups in (source, type, comment) order, since the SPDX 3 type
+    // names sort as the SPDX 2 ones and the comment follows the type; so
+    // one group is held at a time, not the document's (hundreds of
+    // thousands of) relationships.
+    let mut group: Option<((&str, &str, Option<&str>), Vec<String>)> = None;
+    for r in doc.relationships.iter() {
         let kind = match r.kind {
             "DEPENDS_ON" => "dependsOn",
             "OTHER" => "other",
@@ -317,22 +339,29 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             // written above, as one relationship.
             _ => continue,
         };
-        grouped
-            .entry((&*r.element, kind, r.comment))
-            .or_default()
-            .push(ids.element(&r.related));
+        let key = (r.element, kind, r.comment);
+        match &mut group {
+            Some((k, to)) if *k == key => to.push(ids.element(r.related)),
+            _ => {
+                if let Some(done) = group.replace((key, vec![ids.element(r.related)])) {
+                    emit(grouped_relationship(&ids, done))?;
+                }
+            }
+        }
     }
-    for ((from, kind, comment), to) in grouped {
-        let from = ids.element(from);
-        emit(relationship(
-            &format!("{from}-{kind}"),
-            &from,
-            kind,
-            to,
-            comment,
-        ))?;
+    if let Some(done) = group {
+        emit(grouped_relationship(&ids, done))?;
     }
     Ok(())
+}
+
+/// One SPDX 3 relationship for a group of SPDX 2 ones.
+fn grouped_relationship(
+    ids: &Ids,
+    ((from, kind, comment), to): ((&str, &str, Option<&str>), Vec<String>),
+) -> Value {
+    let from = ids.element(from);
+    relationship(&format!("{from}-{kind}"), &from, kind, to, comment)
 }
 
 /// The SPDX license list version, when it is the `MAJOR.MINOR.PATCH` form
@@ -455,17 +484,20 @@ fn agent(ids: &Ids, supplier: &str) -> Option<(String, Value)> {
     Some((id, value))
 }
 
-/// The package's owned files with their element ids, sorted by path, each
-/// path once.
-fn owned_files<'p>(ids: &Ids, p: &'p Package) -> Vec<(String, &'p OwnedFile)> {
+/// The package's owned files with their element ids (and the hash each is
+/// made of), sorted by path, each path once.
+fn owned_files<'p>(ids: &Ids, p: &'p Package) -> Vec<(String, [u8; 8], &'p OwnedFile)> {
     let mut seen: HashMap<&str, ()> = HashMap::new();
-    let mut out: Vec<(String, &OwnedFile)> = p
+    let mut out: Vec<(String, [u8; 8], &OwnedFile)> = p
         .files
         .iter()
         .filter(|f| !f.path.is_empty() && seen.insert(f.path.as_str(), ()).is_none())
-        .map(|f| (ids.file(&f.path), f))
+        .map(|f| {
+            let hash = hash8(&f.path);
+            (ids.file(hash), hash, f)
+        })
         .collect();
-    out.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+    out.sort_by(|a, b| a.2.path.cmp(&b.2.path));
     out
 }
 
