@@ -30,8 +30,8 @@ pub(super) struct Bom<'a> {
     pub metadata: BomMetadata,
     #[serde(skip_serializing_if = "Components::is_empty")]
     pub components: Components<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dependencies: Vec<Dependency>,
+    #[serde(skip_serializing_if = "Dependencies::is_empty")]
+    pub dependencies: Dependencies,
 }
 
 /// The BOM's `components`: each package's component is built while it is
@@ -180,13 +180,62 @@ pub(super) struct Property {
     pub value: String,
 }
 
-/// A `dependency`.
+/// A `dependency`, borrowed from [`Dependencies`].
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Dependency {
+pub(super) struct Dependency<'a> {
     #[serde(rename = "ref")]
-    pub reference: String,
-    pub depends_on: Vec<String>,
+    pub reference: &'a str,
+    pub depends_on: Vec<&'a str>,
+}
+
+/// The BOM's `dependencies`: one entry per bom-ref, sorted, each with the
+/// refs it depends on, sorted and each once. A large tree has hundreds of
+/// thousands of `depends-on` relationships, so they are held as pairs of
+/// numbers over one sorted list of refs, not as Strings.
+#[derive(Debug)]
+pub(super) struct Dependencies {
+    /// Every bom-ref, sorted (they are distinct).
+    refs: Vec<String>,
+    /// (ref, ref it depends on), by place in `refs`, sorted, each once.
+    edges: Vec<(usize, usize)>,
+}
+
+impl Dependencies {
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.refs.is_empty()
+    }
+
+    /// How many entries there are.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    fn reference(&self, at: usize) -> &str {
+        self.refs.get(at).map_or("", String::as_str)
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = Dependency<'_>> + '_ {
+        let mut rest = self.edges.as_slice();
+        self.refs.iter().enumerate().map(move |(at, reference)| {
+            let n = rest.iter().take_while(|(from, _)| *from == at).count();
+            let (mine, after) = rest.split_at(n);
+            rest = after;
+            Dependency {
+                reference,
+                depends_on: mine.iter().map(|&(_, to)| self.reference(to)).collect(),
+            }
+        })
+    }
+}
+
+impl Serialize for Dependencies {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 fn prop(name: &str, value: impl Into<String>) -> Property {
@@ -631,31 +680,57 @@ fn dependencies<'a>(
     root_ref: &str,
     component_refs: impl Iterator<Item = &'a String>,
     refs_by_id: &BTreeMap<String, String>,
-) -> Vec<Dependency> {
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut root = BTreeSet::new();
-    for r in component_refs {
-        graph.entry(r.clone()).or_default();
-        root.insert(r.clone());
-    }
+) -> Dependencies {
+    // The root first, then the components, each by its place here.
+    let mut refs: Vec<String> = std::iter::once(root_ref.to_owned())
+        .chain(component_refs.cloned())
+        .collect();
+    let place: HashMap<&str, usize> = refs
+        .iter()
+        .enumerate()
+        .map(|(at, r)| (r.as_str(), at))
+        .collect();
+    let mut edges: Vec<(usize, usize)> = (1..refs.len()).map(|to| (0, to)).collect();
     for rel in &catalog.relationships {
         if rel.kind != RelationshipKind::DependsOn {
             continue;
         }
-        if let (Some(from), Some(to)) = (refs_by_id.get(&rel.from), refs_by_id.get(&rel.to)) {
+        let at = |id: &str| {
+            refs_by_id
+                .get(id)
+                .and_then(|r| place.get(r.as_str()))
+                .copied()
+        };
+        if let (Some(from), Some(to)) = (at(&rel.from), at(&rel.to)) {
             if from != to {
-                graph.entry(from.clone()).or_default().insert(to.clone());
+                edges.push((from, to));
             }
         }
     }
-    graph.insert(root_ref.to_owned(), root);
-    graph
+    drop(place);
+    // Places in ref order.
+    let mut order: Vec<usize> = (0..refs.len()).collect();
+    order.sort_by(|a, b| refs.get(*a).cmp(&refs.get(*b)));
+    let mut rank = vec![0usize; refs.len()];
+    for (r, &at) in order.iter().enumerate() {
+        if let Some(slot) = rank.get_mut(at) {
+            *slot = r;
+        }
+    }
+    for (from, to) in &mut edges {
+        *from = rank.get(*from).copied().unwrap_or_default();
+        *to = rank.get(*to).copied().unwrap_or_default();
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    let sorted = order
         .into_iter()
-        .map(|(reference, deps)| Dependency {
-            reference,
-            depends_on: deps.into_iter().collect(),
-        })
-        .collect()
+        .map(|at| refs.get_mut(at).map(std::mem::take).unwrap_or_default())
+        .collect();
+    Dependencies {
+        refs: sorted,
+        edges,
+    }
 }
 
 #[cfg(test)]

@@ -64,16 +64,18 @@ pub(super) fn encode(
 
     if !bom.dependencies.is_empty() {
         w.start("dependencies", &[]);
-        for d in &bom.dependencies {
+        for d in bom.dependencies.iter() {
             if d.depends_on.is_empty() {
-                w.empty("dependency", &[("ref", &d.reference)]);
+                w.empty("dependency", &[("ref", d.reference)]);
             } else {
-                w.start("dependency", &[("ref", &d.reference)]);
+                w.start("dependency", &[("ref", d.reference)]);
                 for to in &d.depends_on {
                     w.empty("dependency", &[("ref", to)]);
                 }
                 w.end("dependency");
             }
+            sink.write_all(w.out.as_bytes())?;
+            w.out.clear();
         }
         w.end("dependencies");
     }
