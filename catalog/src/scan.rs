@@ -564,7 +564,14 @@ fn finish(
         p.locations.dedup();
         p.files.sort();
         p.files.dedup();
+        // Catalogers grow these as they go; what they over-allocated is
+        // freed here, for the relationships and the renderers to reuse
+        // (a host's packages own hundreds of thousands of files).
+        p.files.shrink_to_fit();
+        p.locations.shrink_to_fit();
+        p.dependencies.shrink_to_fit();
     }
+    packages.shrink_to_fit();
     packages.sort_by(|a, b| {
         (a.ecosystem, &a.name, &a.version, &a.locations).cmp(&(
             b.ecosystem,

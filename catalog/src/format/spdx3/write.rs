@@ -222,8 +222,13 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     let mut agents: HashSet<String> = HashSet::new();
     // Files written so far, by the hash their id is made of: a host's
     // packages own hundreds of thousands of paths, whose ids need not be
-    // held.
-    let mut files: HashSet<[u8; 8]> = HashSet::new();
+    // held. Sized once for every file, so the set is never rehashed.
+    let mut files: HashSet<[u8; 8]> = HashSet::with_capacity(
+        d.catalog
+            .packages
+            .iter()
+            .fold(0usize, |n, p| n.saturating_add(p.files.len())),
+    );
     let mut package_ids = Vec::with_capacity(doc.packages.len());
     for ((p, spdx), declared) in d
         .catalog
