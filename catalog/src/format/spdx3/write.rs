@@ -335,7 +335,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     // names sort as the SPDX 2 ones and the comment follows the type; so
     // one group is held at a time, not the document's (hundreds of
     // thousands of) relationships.
-    let mut group: Option<((&str, &str, Option<&str>), Vec<String>)> = None;
+    let mut group: Option<Group<'_>> = None;
     for r in doc.relationships.iter() {
         let kind = match r.kind {
             "DEPENDS_ON" => "dependsOn",
@@ -360,11 +360,12 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     Ok(())
 }
 
+/// SPDX 2 relationships with one source, type and comment: (source, SPDX 3
+/// type, comment) and the targets' element ids.
+type Group<'a> = ((&'a str, &'a str, Option<&'a str>), Vec<String>);
+
 /// One SPDX 3 relationship for a group of SPDX 2 ones.
-fn grouped_relationship(
-    ids: &Ids,
-    ((from, kind, comment), to): ((&str, &str, Option<&str>), Vec<String>),
-) -> Value {
+fn grouped_relationship(ids: &Ids, ((from, kind, comment), to): Group<'_>) -> Value {
     let from = ids.element(from);
     relationship(&format!("{from}-{kind}"), &from, kind, to, comment)
 }
