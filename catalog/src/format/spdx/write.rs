@@ -94,6 +94,11 @@ impl Packages<'_> {
         self.catalog.len() + 1
     }
 
+    /// Each catalog package's SPDX id, in document order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
     /// Each catalog package's declared license, in document order.
     pub fn declared(&self) -> &[String] {
         &self.declared
@@ -202,13 +207,13 @@ pub(in crate::format) struct Relationships {
     ids: Vec<String>,
     root: usize,
     /// (element, kind, related element), by place in `ids`, sorted.
-    edges: Vec<(usize, Kind, usize)>,
+    edges: Vec<(u32, Kind, u32)>,
 }
 
 impl Relationships {
     /// `ids` are the root's SPDX id followed by each catalog package's;
     /// `edges` name them by place there (the root is 0).
-    fn new(ids: Vec<String>, edges: Vec<(usize, Kind, usize)>) -> Self {
+    fn new(ids: Vec<String>, edges: Vec<(u32, Kind, u32)>) -> Self {
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by(|a, b| ids.get(*a).cmp(&ids.get(*b)));
         let mut rank = vec![0usize; ids.len()];
@@ -217,7 +222,11 @@ impl Relationships {
                 *slot = r;
             }
         }
-        let ranked = |at: usize| rank.get(at).copied().unwrap_or_default();
+        let ranked = |at: u32| {
+            rank.get(widen(at))
+                .and_then(|&r| u32::try_from(r).ok())
+                .unwrap_or_default()
+        };
         let mut edges = edges;
         for (from, _, to) in &mut edges {
             *from = ranked(*from);
@@ -225,7 +234,7 @@ impl Relationships {
         }
         edges.sort_unstable();
         edges.dedup();
-        let root = ranked(0);
+        let root = widen(ranked(0));
         let mut ids = ids;
         let mut sorted = Vec::with_capacity(ids.len());
         for at in order {
@@ -251,9 +260,9 @@ impl Relationships {
             comment: None,
         })
         .chain(self.edges.iter().map(|&(from, kind, to)| SpdxRelationship {
-            element: self.id(from),
+            element: self.id(widen(from)),
             kind: kind.name(),
-            related: self.id(to),
+            related: self.id(widen(to)),
             comment: kind.comment(),
         }))
     }
@@ -262,6 +271,12 @@ impl Relationships {
     pub fn len(&self) -> usize {
         self.edges.len() + 1
     }
+}
+
+/// A [`Relationships`] edge end as a place (a `u32` always fits a
+/// `usize` on the targets we build for; 0 otherwise).
+fn widen(at: u32) -> usize {
+    usize::try_from(at).unwrap_or_default()
 }
 
 /// Builds the document. Pure: the same catalog and options give the same
@@ -292,9 +307,13 @@ pub(in crate::format) fn build<'a>(
     }
     drop(used_ids);
 
-    let mut edges: Vec<(usize, Kind, usize)> =
+    let mut edges: Vec<(u32, Kind, u32)> =
         Vec::with_capacity(ids.len().saturating_add(catalog.relationships.len()));
-    edges.extend((1..=ids.len()).map(|at| (0, Kind::Contains, at)));
+    edges.extend(
+        (1..=ids.len())
+            .filter_map(|at| u32::try_from(at).ok())
+            .map(|at| (0, Kind::Contains, at)),
+    );
     for r in &catalog.relationships {
         // A relationship to a package that is not in the catalog cannot be
         // written: SPDX requires both ends to exist in the document.
@@ -308,7 +327,9 @@ pub(in crate::format) fn build<'a>(
             RelationshipKind::DependsOn => Kind::DependsOn,
             RelationshipKind::OwnershipByFileOverlap => Kind::Other,
         };
-        edges.push((from, kind, to));
+        if let (Ok(from), Ok(to)) = (u32::try_from(from), u32::try_from(to)) {
+            edges.push((from, kind, to));
+        }
     }
     drop(place_of_package_id);
     let mut element_ids = Vec::with_capacity(ids.len().saturating_add(1));

@@ -229,7 +229,6 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             .iter()
             .fold(0usize, |n, p| n.saturating_add(p.files.len())),
     );
-    let mut package_ids = Vec::with_capacity(doc.packages.len());
     for ((p, spdx), declared) in d
         .catalog
         .packages
@@ -284,7 +283,6 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
                 None,
             ))?;
         }
-        package_ids.push(id);
     }
 
     for l in &doc.extracted_licenses {
@@ -319,6 +317,11 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         ))?;
     }
 
+    // Made only now, with the files set gone: a host has tens of
+    // thousands of packages.
+    drop(files);
+    drop(agents);
+    let package_ids: Vec<String> = doc.packages.ids().iter().map(|i| ids.element(i)).collect();
     if !package_ids.is_empty() {
         emit(relationship(
             &format!("{root_id}-contains"),
