@@ -693,6 +693,9 @@ pub struct PackagesArgs {
     /// Platform to scan: os/arch[/variant]. Picks the manifest from a
     /// multi-platform image; a single-platform image of another platform
     /// is an error. Default: linux/amd64 from an index, else the image's.
+    /// `all`: every platform of an index, one document per platform and
+    /// format plus an index document, written with -o FORMAT=DIR
+    /// (docs/multiplatform.md).
     #[arg(long)]
     pub platform: Option<String>,
     /// Allow plain HTTP to this registry host (repeatable). localhost and

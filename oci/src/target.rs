@@ -301,6 +301,15 @@ fn sniff(path: &Path) -> Result<Target> {
     }
 }
 
+/// An index's platforms, as [`OpenedImage::platforms`] lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platforms {
+    /// The index digest.
+    pub index_digest: String,
+    /// Each platform and its image manifest's digest, in index order.
+    pub manifests: Vec<(PlatformSpec, String)>,
+}
+
 /// What opening a [`Target`] gives.
 #[derive(Debug)]
 pub enum Opened {
@@ -512,6 +521,51 @@ impl OpenedImage {
             index_digest: walk.index_digest,
             platform_digest,
         })
+    }
+
+    /// Every platform of what the reference names, for `--platform all`:
+    /// `None` for a single image manifest; for an index, its digest and
+    /// its image entries that name a platform (attestation manifests,
+    /// `unknown/unknown`, and artifacts left out), each platform once
+    /// (the first entry, as [`choose`] picks), in index order.
+    ///
+    /// # Errors
+    /// As [`OpenedImage::subject`].
+    pub fn platforms(&self) -> Result<Option<Platforms>> {
+        let (store, start, layout_index) = match &self.inner {
+            Inner::Docker(_) => return Ok(None),
+            Inner::Store {
+                store,
+                start,
+                layout_index,
+            } => (store.blob_store(), start, *layout_index),
+        };
+        let walk = self.walk(store.as_ref(), start, layout_index, None)?;
+        let Some(index_digest) = walk.index_digest else {
+            return Ok(None);
+        };
+        if walk.manifest.is_some() {
+            return Ok(None);
+        }
+        let fetched = store.manifest(&index_digest)?;
+        let what = format!("{} manifest {}", store.describe(), fetched.digest);
+        let raw: RawManifest =
+            serde_json::from_slice(&fetched.bytes).map_err(|e| Error::malformed(&what, e))?;
+        let mut out: Vec<(PlatformSpec, String)> = Vec::new();
+        for d in raw.manifests.unwrap_or_default() {
+            if !is_image_entry(&d) {
+                continue;
+            }
+            let Some(p) = d.platform else { continue };
+            if out.iter().any(|(q, _)| q == &p) {
+                continue;
+            }
+            out.push((p, d.digest));
+        }
+        Ok(Some(Platforms {
+            index_digest,
+            manifests: out,
+        }))
     }
 
     fn error(&self, message: String) -> Error {

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use sha2::{Digest as _, Sha256};
 
 pub use oci::OciStore;
-pub use store::{Claim, DirStore, RunStats, Store};
+pub use store::{Claim, DirStore, RunStats, Store, Stored};
 
 use crate::layer::{index_fingerprint, Budget, Entry, EntryKind, LayerIndex, Wanted};
 use crate::model::LayerRef;

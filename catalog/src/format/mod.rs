@@ -10,6 +10,7 @@
 pub mod common;
 mod cyclonedx;
 mod github;
+pub mod index_doc;
 mod json;
 mod purls;
 mod read;

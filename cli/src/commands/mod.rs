@@ -22,6 +22,7 @@ pub mod key_certificate;
 pub mod keyless_sign;
 pub mod login;
 pub mod packages;
+pub mod platforms;
 pub mod public_key;
 pub mod save;
 pub mod scan_options;

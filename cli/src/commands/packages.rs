@@ -21,6 +21,9 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     let Some(source) = args.source.as_deref() else {
         anyhow::bail!("give a SOURCE to scan, or --images FILE");
     };
+    if crate::commands::platforms::is_all(args.platform.as_deref()) {
+        return crate::commands::platforms::run_packages(args, global, source);
+    }
     let default_format = if std::io::stdout().is_terminal() && args.file.is_none() {
         Format::Table
     } else {

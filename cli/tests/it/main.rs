@@ -30,6 +30,7 @@ mod keys;
 mod linear;
 mod logging;
 mod memory;
+mod multiplatform;
 mod output_files;
 mod real_image;
 mod registry;

@@ -1,0 +1,395 @@
+//! `--platform all`: every platform of a multi-platform index
+//! (docs/multiplatform.md).
+//!
+//! The sample index: linux/amd64 and linux/arm64 manifests sharing a base
+//! layer (syft's real apk database `apk/multiple-1`), each with its own
+//! extra layer (amd64: npm's own `package.json`; arm64: the single-file
+//! `requests` egg-info of syft's python test data, both from
+//! catalog/testdata), and a buildx-style
+//! attestation manifest (`unknown/unknown`) for the amd64 one.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::common::{
+    self, package_set, sbomctl, sbomctl_at, sha256, validate_sboms, Blob, Member, SbomJob,
+};
+
+/// What [`write_sample_index`] wrote.
+pub struct SampleIndex {
+    /// The index digest.
+    pub index_digest: String,
+    /// (platform, manifest digest), in index order.
+    pub platforms: Vec<(String, String)>,
+    /// The attestation manifest's digest.
+    pub attestation_digest: String,
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(common::root().join("catalog/testdata").join(rel)).unwrap()
+}
+
+/// Writes the sample multi-platform index as an OCI layout in `dir`,
+/// `index.json` pointing at the image index (tagged `multi`).
+pub fn write_sample_index(dir: &Path) -> SampleIndex {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> String {
+        let d = sha256(bytes);
+        std::fs::write(blobs.join(d.trim_start_matches("sha256:")), bytes).unwrap();
+        d
+    };
+    let apk = fixture("apk/multiple-1/lib/apk/db/installed");
+    let npm = fixture("npm/pkg-json/package.json");
+    let egg = fixture("pypi/site-packages/test/test.egg-info");
+    let base = Blob::gzip_tar(&[Member::File("lib/apk/db/installed", &apk)]);
+    let amd64_extra =
+        Blob::gzip_tar(&[Member::File("usr/lib/node_modules/npm/package.json", &npm)]);
+    let arm64_extra = Blob::gzip_tar(&[Member::File(
+        "usr/lib/python3/site-packages/requests.egg-info",
+        &egg,
+    )]);
+    let mut manifests = Vec::new();
+    let mut platforms = Vec::new();
+    for (arch, extra) in [("amd64", &amd64_extra), ("arm64", &arm64_extra)] {
+        let layers = [&base, extra];
+        let config = serde_json::to_vec(&json!({
+            "architecture": arch, "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
+        }))
+        .unwrap();
+        let config_digest = put(&config);
+        let layer_descs: Vec<Value> = layers
+            .iter()
+            .map(|l| json!({"mediaType": l.media_type, "digest": put(&l.bytes), "size": l.bytes.len()}))
+            .collect();
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+            "layers": layer_descs,
+        }))
+        .unwrap();
+        let digest = put(&manifest);
+        manifests.push(json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest, "size": manifest.len(),
+            "platform": {"architecture": arch, "os": "linux"},
+        }));
+        platforms.push((format!("linux/{arch}"), digest));
+    }
+    // What docker buildx writes next to the images: an in-toto statement
+    // as a layer of a manifest listed with platform unknown/unknown.
+    let statement = serde_json::to_vec(&json!({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": "https://slsa.dev/provenance/v0.2",
+        "subject": [{"name": "sample", "digest": {"sha256": platforms[0].1.trim_start_matches("sha256:")}}],
+        "predicate": {},
+    }))
+    .unwrap();
+    let statement_digest = put(&statement);
+    let att_config = br#"{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let att_config_digest = put(att_config);
+    let att_manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": att_config_digest, "size": att_config.len()},
+        "layers": [{
+            "mediaType": "application/vnd.in-toto+json", "digest": statement_digest, "size": statement.len(),
+            "annotations": {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"},
+        }],
+    }))
+    .unwrap();
+    let attestation_digest = put(&att_manifest);
+    manifests.push(json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": attestation_digest, "size": att_manifest.len(),
+        "platform": {"architecture": "unknown", "os": "unknown"},
+        "annotations": {
+            "vnd.docker.reference.digest": platforms[0].1,
+            "vnd.docker.reference.type": "attestation-manifest",
+        },
+    }));
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": manifests,
+    }))
+    .unwrap();
+    let index_digest = put(&index);
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": index_digest, "size": index.len(),
+                "annotations": {"org.opencontainers.image.ref.name": "multi"},
+            }],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    SampleIndex {
+        index_digest,
+        platforms,
+        attestation_digest,
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+fn names(doc: &Value) -> BTreeSet<String> {
+    package_set(doc).into_iter().map(|(_, n, _)| n).collect()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn scan_all(layout: &Path, out: &Path) -> std::process::Output {
+    let target = format!("oci-dir:{}", layout.display());
+    let o = |f: &str| format!("{f}={}", out.display());
+    sbomctl_at(
+        "1700000000",
+        &[
+            "packages",
+            &target,
+            "--platform",
+            "all",
+            "-o",
+            &o("json"),
+            "-o",
+            &o("spdx-json"),
+            "-o",
+            &o("cyclonedx-json"),
+        ],
+    )
+}
+
+#[test]
+fn platform_all_writes_one_document_per_platform_and_an_index_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("layout");
+    let sample = write_sample_index(&layout);
+    let out = tmp.path().join("out");
+    let run = scan_all(&layout, &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(run.stdout.is_empty(), "stdout: {:?}", run.stdout);
+    // Two platforms, three distinct layers: the shared base layer is read
+    // once (the second platform takes it from the run's layer cache).
+    assert!(
+        stderr.contains("2 platform(s) of oci-dir:")
+            && stderr.contains(": 3 layer(s) read, 1 from the layer cache"),
+        "{stderr}"
+    );
+    assert_eq!(
+        files(&out),
+        [
+            "index.cdx.json",
+            "index.spdx.json",
+            "linux-amd64.cdx.json",
+            "linux-amd64.json",
+            "linux-amd64.spdx.json",
+            "linux-arm64.cdx.json",
+            "linux-arm64.json",
+            "linux-arm64.spdx.json",
+        ]
+    );
+
+    // The platforms differ as built: the base's apk packages in both, npm
+    // only on amd64, requests only on arm64.
+    let amd64 = read_json(&out.join("linux-amd64.json"));
+    let arm64 = read_json(&out.join("linux-arm64.json"));
+    // The base layer's packages as the apk database itself lists them.
+    let base: BTreeSet<String> = String::from_utf8(fixture("apk/multiple-1/lib/apk/db/installed"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("P:").map(str::to_owned))
+        .collect();
+    assert_eq!(base.len(), 4);
+    let with = |extra: &str| -> BTreeSet<String> {
+        base.iter().cloned().chain([extra.to_owned()]).collect()
+    };
+    assert_eq!(names(&amd64), with("npm"));
+    assert_eq!(names(&arm64), with("requests"));
+    assert_eq!(
+        amd64["source"]["manifest_digest"],
+        json!(sample.platforms[0].1)
+    );
+    assert_eq!(
+        arm64["source"]["manifest_digest"],
+        json!(sample.platforms[1].1)
+    );
+
+    // SPDX: the index document references each platform document by
+    // namespace and SHA-256, and names each platform manifest's digest.
+    let index = read_json(&out.join("index.spdx.json"));
+    let refs = index["externalDocumentRefs"].as_array().unwrap();
+    assert_eq!(refs.len(), 2);
+    for ((platform, digest), r) in sample.platforms.iter().zip(refs) {
+        let stem = platform.replace('/', "-");
+        let file = out.join(format!("{stem}.spdx.json"));
+        let doc = read_json(&file);
+        assert_eq!(
+            r["externalDocumentId"],
+            json!(format!("DocumentRef-{stem}"))
+        );
+        assert_eq!(r["spdxDocument"], doc["documentNamespace"]);
+        assert_eq!(
+            format!(
+                "sha256:{}",
+                r["checksum"]["checksumValue"].as_str().unwrap()
+            ),
+            sha256(&std::fs::read(&file).unwrap())
+        );
+        let pkg = index["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["SPDXID"] == json!(format!("SPDXRef-Platform-{stem}")))
+            .unwrap();
+        assert_eq!(pkg["versionInfo"], json!(digest));
+        let rels = index["relationships"].as_array().unwrap();
+        let linked = format!("DocumentRef-{stem}:SPDXRef-DOCUMENT");
+        assert!(rels
+            .iter()
+            .any(|r| r["spdxElementId"] == json!("SPDXRef-Index")
+                && r["relationshipType"] == json!("CONTAINS")
+                && r["relatedSpdxElement"] == json!(linked)));
+    }
+    let index_pkg = &index["packages"][0];
+    assert_eq!(index_pkg["versionInfo"], json!(sample.index_digest));
+
+    // CycloneDX: one container component per platform, linking its BOM.
+    let index = read_json(&out.join("index.cdx.json"));
+    assert_eq!(
+        index["metadata"]["component"]["version"],
+        json!(sample.index_digest)
+    );
+    let components = index["components"].as_array().unwrap();
+    assert_eq!(components.len(), 2);
+    for ((platform, digest), c) in sample.platforms.iter().zip(components) {
+        let file = out.join(format!("{}.cdx.json", platform.replace('/', "-")));
+        let doc = read_json(&file);
+        assert_eq!(c["type"], json!("container"));
+        assert_eq!(c["version"], json!(digest));
+        let serial = doc["serialNumber"].as_str().unwrap();
+        let url = format!(
+            "urn:cdx:{}/{}",
+            serial.trim_start_matches("urn:uuid:"),
+            doc["version"]
+        );
+        let link = &c["externalReferences"][0];
+        assert_eq!(link["type"], json!("bom"));
+        assert_eq!(link["url"], json!(url));
+        assert_eq!(
+            format!("sha256:{}", link["hashes"][0]["content"].as_str().unwrap()),
+            sha256(&std::fs::read(&file).unwrap())
+        );
+    }
+    // No document for the attestation manifest anywhere.
+    let all: String = files(&out)
+        .iter()
+        .map(|f| std::fs::read_to_string(out.join(f)).unwrap())
+        .collect();
+    assert!(!all.contains(&sample.attestation_digest));
+
+    // The official validators accept every document.
+    let mut jobs = Vec::new();
+    for f in files(&out) {
+        let (format, version) = if f.ends_with(".spdx.json") {
+            ("spdx-json", "2.3")
+        } else if f.ends_with(".cdx.json") {
+            ("cyclonedx-json", "1.7")
+        } else {
+            continue;
+        };
+        jobs.push(SbomJob {
+            format: format.into(),
+            version: version.into(),
+            file: out.join(f),
+        });
+    }
+    assert_eq!(jobs.len(), 6);
+    for v in validate_sboms(&jobs) {
+        assert!(v.ok, "{}: {:?}", v.file.display(), v.errors);
+    }
+
+    // Deterministic: the same input gives the same bytes.
+    let again = tmp.path().join("again");
+    let run = scan_all(&layout, &again);
+    assert!(run.status.success());
+    for f in files(&out) {
+        assert_eq!(
+            std::fs::read(out.join(&f)).unwrap(),
+            std::fs::read(again.join(&f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn platform_all_refuses_stdout_for_several_platforms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("layout");
+    write_sample_index(&layout);
+    let target = format!("oci-dir:{}", layout.display());
+    let run = sbomctl(&["packages", &target, "--platform", "all", "-o", "spdx-json"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&run.stderr).replace(&target, "IMAGE");
+    assert_eq!(
+        stderr.trim_end(),
+        "sbomctl: error: --platform all: IMAGE has 2 platforms, one document each: write them to a directory with -o FORMAT=DIR (stdout takes one document)"
+    );
+}
+
+#[test]
+fn platform_all_on_a_single_platform_image_scans_it_and_names_its_platform() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout: PathBuf = tmp.path().join("layout");
+    let apk = fixture("apk/single/lib/apk/db/installed");
+    common::write_layout(
+        &layout,
+        &[Blob::gzip_tar(&[Member::File(
+            "lib/apk/db/installed",
+            &apk,
+        )])],
+        |_, b| b.to_vec(),
+    );
+    let target = format!("oci-dir:{}", layout.display());
+    let all = sbomctl(&["packages", &target, "--platform", "all", "-o", "json"]);
+    assert!(
+        all.status.success(),
+        "{}",
+        String::from_utf8_lossy(&all.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&all.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "sbomctl: {target} is a single-platform image (linux/amd64)"
+        )),
+        "{stderr}"
+    );
+    // The same document as without --platform.
+    let plain = sbomctl(&["packages", &target, "-o", "json"]);
+    let strip = |b: &[u8]| {
+        let mut v: Value = serde_json::from_slice(b).unwrap();
+        v.as_object_mut().unwrap().remove("created");
+        v
+    };
+    assert_eq!(strip(&all.stdout), strip(&plain.stdout));
+    assert_eq!(package_set(&strip(&all.stdout)).len(), 1);
+}
