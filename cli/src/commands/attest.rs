@@ -151,6 +151,20 @@ impl Plan {
         })
     }
 
+    /// The SBOM format sbomctl catalogs into; `None` with `--predicate`.
+    pub fn format(&self) -> Option<Format> {
+        if self.predicate_document.is_some() {
+            None
+        } else {
+            self.format
+        }
+    }
+
+    /// The statement version.
+    pub fn version(&self) -> StatementVersion {
+        self.version
+    }
+
     /// Whether it stores a bundle referrer and whether a `.att` layer.
     pub fn forms(&self) -> (bool, bool) {
         (
@@ -172,6 +186,21 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// A statement about `digest` that sbomctl did not catalog for (the
+    /// index-level document of `--platform all`).
+    pub fn of(digest: String, statement: Statement) -> Prepared {
+        Prepared {
+            digest,
+            statement,
+            catalog: None,
+        }
+    }
+
+    /// The catalog, when sbomctl cataloged.
+    pub fn catalog(&self) -> Option<&sbomctl_catalog::Catalog> {
+        self.catalog.as_ref()
+    }
+
     /// The statement with the SBOM rendered at creation time `created`
     /// (RFC 3339) instead; `None` for a given `--predicate`.
     pub fn statement_at(&self, plan: &Plan, created: &str) -> Option<Result<Statement>> {
@@ -242,6 +271,9 @@ pub fn run(args: &AttestArgs, global: &Global) -> Result<ExitCode> {
         return crate::commands::fleet_attest::run(args, global);
     }
     let plan = Plan::new(args)?;
+    if crate::commands::platforms::is_all(args.target.platform.as_deref()) {
+        return crate::commands::platforms::run_attest(&plan, args, global);
+    }
     let target = image::open(&args.target)?;
     let prepared = prepare(&plan, &target, global);
     if let Some(cache) = &plan.cache {

@@ -307,3 +307,93 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
+
+/// `attest IMAGE --platform all`: on an index, attests each platform
+/// manifest with its own SBOM, then the index with the index-level
+/// document (SPDX JSON and CycloneDX JSON; other types: the platforms
+/// only); on a single image, attests it as without `--platform`.
+pub fn run_attest(
+    plan: &crate::commands::attest::Plan,
+    args: &crate::args::AttestArgs,
+    global: &Global,
+) -> Result<ExitCode> {
+    use crate::commands::attest::{prepare, store, Prepared};
+    use crate::commands::image;
+    use sbomctl_attest::intoto::{self, Statement, Subject};
+    use sbomctl_oci::target::StoredImage;
+
+    let reference = args.target.image.as_deref().context("IMAGE is required")?;
+    let registry = image::registry_options(&args.target);
+    let index = StoredImage::open(reference, None, &registry)?;
+    let (referrer, legacy) = plan.forms();
+    let listing = index
+        .opened
+        .platforms()
+        .with_context(|| format!("reading {reference}"))?;
+    let Some(listing) = listing.filter(|l| !l.manifests.is_empty()) else {
+        let prepared = prepare(plan, &index, global)?;
+        store(plan, args, &index, &prepared, referrer, legacy)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut docs = Vec::new();
+    for (platform, digest) in &listing.manifests {
+        let name = platform.to_string();
+        let target = StoredImage::open(reference, Some(&name), &registry)?;
+        if target.digest() != digest {
+            bail!(
+                "--platform all: platform {name} of {reference} resolved to {} rather than its entry {digest}",
+                target.digest()
+            );
+        }
+        let prepared = prepare(plan, &target, global)?;
+        if let (Some(format), Some(catalog)) = (plan.format(), prepared.catalog()) {
+            let bytes = format::render(catalog, format, &plan.render_options);
+            if let Some(document_id) = index_doc::document_id(format, &bytes) {
+                docs.push(PlatformDocument {
+                    file_name: format!(
+                        "{}.{}",
+                        index_doc::platform_stem(&name),
+                        extension(format)
+                    ),
+                    platform: name.clone(),
+                    manifest_digest: digest.clone(),
+                    document_id,
+                    sha256: index_doc::sha256_hex(&bytes),
+                });
+            }
+        }
+        store(plan, args, &target, &prepared, referrer, legacy)?;
+    }
+    let index_doc = plan.format().and_then(|format| {
+        index_doc::render_index(
+            format,
+            &IndexInfo {
+                name: index.opened.name().to_owned(),
+                index_digest: listing.index_digest.clone(),
+            },
+            &docs,
+            &plan.render_options,
+        )
+    });
+    let Some(document) = index_doc else {
+        crate::ui::info(format_args!(
+            "sbomctl: --type {}: no index-level document; the index {} is not attested",
+            plan.type_, listing.index_digest
+        ));
+        return Ok(ExitCode::SUCCESS);
+    };
+    let predicate = intoto::predicate_from_document(&plan.type_, &document)
+        .with_context(|| format!("reading the predicate for --type {}", plan.type_))?;
+    let statement = Statement::new(
+        plan.version(),
+        vec![Subject::sha256(
+            &index.store.repository_name(),
+            &listing.index_digest,
+        )],
+        &plan.type_,
+        predicate,
+    );
+    let prepared = Prepared::of(listing.index_digest.clone(), statement);
+    store(plan, args, &index, &prepared, referrer, legacy)?;
+    Ok(ExitCode::SUCCESS)
+}

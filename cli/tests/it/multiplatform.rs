@@ -393,3 +393,62 @@ fn platform_all_on_a_single_platform_image_scans_it_and_names_its_platform() {
     assert_eq!(strip(&all.stdout), strip(&plain.stdout));
     assert_eq!(package_set(&strip(&all.stdout)).len(), 1);
 }
+
+/// `attest --platform all` on the sample index in a registry (Debian's
+/// docker-registry, with the referrers fallback, and a registry with the
+/// referrers API): each platform's attestation is that platform's SBOM
+/// (what `packages --platform P` writes), and the index's is the
+/// index-level document linking them.
+#[test]
+fn attest_platform_all_attests_each_platform_and_the_index() {
+    use crate::common::registry::Signing;
+    use crate::common::signing::ok;
+    for api in [false, true] {
+        let s = Signing::start(api);
+        let tmp = tempfile::tempdir().unwrap();
+        let layout = tmp.path().join("layout");
+        let sample = write_sample_index(&layout);
+        let top = s.server.push_oci_layout(&layout, "multi/app:1");
+        assert_eq!(top, sample.index_digest);
+        let image = format!("{}/multi/app:1", s.addr());
+        let keys = &s.keys;
+        ok(&[
+            "attest", "--key", &keys.key, "--type", "spdxjson", "--platform", "all", &image,
+        ]);
+        let predicate = |platform: Option<&str>| -> Value {
+            let mut args = vec![
+                "verify-attestation",
+                "--key",
+                &keys.public,
+                "--type",
+                "spdxjson",
+                "-o",
+                "predicate",
+            ];
+            if let Some(p) = platform {
+                args.extend(["--platform", p]);
+            }
+            args.push(&image);
+            serde_json::from_slice(&ok(&args).stdout).unwrap()
+        };
+        let index = predicate(None);
+        let refs = index["externalDocumentRefs"].as_array().unwrap();
+        assert_eq!(refs.len(), 2, "api={api}");
+        for ((platform, digest), r) in sample.platforms.iter().zip(refs) {
+            let expected = ok(&["packages", &image, "--platform", platform, "-o", "spdx-json"]).stdout;
+            let expected_doc: Value = serde_json::from_slice(&expected).unwrap();
+            assert_eq!(predicate(Some(platform)), expected_doc, "{platform} api={api}");
+            assert_eq!(r["spdxDocument"], expected_doc["documentNamespace"]);
+            assert_eq!(
+                format!("sha256:{}", r["checksum"]["checksumValue"].as_str().unwrap()),
+                sha256(&expected)
+            );
+            assert!(index["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["versionInfo"] == json!(digest)));
+        }
+        assert_eq!(index["packages"][0]["versionInfo"], json!(sample.index_digest));
+    }
+}
