@@ -350,11 +350,7 @@ pub fn run_attest(
             let bytes = format::render(catalog, format, &plan.render_options);
             if let Some(document_id) = index_doc::document_id(format, &bytes) {
                 docs.push(PlatformDocument {
-                    file_name: format!(
-                        "{}.{}",
-                        index_doc::platform_stem(&name),
-                        extension(format)
-                    ),
+                    file_name: format!("{}.{}", index_doc::platform_stem(&name), extension(format)),
                     platform: name.clone(),
                     manifest_digest: digest.clone(),
                     document_id,

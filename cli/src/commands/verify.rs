@@ -299,6 +299,9 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
     let mode = Mode::new(args.key.as_deref(), &args.keyless, &args.certificate)?;
     let given = given_certificate(&args.certificate)?;
     let verifier = mode.verifier(&args.keyless);
+    if crate::commands::platforms::is_all(args.target.platform.as_deref()) {
+        return verify_attestation_all(args, &verifier);
+    }
     let target = image::open(&args.target)?;
     let digest = target.digest();
     let outcome = candidates::verify_attestations_with_certificate(
@@ -338,6 +341,77 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
             let chosen = chosen(&selection, &outcome, &target.display, digest);
             print_attestations(&chosen, args.output)?;
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `verify-attestation IMAGE --platform all`: checks each platform
+/// manifest of an index, then the index (a single image: the image), each
+/// on its own; prints one line per subject on stderr and, for
+/// `-o json|text`, the envelopes that passed. Exit 1 when any subject has
+/// no attestation that passed (docs/multiplatform.md).
+fn verify_attestation_all(
+    args: &VerifyAttestationArgs,
+    verifier: &Verifier<'_>,
+) -> Result<ExitCode> {
+    if !matches!(
+        args.output,
+        AttestationOutput::Json | AttestationOutput::Text
+    ) {
+        anyhow::bail!(
+            "--platform all checks several subjects: -o envelope|statement|predicate need one (--platform P)"
+        );
+    }
+    let reference = args.target.image.as_deref().context("IMAGE is required")?;
+    let registry = image::registry_options(&args.target);
+    let index = sbomctl_oci::target::StoredImage::open(reference, None, &registry)?;
+    let mut subjects: Vec<(String, String)> = Vec::new();
+    match index.opened.platforms()? {
+        Some(listing) if !listing.manifests.is_empty() => {
+            for (platform, digest) in listing.manifests {
+                subjects.push((platform.to_string(), digest));
+            }
+            subjects.push(("index".to_owned(), listing.index_digest));
+        }
+        _ => subjects.push(("image".to_owned(), index.digest().to_owned())),
+    }
+    let mut failures = 0usize;
+    let mut passed_all = Vec::new();
+    for (what, digest) in &subjects {
+        let outcome =
+            candidates::verify_attestations(index.store.as_ref(), digest, verifier, &args.type_);
+        match outcome {
+            Ok(outcome) if !outcome.passed.is_empty() => {
+                ui::info(format_args!(
+                    "sbomctl: {what} ({digest}): passed ({} of {} attestation(s))",
+                    outcome.passed.len(),
+                    outcome.checked()
+                ));
+                passed_all.extend(outcome.passed);
+            }
+            Ok(outcome) if outcome.checked() == 0 && outcome.not_checked == 0 => {
+                failures += 1;
+                eprintln!("sbomctl: {what} ({digest}): FAILED: no attestations found");
+            }
+            Ok(outcome) => {
+                failures += 1;
+                eprintln!(
+                    "sbomctl: {what} ({digest}): FAILED: {}",
+                    outcome.failure_summary()
+                );
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("sbomctl: {what} ({digest}): FAILED: {}", describe(&e));
+            }
+        }
+    }
+    print_envelopes(&passed_all)?;
+    if failures > 0 {
+        return Ok(failed(&format!(
+            "{reference}: {failures} of {} subject(s) failed",
+            subjects.len()
+        )));
     }
     Ok(ExitCode::SUCCESS)
 }

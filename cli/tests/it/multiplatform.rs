@@ -413,7 +413,14 @@ fn attest_platform_all_attests_each_platform_and_the_index() {
         let image = format!("{}/multi/app:1", s.addr());
         let keys = &s.keys;
         ok(&[
-            "attest", "--key", &keys.key, "--type", "spdxjson", "--platform", "all", &image,
+            "attest",
+            "--key",
+            &keys.key,
+            "--type",
+            "spdxjson",
+            "--platform",
+            "all",
+            &image,
         ]);
         let predicate = |platform: Option<&str>| -> Value {
             let mut args = vec![
@@ -435,12 +442,27 @@ fn attest_platform_all_attests_each_platform_and_the_index() {
         let refs = index["externalDocumentRefs"].as_array().unwrap();
         assert_eq!(refs.len(), 2, "api={api}");
         for ((platform, digest), r) in sample.platforms.iter().zip(refs) {
-            let expected = ok(&["packages", &image, "--platform", platform, "-o", "spdx-json"]).stdout;
+            let expected = ok(&[
+                "packages",
+                &image,
+                "--platform",
+                platform,
+                "-o",
+                "spdx-json",
+            ])
+            .stdout;
             let expected_doc: Value = serde_json::from_slice(&expected).unwrap();
-            assert_eq!(predicate(Some(platform)), expected_doc, "{platform} api={api}");
+            assert_eq!(
+                predicate(Some(platform)),
+                expected_doc,
+                "{platform} api={api}"
+            );
             assert_eq!(r["spdxDocument"], expected_doc["documentNamespace"]);
             assert_eq!(
-                format!("sha256:{}", r["checksum"]["checksumValue"].as_str().unwrap()),
+                format!(
+                    "sha256:{}",
+                    r["checksum"]["checksumValue"].as_str().unwrap()
+                ),
                 sha256(&expected)
             );
             assert!(index["packages"]
@@ -449,6 +471,143 @@ fn attest_platform_all_attests_each_platform_and_the_index() {
                 .iter()
                 .any(|p| p["versionInfo"] == json!(digest)));
         }
-        assert_eq!(index["packages"][0]["versionInfo"], json!(sample.index_digest));
+        assert_eq!(
+            index["packages"][0]["versionInfo"],
+            json!(sample.index_digest)
+        );
+
+        // Every platform and the index pass, each named.
+        let all = ok(&[
+            "verify-attestation",
+            "--key",
+            &keys.public,
+            "--type",
+            "spdxjson",
+            "--platform",
+            "all",
+            &image,
+        ]);
+        let stderr = String::from_utf8_lossy(&all.stderr);
+        for (what, digest) in sample
+            .platforms
+            .iter()
+            .map(|(p, d)| (p.as_str(), d))
+            .chain([("index", &sample.index_digest)])
+        {
+            assert!(
+                stderr.contains(&format!(
+                    "sbomctl: {what} ({digest}): passed (1 of 1 attestation(s))"
+                )),
+                "{stderr}"
+            );
+        }
     }
+}
+
+/// A tampered platform attestation fails that platform only: the others
+/// and the index still pass and are reported, and the run exits 1.
+#[test]
+fn verify_attestation_platform_all_fails_only_the_tampered_platform() {
+    use crate::common::signing::{ok, run, Keys};
+    use base64::Engine as _;
+    let keys = Keys::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("layout");
+    let sample = write_sample_index(&layout);
+    let image = format!("oci-dir:{}", layout.display());
+    ok(&[
+        "attest",
+        "--key",
+        &keys.key,
+        "--type",
+        "spdxjson",
+        "--attach-mode",
+        "legacy",
+        "--platform",
+        "all",
+        &image,
+    ]);
+    let verify = || {
+        run(&[
+            "verify-attestation",
+            "--key",
+            &keys.public,
+            "--type",
+            "spdxjson",
+            "--platform",
+            "all",
+            &image,
+        ])
+    };
+    let before = verify();
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    // The envelopes of the three subjects on stdout.
+    assert_eq!(String::from_utf8_lossy(&before.stdout).lines().count(), 3);
+
+    // Change the amd64 statement inside its `.att` layer (the signature no
+    // longer covers it), rewriting the layer, manifest and index.json.
+    let blob = |d: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let put = |bytes: &[u8]| -> String {
+        let d = sha256(bytes);
+        std::fs::write(blob(&d), bytes).unwrap();
+        d
+    };
+    let amd64 = &sample.platforms[0].1;
+    let tag = format!("{}.att", amd64.replace(':', "-"));
+    let mut index_json = read_json(&layout.join("index.json"));
+    let entry = index_json["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == json!(tag))
+        .expect("the amd64 .att entry");
+    let mut manifest = read_json(&blob(entry["digest"].as_str().unwrap()));
+    let mut envelope = read_json(&blob(manifest["layers"][0]["digest"].as_str().unwrap()));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let payload =
+        String::from_utf8(b64.decode(envelope["payload"].as_str().unwrap()).unwrap()).unwrap();
+    let tampered = payload.replacen("npm", "nqm", 1);
+    assert_ne!(payload, tampered);
+    envelope["payload"] = json!(b64.encode(tampered));
+    let layer = serde_json::to_vec(&envelope).unwrap();
+    manifest["layers"][0]["digest"] = json!(put(&layer));
+    manifest["layers"][0]["size"] = json!(layer.len());
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    entry["digest"] = json!(put(&manifest));
+    entry["size"] = json!(manifest.len());
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index_json).unwrap(),
+    )
+    .unwrap();
+
+    let after = verify();
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert_eq!(after.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("sbomctl: linux/amd64 ({amd64}): FAILED: ")),
+        "{stderr}"
+    );
+    for (what, digest) in [
+        ("linux/arm64", &sample.platforms[1].1),
+        ("index", &sample.index_digest),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "sbomctl: {what} ({digest}): passed (1 of 1 attestation(s))"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("verification failed: "), "{stderr}");
+    assert!(stderr.contains("1 of 3 subject(s) failed"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&after.stdout).lines().count(), 2);
 }
