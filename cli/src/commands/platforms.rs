@@ -79,6 +79,12 @@ pub fn run_packages(args: &PackagesArgs, global: &Global, source: &str) -> Resul
     if args.file.is_some() {
         bail!("--platform all writes one file per platform: use -o FORMAT=DIR, not --file");
     }
+    // As without --platform all: a table on a terminal, else JSON.
+    let default_format = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        Format::Table
+    } else {
+        Format::Json
+    };
     // Each -o on its own: formats may share a directory (their files'
     // extensions differ), so the one-file-per-target check does not apply.
     let mut destinations: Vec<Destination> = Vec::new();
@@ -88,7 +94,7 @@ pub fn run_packages(args: &PackagesArgs, global: &Global, source: &str) -> Resul
         args.output.iter().map(|v| vec![v.clone()]).collect()
     };
     for value in &values {
-        for t in output::parse_targets(value, Format::Json, None)? {
+        for t in output::parse_targets(value, default_format, None)? {
             destinations.push(Destination {
                 format: t.format,
                 dir: t.file,
