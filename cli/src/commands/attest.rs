@@ -224,11 +224,21 @@ impl Prepared {
 /// Catalogs the image (or takes the predicate) and builds the statement
 /// about its digest.
 pub fn prepare(plan: &Plan, target: &StoredImage, global: &Global) -> Result<Prepared> {
+    prepare_with(plan, target, global, None)
+}
+
+/// [`prepare`], cataloging through `cache` (`--platform all`).
+pub fn prepare_with(
+    plan: &Plan,
+    target: &StoredImage,
+    global: &Global,
+    cache: Option<std::sync::Arc<sbomctl_catalog::cache::LayerCache>>,
+) -> Result<Prepared> {
     image::check_platform(target)?;
     let (document, catalog) = match (&plan.predicate_document, plan.format) {
         (Some(doc), _) => (doc.clone(), None),
         (None, Some(format)) => {
-            let catalog = image::catalog(target, plan.cache.clone())?;
+            let catalog = image::catalog(target, cache.or_else(|| plan.cache.clone()))?;
             if !global.quiet {
                 for d in &catalog.diagnostics {
                     ui::warn(sbomctl_oci::quote::line(&d.message));

@@ -323,7 +323,7 @@ pub fn run_attest(
     args: &crate::args::AttestArgs,
     global: &Global,
 ) -> Result<ExitCode> {
-    use crate::commands::attest::{prepare, store, Prepared};
+    use crate::commands::attest::{prepare, prepare_with, store, Prepared};
     use crate::commands::image;
     use sbomctl_attest::intoto::{self, Statement, Subject};
     use sbomctl_oci::target::StoredImage;
@@ -341,6 +341,8 @@ pub fn run_attest(
         store(plan, args, &index, &prepared, referrer, legacy)?;
         return Ok(ExitCode::SUCCESS);
     };
+    // The scans of the platforms share a layer cache for the run.
+    let cache = Arc::new(LayerCache::new(Arc::new(MemoryStore::default())));
     let mut docs = Vec::new();
     for (platform, digest) in &listing.manifests {
         let name = platform.to_string();
@@ -351,7 +353,7 @@ pub fn run_attest(
                 target.digest()
             );
         }
-        let prepared = prepare(plan, &target, global)?;
+        let prepared = prepare_with(plan, &target, global, Some(Arc::clone(&cache)))?;
         if let (Some(format), Some(catalog)) = (plan.format(), prepared.catalog()) {
             let bytes = format::render(catalog, format, &plan.render_options);
             if let Some(document_id) = index_doc::document_id(format, &bytes) {
@@ -365,6 +367,15 @@ pub fn run_attest(
             }
         }
         store(plan, args, &target, &prepared, referrer, legacy)?;
+    }
+    if plan.format().is_some() {
+        let run = cache.run_stats();
+        crate::ui::info(format_args!(
+            "sbomctl: {} platform(s) of {reference}: {} layer(s) read, {} from the layer cache",
+            listing.manifests.len(),
+            run.misses,
+            run.hits
+        ));
     }
     let index_doc = plan.format().and_then(|format| {
         index_doc::render_index(

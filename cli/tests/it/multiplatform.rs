@@ -412,7 +412,7 @@ fn attest_platform_all_attests_each_platform_and_the_index() {
         assert_eq!(top, sample.index_digest);
         let image = format!("{}/multi/app:1", s.addr());
         let keys = &s.keys;
-        ok(&[
+        let attested = ok(&[
             "attest",
             "--key",
             &keys.key,
@@ -422,6 +422,14 @@ fn attest_platform_all_attests_each_platform_and_the_index() {
             "all",
             &image,
         ]);
+        // The shared base layer is read once.
+        let stderr = String::from_utf8_lossy(&attested.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "sbomctl: 2 platform(s) of {image}: 3 layer(s) read, 1 from the layer cache"
+            )),
+            "{stderr}"
+        );
         let predicate = |platform: Option<&str>| -> Value {
             let mut args = vec![
                 "verify-attestation",
