@@ -112,7 +112,10 @@ def indexed_lookups(doc):
     targets: dict = {}
     for r in doc.relationships:
         origins.setdefault((r.relationship_type, r.spdx_element_id), []).append(r)
-        targets.setdefault((r.relationship_type, r.related_spdx_element_id), []).append(r)
+        # `NONE` / `NOASSERTION` targets (SpdxNone, SpdxNoAssertion) are not
+        # hashable and never equal a package's id: the scan skips them too.
+        if isinstance(r.related_spdx_element_id, str):
+            targets.setdefault((r.relationship_type, r.related_spdx_element_id), []).append(r)
     spdx_id_validators.get_list_of_all_spdx_ids = lambda d: list(ids) if d is doc else all_ids(d)
     package_validator.filter_by_type_and_origin = lambda rs, t, i: (
         list(origins.get((t, i), ())) if rs is doc.relationships else by_origin(rs, t, i)

@@ -190,6 +190,19 @@ pub enum RelationshipKind {
     OwnershipByFileOverlap,
 }
 
+/// How complete a package's list of dependencies is
+/// ([`crate::relate::dependency_completeness`]); CycloneDX `compositions`
+/// aggregates and SPDX 3 `RelationshipCompleteness` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Completeness {
+    /// Every direct dependency is listed.
+    Complete,
+    /// Some direct dependency the database names is not in the catalog.
+    Incomplete,
+    /// Nothing is known about completeness.
+    Unknown,
+}
+
 /// How bad a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,9 +1,9 @@
 //! Relationships between cataloged packages: declared dependencies resolved
 //! by name (and `Provides`), and ownership by file overlap.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{Ecosystem, Package, Relationship, RelationshipKind};
+use crate::model::{Completeness, Ecosystem, Package, Relationship, RelationshipKind};
 
 /// A relationship by package positions (or id ranks), until the ids are
 /// written out: 12 bytes instead of two Strings.
@@ -141,6 +141,44 @@ fn ownership(packages: &[Package]) -> Vec<Edge> {
         }
     }
     out
+}
+
+/// How complete each package's list of dependencies is, in package order:
+/// [`Completeness::Complete`] when its ecosystem's database records every
+/// direct dependency ([`Ecosystem::dependencies_complete`]) and each
+/// declared name resolves to a package of the catalog (by name or
+/// `Provides`, as [`relationships`] resolves them);
+/// [`Completeness::Incomplete`] when such a package names a dependency
+/// nothing in the catalog provides (an alternative not installed, a
+/// dependency deleted from the image); [`Completeness::Unknown`] for the
+/// other ecosystems.
+pub fn dependency_completeness(packages: &[Package]) -> Vec<Completeness> {
+    let mut names: BTreeSet<(Ecosystem, String)> = BTreeSet::new();
+    for p in packages
+        .iter()
+        .filter(|p| p.ecosystem.dependencies_complete())
+    {
+        names.insert((p.ecosystem, p.name.clone()));
+        for prov in p.metadata.fields().provides() {
+            names.insert((p.ecosystem, strip_constraint(prov)));
+        }
+    }
+    packages
+        .iter()
+        .map(|p| {
+            if !p.ecosystem.dependencies_complete() {
+                Completeness::Unknown
+            } else if p
+                .dependencies
+                .iter()
+                .all(|d| names.contains(&(p.ecosystem, d.clone())))
+            {
+                Completeness::Complete
+            } else {
+                Completeness::Incomplete
+            }
+        })
+        .collect()
 }
 
 /// `so:libc.so=1.2` / `foo (>= 1)` / `foo>=1` → the bare name.

@@ -164,6 +164,16 @@ pub trait EcosystemInfo: EcosystemMetadata + Sized {
     /// without being the same build's.
     const DEPENDENCIES_WITHIN_LOCATION: bool = false;
 
+    /// True when the ecosystem's database records each installed
+    /// package's full list of direct dependencies (dpkg `Depends` /
+    /// `Pre-Depends`, rpm `Requires`, apk `D:`), so that the list a package
+    /// gets is complete as far as the image holds its dependencies. Written
+    /// as dependency completeness: CycloneDX `compositions` aggregate
+    /// `complete`, SPDX 3 relationship `completeness: complete`. False
+    /// (the default) says "unknown": lock files, manifests and build info
+    /// may omit dependencies or not say which are installed.
+    const DEPENDENCIES_COMPLETE: bool = false;
+
     /// The ecosystem's catalogers.
     fn catalogers() -> Vec<Box<dyn Cataloger>>;
 
@@ -459,6 +469,13 @@ macro_rules! ecosystems {
             pub fn dependencies_within_location(self) -> bool {
                 match self {
                     $(Ecosystem::$variant => <$module::$meta as EcosystemInfo>::DEPENDENCIES_WITHIN_LOCATION,)+
+                }
+            }
+
+            /// See [`EcosystemInfo::DEPENDENCIES_COMPLETE`].
+            pub fn dependencies_complete(self) -> bool {
+                match self {
+                    $(Ecosystem::$variant => <$module::$meta as EcosystemInfo>::DEPENDENCIES_COMPLETE,)+
                 }
             }
 

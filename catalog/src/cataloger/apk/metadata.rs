@@ -151,6 +151,7 @@ impl EcosystemMetadata for ApkMetadata {
 impl EcosystemInfo for ApkMetadata {
     const SOURCE_INFO: &'static str = "APK DB";
     const OS_PACKAGE: bool = true;
+    const DEPENDENCIES_COMPLETE: bool = true;
 
     fn catalogers() -> Vec<Box<dyn Cataloger>> {
         vec![Box::new(ApkCataloger)]

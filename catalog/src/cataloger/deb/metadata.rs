@@ -110,6 +110,7 @@ impl EcosystemMetadata for DebMetadata {
 impl EcosystemInfo for DebMetadata {
     const SOURCE_INFO: &'static str = "DPKG DB";
     const OS_PACKAGE: bool = true;
+    const DEPENDENCIES_COMPLETE: bool = true;
 
     fn catalogers() -> Vec<Box<dyn Cataloger>> {
         vec![Box::new(DebCataloger)]

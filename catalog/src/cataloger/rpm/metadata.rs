@@ -141,6 +141,7 @@ impl EcosystemMetadata for RpmMetadata {
 impl EcosystemInfo for RpmMetadata {
     const SOURCE_INFO: &'static str = "RPM DB";
     const OS_PACKAGE: bool = true;
+    const DEPENDENCIES_COMPLETE: bool = true;
 
     fn catalogers() -> Vec<Box<dyn Cataloger>> {
         vec![Box::new(RpmCataloger)]

@@ -6,13 +6,14 @@
 //! (bom-1.6.xsd `component`, `metadata`, …): the JSON keys follow it too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::super::{common, validate, CyclonedxVersion, RenderOptions};
 use crate::cataloger::{ExternalRefKind, HashAlgorithm, Supplier};
-use crate::model::{Catalog, Distro, Metadata, Package, RelationshipKind};
+use crate::model::{Catalog, Completeness, Distro, Metadata, Package, RelationshipKind};
 
 /// Longest `version` the 1.6 schemas accept (`maxLength`, in characters).
 const MAX_VERSION_CHARS: usize = 1024;
@@ -32,6 +33,7 @@ pub(super) struct Bom<'a> {
     pub components: Components<'a>,
     #[serde(skip_serializing_if = "Dependencies::is_empty")]
     pub dependencies: Dependencies,
+    pub compositions: Compositions,
 }
 
 /// The BOM's `components`: each package's component is built while it is
@@ -40,8 +42,9 @@ pub(super) struct Bom<'a> {
 #[derive(Debug)]
 pub(super) struct Components<'a> {
     packages: &'a [Package],
-    /// The bom-ref of each package, in package order.
-    refs: Vec<String>,
+    /// The bom-ref of each package, in package order (shared with
+    /// [`Compositions`]).
+    refs: Rc<[String]>,
     distro: Option<&'a Distro>,
     version: CyclonedxVersion,
 }
@@ -56,7 +59,7 @@ impl Components<'_> {
     pub fn iter(&self) -> impl Iterator<Item = Component> + '_ {
         self.packages
             .iter()
-            .zip(&self.refs)
+            .zip(self.refs.iter())
             .map(|(p, r)| package_component(p, r.clone(), self.version))
             .chain(self.distro.map(os_component))
     }
@@ -102,6 +105,8 @@ pub(super) struct Component {
     pub bom_ref: Option<String>,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<Entity>,
     /// 1.6 only (`author` is deprecated there).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<Contact>,
@@ -135,6 +140,124 @@ pub(super) struct Contact {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+}
+
+/// An `organizationalEntity` (component `supplier`): a name and the
+/// contact's email when the supplier string holds one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(super) struct Entity {
+    pub name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contact: Vec<EntityContact>,
+}
+
+/// An `organizationalContact` of a supplier: its email only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(super) struct EntityContact {
+    pub email: String,
+}
+
+/// The BOM's `compositions`: how complete the listed components'
+/// dependency lists (`dependencies`) or constituents (`assemblies`) are.
+/// Held as one completeness byte per package over the components' own
+/// bom-refs, not as copies of the refs.
+#[derive(Debug)]
+pub(super) struct Compositions {
+    /// The bom-ref of each package, in package order.
+    refs: Rc<[String]>,
+    /// Each package's dependency completeness, in package order.
+    completeness: Vec<Completeness>,
+    root_ref: String,
+}
+
+/// One `composition`, borrowed from [`Compositions`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Composition<'a> {
+    /// `complete`, `incomplete` or `unknown`.
+    pub aggregate: &'static str,
+    /// The root's ref for the `unknown` composition, which also lists it
+    /// under `assemblies`.
+    pub assembly: Option<&'a str>,
+    of: &'a Compositions,
+    want: Completeness,
+}
+
+impl<'a> Composition<'a> {
+    /// The refs of the packages whose dependency lists this composition
+    /// describes, in package order.
+    pub fn dependencies(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let want = self.want;
+        self.of
+            .refs
+            .iter()
+            .zip(&self.of.completeness)
+            .filter(move |(_, c)| **c == want)
+            .map(|(r, _)| r.as_str())
+    }
+
+    fn has_dependencies(&self) -> bool {
+        self.of.completeness.contains(&self.want)
+    }
+}
+
+impl Compositions {
+    /// Dependency completeness ([`crate::relate::dependency_completeness`]):
+    /// `complete` for the packages whose database records every direct
+    /// dependency (deb, rpm, apk) and each resolved, `incomplete` for those
+    /// where one did not (each composition only when it has packages),
+    /// then `unknown` for the other ecosystems' packages, with the root as
+    /// its assembly: a scan finds what the image's package databases and
+    /// manifests record, nothing else.
+    pub fn iter(&self) -> impl Iterator<Item = Composition<'_>> + '_ {
+        [
+            ("complete", Completeness::Complete),
+            ("incomplete", Completeness::Incomplete),
+        ]
+        .into_iter()
+        .map(|(aggregate, want)| Composition {
+            aggregate,
+            assembly: None,
+            of: self,
+            want,
+        })
+        .filter(Composition::has_dependencies)
+        .chain(std::iter::once(Composition {
+            aggregate: "unknown",
+            assembly: Some(self.root_ref.as_str()),
+            of: self,
+            want: Completeness::Unknown,
+        }))
+    }
+}
+
+impl Serialize for Compositions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl Serialize for Composition<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        /// The refs, written as they are read.
+        struct Refs<'a>(&'a Composition<'a>);
+        impl Serialize for Refs<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.dependencies())
+            }
+        }
+        let has_dependencies = self.has_dependencies();
+        let fields = 1 + usize::from(self.assembly.is_some()) + usize::from(has_dependencies);
+        let mut s = serializer.serialize_struct("Composition", fields)?;
+        s.serialize_field("aggregate", self.aggregate)?;
+        if let Some(root) = self.assembly {
+            s.serialize_field("assemblies", &[root])?;
+        }
+        if has_dependencies {
+            s.serialize_field("dependencies", &Refs(self))?;
+        }
+        s.end()
+    }
 }
 
 /// A `hash`.
@@ -276,6 +399,12 @@ impl<'a> Bom<'a> {
             package_refs.iter().chain(&os),
             &refs_by_id,
         );
+        let package_refs: Rc<[String]> = package_refs.into();
+        let compositions = Compositions {
+            refs: Rc::clone(&package_refs),
+            completeness: crate::relate::dependency_completeness(&catalog.packages),
+            root_ref,
+        };
         let components = Components {
             packages: &catalog.packages,
             refs: package_refs,
@@ -321,6 +450,7 @@ impl<'a> Bom<'a> {
             },
             components,
             dependencies,
+            compositions,
         }
     }
 }
@@ -521,6 +651,7 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
     Component {
         bom_ref: Some(bom_ref),
         kind: "library",
+        supplier: supplier.and_then(entity),
         authors,
         author,
         publisher,
@@ -534,6 +665,49 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
         external_references: external_references(&p.metadata),
         properties,
     }
+}
+
+/// The supplier as an organisational entity: the person or organisation
+/// name, and the email as its contact when it is plainly one (the schemas
+/// check `idn-email`). Python's separate fields give the author's name and
+/// first email.
+fn entity(supplier: Supplier<'_>) -> Option<Entity> {
+    let (name, email) = match supplier {
+        Supplier::Organization(o) => (o.trim().to_owned(), String::new()),
+        Supplier::Maintainer(s) | Supplier::Author(s) => {
+            let p = crate::cataloger::Person::parse(s);
+            if p.name.trim().is_empty() && p.email.is_empty() {
+                (s.trim().to_owned(), String::new())
+            } else {
+                (p.name.trim().to_owned(), p.email.to_owned())
+            }
+        }
+        Supplier::AuthorFields { name, email } => {
+            let n = crate::cataloger::Person::parse(name.unwrap_or(""));
+            let first = email.unwrap_or("").split(',').next().unwrap_or("");
+            let e = crate::cataloger::Person::parse(first);
+            let name = if n.name.trim().is_empty() {
+                e.name
+            } else {
+                n.name
+            };
+            let email = if n.email.is_empty() { e.email } else { n.email };
+            (name.trim().to_owned(), email.to_owned())
+        }
+    };
+    let email = Some(email).filter(|e| validate::is_email(e));
+    let name = if name.is_empty() {
+        email.clone()?
+    } else {
+        name
+    };
+    Some(Entity {
+        name,
+        contact: email
+            .map(|email| EntityContact { email })
+            .into_iter()
+            .collect(),
+    })
 }
 
 /// `Author <email>` from separate fields, as syft writes it for Python

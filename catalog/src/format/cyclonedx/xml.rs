@@ -79,6 +79,29 @@ pub(super) fn encode(
         }
         w.end("dependencies");
     }
+
+    w.start("compositions", &[]);
+    for c in bom.compositions.iter() {
+        w.start("composition", &[]);
+        w.leaf("aggregate", &[], c.aggregate);
+        if let Some(root) = c.assembly {
+            w.start("assemblies", &[]);
+            w.empty("assembly", &[("ref", root)]);
+            w.end("assemblies");
+        }
+        let mut refs = c.dependencies().peekable();
+        if refs.peek().is_some() {
+            w.start("dependencies", &[]);
+            for r in refs {
+                w.empty("dependency", &[("ref", r)]);
+                sink.write_all(w.out.as_bytes())?;
+                w.out.clear();
+            }
+            w.end("dependencies");
+        }
+        w.end("composition");
+    }
+    w.end("compositions");
     w.end("bom");
     sink.write_all(w.out.as_bytes())
 }
@@ -89,6 +112,16 @@ fn component(w: &mut Writer, c: &Component) {
         attrs.push(("bom-ref", r));
     }
     w.start("component", &attrs);
+    if let Some(s) = &c.supplier {
+        w.start("supplier", &[]);
+        w.leaf("name", &[], &s.name);
+        for contact in &s.contact {
+            w.start("contact", &[]);
+            w.leaf("email", &[], &contact.email);
+            w.end("contact");
+        }
+        w.end("supplier");
+    }
     if !c.authors.is_empty() {
         w.start("authors", &[]);
         for a in &c.authors {

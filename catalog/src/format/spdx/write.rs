@@ -8,11 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::format::validate;
 use crate::format::{common, RenderOptions, SpdxVersion};
-use crate::model::{Catalog, Location, Package, RelationshipKind};
+use crate::model::{Catalog, Completeness, Location, Package, RelationshipKind};
 
 use super::fields;
 
 pub(in crate::format) const NOASSERTION: &str = "NOASSERTION";
+
+/// The related element of a relationship that says there is none.
+pub(in crate::format) const NONE: &str = "NONE";
 
 /// The document's own SPDX id.
 pub(in crate::format) const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
@@ -175,6 +178,10 @@ pub(in crate::format) struct SpdxRelationship<'a> {
 enum Kind {
     Contains,
     DependsOn,
+    /// `DEPENDS_ON NONE`: the element is known to depend on nothing (its
+    /// related place is ignored). Sorts after `DependsOn` and before
+    /// `Other` as its name does; a package has one or the other.
+    DependsOnNone,
     Other,
 }
 
@@ -182,7 +189,7 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Contains => "CONTAINS",
-            Kind::DependsOn => "DEPENDS_ON",
+            Kind::DependsOn | Kind::DependsOnNone => "DEPENDS_ON",
             Kind::Other => "OTHER",
         }
     }
@@ -190,7 +197,7 @@ impl Kind {
     fn comment(self) -> Option<&'static str> {
         match self {
             Kind::Other => Some(OWNERSHIP_COMMENT),
-            Kind::Contains | Kind::DependsOn => None,
+            Kind::Contains | Kind::DependsOn | Kind::DependsOnNone => None,
         }
     }
 }
@@ -205,6 +212,9 @@ pub(in crate::format) struct Relationships {
     /// Every element a relationship names, sorted: the root and each
     /// package's SPDX id (unique, see [`unique_id`]).
     ids: Vec<String>,
+    /// How complete each element's dependency list is, by place in `ids`
+    /// ([`crate::relate::dependency_completeness`]; one byte each).
+    completeness: Vec<Completeness>,
     root: usize,
     /// (element, kind, related element), by place in `ids`, sorted.
     edges: Vec<(u32, Kind, u32)>,
@@ -212,8 +222,13 @@ pub(in crate::format) struct Relationships {
 
 impl Relationships {
     /// `ids` are the root's SPDX id followed by each catalog package's;
-    /// `edges` name them by place there (the root is 0).
-    fn new(ids: Vec<String>, edges: Vec<(u32, Kind, u32)>) -> Self {
+    /// `completeness` is each one's dependency completeness, in the same
+    /// order; `edges` name them by place there (the root is 0).
+    fn new(
+        ids: Vec<String>,
+        completeness: Vec<Completeness>,
+        edges: Vec<(u32, Kind, u32)>,
+    ) -> Self {
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by(|a, b| ids.get(*a).cmp(&ids.get(*b)));
         let mut rank = vec![0usize; ids.len()];
@@ -237,11 +252,19 @@ impl Relationships {
         let root = widen(ranked(0));
         let mut ids = ids;
         let mut sorted = Vec::with_capacity(ids.len());
+        let mut sorted_completeness = Vec::with_capacity(ids.len());
         for at in order {
             sorted.push(ids.get_mut(at).map(std::mem::take).unwrap_or_default());
+            sorted_completeness.push(
+                completeness
+                    .get(at)
+                    .copied()
+                    .unwrap_or(Completeness::Unknown),
+            );
         }
         Relationships {
             ids: sorted,
+            completeness: sorted_completeness,
             root,
             edges,
         }
@@ -262,9 +285,23 @@ impl Relationships {
         .chain(self.edges.iter().map(|&(from, kind, to)| SpdxRelationship {
             element: self.id(widen(from)),
             kind: kind.name(),
-            related: self.id(widen(to)),
+            related: if kind == Kind::DependsOnNone {
+                NONE
+            } else {
+                self.id(widen(to))
+            },
             comment: kind.comment(),
         }))
+    }
+
+    /// How complete the dependency list of the element with this SPDX id
+    /// is; [`Completeness::Unknown`] for an id that is not an element.
+    pub fn completeness(&self, element: &str) -> Completeness {
+        self.ids
+            .binary_search_by(|id| id.as_str().cmp(element))
+            .ok()
+            .and_then(|at| self.completeness.get(at).copied())
+            .unwrap_or(Completeness::Unknown)
     }
 
     /// How many relationships there are, `DESCRIBES` included.
@@ -332,10 +369,38 @@ pub(in crate::format) fn build<'a>(
         }
     }
     drop(place_of_package_id);
+    // Dependency completeness: SPDX 2 has no field for it; the spec's way
+    // to say an element is known to have no relationship of a type is
+    // `NONE` as the related element. A package whose database records
+    // every direct dependency (deb, rpm, apk) and that depends on nothing
+    // gets `DEPENDS_ON NONE`; for the others, no such relationship: nothing
+    // is asserted. Marked by place (one bit-sized bool per package), not
+    // by id String.
+    let mut depends = vec![false; ids.len().saturating_add(1)];
+    for &(from, kind, _) in &edges {
+        if kind == Kind::DependsOn {
+            if let Some(d) = depends.get_mut(widen(from)) {
+                *d = true;
+            }
+        }
+    }
+    let completeness = crate::relate::dependency_completeness(&catalog.packages);
+    for (i, c) in completeness.iter().enumerate() {
+        let at = i.saturating_add(1);
+        if *c == Completeness::Complete && !depends.get(at).copied().unwrap_or(true) {
+            if let Ok(at) = u32::try_from(at) {
+                edges.push((at, Kind::DependsOnNone, at));
+            }
+        }
+    }
+    drop(depends);
     let mut element_ids = Vec::with_capacity(ids.len().saturating_add(1));
     element_ids.push(root_id);
     element_ids.extend(ids.iter().cloned());
-    let relationships = Relationships::new(element_ids, edges);
+    let mut element_completeness = Vec::with_capacity(completeness.len().saturating_add(1));
+    element_completeness.push(Completeness::Unknown);
+    element_completeness.extend(completeness);
+    let relationships = Relationships::new(element_ids, element_completeness, edges);
 
     Document {
         version,

@@ -24,7 +24,7 @@ use sha2::{Digest as _, Sha256};
 use crate::format::spdx::fields;
 use crate::format::spdx::write::{self as spdx2, SpdxPackage, NOASSERTION};
 use crate::format::{RenderOptions, SpdxVersion};
-use crate::model::{Catalog, OwnedFile, Package};
+use crate::model::{Catalog, Completeness, OwnedFile, Package};
 
 use super::Spdx3Version;
 
@@ -348,17 +348,23 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             _ => continue,
         };
         let key = (r.element, kind, r.comment);
+        // SPDX 2 `NONE`: known to have none (SPDX 3 `NoneElement`).
+        let to = if r.related == spdx2::NONE {
+            "NoneElement".to_owned()
+        } else {
+            ids.element(r.related)
+        };
         match &mut group {
-            Some((k, to)) if *k == key => to.push(ids.element(r.related)),
+            Some((k, targets)) if *k == key => targets.push(to),
             _ => {
-                if let Some(done) = group.replace((key, vec![ids.element(r.related)])) {
-                    emit(grouped_relationship(&ids, done))?;
+                if let Some(done) = group.replace((key, vec![to])) {
+                    emit(grouped_relationship(&ids, &doc.relationships, done))?;
                 }
             }
         }
     }
     if let Some(done) = group {
-        emit(grouped_relationship(&ids, done))?;
+        emit(grouped_relationship(&ids, &doc.relationships, done))?;
     }
     Ok(())
 }
@@ -367,10 +373,28 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
 /// type, comment) and the targets' element ids.
 type Group<'a> = ((&'a str, &'a str, Option<&'a str>), Vec<String>);
 
-/// One SPDX 3 relationship for a group of SPDX 2 ones.
-fn grouped_relationship(ids: &Ids, ((from, kind, comment), to): Group<'_>) -> Value {
-    let from = ids.element(from);
-    relationship(&format!("{from}-{kind}"), &from, kind, to, comment)
+/// One SPDX 3 relationship for a group of SPDX 2 ones. A `dependsOn`
+/// states dependency completeness: `complete` where the package database
+/// records every direct dependency (deb, rpm, apk) and each resolved,
+/// `incomplete` where one did not, else `noAssertion`.
+fn grouped_relationship(
+    ids: &Ids,
+    relationships: &spdx2::Relationships,
+    ((from_spdx2, kind, comment), to): Group<'_>,
+) -> Value {
+    let from = ids.element(from_spdx2);
+    let mut rel = relationship(&format!("{from}-{kind}"), &from, kind, to, comment);
+    if kind == "dependsOn" {
+        if let Value::Object(m) = &mut rel {
+            let c = match relationships.completeness(from_spdx2) {
+                Completeness::Complete => "complete",
+                Completeness::Incomplete => "incomplete",
+                Completeness::Unknown => "noAssertion",
+            };
+            m.insert("completeness".into(), c.into());
+        }
+    }
+    rel
 }
 
 /// The SPDX license list version, when it is the `MAJOR.MINOR.PATCH` form
