@@ -325,7 +325,10 @@ fn check_xml(name: &str, c: &Catalog, v: CyclonedxVersion) {
     assert_eq!(bom.attrs["version"], "1");
     assert!(bom.attrs["serialNumber"].starts_with("urn:uuid:"));
     let order: Vec<&str> = bom.children.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(order, ["metadata", "components", "dependencies"]);
+    assert_eq!(
+        order,
+        ["metadata", "components", "dependencies", "compositions"]
+    );
     let libraries: Vec<&Element> = bom
         .child("components")
         .unwrap()

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bounds;
+mod compliance;
 mod composer;
 mod cyclonedx;
 mod gem;

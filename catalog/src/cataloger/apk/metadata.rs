@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::ApkCataloger;
-use crate::cataloger::{
-    Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, HashAlgorithm, Supplier,
-};
+use crate::cataloger::{Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier};
 
 /// Fields of one apk `installed` record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,7 +44,8 @@ pub struct ApkMetadata {
     /// `r:`, the packages whose files this one may overwrite.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaces: Vec<String>,
-    /// `C:`
+    /// `C:`, verbatim: `Q1` + base64 SHA-1 of the package's control
+    /// segment (not of the `.apk` file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
     /// `c:`
@@ -101,19 +100,10 @@ impl EcosystemMetadata for ApkMetadata {
         self.url.as_deref()
     }
 
-    /// `C:`: `Q1` + base64 SHA-1 of the package's control segment, or `Q2`
-    /// + base64 SHA-256.
-    fn checksums(&self) -> Vec<Checksum> {
-        let c = self.checksum.as_deref().unwrap_or("").trim();
-        let decoded = if let Some(b64) = c.strip_prefix("Q1") {
-            Checksum::from_base64(HashAlgorithm::Sha1, b64)
-        } else if let Some(b64) = c.strip_prefix("Q2") {
-            Checksum::from_base64(HashAlgorithm::Sha256, b64)
-        } else {
-            None
-        };
-        decoded.into_iter().collect()
-    }
+    // `C:` is not a package checksum: `Q1` + base64 SHA-1 (`Q2`: SHA-256)
+    // of the `.apk`'s control segment (the second gzip stream), not of
+    // the `.apk` file a consumer would download and hash. It is kept as
+    // the `checksum` property, verbatim.
 
     fn properties(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
@@ -122,6 +112,7 @@ impl EcosystemMetadata for ApkMetadata {
             ("originPackage", self.origin_package.clone()),
             ("gitCommit", self.git_commit.clone()),
             ("installedSize", self.installed_size.map(|v| v.to_string())),
+            ("checksum", self.checksum.clone()),
         ];
         for (k, v) in fields {
             out.extend(v.map(|v| (k, v)));
@@ -134,6 +125,7 @@ impl EcosystemMetadata for ApkMetadata {
             "architecture" => self.architecture = Some(value.to_owned()),
             "originPackage" => self.origin_package = Some(value.to_owned()),
             "gitCommit" => self.git_commit = Some(value.to_owned()),
+            "checksum" => self.checksum = Some(value.to_owned()),
             "installedSize" => {
                 if let Ok(v) = value.parse() {
                     self.installed_size = Some(v);

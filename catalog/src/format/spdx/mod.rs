@@ -158,9 +158,22 @@ mod tests {
         let kinds: Vec<_> = doc.relationships.iter().map(|r| r.kind).collect();
         assert_eq!(
             kinds,
-            ["DESCRIBES", "CONTAINS", "CONTAINS", "DEPENDS_ON", "OTHER"]
+            [
+                "DESCRIBES",
+                "CONTAINS",
+                "CONTAINS",
+                "DEPENDS_ON",
+                "DEPENDS_ON",
+                "OTHER"
+            ]
         );
-        let other = doc.relationships.iter().nth(4).expect("fifth");
+        // `b` is a deb that declares no dependency: its list is complete
+        // and empty, `DEPENDS_ON NONE`.
+        let none = doc.relationships.iter().nth(4).expect("fifth");
+        let b_id = doc.relationships.iter().nth(2).expect("third").related;
+        assert_eq!(none.related, "NONE");
+        assert_eq!(none.element, b_id);
+        let other = doc.relationships.iter().nth(5).expect("sixth");
         assert!(other
             .comment
             .unwrap_or("")

@@ -304,6 +304,27 @@ impl Relationships {
             .unwrap_or(Completeness::Unknown)
     }
 
+    /// The SPDX ids, in order, of the packages whose dependency list is
+    /// [`Completeness::Incomplete`] and that have no `DEPENDS_ON`
+    /// relationship (none of their dependencies is in the document).
+    pub fn incomplete_without_dependencies(&self) -> Vec<&str> {
+        let mut depends = vec![false; self.ids.len()];
+        for &(from, kind, _) in &self.edges {
+            if matches!(kind, Kind::DependsOn | Kind::DependsOnNone) {
+                if let Some(d) = depends.get_mut(widen(from)) {
+                    *d = true;
+                }
+            }
+        }
+        self.ids
+            .iter()
+            .zip(&self.completeness)
+            .zip(depends)
+            .filter(|((_, c), depends)| **c == Completeness::Incomplete && !depends)
+            .map(|((id, _), _)| id.as_str())
+            .collect()
+    }
+
     /// How many relationships there are, `DESCRIBES` included.
     pub fn len(&self) -> usize {
         self.edges.len() + 1

@@ -338,6 +338,14 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     // names sort as the SPDX 2 ones and the comment follows the type; so
     // one group is held at a time, not the document's (hundreds of
     // thousands of) relationships.
+    // A package with an incomplete list and no dependency in the document
+    // still says so: `dependsOn` `NoAssertionElement`. These come in id
+    // order and are written between the groups where they sort.
+    let mut unresolved = doc
+        .relationships
+        .incomplete_without_dependencies()
+        .into_iter()
+        .peekable();
     let mut group: Option<Group<'_>> = None;
     for r in doc.relationships.iter() {
         let kind = match r.kind {
@@ -358,15 +366,41 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             Some((k, targets)) if *k == key => targets.push(to),
             _ => {
                 if let Some(done) = group.replace((key, vec![to])) {
+                    while let Some(u) = unresolved.next_if(|u| (*u, "dependsOn", None) < done.0) {
+                        emit(no_assertion_dependencies(&ids, u))?;
+                    }
                     emit(grouped_relationship(&ids, &doc.relationships, done))?;
                 }
             }
         }
     }
     if let Some(done) = group {
+        while let Some(u) = unresolved.next_if(|u| (*u, "dependsOn", None) < done.0) {
+            emit(no_assertion_dependencies(&ids, u))?;
+        }
         emit(grouped_relationship(&ids, &doc.relationships, done))?;
     }
+    for u in unresolved {
+        emit(no_assertion_dependencies(&ids, u))?;
+    }
     Ok(())
+}
+
+/// `dependsOn` `NoAssertionElement`, `completeness: incomplete`, for the
+/// package with this SPDX 2 id.
+fn no_assertion_dependencies(ids: &Ids, from_spdx2: &str) -> Value {
+    let from = ids.element(from_spdx2);
+    let mut rel = relationship(
+        &format!("{from}-dependsOn"),
+        &from,
+        "dependsOn",
+        vec!["NoAssertionElement".to_owned()],
+        None,
+    );
+    if let Value::Object(m) = &mut rel {
+        m.insert("completeness".into(), "incomplete".into());
+    }
+    rel
 }
 
 /// SPDX 2 relationships with one source, type and comment: (source, SPDX 3
