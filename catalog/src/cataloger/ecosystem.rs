@@ -59,6 +59,16 @@ pub trait EcosystemMetadata {
         None
     }
 
+    /// The file name of the archive that is the package itself (a `.jar`
+    /// a Java package was read from), when the package is one archive
+    /// file: SPDX `PackageFileName`, and SPDX 3 `software_primaryPurpose`
+    /// `library` with `software_additionalPurpose` `archive`. `None` when
+    /// the package is not one file of its own (installed OS packages,
+    /// modules inside a binary, several packages named by one archive).
+    fn archive_file_name(&self) -> Option<&str> {
+        None
+    }
+
     /// Digests of the package itself the metadata records, decoded.
     fn checksums(&self) -> Vec<Checksum> {
         Vec::new()

@@ -355,3 +355,53 @@ fn apk_control_checksum_is_a_property_not_a_package_checksum() {
         "{props:?}"
     );
 }
+
+#[test]
+fn a_java_archive_is_the_package_file_and_an_archive() {
+    // Every jar of the fixture directory is a package of its own; its file
+    // name is the jar's name on disk.
+    let dir = testdata("maven/debian");
+    let mut jars: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".jar"))
+        .collect();
+    jars.sort();
+    assert!(jars.len() >= 5, "{jars:?}");
+    let c = scan_dir("maven/debian");
+    let spdx = json(&c, Format::SpdxJson(SpdxVersion::V2_3));
+    let mut names: Vec<String> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.get("packageFileName")?.as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names, jars);
+    let graph = json(&c, Format::Spdx3Json(Spdx3Version::V3_0_1));
+    let archives: Vec<&Value> = graph["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["type"] == "software_Package" && e.get("software_additionalPurpose").is_some()
+        })
+        .collect();
+    assert!(!archives.is_empty());
+    for e in &archives {
+        assert_eq!(e["software_primaryPurpose"], "library");
+        assert_eq!(
+            e["software_additionalPurpose"],
+            serde_json::json!(["archive"])
+        );
+    }
+    // Packages that are not one file of their own (debs) have no file name.
+    let debs = scan_dir("deb/integration-pkg-coverage");
+    let spdx = json(&debs, Format::SpdxJson(SpdxVersion::V2_3));
+    assert!(spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p.get("packageFileName").is_none()));
+}

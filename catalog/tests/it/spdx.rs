@@ -65,6 +65,7 @@ const TAGS: &[&str] = &[
     "Created",
     "PackageName",
     "PackageVersion",
+    "PackageFileName",
     "PackageSupplier",
     "PackageOriginator",
     "PackageDownloadLocation",

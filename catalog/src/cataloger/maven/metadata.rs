@@ -107,6 +107,19 @@ impl EcosystemMetadata for MavenMetadata {
             .map(Supplier::Maintainer)
     }
 
+    /// The last archive of the virtual path (`lib/app.war:WEB-INF/lib/x.jar`
+    /// → `x.jar`); none when the path ends in `:GROUP:ARTIFACT` (one of
+    /// several packages an archive's `pom.properties` files name).
+    fn archive_file_name(&self) -> Option<&str> {
+        let last = self.virtual_path.rsplit(':').next()?;
+        let name = last.rsplit('/').next()?;
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        const ARCHIVES: &[&str] = &[
+            "jar", "war", "ear", "par", "sar", "nar", "jpi", "hpi", "kar", "lpkg", "rar",
+        ];
+        ARCHIVES.contains(&ext.as_str()).then_some(name)
+    }
+
     fn description(&self) -> Option<&str> {
         self.pom_project
             .as_ref()

@@ -80,6 +80,8 @@ struct JsonPackage<'a> {
     supplier: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     originator: Option<&'a str>,
+    #[serde(rename = "packageFileName", skip_serializing_if = "Option::is_none")]
+    file_name: Option<&'a str>,
     #[serde(rename = "downloadLocation")]
     download_location: &'a str,
     #[serde(rename = "filesAnalyzed")]
@@ -217,6 +219,7 @@ fn package(p: &SpdxPackage) -> JsonPackage<'_> {
                 locator: &r.locator,
             })
             .collect(),
+        file_name: p.file_name.as_deref(),
         primary_purpose: p.primary_purpose,
         annotations: p
             .annotations

@@ -79,6 +79,9 @@ fn package(w: &mut Writer, p: &SpdxPackage) {
     if let Some(v) = &p.version {
         w.line("PackageVersion", v);
     }
+    if let Some(f) = &p.file_name {
+        w.line("PackageFileName", f);
+    }
     w.raw("PackageSupplier", &p.supplier);
     if let Some(o) = &p.originator {
         w.raw("PackageOriginator", o);

@@ -122,6 +122,8 @@ pub(in crate::format) struct SpdxPackage {
     pub download_location: String,
     /// SPDX 2.3 only.
     pub primary_purpose: Option<&'static str>,
+    /// `PackageFileName`: the archive that is the package, when it is one.
+    pub file_name: Option<String>,
     pub checksums: Vec<Checksum>,
     pub homepage: Option<String>,
     pub source_info: Option<String>,
@@ -487,6 +489,7 @@ fn root_package(catalog: &Catalog, version: SpdxVersion, options: &RenderOptions
         supplier: NOASSERTION.to_owned(),
         originator: None,
         download_location: NOASSERTION.to_owned(),
+        file_name: None,
         primary_purpose: match version {
             SpdxVersion::V2_2 => None,
             SpdxVersion::V2_3 => Some(if is_dir { "FILE" } else { "CONTAINER" }),
@@ -566,6 +569,12 @@ fn package(p: &Package, spdx_id: &str, declared: &str, tool: &str, created: &str
         originator: person,
         download_location: download_location(p),
         primary_purpose: None,
+        file_name: p
+            .metadata
+            .fields()
+            .archive_file_name()
+            .map(fields::one_line)
+            .filter(|n| !n.trim().is_empty()),
         checksums: fields::checksums(&p.metadata),
         homepage: homepage(p),
         source_info: Some(fields::clean(&source_info(p))),

@@ -479,6 +479,11 @@ fn package(ids: &Ids, p: &SpdxPackage, supplier: Option<&str>) -> Value {
             "software_primaryPurpose",
             purpose.to_ascii_lowercase().into(),
         ));
+    } else if p.file_name.is_some() {
+        // The package is one archive file (a jar): a library, shipped as
+        // an archive. SPDX 3 has no file name on a package.
+        fields.push(("software_primaryPurpose", "library".into()));
+        fields.push(("software_additionalPurpose", json!(["archive"])));
     }
     let identifiers: Vec<Value> = p
         .external_refs
