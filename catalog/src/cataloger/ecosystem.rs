@@ -94,6 +94,13 @@ pub trait EcosystemMetadata {
         Vec::new()
     }
 
+    /// Sets the supplier from a document read back (SPDX `PackageSupplier`,
+    /// CycloneDX component `supplier`), so that `convert` keeps it: the
+    /// field [`supplier`](Self::supplier) reads. By default ignored.
+    fn set_supplier(&mut self, supplier: &DocumentSupplier<'_>) {
+        let _ = supplier;
+    }
+
     /// Sets the field [`properties`](Self::properties) names `name` from a
     /// document read back; unknown names and unparsable values are ignored.
     fn set_property(&mut self, name: &str, value: &str) {
@@ -393,6 +400,32 @@ impl<'a> ExternalRef<'a> {
             kind,
             url,
             comment: None,
+        }
+    }
+}
+
+/// A supplier as a document states it, for
+/// [`EcosystemMetadata::set_supplier`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentSupplier<'a> {
+    /// The person's or organisation's name (may be empty when only an
+    /// email is known).
+    pub name: &'a str,
+    /// The email, empty when none.
+    pub email: &'a str,
+    /// True for an organisation (SPDX `Organization:`; in CycloneDX, a
+    /// supplier without a contact email).
+    pub organization: bool,
+}
+
+impl DocumentSupplier<'_> {
+    /// `Name <email>`, `Name` or `email`: the person string databases
+    /// record.
+    pub fn person(&self) -> String {
+        match (self.name.is_empty(), self.email.is_empty()) {
+            (false, false) => format!("{} <{}>", self.name, self.email),
+            (false, true) => self.name.to_owned(),
+            _ => self.email.to_owned(),
         }
     }
 }

@@ -30,8 +30,8 @@ use crate::model::{Diagnostic, Distro, LayerRef, Location, Package, Severity};
 mod ecosystem;
 pub(crate) use ecosystem::syft_key_values;
 pub use ecosystem::{
-    Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef, ExternalRefKind,
-    HashAlgorithm, Person, Supplier, SyftFields,
+    Checksum, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata, ExternalRef,
+    ExternalRefKind, HashAlgorithm, Person, Supplier, SyftFields,
 };
 
 // Rust needs each folder declared as a module; rustfmt only formats modules

@@ -347,6 +347,8 @@ pub(super) struct Found {
     pub(super) locations: Vec<Location>,
     pub(super) files: Vec<OwnedFile>,
     pub(super) found_by: String,
+    /// Supplier: (name, email, organization).
+    pub(super) supplier: Option<(String, String, bool)>,
 }
 
 /// Builds the package, or records why it was skipped.
@@ -357,7 +359,7 @@ pub(super) fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package>
     };
     // A type no folder models is kept as generic: the PURL keeps its type.
     let ecosystem = Ecosystem::from_purl_type(&parts.ty).unwrap_or(Ecosystem::Generic);
-    let metadata = Metadata::from_document(
+    let mut metadata = Metadata::from_document(
         ecosystem,
         &DocumentPackage {
             name: &found.name,
@@ -365,6 +367,15 @@ pub(super) fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package>
             qualifiers: &parts.qualifiers,
         },
     );
+    if let Some((name, email, organization)) = &found.supplier {
+        metadata
+            .fields_mut()
+            .set_supplier(&crate::cataloger::DocumentSupplier {
+                name,
+                email,
+                organization: *organization,
+            });
+    }
     let mut cpes = Vec::new();
     for c in found.cpes {
         if !c.is_empty() && !cpes.contains(&c) {

@@ -405,3 +405,69 @@ fn a_java_archive_is_the_package_file_and_an_archive() {
         .iter()
         .all(|p| p.get("packageFileName").is_none()));
 }
+
+/// (type, name, version) → what `pick` takes from each package of `doc`.
+fn by_package(
+    doc: &Value,
+    list: &str,
+    pick: &dyn Fn(&Value) -> Value,
+) -> BTreeMap<(String, String), Value> {
+    doc[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let name = p["name"].as_str().unwrap_or_default().to_owned();
+            let version = p
+                .get("versionInfo")
+                .or_else(|| p.get("version"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            ((name, version), pick(p))
+        })
+        .collect()
+}
+
+#[test]
+fn convert_keeps_suppliers_of_our_own_documents() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/images/debian-sample-oci");
+    let c = sbomctl_catalog::catalog(
+        &Source::parse(&format!("oci-dir:{}", dir.display())).unwrap(),
+        &Options::default(),
+    )
+    .unwrap();
+    let opts = RenderOptions::at(1_700_000_000);
+    for (format, list, field) in [
+        (Format::SpdxJson(SpdxVersion::V2_3), "packages", "supplier"),
+        (
+            Format::CyclonedxJson(CyclonedxVersion::V1_6),
+            "components",
+            "supplier",
+        ),
+    ] {
+        let first = render(&c, format, &opts);
+        let back = sbomctl_catalog::format::read_document(&first).unwrap();
+        let again = render(&back, format, &opts);
+        let pick = |p: &Value| p.get(field).cloned().unwrap_or(Value::Null);
+        let a = by_package(&serde_json::from_slice(&first).unwrap(), list, &pick);
+        let b = by_package(&serde_json::from_slice(&again).unwrap(), list, &pick);
+        let mut kept = 0;
+        for (key, want) in &a {
+            // Maven suppliers come from the pom and manifest, which a
+            // document does not carry: not restored.
+            let maven = c
+                .packages
+                .iter()
+                .any(|p| p.name == key.0 && p.ecosystem.as_str() == "maven");
+            if maven || key.1.starts_with("sha256:") {
+                continue;
+            }
+            assert_eq!(b.get(key), Some(want), "{key:?}");
+            if !want.is_null() && want != "NOASSERTION" {
+                kept += 1;
+            }
+        }
+        assert!(kept >= 10, "{kept}");
+    }
+}

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::ApkCataloger;
-use crate::cataloger::{Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier};
+use crate::cataloger::{
+    Cataloger, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata, Supplier,
+};
 
 /// Fields of one apk `installed` record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -82,6 +84,10 @@ impl EcosystemMetadata for ApkMetadata {
                 "gitCommitOfApkPort": self.git_commit.as_deref().unwrap_or_default(),
             }),
         ))
+    }
+
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        self.maintainer = Some(s.person());
     }
 
     fn supplier(&self) -> Option<Supplier<'_>> {

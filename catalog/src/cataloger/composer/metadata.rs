@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ComposerCataloger;
 use crate::cataloger::{
-    Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef,
-    ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
+    Cataloger, Checksum, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata,
+    ExternalRef, ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
 };
 use crate::model::Package;
 
@@ -99,6 +99,11 @@ impl EcosystemMetadata for ComposerMetadata {
     }
 
     /// The first author, as syft reports it.
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        self.author = Some(s.name.to_owned()).filter(|n| !n.is_empty());
+        self.author_email = Some(s.email.to_owned()).filter(|e| !e.is_empty());
+    }
+
     fn supplier(&self) -> Option<Supplier<'_>> {
         (self.author.is_some() || self.author_email.is_some()).then_some(Supplier::AuthorFields {
             name: self.author.as_deref(),

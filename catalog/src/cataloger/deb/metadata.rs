@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::DebCataloger;
-use crate::cataloger::{Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier};
+use crate::cataloger::{
+    Cataloger, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata, Supplier,
+};
 
 /// Fields of one dpkg record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -64,6 +66,10 @@ impl EcosystemMetadata for DebMetadata {
                 "preDepends": self.pre_depends,
             }),
         ))
+    }
+
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        self.maintainer = Some(s.person());
     }
 
     fn supplier(&self) -> Option<Supplier<'_>> {

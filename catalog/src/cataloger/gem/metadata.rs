@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::GemCataloger;
 use crate::cataloger::{
-    Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef,
-    ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
+    Cataloger, Checksum, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata,
+    ExternalRef, ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
 };
 use crate::model::Package;
 
@@ -63,6 +63,10 @@ impl EcosystemMetadata for GemMetadata {
     }
 
     /// The first author, as syft reports it.
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        self.authors = vec![s.person()];
+    }
+
     fn supplier(&self) -> Option<Supplier<'_>> {
         self.authors
             .first()

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::NpmCataloger;
 use crate::cataloger::{
-    Cataloger, Checksum, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef,
-    ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
+    Cataloger, Checksum, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata,
+    ExternalRef, ExternalRefKind, HashAlgorithm, Supplier, SyftFields,
 };
 use crate::model::Package;
 
@@ -102,6 +102,10 @@ impl EcosystemMetadata for NpmMetadata {
                     .build(),
             ),
         })
+    }
+
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        self.author = Some(s.person());
     }
 
     fn supplier(&self) -> Option<Supplier<'_>> {

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::PypiCataloger;
 use crate::cataloger::{
-    Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, ExternalRef, ExternalRefKind,
-    Supplier, SyftFields,
+    Cataloger, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata, ExternalRef,
+    ExternalRefKind, Supplier, SyftFields,
 };
 use crate::model::Package;
 
@@ -101,6 +101,11 @@ impl EcosystemMetadata for PypiMetadata {
                 .omit_empty("providesExtra", Some(self.provides_extra.clone()))
                 .build(),
         ))
+    }
+
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        self.author = Some(s.name.to_owned()).filter(|n| !n.is_empty());
+        self.author_email = Some(s.email.to_owned()).filter(|e| !e.is_empty());
     }
 
     fn supplier(&self) -> Option<Supplier<'_>> {

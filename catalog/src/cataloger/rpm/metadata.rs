@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::RpmCataloger;
-use crate::cataloger::{Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier};
+use crate::cataloger::{
+    Cataloger, DocumentPackage, DocumentSupplier, EcosystemInfo, EcosystemMetadata, Supplier,
+};
 
 /// Fields of one installed rpm header.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -83,6 +85,15 @@ impl EcosystemMetadata for RpmMetadata {
     /// The vendor (`Red Hat, Inc.`) is the supplier, an organisation (SPDX
     /// `Organization:`, as syft writes it); packages without one fall back
     /// to the packager, a person or team string like a dpkg maintainer.
+    /// An organisation is the vendor; a person the packager.
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        if s.organization {
+            self.vendor = Some(s.name.to_owned());
+        } else {
+            self.packager = Some(s.person());
+        }
+    }
+
     fn supplier(&self) -> Option<Supplier<'_>> {
         Supplier::organization(self.vendor.as_deref())
             .or_else(|| Supplier::maintainer(self.packager.as_deref()))

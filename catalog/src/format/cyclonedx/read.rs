@@ -49,6 +49,7 @@ struct CdxComponent {
     version: String,
     #[serde(deserialize_with = "nullable")]
     description: String,
+    supplier: Option<CdxEntity>,
     purl: Option<String>,
     cpe: Option<String>,
     #[serde(deserialize_with = "nullable")]
@@ -57,6 +58,22 @@ struct CdxComponent {
     properties: Vec<CdxProperty>,
     #[serde(deserialize_with = "nullable")]
     components: Vec<CdxComponent>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxEntity {
+    #[serde(deserialize_with = "nullable")]
+    name: String,
+    #[serde(deserialize_with = "nullable")]
+    contact: Vec<CdxContact>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxContact {
+    #[serde(deserialize_with = "nullable")]
+    email: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -217,6 +234,19 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             ),
             files: Vec::new(),
             found_by: CYCLONEDX_FOUND_BY.to_owned(),
+            // No contact email: taken for an organisation (an rpm vendor).
+            supplier: c.supplier.as_ref().and_then(|s| {
+                let name = s.name.trim().to_owned();
+                let email = s
+                    .contact
+                    .iter()
+                    .map(|c| c.email.trim())
+                    .find(|e| !e.is_empty())
+                    .unwrap_or_default()
+                    .to_owned();
+                let organization = email.is_empty();
+                (!name.is_empty() || !email.is_empty()).then_some((name, email, organization))
+            }),
         };
         if let Some(mut pkg) = to_package(found, &mut skipped) {
             cdx_metadata(&c, &mut pkg.metadata);

@@ -44,6 +44,7 @@ struct SpdxPackage {
     name: String,
     #[serde(deserialize_with = "nullable")]
     version_info: String,
+    supplier: Option<String>,
     #[serde(deserialize_with = "nullable")]
     external_refs: Vec<SpdxExternalRef>,
     license_declared: Option<String>,
@@ -267,6 +268,7 @@ fn map(mut doc: SpdxDocument) -> Catalog {
             locations: locations_from(annotations, &[]),
             files: owned,
             found_by: SPDX_FOUND_BY.to_owned(),
+            supplier: p.supplier.as_deref().and_then(spdx_actor),
         };
         if let Some(pkg) = to_package(found, &mut skipped) {
             keys.push(p.spdx_id);
@@ -343,4 +345,31 @@ pub(in crate::format) fn spdx_licenses(
         })
         .collect();
     Licenses::from_declared(terms)
+}
+
+/// `Person: NAME (EMAIL)` / `Person: NAME` / `Organization: NAME (EMAIL)`
+/// → (name, email, organization); `NOASSERTION`, `NONE` and tools give
+/// nothing. The email is the last parenthesised part (empty `()` is none).
+fn spdx_actor(s: &str) -> Option<(String, String, bool)> {
+    let (organization, rest) = if let Some(r) = s.strip_prefix("Person:") {
+        (false, r)
+    } else if let Some(r) = s.strip_prefix("Organization:") {
+        (true, r)
+    } else {
+        return None;
+    };
+    let rest = rest.trim();
+    let (name, email) = match rest.strip_suffix(')').and_then(|r| r.rsplit_once('(')) {
+        Some((n, e)) => (n.trim(), e.trim()),
+        None => (rest, ""),
+    };
+    // `Person: EMAIL` (no name).
+    let (name, email) =
+        if email.is_empty() && !organization && name.contains('@') && !name.contains(' ') {
+            ("", name)
+        } else {
+            (name, email)
+        };
+    (!name.is_empty() || !email.is_empty())
+        .then(|| (name.to_owned(), email.to_owned(), organization))
 }

@@ -139,6 +139,11 @@ pub(super) fn parse(text: &str) -> Result<SpdxDocument> {
                     p.version_info = value;
                 }
             }
+            "PackageSupplier" => {
+                if let (Current::Package, Some(p)) = (&current, doc.packages.last_mut()) {
+                    p.supplier = Some(value);
+                }
+            }
             "PackageLicenseDeclared" => {
                 if let (Current::Package, Some(p)) = (&current, doc.packages.last_mut()) {
                     p.license_declared = Some(value);

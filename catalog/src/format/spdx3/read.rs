@@ -272,6 +272,8 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             locations: locations_from(entries, &[]),
             files: files.remove(id).unwrap_or_default(),
             found_by: SPDX_FOUND_BY.to_owned(),
+            // SPDX 3 `suppliedBy` agents are not read back (yet).
+            supplier: None,
         };
         if let Some(pkg) = to_package(found, &mut skipped) {
             keys.push(p.spdx_id.clone());
