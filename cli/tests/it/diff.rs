@@ -174,14 +174,6 @@ fn expected_verdicts() -> Vec<(String, String, String, String)> {
     .collect()
 }
 
-/// What a diff with an SBOM side sees: the SBOM readers keep no
-/// supplier, so npm's maintainer change is not seen.
-fn without_supplier_change() -> Vec<(String, String, String, String)> {
-    let mut v = expected_verdicts();
-    v.retain(|v| v.1 != "npm");
-    v
-}
-
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
@@ -253,9 +245,9 @@ fn spdx_sbom_vs_cyclonedx_sbom_and_sbom_vs_image() {
     let doc = json(&out);
     assert_eq!(doc["old"]["kind"], "sbom");
     assert_eq!(doc["new"]["kind"], "sbom");
-    // The supplier change is not seen: the SBOM readers keep no supplier,
-    // and a supplier missing on one side is not a change.
-    let expected = without_supplier_change();
+    // The SBOM readers keep the supplier our documents write, so npm's
+    // maintainer change is seen as from the images.
+    let expected = expected_verdicts();
     assert_eq!(sorted(verdicts(&doc)), sorted(expected));
     let out = run(&["diff", "-o", "table", spdx, &sbom_arg]);
     insta::assert_snapshot!(
@@ -267,7 +259,7 @@ fn spdx_sbom_vs_cyclonedx_sbom_and_sbom_vs_image() {
     let doc = json(&out);
     assert_eq!(doc["old"]["kind"], "sbom");
     assert_eq!(doc["new"]["kind"], "image");
-    assert_eq!(sorted(verdicts(&doc)), sorted(without_supplier_change()));
+    assert_eq!(sorted(verdicts(&doc)), sorted(expected_verdicts()));
 }
 
 #[test]
@@ -430,7 +422,7 @@ fn verify_compares_verified_attestations_and_fails_closed() {
     let doc = json(&out);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(doc["old"]["kind"], "attestation");
-    assert_eq!(sorted(verdicts(&doc)), sorted(without_supplier_change()));
+    assert_eq!(sorted(verdicts(&doc)), sorted(expected_verdicts()));
 
     // The other key: nothing verifies, exit 1, no diff on stdout.
     let out = run(&[

@@ -350,7 +350,7 @@ pub(in crate::format) fn spdx_licenses(
 /// `Person: NAME (EMAIL)` / `Person: NAME` / `Organization: NAME (EMAIL)`
 /// → (name, email, organization); `NOASSERTION`, `NONE` and tools give
 /// nothing. The email is the last parenthesised part (empty `()` is none).
-fn spdx_actor(s: &str) -> Option<(String, String, bool)> {
+pub(in crate::format) fn spdx_actor(s: &str) -> Option<(String, String, bool)> {
     let (organization, rest) = if let Some(r) = s.strip_prefix("Person:") {
         (false, r)
     } else if let Some(r) = s.strip_prefix("Organization:") {

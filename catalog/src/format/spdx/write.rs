@@ -397,7 +397,7 @@ pub(in crate::format) fn build<'a>(
     // `NONE` as the related element. A package whose database records
     // every direct dependency (deb, rpm, apk) and that depends on nothing
     // gets `DEPENDS_ON NONE`; for the others, no such relationship: nothing
-    // is asserted. Marked by place (one bit-sized bool per package), not
+    // is asserted. Marked by place (one byte per package), not
     // by id String.
     let mut depends = vec![false; ids.len().saturating_add(1)];
     for &(from, kind, _) in &edges {

@@ -6,7 +6,7 @@
 //! name), sbomctl's location annotations, owned files (`contains` to
 //! `software_File`s, with a digest), the root (`rootElement` of the
 //! `software_Sbom`, else of the `SpdxDocument`) and `dependsOn` /
-//! ownership-overlap relationships.
+//! ownership-overlap relationships, and the supplier (`suppliedBy`).
 //!
 //! Bounded like the SPDX 2 reader: serde's recursion limit caps the depth,
 //! the caller caps the size, and every lookup is a hash map, so the work
@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::format::read::{
     finish, locations_from, malformed, nullable, source_info, to_package, Found, Skipped,
 };
-use crate::format::spdx::{annotation_entries, spdx_licenses, SPDX_FOUND_BY};
+use crate::format::spdx::{annotation_entries, spdx_actor, spdx_licenses, SPDX_FOUND_BY};
 use crate::model::{Catalog, Location, OwnedFile, RelationshipKind};
 
 /// The catalog's `source.transport`: the SPDX 2 reader's, as both are
@@ -57,6 +57,8 @@ struct Element {
     external_identifier: Vec<ExternalIdentifier>,
     #[serde(rename = "verifiedUsing", deserialize_with = "nullable")]
     verified_using: Vec<Hash>,
+    #[serde(rename = "suppliedBy", deserialize_with = "nullable")]
+    supplied_by: String,
     // Annotation
     #[serde(deserialize_with = "nullable")]
     subject: String,
@@ -128,6 +130,21 @@ impl Element {
             direct.to_owned()
         }
     }
+}
+
+/// The package's `suppliedBy` agent (`Person` / `Organization`, its
+/// `name` and `email` identifier) as the SPDX 2 reader reads the SPDX 2
+/// supplier the SPDX 3 writer made it from.
+fn supplier(p: &Element, by_id: &HashMap<&str, &Element>) -> Option<(String, String, bool)> {
+    let agent = by_id.get(p.supplied_by.as_str())?;
+    let email = agent.identifiers(&["email"]).next().unwrap_or_default();
+    let actor = match agent.kind.as_str() {
+        "Organization" => format!("Organization: {}", agent.name),
+        "Person" if email.is_empty() || email == agent.name => format!("Person: {}", agent.name),
+        "Person" => format!("Person: {} ({email})", agent.name),
+        _ => return None,
+    };
+    spdx_actor(&actor)
 }
 
 fn owned_file(f: &Element) -> OwnedFile {
@@ -272,8 +289,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             locations: locations_from(entries, &[]),
             files: files.remove(id).unwrap_or_default(),
             found_by: SPDX_FOUND_BY.to_owned(),
-            // SPDX 3 `suppliedBy` agents are not read back (yet).
-            supplier: None,
+            supplier: supplier(p, &by_id),
         };
         if let Some(pkg) = to_package(found, &mut skipped) {
             keys.push(p.spdx_id.clone());
