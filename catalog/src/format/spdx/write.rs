@@ -226,11 +226,7 @@ impl Relationships {
     /// `ids` are the root's SPDX id followed by each catalog package's;
     /// `completeness` is each one's dependency completeness, in the same
     /// order; `edges` name them by place there (the root is 0).
-    fn new(
-        ids: Vec<String>,
-        completeness: Vec<Completeness>,
-        edges: Vec<(u32, Kind, u32)>,
-    ) -> Self {
+    fn new(ids: Vec<String>, completeness: &[Completeness], edges: Vec<(u32, Kind, u32)>) -> Self {
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by(|a, b| ids.get(*a).cmp(&ids.get(*b)));
         let mut rank = vec![0usize; ids.len()];
@@ -423,7 +419,7 @@ pub(in crate::format) fn build<'a>(
     let mut element_completeness = Vec::with_capacity(completeness.len().saturating_add(1));
     element_completeness.push(Completeness::Unknown);
     element_completeness.extend(completeness);
-    let relationships = Relationships::new(element_ids, element_completeness, edges);
+    let relationships = Relationships::new(element_ids, &element_completeness, edges);
 
     Document {
         version,
