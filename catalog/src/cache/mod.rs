@@ -119,6 +119,21 @@ impl LayerCache {
         budget: &Budget,
         count: bool,
     ) -> Option<LayerIndex> {
+        self.load_reporting(desc, fingerprint, budget, count, true)
+    }
+
+    /// [`LayerCache::load`]; with `report` false, an unusable entry is
+    /// passed over silently ([`LayerCache::lookup`] looks twice, around
+    /// its claim, and names an unusable entry once, on the second look).
+    /// A store that fails is named either way.
+    fn load_reporting(
+        &self,
+        desc: &LayerDesc,
+        fingerprint: &str,
+        budget: &Budget,
+        count: bool,
+        report: bool,
+    ) -> Option<LayerIndex> {
         let header = header(desc, fingerprint);
         let name = name(&header);
         // Earlier stores without a usable entry: filled from a later hit.
@@ -137,11 +152,13 @@ impl LayerCache {
                             break;
                         }
                         Err(e) => {
-                            tracing::warn!(
-                                "layer cache entry {} for layer {}: {e}; ignored, the layer is read and the entry rewritten",
-                                store.locate(&name),
-                                desc.digest
-                            );
+                            if report {
+                                tracing::warn!(
+                                    "layer cache entry {} for layer {}: {e}; ignored, the layer is read and the entry rewritten",
+                                    store.locate(&name),
+                                    desc.digest
+                                );
+                            }
                             if count {
                                 self.invalid.fetch_add(1, Ordering::SeqCst);
                             }
@@ -150,11 +167,13 @@ impl LayerCache {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::warn!(
-                        "layer cache entry {} for layer {}: {e}; ignored",
-                        store.locate(&name),
-                        desc.digest
-                    );
+                    if report || e.kind() != std::io::ErrorKind::InvalidData {
+                        tracing::warn!(
+                            "layer cache entry {} for layer {}: {e}; ignored",
+                            store.locate(&name),
+                            desc.digest
+                        );
+                    }
                     if count && e.kind() == std::io::ErrorKind::InvalidData {
                         self.invalid.fetch_add(1, Ordering::SeqCst);
                     }
@@ -203,7 +222,7 @@ impl LayerCache {
         budget: &Budget,
         count: bool,
     ) -> Lookup {
-        if let Some(index) = self.load(desc, fingerprint, budget, false) {
+        if let Some(index) = self.load_reporting(desc, fingerprint, budget, false, false) {
             if count {
                 self.hits.fetch_add(1, Ordering::SeqCst);
             }

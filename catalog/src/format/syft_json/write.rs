@@ -521,10 +521,17 @@ fn files<'a>(catalog: &'a Catalog, source_id: Id<'a>) -> (Vec<Coordinates<'a>>, 
                 .insert(l.layer.as_ref().map(layer_id));
         }
     }
-    let mut coordinates: BTreeSet<Coordinates<'a>> = BTreeSet::new();
-    let mut edges = Vec::new();
-    let mut ids: BTreeMap<Coordinates<'a>, u64> = BTreeMap::new();
-    let mut file_id = |c: Coordinates<'a>| *ids.entry(c).or_insert_with(|| c.id());
+    // Sized once: a `dir:/` scan has hundreds of thousands of files and
+    // relationships, and a doubling vector would hold up to three times
+    // that while it grows. The files are collected with repeats and made
+    // unique after sorting (no set, no id memo: an id is a hash of the
+    // coordinates, computed again when the file is written).
+    let (files_len, edges_len) = catalog.packages.iter().fold((0usize, 0usize), |(f, e), p| {
+        let n = p.locations.len().saturating_add(p.files.len());
+        (f.saturating_add(n), e.saturating_add(n).saturating_add(1))
+    });
+    let mut coordinates: Vec<Coordinates<'a>> = Vec::with_capacity(files_len);
+    let mut edges = Vec::with_capacity(edges_len.saturating_add(catalog.relationships.len()));
     for p in &catalog.packages {
         let id = p.id();
         // The package's id as a number: it is always 16 hex digits.
@@ -548,10 +555,10 @@ fn files<'a>(catalog: &'a Catalog, source_id: Id<'a>) -> (Vec<Coordinates<'a>>, 
         for c in evident {
             edges.push(Edge {
                 parent: Id::Hex(id),
-                child: Id::Hex(file_id(c)),
+                child: Id::Hex(c.id()),
                 kind: Kind::EvidentBy,
             });
-            coordinates.insert(c);
+            coordinates.push(c);
         }
         let owned: BTreeSet<Coordinates<'a>> = p
             .files
@@ -567,10 +574,10 @@ fn files<'a>(catalog: &'a Catalog, source_id: Id<'a>) -> (Vec<Coordinates<'a>>, 
         for c in owned {
             edges.push(Edge {
                 parent: Id::Hex(id),
-                child: Id::Hex(file_id(c)),
+                child: Id::Hex(c.id()),
                 kind: Kind::Contains,
             });
-            coordinates.insert(c);
+            coordinates.push(c);
         }
     }
     let order: BTreeMap<&str, usize> = catalog
@@ -579,11 +586,14 @@ fn files<'a>(catalog: &'a Catalog, source_id: Id<'a>) -> (Vec<Coordinates<'a>>, 
         .iter()
         .map(|l| (l.diff_id.as_deref().unwrap_or(&l.digest), l.index))
         .collect();
-    let mut files: Vec<Coordinates<'a>> = coordinates.into_iter().collect();
-    files.sort_by_key(|c| {
+    let mut files = coordinates;
+    files.sort_unstable_by_key(|c| {
         let rank = c.layer_id.and_then(|l| order.get(l)).copied();
         (rank.is_none(), rank, c.layer_id, c.path)
     });
+    // The sort key holds every field, so repeats are adjacent.
+    files.dedup();
+    files.shrink_to_fit();
     (files, edges)
 }
 
