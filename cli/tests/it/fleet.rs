@@ -233,7 +233,7 @@ fn shards_together_give_the_sequential_run_and_failures_are_listed() {
         expected,
         "shards differ from the sequential run"
     );
-    // Every image in exactly one shard, and no shard empty for this list.
+    // Every image in exactly one shard.
     let mut lines_seen: Vec<u64> = per_shard
         .iter()
         .flat_map(|s| s["results"].as_array().unwrap().clone())
@@ -248,7 +248,15 @@ fn shards_together_give_the_sequential_run_and_failures_are_listed() {
         .collect();
     seq_lines.sort_unstable();
     assert_eq!(lines_seen, seq_lines);
-    assert!(per_shard.iter().all(|s| s["images"].as_u64().unwrap() > 0));
+    // Shards follow a hash of each reference, and the references hold the
+    // registry's random port, so one of three shards can be empty for some
+    // ports (about 1 run in 20 with 11 images); all 11 in one shard (about
+    // 1 in 60,000) would mean the hash does not spread.
+    let nonempty = per_shard
+        .iter()
+        .filter(|s| s["images"].as_u64().unwrap() > 0)
+        .count();
+    assert!(nonempty >= 2, "images spread over shards: {per_shard:?}");
 
     // The summary, times, the registry's port and the hash of each
     // reference (the port is in it) redacted.
