@@ -312,23 +312,14 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
         given.as_ref(),
     )?;
     let Some(selection) = outcome.selection() else {
-        let what = if outcome.checked() == 0 && outcome.not_checked == 0 {
-            format!("no attestations found for {} ({digest})", target.display)
-        } else {
-            format!(
-                "{} ({digest}): no attestation passed: {}",
-                target.display,
-                outcome.failure_summary()
-            )
-        };
-        return Ok(failed(&what));
+        return Ok(failed(&nothing_passed(
+            &outcome,
+            "attestation",
+            &target.display,
+            digest,
+        )));
     };
-    if outcome.not_checked > 0 {
-        ui::warn(format_args!(
-            "the candidate limit of {} was reached; {} more not checked",
-            outcome.limit, outcome.not_checked
-        ));
-    }
+    warn_not_checked(&outcome);
     let tlog_checked = matches!(mode, Mode::Keyless(..)) && !args.keyless.insecure_ignore_tlog;
     print_checks(&target.display, false, &mode, tlog_checked);
     match args.output {
@@ -524,23 +515,14 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
         given.as_ref(),
     )?;
     if outcome.passed.is_empty() {
-        let what = if outcome.checked() == 0 && outcome.not_checked == 0 {
-            format!("no signatures found for {} ({digest})", target.display)
-        } else {
-            format!(
-                "{} ({digest}): no signature passed: {}",
-                target.display,
-                outcome.failure_summary()
-            )
-        };
-        return Ok(failed(&what));
+        return Ok(failed(&nothing_passed(
+            &outcome,
+            "signature",
+            &target.display,
+            digest,
+        )));
     }
-    if outcome.not_checked > 0 {
-        ui::warn(format_args!(
-            "the candidate limit of {} was reached; {} more not checked",
-            outcome.limit, outcome.not_checked
-        ));
-    }
+    warn_not_checked(&outcome);
     let tlog_checked = matches!(mode, Mode::Keyless(..)) && !args.keyless.insecure_ignore_tlog;
     print_checks(
         &target.display,
@@ -709,4 +691,32 @@ pub fn verify_blob_attestation(args: &VerifyBlobAttestationArgs) -> Result<ExitC
             )
         });
     Ok(report(&args.file, result.map(|v| describe_signer(&v))))
+}
+
+/// Why verification failed when no `what` (attestation, signature) of
+/// `display` (`digest`) passed: none found, or each candidate's reason.
+fn nothing_passed<T>(
+    outcome: &candidates::Outcome<T>,
+    what: &str,
+    display: &str,
+    digest: &str,
+) -> String {
+    if outcome.checked() == 0 && outcome.not_checked == 0 {
+        format!("no {what}s found for {display} ({digest})")
+    } else {
+        format!(
+            "{display} ({digest}): no {what} passed: {}",
+            outcome.failure_summary()
+        )
+    }
+}
+
+/// Warns when the candidate limit left some candidates unchecked.
+fn warn_not_checked<T>(outcome: &candidates::Outcome<T>) {
+    if outcome.not_checked > 0 {
+        ui::warn(format_args!(
+            "the candidate limit of {} was reached; {} more not checked",
+            outcome.limit, outcome.not_checked
+        ));
+    }
 }
