@@ -188,7 +188,7 @@ pub enum StatementVersionArg {
          starting with `#` are ignored; `-` reads stdin), skipping each image whose stored \
          attestation, verified with --key, already holds the SBOM this run would sign. \
          Needs --key.")),
-    mut_arg("output_dir", |a| a.help(
+    mut_arg("output_dir", |a| a.requires("images").help(
         "With --images: where the summary (summary.json) is written.")),
 )]
 pub struct AttestArgs {
@@ -660,7 +660,16 @@ pub enum ScopeArg {
     AllLayers,
 }
 
+/// `--output-dir` goes with `--images` or `--platform all`
+/// (cli/src/commands/platforms.rs).
 #[derive(Debug, Args)]
+#[command(
+    group(clap::ArgGroup::new("output_dir_use").args(["images", "platform"]).multiple(true)),
+    mut_arg("output_dir", |a| a.requires("output_dir_use").help(
+        "With --images: where each image's SBOMs (one file per -o format) and the summary \
+         (summary.json) are written. With --platform all: where each -o FORMAT without =DIR \
+         writes its documents (one per platform, and the index document).")),
+)]
 pub struct PackagesArgs {
     /// What to scan: registry:REF, docker-archive:FILE, oci-archive:FILE,
     /// oci-dir:DIR, dir:DIR, an existing path (sniffed), or an image

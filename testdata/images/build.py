@@ -542,6 +542,52 @@ def distroless_layers() -> list[Layer]:
     return layers
 
 
+MULTIARCH = "deb/multiarch"  # real Debian packages installed by dpkg (catalog/testdata/deb/multiarch/SOURCES.md)
+
+
+def add_tree(layer: Layer, rel: str) -> None:
+    """Every file and symlink under the fixture directory `rel`, at the same
+    relative path; files keep their executable bit (0755, else 0644)."""
+    root = FIX / rel
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = Path(dirpath) / name
+            path = str(full.relative_to(root))
+            if full.is_symlink():
+                layer.symlink(path, os.readlink(full))
+            else:
+                mode = 0o755 if os.access(full, os.X_OK) else 0o644
+                layer.fix(path, f"{rel}/{path}", mode)
+
+
+def dpkg_truth(arch: str) -> set[tuple[str, str]]:
+    """(name, version) of the packages dpkg-query lists as installed in the
+    platform's database (truth-ARCH.tsv, written by make.sh)."""
+    out = set()
+    for line in fixture(f"{MULTIARCH}/truth-{arch}.tsv").decode().splitlines():
+        name, version, _arch, status = line.split("\t")
+        if status in DPKG_INSTALLED:
+            out.add((name, version))
+    return out
+
+
+def multiarch_layers(arch: str) -> list[Layer]:
+    l1 = Layer("L1: debian 12 base: os-release + netbase (Architecture: all), installed by dpkg", "gzip")
+    l1.fix("etc/os-release", "deb/image-dpkg/etc/os-release")
+    add_tree(l1, f"{MULTIARCH}/base")
+    pkgs = "libattr1" if arch == "amd64" else "libattr1, libacl1"
+    l2 = Layer(f"L2: dpkg -i {pkgs} ({arch})", "gzip")
+    add_tree(l2, f"{MULTIARCH}/{arch}")
+    layers = [l1, l2]
+    # The status file's packages are the ones dpkg-query recorded.
+    status = squash(layers)["var/lib/dpkg/status"][1]
+    parsed = {(p["name"], p["version"]) for p in packages_in_file("var/lib/dpkg/status", status)}
+    if parsed != dpkg_truth(arch):
+        die(f"multiarch-sample {arch}: status gives {sorted(parsed)}, dpkg-query {sorted(dpkg_truth(arch))}")
+    return layers
+
+
 @dataclass
 class Platform:
     os: str
@@ -573,6 +619,13 @@ def image_defs() -> list[ImageDef]:
         ),
         ImageDef("debian-sample", [Platform("linux", "amd64", layers=debian_layers())], docker_form="legacy", cmd=["bash"]),
         ImageDef("distroless-sample", [Platform("linux", "amd64", layers=distroless_layers())], docker_form="oci", cmd=[]),
+        ImageDef(
+            "multiarch-sample",
+            [Platform("linux", "amd64", layers=multiarch_layers("amd64")), Platform("linux", "arm64", layers=multiarch_layers("arm64"))],
+            docker_form="legacy",
+            multi_platform_index=True,
+            cmd=["bash"],
+        ),
     ]
 
 

@@ -13,13 +13,17 @@
 //!   `container` (version: the manifest digest) whose `externalReferences`
 //!   entry of type `bom` links the platform BOM as `urn:cdx:SERIAL/VERSION`
 //!   with its SHA-256.
+//! - SPDX 3.0.1 JSON-LD: each platform document's `SpdxDocument` and root
+//!   element are imported (`import`, one `ExternalMap` each, with the
+//!   file's SHA-256); the index package `contains` each platform's image
+//!   (`spdx3::index`).
 //!
 //! Other formats have no index-level document.
 
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
-use super::{common, Format, RenderOptions, SpdxVersion};
+use super::{common, spdx3, Format, RenderOptions, SpdxVersion};
 
 /// One platform's document, as written next to the index document.
 #[derive(Debug, Clone)]
@@ -30,9 +34,13 @@ pub struct PlatformDocument {
     pub manifest_digest: String,
     /// The file the document was written to (a name, no directory).
     pub file_name: String,
-    /// The document's own identifier: the SPDX `documentNamespace`, or
-    /// the CycloneDX `urn:cdx:SERIAL/VERSION` ([`document_id`]).
+    /// The document's own identifier: the SPDX `documentNamespace`, the
+    /// SPDX 3 `SpdxDocument`'s `spdxId`, or the CycloneDX
+    /// `urn:cdx:SERIAL/VERSION` ([`document_id`]).
     pub document_id: String,
+    /// SPDX 3: the `spdxId` of the document's root element (the platform
+    /// image), which the index document links; `None` for other formats.
+    pub root_element: Option<String>,
     /// The SHA-256 of the document's bytes, lowercase hex.
     pub sha256: String,
 }
@@ -50,8 +58,37 @@ pub struct IndexInfo {
 pub fn has_index_document(format: Format) -> bool {
     matches!(
         format,
-        Format::SpdxJson(SpdxVersion::V2_3) | Format::CyclonedxJson(_)
+        Format::SpdxJson(SpdxVersion::V2_3) | Format::CyclonedxJson(_) | Format::Spdx3Json(_)
     )
+}
+
+/// The [`PlatformDocument`] for a platform's document rendered in
+/// `format` and written to `file_name`; `None` when the format has no
+/// index-level document or the bytes lack its identifier.
+pub fn platform_document(
+    format: Format,
+    platform: &str,
+    manifest_digest: &str,
+    file_name: String,
+    bytes: &[u8],
+) -> Option<PlatformDocument> {
+    let document_id = document_id(format, bytes)?;
+    let root_element = match format {
+        Format::Spdx3Json(_) => serde_json::from_slice::<Value>(bytes)
+            .ok()
+            .as_ref()
+            .and_then(spdx3::document_ids)
+            .and_then(|(_, root)| root),
+        _ => None,
+    };
+    Some(PlatformDocument {
+        platform: platform.to_owned(),
+        manifest_digest: manifest_digest.to_owned(),
+        file_name,
+        document_id,
+        root_element,
+        sha256: sha256_hex(bytes),
+    })
 }
 
 /// The identifier [`PlatformDocument::document_id`] wants, read from a
@@ -73,6 +110,7 @@ pub fn document_id(format: Format, bytes: &[u8]) -> Option<String> {
             let version = doc.get("version").and_then(Value::as_u64).unwrap_or(1);
             Some(format!("urn:cdx:{uuid}/{version}"))
         }
+        Format::Spdx3Json(_) => spdx3::document_ids(&doc).map(|(document, _)| document),
         _ => None,
     }
 }
@@ -123,6 +161,7 @@ pub fn render_index(
     };
     let doc = match format {
         Format::SpdxJson(SpdxVersion::V2_3) => spdx(index, platforms, options, &seed),
+        Format::Spdx3Json(_) => spdx3::render_index(&namespace(index, &seed), index, platforms, options),
         Format::CyclonedxJson(v) => cyclonedx(v.as_str(), index, platforms, options, &seed),
         _ => return None,
     };
@@ -144,6 +183,15 @@ fn uuid(seed: &[u8; 32]) -> String {
         &x[12..16],
         &x[16..20],
         &x[20..32]
+    )
+}
+
+/// `https://sbomctl.dev/spdx/index/NAME-UUID`, the UUID from `seed`.
+fn namespace(index: &IndexInfo, seed: &[u8; 32]) -> String {
+    format!(
+        "https://sbomctl.dev/spdx/index/{}-{}",
+        platform_stem(&index.name),
+        uuid(seed)
     )
 }
 
@@ -213,11 +261,7 @@ fn spdx(
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
         "name": index.name,
-        "documentNamespace": format!(
-            "https://sbomctl.dev/spdx/index/{}-{}",
-            platform_stem(&index.name),
-            uuid(seed)
-        ),
+        "documentNamespace": namespace(index, seed),
         "creationInfo": {
             "created": options.created,
             "creators": [format!("Tool: {}", common::tool())],

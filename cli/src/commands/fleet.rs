@@ -52,8 +52,9 @@ pub struct FleetArgs {
     #[arg(long, value_name = "FILE")]
     pub images: Option<String>,
     /// With --images: where each image's SBOMs (one file per -o format)
-    /// and the summary (summary.json) are written.
-    #[arg(long, value_name = "DIR", requires = "images")]
+    /// and the summary (summary.json) are written. (Each command that
+    /// flattens these flags says what else it may be used with.)
+    #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// With --images: work on up to N images at once. [default: 1]
     #[arg(long, value_name = "N", requires = "images", value_parser = parse_parallel)]

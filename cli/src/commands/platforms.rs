@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context as _, Result};
 use sbomctl_catalog::cache::{LayerCache, Store, Stored};
-use sbomctl_catalog::format::index_doc::{self, IndexInfo, PlatformDocument};
+use sbomctl_catalog::format::index_doc::{self, IndexInfo};
 use sbomctl_catalog::format::{self, Format, RenderOptions};
 use sbomctl_catalog::{Catalog, Options, Source};
 use sbomctl_oci::target::Opened;
@@ -79,8 +79,11 @@ pub fn run_packages(args: &PackagesArgs, global: &Global, source: &str) -> Resul
     if args.file.is_some() {
         bail!("--platform all writes one file per platform: use -o FORMAT=DIR, not --file");
     }
-    // As without --platform all: a table on a terminal, else JSON.
-    let default_format = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    // `-o FORMAT` without `=DIR` writes into --output-dir when given.
+    let output_dir = args.fleet.output_dir.as_deref();
+    // As without --platform all: a table on a terminal, else JSON (and
+    // JSON into --output-dir, as the fleet command).
+    let default_format = if output_dir.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         Format::Table
     } else {
         Format::Json
@@ -94,7 +97,7 @@ pub fn run_packages(args: &PackagesArgs, global: &Global, source: &str) -> Resul
         args.output.iter().map(|v| vec![v.clone()]).collect()
     };
     for value in &values {
-        for t in output::parse_targets(value, default_format, None)? {
+        for t in output::parse_targets(value, default_format, output_dir)? {
             destinations.push(Destination {
                 format: t.format,
                 dir: t.file,
@@ -274,15 +277,13 @@ fn write_format(
         let bytes = format::render(catalog, dest.format, options);
         let file_name = format!("{}.{ext}", index_doc::platform_stem(platform));
         write_atomic(&dir.join(&file_name), &bytes)?;
-        if let Some(document_id) = index_doc::document_id(dest.format, &bytes) {
-            docs.push(PlatformDocument {
-                platform: platform.clone(),
-                manifest_digest: catalog.source.manifest_digest.clone().unwrap_or_default(),
-                file_name,
-                document_id,
-                sha256: index_doc::sha256_hex(&bytes),
-            });
-        }
+        docs.extend(index_doc::platform_document(
+            dest.format,
+            platform,
+            catalog.source.manifest_digest.as_deref().unwrap_or_default(),
+            file_name,
+            &bytes,
+        ));
     }
     let Some(index_digest) = index_digest else {
         return Ok(());
@@ -356,15 +357,13 @@ pub fn run_attest(
         let prepared = prepare_with(plan, &target, global, Some(Arc::clone(&cache)))?;
         if let (Some(format), Some(catalog)) = (plan.format(), prepared.catalog()) {
             let bytes = format::render(catalog, format, &plan.render_options);
-            if let Some(document_id) = index_doc::document_id(format, &bytes) {
-                docs.push(PlatformDocument {
-                    file_name: format!("{}.{}", index_doc::platform_stem(&name), extension(format)),
-                    platform: name.clone(),
-                    manifest_digest: digest.clone(),
-                    document_id,
-                    sha256: index_doc::sha256_hex(&bytes),
-                });
-            }
+            docs.extend(index_doc::platform_document(
+                format,
+                &name,
+                digest,
+                format!("{}.{}", index_doc::platform_stem(&name), extension(format)),
+                &bytes,
+            ));
         }
         store(plan, args, &target, &prepared, referrer, legacy)?;
     }

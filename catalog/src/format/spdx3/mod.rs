@@ -7,9 +7,11 @@
 //! same checks and says the same thing in both versions; [`write`] only
 //! turns it into SPDX 3 elements. The mapping is in docs/formats.md.
 
+mod index;
 mod read;
 mod write;
 
+pub(super) use index::{document_ids, render_index};
 pub(super) use read::read;
 
 use super::RenderOptions;
