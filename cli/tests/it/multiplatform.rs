@@ -619,3 +619,260 @@ fn verify_attestation_platform_all_fails_only_the_tampered_platform() {
     assert!(stderr.contains("1 of 3 subject(s) failed"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&after.stdout).lines().count(), 2);
 }
+
+/// (name, version, architecture) of the installed packages of one
+/// platform of the multiarch sample, as dpkg-query recorded them
+/// (catalog/testdata/deb/multiarch/SOURCES.md).
+fn dpkg_truth(arch: &str) -> BTreeSet<(String, String, String)> {
+    String::from_utf8(fixture(&format!("deb/multiarch/truth-{arch}.tsv")))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 4, "{l}");
+            assert_eq!(f[3], "installed", "{l}");
+            (f[0].to_owned(), f[1].to_owned(), f[2].to_owned())
+        })
+        .collect()
+}
+
+/// The first element of type `kind` in an SPDX 3 graph.
+fn spdx3_element<'a>(doc: &'a Value, kind: &str) -> &'a Value {
+    doc["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == json!(kind))
+        .unwrap_or_else(|| panic!("no {kind}"))
+}
+
+/// The committed multi-platform sample (testdata/images/multiarch-sample:
+/// real Debian 12 packages installed by dpkg, a shared base layer, and
+/// per-platform layers whose packages differ) through `--platform all`
+/// with `--output-dir`: each platform's packages are what dpkg-query
+/// recorded for it, the shared layer is read once, and the index
+/// documents of SPDX 2.3, SPDX 3 and CycloneDX link the platform files by
+/// their SHA-256 and pass the official validators.
+#[test]
+fn platform_all_on_the_multiarch_sample_follows_dpkg_and_links_the_platform_documents() {
+    let layout = common::root().join("testdata/images/multiarch-sample-oci");
+    let index_json = read_json(&layout.join("index.json"));
+    let index_digest = index_json["manifests"][0]["digest"].as_str().unwrap();
+    let target = format!("oci-dir:{}", layout.display());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let out_arg = out.display().to_string();
+    let run = sbomctl_at(
+        "1700000000",
+        &[
+            "packages",
+            &target,
+            "--platform",
+            "all",
+            "-o",
+            "json",
+            "-o",
+            "spdx-json",
+            "-o",
+            "spdx3-json",
+            "-o",
+            "cyclonedx-json",
+            "--output-dir",
+            &out_arg,
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(run.stdout.is_empty());
+    // Two platforms of two layers each, the first shared: read once.
+    assert!(
+        stderr.contains(&format!(
+            "sbomctl: 2 platform(s) of {target}: 3 layer(s) read, 1 from the layer cache"
+        )),
+        "{stderr}"
+    );
+    let mut want = Vec::new();
+    for stem in ["index", "linux-amd64", "linux-arm64"] {
+        for ext in ["cdx.json", "json", "spdx.json", "spdx3.json"] {
+            if !(stem == "index" && ext == "json") {
+                want.push(format!("{stem}.{ext}"));
+            }
+        }
+    }
+    want.sort();
+    assert_eq!(files(&out), want);
+
+    // Each platform's packages, versions and architectures as dpkg-query
+    // recorded them; the platforms differ (libacl1 is arm64's only).
+    let mut per_platform = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let doc = read_json(&out.join(format!("linux-{arch}.json")));
+        let got: BTreeSet<(String, String, String)> = doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let purl = p["purl"].as_str().unwrap();
+                let arch = purl
+                    .split(['?', '&'])
+                    .find_map(|q| q.strip_prefix("arch="))
+                    .unwrap_or_else(|| panic!("{purl}: no arch"));
+                (
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["version"].as_str().unwrap().to_owned(),
+                    arch.to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(got, dpkg_truth(arch), "linux/{arch}");
+        per_platform.push(got);
+    }
+    assert_ne!(per_platform[0], per_platform[1]);
+    assert_eq!(dpkg_truth("amd64").len(), 2);
+    assert_eq!(dpkg_truth("arm64").len(), 3);
+
+    // SPDX 3: the index document imports each platform document and its
+    // image (one ExternalMap each, with the file's SHA-256), and the index
+    // package contains each platform image.
+    let index = read_json(&out.join("index.spdx3.json"));
+    let doc = spdx3_element(&index, "SpdxDocument");
+    let imports = doc["import"].as_array().unwrap();
+    assert_eq!(imports.len(), 4);
+    let index_pkg = spdx3_element(&index, "software_Package");
+    assert_eq!(index_pkg["software_packageVersion"], json!(index_digest));
+    assert_eq!(index_pkg["software_primaryPurpose"], json!("container"));
+    let contains = index["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["relationshipType"] == json!("contains"))
+        .unwrap();
+    assert_eq!(contains["from"], index_pkg["spdxId"]);
+    let mut roots = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let file = out.join(format!("linux-{arch}.spdx3.json"));
+        let platform = read_json(&file);
+        let hash = sha256(&std::fs::read(&file).unwrap());
+        let document_id = &spdx3_element(&platform, "SpdxDocument")["spdxId"];
+        let root = &spdx3_element(&platform, "software_Sbom")["rootElement"][0];
+        for id in [document_id, root] {
+            let map = imports
+                .iter()
+                .find(|m| &m["externalSpdxId"] == id)
+                .unwrap_or_else(|| panic!("{id} not imported"));
+            assert_eq!(map["type"], json!("ExternalMap"));
+            assert_eq!(
+                map["locationHint"],
+                json!(format!("linux-{arch}.spdx3.json"))
+            );
+            assert_eq!(
+                format!("sha256:{}", map["verifiedUsing"][0]["hashValue"].as_str().unwrap()),
+                hash
+            );
+        }
+        // The platform image is the manifest of that platform.
+        let image = platform["@graph"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| &e["spdxId"] == root)
+            .unwrap();
+        assert!(
+            image["software_packageUrl"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("arch={arch}")),
+            "{image}"
+        );
+        roots.push(root.clone());
+    }
+    assert_eq!(contains["to"], json!(roots));
+    // SPDX 2.3 and CycloneDX index documents name the same files.
+    let spdx = read_json(&out.join("index.spdx.json"));
+    assert_eq!(spdx["externalDocumentRefs"].as_array().unwrap().len(), 2);
+    let cdx = read_json(&out.join("index.cdx.json"));
+    assert_eq!(cdx["metadata"]["component"]["version"], json!(index_digest));
+
+    // The official validators accept every document.
+    let mut jobs = Vec::new();
+    for f in files(&out) {
+        let (format, version) = if f.ends_with(".spdx.json") {
+            ("spdx-json", "2.3")
+        } else if f.ends_with(".spdx3.json") {
+            ("spdx3-json", "3.0.1")
+        } else if f.ends_with(".cdx.json") {
+            ("cyclonedx-json", "1.7")
+        } else {
+            continue;
+        };
+        jobs.push(SbomJob {
+            format: format.into(),
+            version: version.into(),
+            file: out.join(f),
+        });
+    }
+    assert_eq!(jobs.len(), 9);
+    for v in validate_sboms(&jobs) {
+        assert!(v.ok, "{}: {:?}", v.file.display(), v.errors);
+    }
+
+    // `-o FORMAT=DIR` still names its own directory next to --output-dir;
+    // the same input gives the same bytes.
+    let other = tmp.path().join("spdx3");
+    let run = sbomctl_at(
+        "1700000000",
+        &[
+            "packages",
+            &target,
+            "--platform",
+            "all",
+            "-o",
+            &format!("spdx3-json={}", other.display()),
+            "-o",
+            "json",
+            "--output-dir",
+            &tmp.path().join("json").display().to_string(),
+        ],
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        files(&other),
+        ["index.spdx3.json", "linux-amd64.spdx3.json", "linux-arm64.spdx3.json"]
+    );
+    assert_eq!(
+        files(&tmp.path().join("json")),
+        ["linux-amd64.json", "linux-arm64.json"]
+    );
+    for f in files(&other) {
+        assert_eq!(
+            std::fs::read(other.join(&f)).unwrap(),
+            std::fs::read(out.join(&f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+/// `--output-dir` is for `--images` and `--platform all`: with one image
+/// it is refused (exit 2), not ignored.
+#[test]
+fn output_dir_without_platform_all_or_images_is_refused() {
+    let layout = common::root().join("testdata/images/multiarch-sample-oci");
+    let target = format!("oci-dir:{}", layout.display());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().display().to_string();
+    let run = sbomctl(&[
+        "packages",
+        &target,
+        "--platform",
+        "linux/arm64",
+        "--output-dir",
+        &dir,
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr).trim_end(),
+        "sbomctl: error: --output-dir goes with --images FILE or --platform all (one image: -o FORMAT=FILE)"
+    );
+    assert_eq!(files(tmp.path()), Vec::<String>::new());
+}
