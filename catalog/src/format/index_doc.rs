@@ -161,7 +161,9 @@ pub fn render_index(
     };
     let doc = match format {
         Format::SpdxJson(SpdxVersion::V2_3) => spdx(index, platforms, options, &seed),
-        Format::Spdx3Json(_) => spdx3::render_index(&namespace(index, &seed), index, platforms, options),
+        Format::Spdx3Json(_) => {
+            spdx3::render_index(&namespace(index, &seed), index, platforms, options)
+        }
         Format::CyclonedxJson(v) => cyclonedx(v.as_str(), index, platforms, options, &seed),
         _ => return None,
     };

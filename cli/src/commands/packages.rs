@@ -25,7 +25,9 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         return crate::commands::platforms::run_packages(args, global, source);
     }
     if args.fleet.output_dir.is_some() {
-        anyhow::bail!("--output-dir goes with --images FILE or --platform all (one image: -o FORMAT=FILE)");
+        anyhow::bail!(
+            "--output-dir goes with --images FILE or --platform all (one image: -o FORMAT=FILE)"
+        );
     }
     let default_format = if std::io::stdout().is_terminal() && args.file.is_none() {
         Format::Table

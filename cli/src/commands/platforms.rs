@@ -83,11 +83,12 @@ pub fn run_packages(args: &PackagesArgs, global: &Global, source: &str) -> Resul
     let output_dir = args.fleet.output_dir.as_deref();
     // As without --platform all: a table on a terminal, else JSON (and
     // JSON into --output-dir, as the fleet command).
-    let default_format = if output_dir.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        Format::Table
-    } else {
-        Format::Json
-    };
+    let default_format =
+        if output_dir.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            Format::Table
+        } else {
+            Format::Json
+        };
     // Each -o on its own: formats may share a directory (their files'
     // extensions differ), so the one-file-per-target check does not apply.
     let mut destinations: Vec<Destination> = Vec::new();
@@ -280,7 +281,11 @@ fn write_format(
         docs.extend(index_doc::platform_document(
             dest.format,
             platform,
-            catalog.source.manifest_digest.as_deref().unwrap_or_default(),
+            catalog
+                .source
+                .manifest_digest
+                .as_deref()
+                .unwrap_or_default(),
             file_name,
             &bytes,
         ));

@@ -517,7 +517,6 @@ fn attest_platform_all_attests_each_platform_and_the_index() {
 #[test]
 fn verify_attestation_platform_all_fails_only_the_tampered_platform() {
     use crate::common::signing::{ok, run, Keys};
-    use base64::Engine as _;
     let keys = Keys::new();
     let tmp = tempfile::tempdir().unwrap();
     let layout = tmp.path().join("layout");
@@ -557,45 +556,9 @@ fn verify_attestation_platform_all_fails_only_the_tampered_platform() {
     assert_eq!(String::from_utf8_lossy(&before.stdout).lines().count(), 3);
 
     // Change the amd64 statement inside its `.att` layer (the signature no
-    // longer covers it), rewriting the layer, manifest and index.json.
-    let blob = |d: &str| {
-        layout
-            .join("blobs/sha256")
-            .join(d.trim_start_matches("sha256:"))
-    };
-    let put = |bytes: &[u8]| -> String {
-        let d = sha256(bytes);
-        std::fs::write(blob(&d), bytes).unwrap();
-        d
-    };
+    // longer covers it).
+    tamper_att(&layout, &sample.platforms[0].1, "npm", "nqm");
     let amd64 = &sample.platforms[0].1;
-    let tag = format!("{}.att", amd64.replace(':', "-"));
-    let mut index_json = read_json(&layout.join("index.json"));
-    let entry = index_json["manifests"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == json!(tag))
-        .expect("the amd64 .att entry");
-    let mut manifest = read_json(&blob(entry["digest"].as_str().unwrap()));
-    let mut envelope = read_json(&blob(manifest["layers"][0]["digest"].as_str().unwrap()));
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let payload =
-        String::from_utf8(b64.decode(envelope["payload"].as_str().unwrap()).unwrap()).unwrap();
-    let tampered = payload.replacen("npm", "nqm", 1);
-    assert_ne!(payload, tampered);
-    envelope["payload"] = json!(b64.encode(tampered));
-    let layer = serde_json::to_vec(&envelope).unwrap();
-    manifest["layers"][0]["digest"] = json!(put(&layer));
-    manifest["layers"][0]["size"] = json!(layer.len());
-    let manifest = serde_json::to_vec(&manifest).unwrap();
-    entry["digest"] = json!(put(&manifest));
-    entry["size"] = json!(manifest.len());
-    std::fs::write(
-        layout.join("index.json"),
-        serde_json::to_vec(&index_json).unwrap(),
-    )
-    .unwrap();
 
     let after = verify();
     let stderr = String::from_utf8_lossy(&after.stderr);
@@ -616,6 +579,233 @@ fn verify_attestation_platform_all_fails_only_the_tampered_platform() {
         );
     }
     assert!(stderr.contains("verification failed: "), "{stderr}");
+    assert!(stderr.contains("1 of 3 subject(s) failed"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&after.stdout).lines().count(), 2);
+}
+
+/// Changes the first `from` to `to` in the statement of the `.att` layer
+/// of `digest` in the OCI layout (the signature no longer covers it),
+/// rewriting the layer, its manifest and `index.json`.
+fn tamper_att(layout: &Path, digest: &str, from: &str, to: &str) {
+    use base64::Engine as _;
+    let blob = |d: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let put = |bytes: &[u8]| -> String {
+        let d = sha256(bytes);
+        std::fs::write(blob(&d), bytes).unwrap();
+        d
+    };
+    let tag = format!("{}.att", digest.replace(':', "-"));
+    let mut index_json = read_json(&layout.join("index.json"));
+    let entry = index_json["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == json!(tag))
+        .unwrap_or_else(|| panic!("no {tag} entry"));
+    let mut manifest = read_json(&blob(entry["digest"].as_str().unwrap()));
+    let mut envelope = read_json(&blob(manifest["layers"][0]["digest"].as_str().unwrap()));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let payload =
+        String::from_utf8(b64.decode(envelope["payload"].as_str().unwrap()).unwrap()).unwrap();
+    let tampered = payload.replacen(from, to, 1);
+    assert_ne!(payload, tampered, "{from} not in the statement");
+    envelope["payload"] = json!(b64.encode(tampered));
+    let layer = serde_json::to_vec(&envelope).unwrap();
+    manifest["layers"][0]["digest"] = json!(put(&layer));
+    manifest["layers"][0]["size"] = json!(layer.len());
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    entry["digest"] = json!(put(&manifest));
+    entry["size"] = json!(manifest.len());
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index_json).unwrap(),
+    )
+    .unwrap();
+}
+
+/// A copy of a committed sample layout in `dir` (attest writes into it).
+fn copy_layout(name: &str, dir: &Path) {
+    let from = common::root().join("testdata/images").join(name);
+    for e in walk(&from) {
+        let rel = e.strip_prefix(&from).unwrap();
+        let to = dir.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&e, &to).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Keyless `attest --platform all` on the multiarch sample (the local
+/// Sigstore test service: Fulcio, Rekor, TSA): every platform and the
+/// index get a keyless attestation; `verify-attestation --platform all`
+/// with the certificate identity and issuer passes each, another identity
+/// fails each; a platform's own attestation is its SBOM; a tampered arm64
+/// attestation fails arm64 only, the others still pass, exit 1.
+#[test]
+fn keyless_attest_and_verify_platform_all_per_platform() {
+    use crate::keyless_sign::{run, services, text, token, IDENTITY};
+    let s = services();
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("layout");
+    copy_layout("multiarch-sample-oci", &layout);
+    let image = format!("oci-dir:{}", layout.display());
+    let index_json = read_json(&layout.join("index.json"));
+    let index_digest = index_json["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let epoch = [("SOURCE_DATE_EPOCH", "1700000000")];
+    let token = token();
+    let attested = run(
+        &[
+            "attest",
+            "--identity-token",
+            &token,
+            "--signing-config",
+            text(&s.signing_config()),
+            "--type",
+            "spdxjson",
+            "--attach-mode",
+            "legacy",
+            "--platform",
+            "all",
+            &image,
+        ],
+        &epoch,
+    );
+    let stderr = String::from_utf8_lossy(&attested.stderr);
+    assert!(attested.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "sbomctl: 2 platform(s) of {image}: 3 layer(s) read, 1 from the layer cache"
+        )),
+        "{stderr}"
+    );
+    // The platforms, by the index's own entries.
+    let nested = read_json(
+        &layout
+            .join("blobs/sha256")
+            .join(index_digest.trim_start_matches("sha256:")),
+    );
+    let platforms: Vec<(String, String)> = nested["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                format!("linux/{}", m["platform"]["architecture"].as_str().unwrap()),
+                m["digest"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(platforms.len(), 2);
+    let issuer = s.issuer();
+    let root = s.trusted_root();
+    let verify = |identity: &str, extra: &[&str]| {
+        let mut args = vec![
+            "verify-attestation",
+            "--type",
+            "spdxjson",
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--trusted-root",
+            text(&root),
+        ];
+        args.extend_from_slice(extra);
+        args.push(&image);
+        run(&args, &epoch)
+    };
+    let line =
+        |what: &str, digest: &str, verdict: &str| format!("sbomctl: {what} ({digest}): {verdict}");
+
+    let all = verify(IDENTITY, &["--platform", "all"]);
+    let stderr = String::from_utf8_lossy(&all.stderr);
+    assert!(all.status.success(), "{stderr}");
+    for (what, digest) in platforms
+        .iter()
+        .map(|(p, d)| (p.as_str(), d.as_str()))
+        .chain([("index", index_digest.as_str())])
+    {
+        assert!(
+            stderr.contains(&line(what, digest, "passed (1 of 1 attestation(s))")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(String::from_utf8_lossy(&all.stdout).lines().count(), 3);
+
+    // One platform at a time: its attestation is its SBOM.
+    for (platform, _) in &platforms {
+        let got = verify(IDENTITY, &["--platform", platform, "-o", "predicate"]);
+        assert!(
+            got.status.success(),
+            "{}",
+            String::from_utf8_lossy(&got.stderr)
+        );
+        let want = run(
+            &[
+                "packages",
+                &image,
+                "--platform",
+                platform,
+                "-o",
+                "spdx-json",
+            ],
+            &epoch,
+        );
+        assert!(want.status.success());
+        let got: Value = serde_json::from_slice(&got.stdout).unwrap();
+        let want: Value = serde_json::from_slice(&want.stdout).unwrap();
+        assert_eq!(got, want, "{platform}");
+    }
+
+    // Another identity: every subject fails, each reported.
+    let other = verify(
+        "https://github.com/example/other/.github/workflows/release.yml@refs/heads/main",
+        &["--platform", "all"],
+    );
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert_eq!(other.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("3 of 3 subject(s) failed"), "{stderr}");
+    assert!(other.stdout.is_empty());
+
+    // A tampered arm64 attestation fails arm64 only.
+    let (arm64, arm64_digest) = &platforms[1];
+    assert_eq!(arm64, "linux/arm64");
+    tamper_att(&layout, arm64_digest, "libacl1", "libacl2");
+    let after = verify(IDENTITY, &["--platform", "all"]);
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert_eq!(after.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&line(arm64, arm64_digest, "FAILED: ")),
+        "{stderr}"
+    );
+    for (what, digest) in [
+        (platforms[0].0.as_str(), platforms[0].1.as_str()),
+        ("index", index_digest.as_str()),
+    ] {
+        assert!(
+            stderr.contains(&line(what, digest, "passed (1 of 1 attestation(s))")),
+            "{stderr}"
+        );
+    }
     assert!(stderr.contains("1 of 3 subject(s) failed"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&after.stdout).lines().count(), 2);
 }
@@ -766,7 +956,10 @@ fn platform_all_on_the_multiarch_sample_follows_dpkg_and_links_the_platform_docu
                 json!(format!("linux-{arch}.spdx3.json"))
             );
             assert_eq!(
-                format!("sha256:{}", map["verifiedUsing"][0]["hashValue"].as_str().unwrap()),
+                format!(
+                    "sha256:{}",
+                    map["verifiedUsing"][0]["hashValue"].as_str().unwrap()
+                ),
                 hash
             );
         }
@@ -834,10 +1027,18 @@ fn platform_all_on_the_multiarch_sample_follows_dpkg_and_links_the_platform_docu
             &tmp.path().join("json").display().to_string(),
         ],
     );
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(
         files(&other),
-        ["index.spdx3.json", "linux-amd64.spdx3.json", "linux-arm64.spdx3.json"]
+        [
+            "index.spdx3.json",
+            "linux-amd64.spdx3.json",
+            "linux-arm64.spdx3.json"
+        ]
     );
     assert_eq!(
         files(&tmp.path().join("json")),

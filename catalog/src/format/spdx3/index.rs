@@ -72,7 +72,8 @@ pub(in crate::format) fn render_index(
     let sbom = id("SPDXRef-Sbom");
     let data_license = id("SPDXRef-DataLicense-CC0-1.0");
     let index_id = id("SPDXRef-Index");
-    let file_id = |p: &PlatformDocument| id(&format!("SPDXRef-File-{}", platform_stem(&p.platform)));
+    let file_id =
+        |p: &PlatformDocument| id(&format!("SPDXRef-File-{}", platform_stem(&p.platform)));
 
     let mut imports = Vec::new();
     for p in platforms {
@@ -197,10 +198,7 @@ pub(in crate::format) fn document_ids(doc: &Value) -> Option<(String, Option<Str
             .iter()
             .find(|e| e.get("type").and_then(Value::as_str) == Some(t))
     };
-    let document = of_type("SpdxDocument")?
-        .get("spdxId")?
-        .as_str()?
-        .to_owned();
+    let document = of_type("SpdxDocument")?.get("spdxId")?.as_str()?.to_owned();
     let root = of_type("software_Sbom")
         .and_then(|s| s.get("rootElement"))
         .and_then(Value::as_array)
