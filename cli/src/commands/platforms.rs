@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::io::{Cursor, Write as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -312,7 +313,14 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .prefix(".sbomctl-")
         .tempfile_in(dir)
         .with_context(|| format!("writing {}", path.display()))?;
+    // As `-o FORMAT=FILE` (output.rs): a temp file is created 0600, the
+    // result keeps the mode of the file it replaces, else 0644.
+    let mode = std::fs::metadata(path).map_or_else(
+        |_| std::fs::Permissions::from_mode(0o644),
+        |m| m.permissions(),
+    );
     tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().set_permissions(mode))
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
     tmp.persist(path)

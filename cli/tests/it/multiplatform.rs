@@ -891,6 +891,15 @@ fn platform_all_on_the_multiarch_sample_follows_dpkg_and_links_the_platform_docu
     }
     want.sort();
     assert_eq!(files(&out), want);
+    // Files as `-o FORMAT=FILE` writes them: 0644, not the temp file's 0600.
+    for f in files(&out) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(out.join(&f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{f}");
+    }
 
     // Each platform's packages, versions and architectures as dpkg-query
     // recorded them; the platforms differ (libacl1 is arm64's only).

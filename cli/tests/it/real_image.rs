@@ -924,3 +924,216 @@ fn warm_scans_write_what_cold_scans_write() {
     assert_eq!(run["misses"], 0, "{run}");
     assert_eq!(run["hits"], 6, "{run}");
 }
+
+/// An OCI layout in `dir` whose image index lists the real image's
+/// manifest (linux/amd64) and the multiarch sample's linux/arm64 manifest
+/// (testdata/images/multiarch-sample): the real image's blobs are
+/// symlinked from the cached build (nothing is rebuilt or copied), the
+/// sample's copied. Returns the index digest.
+fn real_image_index(dir: &std::path::Path) -> String {
+    let real = image_dir().join("oci");
+    let sample = common::root().join("testdata/images/multiarch-sample-oci");
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    for e in std::fs::read_dir(real.join("blobs/sha256")).unwrap() {
+        let e = e.unwrap();
+        std::os::unix::fs::symlink(e.path(), blobs.join(e.file_name())).unwrap();
+    }
+    for e in std::fs::read_dir(sample.join("blobs/sha256")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), blobs.join(e.file_name())).unwrap();
+    }
+    let read = |p: std::path::PathBuf| -> Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let blob = |d: &Value| {
+        sample
+            .join("blobs/sha256")
+            .join(d.as_str().unwrap().trim_start_matches("sha256:"))
+    };
+    let real_manifest = read(real.join("index.json"))["manifests"][0].clone();
+    assert_eq!(real_manifest["platform"]["architecture"], "amd64");
+    let nested = read(blob(
+        &read(sample.join("index.json"))["manifests"][0]["digest"],
+    ));
+    let arm64 = nested["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "arm64")
+        .unwrap()
+        .clone();
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {
+                "mediaType": real_manifest["mediaType"],
+                "digest": real_manifest["digest"],
+                "size": real_manifest["size"],
+                "platform": {"architecture": "amd64", "os": "linux"},
+            },
+            arm64,
+        ],
+    }))
+    .unwrap();
+    let digest = common::sha256(&index);
+    std::fs::write(blobs.join(digest.trim_start_matches("sha256:")), &index).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": digest, "size": index.len(),
+                "annotations": {"org.opencontainers.image.ref.name": "latest"},
+            }],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    digest
+}
+
+/// `--platform all` on an index over the real image (linux/amd64) and the
+/// multiarch sample's arm64 manifest: amd64 is exactly the real image's
+/// plain scan, arm64 the packages dpkg-query recorded for the sample, every
+/// layer is read once, and the index documents (SPDX 2.3, SPDX 3,
+/// CycloneDX) link both platform files and pass the validators.
+#[test]
+fn platform_all_over_an_index_of_the_real_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("layout");
+    let index_digest = real_image_index(&layout);
+    let out = tmp.path().join("out");
+    let target = format!("oci-dir:{}", layout.display());
+    let run = sbomctl_at(
+        "1700000000",
+        &[
+            "packages",
+            &target,
+            "--platform",
+            "all",
+            "-o",
+            "json",
+            "-o",
+            "spdx-json",
+            "-o",
+            "cyclonedx-json",
+            "-o",
+            "spdx3-json",
+            "--output-dir",
+            &out.display().to_string(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    // 6 layers of the real image, 2 of the sample's arm64 image.
+    assert!(
+        stderr.contains(&format!(
+            "sbomctl: 2 platform(s) of {target}: 8 layer(s) read, 0 from the layer cache"
+        )),
+        "{stderr}"
+    );
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(out.join(name)).unwrap()).unwrap()
+    };
+
+    // amd64: the plain oci-dir scan of the real image, package for package.
+    let plain = &real()
+        .scans
+        .iter()
+        .find(|s| s.source.starts_with("oci-dir:") && !s.all_layers)
+        .unwrap()
+        .doc;
+    let amd64 = read("linux-amd64.json");
+    assert_eq!(
+        amd64["source"]["manifest_digest"],
+        plain["source"]["manifest_digest"]
+    );
+    let count = |d: &Value| d["packages"].as_array().unwrap().len();
+    assert_eq!(count(&amd64), count(plain));
+    assert!(count(&amd64) > 2000, "{}", count(&amd64));
+    assert_eq!(common::package_set(&amd64), common::package_set(plain));
+
+    // arm64: what dpkg-query recorded for the sample's arm64 database.
+    let arm64 = read("linux-arm64.json");
+    let got: BTreeSet<Pair> = arm64["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (s(&p["name"]), s(&p["version"])))
+        .collect();
+    let want: BTreeSet<Pair> = std::fs::read_to_string(
+        common::root().join("catalog/testdata/deb/multiarch/truth-arm64.tsv"),
+    )
+    .unwrap()
+    .lines()
+    .map(|l| {
+        let f: Vec<&str> = l.split('\t').collect();
+        (f[0].to_owned(), f[1].to_owned())
+    })
+    .collect();
+    assert_eq!(got, want);
+    assert_eq!(count(&arm64), 3);
+
+    // The index documents name the index and each platform file's SHA-256.
+    let spdx3 = read("index.spdx3.json");
+    let graph = spdx3["@graph"].as_array().unwrap();
+    let index_pkg = graph
+        .iter()
+        .find(|e| {
+            e["spdxId"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("#SPDXRef-Index"))
+        })
+        .unwrap();
+    assert_eq!(index_pkg["software_packageVersion"], index_digest.as_str());
+    let imports = graph.iter().find(|e| e["type"] == "SpdxDocument").unwrap()["import"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for stem in ["linux-amd64", "linux-arm64"] {
+        let file = format!("{stem}.spdx3.json");
+        let hash = common::sha256(&std::fs::read(out.join(&file)).unwrap());
+        let maps: Vec<&Value> = imports
+            .iter()
+            .filter(|m| m["locationHint"] == file.as_str())
+            .collect();
+        assert_eq!(maps.len(), 2, "{file}");
+        for m in maps {
+            assert_eq!(
+                format!("sha256:{}", s(&m["verifiedUsing"][0]["hashValue"])),
+                hash
+            );
+        }
+    }
+    assert_eq!(
+        read("index.spdx.json")["externalDocumentRefs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        read("index.cdx.json")["components"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let jobs = [
+        ("spdx-json", "2.3", "index.spdx.json"),
+        ("spdx3-json", "3.0.1", "index.spdx3.json"),
+        ("cyclonedx-json", "1.7", "index.cdx.json"),
+    ]
+    .map(|(format, version, file)| SbomJob {
+        format: format.into(),
+        version: version.into(),
+        file: out.join(file),
+    });
+    for v in validate_sboms(&jobs) {
+        assert!(v.ok, "{}: {:?}", v.file.display(), v.errors);
+    }
+}
