@@ -207,3 +207,94 @@ pub(in crate::format) fn document_ids(doc: &Value) -> Option<(String, Option<Str
         .map(str::to_owned);
     Some((document, root))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn platform(arch: &str, root: Option<&str>) -> PlatformDocument {
+        PlatformDocument {
+            platform: format!("linux/{arch}"),
+            manifest_digest: format!("sha256:{}", "ab".repeat(32)),
+            file_name: format!("linux-{arch}.spdx3.json"),
+            document_id: format!("https://x.example/{arch}#SPDXRef-DOCUMENT"),
+            root_element: root.map(str::to_owned),
+            sha256: "cd".repeat(32),
+        }
+    }
+
+    fn index() -> IndexInfo {
+        IndexInfo {
+            name: "img".into(),
+            index_digest: format!("sha256:{}", "ef".repeat(32)),
+        }
+    }
+
+    #[test]
+    fn imports_each_platform_document_and_image_and_contains_the_images() {
+        let platforms = [
+            platform("amd64", Some("https://x.example/amd64#img")),
+            platform("arm64", Some("https://x.example/arm64#img")),
+        ];
+        let doc = render_index(
+            "https://i.example/x",
+            &index(),
+            &platforms,
+            &RenderOptions::at(0),
+        );
+        let (document, root) = document_ids(&doc).unwrap();
+        assert_eq!(document, "https://i.example/x#SPDXRef-DOCUMENT");
+        assert_eq!(root.as_deref(), Some("https://i.example/x#SPDXRef-Index"));
+        let graph = doc["@graph"].as_array().unwrap();
+        let spdx_doc = graph.iter().find(|e| e["type"] == "SpdxDocument").unwrap();
+        let imported: Vec<&str> = spdx_doc["import"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["externalSpdxId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            imported,
+            [
+                "https://x.example/amd64#SPDXRef-DOCUMENT",
+                "https://x.example/amd64#img",
+                "https://x.example/arm64#SPDXRef-DOCUMENT",
+                "https://x.example/arm64#img",
+            ]
+        );
+        let contains = graph
+            .iter()
+            .find(|e| e["relationshipType"] == "contains")
+            .unwrap();
+        assert_eq!(
+            contains["to"],
+            json!(["https://x.example/amd64#img", "https://x.example/arm64#img"])
+        );
+        // Every element's id is in this document's namespace.
+        for e in graph.iter().filter(|e| e.get("spdxId").is_some()) {
+            assert!(
+                e["spdxId"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("https://i.example/x#"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_platform_without_a_known_root_is_imported_by_its_document_only() {
+        let doc = render_index(
+            "https://i.example/x",
+            &index(),
+            &[platform("amd64", None)],
+            &RenderOptions::at(0),
+        );
+        let graph = doc["@graph"].as_array().unwrap();
+        let spdx_doc = graph.iter().find(|e| e["type"] == "SpdxDocument").unwrap();
+        assert_eq!(spdx_doc["import"].as_array().unwrap().len(), 1);
+        assert!(!graph.iter().any(|e| e["relationshipType"] == "contains"));
+        assert!(!graph.iter().any(|e| e["relationshipType"] == "describes"));
+    }
+}
