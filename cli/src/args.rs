@@ -188,8 +188,12 @@ pub enum StatementVersionArg {
          starting with `#` are ignored; `-` reads stdin), skipping each image whose stored \
          attestation, verified with --key, already holds the SBOM this run would sign. \
          Needs --key.")),
-    mut_arg("output_dir", |a| a.requires("images").help(
+    // `requires("images")` alone is waived by clap when IMAGE (which
+    // conflicts with --images) is present: conflict with IMAGE instead.
+    mut_arg("output_dir", |a| a.requires("images").conflicts_with("image").help(
         "With --images: where the summary (summary.json) is written.")),
+    mut_arg("parallel", |a| a.conflicts_with("image")),
+    mut_arg("shard", |a| a.conflicts_with("image")),
 )]
 pub struct AttestArgs {
     /// The encrypted cosign private key: a file, or env://VAR for the PEM
@@ -669,6 +673,10 @@ pub enum ScopeArg {
         "With --images: where each image's SBOMs (one file per -o format) and the summary \
          (summary.json) are written. With --platform all: where each -o FORMAT without =DIR \
          writes its documents (one per platform, and the index document).")),
+    // `requires("images")` alone is waived by clap when SOURCE (which
+    // conflicts with --images) is present: conflict with SOURCE instead.
+    mut_arg("parallel", |a| a.conflicts_with("source")),
+    mut_arg("shard", |a| a.conflicts_with("source")),
 )]
 pub struct PackagesArgs {
     /// What to scan: registry:REF, docker-archive:FILE, oci-archive:FILE,

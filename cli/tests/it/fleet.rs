@@ -314,6 +314,28 @@ fn shard_settings_are_checked() {
     let out = run(&["packages", "--images", list], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--output-dir"));
+    // Fleet flags with one image are refused, not ignored (clap waives
+    // `requires = "images"` when the positional that conflicts with
+    // --images is given).
+    let sample = crate::common::root().join("testdata/images/alpine-sample-oci");
+    let sample = sample.to_str().unwrap();
+    for (args, flag) in [
+        (vec!["packages", "--parallel", "2", sample], "--parallel"),
+        (vec!["packages", "--shard", "0/2", sample], "--shard"),
+        (vec!["attest", "--parallel", "2", sample], "--parallel"),
+        (vec!["attest", "--shard", "0/2", sample], "--shard"),
+        (vec!["attest", "--output-dir", dir, sample], "--output-dir"),
+    ] {
+        let out = run(&args, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr.contains(&format!("'{flag} ")) && stderr.contains("cannot be used with"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!out_dir.exists());
 }
 
 /// `cache stats` of `cache`: each `name: number` line.
