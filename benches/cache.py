@@ -2,7 +2,7 @@
 """Layer cache and fleet measurements (issue 12; Python 3 stdlib only).
 
     cache.py --sbomctl BIN --large OCI_DIR [--runs 1] [--images 24]
-             [--cache-store local|oci://HOST/REPO] [--workdir DIR] [--json OUT]
+             [--cache-store local|registry|both|oci://HOST/REPO] [--workdir DIR] [--json OUT]
              [--skip large,app,fleet]
 
 Three measurements, each with /usr/bin/time -v (wall, user+sys CPU, peak
@@ -29,9 +29,14 @@ fleet   N images on three shared bases, pushed to a local docker-registry
         cached from the summaries. A --no-cache run is the baseline.
 
 --cache-store names the store the fleet runs use: `local` (a fresh
---cache-dir per cold run) or `oci://HOST/REPO`, passed as `--cache
-oci://HOST/REPO` (the registry store of another slice; the registry must
-then be emptied by hand between cold runs).
+--cache-dir per cold run), `registry` (the registry store: a second
+docker-registry started empty for each cold run, passed as `--cache
+oci://ADDR/sbomctl/layer-cache`, with every process given its own empty
+--cache-dir, cold and warm, as pods on different nodes: what reaches a
+process from the cache comes from the registry; its access log gives the
+entry bytes pulled), `both` (local rows, then registry rows), or
+`oci://HOST/REPO` (a registry of your own, emptied by hand between cold
+runs).
 
 Run it niced: `nice -n 10 python3 benches/cache.py ...`. It does not wait
 for an idle machine; it records the load average before each step.
@@ -433,19 +438,27 @@ def fleet_run(args, registry, listfile, shards, cache, tag):
     out = os.path.join(args.workdir, f"fleet-out-{tag}")
     shutil.rmtree(out, ignore_errors=True)
     env = env_without_cache_vars()
-    if cache is None:
-        cache_args = ["--no-cache"]
-    elif cache.startswith("oci://"):
-        cache_args = ["--cache", cache]
-    else:
-        cache_args = ["--cache-dir", cache]
+
+    def cache_args(i):
+        if cache is None:
+            return ["--no-cache"]
+        if isinstance(cache, RegistryCache):
+            # Each process its own empty cache directory (a pod's emptyDir on
+            # its own node): what one shard wrote reaches another only
+            # through the registry.
+            return ["--cache", cache.location, "--cache-dir", cache.fresh_local(f"{tag}-{i}")]
+        if cache.startswith("oci://"):
+            return ["--cache", cache]
+        return ["--cache-dir", cache]
+
     offset = registry.log_size()
+    cache_offset = cache.registry.log_size() if isinstance(cache, RegistryCache) else 0
     t0 = time.perf_counter()
     load = loadavg()
     procs = []
     for i in range(shards):
         cmd = ["/usr/bin/time", "-f", "%e %U %S %M", args.sbomctl, "-q", "packages", "--images", listfile,
-               "--output-dir", out, "-o", "spdx-json", "--insecure-registry", registry.addr, *cache_args]
+               "--output-dir", out, "-o", "spdx-json", "--insecure-registry", registry.addr, *cache_args(i)]
         if shards > 1:
             cmd += ["--shard", f"{i}/{shards}"]
         procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env))
@@ -460,6 +473,9 @@ def fleet_run(args, registry, listfile, shards, cache, tag):
     wall = time.perf_counter() - t0
     time.sleep(0.5)  # let the access log catch up
     pulled, gets = registry.blob_bytes_since(offset)
+    cache_pulled = cache_gets = 0
+    if isinstance(cache, RegistryCache):
+        cache_pulled, cache_gets = cache.registry.blob_bytes_since(cache_offset)
     read = cached = 0
     for name in os.listdir(out):
         if name.startswith("summary"):
@@ -471,7 +487,28 @@ def fleet_run(args, registry, listfile, shards, cache, tag):
                 read += r["layers_read"]
                 cached += r["layers_cached"]
     return {"wall": wall, "cpu": cpu, "rss_kb": rss, "bytes_pulled": pulled, "blob_gets": gets,
+            "cache_bytes_pulled": cache_pulled, "cache_blob_gets": cache_gets,
             "layers_read": read, "layers_cached": cached, "load1": load}
+
+
+class RegistryCache:
+    """The registry store of the layer cache (`--cache oci://ADDR/REPO`) in
+    a docker-registry of its own, started empty (as cli/tests/it/cache_oci.rs
+    and testutil/ start theirs), so that its access log counts the entries
+    pulled apart from the images' blobs."""
+
+    def __init__(self, workdir, name):
+        self.workdir = os.path.join(workdir, name)
+        self.registry = Registry(self.workdir)
+        self.location = f"oci://{self.registry.addr}/sbomctl/layer-cache"
+
+    def fresh_local(self, tag):
+        path = os.path.join(self.workdir, f"local-{tag}")
+        shutil.rmtree(path, ignore_errors=True)
+        return path
+
+    def stop(self):
+        self.registry.stop()
 
 
 def measure_fleet(args):
@@ -483,21 +520,28 @@ def measure_fleet(args):
             f.write("\n".join(refs) + "\n")
         rows = {}
 
-        def store(name):
-            if args.cache_store == "local":
-                path = os.path.join(args.workdir, f"cache-fleet-{name}")
-                shutil.rmtree(path, ignore_errors=True)
-                return path
-            return args.cache_store
-
+        stores = ["local", "registry"] if args.cache_store == "both" else [args.cache_store]
         rows["no-cache, 1 process"] = fleet_run(args, registry, listfile, 1, None, "nocache")
-        for shards in (1, 2):
-            c = store(f"s{shards}")
-            rows[f"cold, {shards} process(es)"] = fleet_run(args, registry, listfile, shards, c, f"cold{shards}")
-            rows[f"warm, {shards} process(es)"] = fleet_run(args, registry, listfile, shards, c, f"warm{shards}")
+        for kind in stores:
+            for shards in (1, 2):
+                label = f"{'registry' if kind == 'registry' else 'local-dir'} cache"
+                if kind == "local":
+                    c = os.path.join(args.workdir, f"cache-fleet-s{shards}")
+                    shutil.rmtree(c, ignore_errors=True)
+                elif kind == "registry":
+                    c = RegistryCache(args.workdir, f"cache-registry-s{shards}")
+                else:
+                    c = kind  # oci://HOST/REPO, emptied by hand between cold runs
+                try:
+                    rows[f"cold {label}, {shards} process(es)"] = fleet_run(args, registry, listfile, shards, c, f"cold{shards}")
+                    rows[f"warm {label}, {shards} process(es)"] = fleet_run(args, registry, listfile, shards, c, f"warm{shards}")
+                finally:
+                    if isinstance(c, RegistryCache):
+                        c.stop()
         for k, v in rows.items():
             print(f"  {k}: {v['wall']:.2f}s wall {v['cpu']:.2f}s cpu, {v['bytes_pulled']} bytes pulled "
-                  f"({v['blob_gets']} GETs), {v['layers_read']} layers read, {v['layers_cached']} cached", file=sys.stderr)
+                  f"({v['blob_gets']} GETs), {v['cache_bytes_pulled']} cache bytes pulled ({v['cache_blob_gets']} GETs), "
+                  f"{v['layers_read']} layers read, {v['layers_cached']} cached", file=sys.stderr)
         return {"facts": facts, "rows": rows, "store": args.cache_store}
     finally:
         registry.stop()
@@ -520,7 +564,7 @@ def project(res):
     mb = sum(size for _, size, _, _ in large_layers(res["large_oci"])) / 1e6
     per_mb = (med(large["cold"], "cpu") - med(large["warm"], "cpu")) / mb
     fleet = res["fleet"]
-    warm = fleet["rows"]["warm, 1 process(es)"]
+    warm = next(v for k, v in fleet["rows"].items() if k.startswith("warm") and k.endswith(", 1 process(es)"))
     per_image = warm["cpu"] / fleet["facts"]["images"]
     p = PROJECTION
     out = {"cpu_s_per_compressed_mb": per_mb, "cpu_s_per_image_warm": per_image, "assumed": p, "sizes": {}}
@@ -565,10 +609,11 @@ def report(res):
     if "fleet" in res:
         f = res["fleet"]
         print(f"fleet: {f['facts']}; store: {f['store']}\n")
-        print("| fleet run | wall (s) | user+sys CPU (s) | bytes pulled | blob GETs | layers read | layers cached | load (1 min) |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| fleet run | wall (s) | user+sys CPU (s) | image blob bytes pulled | image blob GETs | cache entry bytes pulled | cache blob GETs | layers read | layers cached | load (1 min) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for k, v in f["rows"].items():
-            print(f"| {k} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['bytes_pulled']} | {v['blob_gets']} | {v['layers_read']} | {v['layers_cached']} | {v['load1']:.1f} |")
+            print(f"| {k} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['bytes_pulled']} | {v['blob_gets']} | {v['cache_bytes_pulled']} | "
+                  f"{v['cache_blob_gets']} | {v['layers_read']} | {v['layers_cached']} | {v['load1']:.1f} |")
     if "projection" in res:
         p = res["projection"]
         print(f"\nprojection: {p['cpu_s_per_compressed_mb'] * 1000:.2f} ms CPU per compressed MB read, "
@@ -587,7 +632,9 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--images", type=int, default=24)
     ap.add_argument("--app-dirs", type=int, default=1, help="how many of APP_DIRS make the application layer")
-    ap.add_argument("--cache-store", default="local", help="local, or oci://HOST/REPO (the registry store)")
+    ap.add_argument("--cache-store", default="local",
+                    help="fleet runs: local (a --cache-dir), registry (a docker-registry started here as "
+                         "--cache oci://, each process with its own empty --cache-dir), both, or oci://HOST/REPO")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "sbomctl-cache-bench"))
     ap.add_argument("--json")
     ap.add_argument("--skip", default="")
