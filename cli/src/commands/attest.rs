@@ -135,7 +135,13 @@ impl Plan {
             StatementVersionArg::V0_1 => StatementVersion::V0_1,
         };
         let cache = match predicate_document {
-            None => super::cache::for_scan(&args.cache, false),
+            // `--cache oci://…` is reached as the image is: with the
+            // command's registry flags (plain HTTP, credentials, CA).
+            None => super::cache::for_scan_with(
+                &args.cache,
+                &image::registry_options(&args.target),
+                false,
+            ),
             Some(_) => None,
         };
         Ok(Plan {

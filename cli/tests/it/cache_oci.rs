@@ -549,3 +549,85 @@ fn the_registry_cache_is_set_by_flag_environment_or_configuration() {
         );
     }
 }
+
+/// `attest` reaches the registry cache with its registry flags, as
+/// `packages` does: a cache registry that demands credentials is read and
+/// filled with `--registry-username`/`--registry-password` (before, attest
+/// opened the cache with default options: anonymous, every lookup and push
+/// refused with a warning, the cache never filled).
+#[test]
+fn attest_reaches_the_registry_cache_with_its_registry_flags() {
+    use crate::common::signing::{Keys, PASSWORD};
+    use base64::Engine as _;
+    let registry = sbomctl_testutil::Registry::start_with_htpasswd("alice", "s3cret");
+    registry.push_oci_layout(
+        &crate::common::registry::sample("alpine-sample-oci"),
+        "private/app:1",
+    );
+    let image = format!("{}/private/app:1", registry.addr);
+    let keys = Keys::new();
+    let attest = |local: &Path| {
+        let out = assert_cmd::Command::cargo_bin("sbomctl")
+            .unwrap()
+            .args(["attest", "--key", &keys.key, "--type", "spdxjson"])
+            .args([
+                "--registry-username",
+                "alice",
+                "--registry-password",
+                "s3cret",
+            ])
+            .arg("--cache-dir")
+            .arg(local)
+            .args(["--cache", &cache_at(&registry.addr), &image])
+            .env("COSIGN_PASSWORD", PASSWORD)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env_remove(NO_CACHE)
+            .env_remove("SBOMCTL_CACHE_DIR")
+            .env_remove("SBOMCTL_CACHE")
+            .env("DOCKER_CONFIG", root().join("target/no-docker-config"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let basic = base64::engine::general_purpose::STANDARD.encode("alice:s3cret");
+    let tags = || -> Vec<String> {
+        let url = format!("http://{}/v2/{REPO}/tags/list", registry.addr);
+        match ureq::get(&url)
+            .set("Authorization", &format!("Basic {basic}"))
+            .call()
+        {
+            Ok(r) => {
+                let body: serde_json::Value = r.into_json().unwrap();
+                body["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str())
+                    .filter(|t| t.starts_with(TAG_PREFIX))
+                    .map(str::to_owned)
+                    .collect()
+            }
+            Err(ureq::Error::Status(404, _)) => Vec::new(),
+            Err(e) => panic!("GET {url}: {e}"),
+        }
+    };
+    let first = tempfile::tempdir().unwrap();
+    let out = attest(first.path());
+    assert_eq!(stderr(&out), "", "no cache warnings");
+    let filled = tags();
+    assert!(!filled.is_empty(), "the registry cache was filled");
+    // A second run with an empty cache directory takes every layer from
+    // the registry cache.
+    let second = tempfile::tempdir().unwrap();
+    let out = attest(second.path());
+    assert_eq!(stderr(&out), "");
+    assert_eq!(tags(), filled);
+    let run = last_run(second.path());
+    assert_eq!(run["hits"], filled.len() as u64, "{run:?}");
+    assert_eq!(run["misses"], 0, "{run:?}");
+}
