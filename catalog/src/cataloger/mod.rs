@@ -81,7 +81,12 @@ pub struct File {
 impl File {
     /// The file's content as text, invalid UTF-8 replaced.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.data)
+        // The standard library's validation is several times faster than
+        // the lossy decoder's on valid text, which nearly every file is.
+        match std::str::from_utf8(&self.data) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&self.data),
+        }
     }
 
     /// The [`Location`] of this file.

@@ -30,9 +30,13 @@ pub(super) fn parse_copyright(text: &str) -> Vec<String> {
         if let Some(synopsis) = license_field(line) {
             found.extend(synopsis_names(synopsis));
         }
-        found.extend(common_license_refs(line));
         found.extend(agreement_heading(line));
     }
+    // Searched for once over the whole text rather than line by line
+    // (setting up a substring search per line cost more than the rest of
+    // the parse): a name ends at the first character that cannot be in
+    // one, a line break included, so the names found are the same.
+    found.extend(common_license_refs(text));
     found.into_iter().collect()
 }
 
@@ -108,10 +112,10 @@ fn is_short_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | '_'))
 }
 
-/// Names after `/usr/share/common-licenses/` on the line.
-fn common_license_refs(line: &str) -> Vec<String> {
+/// Names after `/usr/share/common-licenses/` in `text` (a line or more).
+fn common_license_refs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rest = line;
+    let mut rest = text;
     while let Some(at) = rest.find(COMMON_LICENSES) {
         let after = rest.get(at + COMMON_LICENSES.len()..).unwrap_or_default();
         let end = after
