@@ -24,16 +24,21 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Catalog, Package};
+use crate::model::{Catalog, Ecosystem, Licenses, Package};
 use crate::version::Scheme;
 
+mod lean;
+mod listing;
 mod render;
 
+use listing::Entry;
+pub use listing::Listing;
 pub use render::{render_json, render_markdown, render_table};
 
 /// PURL qualifiers that are part of a package's identity: two packages
@@ -219,15 +224,51 @@ pub struct Diff {
 /// [`IDENTIFYING_QUALIFIERS`] it has, sorted; `(type, identity)`. A
 /// package without a parsable PURL is identified by its ecosystem and name.
 pub fn identity(p: &Package) -> (String, String) {
-    match split_purl(&p.purl) {
+    let (ty, id) = identity_of(&p.purl, p.ecosystem, &p.name);
+    (ty.into_owned(), id.into_owned())
+}
+
+/// [`identity`] of a PURL, borrowed from it when it is a prefix of it
+/// (no identifying qualifier, a lowercase type).
+fn identity_of<'a>(
+    purl: &'a str,
+    ecosystem: Ecosystem,
+    name: &str,
+) -> (Cow<'a, str>, Cow<'a, str>) {
+    match split_purl(purl) {
         Some((ty, path, qualifiers)) => {
-            let ty = ty.to_ascii_lowercase();
-            let mut kept: Vec<(String, &str)> = qualifiers
-                .split('&')
-                .filter_map(|q| q.split_once('='))
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .filter(|(k, _)| IDENTIFYING_QUALIFIERS.contains(&k.as_str()))
-                .collect();
+            let ty: Cow<'a, str> = if ty.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(ty.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(ty)
+            };
+            let mut kept: Vec<(Cow<'_, str>, &str)> = Vec::new();
+            if !qualifiers.is_empty() {
+                for (k, v) in qualifiers.split('&').filter_map(|q| q.split_once('=')) {
+                    let k: Cow<'_, str> = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                        Cow::Owned(k.to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(k)
+                    };
+                    if IDENTIFYING_QUALIFIERS.contains(&k.as_ref()) {
+                        kept.push((k, v));
+                    }
+                }
+            }
+            // `pkg:` + type + `/` + path, as a prefix of the PURL itself.
+            let prefix_len = "pkg:".len() + ty.len() + 1 + path.len();
+            let borrowed = kept.is_empty()
+                && matches!(ty, Cow::Borrowed(_))
+                && purl.get(..prefix_len).is_some_and(|p| {
+                    p.strip_prefix("pkg:")
+                        .and_then(|r| r.strip_prefix(ty.as_ref()))
+                        .and_then(|r| r.strip_prefix('/'))
+                        == Some(path)
+                });
+            if borrowed {
+                let id = purl.get(..prefix_len).unwrap_or_default();
+                return (ty, Cow::Borrowed(id));
+            }
             kept.sort();
             let mut id = format!("pkg:{ty}/{path}");
             for (i, (k, v)) in kept.iter().enumerate() {
@@ -236,12 +277,12 @@ pub fn identity(p: &Package) -> (String, String) {
                 id.push('=');
                 id.push_str(v);
             }
-            (ty, id)
+            (ty, Cow::Owned(id))
         }
         None => {
-            let ty = p.ecosystem.as_str().to_owned();
-            let id = format!("{ty}:{}", p.name);
-            (ty, id)
+            let ty = ecosystem.as_str();
+            let id = format!("{ty}:{name}");
+            (Cow::Borrowed(ty), Cow::Owned(id))
         }
     }
 }
@@ -276,6 +317,10 @@ pub fn license(p: &Package) -> String {
 /// the SPDX form of each declared value (as the ecosystem maps it), and
 /// each declared value as written.
 pub fn license_ids(p: &Package) -> Vec<String> {
+    license_ids_of(&p.licenses, p.ecosystem)
+}
+
+fn license_ids_of(licenses: &Licenses, ecosystem: Ecosystem) -> Vec<String> {
     let mut out = Vec::new();
     let mut add_expression = |e: &str| {
         for token in e.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
@@ -284,15 +329,19 @@ pub fn license_ids(p: &Package) -> Vec<String> {
             }
         }
     };
-    if let Some(e) = &p.licenses.expression {
+    if let Some(e) = &licenses.expression {
         add_expression(e);
     }
-    for term in p.license_terms() {
-        if let Some(spdx) = &term.spdx {
-            add_expression(spdx);
+    // As `Package::license_terms`: each declared value's SPDX form.
+    for d in &licenses.declared {
+        if let Some(spdx) = ecosystem
+            .license_to_spdx(d)
+            .filter(|e| crate::license::is_plain_expression(e))
+        {
+            add_expression(&spdx);
         }
     }
-    out.extend(p.licenses.declared.iter().cloned());
+    out.extend(licenses.declared.iter().cloned());
     out.sort();
     out.dedup();
     out
@@ -303,8 +352,13 @@ pub fn license_ids(p: &Package) -> Vec<String> {
 /// [`crate::cataloger::EcosystemMetadata::supplier`]; a supplier field on
 /// [`Package`] would be read here instead.
 pub fn supplier(p: &Package) -> Option<String> {
+    supplier_of(&p.metadata)
+}
+
+/// [`supplier`] of a package's metadata.
+pub(crate) fn supplier_of(metadata: &crate::model::Metadata) -> Option<String> {
     use crate::cataloger::Supplier;
-    Some(match p.metadata.fields().supplier()? {
+    Some(match metadata.fields().supplier()? {
         Supplier::Maintainer(s) | Supplier::Author(s) | Supplier::Organization(s) => s.to_owned(),
         Supplier::AuthorFields { name, email } => match (name, email) {
             (Some(n), Some(e)) => format!("{n} <{e}>"),
@@ -315,67 +369,102 @@ pub fn supplier(p: &Package) -> Option<String> {
     })
 }
 
-/// A layer's position by digest, from the catalog's list of layers (an
-/// SBOM read from a document may name a layer but has no list: then the
-/// position is unknown).
-type LayerIndex<'a> = HashMap<&'a str, usize>;
-
-fn layer_index(c: &Catalog) -> LayerIndex<'_> {
-    c.source
-        .layers
-        .iter()
-        .map(|l| (l.digest.as_str(), l.index))
-        .collect()
+/// One side's entries and layers, for [`PackageState`]s.
+struct Ctx<'l, 'a> {
+    listing: &'l Listing<'a>,
 }
 
-fn state(p: &Package, layers: &LayerIndex<'_>) -> PackageState {
-    let first = p.locations.first();
-    let layer = first.and_then(|l| l.layer.as_ref());
-    PackageState {
-        version: p.version.clone(),
-        purl: p.purl.clone(),
-        license: license(p),
-        supplier: supplier(p),
-        layer: layer.map(|l| l.digest.clone()),
-        layer_index: layer.and_then(|l| layers.get(l.digest.as_str()).copied()),
-        path: first.map(|l| l.path.clone()),
+impl Ctx<'_, '_> {
+    fn state(&self, e: &Entry<'_>) -> PackageState {
+        let first = e.locations.first();
+        let layer = first.and_then(|l| l.layer.as_ref());
+        PackageState {
+            version: e.version.clone().into_owned(),
+            purl: e.purl.clone().into_owned(),
+            license: self.listing.license(e).text.clone(),
+            supplier: e.supplier.as_deref().map(str::to_owned),
+            layer: layer.map(|l| l.digest.clone().into_owned()),
+            layer_index: layer.and_then(|l| self.listing.layers.get(l.digest.as_ref()).copied()),
+            path: first.map(|l| l.path.clone().into_owned()),
+        }
     }
-}
-
-/// One identity's packages on both sides.
-#[derive(Default)]
-struct Group<'a> {
-    ty: String,
-    old: Vec<&'a Package>,
-    new: Vec<&'a Package>,
 }
 
 /// Compares two catalogs. `old` and `new` describe the sides; their
 /// package counts are filled in.
-pub fn diff(old: &Catalog, new: &Catalog, mut old_side: Side, mut new_side: Side) -> Diff {
-    old_side.packages = old.packages.len();
-    new_side.packages = new.packages.len();
-    let mut groups: HashMap<String, Group<'_>> = HashMap::new();
-    for (packages, is_new) in [(&old.packages, false), (&new.packages, true)] {
-        for p in packages {
-            let (ty, id) = identity(p);
-            let g = groups.entry(id).or_default();
-            g.ty = ty;
-            if is_new {
-                g.new.push(p);
-            } else {
-                g.old.push(p);
-            }
-        }
-    }
-    let (old_layers, new_layers) = (layer_index(old), layer_index(new));
+pub fn diff(old: &Catalog, new: &Catalog, old_side: Side, new_side: Side) -> Diff {
+    diff_listings(
+        &Listing::from_catalog(old),
+        &Listing::from_catalog(new),
+        old_side,
+        new_side,
+    )
+}
+
+/// One package's identity key: `(identity, type, index)`.
+type Key<'a> = (Cow<'a, str>, Cow<'a, str>, usize);
+
+fn keys<'a>(l: &'a Listing<'_>) -> Vec<Key<'a>> {
+    let mut keys: Vec<Key<'a>> = l
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let (ty, id) = identity_of(&e.purl, e.ecosystem, &e.name);
+            (id, ty, i)
+        })
+        .collect();
+    // By identity, then listing order (the index is unique, so the sort
+    // is total).
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+    keys
+}
+
+/// Compares two listings ([`Listing::from_catalog`], [`Listing::read`]):
+/// what [`diff`] does. Both sides' packages are matched by identity
+/// through their sorted identity keys (a merge, no quadratic matching).
+pub fn diff_listings(
+    old: &Listing<'_>,
+    new: &Listing<'_>,
+    mut old_side: Side,
+    mut new_side: Side,
+) -> Diff {
+    old_side.packages = old.len();
+    new_side.packages = new.len();
+    let (old_keys, new_keys) = (keys(old), keys(new));
+    let (octx, nctx) = (Ctx { listing: old }, Ctx { listing: new });
     let mut summary = Summary::default();
     let mut changes = Vec::new();
-    for (id, g) in groups {
-        let scheme = Scheme::for_purl_type(&g.ty);
-        for (o, n) in pair(g.old, g.new, scheme) {
+    let (mut i, mut j) = (0, 0);
+    let mut group_old: Vec<&Entry<'_>> = Vec::new();
+    let mut group_new: Vec<&Entry<'_>> = Vec::new();
+    loop {
+        // The next identity: the smaller of both sides' next keys.
+        let id: &str = match (old_keys.get(i), new_keys.get(j)) {
+            (None, None) => break,
+            (Some(a), None) => &a.0,
+            (None, Some(b)) => &b.0,
+            (Some(a), Some(b)) => std::cmp::min(&a.0, &b.0),
+        };
+        // The type of the group: the last package's (as a map keyed by
+        // identity kept it), new side after old side.
+        let mut ty: &str = "";
+        group_old.clear();
+        group_new.clear();
+        while let Some(k) = old_keys.get(i).filter(|k| k.0 == id) {
+            group_old.extend(old.entries.get(k.2));
+            ty = &k.1;
+            i += 1;
+        }
+        while let Some(k) = new_keys.get(j).filter(|k| k.0 == id) {
+            group_new.extend(new.entries.get(k.2));
+            ty = &k.1;
+            j += 1;
+        }
+        let scheme = Scheme::for_purl_type(ty);
+        for (o, n) in pair(&group_old, &group_new, scheme) {
             let change = match (o, n) {
-                (Some(o), Some(n)) => compare(o, n, scheme, &mut summary),
+                (Some(o), Some(n)) => compare(o, n, old, new, scheme, &mut summary),
                 (None, Some(n)) => {
                     summary.added += 1;
                     Some((ChangeKind::Added, None, Some(n), false, false))
@@ -387,14 +476,14 @@ pub fn diff(old: &Catalog, new: &Catalog, mut old_side: Side, mut new_side: Side
                 (None, None) => None,
             };
             if let Some((kind, o, n, license_changed, supplier_changed)) = change {
-                let named = n.or(o).map_or("", |p| p.name.as_str());
+                let named = n.or(o).map_or("", |p| p.name.as_ref());
                 changes.push(Change {
                     change: kind,
-                    identity: id.clone(),
-                    ty: g.ty.clone(),
+                    identity: id.to_owned(),
+                    ty: ty.to_owned(),
                     name: named.to_owned(),
-                    old: o.map(|p| state(p, &old_layers)),
-                    new: n.map(|p| state(p, &new_layers)),
+                    old: o.map(|p| octx.state(p)),
+                    new: n.map(|p| nctx.state(p)),
                     license_changed,
                     supplier_changed,
                 });
@@ -428,34 +517,28 @@ fn path_of(c: &Change) -> (Option<&str>, Option<&str>) {
     )
 }
 
-type Verdict<'a> = (
+type Verdict<'e, 'a> = (
     ChangeKind,
-    Option<&'a Package>,
-    Option<&'a Package>,
+    Option<&'e Entry<'a>>,
+    Option<&'e Entry<'a>>,
     bool,
     bool,
 );
 
 /// The change between two paired packages, `None` when nothing changed.
-fn compare<'a>(
-    o: &'a Package,
-    n: &'a Package,
+fn compare<'e, 'a>(
+    o: &'e Entry<'a>,
+    n: &'e Entry<'a>,
+    old: &Listing<'_>,
+    new: &Listing<'_>,
     scheme: Scheme,
     summary: &mut Summary,
-) -> Option<Verdict<'a>> {
-    // Fast paths first: most paired packages are the same package.
-    let license_changed = o.licenses != n.licenses && license(o) != license(n);
-    let (so, sn) = (
-        o.metadata.fields().supplier(),
-        n.metadata.fields().supplier(),
-    );
-    let supplier_changed = so.is_some()
-        && sn.is_some()
-        && so != sn
-        && match (supplier(o), supplier(n)) {
-            (Some(a), Some(b)) => a != b,
-            _ => false,
-        };
+) -> Option<Verdict<'e, 'a>> {
+    let license_changed = old.license(o).text != new.license(n).text;
+    let supplier_changed = match (&o.supplier, &n.supplier) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    };
     summary.license_changed += usize::from(license_changed);
     summary.supplier_changed += usize::from(supplier_changed);
     let order = if o.version == n.version {
@@ -481,57 +564,76 @@ fn compare<'a>(
     Some((kind, Some(o), Some(n), license_changed, supplier_changed))
 }
 
+/// One side of a pairing.
+type Paired<'e, 'a> = (Option<&'e Entry<'a>>, Option<&'e Entry<'a>>);
+
 /// Pairs one identity's old and new packages: equal versions first, then
 /// equal first-location paths, then the rest in version order.
-fn pair<'a>(
-    mut old: Vec<&'a Package>,
-    mut new: Vec<&'a Package>,
+fn pair<'e, 'a>(
+    old: &[&'e Entry<'a>],
+    new: &[&'e Entry<'a>],
     scheme: Scheme,
-) -> Vec<(Option<&'a Package>, Option<&'a Package>)> {
+) -> Vec<Paired<'e, 'a>> {
     let mut out = Vec::new();
-    if old.len() == 1 && new.len() == 1 {
-        out.push((old.pop(), new.pop()));
+    if let ([o], [n]) = (old, new) {
+        out.push((Some(*o), Some(*n)));
         return out;
     }
-    let key_path = |p: &Package| p.locations.first().map(|l| l.path.clone());
+    pair_many(old, new, scheme, &mut out);
+    out
+}
+
+fn first_path<'e>(p: &'e Entry<'_>) -> Option<&'e str> {
+    p.locations.first().map(|l| l.path.as_ref())
+}
+
+fn pair_many<'e, 'a>(
+    old: &[&'e Entry<'a>],
+    new: &[&'e Entry<'a>],
+    scheme: Scheme,
+    out: &mut Vec<Paired<'e, 'a>>,
+) {
     // Equal version strings; among several, the same path first.
-    let mut by_version: BTreeMap<(String, Option<String>), Vec<&'a Package>> = BTreeMap::new();
-    for p in new.drain(..) {
+    let mut by_version: BTreeMap<(&'e str, Option<&'e str>), Vec<&'e Entry<'a>>> = BTreeMap::new();
+    for &p in new {
         by_version
-            .entry((p.version.clone(), key_path(p)))
+            .entry((p.version.as_ref(), first_path(p)))
             .or_default()
             .push(p);
     }
     let mut left_old = Vec::new();
-    for p in old.drain(..) {
+    for &p in old {
         match by_version
-            .get_mut(&(p.version.clone(), key_path(p)))
+            .get_mut(&(p.version.as_ref(), first_path(p)))
             .and_then(Vec::pop)
         {
             Some(n) => out.push((Some(p), Some(n))),
             None => left_old.push(p),
         }
     }
-    let mut by_version_only: BTreeMap<String, Vec<&'a Package>> = BTreeMap::new();
+    let mut by_version_only: BTreeMap<&'e str, Vec<&'e Entry<'a>>> = BTreeMap::new();
     for ((v, _), ps) in by_version {
         by_version_only.entry(v).or_default().extend(ps);
     }
     let mut left_old2 = Vec::new();
     for p in left_old {
-        match by_version_only.get_mut(&p.version).and_then(Vec::pop) {
+        match by_version_only
+            .get_mut(p.version.as_ref())
+            .and_then(Vec::pop)
+        {
             Some(n) => out.push((Some(p), Some(n))),
             None => left_old2.push(p),
         }
     }
     // The same path, different versions.
-    let mut by_path: BTreeMap<Option<String>, Vec<&'a Package>> = BTreeMap::new();
+    let mut by_path: BTreeMap<Option<&'e str>, Vec<&'e Entry<'a>>> = BTreeMap::new();
     for p in by_version_only.into_values().flatten() {
-        by_path.entry(key_path(p)).or_default().push(p);
+        by_path.entry(first_path(p)).or_default().push(p);
     }
     let mut left_old3 = Vec::new();
     for p in left_old2 {
         match by_path
-            .get_mut(&key_path(p))
+            .get_mut(&first_path(p))
             .filter(|_| !p.locations.is_empty())
             .and_then(Vec::pop)
         {
@@ -540,8 +642,8 @@ fn pair<'a>(
         }
     }
     // The rest in version order.
-    let mut left_new: Vec<&'a Package> = by_path.into_values().flatten().collect();
-    let by_order = |a: &&Package, b: &&Package| {
+    let mut left_new: Vec<&'e Entry<'a>> = by_path.into_values().flatten().collect();
+    let by_order = |a: &&Entry<'_>, b: &&Entry<'_>| {
         scheme
             .compare(&a.version, &b.version)
             .then_with(|| a.version.cmp(&b.version))
@@ -557,7 +659,6 @@ fn pair<'a>(
             pair => out.push(pair),
         }
     }
-    out
 }
 
 /// A `--fail-on` condition.
@@ -620,21 +721,30 @@ pub struct Violation {
 /// The packages that trip `conditions`, in condition order, then package
 /// order. `license:ID` looks at every package of the new side.
 pub fn violations(d: &Diff, new: &Catalog, conditions: &[FailOn]) -> Vec<Violation> {
+    violations_in(d, &Listing::from_catalog(new), conditions)
+}
+
+/// [`violations`] with the new side as a [`Listing`].
+pub fn violations_in(d: &Diff, new: &Listing<'_>, conditions: &[FailOn]) -> Vec<Violation> {
     let mut out = Vec::new();
     for c in conditions {
         match c {
             FailOn::License(id) => {
                 let mut hits: Vec<String> = new
-                    .packages
+                    .entries
                     .iter()
-                    .filter(|p| license_ids(p).iter().any(|l| l.eq_ignore_ascii_case(id)))
+                    .filter(|p| {
+                        license_ids_of(&new.license(p).licenses, p.ecosystem)
+                            .iter()
+                            .any(|l| l.eq_ignore_ascii_case(id))
+                    })
                     .map(|p| {
                         format!(
                             "{} {} ({}) has license {}",
                             p.name,
                             p.version,
                             p.purl,
-                            license(p)
+                            new.license(p).text
                         )
                     })
                     .collect();

@@ -42,11 +42,32 @@ pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX
 /// it is not an SBOM we read).
 pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let kind = sniff(bytes)?;
+    read_kind(bytes, &kind)
+}
+
+/// The format of a document, sniffed by [`sniff`].
+pub(crate) enum Kind<'a> {
+    /// SPDX tag-value 2.2 / 2.3, the text.
+    TagValue(&'a str),
+    /// sbomctl's native JSON of this schema version.
+    Native(String),
+    /// SPDX JSON 2.2 / 2.3.
+    Spdx2,
+    /// CycloneDX JSON 1.2–1.7.
+    Cyclonedx,
+    /// SPDX 3 JSON-LD.
+    Spdx3,
+}
+
+/// The format of `bytes` (without a byte-order mark), or the error
+/// [`read_document`] gives for a document it does not read.
+pub(crate) fn sniff(bytes: &[u8]) -> Result<Kind<'_>> {
     let sniff: Sniff = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
             if let Some(text) = tag_value(bytes) {
-                return super::spdx::read_tag_value(text);
+                return Ok(Kind::TagValue(text));
             }
             return Err(not_json(bytes, &e));
         }
@@ -62,12 +83,14 @@ pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
             .and_then(Value::as_str)
     };
     if schema("name") == Some("sbomctl-catalog") {
-        return super::json::read(bytes, schema("version").unwrap_or_default());
+        return Ok(Kind::Native(
+            schema("version").unwrap_or_default().to_owned(),
+        ));
     }
     if let Some(v) = &sniff.spdx_version {
         let v = v.as_str().unwrap_or_default();
         return match v {
-            "SPDX-2.2" | "SPDX-2.3" => super::spdx::read(bytes),
+            "SPDX-2.2" | "SPDX-2.3" => Ok(Kind::Spdx2),
             _ => Err(malformed(format!(
                 "SPDX version `{v}` is not supported (SPDX-2.2, SPDX-2.3)"
             ))),
@@ -80,7 +103,7 @@ pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
             .and_then(Value::as_str)
             .unwrap_or_default();
         return match v {
-            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" | "1.7" => super::cyclonedx::read(bytes),
+            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" | "1.7" => Ok(Kind::Cyclonedx),
             _ => Err(malformed(format!(
                 "CycloneDX version `{v}` is not supported (1.2 to 1.7)"
             ))),
@@ -90,9 +113,20 @@ pub fn read_document(bytes: &[u8]) -> Result<Catalog> {
         .context
         .is_some_and(|c| c.to_string().contains("spdx.org/rdf/3"))
     {
-        return super::spdx3::read(bytes);
+        return Ok(Kind::Spdx3);
     }
     Err(malformed(NOT_AN_SBOM))
+}
+
+/// Reads a document of the kind [`sniff`] found.
+pub(crate) fn read_kind(bytes: &[u8], kind: &Kind<'_>) -> Result<Catalog> {
+    match kind {
+        Kind::TagValue(text) => super::spdx::read_tag_value(text),
+        Kind::Native(version) => super::json::read(bytes, version),
+        Kind::Spdx2 => super::spdx::read(bytes),
+        Kind::Cyclonedx => super::cyclonedx::read(bytes),
+        Kind::Spdx3 => super::spdx3::read(bytes),
+    }
 }
 
 /// The top-level fields that tell the formats apart. Everything else is
@@ -245,12 +279,12 @@ where
 }
 
 /// A package URL split into the parts the import needs.
-pub(super) struct PurlParts {
-    pub(super) ty: String,
-    pub(super) qualifiers: BTreeMap<String, String>,
+pub(crate) struct PurlParts {
+    pub(crate) ty: String,
+    pub(crate) qualifiers: BTreeMap<String, String>,
 }
 
-pub(super) fn parse_purl(purl: &str) -> Option<PurlParts> {
+pub(crate) fn parse_purl(purl: &str) -> Option<PurlParts> {
     let rest = purl.trim().strip_prefix("pkg:")?;
     let rest = rest.trim_start_matches('/');
     let (ty, rest) = rest.split_once('/')?;
@@ -409,7 +443,7 @@ pub(super) fn to_package(found: Found, skipped: &mut Skipped) -> Option<Package>
 /// `sbomctl:layer:*` annotations (SPDX) or properties (CycloneDX), in
 /// document order: a path starts a location, layer entries describe the
 /// layer of the location before them.
-pub(super) fn locations_from<'a>(
+pub(crate) fn locations_from<'a>(
     entries: impl Iterator<Item = (&'a str, &'a str)>,
     layers: &[LayerInfo],
 ) -> Vec<Location> {

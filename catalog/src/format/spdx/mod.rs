@@ -15,7 +15,7 @@ use super::{RenderOptions, SpdxVersion};
 use crate::model::Catalog;
 
 pub use read::SPDX_FOUND_BY;
-pub(super) use read::{annotation_entries, spdx_actor, spdx_licenses};
+pub(crate) use read::{annotation_entries, spdx_actor, spdx_licenses};
 pub(super) use read::{read, read_tag_value};
 
 /// SPDX tag-value. Deterministic: the same catalog and options give the

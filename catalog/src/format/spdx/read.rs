@@ -289,7 +289,7 @@ fn map(mut doc: SpdxDocument) -> Catalog {
 /// The `(key, value)` entries of one annotation comment: sbomctl writes
 /// `sbomctl:layer:digest=D sbomctl:location:path=P` (the path last, as it
 /// may hold spaces) or `sbomctl:location:path=P`.
-pub(in crate::format) fn annotation_entries(comment: &str) -> Vec<(&str, &str)> {
+pub(crate) fn annotation_entries(comment: &str) -> Vec<(&str, &str)> {
     const PATH: &str = "sbomctl:location:path";
     if let Some(rest) = comment.strip_prefix("sbomctl:layer:digest=") {
         if let Some((digest, path)) = rest
@@ -320,10 +320,7 @@ fn spdx_file(f: &SpdxFile) -> OwnedFile {
 /// `licenseDeclared` → licenses. `NOASSERTION` and `NONE` say nothing;
 /// `LicenseRef-…` terms of a conjunction come back as the extracted
 /// license's name when the document gives one.
-pub(in crate::format) fn spdx_licenses(
-    declared: Option<&str>,
-    extracted: &HashMap<&str, &str>,
-) -> Licenses {
+pub(crate) fn spdx_licenses(declared: Option<&str>, extracted: &HashMap<&str, &str>) -> Licenses {
     let v = declared.unwrap_or_default().trim();
     if v.is_empty() || v == "NOASSERTION" || v == "NONE" {
         return Licenses::default();
@@ -350,7 +347,7 @@ pub(in crate::format) fn spdx_licenses(
 /// `Person: NAME (EMAIL)` / `Person: NAME` / `Organization: NAME (EMAIL)`
 /// → (name, email, organization); `NOASSERTION`, `NONE` and tools give
 /// nothing. The email is the last parenthesised part (empty `()` is none).
-pub(in crate::format) fn spdx_actor(s: &str) -> Option<(String, String, bool)> {
+pub(crate) fn spdx_actor(s: &str) -> Option<(String, String, bool)> {
     let (organization, rest) = if let Some(r) = s.strip_prefix("Person:") {
         (false, r)
     } else if let Some(r) = s.strip_prefix("Organization:") {

@@ -1,0 +1,909 @@
+//! The diff's lean reader: a [`Listing`] straight from the bytes of a
+//! CycloneDX JSON or SPDX 2 JSON document, without building a
+//! [`crate::Catalog`].
+//!
+//! `convert`'s readers (`format/*/read.rs`) deserialize a whole document
+//! into owned structs, then map every package into a [`crate::Package`]
+//! with its metadata, CPEs, files and relationships: about 1.8 KB of
+//! memory per package. A diff needs only the name, version, PURL,
+//! licenses, supplier and locations. So this reader deserializes into
+//! mirrors of the full readers' structs (same fields, same order, same
+//! types accepted, hence the same documents accepted) whose strings
+//! borrow from the input ([`Str`]) and whose fields the diff does not use
+//! are checked but not kept ([`Checked`]); components and packages are
+//! mapped one at a time as they are parsed, so only the entries stay.
+//! The mapping is the full readers' (the same helpers where they exist).
+//!
+//! Other formats (native JSON, SPDX tag-value, SPDX 3), and any document
+//! the lean reader refuses, go through the full reader, so errors and
+//! results are the full reader's.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::listing::{Entry, Listing, Loc};
+use crate::cataloger::{DocumentPackage, DocumentSupplier};
+use crate::error::Result;
+use crate::format::{self, nullable, Kind};
+use crate::model::{Ecosystem, Location, Metadata};
+
+impl<'a> Listing<'a> {
+    /// The packages of an SBOM document in any format
+    /// [`crate::format::read_document`] reads, with the same names,
+    /// versions, PURLs, licenses, suppliers and locations, in the same
+    /// order, and the same error for a document it refuses. CycloneDX JSON
+    /// and SPDX 2 JSON are read without building a catalog, borrowing from
+    /// `bytes` (see the module documentation).
+    pub fn read(bytes: &'a [u8]) -> Result<Listing<'a>> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let kind = format::sniff(bytes)?;
+        let lean = match kind {
+            Kind::Cyclonedx => read_cyclonedx(bytes),
+            Kind::Spdx2 => read_spdx(bytes),
+            _ => None,
+        };
+        match lean {
+            Some(l) => Ok(l),
+            None => Ok(Listing::from_owned_catalog(format::read_kind(
+                bytes, &kind,
+            )?)),
+        }
+    }
+}
+
+/// A string, borrowed from the input unless it holds escapes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_string(V(PhantomData))
+    }
+}
+
+impl Str<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A string the diff does not use: checked to be one (as the full
+/// reader's `String` field), not kept.
+#[derive(Debug, Clone, Copy, Default)]
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Checked;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Checked, E> {
+                Ok(Checked)
+            }
+        }
+        d.deserialize_string(V)
+    }
+}
+
+/// Strings of a list the diff does not use, checked (a list of zero-sized
+/// values allocates nothing).
+type CheckedList = Vec<Checked>;
+
+// ---------------------------------------------------------------------
+// CycloneDX: mirrors of format/cyclonedx/read.rs's structs.
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxMetadata<'a> {
+    #[serde(borrow)]
+    component: Option<CdxComponent<'a>>,
+    #[serde(deserialize_with = "nullable")]
+    properties: Vec<CdxCheckedProperty>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxComponent<'a> {
+    #[serde(rename = "type", borrow, deserialize_with = "nullable")]
+    kind: Str<'a>,
+    #[serde(rename = "bom-ref")]
+    bom_ref: Option<Checked>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    group: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    name: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    version: Str<'a>,
+    #[serde(deserialize_with = "nullable")]
+    description: Checked,
+    #[serde(borrow)]
+    supplier: Option<CdxEntity<'a>>,
+    #[serde(borrow)]
+    purl: Option<Str<'a>>,
+    cpe: Option<Checked>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    licenses: Vec<CdxLicenseChoice<'a>>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    properties: Vec<CdxProperty<'a>>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    components: Vec<CdxComponent<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxEntity<'a> {
+    #[serde(borrow, deserialize_with = "nullable")]
+    name: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    contact: Vec<CdxContact<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxContact<'a> {
+    #[serde(borrow, deserialize_with = "nullable")]
+    email: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxLicenseChoice<'a> {
+    #[serde(borrow)]
+    license: Option<CdxLicense<'a>>,
+    #[serde(borrow)]
+    expression: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxLicense<'a> {
+    #[serde(borrow)]
+    id: Option<Str<'a>>,
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxProperty<'a> {
+    #[serde(borrow, deserialize_with = "nullable")]
+    name: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    value: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxCheckedProperty {
+    #[serde(deserialize_with = "nullable")]
+    name: Checked,
+    #[serde(deserialize_with = "nullable")]
+    value: Checked,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CdxDependency {
+    #[serde(rename = "ref", deserialize_with = "nullable")]
+    reference: Checked,
+    #[serde(rename = "dependsOn", deserialize_with = "nullable")]
+    depends_on: CheckedList,
+}
+
+impl<'a> CdxComponent<'a> {
+    /// The first property named `name`, when not empty (as the full
+    /// reader's `property`).
+    fn property(&self, name: &str) -> Option<&Str<'a>> {
+        self.properties
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .map(|p| &p.value)
+            .filter(|v| !v.as_str().is_empty())
+    }
+}
+
+/// The components of one list, each mapped as it is parsed (nested ones
+/// after their parent), into `out`.
+struct Components<'l, 'a> {
+    listing: &'l mut Listing<'a>,
+    out: &'l mut Vec<Entry<'a>>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Components<'_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        // `null` is an empty list (the full reader's `nullable`).
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for Components<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of components")
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(c) = seq.next_element::<CdxComponent<'a>>()? {
+            cdx_flatten(c, self.listing, self.out);
+        }
+        Ok(())
+    }
+}
+
+/// Maps a component, then its nested ones (the full reader's `flatten`
+/// order).
+fn cdx_flatten<'a>(mut c: CdxComponent<'a>, listing: &mut Listing<'a>, out: &mut Vec<Entry<'a>>) {
+    let nested = std::mem::take(&mut c.components);
+    if let Some(e) = cdx_entry(c, listing) {
+        out.push(e);
+    }
+    for n in nested {
+        cdx_flatten(n, listing, out);
+    }
+}
+
+/// One component as an entry, as format/cyclonedx/read.rs maps it; `None`
+/// for what it skips (the operating system, no PURL).
+fn cdx_entry<'a>(c: CdxComponent<'a>, listing: &mut Listing<'a>) -> Option<Entry<'a>> {
+    if c.kind.as_str() == "operating-system" {
+        return None;
+    }
+    let purl = c.purl.clone().unwrap_or_default().0;
+    let ecosystem = ecosystem_of(&purl)?;
+    let name = if !c.group.as_str().is_empty()
+        && purl.starts_with("pkg:npm/")
+        && !c.name.as_str().starts_with('@')
+    {
+        Cow::Owned(format!("{}/{}", c.group.as_str(), c.name.as_str()))
+    } else {
+        c.name.0.clone()
+    };
+    let version = match c.property("sbomctl:package:version") {
+        Some(v) => v.0.clone(),
+        None => c.version.0.clone(),
+    };
+    let declared = c.licenses.iter().flat_map(|l| {
+        let license = l
+            .license
+            .as_ref()
+            .and_then(|lic| lic.id.as_ref().or(lic.name.as_ref()));
+        license
+            .into_iter()
+            .chain(l.expression.as_ref())
+            .map(Str::as_str)
+    });
+    let license = listing.intern_declared(declared);
+    let locations = format::locations_from(
+        c.properties
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str())),
+        &[],
+    );
+    // No contact email: taken for an organisation (an rpm vendor).
+    let document_supplier = c.supplier.as_ref().and_then(|s| {
+        let name = s.name.as_str().trim();
+        let email = s
+            .contact
+            .iter()
+            .map(|c| c.email.as_str().trim())
+            .find(|e| !e.is_empty())
+            .unwrap_or_default();
+        (!name.is_empty() || !email.is_empty()).then_some(DocumentSupplier {
+            name,
+            email,
+            organization: email.is_empty(),
+        })
+    });
+    let has_metadata = c
+        .properties
+        .iter()
+        .any(|p| p.name.as_str().starts_with("sbomctl:metadata:"));
+    let supplier = if document_supplier.is_some() || has_metadata {
+        let mut metadata = document_metadata(ecosystem, &name, &version, &purl)?;
+        if let Some(s) = &document_supplier {
+            metadata.fields_mut().set_supplier(s);
+        }
+        // format/cyclonedx/read.rs `cdx_metadata`: the first property of
+        // each name, when not empty.
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &c.properties {
+            let Some(name) = p.name.as_str().strip_prefix("sbomctl:metadata:") else {
+                continue;
+            };
+            if seen.insert(name) && !p.value.as_str().is_empty() {
+                metadata.fields_mut().set_property(name, p.value.as_str());
+            }
+        }
+        super::supplier_of(&metadata).map(|s| listing.intern_supplier(&s))
+    } else {
+        None
+    };
+    Some(Entry {
+        name,
+        version,
+        purl,
+        ecosystem,
+        license,
+        supplier,
+        locations: locations_of(locations),
+    })
+}
+
+fn read_cyclonedx(bytes: &[u8]) -> Option<Listing<'_>> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let listing = CdxBom.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(listing)
+}
+
+/// The top level of a CycloneDX document, as format/cyclonedx/read.rs's
+/// `CdxBom` (`metadata`, `components`, `dependencies`; a key twice is an
+/// error, others are skipped).
+struct CdxBom;
+
+impl<'de> DeserializeSeed<'de> for CdxBom {
+    type Value = Listing<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Listing<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CdxBom {
+    type Value = Listing<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CycloneDX document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Listing<'de>, A::Error> {
+        use serde::de::Error as _;
+        let mut listing = Listing::default();
+        let mut components = Vec::new();
+        let mut seen = [false; 3];
+        let mut metadata: Option<CdxMetadata<'de>> = None;
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            let slot = match key.as_str() {
+                "metadata" => 0,
+                "components" => 1,
+                "dependencies" => 2,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(A::Error::custom("duplicate field"));
+            }
+            match slot {
+                0 => {
+                    metadata = map.next_value::<Option<CdxMetadata<'de>>>()?;
+                }
+                1 => map.next_value_seed(Components {
+                    listing: &mut listing,
+                    out: &mut components,
+                })?,
+                _ => {
+                    map.next_value::<Option<Vec<CdxDependency>>>()?;
+                }
+            }
+        }
+        // The root's nested components come first (the full reader's
+        // order).
+        let mut entries = Vec::new();
+        if let Some(mut root) = metadata.and_then(|m| m.component) {
+            for c in std::mem::take(&mut root.components) {
+                cdx_flatten(c, &mut listing, &mut entries);
+            }
+        }
+        entries.append(&mut components);
+        listing.entries = entries;
+        listing.sort();
+        listing.finish();
+        Ok(listing)
+    }
+}
+
+// ---------------------------------------------------------------------
+// SPDX 2 JSON: mirrors of format/spdx/read.rs's structs.
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxPackage<'a> {
+    #[serde(rename = "SPDXID", borrow, deserialize_with = "nullable")]
+    spdx_id: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    name: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    version_info: Str<'a>,
+    #[serde(borrow)]
+    supplier: Option<Str<'a>>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    external_refs: Vec<SpdxExternalRef<'a>>,
+    #[serde(borrow)]
+    license_declared: Option<Str<'a>>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    annotations: Vec<SpdxAnnotation<'a>>,
+    primary_package_purpose: Option<Checked>,
+    #[serde(deserialize_with = "nullable")]
+    has_files: CheckedList,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxExternalRef<'a> {
+    #[serde(borrow, deserialize_with = "nullable")]
+    reference_category: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    reference_type: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    reference_locator: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SpdxAnnotation<'a> {
+    #[serde(borrow, deserialize_with = "nullable")]
+    comment: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxRelationship<'a> {
+    #[serde(borrow, deserialize_with = "nullable")]
+    spdx_element_id: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    related_spdx_element: Str<'a>,
+    #[serde(borrow, deserialize_with = "nullable")]
+    relationship_type: Str<'a>,
+    comment: Option<Checked>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxExtractedLicense<'a> {
+    #[serde(borrow, deserialize_with = "nullable")]
+    license_id: Str<'a>,
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxFile {
+    #[serde(rename = "SPDXID", deserialize_with = "nullable")]
+    spdx_id: Checked,
+    #[serde(deserialize_with = "nullable")]
+    file_name: Checked,
+    #[serde(deserialize_with = "nullable")]
+    checksums: Vec<SpdxChecksum>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxChecksum {
+    #[serde(deserialize_with = "nullable")]
+    algorithm: Checked,
+    #[serde(deserialize_with = "nullable")]
+    checksum_value: Checked,
+}
+
+/// What reading an SPDX 2 document's packages keeps until the document's
+/// root and extracted licenses are known.
+#[derive(Default)]
+struct SpdxState<'a> {
+    listing: Listing<'a>,
+    /// Every package's SPDXID, in document order, and its entry (`None`
+    /// when skipped for want of a PURL).
+    ids: Vec<(Str<'a>, Option<usize>)>,
+    /// Distinct `licenseDeclared` values; an entry's `license` indexes
+    /// this list until [`SpdxState::finish`].
+    declared: Vec<Option<Str<'a>>>,
+    declared_index: HashMap<Option<Str<'a>>, u32>,
+    /// DESCRIBES and DESCRIBED_BY relationships, in document order.
+    describes: Vec<SpdxRelationship<'a>>,
+}
+
+impl std::hash::Hash for Str<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
+
+/// The packages of an SPDX document, mapped as they are parsed.
+struct SpdxPackages<'s, 'a>(&'s mut SpdxState<'a>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for SpdxPackages<'_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for SpdxPackages<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of packages")
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(p) = seq.next_element::<SpdxPackage<'a>>()? {
+            self.0.package(p);
+        }
+        Ok(())
+    }
+}
+
+/// The relationships of an SPDX document: only DESCRIBES and
+/// DESCRIBED_BY are kept (the root); the rest are checked.
+struct SpdxRelationships<'s, 'a>(&'s mut SpdxState<'a>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for SpdxRelationships<'_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for SpdxRelationships<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of relationships")
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(r) = seq.next_element::<SpdxRelationship<'a>>()? {
+            if matches!(r.relationship_type.as_str(), "DESCRIBES" | "DESCRIBED_BY") {
+                self.0.describes.push(r);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> SpdxState<'a> {
+    /// One package, as format/spdx/read.rs's `map` maps it (the root is
+    /// dropped later).
+    fn package(&mut self, p: SpdxPackage<'a>) {
+        let purl = p
+            .external_refs
+            .iter()
+            .find(|r| {
+                matches!(
+                    r.reference_category.as_str(),
+                    "PACKAGE-MANAGER" | "PACKAGE_MANAGER"
+                ) && r.reference_type.as_str() == "purl"
+            })
+            .map(|r| trimmed(&r.reference_locator))
+            .unwrap_or_default();
+        let Some(ecosystem) = ecosystem_of(&purl) else {
+            self.ids.push((p.spdx_id, None));
+            return;
+        };
+        let license = match self.declared_index.get(&p.license_declared) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.declared.len()).unwrap_or(u32::MAX);
+                self.declared.push(p.license_declared.clone());
+                self.declared_index.insert(p.license_declared.clone(), i);
+                i
+            }
+        };
+        let locations = format::locations_from(
+            p.annotations
+                .iter()
+                .flat_map(|a| format::annotation_entries(a.comment.as_str())),
+            &[],
+        );
+        let name = p.name.0;
+        let version = p.version_info.0;
+        let supplier = match p
+            .supplier
+            .as_ref()
+            .and_then(|s| format::spdx_actor(s.as_str()))
+        {
+            Some((sname, email, organization)) => {
+                document_metadata(ecosystem, &name, &version, &purl).and_then(|mut m| {
+                    m.fields_mut().set_supplier(&DocumentSupplier {
+                        name: &sname,
+                        email: &email,
+                        organization,
+                    });
+                    super::supplier_of(&m).map(|s| self.listing.intern_supplier(&s))
+                })
+            }
+            None => None,
+        };
+        self.ids.push((p.spdx_id, Some(self.listing.entries.len())));
+        self.listing.entries.push(Entry {
+            name,
+            version,
+            purl,
+            ecosystem,
+            license,
+            supplier,
+            locations: locations_of(locations),
+        });
+    }
+
+    /// Drops the described root, maps the licenses, sorts.
+    fn finish(
+        mut self,
+        doc_id: &str,
+        describes: &[Str<'a>],
+        extracted: &[SpdxExtractedLicense<'a>],
+    ) -> Listing<'a> {
+        let doc_id = if doc_id.is_empty() {
+            "SPDXRef-DOCUMENT"
+        } else {
+            doc_id
+        };
+        let mut described: Vec<&str> = describes.iter().map(Str::as_str).collect();
+        for r in &self.describes {
+            match r.relationship_type.as_str() {
+                "DESCRIBES" if r.spdx_element_id.as_str() == doc_id => {
+                    described.push(r.related_spdx_element.as_str());
+                }
+                "DESCRIBED_BY" if r.related_spdx_element.as_str() == doc_id => {
+                    described.push(r.spdx_element_id.as_str());
+                }
+                _ => {}
+            }
+        }
+        // The first package of the first described id that names one.
+        let mut first: HashMap<&str, Option<usize>> = HashMap::new();
+        for (id, entry) in &self.ids {
+            first.entry(id.as_str()).or_insert(*entry);
+        }
+        let root = described.iter().find_map(|id| first.get(id).copied());
+        drop(first);
+        let extracted: HashMap<&str, &str> = extracted
+            .iter()
+            .filter_map(|e| {
+                e.name
+                    .as_ref()
+                    .map(Str::as_str)
+                    .filter(|n| !n.trim().is_empty() && *n != "NOASSERTION")
+                    .map(|n| (e.license_id.as_str(), n))
+            })
+            .collect();
+        let mapped: Vec<u32> = self
+            .declared
+            .iter()
+            .map(|d| {
+                let l = format::spdx_licenses(d.as_ref().map(Str::as_str), &extracted);
+                self.listing.intern_derived(l)
+            })
+            .collect();
+        let mut listing = self.listing;
+        for e in &mut listing.entries {
+            e.license = usize::try_from(e.license)
+                .ok()
+                .and_then(|i| mapped.get(i))
+                .copied()
+                .unwrap_or(u32::MAX);
+        }
+        if let Some(Some(root)) = root {
+            if root < listing.entries.len() {
+                listing.entries.remove(root);
+            }
+        }
+        listing.sort();
+        listing.finish();
+        listing
+    }
+}
+
+fn read_spdx(bytes: &[u8]) -> Option<Listing<'_>> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let listing = SpdxDocument.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(listing)
+}
+
+/// The top level of an SPDX 2 JSON document, as format/spdx/read.rs's
+/// `SpdxDocument`.
+struct SpdxDocument;
+
+impl<'de> DeserializeSeed<'de> for SpdxDocument {
+    type Value = Listing<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Listing<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SpdxDocument {
+    type Value = Listing<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SPDX document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Listing<'de>, A::Error> {
+        use serde::de::Error as _;
+        let mut state = SpdxState::default();
+        let mut doc_id: Option<Str<'de>> = None;
+        let mut describes: Vec<Str<'de>> = Vec::new();
+        let mut extracted: Vec<SpdxExtractedLicense<'de>> = Vec::new();
+        let mut seen = [false; 7];
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            let slot = match key.as_str() {
+                "SPDXID" => 0,
+                "name" => 1,
+                "documentDescribes" => 2,
+                "packages" => 3,
+                "files" => 4,
+                "relationships" => 5,
+                "hasExtractedLicensingInfos" => 6,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(A::Error::custom("duplicate field"));
+            }
+            match slot {
+                0 => doc_id = map.next_value::<Option<Str<'de>>>()?,
+                1 => {
+                    map.next_value::<Option<Checked>>()?;
+                }
+                2 => {
+                    describes = map
+                        .next_value::<Option<Vec<Str<'de>>>>()?
+                        .unwrap_or_default()
+                }
+                3 => map.next_value_seed(SpdxPackages(&mut state))?,
+                4 => {
+                    map.next_value::<Option<Vec<SpdxFile>>>()?;
+                }
+                5 => map.next_value_seed(SpdxRelationships(&mut state))?,
+                _ => {
+                    extracted = map
+                        .next_value::<Option<Vec<SpdxExtractedLicense<'de>>>>()?
+                        .unwrap_or_default();
+                }
+            }
+        }
+        let doc_id = doc_id.unwrap_or_default();
+        Ok(state.finish(doc_id.as_str(), &describes, &extracted))
+    }
+}
+
+// ---------------------------------------------------------------------
+// Shared.
+
+/// A PURL trimmed, borrowed when possible.
+fn trimmed<'a>(s: &Str<'a>) -> Cow<'a, str> {
+    match &s.0 {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+    }
+}
+
+/// The ecosystem of a package with this PURL, `None` when the full
+/// readers skip it (`format::read::parse_purl` finds no type).
+fn ecosystem_of(purl: &str) -> Option<Ecosystem> {
+    let rest = purl.trim().strip_prefix("pkg:")?;
+    let rest = rest.trim_start_matches('/');
+    let (ty, _) = rest.split_once('/')?;
+    if ty.is_empty() {
+        return None;
+    }
+    Some(
+        if ty.bytes().any(|b| b.is_ascii_uppercase()) {
+            Ecosystem::from_purl_type(&ty.to_ascii_lowercase())
+        } else {
+            Ecosystem::from_purl_type(ty)
+        }
+        .unwrap_or(Ecosystem::Generic),
+    )
+}
+
+/// The metadata the full readers start a package's from (`to_package`).
+fn document_metadata(
+    ecosystem: Ecosystem,
+    name: &str,
+    version: &str,
+    purl: &str,
+) -> Option<Metadata> {
+    let parts = format::parse_purl(purl)?;
+    Some(Metadata::from_document(
+        ecosystem,
+        &DocumentPackage {
+            name,
+            version,
+            qualifiers: &parts.qualifiers,
+        },
+    ))
+}
+
+/// Locations as `to_package` keeps them: all but the first sorted,
+/// duplicates dropped.
+fn locations_of(mut locations: Vec<Location>) -> Vec<Loc<'static>> {
+    if let Some(rest) = locations.get_mut(1..) {
+        rest.sort();
+    }
+    locations.dedup();
+    locations.into_iter().map(Loc::owned).collect()
+}
