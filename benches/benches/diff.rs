@@ -4,22 +4,30 @@
 //! old one of `N` packages (deb, npm and pypi, with PURLs, licenses and
 //! versions), and a new one where every 100th package is upgraded, every
 //! 250th downgraded, every 500th relicensed, every 300th removed and 400
-//! are added. Then:
+//! are added; and the same two as SPDX 2.3 JSON (a root package that
+//! CONTAINS every package). Then:
 //!
-//! - `read_both`: `format::read_document` on both documents;
-//! - `diff_only`: `diff::diff` on the two catalogs read;
-//! - `read_diff_render`: both reads, the diff and the JSON rendering: what
-//!   `sbomctl diff -o json OLD NEW` does after reading the files.
+//! - `read_both`: `format::read_document` (`convert`'s full reader) on
+//!   both CycloneDX documents;
+//! - `diff_only`: `diff::diff_listings` on the two listings read;
+//! - `lean_read_both`, `lean_read_both_spdx`: `diff::Listing::read` (the
+//!   diff's lean reader) on both CycloneDX / SPDX documents;
+//! - `read_diff_render`, `read_diff_render_spdx`: both lean reads, the
+//!   diff and the JSON rendering: what `sbomctl diff -o json OLD NEW`
+//!   does after reading the files (it parses the two sides in two
+//!   threads; this measures one).
 //!
 //! `cargo bench -p sbomctl-benches --bench diff` measures with N = 100,000.
 //! Run as a test (`cargo test --benches`) it uses N = 1,000 and runs each
-//! routine once.
+//! routine once. With `SBOMCTL_DIFF_BENCH_WRITE=DIR` set, the documents are
+//! also written to DIR (`old.cdx.json`, `new.cdx.json`, `old.spdx.json`,
+//! `new.spdx.json`) for timing the binary.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sbomctl_catalog::diff::{self, Side};
+use sbomctl_catalog::diff::{self, Listing, Side};
 use sbomctl_catalog::format::read_document;
 use serde_json::json;
 
@@ -49,6 +57,59 @@ fn component(i: usize, version: &str, license: &str) -> serde_json::Value {
     })
 }
 
+/// One SPDX 2.3 package: `i`'s name, type and license, at `version`.
+fn spdx_package(i: usize, version: &str, license: &str) -> serde_json::Value {
+    let c = component(i, version, license);
+    json!({
+        "SPDXID": format!("SPDXRef-Package-{i}-{version}"),
+        "name": c["name"],
+        "versionInfo": version,
+        "downloadLocation": "NOASSERTION",
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": license,
+        "copyrightText": "NOASSERTION",
+        "externalRefs": [{
+            "referenceCategory": "PACKAGE-MANAGER",
+            "referenceType": "purl",
+            "referenceLocator": c["purl"],
+        }],
+    })
+}
+
+fn spdx_document(packages: &[serde_json::Value]) -> Vec<u8> {
+    let mut all = vec![json!({
+        "SPDXID": "SPDXRef-DocumentRoot-Image-bench",
+        "name": "bench",
+        "versionInfo": "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "downloadLocation": "NOASSERTION",
+        "primaryPackagePurpose": "CONTAINER",
+    })];
+    all.extend(packages.iter().cloned());
+    let mut relationships = vec![json!({
+        "spdxElementId": "SPDXRef-DOCUMENT",
+        "relatedSpdxElement": "SPDXRef-DocumentRoot-Image-bench",
+        "relationshipType": "DESCRIBES",
+    })];
+    relationships.extend(packages.iter().map(|p| {
+        json!({
+            "spdxElementId": "SPDXRef-DocumentRoot-Image-bench",
+            "relatedSpdxElement": p["SPDXID"],
+            "relationshipType": "CONTAINS",
+        })
+    }));
+    serde_json::to_vec(&json!({
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "bench",
+        "documentNamespace": "https://example.invalid/bench",
+        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: bench"]},
+        "packages": all,
+        "relationships": relationships,
+    }))
+    .expect("json")
+}
+
 fn version(i: usize, bump: i64) -> String {
     let minor = i64::try_from(i % 50).unwrap_or(0) + 10 + bump;
     match i % 3 {
@@ -68,13 +129,15 @@ fn document(components: &[serde_json::Value]) -> Vec<u8> {
     .expect("json")
 }
 
-/// The old and new documents of `n` packages.
-fn documents(n: usize) -> (Vec<u8>, Vec<u8>) {
+/// The old and new documents of `n` packages: (CycloneDX old, new),
+/// (SPDX old, new).
+fn documents(n: usize) -> ((Vec<u8>, Vec<u8>), (Vec<u8>, Vec<u8>)) {
     let mut old = Vec::with_capacity(n);
     let mut new = Vec::with_capacity(n + 400);
+    // (i, version, license) of each side's packages.
     for i in 0..n {
         let license = LICENSES[i % LICENSES.len()];
-        old.push(component(i, &version(i, 0), license));
+        old.push((i, version(i, 0), license));
         if i % 300 == 7 {
             continue;
         }
@@ -86,17 +149,60 @@ fn documents(n: usize) -> (Vec<u8>, Vec<u8>) {
             0
         };
         let license = if i % 500 == 11 { "MPL-2.0" } else { license };
-        new.push(component(i, &version(i, bump), license));
+        new.push((i, version(i, bump), license));
     }
     for i in n..n + 400 {
-        new.push(component(i, &version(i, 0), "MIT"));
+        new.push((i, version(i, 0), "MIT"));
     }
-    (document(&old), document(&new))
+    let cdx = |side: &[(usize, String, &str)]| {
+        let c: Vec<_> = side.iter().map(|(i, v, l)| component(*i, v, l)).collect();
+        document(&c)
+    };
+    let spdx = |side: &[(usize, String, &str)]| {
+        let p: Vec<_> = side
+            .iter()
+            .map(|(i, v, l)| spdx_package(*i, v, l))
+            .collect();
+        spdx_document(&p)
+    };
+    ((cdx(&old), cdx(&new)), (spdx(&old), spdx(&new)))
 }
 
 fn bench(c: &mut Criterion) {
     let n = if test_mode() { 1_000 } else { 100_000 };
-    let (old, new) = documents(n);
+    let ((old, new), (old_spdx, new_spdx)) = documents(n);
+    if let Some(dir) = std::env::var_os("SBOMCTL_DIFF_BENCH_WRITE") {
+        let dir = std::path::PathBuf::from(dir);
+        for (name, bytes) in [
+            ("old.cdx.json", &old),
+            ("new.cdx.json", &new),
+            ("old.spdx.json", &old_spdx),
+            ("new.spdx.json", &new_spdx),
+        ] {
+            std::fs::write(dir.join(name), bytes).expect("write");
+        }
+    }
+    // The lean reader gives what the full reader gives, on both formats.
+    let full = diff::diff(
+        &read_document(&old).expect("old"),
+        &read_document(&new).expect("new"),
+        Side::sbom("old"),
+        Side::sbom("new"),
+    );
+    let a = Listing::read(&old).expect("old");
+    let b = Listing::read(&new).expect("new");
+    let d = diff::diff_listings(&a, &b, Side::sbom("old"), Side::sbom("new"));
+    assert_eq!(d, full);
+    let (sa, sb) = (
+        Listing::read(&old_spdx).expect("old"),
+        Listing::read(&new_spdx).expect("new"),
+    );
+    let sd = diff::diff_listings(&sa, &sb, Side::sbom("old"), Side::sbom("new"));
+    assert_eq!(sd.summary, d.summary);
+    assert_eq!(d.summary.added, 400);
+    assert!(d.summary.upgraded > 0 && d.summary.downgraded > 0 && d.summary.removed > 0);
+    assert!(d.summary.license_changed > 0);
+    drop(full);
     let mut group = c.benchmark_group(format!("diff_{n}"));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
@@ -107,15 +213,23 @@ fn bench(c: &mut Criterion) {
             black_box((a.packages.len(), b.packages.len()))
         });
     });
-    let a = read_document(&old).expect("old");
-    let b = read_document(&new).expect("new");
-    let d = diff::diff(&a, &b, Side::sbom("old"), Side::sbom("new"));
-    assert_eq!(d.summary.added, 400);
-    assert!(d.summary.upgraded > 0 && d.summary.downgraded > 0 && d.summary.removed > 0);
-    assert!(d.summary.license_changed > 0);
+    group.bench_function("lean_read_both", |b| {
+        b.iter(|| {
+            let a = Listing::read(black_box(&old)).expect("old");
+            let b = Listing::read(black_box(&new)).expect("new");
+            black_box((a.len(), b.len()))
+        });
+    });
+    group.bench_function("lean_read_both_spdx", |b| {
+        b.iter(|| {
+            let a = Listing::read(black_box(&old_spdx)).expect("old");
+            let b = Listing::read(black_box(&new_spdx)).expect("new");
+            black_box((a.len(), b.len()))
+        });
+    });
     group.bench_function("diff_only", |bench| {
         bench.iter(|| {
-            let d = diff::diff(
+            let d = diff::diff_listings(
                 black_box(&a),
                 black_box(&b),
                 Side::sbom("old"),
@@ -124,14 +238,19 @@ fn bench(c: &mut Criterion) {
             black_box(d.changes.len())
         });
     });
-    group.bench_function("read_diff_render", |bench| {
-        bench.iter(|| {
-            let a = read_document(black_box(&old)).expect("old");
-            let b = read_document(black_box(&new)).expect("new");
-            let d = diff::diff(&a, &b, Side::sbom("old"), Side::sbom("new"));
-            black_box(diff::render_json(&d).len())
+    for (name, old, new) in [
+        ("read_diff_render", &old, &new),
+        ("read_diff_render_spdx", &old_spdx, &new_spdx),
+    ] {
+        group.bench_function(name, |bench| {
+            bench.iter(|| {
+                let a = Listing::read(black_box(old)).expect("old");
+                let b = Listing::read(black_box(new)).expect("new");
+                let d = diff::diff_listings(&a, &b, Side::sbom("old"), Side::sbom("new"));
+                black_box(diff::render_json(&d).len())
+            });
         });
-    });
+    }
     group.finish();
 }
 

@@ -20,11 +20,18 @@ pub fn read_bounded(input: &str, limit: u64) -> Result<Vec<u8>> {
             .context("reading stdin")?;
     } else {
         let file = std::fs::File::open(input).with_context(|| format!("reading {input}"))?;
-        if file
+        let size = file
             .metadata()
-            .is_ok_and(|m| m.is_file() && m.len() > limit)
-        {
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
+        if size.is_some_and(|n| n > limit) {
             return Err(too_large());
+        }
+        // One allocation of the file's size (plus the byte that tells it
+        // grew), not a doubling buffer that may end at twice the size.
+        if let Some(n) = size.and_then(|n| usize::try_from(n.saturating_add(1)).ok()) {
+            bytes.reserve_exact(n);
         }
         file.take(limit.saturating_add(1))
             .read_to_end(&mut bytes)

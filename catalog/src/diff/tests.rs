@@ -190,3 +190,361 @@ fn markdown_escapes_table_syntax() {
     let md = render_markdown(&d);
     assert!(md.contains("1.0.0\\|\\<b\\>"), "{md}");
 }
+
+// ---------------------------------------------------------------------
+// The lean reader (`Listing::read`) against the full one.
+
+use crate::format::{
+    read_document, render, CyclonedxVersion, Format, RenderOptions, Spdx3Version, SpdxVersion,
+};
+
+/// Every format `read_document` reads, as sbomctl writes it.
+const READ_FORMATS: [Format; 10] = [
+    Format::Json,
+    Format::SpdxJson(SpdxVersion::V2_2),
+    Format::SpdxJson(SpdxVersion::V2_3),
+    Format::SpdxTagValue(SpdxVersion::V2_2),
+    Format::SpdxTagValue(SpdxVersion::V2_3),
+    Format::Spdx3Json(Spdx3Version::V3_0_1),
+    Format::CyclonedxJson(CyclonedxVersion::V1_4),
+    Format::CyclonedxJson(CyclonedxVersion::V1_5),
+    Format::CyclonedxJson(CyclonedxVersion::V1_6),
+    Format::CyclonedxJson(CyclonedxVersion::V1_7),
+];
+
+fn scan(image: &str) -> Catalog {
+    let path = format!(
+        "oci-dir:{}/../testdata/images/{image}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let source = crate::Source::parse(&path).unwrap();
+    crate::catalog(&source, &crate::Options::default()).unwrap()
+}
+
+fn import(name: &str) -> Vec<u8> {
+    let path = format!("{}/testdata/import/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// One entry as plain values: name, version, PURL, ecosystem, licenses
+/// and their text, supplier, locations.
+type Seen = (
+    String,
+    String,
+    String,
+    Ecosystem,
+    Licenses,
+    String,
+    Option<String>,
+    Vec<Location>,
+);
+
+/// Everything a listing holds, in order, as plain values.
+fn seen(l: &Listing<'_>) -> (Vec<Seen>, Vec<(String, usize)>) {
+    let entries = l
+        .entries
+        .iter()
+        .map(|e| {
+            let lic = l.license(e);
+            (
+                e.name.to_string(),
+                e.version.to_string(),
+                e.purl.to_string(),
+                e.ecosystem,
+                lic.licenses.clone(),
+                lic.text.clone(),
+                e.supplier.as_deref().map(str::to_owned),
+                e.locations
+                    .iter()
+                    .map(|loc| Location {
+                        path: loc.path.to_string(),
+                        layer: loc.layer.as_ref().map(|k| LayerRef {
+                            digest: k.digest.to_string(),
+                            diff_id: k.diff_id.as_ref().map(ToString::to_string),
+                            index: k.index,
+                        }),
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut layers: Vec<(String, usize)> =
+        l.layers.iter().map(|(d, i)| (d.to_string(), *i)).collect();
+    layers.sort();
+    (entries, layers)
+}
+
+/// The lean reader's listing and error equal the full reader's; true
+/// when the lean reader read it without falling back on the full one.
+fn assert_reads_alike(doc: &[u8], what: &str) -> bool {
+    let full = read_document(doc).map(Listing::from_owned_catalog);
+    let lean_only = super::lean::lean_only(doc);
+    if let Some(l) = &lean_only {
+        match &full {
+            Ok(f) => assert_eq!(seen(l), seen(f), "{what}: lean reader"),
+            Err(e) => panic!("{what}: the lean reader accepts what the full one refuses: {e}"),
+        }
+    }
+    let lean = Listing::read(doc);
+    match (&full, &lean) {
+        (Ok(f), Ok(l)) => assert_eq!(seen(l), seen(f), "{what}"),
+        (Err(f), Err(l)) => assert_eq!(l.to_string(), f.to_string(), "{what}"),
+        _ => panic!(
+            "{what}: full {:?}, lean {:?}",
+            full.as_ref().map(Listing::len).map_err(ToString::to_string),
+            lean.as_ref().map(Listing::len).map_err(ToString::to_string)
+        ),
+    }
+    lean_only.is_some()
+}
+
+/// Documents of every format: the sample images in every format sbomctl
+/// writes (those it does not read too, refused alike) and other tools'
+/// documents.
+fn sample_documents() -> Vec<(String, Vec<u8>, bool)> {
+    let mut docs = Vec::new();
+    for image in [
+        "alpine-sample-oci",
+        "debian-sample-oci",
+        "distroless-sample-oci",
+    ] {
+        let scanned = scan(image);
+        for format in READ_FORMATS.iter().chain(&[
+            Format::CyclonedxXml(CyclonedxVersion::V1_6),
+            Format::SyftJson,
+        ]) {
+            let doc = render(&scanned, *format, &RenderOptions::at(0));
+            let lean = matches!(format, Format::SpdxJson(_) | Format::CyclonedxJson(_));
+            docs.push((format!("{image} {format}"), doc, lean));
+        }
+    }
+    for (name, lean) in [
+        ("bom-go-mod.converted.spdx.json", true),
+        ("bom-go-mod.cyclonedx.json", true),
+        ("bom-go-mod.spdx", false),
+        ("bom-go-mod.spdx.json", true),
+        ("requests-venv.cyclonedx.json", true),
+    ] {
+        docs.push((name.to_owned(), import(name), lean));
+    }
+    docs
+}
+
+#[test]
+fn lean_reader_agrees_with_full_reader_on_every_format() {
+    let docs = sample_documents();
+    let mut with_suppliers = 0;
+    let mut with_locations = 0;
+    for (what, doc, lean_format) in &docs {
+        let lean = assert_reads_alike(doc, what);
+        assert_eq!(lean, *lean_format, "{what}: read by the lean reader");
+        if let Ok(l) = Listing::read(doc) {
+            with_suppliers += l.entries.iter().filter(|e| e.supplier.is_some()).count();
+            with_locations += l.entries.iter().filter(|e| !e.locations.is_empty()).count();
+        }
+    }
+    // The samples exercise what the lean reader maps.
+    assert!(with_suppliers > 0 && with_locations > 0);
+}
+
+#[test]
+fn lean_reader_refuses_and_accepts_what_the_full_reader_does() {
+    // Truncated and byte-flipped documents (as the readers' no-panic
+    // test), and type changes the lean reader checks without keeping.
+    let docs: Vec<(String, Vec<u8>, bool)> = sample_documents()
+        .into_iter()
+        .filter(|(what, _, lean)| *lean && (what.starts_with("debian") || !what.contains("sample")))
+        .collect();
+    for (what, doc, _) in &docs {
+        let step = (doc.len() / 61).max(1);
+        for cut in (0..doc.len()).step_by(step) {
+            assert_reads_alike(
+                doc.get(..cut).unwrap_or_default(),
+                &format!("{what} cut {cut}"),
+            );
+            let mut flipped = doc.clone();
+            if let Some(b) = flipped.get_mut(cut) {
+                *b = match *b {
+                    b'"' => b'0',
+                    b'[' => b'{',
+                    b'0'..=b'9' => b'"',
+                    _ => 0xff,
+                };
+            }
+            assert_reads_alike(&flipped, &format!("{what} flip {cut}"));
+        }
+    }
+    let cdx = |component: &str| {
+        format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{component}]}}"#
+        )
+    };
+    let spdx = |package: &str, rest: &str| {
+        format!(r#"{{"spdxVersion": "SPDX-2.3", "packages": [{package}]{rest}}}"#)
+    };
+    let p = r#""name": "a", "version": "1", "purl": "pkg:npm/a@1""#;
+    let s = r#""name": "a", "versionInfo": "1", "externalRefs": [{"referenceCategory":
+        "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/a@1"}]"#;
+    for doc in [
+        cdx(&format!("{{{p}}}")),
+        cdx(&format!(r#"{{{p}, "description": 5}}"#)),
+        cdx(&format!(r#"{{{p}, "bom-ref": null, "cpe": ["x"]}}"#)),
+        cdx(&format!(r#"{{{p}, "group": null, "licenses": null}}"#)),
+        cdx(&format!(
+            r#"["library", null, "", "a", "1", "", null, "pkg:npm/a@1"]"#
+        )),
+        cdx(&format!(r#"{{{p}, "name": "b"}}"#)),
+        cdx(&format!(
+            r#"{{{p}, "supplier": {{"name": "Ann", "contact": [{{"email": 1}}]}}}}"#
+        )),
+        cdx(&format!(
+            r#"{{{p}, "supplier": {{"name": " Ann ", "contact": [{{"email": ""}}, {{"email": "a@x"}}]}}}}"#
+        )),
+        format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "dependencies": [{{"ref": 1}}]}}"#
+        ),
+        format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [], "components": []}}"#
+        ),
+        format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {{"properties": [{{"name": []}}]}}}}"#
+        ),
+        spdx(&format!("{{{s}}}"), ""),
+        spdx(&format!(r#"{{{s}, "hasFiles": [1]}}"#), ""),
+        spdx(&format!(r#"{{{s}, "primaryPackagePurpose": 2}}"#), ""),
+        spdx(
+            &format!(r#"{{{s}, "supplier": "Organization: Acme (a@x)"}}"#),
+            "",
+        ),
+        spdx(&format!("{{{s}}}"), r#", "files": [{"fileName": 1}]"#),
+        spdx(
+            &format!("{{{s}}}"),
+            r#", "relationships": [{"comment": 1}]"#,
+        ),
+        spdx(&format!("{{{s}}}"), r#", "name": 1"#),
+        spdx(
+            &format!(r#"{{{s}, "SPDXID": "SPDXRef-r"}}"#),
+            r#", "documentDescribes": ["SPDXRef-r"]"#,
+        ),
+        spdx(
+            &format!(
+                r#"{{{s}, "SPDXID": "SPDXRef-r", "licenseDeclared": "LicenseRef-x AND MIT"}}"#
+            ),
+            r#", "hasExtractedLicensingInfos": [{"licenseId": "LicenseRef-x", "name": "X License"}]"#,
+        ),
+        spdx(
+            &format!(r#"{{{s}, "SPDXID": "SPDXRef-r"}}, {{{s}, "SPDXID": "SPDXRef-r"}}"#),
+            r#", "relationships": [{"spdxElementId": "SPDXRef-DOCUMENT", "relatedSpdxElement": "SPDXRef-r", "relationshipType": "DESCRIBES"}]"#,
+        ),
+    ] {
+        let lean = assert_reads_alike(doc.as_bytes(), &doc);
+        // Read by the lean reader exactly when the full reader takes it.
+        assert_eq!(lean, read_document(doc.as_bytes()).is_ok(), "{doc}");
+    }
+}
+
+#[test]
+fn document_metadata_alone_names_no_supplier() {
+    // The lean reader builds a package's metadata only when the document
+    // names a supplier or metadata properties: from a document's name,
+    // version and PURL alone, no ecosystem finds a supplier.
+    let qualifiers: std::collections::BTreeMap<String, String> = [
+        ("arch", "amd64"),
+        ("upstream", "src@1"),
+        ("epoch", "1"),
+        ("distro", "debian-12"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    for e in Ecosystem::ALL {
+        let m = Metadata::from_document(
+            *e,
+            &crate::cataloger::DocumentPackage {
+                name: "n",
+                version: "1:2-3",
+                qualifiers: &qualifiers,
+            },
+        );
+        assert_eq!(supplier_of(&m), None, "{e:?}");
+    }
+}
+
+/// A new side from the old one: one package upgraded, one removed, one
+/// added, one relicensed, one with another maintainer.
+fn changed(old: &Catalog) -> Catalog {
+    let mut new = old.clone();
+    let deb: Vec<usize> = new
+        .packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.ecosystem == Ecosystem::Deb)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(deb.len() >= 5, "debian sample has deb packages");
+    let up = &mut new.packages[deb[0]];
+    let v = format!("{}+1", up.version);
+    up.purl = up
+        .purl
+        .replace(&format!("@{}", up.version), &format!("@{v}"));
+    up.version = v;
+    new.packages[deb[1]].licenses = Licenses::from_declared(vec!["MPL-2.0".into()]);
+    if let Metadata::Deb(m) = &mut new.packages[deb[2]].metadata {
+        m.maintainer = Some("Someone Else <else@example.com>".into());
+    }
+    let mut added = new.packages[deb[3]].clone();
+    added.name = "brand-new".into();
+    added.purl = added
+        .purl
+        .replace(&format!("/{}@", new.packages[deb[3]].name), "/brand-new@");
+    if let Metadata::Deb(m) = &mut added.metadata {
+        m.package = "brand-new".into();
+    }
+    new.packages.remove(deb[4]);
+    new.packages.push(added);
+    new
+}
+
+#[test]
+fn same_pair_diffs_alike_through_every_input_format() {
+    let old = scan("debian-sample-oci");
+    let new = changed(&old);
+    let reference = diff(&old, &new, Side::sbom("old"), Side::sbom("new"));
+    let s = &reference.summary;
+    assert_eq!(
+        (
+            s.added,
+            s.removed,
+            s.upgraded,
+            s.license_changed,
+            s.supplier_changed
+        ),
+        (1, 1, 1, 1, 1),
+        "{s:?}"
+    );
+    let at = RenderOptions::at(0);
+    for format in READ_FORMATS {
+        let (a, b) = (render(&old, format, &at), render(&new, format, &at));
+        let (la, lb) = (Listing::read(&a).unwrap(), Listing::read(&b).unwrap());
+        let lean = diff_listings(&la, &lb, Side::sbom("old"), Side::sbom("new"));
+        // The full readers' catalogs give the same diff.
+        let full = diff(
+            &read_document(&a).unwrap(),
+            &read_document(&b).unwrap(),
+            Side::sbom("old"),
+            Side::sbom("new"),
+        );
+        assert_eq!(lean, full, "{format}");
+        // And every format gives the scanned catalogs' report, but for
+        // the layers' positions, which only native JSON lists.
+        let mut want = reference.clone();
+        if format != Format::Json {
+            for c in &mut want.changes {
+                for s in [&mut c.old, &mut c.new].into_iter().flatten() {
+                    s.layer_index = None;
+                }
+            }
+        }
+        assert_eq!(render_json(&lean), render_json(&want), "{format}");
+    }
+}

@@ -10,12 +10,13 @@
 use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use sbomctl_attest::attach;
 use sbomctl_attest::verify::candidates::{self, Selection};
-use sbomctl_catalog::diff::{self, FailOn, Side};
+use sbomctl_catalog::diff::{self, FailOn, Listing, Side};
 use sbomctl_catalog::{Catalog, Options, Source};
 use sbomctl_oci::PlatformSpec;
 
@@ -107,10 +108,65 @@ fn parse_output(value: Option<&str>) -> Result<(Output, Option<std::path::PathBu
     Ok((format, file))
 }
 
-/// One side, read: its catalog and what it was.
-struct Loaded {
-    catalog: Catalog,
-    side: Side,
+/// One side, loaded: an SBOM file's bytes (parsed into a [`Listing`]
+/// later, borrowing from them) or a catalog (an image scanned, a verified
+/// attestation read), and what it was.
+enum Loaded {
+    Sbom { bytes: Vec<u8>, side: Side },
+    Catalog { catalog: Catalog, side: Side },
+}
+
+impl Loaded {
+    fn side(&self) -> Side {
+        match self {
+            Loaded::Sbom { side, .. } | Loaded::Catalog { side, .. } => side.clone(),
+        }
+    }
+
+    /// The side's packages: an SBOM file read by the diff's lean reader.
+    fn listing(&self) -> Result<Listing<'_>> {
+        match self {
+            Loaded::Sbom { bytes, .. } => {
+                let started = Instant::now();
+                let listing = Listing::read(bytes).map_err(|e| match e.as_malformed() {
+                    Some((_, message)) => anyhow::anyhow!("{message}"),
+                    None => anyhow::Error::new(e),
+                })?;
+                tracing::debug!(
+                    packages = listing.len(),
+                    elapsed_ms = started.elapsed().as_millis(),
+                    "parsed an SBOM for the diff"
+                );
+                Ok(listing)
+            }
+            Loaded::Catalog { catalog, .. } => Ok(Listing::from_catalog(catalog)),
+        }
+    }
+}
+
+/// Both sides' listings: two SBOM files are parsed in parallel (two
+/// threads); errors name OLD before NEW, as when they are read one after
+/// the other.
+fn listings<'a>(
+    old: &'a Loaded,
+    new: &'a Loaded,
+    old_arg: &str,
+    new_arg: &str,
+) -> Result<(Listing<'a>, Listing<'a>)> {
+    let (o, n) = match (old, new) {
+        (Loaded::Sbom { .. }, Loaded::Sbom { .. }) => std::thread::scope(|s| {
+            let n = s.spawn(|| new.listing());
+            let o = old.listing();
+            let n = n
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("reading the new side failed")));
+            (o, n)
+        }),
+        _ => (old.listing(), new.listing()),
+    };
+    let o = o.with_context(|| format!("OLD {old_arg}"))?;
+    let n = n.with_context(|| format!("NEW {new_arg}"))?;
+    Ok((o, n))
 }
 
 /// A side whose attestation did not verify.
@@ -181,7 +237,15 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
         };
         let result = (|| -> Result<(Loaded, Loaded)> {
             let old = load(&args.old, &options).with_context(|| format!("OLD {}", args.old))?;
-            let new = load(&args.new, &options).with_context(|| format!("NEW {}", args.new))?;
+            // OLD's errors come first: an SBOM is parsed after both sides
+            // are loaded, so when NEW fails to load, OLD is parsed first.
+            let new = match load(&args.new, &options) {
+                Ok(new) => new,
+                Err(e) => {
+                    old.listing().with_context(|| format!("OLD {}", args.old))?;
+                    return Err(e.context(format!("NEW {}", args.new)));
+                }
+            };
             Ok((old, new))
         })();
         if let Some(cache) = &cache {
@@ -189,7 +253,20 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
         }
         result?
     };
-    let d = diff::diff(&old.catalog, &new.catalog, old.side, new.side);
+    let started = Instant::now();
+    let (old_listing, new_listing) = listings(&old, &new, &args.old, &args.new)?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "read both sides"
+    );
+    let started = Instant::now();
+    let d = diff::diff_listings(&old_listing, &new_listing, old.side(), new.side());
+    tracing::debug!(
+        changes = d.changes.len(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "diffed"
+    );
+    let started = Instant::now();
     let text = match format {
         Output::Table => diff::render_table(&d),
         Output::Json => diff::render_json(&d),
@@ -205,7 +282,12 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
             out.flush()?;
         }
     }
-    let violations = diff::violations(&d, &new.catalog, &conditions);
+    tracing::debug!(
+        bytes = text.len(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "rendered and wrote the diff"
+    );
+    let violations = diff::violations_in(&d, &new_listing, &conditions);
     if violations.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
@@ -224,19 +306,38 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-/// Reads or scans one side (without --verify).
-fn load(arg: &str, options: &Options) -> Result<Loaded> {
+/// The SBOM file a side names (`sbom:FILE`, or an existing file that is
+/// not an image archive), `None` for an image.
+fn sbom_path(arg: &str) -> Result<Option<&str>> {
     if let Some(path) = arg.strip_prefix("sbom:") {
-        return read_sbom(arg, path);
+        return Ok(Some(path));
     }
     let path = Path::new(arg);
     if path.is_file() && !is_archive(path)? {
-        return read_sbom(arg, arg);
+        return Ok(Some(arg));
+    }
+    Ok(None)
+}
+
+/// Reads an SBOM side's bytes or scans an image side (without --verify).
+fn load(arg: &str, options: &Options) -> Result<Loaded> {
+    if let Some(path) = sbom_path(arg)? {
+        let started = Instant::now();
+        let bytes = input::read_bounded(path, MAX_INPUT)?;
+        tracing::debug!(
+            bytes = bytes.len(),
+            elapsed_ms = started.elapsed().as_millis(),
+            "read {path}"
+        );
+        return Ok(Loaded::Sbom {
+            bytes,
+            side: Side::sbom(arg),
+        });
     }
     let source = Source::parse(arg)?;
     let catalog = sbomctl_catalog::catalog(&source, options)?;
     let digest = catalog.source.manifest_digest.clone();
-    Ok(Loaded {
+    Ok(Loaded::Catalog {
         side: Side::image(arg, digest),
         catalog,
     })
@@ -262,19 +363,6 @@ fn is_archive(path: &Path) -> Result<bool> {
     .iter()
     .any(|m| head.starts_with(m));
     Ok(tar || compressed)
-}
-
-fn read_sbom(arg: &str, path: &str) -> Result<Loaded> {
-    let bytes = input::read_bounded(path, MAX_INPUT)?;
-    let catalog =
-        sbomctl_catalog::format::read_document(&bytes).map_err(|e| match e.as_malformed() {
-            Some((_, message)) => anyhow::anyhow!("{message}"),
-            None => anyhow::Error::new(e),
-        })?;
-    Ok(Loaded {
-        catalog,
-        side: Side::sbom(arg),
-    })
 }
 
 /// The verified SBOM attestation of an image: `Ok(Err(_))` when none
@@ -318,7 +406,7 @@ fn verified(
             Some((_, message)) => anyhow::anyhow!("the verified predicate: {message}"),
             None => anyhow::Error::new(e).context("the verified predicate"),
         })?;
-    Ok(Ok(Loaded {
+    Ok(Ok(Loaded::Catalog {
         catalog,
         side: Side::attestation(reference, digest),
     }))
