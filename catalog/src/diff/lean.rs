@@ -41,6 +41,18 @@ impl<'a> Listing<'a> {
     /// `bytes` (see the module documentation).
     pub fn read(bytes: &'a [u8]) -> Result<Listing<'a>> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        // One pass when the document's head names its format: the lean
+        // reader notes the top-level fields that tell the formats apart as
+        // it goes, and its result stands only when they name the format it
+        // read (as `read_document`'s sniffing would).
+        let guessed = match guess(bytes) {
+            Some(Kind::Cyclonedx) => read_cyclonedx(bytes),
+            Some(Kind::Spdx2) => read_spdx(bytes),
+            _ => None,
+        };
+        if let Some(l) = guessed {
+            return Ok(l);
+        }
         let kind = format::sniff(bytes)?;
         let lean = match kind {
             Kind::Cyclonedx => read_cyclonedx(bytes),
@@ -56,12 +68,34 @@ impl<'a> Listing<'a> {
     }
 }
 
+/// The lean format the first 4 KiB of a document suggest (a
+/// `"bomFormat"` or `"spdxVersion"` key): only a guess, which
+/// [`read_cyclonedx`] and [`read_spdx`] check.
+fn guess(bytes: &[u8]) -> Option<Kind<'static>> {
+    let head = bytes.get(..4096).unwrap_or(bytes);
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    if has(b"\"bomFormat\"") {
+        Some(Kind::Cyclonedx)
+    } else if has(b"\"spdxVersion\"") {
+        Some(Kind::Spdx2)
+    } else {
+        None
+    }
+}
+
 /// The lean reader alone, without the full reader to fall back on: `None`
 /// for a document it does not read (tests check that it accepts only what
 /// the full reader accepts, and reads it alike).
 #[cfg(test)]
 pub(crate) fn lean_only(bytes: &[u8]) -> Option<Listing<'_>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Both readers on every document: each must refuse what is not its
+    // format (the guess may be wrong).
+    let (cdx, spdx) = (read_cyclonedx(bytes), read_spdx(bytes));
+    assert!(cdx.is_none() || spdx.is_none(), "read as both formats");
+    if let Some(l) = cdx.or(spdx) {
+        return Some(l);
+    }
     match format::sniff(bytes).ok()? {
         Kind::Cyclonedx => read_cyclonedx(bytes),
         Kind::Spdx2 => read_spdx(bytes),
@@ -420,13 +454,22 @@ impl<'de> Visitor<'de> for CdxBom {
         let mut components = Vec::new();
         let mut seen = [false; 3];
         let mut metadata: Option<CdxMetadata<'de>> = None;
+        let mut sniff = format::Sniff {
+            object: true,
+            ..format::Sniff::default()
+        };
         while let Some(key) = map.next_key::<Str<'de>>()? {
             let slot = match key.as_str() {
                 "metadata" => 0,
                 "components" => 1,
                 "dependencies" => 2,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                other => {
+                    match sniff.slot(other) {
+                        Some(slot) => *slot = Some(map.next_value()?),
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
                     continue;
                 }
             };
@@ -445,6 +488,9 @@ impl<'de> Visitor<'de> for CdxBom {
                     map.next_value::<Option<Vec<CdxDependency>>>()?;
                 }
             }
+        }
+        if !matches!(format::kind_of(&sniff), Ok(Kind::Cyclonedx)) {
+            return Err(A::Error::custom("not a CycloneDX document"));
         }
         // The root's nested components come first (the full reader's
         // order).
@@ -819,6 +865,10 @@ impl<'de> Visitor<'de> for SpdxDocument {
         let mut describes: Vec<Str<'de>> = Vec::new();
         let mut extracted: Vec<SpdxExtractedLicense<'de>> = Vec::new();
         let mut seen = [false; 7];
+        let mut sniff = format::Sniff {
+            object: true,
+            ..format::Sniff::default()
+        };
         while let Some(key) = map.next_key::<Str<'de>>()? {
             let slot = match key.as_str() {
                 "SPDXID" => 0,
@@ -828,8 +878,13 @@ impl<'de> Visitor<'de> for SpdxDocument {
                 "files" => 4,
                 "relationships" => 5,
                 "hasExtractedLicensingInfos" => 6,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                other => {
+                    match sniff.slot(other) {
+                        Some(slot) => *slot = Some(map.next_value()?),
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
                     continue;
                 }
             };
@@ -857,6 +912,9 @@ impl<'de> Visitor<'de> for SpdxDocument {
                         .unwrap_or_default();
                 }
             }
+        }
+        if !matches!(format::kind_of(&sniff), Ok(Kind::Spdx2)) {
+            return Err(A::Error::custom("not an SPDX 2 document"));
         }
         let doc_id = doc_id.unwrap_or_default();
         Ok(state.finish(doc_id.as_str(), &describes, &extracted))

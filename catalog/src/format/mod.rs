@@ -25,7 +25,9 @@ pub use json::SCHEMA_VERSION;
 pub(crate) use read::{malformed as read_malformed, nullable as read_nullable};
 pub use read::{read_document, NOT_AN_SBOM};
 // For the diff's lean reader (crate::diff::lean).
-pub(crate) use read::{locations_from, nullable, parse_purl, read_kind, sniff, Kind};
+pub(crate) use read::{
+    kind_of, locations_from, nullable, parse_purl, read_kind, sniff, Kind, Sniff,
+};
 pub use spdx::SPDX_FOUND_BY;
 pub(crate) use spdx::{annotation_entries, spdx_actor, spdx_licenses};
 pub use spdx3::Spdx3Version;

@@ -72,6 +72,11 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<Kind<'_>> {
             return Err(not_json(bytes, &e));
         }
     };
+    kind_of(&sniff)
+}
+
+/// The format a JSON document's top-level fields name.
+pub(crate) fn kind_of(sniff: &Sniff) -> Result<Kind<'static>> {
     if !sniff.object {
         return Err(malformed(NOT_AN_SBOM));
     }
@@ -111,6 +116,7 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<Kind<'_>> {
     }
     if sniff
         .context
+        .as_ref()
         .is_some_and(|c| c.to_string().contains("spdx.org/rdf/3"))
     {
         return Ok(Kind::Spdx3);
@@ -132,14 +138,28 @@ pub(crate) fn read_kind(bytes: &[u8], kind: &Kind<'_>) -> Result<Catalog> {
 /// The top-level fields that tell the formats apart. Everything else is
 /// skipped unread (but checked to be JSON); a later key wins, as in a map.
 #[derive(Default)]
-struct Sniff {
+pub(crate) struct Sniff {
     /// False when the document is not a JSON object.
-    object: bool,
-    schema: Option<Value>,
-    spdx_version: Option<Value>,
-    bom_format: Option<Value>,
-    spec_version: Option<Value>,
-    context: Option<Value>,
+    pub(crate) object: bool,
+    pub(crate) schema: Option<Value>,
+    pub(crate) spdx_version: Option<Value>,
+    pub(crate) bom_format: Option<Value>,
+    pub(crate) spec_version: Option<Value>,
+    pub(crate) context: Option<Value>,
+}
+
+impl Sniff {
+    /// The slot of a top-level key that tells the formats apart.
+    pub(crate) fn slot(&mut self, key: &str) -> Option<&mut Option<Value>> {
+        Some(match key {
+            "schema" => &mut self.schema,
+            "spdxVersion" => &mut self.spdx_version,
+            "bomFormat" => &mut self.bom_format,
+            "specVersion" => &mut self.spec_version,
+            "@context" => &mut self.context,
+            _ => return None,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Sniff {
@@ -167,16 +187,9 @@ impl<'de> Deserialize<'de> for Sniff {
                     ..Sniff::default()
                 };
                 while let Some(key) = map.next_key::<String>()? {
-                    let slot = match key.as_str() {
-                        "schema" => &mut s.schema,
-                        "spdxVersion" => &mut s.spdx_version,
-                        "bomFormat" => &mut s.bom_format,
-                        "specVersion" => &mut s.spec_version,
-                        "@context" => &mut s.context,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
+                    let Some(slot) = s.slot(&key) else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
                     };
                     *slot = Some(map.next_value()?);
                 }
