@@ -40,14 +40,25 @@ impl<'a> Listing<'a> {
     /// and SPDX 2 JSON are read without building a catalog, borrowing from
     /// `bytes` (see the module documentation).
     pub fn read(bytes: &'a [u8]) -> Result<Listing<'a>> {
+        Listing::read_with(bytes, false)
+    }
+
+    /// [`Listing::read`], the entries owning their strings, so that the
+    /// document's bytes can be dropped once read: for documents larger
+    /// than what their packages' names, versions and PURLs take.
+    pub fn read_owned(bytes: &[u8]) -> Result<Listing<'static>> {
+        Ok(Listing::read_with(bytes, true)?.into_static())
+    }
+
+    fn read_with(bytes: &'a [u8], own: bool) -> Result<Listing<'a>> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         // One pass when the document's head names its format: the lean
         // reader notes the top-level fields that tell the formats apart as
         // it goes, and its result stands only when they name the format it
         // read (as `read_document`'s sniffing would).
         let guessed = match guess(bytes) {
-            Some(Kind::Cyclonedx) => read_cyclonedx(bytes),
-            Some(Kind::Spdx2) => read_spdx(bytes),
+            Some(Kind::Cyclonedx) => read_cyclonedx(bytes, own),
+            Some(Kind::Spdx2) => read_spdx(bytes, own),
             _ => None,
         };
         if let Some(l) = guessed {
@@ -55,8 +66,8 @@ impl<'a> Listing<'a> {
         }
         let kind = format::sniff(bytes)?;
         let lean = match kind {
-            Kind::Cyclonedx => read_cyclonedx(bytes),
-            Kind::Spdx2 => read_spdx(bytes),
+            Kind::Cyclonedx => read_cyclonedx(bytes, own),
+            Kind::Spdx2 => read_spdx(bytes, own),
             _ => None,
         };
         match lean {
@@ -91,14 +102,14 @@ pub(crate) fn lean_only(bytes: &[u8]) -> Option<Listing<'_>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Both readers on every document: each must refuse what is not its
     // format (the guess may be wrong).
-    let (cdx, spdx) = (read_cyclonedx(bytes), read_spdx(bytes));
+    let (cdx, spdx) = (read_cyclonedx(bytes, false), read_spdx(bytes, false));
     assert!(cdx.is_none() || spdx.is_none(), "read as both formats");
     if let Some(l) = cdx.or(spdx) {
         return Some(l);
     }
     match format::sniff(bytes).ok()? {
-        Kind::Cyclonedx => read_cyclonedx(bytes),
-        Kind::Spdx2 => read_spdx(bytes),
+        Kind::Cyclonedx => read_cyclonedx(bytes, false),
+        Kind::Spdx2 => read_spdx(bytes, false),
         _ => None,
     }
 }
@@ -404,10 +415,11 @@ fn cdx_entry<'a>(c: CdxComponent<'a>, listing: &mut Listing<'a>) -> Option<Entry
     } else {
         None
     };
+    let own = listing.own;
     Some(Entry {
-        name,
-        version,
-        purl,
+        name: owned_if(own, name),
+        version: owned_if(own, version),
+        purl: owned_if(own, purl),
         ecosystem,
         license,
         supplier,
@@ -415,9 +427,9 @@ fn cdx_entry<'a>(c: CdxComponent<'a>, listing: &mut Listing<'a>) -> Option<Entry
     })
 }
 
-fn read_cyclonedx(bytes: &[u8]) -> Option<Listing<'_>> {
+fn read_cyclonedx(bytes: &[u8], own: bool) -> Option<Listing<'_>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let listing = CdxBom.deserialize(&mut de).ok()?;
+    let listing = CdxBom { own }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(listing)
 }
@@ -425,7 +437,10 @@ fn read_cyclonedx(bytes: &[u8]) -> Option<Listing<'_>> {
 /// The top level of a CycloneDX document, as format/cyclonedx/read.rs's
 /// `CdxBom` (`metadata`, `components`, `dependencies`; a key twice is an
 /// error, others are skipped).
-struct CdxBom;
+struct CdxBom {
+    /// Entries own their strings ([`Listing::read_owned`]).
+    own: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for CdxBom {
     type Value = Listing<'de>;
@@ -451,6 +466,7 @@ impl<'de> Visitor<'de> for CdxBom {
     ) -> std::result::Result<Listing<'de>, A::Error> {
         use serde::de::Error as _;
         let mut listing = Listing::default();
+        listing.own = self.own;
         let mut components = Vec::new();
         let mut seen = [false; 3];
         let mut metadata: Option<CdxMetadata<'de>> = None;
@@ -494,14 +510,16 @@ impl<'de> Visitor<'de> for CdxBom {
         }
         // The root's nested components come first (the full reader's
         // order).
-        let mut entries = Vec::new();
+        // (Appended, then rotated to the front: no second list.)
+        let before = components.len();
         if let Some(mut root) = metadata.and_then(|m| m.component) {
             for c in std::mem::take(&mut root.components) {
-                cdx_flatten(c, &mut listing, &mut entries);
+                cdx_flatten(c, &mut listing, &mut components);
             }
         }
-        entries.append(&mut components);
-        listing.entries = entries;
+        let nested = components.len().saturating_sub(before);
+        components.rotate_right(nested);
+        listing.entries = components;
         listing.sort();
         listing.finish();
         Ok(listing)
@@ -747,10 +765,11 @@ impl<'a> SpdxState<'a> {
             None => None,
         };
         self.ids.push((p.spdx_id, Some(self.listing.entries.len())));
+        let own = self.listing.own;
         self.listing.entries.push(Entry {
-            name,
-            version,
-            purl,
+            name: owned_if(own, name),
+            version: owned_if(own, version),
+            purl: owned_if(own, purl),
             ecosystem,
             license,
             supplier,
@@ -826,16 +845,19 @@ impl<'a> SpdxState<'a> {
     }
 }
 
-fn read_spdx(bytes: &[u8]) -> Option<Listing<'_>> {
+fn read_spdx(bytes: &[u8], own: bool) -> Option<Listing<'_>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let listing = SpdxDocument.deserialize(&mut de).ok()?;
+    let listing = SpdxDocument { own }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(listing)
 }
 
 /// The top level of an SPDX 2 JSON document, as format/spdx/read.rs's
 /// `SpdxDocument`.
-struct SpdxDocument;
+struct SpdxDocument {
+    /// Entries own their strings ([`Listing::read_owned`]).
+    own: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for SpdxDocument {
     type Value = Listing<'de>;
@@ -861,6 +883,7 @@ impl<'de> Visitor<'de> for SpdxDocument {
     ) -> std::result::Result<Listing<'de>, A::Error> {
         use serde::de::Error as _;
         let mut state = SpdxState::default();
+        state.listing.own = self.own;
         let mut doc_id: Option<Str<'de>> = None;
         let mut describes: Vec<Str<'de>> = Vec::new();
         let mut extracted: Vec<SpdxExtractedLicense<'de>> = Vec::new();
@@ -923,6 +946,14 @@ impl<'de> Visitor<'de> for SpdxDocument {
 
 // ---------------------------------------------------------------------
 // Shared.
+
+/// `s`, owned when `own`.
+fn owned_if(own: bool, s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) if own => Cow::Owned(b.to_owned()),
+        s => s,
+    }
+}
 
 /// A PURL trimmed, borrowed when possible.
 fn trimmed<'a>(s: &Str<'a>) -> Cow<'a, str> {

@@ -97,6 +97,8 @@ pub struct Listing<'a> {
     license_index: HashMap<String, u32>,
     suppliers: HashSet<Arc<str>>,
     key: String,
+    /// The lean reader copies the strings it keeps ([`Listing::read_owned`]).
+    pub(crate) own: bool,
 }
 
 impl<'a> Listing<'a> {
@@ -142,6 +144,47 @@ impl<'a> Listing<'a> {
             });
         }
         out
+    }
+
+    /// The same listing owning all its strings (strings already owned are
+    /// moved, not copied).
+    pub fn into_static(self) -> Listing<'static> {
+        fn own(s: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(s.into_owned())
+        }
+        Listing {
+            // Same size, same alignment: collected in place.
+            entries: self
+                .entries
+                .into_iter()
+                .map(|e| Entry {
+                    name: own(e.name),
+                    version: own(e.version),
+                    purl: own(e.purl),
+                    ecosystem: e.ecosystem,
+                    license: e.license,
+                    supplier: e.supplier,
+                    locations: e
+                        .locations
+                        .into_iter()
+                        .map(|l| Loc {
+                            path: own(l.path),
+                            layer: l.layer.map(|k| LayerKey {
+                                digest: own(k.digest),
+                                diff_id: k.diff_id.map(own),
+                                index: k.index,
+                            }),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            licenses: self.licenses,
+            layers: self.layers.into_iter().map(|(k, v)| (own(k), v)).collect(),
+            license_index: self.license_index,
+            suppliers: self.suppliers,
+            key: self.key,
+            own: true,
+        }
     }
 
     pub(crate) fn with_capacity(n: usize) -> Self {

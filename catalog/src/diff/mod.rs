@@ -401,22 +401,19 @@ pub fn diff(old: &Catalog, new: &Catalog, old_side: Side, new_side: Side) -> Dif
     )
 }
 
-/// One package's identity key: `(identity, type, index)`.
-type Key<'a> = (Cow<'a, str>, Cow<'a, str>, usize);
+/// One package's identity key: `(identity, index)`.
+type Key<'a> = (Cow<'a, str>, usize);
 
 fn keys<'a>(l: &'a Listing<'_>) -> Vec<Key<'a>> {
     let mut keys: Vec<Key<'a>> = l
         .entries
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            let (ty, id) = identity_of(&e.purl, e.ecosystem, &e.name);
-            (id, ty, i)
-        })
+        .map(|(i, e)| (identity_of(&e.purl, e.ecosystem, &e.name).1, i))
         .collect();
     // By identity, then listing order (the index is unique, so the sort
     // is total).
-    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+    keys.sort_unstable();
     keys
 }
 
@@ -446,21 +443,24 @@ pub fn diff_listings(
             (None, Some(b)) => &b.0,
             (Some(a), Some(b)) => std::cmp::min(&a.0, &b.0),
         };
-        // The type of the group: the last package's (as a map keyed by
-        // identity kept it), new side after old side.
-        let mut ty: &str = "";
         group_old.clear();
         group_new.clear();
         while let Some(k) = old_keys.get(i).filter(|k| k.0 == id) {
-            group_old.extend(old.entries.get(k.2));
-            ty = &k.1;
+            group_old.extend(old.entries.get(k.1));
             i += 1;
         }
         while let Some(k) = new_keys.get(j).filter(|k| k.0 == id) {
-            group_new.extend(new.entries.get(k.2));
-            ty = &k.1;
+            group_new.extend(new.entries.get(k.1));
             j += 1;
         }
+        // The type of the group: every package of an identity has the
+        // same (the identity starts with it).
+        let ty = group_new
+            .last()
+            .or(group_old.last())
+            .map(|e| identity_of(&e.purl, e.ecosystem, &e.name).0)
+            .unwrap_or_default();
+        let ty: &str = &ty;
         let scheme = Scheme::for_purl_type(ty);
         for (o, n) in pair(&group_old, &group_new, scheme) {
             let change = match (o, n) {

@@ -112,14 +112,27 @@ fn parse_output(value: Option<&str>) -> Result<(Output, Option<std::path::PathBu
 /// later, borrowing from them) or a catalog (an image scanned, a verified
 /// attestation read), and what it was.
 enum Loaded {
-    Sbom { bytes: Vec<u8>, side: Side },
-    Catalog { catalog: Catalog, side: Side },
+    Sbom {
+        bytes: Vec<u8>,
+        side: Side,
+    },
+    Catalog {
+        catalog: Catalog,
+        side: Side,
+    },
+    /// An SBOM file already parsed, its bytes dropped.
+    Parsed {
+        listing: Listing<'static>,
+        side: Side,
+    },
 }
 
 impl Loaded {
     fn side(&self) -> Side {
         match self {
-            Loaded::Sbom { side, .. } | Loaded::Catalog { side, .. } => side.clone(),
+            Loaded::Sbom { side, .. }
+            | Loaded::Catalog { side, .. }
+            | Loaded::Parsed { side, .. } => side.clone(),
         }
     }
 
@@ -128,10 +141,7 @@ impl Loaded {
         match self {
             Loaded::Sbom { bytes, .. } => {
                 let started = Instant::now();
-                let listing = Listing::read(bytes).map_err(|e| match e.as_malformed() {
-                    Some((_, message)) => anyhow::anyhow!("{message}"),
-                    None => anyhow::Error::new(e),
-                })?;
+                let listing = Listing::read(bytes).map_err(malformed)?;
                 tracing::debug!(
                     packages = listing.len(),
                     elapsed_ms = started.elapsed().as_millis(),
@@ -140,19 +150,64 @@ impl Loaded {
                 Ok(listing)
             }
             Loaded::Catalog { catalog, .. } => Ok(Listing::from_catalog(catalog)),
+            Loaded::Parsed { listing, .. } => Ok(listing.clone()),
+        }
+    }
+
+    /// An SBOM side parsed now, its listing owning its strings and its
+    /// bytes dropped; other sides as they are.
+    fn parsed(self) -> Result<Loaded> {
+        match self {
+            Loaded::Sbom { bytes, side } => {
+                let started = Instant::now();
+                let listing = Listing::read_owned(&bytes).map_err(malformed)?;
+                drop(bytes);
+                tracing::debug!(
+                    packages = listing.len(),
+                    elapsed_ms = started.elapsed().as_millis(),
+                    "parsed an SBOM for the diff (strings copied, bytes dropped)"
+                );
+                Ok(Loaded::Parsed { listing, side })
+            }
+            other => Ok(other),
         }
     }
 }
+
+/// A reader's error as one line (a malformed document's message alone).
+fn malformed(e: sbomctl_catalog::Error) -> anyhow::Error {
+    match e.as_malformed() {
+        Some((_, message)) => anyhow::anyhow!("{message}"),
+        None => anyhow::Error::new(e),
+    }
+}
+
+/// Two SBOM files together up to this size are read into memory and
+/// parsed in parallel, each listing borrowing from its file's bytes; when
+/// larger, OLD is parsed (its listing owning its strings) and its bytes
+/// dropped before NEW is read, so the peak is one file and two listings,
+/// not two files.
+const PARALLEL_LIMIT: u64 = 64 << 20;
 
 /// Both sides' listings: two SBOM files are parsed in parallel (two
 /// threads); errors name OLD before NEW, as when they are read one after
 /// the other.
 fn listings<'a>(
-    old: &'a Loaded,
-    new: &'a Loaded,
+    old: &'a mut Loaded,
+    new: &'a mut Loaded,
     old_arg: &str,
     new_arg: &str,
 ) -> Result<(Listing<'a>, Listing<'a>)> {
+    if let Loaded::Parsed { listing, .. } = old {
+        let o = std::mem::take(listing);
+        let n = match new {
+            Loaded::Parsed { listing, .. } => std::mem::take(listing),
+            other => other.listing().with_context(|| format!("NEW {new_arg}"))?,
+        };
+        return Ok((o, n));
+    }
+    let new = &*new;
+    let old = &*old;
     let (o, n) = match (old, new) {
         (Loaded::Sbom { .. }, Loaded::Sbom { .. }) => std::thread::scope(|s| {
             let n = s.spawn(|| new.listing());
@@ -236,10 +291,21 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
             ..Options::default()
         };
         let result = (|| -> Result<(Loaded, Loaded)> {
-            let old = load(&args.old, &options).with_context(|| format!("OLD {}", args.old))?;
+            let mut old = load(&args.old, &options).with_context(|| format!("OLD {}", args.old))?;
+            if let (Loaded::Sbom { bytes, .. }, Ok(Some(new_path))) = (&old, sbom_path(&args.new)) {
+                let new_size = std::fs::metadata(new_path).map_or(0, |m| m.len());
+                let old_size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+                if old_size.saturating_add(new_size) > PARALLEL_LIMIT {
+                    old = old.parsed().with_context(|| format!("OLD {}", args.old))?;
+                }
+            }
             // OLD's errors come first: an SBOM is parsed after both sides
             // are loaded, so when NEW fails to load, OLD is parsed first.
             let new = match load(&args.new, &options) {
+                // After a large OLD, NEW's bytes are dropped too once read.
+                Ok(new) if matches!(old, Loaded::Parsed { .. }) => {
+                    new.parsed().with_context(|| format!("NEW {}", args.new))?
+                }
                 Ok(new) => new,
                 Err(e) => {
                     old.listing().with_context(|| format!("OLD {}", args.old))?;
@@ -254,13 +320,15 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
         result?
     };
     let started = Instant::now();
-    let (old_listing, new_listing) = listings(&old, &new, &args.old, &args.new)?;
+    let (mut old, mut new) = (old, new);
+    let (old_side, new_side) = (old.side(), new.side());
+    let (old_listing, new_listing) = listings(&mut old, &mut new, &args.old, &args.new)?;
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis(),
         "read both sides"
     );
     let started = Instant::now();
-    let d = diff::diff_listings(&old_listing, &new_listing, old.side(), new.side());
+    let d = diff::diff_listings(&old_listing, &new_listing, old_side, new_side);
     tracing::debug!(
         changes = d.changes.len(),
         elapsed_ms = started.elapsed().as_millis(),
