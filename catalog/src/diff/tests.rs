@@ -286,6 +286,12 @@ fn assert_reads_alike(doc: &[u8], what: &str) -> bool {
         }
     }
     let lean = Listing::read(doc);
+    let owned = Listing::read_owned(doc);
+    assert_eq!(
+        owned.as_ref().map(seen).map_err(ToString::to_string),
+        lean.as_ref().map(seen).map_err(ToString::to_string),
+        "{what}: read_owned"
+    );
     match (&full, &lean) {
         (Ok(f), Ok(l)) => assert_eq!(seen(l), seen(f), "{what}"),
         (Err(f), Err(l)) => assert_eq!(l.to_string(), f.to_string(), "{what}"),
