@@ -129,9 +129,12 @@ fn document(components: &[serde_json::Value]) -> Vec<u8> {
     .expect("json")
 }
 
+/// An old and a new document.
+type Pair = (Vec<u8>, Vec<u8>);
+
 /// The old and new documents of `n` packages: (CycloneDX old, new),
 /// (SPDX old, new).
-fn documents(n: usize) -> ((Vec<u8>, Vec<u8>), (Vec<u8>, Vec<u8>)) {
+fn documents(n: usize) -> (Pair, Pair) {
     let mut old = Vec::with_capacity(n);
     let mut new = Vec::with_capacity(n + 400);
     // (i, version, license) of each side's packages.

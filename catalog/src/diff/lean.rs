@@ -331,7 +331,7 @@ impl<'de: 'a, 'a> Visitor<'de> for Components<'_, 'a> {
 /// order).
 fn cdx_flatten<'a>(mut c: CdxComponent<'a>, listing: &mut Listing<'a>, out: &mut Vec<Entry<'a>>) {
     let nested = std::mem::take(&mut c.components);
-    if let Some(e) = cdx_entry(c, listing) {
+    if let Some(e) = cdx_entry(&c, listing) {
         out.push(e);
     }
     for n in nested {
@@ -341,7 +341,7 @@ fn cdx_flatten<'a>(mut c: CdxComponent<'a>, listing: &mut Listing<'a>, out: &mut
 
 /// One component as an entry, as format/cyclonedx/read.rs maps it; `None`
 /// for what it skips (the operating system, no PURL).
-fn cdx_entry<'a>(c: CdxComponent<'a>, listing: &mut Listing<'a>) -> Option<Entry<'a>> {
+fn cdx_entry<'a>(c: &CdxComponent<'a>, listing: &mut Listing<'a>) -> Option<Entry<'a>> {
     if c.kind.as_str() == "operating-system" {
         return None;
     }
@@ -823,7 +823,7 @@ impl<'a> SpdxState<'a> {
             .iter()
             .map(|d| {
                 let l = format::spdx_licenses(d.as_ref().map(Str::as_str), &extracted);
-                self.listing.intern_derived(l)
+                self.listing.intern_licenses(&l)
             })
             .collect();
         let mut listing = self.listing;
@@ -922,7 +922,7 @@ impl<'de> Visitor<'de> for SpdxDocument {
                 2 => {
                     describes = map
                         .next_value::<Option<Vec<Str<'de>>>>()?
-                        .unwrap_or_default()
+                        .unwrap_or_default();
                 }
                 3 => map.next_value_seed(SpdxPackages(&mut state))?,
                 4 => {

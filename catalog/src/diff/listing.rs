@@ -277,11 +277,6 @@ impl<'a> Listing<'a> {
         i
     }
 
-    /// `licenses` (already derived), stored once per distinct set.
-    pub(crate) fn intern_derived(&mut self, l: Licenses) -> u32 {
-        self.intern_licenses(&l)
-    }
-
     pub(crate) fn intern_supplier(&mut self, s: &str) -> Arc<str> {
         if let Some(a) = self.suppliers.get(s) {
             return Arc::clone(a);

@@ -396,9 +396,7 @@ fn lean_reader_refuses_and_accepts_what_the_full_reader_does() {
         cdx(&format!(r#"{{{p}, "description": 5}}"#)),
         cdx(&format!(r#"{{{p}, "bom-ref": null, "cpe": ["x"]}}"#)),
         cdx(&format!(r#"{{{p}, "group": null, "licenses": null}}"#)),
-        cdx(&format!(
-            r#"["library", null, "", "a", "1", "", null, "pkg:npm/a@1"]"#
-        )),
+        cdx(r#"["library", null, "", "a", "1", "", null, "pkg:npm/a@1"]"#),
         cdx(&format!(r#"{{{p}, "name": "b"}}"#)),
         cdx(&format!(
             r#"{{{p}, "supplier": {{"name": "Ann", "contact": [{{"email": 1}}]}}}}"#
@@ -406,15 +404,9 @@ fn lean_reader_refuses_and_accepts_what_the_full_reader_does() {
         cdx(&format!(
             r#"{{{p}, "supplier": {{"name": " Ann ", "contact": [{{"email": ""}}, {{"email": "a@x"}}]}}}}"#
         )),
-        format!(
-            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "dependencies": [{{"ref": 1}}]}}"#
-        ),
-        format!(
-            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [], "components": []}}"#
-        ),
-        format!(
-            r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {{"properties": [{{"name": []}}]}}}}"#
-        ),
+        r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "dependencies": [{"ref": 1}]}"#.to_owned(),
+        r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [], "components": []}"#.to_owned(),
+        r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"properties": [{"name": []}]}}"#.to_owned(),
         spdx(&format!("{{{s}}}"), ""),
         spdx(&format!(r#"{{{s}, "hasFiles": [1]}}"#), ""),
         spdx(&format!(r#"{{{s}, "primaryPackagePurpose": 2}}"#), ""),
