@@ -274,7 +274,7 @@ pub fn render_to(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::write_to(catalog, w),
-        Format::Table => w.write_all(table::render(catalog).as_bytes()),
+        Format::Table => table::write_to(catalog, w),
         Format::SpdxTagValue(v) => spdx::render_tag_value(catalog, v, options, w),
         Format::SpdxJson(v) => spdx::render_json(catalog, v, options, w),
         Format::Spdx3Json(v) => spdx3::render_json(catalog, v, options, w),

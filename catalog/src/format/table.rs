@@ -1,50 +1,65 @@
 //! A table of packages, as syft prints it: NAME, VERSION, TYPE.
 
+use std::io::Write;
+
 use crate::model::Catalog;
 
-pub(super) fn render(catalog: &Catalog) -> String {
-    let mut rows: Vec<[String; 3]> = catalog
+/// Writes the table into `w` a row at a time: the rows are the catalog's
+/// own strings, sorted, and one pass over them gives the column widths.
+pub(super) fn write_to(catalog: &Catalog, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut rows: Vec<[&str; 3]> = catalog
         .packages
         .iter()
-        .map(|p| [p.name.clone(), p.version.clone(), p.ecosystem.to_string()])
+        .map(|p| [p.name.as_str(), p.version.as_str(), p.ecosystem.as_str()])
         .collect();
-    rows.sort();
+    rows.sort_unstable();
     rows.dedup();
     if rows.is_empty() {
-        return "No packages discovered\n".to_owned();
+        return w.write_all(b"No packages discovered\n");
     }
-    let header = ["NAME".to_owned(), "VERSION".to_owned(), "TYPE".to_owned()];
+    let header = ["NAME", "VERSION", "TYPE"];
     let mut widths = [0usize; 3];
     for row in std::iter::once(&header).chain(rows.iter()) {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
         }
     }
     // Padding by hand: a `{:<w$}` width above 65,535 panics in `fmt`, and a
     // package name can be that long.
-    let mut out = String::new();
     for [a, b, c] in std::iter::once(&header).chain(rows.iter()) {
-        pad(&mut out, a, widths[0]);
-        out.push_str("  ");
-        pad(&mut out, b, widths[1]);
-        out.push_str("  ");
-        out.push_str(c);
-        out.push('\n');
+        pad(w, a, widths[0])?;
+        w.write_all(b"  ")?;
+        pad(w, b, widths[1])?;
+        w.write_all(b"  ")?;
+        w.write_all(c.as_bytes())?;
+        w.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }
 
-/// Appends `cell`, then spaces up to `width` characters.
-fn pad(out: &mut String, cell: &str, width: usize) {
-    out.push_str(cell);
-    let len = cell.chars().count();
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+/// Writes `cell`, then spaces up to `width` characters.
+fn pad(w: &mut dyn Write, cell: &str, width: usize) -> std::io::Result<()> {
+    const SPACES: [u8; 64] = [b' '; 64];
+    w.write_all(cell.as_bytes())?;
+    let mut left = width.saturating_sub(cell.chars().count());
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        w.write_all(SPACES.get(..n).unwrap_or_default())?;
+        left -= n;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Ecosystem, Licenses, Metadata, Package};
+
+    fn render(catalog: &Catalog) -> String {
+        let mut out = Vec::new();
+        write_to(catalog, &mut out).expect("written");
+        String::from_utf8(out).expect("UTF-8")
+    }
 
     fn package(name: &str, version: &str) -> Package {
         Package {

@@ -1,17 +1,20 @@
 //! Writing syft's JSON: compact, one line and a newline, as syft writes it
 //! by default; fields in syft's order.
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::{syft_type, SYFT_SCHEMA_VERSION};
 use crate::format::RenderOptions;
-use crate::model::{Catalog, Distro, Location, Package, RelationshipKind, SourceInfo};
+use crate::model::{Catalog, Distro, LayerRef, Location, Package, RelationshipKind, SourceInfo};
 
 /// The document, in syft's field order. Its arrays are written as they
 /// are iterated: an artifact's metadata exists only while it is written,
-/// and files and relationships are held as borrowed, compact records until
-/// then, never as a whole-document tree or string.
+/// relationships are made and sorted one parent at a time, and files are
+/// held as 12-byte references into the catalog only while the `files`
+/// section is written; never a whole-document tree or string.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Document<'a> {
@@ -51,7 +54,7 @@ struct Artifact<'a> {
     #[serde(rename = "metadataType", skip_serializing_if = "Option::is_none")]
     metadata_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<serde_json::Value>,
+    metadata: Option<ArtifactMetadata<'a>>,
 }
 
 #[derive(Serialize)]
@@ -232,18 +235,209 @@ struct Edge<'a> {
     kind: Kind,
 }
 
-/// The sorted relationships, each written as a [`Relationship`].
-struct Relationships<'a>(Vec<Edge<'a>>);
+/// The relationships, written in order without being held: the parents
+/// (the source, the packages and the catalog's relationships, each list
+/// sorted by its parent id) are merged, and only one parent's relationships
+/// at a time are made and sorted. A `dir:/` scan has hundreds of thousands
+/// of relationships; held as [`Edge`]s they took tens of MiB.
+struct Relationships<'a> {
+    catalog: &'a Catalog,
+    /// Each package's id as a number (`None`: not 16 hex digits).
+    ids: &'a [Option<u64>],
+    source_id: Id<'a>,
+    evidence: &'a Evidence<'a>,
+}
 
 impl Serialize for Relationships<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|e| Relationship {
-            parent: IdText(e.parent),
-            child: IdText(e.child),
-            type_: e.kind.as_str(),
-            metadata: (e.kind == Kind::EvidentBy).then_some(EvidenceKind { kind: "primary" }),
-        }))
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let packages = &self.catalog.packages;
+        // Packages with an id, by id.
+        let mut by_id: Vec<(u64, usize)> = self
+            .ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| id.map(|n| (n, i)))
+            .collect();
+        by_id.sort_unstable();
+        let by_parent = ByParent::new(&self.catalog.relationships, &by_id)
+            .ok_or_else(|| S::Error::custom("too many relationships"))?;
+        let mut seq = s.serialize_seq(None)?;
+        let mut group: Vec<Edge<'_>> = Vec::new();
+        let mut source_pending = true;
+        let (mut next_package, mut next_other) = (0usize, 0usize);
+        loop {
+            let source_head = source_pending.then_some(self.source_id);
+            let package_head = by_id.get(next_package).map(|&(n, _)| Id::Hex(n));
+            let other_head = by_parent.other(next_other).map(|e| e.parent);
+            let Some(key) = [source_head, package_head, other_head]
+                .into_iter()
+                .flatten()
+                .min()
+            else {
+                break;
+            };
+            group.clear();
+            if source_head == Some(key) {
+                source_pending = false;
+                group.extend(by_id.iter().map(|&(n, _)| Edge {
+                    parent: key,
+                    child: Id::Hex(n),
+                    kind: Kind::Contains,
+                }));
+            }
+            while let Some(&(n, i)) = by_id.get(next_package) {
+                if Id::Hex(n) != key {
+                    break;
+                }
+                if let Some(p) = packages.get(i) {
+                    file_edges(p, key, self.evidence, &mut group);
+                }
+                group.extend(by_parent.of_place(next_package));
+                next_package += 1;
+            }
+            while let Some(e) = by_parent.other(next_other) {
+                if e.parent != key {
+                    break;
+                }
+                group.push(e);
+                next_other += 1;
+            }
+            group.sort_unstable();
+            for e in &group {
+                seq.serialize_element(&Relationship {
+                    parent: IdText(e.parent),
+                    child: IdText(e.child),
+                    type_: e.kind.as_str(),
+                    metadata: (e.kind == Kind::EvidentBy)
+                        .then_some(EvidenceKind { kind: "primary" }),
+                })?;
+            }
+        }
+        seq.end()
     }
+}
+
+/// The catalog's relationships grouped by their parent as syft writes it,
+/// one `u32` each: those whose parent is a package's id under that
+/// id's first place in the id-sorted package list (a counting sort, each
+/// id parsed twice instead of at every comparison), the others (a parent
+/// that is no package's id) sorted by parent.
+struct ByParent<'a> {
+    relationships: &'a [crate::model::Relationship],
+    /// Where each place's relationships start in `order`, and where the
+    /// last one's end.
+    starts: Vec<u32>,
+    order: Vec<u32>,
+    others: Vec<u32>,
+}
+
+impl<'a> ByParent<'a> {
+    /// `None` when there are more relationships than a `u32` counts.
+    fn new(
+        relationships: &'a [crate::model::Relationship],
+        by_id: &[(u64, usize)],
+    ) -> Option<Self> {
+        u32::try_from(relationships.len()).ok()?;
+        let place = |r: &crate::model::Relationship| match edge(r).parent {
+            Id::Hex(n) => {
+                let k = by_id.partition_point(|&(m, _)| m < n);
+                by_id.get(k).is_some_and(|&(m, _)| m == n).then_some(k)
+            }
+            Id::Text(_) => None,
+        };
+        let mut starts = vec![0u32; by_id.len().checked_add(1)?];
+        let mut others = Vec::new();
+        for (i, r) in relationships.iter().enumerate() {
+            match place(r) {
+                Some(k) => {
+                    let count = starts.get_mut(k)?;
+                    *count = count.checked_add(1)?;
+                }
+                None => others.push(u32::try_from(i).ok()?),
+            }
+        }
+        let mut total = 0u32;
+        for start in &mut starts {
+            total = total.checked_add(*start)?;
+            *start = total;
+        }
+        // `starts` now holds where each place's relationships end (and the
+        // total after the last place); filled from the back, it ends up
+        // holding where they start.
+        let mut order = vec![0u32; usize::try_from(total).ok()?];
+        for (i, r) in relationships.iter().enumerate().rev() {
+            if let Some(k) = place(r) {
+                let end = starts.get_mut(k)?;
+                *end = end.checked_sub(1)?;
+                *order.get_mut(usize::try_from(*end).ok()?)? = u32::try_from(i).ok()?;
+            }
+        }
+        let by = ByParent {
+            relationships,
+            starts,
+            order,
+            others: Vec::new(),
+        };
+        others.sort_by_key(|&i| by.get(i).map(|r| edge(r).parent));
+        Some(ByParent { others, ..by })
+    }
+
+    fn get(&self, i: u32) -> Option<&'a crate::model::Relationship> {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.relationships.get(i))
+    }
+
+    /// The relationships whose parent is the package id at `place`.
+    fn of_place(&self, place: usize) -> impl Iterator<Item = Edge<'a>> + '_ {
+        let at = |k: Option<usize>| {
+            k.and_then(|k| self.starts.get(k))
+                .and_then(|&s| usize::try_from(s).ok())
+                .unwrap_or_default()
+        };
+        let (start, end) = (at(Some(place)), at(place.checked_add(1)));
+        self.order
+            .get(start..end)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| self.get(i).map(edge))
+    }
+
+    /// The `n`th of the relationships whose parent is no package's id.
+    fn other(&self, n: usize) -> Option<Edge<'a>> {
+        self.others.get(n).and_then(|&i| self.get(i)).map(edge)
+    }
+}
+
+/// The relationships syft writes from package `p` (whose id is `parent`)
+/// to its files: `evident-by` to each evidence file, `contains` to each
+/// owned file (each file once).
+fn file_edges<'a>(
+    p: &'a Package,
+    parent: Id<'a>,
+    evidence: &Evidence<'a>,
+    out: &mut Vec<Edge<'a>>,
+) {
+    let evident: BTreeSet<Coordinates<'a>> = p.locations.iter().map(evidence_coordinates).collect();
+    out.extend(evident.into_iter().map(|c| Edge {
+        parent,
+        child: Id::Hex(c.id()),
+        kind: Kind::EvidentBy,
+    }));
+    let owned: BTreeSet<Coordinates<'a>> = p
+        .files
+        .iter()
+        .map(|f| Coordinates {
+            path: &f.path,
+            layer_id: evidence.layer(&f.path),
+        })
+        .collect();
+    out.extend(owned.into_iter().map(|c| Edge {
+        parent,
+        child: Id::Hex(c.id()),
+        kind: Kind::Contains,
+    }));
 }
 
 /// One entry of syft's `files`: an id and coordinates (no metadata or
@@ -254,20 +448,141 @@ struct FileEntry<'a> {
     location: Coordinates<'a>,
 }
 
-/// The sorted files, each written as a [`FileEntry`].
-struct Files<'a>(Vec<Coordinates<'a>>);
+/// syft's `files` for its default selection (`owned-by-package`): every
+/// package's evidence files (its locations, with their layer) and the
+/// files its database says it owns, each once. An owned file's layer is
+/// known only when the file is also some package's evidence (a lone
+/// evidence location at that path); else it has no `layerID`. Sorted as
+/// syft sorts files: by layer order (files without a layer last), then
+/// path. Collected only while written, as [`FileRef`]s.
+struct Files<'a> {
+    catalog: &'a Catalog,
+    ids: &'a [Option<u64>],
+    evidence: &'a Evidence<'a>,
+}
 
-impl Files<'_> {
+/// A file of [`Files`] until it is written: its layer's place in the
+/// document's layer order and where its path is in the catalog (a
+/// package, then one of its locations or, after them, one of its owned
+/// files), instead of 32 bytes of borrowed coordinates.
+#[derive(Clone, Copy)]
+struct FileRef {
+    layer: u32,
+    package: u32,
+    slot: u32,
+}
+
+impl<'a> Files<'a> {
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        !self
+            .catalog
+            .packages
+            .iter()
+            .zip(self.ids)
+            .any(|(p, id)| id.is_some() && !(p.locations.is_empty() && p.files.is_empty()))
+    }
+
+    fn path(&self, f: FileRef) -> &'a str {
+        let packages: &'a [Package] = &self.catalog.packages;
+        let Some(p) = usize::try_from(f.package)
+            .ok()
+            .and_then(|i| packages.get(i))
+        else {
+            return "";
+        };
+        let Ok(slot) = usize::try_from(f.slot) else {
+            return "";
+        };
+        match slot.checked_sub(p.locations.len()) {
+            None => p.locations.get(slot).map_or("", |l| l.path.as_str()),
+            Some(owned) => p.files.get(owned).map_or("", |o| o.path.as_str()),
+        }
     }
 }
 
 impl Serialize for Files<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|c| FileEntry {
-            id: IdText(Id::Hex(c.id())),
-            location: *c,
+        use serde::ser::Error as _;
+        let too_many = || S::Error::custom("too many files");
+        let packages = &self.catalog.packages;
+        // Every layer a file can have (an owned file's is some evidence's),
+        // in the order files are sorted by: the image's layers in order,
+        // then no layer, then layers the image does not list, by id.
+        let order: HashMap<&str, usize> = self
+            .catalog
+            .source
+            .layers
+            .iter()
+            .map(|l| (l.diff_id.as_deref().unwrap_or(&l.digest), l.index))
+            .collect();
+        let mut layers: Vec<Option<&str>> = packages
+            .iter()
+            .flat_map(|p| p.locations.iter().map(|l| l.layer.as_ref().map(layer_id)))
+            .chain([None])
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        layers.sort_by_key(|l| {
+            let rank = l.and_then(|l| order.get(l)).copied();
+            (rank.is_none(), rank, *l)
+        });
+        let place: HashMap<Option<&str>, u32> = layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| u32::try_from(i).map(|i| (*l, i)))
+            .collect::<Result<_, _>>()
+            .map_err(|_| too_many())?;
+        let place_of = |l: Option<&str>| place.get(&l).copied().unwrap_or_default();
+        // Sized once, with repeats (made unique after sorting): a `dir:/`
+        // scan has hundreds of thousands of files.
+        let len = packages.iter().zip(self.ids).fold(0usize, |n, (p, id)| {
+            if id.is_some() {
+                n.saturating_add(p.locations.len())
+                    .saturating_add(p.files.len())
+            } else {
+                n
+            }
+        });
+        let mut files: Vec<FileRef> = Vec::with_capacity(len);
+        for (i, p) in packages.iter().enumerate() {
+            if self.ids.get(i).copied().flatten().is_none() {
+                continue;
+            }
+            let package = u32::try_from(i).map_err(|_| too_many())?;
+            let layers = p
+                .locations
+                .iter()
+                .map(|l| evidence_coordinates(l).layer_id)
+                .chain(p.files.iter().map(|f| self.evidence.layer(&f.path)));
+            for (slot, layer) in layers.enumerate() {
+                files.push(FileRef {
+                    layer: place_of(layer),
+                    package,
+                    slot: u32::try_from(slot).map_err(|_| too_many())?,
+                });
+            }
+        }
+        files.sort_unstable_by(|a, b| {
+            a.layer
+                .cmp(&b.layer)
+                .then_with(|| self.path(*a).cmp(self.path(*b)))
+        });
+        // The sort key is the whole of a file's coordinates, so repeats are
+        // adjacent.
+        files.dedup_by(|a, b| a.layer == b.layer && self.path(*a) == self.path(*b));
+        s.collect_seq(files.iter().map(|f| {
+            let location = Coordinates {
+                path: self.path(*f),
+                layer_id: usize::try_from(f.layer)
+                    .ok()
+                    .and_then(|i| layers.get(i))
+                    .copied()
+                    .flatten(),
+            };
+            FileEntry {
+                id: IdText(Id::Hex(location.id())),
+                location,
+            }
         }))
     }
 }
@@ -376,13 +691,28 @@ pub(in crate::format) fn write_to(
 ) -> std::io::Result<()> {
     let source = source(&catalog.source, options);
     let source_id = source.id.clone();
-    let (files, mut edges) = files(catalog, Id::new(&source_id));
-    edges.extend(relationships(catalog));
-    edges.sort_unstable();
+    let ids: Vec<Option<u64>> = catalog
+        .packages
+        .iter()
+        .map(|p| match Id::new(&p.id()) {
+            Id::Hex(n) => Some(n),
+            Id::Text(_) => None,
+        })
+        .collect();
+    let evidence = Evidence::new(catalog);
     let doc = Document {
         artifacts: Artifacts(&catalog.packages),
-        artifact_relationships: Relationships(edges),
-        files: Files(files),
+        artifact_relationships: Relationships {
+            catalog,
+            ids: &ids,
+            source_id: Id::new(&source_id),
+            evidence: &evidence,
+        },
+        files: Files {
+            catalog,
+            ids: &ids,
+            evidence: &evidence,
+        },
         source,
         distro: catalog.distro.as_ref().map(linux_release).unwrap_or_default(),
         descriptor: Descriptor {
@@ -432,49 +762,106 @@ fn artifact(p: &Package) -> Artifact<'_> {
     }
 }
 
+/// An artifact's `metadata`: the ecosystem's object, and for OS packages
+/// their owned files, written from the package under the object's `files`
+/// key (a package can own tens of thousands of files: as JSON values they
+/// took over a kilobyte each while the artifact was written).
+struct ArtifactMetadata<'a> {
+    value: serde_json::Value,
+    files: Option<OwnedFiles<'a>>,
+}
+
+impl Serialize for ArtifactMetadata<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        match (&self.value, &self.files) {
+            // As serde_json writes an object, with the files in the
+            // place of the `files` key.
+            (serde_json::Value::Object(object), Some(files)) => {
+                let mut map = s.serialize_map(Some(object.len()))?;
+                for (k, v) in object {
+                    if k == "files" {
+                        map.serialize_entry(k, files)?;
+                    } else {
+                        map.serialize_entry(k, v)?;
+                    }
+                }
+                map.end()
+            }
+            (value, _) => value.serialize(s),
+        }
+    }
+}
+
+/// An OS package's owned files as syft lists them in its metadata.
+struct OwnedFiles<'a> {
+    files: &'a [crate::model::OwnedFile],
+    dpkg: bool,
+}
+
+/// One owned file of [`OwnedFiles`]. The fields are in the order
+/// `serde_json::json!` objects (sorted maps) gave them.
+#[derive(Serialize)]
+struct OwnedFileRecord<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    digest: Option<FileDigest<'a>>,
+    #[serde(rename = "isConfigFile", skip_serializing_if = "Option::is_none")]
+    is_config_file: Option<bool>,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct FileDigest<'a> {
+    algorithm: &'a str,
+    value: &'a str,
+}
+
+impl Serialize for OwnedFiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.files.iter().map(|f| {
+            OwnedFileRecord {
+                digest: f
+                    .digest
+                    .as_deref()
+                    .and_then(|d| d.split_once(':'))
+                    .map(|(algorithm, value)| FileDigest { algorithm, value }),
+                is_config_file: self.dpkg.then_some(false),
+                path: &f.path,
+            }
+        }))
+    }
+}
+
 /// OS package metadata with the package's owned files as syft lists them
 /// (other ecosystems write their own `files`, if any): path
 /// and digest for apk and dpkg records (a dpkg file is never marked a
 /// config file: sbomctl does not read `conffiles`); none for rpm, whose
 /// records need modes, sizes and owners sbomctl does not keep.
-fn with_files(ty: &str, mut value: serde_json::Value, p: &Package) -> serde_json::Value {
-    if !matches!(ty, "apk-db-entry" | "dpkg-db-entry" | "rpm-db-entry") {
-        return value;
-    }
-    let files: Vec<serde_json::Value> = match ty {
-        "apk-db-entry" | "dpkg-db-entry" => p
-            .files
-            .iter()
-            .map(|f| {
-                let mut record = serde_json::json!({ "path": f.path });
-                if let Some((algorithm, digest)) =
-                    f.digest.as_deref().and_then(|d| d.split_once(':'))
-                {
-                    record["digest"] =
-                        serde_json::json!({ "algorithm": algorithm, "value": digest });
-                }
-                if ty == "dpkg-db-entry" {
-                    record["isConfigFile"] = serde_json::Value::Bool(false);
-                }
-                record
-            })
-            .collect(),
-        _ => Vec::new(),
+fn with_files<'a>(ty: &str, mut value: serde_json::Value, p: &'a Package) -> ArtifactMetadata<'a> {
+    let files = match ty {
+        "apk-db-entry" | "dpkg-db-entry" => &p.files[..],
+        "rpm-db-entry" => &[],
+        _ => return ArtifactMetadata { value, files: None },
     };
-    if let Some(object) = value.as_object_mut() {
-        object.insert("files".to_owned(), serde_json::Value::Array(files));
+    let Some(object) = value.as_object_mut() else {
+        return ArtifactMetadata { value, files: None };
+    };
+    // A placeholder, so that the key takes the place it always had.
+    object.insert("files".to_owned(), serde_json::Value::Null);
+    ArtifactMetadata {
+        value,
+        files: Some(OwnedFiles {
+            files,
+            dpkg: ty == "dpkg-db-entry",
+        }),
     }
-    value
 }
 
 /// A package's evidence: syft's `layerID` is the layer's diff ID.
 fn location(l: &Location) -> SyftLocation<'_> {
     SyftLocation {
         path: &l.path,
-        layer_id: l
-            .layer
-            .as_ref()
-            .map(|layer| layer.diff_id.as_deref().unwrap_or(&layer.digest)),
+        layer_id: l.layer.as_ref().map(layer_id),
         access_path: &l.path,
         annotations: Annotations {
             evidence: "primary",
@@ -482,10 +869,60 @@ fn location(l: &Location) -> SyftLocation<'_> {
     }
 }
 
-/// syft's `dependency-of` points from the dependency (parent) to the
-/// package that needs it (child).
-fn relationships(catalog: &Catalog) -> impl Iterator<Item = Edge<'_>> {
-    catalog.relationships.iter().map(|r| match r.kind {
+/// syft's `layerID`: the layer's diff ID, else its digest.
+fn layer_id(l: &LayerRef) -> &str {
+    l.diff_id.as_deref().unwrap_or(&l.digest)
+}
+
+/// An evidence file's coordinates.
+fn evidence_coordinates(l: &Location) -> Coordinates<'_> {
+    Coordinates {
+        path: &l.path,
+        layer_id: l.layer.as_ref().map(layer_id),
+    }
+}
+
+/// The layers evidence was found in, by path: an owned file gets the
+/// layer of the evidence at its path when that is a single one.
+struct Evidence<'a>(HashMap<&'a str, EvidenceLayer<'a>>);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EvidenceLayer<'a> {
+    One(Option<&'a str>),
+    Several,
+}
+
+impl<'a> Evidence<'a> {
+    fn new(catalog: &'a Catalog) -> Self {
+        let mut by_path: HashMap<&'a str, EvidenceLayer<'a>> = HashMap::new();
+        for l in catalog.packages.iter().flat_map(|p| &p.locations) {
+            let c = evidence_coordinates(l);
+            by_path
+                .entry(c.path)
+                .and_modify(|e| {
+                    if *e != EvidenceLayer::One(c.layer_id) {
+                        *e = EvidenceLayer::Several;
+                    }
+                })
+                .or_insert(EvidenceLayer::One(c.layer_id));
+        }
+        Evidence(by_path)
+    }
+
+    /// The layer syft would give an owned file at `path`.
+    fn layer(&self, path: &str) -> Option<&'a str> {
+        match self.0.get(path) {
+            Some(EvidenceLayer::One(layer)) => *layer,
+            _ => None,
+        }
+    }
+}
+
+/// A relationship of the catalog as syft writes it: syft's
+/// `dependency-of` points from the dependency (parent) to the package
+/// that needs it (child).
+fn edge(r: &crate::model::Relationship) -> Edge<'_> {
+    match r.kind {
         RelationshipKind::DependsOn => Edge {
             parent: Id::new(&r.to),
             child: Id::new(&r.from),
@@ -496,105 +933,7 @@ fn relationships(catalog: &Catalog) -> impl Iterator<Item = Edge<'_>> {
             child: Id::new(&r.to),
             kind: Kind::OwnershipByFileOverlap,
         },
-    })
-}
-
-/// syft's `files` for its default selection (`owned-by-package`): every
-/// package's evidence files (its locations, with their layer) and the
-/// files its database says it owns; with the relationships syft writes
-/// for them: `contains` from the source to each package, `evident-by`
-/// from a package to its evidence files, `contains` from a package to its
-/// owned files. An owned file's layer is known only when the file is also
-/// some package's evidence (a lone evidence location at that path); else
-/// it has no `layerID`. Sorted as syft sorts files: by layer order
-/// (files without a layer last), then path.
-fn files<'a>(catalog: &'a Catalog, source_id: Id<'a>) -> (Vec<Coordinates<'a>>, Vec<Edge<'a>>) {
-    use std::collections::{BTreeMap, BTreeSet};
-    let layer_id = |l: &'a crate::model::LayerRef| l.diff_id.as_deref().unwrap_or(&l.digest);
-    // path -> the layers evidence was found in at that path
-    let mut evidence_layers: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
-    for p in &catalog.packages {
-        for l in &p.locations {
-            evidence_layers
-                .entry(l.path.as_str())
-                .or_default()
-                .insert(l.layer.as_ref().map(layer_id));
-        }
     }
-    // Sized once: a `dir:/` scan has hundreds of thousands of files and
-    // relationships, and a doubling vector would hold up to three times
-    // that while it grows. The files are collected with repeats and made
-    // unique after sorting (no set, no id memo: an id is a hash of the
-    // coordinates, computed again when the file is written).
-    let (files_len, edges_len) = catalog.packages.iter().fold((0usize, 0usize), |(f, e), p| {
-        let n = p.locations.len().saturating_add(p.files.len());
-        (f.saturating_add(n), e.saturating_add(n).saturating_add(1))
-    });
-    let mut coordinates: Vec<Coordinates<'a>> = Vec::with_capacity(files_len);
-    let mut edges = Vec::with_capacity(edges_len.saturating_add(catalog.relationships.len()));
-    for p in &catalog.packages {
-        let id = p.id();
-        // The package's id as a number: it is always 16 hex digits.
-        let id = match Id::new(&id) {
-            Id::Hex(n) => n,
-            Id::Text(_) => continue,
-        };
-        edges.push(Edge {
-            parent: source_id,
-            child: Id::Hex(id),
-            kind: Kind::Contains,
-        });
-        let evident: BTreeSet<Coordinates<'a>> = p
-            .locations
-            .iter()
-            .map(|l| Coordinates {
-                path: &l.path,
-                layer_id: l.layer.as_ref().map(layer_id),
-            })
-            .collect();
-        for c in evident {
-            edges.push(Edge {
-                parent: Id::Hex(id),
-                child: Id::Hex(c.id()),
-                kind: Kind::EvidentBy,
-            });
-            coordinates.push(c);
-        }
-        let owned: BTreeSet<Coordinates<'a>> = p
-            .files
-            .iter()
-            .map(|f| Coordinates {
-                path: &f.path,
-                layer_id: match evidence_layers.get(f.path.as_str()) {
-                    Some(layers) if layers.len() == 1 => layers.iter().next().copied().flatten(),
-                    _ => None,
-                },
-            })
-            .collect();
-        for c in owned {
-            edges.push(Edge {
-                parent: Id::Hex(id),
-                child: Id::Hex(c.id()),
-                kind: Kind::Contains,
-            });
-            coordinates.push(c);
-        }
-    }
-    let order: BTreeMap<&str, usize> = catalog
-        .source
-        .layers
-        .iter()
-        .map(|l| (l.diff_id.as_deref().unwrap_or(&l.digest), l.index))
-        .collect();
-    let mut files = coordinates;
-    files.sort_unstable_by_key(|c| {
-        let rank = c.layer_id.and_then(|l| order.get(l)).copied();
-        (rank.is_none(), rank, c.layer_id, c.path)
-    });
-    // The sort key holds every field, so repeats are adjacent.
-    files.dedup();
-    files.shrink_to_fit();
-    (files, edges)
 }
 
 /// syft's source name and version: `--source-name`/`--source-version`
