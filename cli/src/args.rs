@@ -704,6 +704,8 @@ pub struct PackagesArgs {
     /// --source-version).
     #[arg(long, value_name = "VERSION")]
     pub source_version: Option<String>,
+    #[command(flatten)]
+    pub author: crate::commands::sbom_author::SbomAuthorFlags,
     /// Squashed (final filesystem) or all-layers.
     #[arg(short, long, value_enum, default_value = "squashed")]
     pub scope: ScopeArg,
@@ -751,6 +753,8 @@ pub struct ConvertArgs {
     /// Default: table on a terminal, json otherwise.
     #[arg(short, long = "output", value_name = "FORMAT[@VERSION][=FILE]")]
     pub output: Vec<String>,
+    #[command(flatten)]
+    pub author: crate::commands::sbom_author::SbomAuthorFlags,
 }
 
 /// Parses `--registry-timeout`: whole seconds, or a number with `s`, `m`

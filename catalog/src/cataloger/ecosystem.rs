@@ -227,6 +227,15 @@ pub enum Supplier<'a> {
         /// The email address(es).
         email: Option<&'a str>,
     },
+    /// The maintainer as separate fields (Python core metadata
+    /// `Maintainer` and `Maintainer-email`, for metadata that names no
+    /// author): the publisher, as [`Maintainer`](Self::Maintainer).
+    MaintainerFields {
+        /// The name.
+        name: Option<&'a str>,
+        /// The email address(es).
+        email: Option<&'a str>,
+    },
 }
 
 impl<'a> Supplier<'a> {

@@ -16,11 +16,13 @@ fn agent(s: Supplier<'_>) -> Agent {
             email: None,
             url: None,
         },
-        Supplier::AuthorFields { name, email } => Agent {
-            name: name.unwrap_or_default().to_owned(),
-            email: email.map(str::to_owned),
-            url: None,
-        },
+        Supplier::AuthorFields { name, email } | Supplier::MaintainerFields { name, email } => {
+            Agent {
+                name: name.unwrap_or_default().to_owned(),
+                email: email.map(str::to_owned),
+                url: None,
+            }
+        }
     }
 }
 

@@ -360,12 +360,14 @@ pub(crate) fn supplier_of(metadata: &crate::model::Metadata) -> Option<String> {
     use crate::cataloger::Supplier;
     Some(match metadata.fields().supplier()? {
         Supplier::Maintainer(s) | Supplier::Author(s) | Supplier::Organization(s) => s.to_owned(),
-        Supplier::AuthorFields { name, email } => match (name, email) {
-            (Some(n), Some(e)) => format!("{n} <{e}>"),
-            (Some(n), None) => n.to_owned(),
-            (None, Some(e)) => e.to_owned(),
-            (None, None) => return None,
-        },
+        Supplier::AuthorFields { name, email } | Supplier::MaintainerFields { name, email } => {
+            match (name, email) {
+                (Some(n), Some(e)) => format!("{n} <{e}>"),
+                (Some(n), None) => n.to_owned(),
+                (None, Some(e)) => e.to_owned(),
+                (None, None) => return None,
+            }
+        }
     })
 }
 

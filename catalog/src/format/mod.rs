@@ -7,6 +7,7 @@
 //! timestamps), `read` (sniffing and the mapping every reader shares) and
 //! [`validate`] (value checks the specs' schemas impose).
 
+mod author;
 pub mod common;
 mod cyclonedx;
 mod github;
@@ -20,6 +21,7 @@ mod syft_json;
 mod table;
 pub mod validate;
 
+pub use author::SbomAuthor;
 pub use cyclonedx::CYCLONEDX_FOUND_BY;
 pub use json::SCHEMA_VERSION;
 pub(crate) use read::{malformed as read_malformed, nullable as read_nullable};
@@ -227,6 +229,9 @@ pub struct RenderOptions {
     /// The version of the scanned thing in documents, instead of the
     /// manifest digest (syft's `--source-version`).
     pub source_version: Option<String>,
+    /// Who made the SBOM (`--sbom-author`), in the order given; the tool
+    /// is always named besides.
+    pub authors: Vec<SbomAuthor>,
 }
 
 impl RenderOptions {
@@ -251,6 +256,7 @@ impl RenderOptions {
             created: common::rfc3339(secs),
             source_name: None,
             source_version: None,
+            authors: Vec::new(),
         }
     }
 }

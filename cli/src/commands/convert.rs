@@ -21,7 +21,8 @@ pub fn run(args: &ConvertArgs, global: &Global) -> Result<ExitCode> {
     };
     // Bad flags are reported before any input is read.
     let targets = output::parse_targets(&args.output, default_format, None)?;
-    let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    let mut render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    args.author.apply(&mut render_options);
     let name = if args.input == "-" {
         "stdin".to_owned()
     } else {

@@ -401,7 +401,8 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     let parallel = args.fleet.parallel.unwrap_or(1);
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("creating output directory {}", out_dir.display()))?;
-    let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    let mut render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+    args.author.apply(&mut render_options);
     let platform = args
         .platform
         .as_deref()

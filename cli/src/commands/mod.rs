@@ -25,6 +25,7 @@ pub mod packages;
 pub mod platforms;
 pub mod public_key;
 pub mod save;
+pub mod sbom_author;
 pub mod scan_options;
 pub mod sign;
 pub mod tree;

@@ -6,8 +6,8 @@ use super::pom_properties::PomProperties;
 use super::pom_xml::PomProject;
 use super::MavenCataloger;
 use crate::cataloger::{
-    syft_key_values, Cataloger, DocumentPackage, EcosystemInfo, EcosystemMetadata, Supplier,
-    SyftFields,
+    syft_key_values, Cataloger, DocumentPackage, DocumentSupplier, EcosystemInfo,
+    EcosystemMetadata, Supplier, SyftFields,
 };
 use crate::model::Package;
 
@@ -35,6 +35,22 @@ pub struct MavenMetadata {
     /// The virtual path of the package this one was found in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// The supplier a document read back states (`convert`): an archive's
+    /// pom and manifest are not in a document, so the supplier they gave
+    /// is kept here. Never set by the cataloger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_supplier: Option<MavenSupplier>,
+}
+
+/// A supplier read back from a document, for
+/// [`MavenMetadata::document_supplier`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MavenSupplier {
+    /// `Name <email>`, `Name` or `email` ([`DocumentSupplier::person`]).
+    pub person: String,
+    /// True when the document states an organisation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub organization: bool,
 }
 
 impl MavenMetadata {
@@ -95,16 +111,42 @@ impl EcosystemMetadata for MavenMetadata {
         ))
     }
 
-    /// The pom's organization, else its first developer, else the
-    /// manifest's `Specification-Vendor` / `Implementation-Vendor` (syft
-    /// reads only the manifest).
+    /// The pom's `organization/name` (an organisation), else its first
+    /// developer (a person), else the manifest's `Specification-Vendor`,
+    /// `Implementation-Vendor` or OSGi `Bundle-Vendor` (organisations, as
+    /// syft writes the first two; syft reads only the manifest and not
+    /// `Bundle-Vendor`). A supplier a document read back states wins.
     fn supplier(&self) -> Option<Supplier<'_>> {
+        if let Some(s) = &self.document_supplier {
+            return if s.organization {
+                Supplier::organization(Some(&s.person))
+            } else {
+                Supplier::maintainer(Some(&s.person))
+            };
+        }
         let pom = self.pom_project.as_ref();
-        pom.and_then(|p| p.organization.as_deref())
-            .or_else(|| pom.and_then(|p| p.developer.as_deref()))
-            .or_else(|| self.manifest_value("Specification-Vendor"))
-            .or_else(|| self.manifest_value("Implementation-Vendor"))
-            .map(Supplier::Maintainer)
+        Supplier::organization(pom.and_then(|p| p.organization.as_deref()))
+            .or_else(|| Supplier::maintainer(pom.and_then(|p| p.developer.as_deref())))
+            .or_else(|| {
+                [
+                    "Specification-Vendor",
+                    "Implementation-Vendor",
+                    "Bundle-Vendor",
+                ]
+                .into_iter()
+                .find_map(|key| Supplier::organization(self.manifest_value(key)))
+            })
+    }
+
+    fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
+        self.document_supplier = Some(MavenSupplier {
+            person: if s.organization {
+                s.name.to_owned()
+            } else {
+                s.person()
+            },
+            organization: s.organization,
+        });
     }
 
     /// The last archive of the virtual path (`lib/app.war:WEB-INF/lib/x.jar`

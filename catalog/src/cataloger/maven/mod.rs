@@ -30,7 +30,7 @@ pub mod pom_xml;
 pub mod zip_stream;
 
 pub use extract::{decode, encode, JarExtractor, ID as EXTRACTOR_ID};
-pub use metadata::MavenMetadata;
+pub use metadata::{MavenMetadata, MavenSupplier};
 
 use manifest::Manifest;
 use pom_properties::PomProperties;
@@ -690,6 +690,7 @@ fn package(
         pom_properties: identity.properties,
         pom_project: identity.project,
         parent: parent.map(str::to_owned),
+        document_supplier: None,
     };
     Package {
         name: identity.name,

@@ -20,6 +20,13 @@ pub struct PypiMetadata {
     /// `Author-email`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_email: Option<String>,
+    /// `Maintainer`, or the name part of the first `Maintainer-email`;
+    /// kept only when the metadata names no author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// `Maintainer-email`, kept only when the metadata names no author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer_email: Option<String>,
     /// `Home-page` or `Project-URL: Homepage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_page: Option<String>,
@@ -106,9 +113,24 @@ impl EcosystemMetadata for PypiMetadata {
     fn set_supplier(&mut self, s: &DocumentSupplier<'_>) {
         self.author = Some(s.name.to_owned()).filter(|n| !n.is_empty());
         self.author_email = Some(s.email.to_owned()).filter(|e| !e.is_empty());
+        self.maintainer = None;
+        self.maintainer_email = None;
     }
 
+    /// The author (`Author`, `Author-email`); when the metadata names
+    /// none, the maintainer (`Maintainer`, `Maintainer-email`), as the
+    /// core metadata spec reads them: PEP 621 build backends write
+    /// `Maintainer-email: Name <mail>` with no `Author*` for projects that
+    /// list only maintainers.
     fn supplier(&self) -> Option<Supplier<'_>> {
+        if self.author.is_none() && self.author_email.is_none() {
+            if self.maintainer.is_some() || self.maintainer_email.is_some() {
+                return Some(Supplier::MaintainerFields {
+                    name: self.maintainer.as_deref(),
+                    email: self.maintainer_email.as_deref(),
+                });
+            }
+        }
         Some(Supplier::AuthorFields {
             name: self.author.as_deref(),
             email: self.author_email.as_deref(),

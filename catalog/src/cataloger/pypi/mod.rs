@@ -225,13 +225,22 @@ fn catalog_distribution(
     let dependencies = dependencies(&core.requires_dist, &name);
     let purl = package_url(&name, &version, &direct_url);
     let cpes = cpes(&name, &version);
+    let no_author = core.author.is_none() && core.author_email.is_none();
     let metadata = PypiMetadata {
         name: raw_name,
         author: core
             .author
             .clone()
             .or_else(|| core.author_email.as_deref().and_then(display_name)),
-        author_email: core.author_email,
+        author_email: core.author_email.clone(),
+        maintainer: no_author
+            .then(|| {
+                core.maintainer
+                    .clone()
+                    .or_else(|| core.maintainer_email.as_deref().and_then(display_name))
+            })
+            .flatten(),
+        maintainer_email: core.maintainer_email.filter(|_| no_author),
         home_page: core.home_page.or_else(|| homepage_url(&core.project_urls)),
         summary: core.summary,
         requires_python: core.requires_python,
@@ -1366,6 +1375,59 @@ mod tests {
         );
         assert_eq!(resolve_path("a", ".."), None);
         assert_eq!(resolve_path("a", ""), Some("/a".to_owned()));
+    }
+
+    #[test]
+    fn maintainer_is_the_supplier_when_no_author_is_named() {
+        use crate::cataloger::{EcosystemMetadata, Supplier};
+        // Real wheels' metadata (testdata/pypi/maintainer/SOURCES.md): no
+        // `Author*`, only `Maintainer` / `Maintainer-email`.
+        let mut tree = FileTree::new();
+        add_fixture(&mut tree, "maintainer/site-packages", SITE);
+        let out = catalog(&tree);
+        let by_name = |n: &str| meta(out.packages.iter().find(|p| p.name == n).unwrap()).clone();
+        // setuptools: `Maintainer: Pallets`, `Maintainer-email: contact@…`.
+        let m = by_name("markupsafe");
+        assert_eq!(
+            (m.author.as_deref(), m.author_email.as_deref()),
+            (None, None)
+        );
+        assert_eq!(
+            m.supplier(),
+            Some(Supplier::MaintainerFields {
+                name: Some("Pallets"),
+                email: Some("contact@palletsprojects.com")
+            })
+        );
+        // flit (PEP 621): `Maintainer-email: Pallets <contact@…>` only;
+        // the name is the mailbox's display name.
+        let m = by_name("jinja2");
+        assert_eq!(
+            m.supplier(),
+            Some(Supplier::MaintainerFields {
+                name: Some("Pallets"),
+                email: Some("Pallets <contact@palletsprojects.com>")
+            })
+        );
+        // An author, when named, wins over the maintainer (urllib3 2.2.3's
+        // header lines, as the real image holds them).
+        let mut tree = FileTree::new();
+        insert(
+            &mut tree,
+            "usr/local/lib/python3.11/site-packages/urllib3-2.2.3.dist-info/METADATA",
+            b"Metadata-Version: 2.3\nName: urllib3\nVersion: 2.2.3\nAuthor-email: Andrey Petrov <andrey.petrov@shazow.net>\nMaintainer-email: Seth Michael Larson <sethmichaellarson@gmail.com>, Quentin Pradet <quentin@pradet.me>\n",
+        );
+        let out = catalog(&tree);
+        let m = meta(only_package(&out));
+        assert_eq!(m.maintainer, None);
+        assert_eq!(m.maintainer_email, None);
+        assert_eq!(
+            m.supplier(),
+            Some(Supplier::AuthorFields {
+                name: Some("Andrey Petrov"),
+                email: Some("Andrey Petrov <andrey.petrov@shazow.net>")
+            })
+        );
     }
 
     #[test]

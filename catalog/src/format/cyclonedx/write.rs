@@ -76,7 +76,14 @@ impl Serialize for Components<'_> {
 pub(super) struct BomMetadata {
     pub timestamp: String,
     pub tools: Tools,
+    /// `--sbom-author`s: who made the BOM (every version).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<Contact>,
     pub component: Component,
+    /// 1.6+: the first organisation among the `--sbom-author`s, "the
+    /// organization that created the BOM".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<Entity>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
 }
@@ -445,7 +452,13 @@ impl<'a> Bom<'a> {
             metadata: BomMetadata {
                 timestamp: options.created.clone(),
                 tools,
+                authors: sbom_authors(options),
                 component: root,
+                manufacturer: if version >= CyclonedxVersion::V1_6 {
+                    sbom_manufacturer(options)
+                } else {
+                    None
+                },
                 properties: vec![prop("sbomctl:catalog:scope", scope)],
             },
             components,
@@ -453,6 +466,36 @@ impl<'a> Bom<'a> {
             compositions,
         }
     }
+}
+
+/// `metadata.authors`: each `--sbom-author` once, in the order given.
+fn sbom_authors(options: &RenderOptions) -> Vec<Contact> {
+    let mut out: Vec<Contact> = Vec::new();
+    for a in &options.authors {
+        let c = Contact {
+            name: a.name.clone(),
+            email: a.email.clone(),
+        };
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `metadata.manufacturer` (1.6+): the first organisation author.
+fn sbom_manufacturer(options: &RenderOptions) -> Option<Entity> {
+    let a = options.authors.iter().find(|a| a.organization)?;
+    Some(Entity {
+        name: a.name.clone(),
+        contact: a
+            .email
+            .iter()
+            .map(|email| EntityContact {
+                email: email.clone(),
+            })
+            .collect(),
+    })
 }
 
 /// Hands out distinct bom-refs: a wanted ref when it is free, else the
@@ -628,6 +671,7 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
     let supplier = p.metadata.fields().supplier();
     let publisher = match supplier {
         Some(Supplier::Maintainer(m) | Supplier::Organization(m)) => non_empty(Some(m)),
+        Some(Supplier::MaintainerFields { name, email }) => author_string(name, email),
         _ => None,
     };
     let (author, authors) = match supplier {
@@ -639,7 +683,10 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
         Some(Supplier::AuthorFields { name, email }) => {
             (author_string(name, email), author_contacts(name, email))
         }
-        Some(Supplier::Maintainer(_) | Supplier::Organization(_)) | None => (None, Vec::new()),
+        Some(
+            Supplier::Maintainer(_) | Supplier::Organization(_) | Supplier::MaintainerFields { .. },
+        )
+        | None => (None, Vec::new()),
     };
     // `author` is deprecated in 1.6 for `authors`.
     let (author, authors) = if version >= CyclonedxVersion::V1_6 {
@@ -682,7 +729,7 @@ fn entity(supplier: Supplier<'_>) -> Option<Entity> {
                 (p.name.trim().to_owned(), p.email.to_owned())
             }
         }
-        Supplier::AuthorFields { name, email } => {
+        Supplier::AuthorFields { name, email } | Supplier::MaintainerFields { name, email } => {
             let n = crate::cataloger::Person::parse(name.unwrap_or(""));
             let first = email.unwrap_or("").split(',').next().unwrap_or("");
             let e = crate::cataloger::Person::parse(first);

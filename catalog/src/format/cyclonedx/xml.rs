@@ -2,7 +2,7 @@
 //! XSD sequences require, escapes markup characters and replaces what XML
 //! 1.0 cannot carry.
 
-use super::write::{Bom, Component, License, LicenseChoice, Tools};
+use super::write::{Bom, Component, Contact, Entity, License, LicenseChoice, Tools};
 use crate::format::CyclonedxVersion;
 
 /// Serialises `bom` for `version` (the namespace is per version) into
@@ -48,7 +48,17 @@ pub(super) fn encode(
         }
     }
     w.end("tools");
+    if !bom.metadata.authors.is_empty() {
+        w.start("authors", &[]);
+        for a in &bom.metadata.authors {
+            contact(&mut w, "author", a);
+        }
+        w.end("authors");
+    }
     component(&mut w, &bom.metadata.component);
+    if let Some(m) = &bom.metadata.manufacturer {
+        entity(&mut w, "manufacturer", m);
+    }
     properties(&mut w, &bom.metadata.properties);
     w.end("metadata");
 
@@ -106,6 +116,28 @@ pub(super) fn encode(
     sink.write_all(w.out.as_bytes())
 }
 
+/// An `organizationalEntity`: its name and contacts' emails.
+fn entity(w: &mut Writer, tag: &str, e: &Entity) {
+    w.start(tag, &[]);
+    w.leaf("name", &[], &e.name);
+    for contact in &e.contact {
+        w.start("contact", &[]);
+        w.leaf("email", &[], &contact.email);
+        w.end("contact");
+    }
+    w.end(tag);
+}
+
+/// An `organizationalContact`: name and email.
+fn contact(w: &mut Writer, tag: &str, c: &Contact) {
+    w.start(tag, &[]);
+    w.leaf("name", &[], &c.name);
+    if let Some(e) = &c.email {
+        w.leaf("email", &[], e);
+    }
+    w.end(tag);
+}
+
 fn component(w: &mut Writer, c: &Component) {
     let mut attrs = vec![("type", c.kind)];
     if let Some(r) = &c.bom_ref {
@@ -113,24 +145,12 @@ fn component(w: &mut Writer, c: &Component) {
     }
     w.start("component", &attrs);
     if let Some(s) = &c.supplier {
-        w.start("supplier", &[]);
-        w.leaf("name", &[], &s.name);
-        for contact in &s.contact {
-            w.start("contact", &[]);
-            w.leaf("email", &[], &contact.email);
-            w.end("contact");
-        }
-        w.end("supplier");
+        entity(w, "supplier", s);
     }
     if !c.authors.is_empty() {
         w.start("authors", &[]);
         for a in &c.authors {
-            w.start("author", &[]);
-            w.leaf("name", &[], &a.name);
-            if let Some(e) = &a.email {
-                w.leaf("email", &[], e);
-            }
-            w.end("author");
+            contact(w, "author", a);
         }
         w.end("authors");
     }

@@ -211,7 +211,7 @@ pub(in crate::format) fn person(supplier: Option<Supplier<'_>>) -> Option<String
             return (!name.is_empty()).then(|| format!("Organization: {name}"));
         }
         Supplier::Maintainer(s) | Supplier::Author(s) => parse_person(s),
-        Supplier::AuthorFields { name, email } => {
+        Supplier::AuthorFields { name, email } | Supplier::MaintainerFields { name, email } => {
             let (n1, e1) = parse_person(name.unwrap_or(""));
             // `Author-email` may list several, comma-separated.
             let first_email = email.unwrap_or("").split(',').next().unwrap_or("");

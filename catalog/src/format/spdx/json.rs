@@ -168,7 +168,12 @@ pub(super) fn write(doc: &Document<'_>, w: &mut dyn std::io::Write) -> std::io::
         document_namespace: &doc.namespace,
         creation_info: CreationInfo {
             license_list_version: &doc.license_list_version,
-            creators: vec![format!("Tool: {}", doc.tool)],
+            creators: doc
+                .creators
+                .iter()
+                .cloned()
+                .chain([format!("Tool: {}", doc.tool)])
+                .collect(),
             created: &doc.created,
         },
         packages: Packages(&doc.packages),

@@ -20,6 +20,9 @@ pub(super) fn write(doc: &Document<'_>, sink: &mut dyn std::io::Write) -> std::i
     w.line("DocumentName", &doc.name);
     w.line("DocumentNamespace", &doc.namespace);
     w.raw("LicenseListVersion", &doc.license_list_version);
+    for c in &doc.creators {
+        w.raw("Creator", c);
+    }
     w.raw("Creator", &format!("Tool: {}", doc.tool));
     w.raw("Created", &doc.created);
 

@@ -34,6 +34,8 @@ pub(in crate::format) struct Document<'a> {
     pub namespace: String,
     /// `sbomctl-VERSION`, written as `Tool: …`.
     pub tool: String,
+    /// `--sbom-author`s, `Organization: …` / `Person: …`, before the tool.
+    pub creators: Vec<String>,
     pub created: String,
     pub license_list_version: String,
     /// The root package first, then the catalog's packages in catalog order.
@@ -426,6 +428,15 @@ pub(in crate::format) fn build<'a>(
         name: fields::one_line(&common::document_name(catalog, options)),
         namespace: common::spdx_namespace(catalog, options),
         tool: tool.clone(),
+        creators: {
+            let mut seen = std::collections::HashSet::new();
+            options
+                .authors
+                .iter()
+                .map(|a| fields::one_line(&a.to_string()))
+                .filter(|c| seen.insert(c.clone()))
+                .collect()
+        },
         created: options.created.clone(),
         license_list_version: license_list_version(),
         packages: Packages {

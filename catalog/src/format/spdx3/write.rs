@@ -172,7 +172,16 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     created_using.insert("@id".into(), CREATION_INFO.into());
     created_using.insert("specVersion".into(), d.version.as_str().into());
     created_using.insert("created".into(), doc.created.clone().into());
-    created_using.insert("createdBy".into(), json!([ids.agent]));
+    // `--sbom-author`s are agents the document was created by, beside
+    // sbomctl's own.
+    let authors: Vec<(String, Value)> = doc.creators.iter().map(|c| author(&ids, c)).collect();
+    let created_by: Vec<&str> = std::iter::once(ids.agent.as_str())
+        .chain(authors.iter().map(|(id, _)| id.as_str()))
+        .collect();
+    // A supplier with an author's exact string is the author's element
+    // (ids are a hash of kind and string): written once.
+    let mut agents: HashSet<String> = authors.iter().map(|(id, _)| id.clone()).collect();
+    created_using.insert("createdBy".into(), json!(created_by));
     created_using.insert("createdUsing".into(), json!([ids.tool]));
     emit(Value::Object(created_using))?;
     emit(element(
@@ -180,6 +189,9 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         &ids.agent,
         vec![("name", "sbomctl".into())],
     ))?;
+    for (_, a) in authors {
+        emit(a)?;
+    }
     emit(element(
         "Tool",
         &ids.tool,
@@ -219,7 +231,6 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
     ))?;
     emit(package(&ids, &root, None))?;
 
-    let mut agents: HashSet<String> = HashSet::new();
     // Files written so far, by the hash their id is made of: a host's
     // packages own hundreds of thousands of paths, whose ids need not be
     // held. Sized once for every file, so the set is never rehashed.
@@ -554,6 +565,38 @@ fn agent(ids: &Ids, supplier: &str) -> Option<(String, Value)> {
     }
     let value = element(kind, &id, fields);
     Some((id, value))
+}
+
+/// An SBOM author (`Organization: NAME (EMAIL)` / `Person: NAME (EMAIL)`,
+/// as [`crate::format::SbomAuthor`] writes it) as an `Organization` /
+/// `Person` element with its id; the email, for either kind, as an
+/// `email` external identifier.
+fn author(ids: &Ids, creator: &str) -> (String, Value) {
+    let (kind, rest) = match creator.strip_prefix("Organization: ") {
+        Some(rest) => ("Organization", rest),
+        None => (
+            "Person",
+            creator.strip_prefix("Person: ").unwrap_or(creator),
+        ),
+    };
+    let (name, email) = match rest.strip_suffix(')').and_then(|r| r.rsplit_once(" (")) {
+        Some((name, email)) => (name, email),
+        None => (rest, ""),
+    };
+    let id = ids.hashed(kind, creator);
+    let mut fields = vec![("name", Value::from(name))];
+    if !email.is_empty() {
+        fields.push((
+            "externalIdentifier",
+            json!([{
+                "type": "ExternalIdentifier",
+                "externalIdentifierType": "email",
+                "identifier": email,
+            }]),
+        ));
+    }
+    let value = element(kind, &id, fields);
+    (id, value)
 }
 
 /// The package's owned files with their element ids (and the hash each is
