@@ -727,3 +727,211 @@ fn sample_image_documents_report_exactly_what_is_missing() {
         assert_eq!(checker_missing(theirs), ours_by_element(ours), "{name}");
     }
 }
+
+/// `--sbom-author` (and its config key and `SBOMCTL_SBOM_AUTHOR`) names who
+/// made the SBOM in every format, beside the tool: SPDX 2 creators, SPDX 3
+/// `createdBy` agents, CycloneDX `metadata.authors` (1.6+: the organisation
+/// also as `metadata.manufacturer`). The official validators accept every
+/// document; `check` counts it for NTIA's author and BSI's creator (which
+/// wants an email or URL, so the tool alone does not pass: the sample
+/// snapshots above report it); ntia-conformance-checker agrees.
+#[test]
+fn sbom_author_is_written_in_every_format_and_counted_by_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = format!(
+        "oci-dir:{}",
+        root().join("testdata/images/alpine-sample-oci").display()
+    );
+    let file = |name: &str| tmp.path().join(name);
+    let formats = [
+        ("spdx-json@2.3", "spdx-json", "2.3", "a.spdx.json"),
+        ("spdx@2.3", "spdx", "2.3", "a.spdx"),
+        ("spdx3-json", "spdx3-json", "3.0.1", "a.spdx3.json"),
+        (
+            "cyclonedx-json@1.5",
+            "cyclonedx-json",
+            "1.5",
+            "a-1.5.cdx.json",
+        ),
+        (
+            "cyclonedx-json@1.6",
+            "cyclonedx-json",
+            "1.6",
+            "a-1.6.cdx.json",
+        ),
+        ("cyclonedx-xml@1.6", "cyclonedx-xml", "1.6", "a-1.6.cdx.xml"),
+    ];
+    let mut args: Vec<String> = vec![
+        "packages".into(),
+        "-q".into(),
+        source.clone(),
+        "--sbom-author".into(),
+        "Organization: ACME (sbom@acme.example)".into(),
+        "--sbom-author".into(),
+        "Person: Jane Doe".into(),
+    ];
+    for (f, _, _, name) in formats {
+        args.push("-o".into());
+        args.push(format!("{f}={}", file(name).display()));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = sbomctl_at("1700000000", &args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let jobs: Vec<SbomJob> = formats
+        .iter()
+        .map(|(_, format, version, name)| SbomJob {
+            format: (*format).to_owned(),
+            version: (*version).to_owned(),
+            file: file(name),
+        })
+        .collect();
+    for v in validate_sboms(&jobs) {
+        assert!(v.ok, "{} {}: {:?}", v.format, v.version, v.errors);
+    }
+
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(file(name)).unwrap()).unwrap()
+    };
+    let tool = format!("Tool: sbomctl-{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        read("a.spdx.json")["creationInfo"]["creators"],
+        json!([
+            "Organization: ACME (sbom@acme.example)",
+            "Person: Jane Doe",
+            tool
+        ])
+    );
+    let tv = std::fs::read_to_string(file("a.spdx")).unwrap();
+    let creators: Vec<&str> = tv.lines().filter(|l| l.starts_with("Creator: ")).collect();
+    assert_eq!(
+        creators,
+        [
+            "Creator: Organization: ACME (sbom@acme.example)",
+            "Creator: Person: Jane Doe",
+            &format!("Creator: {tool}")
+        ]
+    );
+    // SPDX 3: createdBy lists sbomctl's agent, then each author's element.
+    let graph = read("a.spdx3.json");
+    let graph = graph["@graph"].as_array().unwrap();
+    let created_by = graph[0]["createdBy"].as_array().unwrap();
+    let agents: Vec<(String, String, Value)> = created_by
+        .iter()
+        .map(|id| {
+            let e = graph
+                .iter()
+                .find(|e| e["spdxId"] == *id)
+                .expect("agent element");
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["name"].as_str().unwrap().to_owned(),
+                e.get("externalIdentifier").cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            ("SoftwareAgent".into(), "sbomctl".into(), Value::Null),
+            (
+                "Organization".into(),
+                "ACME".into(),
+                json!([{"type": "ExternalIdentifier", "externalIdentifierType": "email", "identifier": "sbom@acme.example"}])
+            ),
+            ("Person".into(), "Jane Doe".into(), Value::Null),
+        ]
+    );
+    let authors = json!([{"name": "ACME", "email": "sbom@acme.example"}, {"name": "Jane Doe"}]);
+    let cdx15 = read("a-1.5.cdx.json");
+    assert_eq!(cdx15["metadata"]["authors"], authors);
+    assert_eq!(cdx15["metadata"].get("manufacturer"), None);
+    let cdx16 = read("a-1.6.cdx.json");
+    assert_eq!(cdx16["metadata"]["authors"], authors);
+    assert_eq!(
+        cdx16["metadata"]["manufacturer"],
+        json!({"name": "ACME", "contact": [{"email": "sbom@acme.example"}]})
+    );
+    let xml = std::fs::read_to_string(file("a-1.6.cdx.xml")).unwrap();
+    assert!(xml.contains("<authors>\n      <author>\n        <name>ACME</name>\n        <email>sbom@acme.example</email>"), "{xml}");
+    assert!(
+        xml.contains("<manufacturer>\n      <name>ACME</name>"),
+        "{xml}"
+    );
+
+    // check: BSI's document creator (an email) is no longer missing; NTIA's
+    // author is the same as the checker's.
+    for name in ["a-1.6.cdx.json", "a.spdx3.json"] {
+        let (_, report) = check_json(&file(name), "bsi-tr-03183-2");
+        let doc: Vec<&str> = report["document"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["element"].as_str().unwrap())
+            .collect();
+        assert!(!doc.contains(&"creator"), "{name}: {report}");
+    }
+    let (_, ours) = check_json(&file("a.spdx.json"), "ntia");
+    let theirs = ntia_checker(&[(file("a.spdx.json"), "spdx2")]).remove(0);
+    assert_eq!(theirs["authorNameProvided"], json!(true));
+    assert_eq!(checker_missing(&theirs), ours_by_element(&ours));
+
+    // The config file key (a list) and the environment variable.
+    let config = file("config.yaml");
+    std::fs::write(
+        &config,
+        "sbom-author:\n  - 'Organization: From Config (c@config.example)'\n  - 'Person: Second'\n",
+    )
+    .unwrap();
+    let creators_of = |cmd: &mut assert_cmd::Command| -> Value {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["creationInfo"]["creators"].clone()
+    };
+    let base = || {
+        let mut c = common::no_cache(assert_cmd::Command::cargo_bin("sbomctl").unwrap());
+        c.env("SOURCE_DATE_EPOCH", "1700000000");
+        c
+    };
+    assert_eq!(
+        creators_of(base().args([
+            "-c",
+            config.to_str().unwrap(),
+            "packages",
+            "-q",
+            &source,
+            "-o",
+            "spdx-json"
+        ])),
+        json!([
+            "Organization: From Config (c@config.example)",
+            "Person: Second",
+            tool
+        ])
+    );
+    assert_eq!(
+        creators_of(
+            base()
+                .env("SBOMCTL_SBOM_AUTHOR", "Person: From Env (e@env.example)")
+                .args(["packages", "-q", &source, "-o", "spdx-json"])
+        ),
+        json!(["Person: From Env (e@env.example)", tool])
+    );
+    // A value that is not SPDX's creator syntax: exit 2, naming it.
+    let out = sbomctl(&["packages", "-q", &source, "--sbom-author", "ACME"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("SBOM author `ACME`: expected"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
