@@ -123,13 +123,12 @@ impl EcosystemMetadata for PypiMetadata {
     /// `Maintainer-email: Name <mail>` with no `Author*` for projects that
     /// list only maintainers.
     fn supplier(&self) -> Option<Supplier<'_>> {
-        if self.author.is_none() && self.author_email.is_none() {
-            if self.maintainer.is_some() || self.maintainer_email.is_some() {
-                return Some(Supplier::MaintainerFields {
-                    name: self.maintainer.as_deref(),
-                    email: self.maintainer_email.as_deref(),
-                });
-            }
+        let no_author = self.author.is_none() && self.author_email.is_none();
+        if no_author && (self.maintainer.is_some() || self.maintainer_email.is_some()) {
+            return Some(Supplier::MaintainerFields {
+                name: self.maintainer.as_deref(),
+                email: self.maintainer_email.as_deref(),
+            });
         }
         Some(Supplier::AuthorFields {
             name: self.author.as_deref(),
