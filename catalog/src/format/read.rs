@@ -58,6 +58,8 @@ pub(crate) enum Kind<'a> {
     Cyclonedx,
     /// SPDX 3 JSON-LD.
     Spdx3,
+    /// syft JSON (any schema version).
+    SyftJson,
 }
 
 /// The format of `bytes` (without a byte-order mark), or the error
@@ -121,6 +123,11 @@ pub(crate) fn kind_of(sniff: &Sniff) -> Result<Kind<'static>> {
     {
         return Ok(Kind::Spdx3);
     }
+    // syft's schema URL names its repository (`anchore/syft`) and its
+    // schema files (`schema/json/schema-*.json`).
+    if sniff.artifacts && schema("url").is_some_and(|u| u.contains("syft")) {
+        return Ok(Kind::SyftJson);
+    }
     Err(malformed(NOT_AN_SBOM))
 }
 
@@ -132,6 +139,7 @@ pub(crate) fn read_kind(bytes: &[u8], kind: &Kind<'_>) -> Result<Catalog> {
         Kind::Spdx2 => super::spdx::read(bytes),
         Kind::Cyclonedx => super::cyclonedx::read(bytes),
         Kind::Spdx3 => super::spdx3::read(bytes),
+        Kind::SyftJson => super::syft_json::read(bytes),
     }
 }
 
@@ -146,6 +154,8 @@ pub(crate) struct Sniff {
     pub(crate) bom_format: Option<Value>,
     pub(crate) spec_version: Option<Value>,
     pub(crate) context: Option<Value>,
+    /// A top-level `artifacts` key (syft JSON), its value skipped.
+    pub(crate) artifacts: bool,
 }
 
 impl Sniff {
@@ -187,6 +197,9 @@ impl<'de> Deserialize<'de> for Sniff {
                     ..Sniff::default()
                 };
                 while let Some(key) = map.next_key::<String>()? {
+                    if key == "artifacts" {
+                        s.artifacts = true;
+                    }
                     let Some(slot) = s.slot(&key) else {
                         map.next_value::<IgnoredAny>()?;
                         continue;

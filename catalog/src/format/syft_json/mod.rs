@@ -12,8 +12,10 @@
 //! is no package's evidence, no raw manifest or config bytes in the source
 //! metadata (docs/compat.md `## syft-json` lists each difference).
 
+mod read;
 mod write;
 
+pub(super) use read::read;
 pub(super) use write::write_to;
 
 /// The syft JSON schema version the document claims and is validated

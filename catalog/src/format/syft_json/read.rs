@@ -1,0 +1,358 @@
+//! syft's JSON document back into a [`Catalog`]: artifacts by their PURL,
+//! CPEs, licences (`value`s as declared), locations (`layerID` as the
+//! layer's diff ID, placed by the source's layer list), `foundBy`, the
+//! owned files a metadata `files` list names (path and digest), the
+//! `dependency-of` and `ownership-by-file-overlap` relationships, the
+//! source (image or directory) and the distro.
+//!
+//! What syft JSON does not carry is not made up: a layer's blob digest
+//! (syft names layers by diff ID), the source's transport (read as
+//! `syft-json`), and the supplier and other ecosystem metadata (only what
+//! a package's PURL says comes back; see docs/formats.md `## Reading`).
+//!
+//! Bounded like the other readers: serde's recursion limit caps the depth,
+//! the caller caps the size, and every lookup is a hash map, so the work is
+//! linear in the document.
+
+use std::collections::HashMap;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::error::Result;
+use crate::format::read::{finish, malformed, nullable, source_info, to_package, Found, Skipped};
+use crate::model::{
+    Catalog, Distro, LayerInfo, LayerRef, Licenses, Location, OwnedFile, RelationshipKind,
+};
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SyftDocument {
+    #[serde(deserialize_with = "nullable")]
+    artifacts: Vec<SyftArtifact>,
+    #[serde(deserialize_with = "nullable")]
+    artifact_relationships: Vec<SyftRelationship>,
+    #[serde(deserialize_with = "nullable")]
+    source: SyftSource,
+    #[serde(deserialize_with = "nullable")]
+    distro: SyftDistro,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SyftArtifact {
+    #[serde(deserialize_with = "nullable")]
+    id: String,
+    #[serde(deserialize_with = "nullable")]
+    name: String,
+    #[serde(deserialize_with = "nullable")]
+    version: String,
+    #[serde(deserialize_with = "nullable")]
+    found_by: String,
+    #[serde(deserialize_with = "nullable")]
+    locations: Vec<SyftLocation>,
+    #[serde(deserialize_with = "nullable")]
+    licenses: Vec<SyftLicense>,
+    #[serde(deserialize_with = "nullable")]
+    cpes: Vec<SyftCpe>,
+    #[serde(deserialize_with = "nullable")]
+    purl: String,
+    #[serde(deserialize_with = "nullable")]
+    metadata: SyftMetadata,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SyftLocation {
+    #[serde(deserialize_with = "nullable")]
+    path: String,
+    #[serde(rename = "layerID")]
+    layer_id: Option<String>,
+}
+
+/// A licence: an object (schema 7 and later) or, in older documents, a
+/// string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SyftLicense {
+    Text(String),
+    Object(SyftLicenseObject),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SyftLicenseObject {
+    #[serde(deserialize_with = "nullable")]
+    value: String,
+    #[serde(deserialize_with = "nullable")]
+    spdx_expression: String,
+}
+
+/// A CPE: an object (schema 12 and later) or a string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SyftCpe {
+    Text(String),
+    Object {
+        #[serde(default, deserialize_with = "nullable")]
+        cpe: String,
+    },
+}
+
+/// The part of a package's metadata read back: its owned `files`, when
+/// they are a list of records with a path. Metadata of any other shape
+/// is skipped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SyftMetadata {
+    #[serde(deserialize_with = "lenient_files")]
+    files: Vec<SyftFile>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SyftFile {
+    #[serde(deserialize_with = "nullable")]
+    path: String,
+    digest: Option<SyftDigest>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SyftDigest {
+    #[serde(deserialize_with = "nullable")]
+    algorithm: String,
+    #[serde(deserialize_with = "nullable")]
+    value: String,
+}
+
+/// A metadata `files` list of records, or nothing when it has another
+/// shape (some ecosystems list plain paths): the value is buffered only
+/// as large as the list itself.
+fn lenient_files<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<SyftFile>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Files {
+        Records(Vec<SyftFile>),
+        Other(IgnoredAny),
+    }
+    Ok(match Files::deserialize(d)? {
+        Files::Records(files) => files,
+        Files::Other(_) => Vec::new(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SyftRelationship {
+    #[serde(deserialize_with = "nullable")]
+    parent: String,
+    #[serde(deserialize_with = "nullable")]
+    child: String,
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    kind: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SyftSource {
+    #[serde(deserialize_with = "nullable")]
+    name: String,
+    #[serde(deserialize_with = "nullable")]
+    version: String,
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    kind: String,
+    #[serde(deserialize_with = "nullable")]
+    metadata: SyftSourceMetadata,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SyftSourceMetadata {
+    #[serde(deserialize_with = "nullable")]
+    user_input: String,
+    #[serde(rename = "imageID", deserialize_with = "nullable")]
+    image_id: String,
+    #[serde(deserialize_with = "nullable")]
+    manifest_digest: String,
+    #[serde(deserialize_with = "nullable")]
+    layers: Vec<SyftLayer>,
+    #[serde(deserialize_with = "nullable")]
+    architecture: String,
+    #[serde(deserialize_with = "nullable")]
+    architecture_variant: String,
+    #[serde(deserialize_with = "nullable")]
+    os: String,
+    #[serde(deserialize_with = "nullable")]
+    path: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SyftLayer {
+    #[serde(deserialize_with = "nullable")]
+    media_type: String,
+    #[serde(deserialize_with = "nullable")]
+    digest: String,
+    size: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SyftDistro {
+    #[serde(deserialize_with = "nullable")]
+    pretty_name: String,
+    #[serde(deserialize_with = "nullable")]
+    id: String,
+    #[serde(deserialize_with = "nullable")]
+    id_like: Vec<String>,
+    #[serde(rename = "versionID", deserialize_with = "nullable")]
+    version_id: String,
+    #[serde(deserialize_with = "nullable")]
+    version_codename: String,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Reads syft JSON (already sniffed as such).
+pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
+    let doc: SyftDocument =
+        serde_json::from_slice(bytes).map_err(|e| malformed(format!("syft JSON: {e}")))?;
+    let meta = &doc.source.metadata;
+    let is_dir = doc.source.kind == "directory";
+    let layers: Vec<LayerInfo> = meta
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, l)| LayerInfo {
+            index,
+            digest: l.digest.clone(),
+            diff_id: Some(l.digest.clone()),
+            media_type: non_empty(&l.media_type),
+            size: l.size,
+        })
+        .collect();
+    let layer_index: HashMap<&str, usize> = layers
+        .iter()
+        .map(|l| (l.digest.as_str(), l.index))
+        .collect();
+
+    let mut skipped = Skipped::default();
+    let mut keys = Vec::new();
+    let mut packages = Vec::new();
+    for a in doc.artifacts {
+        let mut declared = Vec::new();
+        for l in a.licenses {
+            match l {
+                SyftLicense::Text(t) => declared.push(t),
+                SyftLicense::Object(o) if !o.value.trim().is_empty() => declared.push(o.value),
+                SyftLicense::Object(o) => declared.push(o.spdx_expression),
+            }
+        }
+        let locations = a
+            .locations
+            .into_iter()
+            .map(|l| {
+                let layer = l.layer_id.filter(|d| !d.is_empty()).map(|d| LayerRef {
+                    index: layer_index.get(d.as_str()).copied().unwrap_or_default(),
+                    diff_id: Some(d.clone()),
+                    digest: d,
+                });
+                Location::new(&l.path, layer)
+            })
+            .collect();
+        let files = a
+            .metadata
+            .files
+            .into_iter()
+            .filter(|f| !f.path.is_empty())
+            .map(|f| OwnedFile {
+                path: f.path,
+                digest: f
+                    .digest
+                    .filter(|d| !d.algorithm.is_empty() && !d.value.is_empty())
+                    .map(|d| format!("{}:{}", d.algorithm, d.value)),
+            })
+            .collect();
+        let found = Found {
+            name: a.name,
+            version: a.version,
+            purl: a.purl,
+            cpes: a
+                .cpes
+                .into_iter()
+                .map(|c| match c {
+                    SyftCpe::Text(t) | SyftCpe::Object { cpe: t } => t,
+                })
+                .collect(),
+            licenses: Licenses::from_declared(declared),
+            locations,
+            files,
+            found_by: a.found_by,
+            supplier: None,
+        };
+        if let Some(pkg) = to_package(found, &mut skipped) {
+            keys.push(a.id);
+            packages.push(pkg);
+        }
+    }
+    let edges: Vec<(String, String, RelationshipKind)> = doc
+        .artifact_relationships
+        .into_iter()
+        .filter_map(|r| match r.kind.as_str() {
+            // The parent is the dependency, the child needs it.
+            "dependency-of" => Some((r.child, r.parent, RelationshipKind::DependsOn)),
+            "ownership-by-file-overlap" => {
+                Some((r.parent, r.child, RelationshipKind::OwnershipByFileOverlap))
+            }
+            _ => None,
+        })
+        .collect();
+
+    let name = non_empty(&meta.user_input)
+        .or_else(|| non_empty(&meta.path))
+        .unwrap_or_else(|| doc.source.name.clone());
+    let manifest = non_empty(&meta.manifest_digest);
+    let mut source = source_info(
+        "syft-json",
+        &name,
+        manifest.as_deref().or(Some(doc.source.version.as_str())),
+        None,
+        !is_dir && doc.source.kind == "image",
+    );
+    if !is_dir {
+        source.config_digest = non_empty(&meta.image_id);
+        let platform: Vec<&str> = [
+            meta.os.as_str(),
+            meta.architecture.as_str(),
+            meta.architecture_variant.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+        if platform.len() >= 2 {
+            source.platform = Some(platform.join("/"));
+        }
+        source.layers = layers;
+    }
+    let d = &doc.distro;
+    let distro = non_empty(&d.id).map(|id| Distro {
+        id,
+        version_id: non_empty(&d.version_id),
+        version_codename: non_empty(&d.version_codename),
+        pretty_name: non_empty(&d.pretty_name),
+        id_like: d.id_like.clone(),
+    });
+    Ok(finish(
+        source,
+        distro,
+        &keys,
+        packages,
+        &edges,
+        skipped.diagnostics("artifact"),
+    ))
+}
