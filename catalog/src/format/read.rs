@@ -1,6 +1,6 @@
 //! Reading SBOM documents back into a [`Catalog`]: sbomctl's native JSON
-//! (lossless), SPDX 2.2 / 2.3 JSON, SPDX 3.0.1 JSON-LD and CycloneDX
-//! 1.2–1.7 JSON (what maps; see docs/convert.md and docs/formats.md
+//! (lossless), SPDX 2.2 / 2.3 JSON, SPDX 3.0.1 JSON-LD, CycloneDX
+//! 1.2–1.7 JSON and syft JSON (what maps; see docs/convert.md and docs/formats.md
 //! `## Reading`). This module sniffs the format and holds the
 //! mapping every reader shares; each format's reader is its `read.rs`.
 //!
@@ -33,8 +33,9 @@ pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX
 
 /// Reads an SBOM document: sbomctl's native JSON (`schema.name ==
 /// "sbomctl-catalog"`), SPDX JSON 2.2 / 2.3 (`spdxVersion`), CycloneDX
-/// JSON 1.2–1.7 (`bomFormat: CycloneDX`) or SPDX 3 JSON-LD (an `@context`
-/// naming `spdx.org/rdf/3`), sniffed from the content.
+/// JSON 1.2–1.7 (`bomFormat: CycloneDX`), SPDX 3 JSON-LD (an `@context`
+/// naming `spdx.org/rdf/3`) or syft JSON (an `artifacts` list and a
+/// `schema.url` naming syft), sniffed from the content.
 ///
 /// Native JSON comes back as it was written. SPDX and CycloneDX map what the
 /// model holds; the result is sorted like a scan. Input that is none of
@@ -837,6 +838,134 @@ mod tests {
         assert!(failures.is_empty(), "{failures:#?}");
     }
 
+    /// syft JSON names a layer by its diff ID only: the scan's locations
+    /// and layers as syft JSON carries them.
+    fn as_syft_carries(c: &Catalog) -> Catalog {
+        let mut c = c.clone();
+        for p in &mut c.packages {
+            for l in &mut p.locations {
+                if let Some(layer) = l.layer.as_mut() {
+                    layer.digest = layer.diff_id.clone().unwrap_or_default();
+                }
+            }
+        }
+        for l in &mut c.source.layers {
+            l.digest = l.diff_id.clone().unwrap_or_default();
+        }
+        c
+    }
+
+    /// Everything syft JSON carries comes back from sbomctl's syft JSON of
+    /// every sample image: packages (name, version, PURL, ecosystem, CPEs,
+    /// licences, locations with their layer, owned files, `found_by`), the
+    /// relationships, the distro and the image. Not carried: a layer's blob
+    /// digest (syft names layers by diff ID), the transport, the supplier
+    /// and metadata beyond what the PURL says.
+    #[test]
+    fn syft_json_of_sample_images_reads_back_what_it_carries() {
+        use super::super::{render, Format, RenderOptions};
+        for image in [
+            "alpine-sample-oci",
+            "debian-sample-oci",
+            "distroless-sample-oci",
+        ] {
+            let scanned = as_syft_carries(&scan(image));
+            let doc = render(&scanned, Format::SyftJson, &RenderOptions::at(0));
+            let read = read_document(&doc).unwrap_or_else(|e| panic!("{image}: {e}"));
+            assert_eq!(read.packages.len(), scanned.packages.len(), "{image}");
+            for (a, b) in read.packages.iter().zip(&scanned.packages) {
+                let what = format!("{image} {}", b.name);
+                assert_eq!(
+                    (&a.name, &a.version, &a.purl, a.ecosystem),
+                    (&b.name, &b.version, &b.purl, b.ecosystem),
+                    "{what}"
+                );
+                assert_eq!(a.cpes, b.cpes, "{what}");
+                assert_eq!(a.licenses, b.licenses, "{what}");
+                assert_eq!(a.locations, b.locations, "{what}");
+                // syft's rpm records need modes and owners sbomctl does
+                // not keep: rpm files come back by path, without digest.
+                let mut files = b.files.clone();
+                if b.ecosystem == Ecosystem::Rpm {
+                    files.iter_mut().for_each(|f| f.digest = None);
+                }
+                assert_eq!(a.files, files, "{what}");
+                assert_eq!(a.found_by, b.found_by, "{what}");
+                assert_eq!(a.id(), b.id(), "{what}");
+            }
+            assert!(
+                scanned.relationships.iter().any(|r| r.kind == RelationshipKind::DependsOn)
+                    || image == "distroless-sample-oci",
+                "{image}: no dependencies to compare"
+            );
+            assert_eq!(read.relationships, scanned.relationships, "{image}");
+            assert_eq!(read.distro, scanned.distro, "{image}");
+            let s = &read.source;
+            assert_eq!(s.kind, "image", "{image}");
+            assert_eq!(s.transport, "syft-json", "{image}");
+            assert_eq!(s.name, scanned.source.name, "{image}");
+            assert_eq!(s.manifest_digest, scanned.source.manifest_digest, "{image}");
+            assert_eq!(s.config_digest, scanned.source.config_digest, "{image}");
+            assert_eq!(s.platform, scanned.source.platform, "{image}");
+            assert_eq!(s.layers, scanned.source.layers, "{image}");
+            assert!(read.diagnostics.is_empty(), "{image}: {:?}", read.diagnostics);
+        }
+    }
+
+    /// `convert` from sbomctl's syft JSON to SPDX and CycloneDX gives what
+    /// converting the scan gives, in every field syft JSON carries
+    /// (layers named by diff ID on both sides).
+    #[test]
+    fn syft_json_converts_like_the_scan() {
+        use super::super::{render, CyclonedxVersion, Format, RenderOptions, SpdxVersion};
+        let at = RenderOptions::at(0);
+        for image in [
+            "alpine-sample-oci",
+            "debian-sample-oci",
+            "distroless-sample-oci",
+        ] {
+            let scanned = as_syft_carries(&scan(image));
+            let from_syft =
+                read_document(&render(&scanned, Format::SyftJson, &at)).unwrap();
+            for format in [
+                Format::SpdxJson(SpdxVersion::V2_3),
+                Format::CyclonedxJson(CyclonedxVersion::V1_6),
+            ] {
+                let a = read_document(&render(&from_syft, format, &at)).unwrap();
+                let b = read_document(&render(&scanned, format, &at)).unwrap();
+                assert_eq!(identities(&a), identities(&b), "{image} {format}");
+                assert_eq!(evidence(&a), evidence(&b), "{image} {format}");
+                assert_eq!(a.relationships, b.relationships, "{image} {format}");
+                assert_eq!(a.distro, b.distro, "{image} {format}");
+                assert_eq!(
+                    a.source.manifest_digest, b.source.manifest_digest,
+                    "{image} {format}"
+                );
+                for (x, y) in a.packages.iter().zip(&b.packages) {
+                    assert_eq!(x.cpes, y.cpes, "{image} {format} {}", y.name);
+                    assert_eq!(x.licenses, y.licenses, "{image} {format} {}", y.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn syft_json_written_by_syft_reads() {
+        let read = read_document(&testdata("syft-11.0.0-go-mod.syft.json")).unwrap();
+        assert_eq!(read.packages.len(), 1);
+        let p = &read.packages[0];
+        assert_eq!(p.name, "github.com/wagoodman/go-partybus");
+        assert_eq!(p.version, "v0.0.0-20230516145632-8ccac152c651");
+        assert_eq!(p.ecosystem, Ecosystem::Golang);
+        assert_eq!(p.found_by, "go-mod-file-cataloger");
+        assert_eq!(p.cpes.len(), 2);
+        assert_eq!(p.locations, vec![Location::new("/go.mod", None)]);
+        assert_eq!(read.source.name, ".tmp/go.mod");
+        assert_eq!(read.source.kind, "directory");
+        assert!(read.distro.is_none());
+        assert!(read.relationships.is_empty());
+    }
+
     #[test]
     fn native_json_with_unknown_schema_major_is_refused() {
         let doc = br#"{"schema":{"name":"sbomctl-catalog","version":"2.0.0"}}"#;
@@ -1250,6 +1379,7 @@ mod tests {
             "requests-venv.cyclonedx.json",
             "bom-go-mod.spdx.json",
             "bom-go-mod.spdx",
+            "syft-11.0.0-go-mod.syft.json",
         ]
         .iter()
         .map(|n| testdata(n))
@@ -1259,6 +1389,7 @@ mod tests {
             super::super::Format::Json,
             super::super::Format::Spdx3Json(super::super::Spdx3Version::V3_0_1),
             super::super::Format::SpdxTagValue(super::super::SpdxVersion::V2_3),
+            super::super::Format::SyftJson,
         ] {
             docs.push(super::super::render(
                 &alpine,

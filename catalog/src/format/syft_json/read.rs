@@ -33,6 +33,8 @@ struct SyftDocument {
     #[serde(deserialize_with = "nullable")]
     artifact_relationships: Vec<SyftRelationship>,
     #[serde(deserialize_with = "nullable")]
+    files: Vec<SyftFileEntry>,
+    #[serde(deserialize_with = "nullable")]
     source: SyftSource,
     #[serde(deserialize_with = "nullable")]
     distro: SyftDistro,
@@ -144,6 +146,16 @@ fn lenient_files<'de, D: serde::Deserializer<'de>>(
     })
 }
 
+/// An entry of the document's `files`: an id and where the file is.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SyftFileEntry {
+    #[serde(deserialize_with = "nullable")]
+    id: String,
+    #[serde(deserialize_with = "nullable")]
+    location: SyftLocation,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SyftRelationship {
@@ -214,6 +226,43 @@ struct SyftDistro {
     version_codename: String,
 }
 
+/// The declared values; the SPDX expression is the conjunction of each
+/// value's `spdxExpression` when every value has one, else derived from
+/// the values as the other readers derive it.
+fn licenses(list: Vec<SyftLicense>) -> Licenses {
+    let mut declared = Vec::new();
+    let mut terms: Vec<String> = Vec::new();
+    let mut all_mapped = true;
+    for l in list {
+        let (value, spdx) = match l {
+            SyftLicense::Text(t) => (t, String::new()),
+            SyftLicense::Object(o) if o.value.trim().is_empty() => {
+                (o.spdx_expression.clone(), o.spdx_expression)
+            }
+            SyftLicense::Object(o) => (o.value, o.spdx_expression),
+        };
+        let spdx = spdx.trim();
+        if spdx.is_empty() {
+            all_mapped = false;
+        } else {
+            let term = if spdx.contains(' ') {
+                format!("({spdx})")
+            } else {
+                spdx.to_owned()
+            };
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+        declared.push(value);
+    }
+    let mut licenses = Licenses::from_declared(declared);
+    if all_mapped && !terms.is_empty() && licenses.declared.len() == terms.len() {
+        licenses.expression = Some(terms.join(" AND "));
+    }
+    licenses
+}
+
 fn non_empty(s: &str) -> Option<String> {
     Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
@@ -241,18 +290,27 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
         .map(|l| (l.digest.as_str(), l.index))
         .collect();
 
+    // A package `contains` the files it owns (syft's `owned-by-package`
+    // selection): their paths, for metadata that does not list them (rpm).
+    let file_paths: HashMap<&str, &str> = doc
+        .files
+        .iter()
+        .map(|f| (f.id.as_str(), f.location.path.as_str()))
+        .collect();
+    let mut contained: HashMap<&str, Vec<&str>> = HashMap::new();
+    for r in &doc.artifact_relationships {
+        if r.kind == "contains" {
+            if let Some(path) = file_paths.get(r.child.as_str()) {
+                contained.entry(r.parent.as_str()).or_default().push(path);
+            }
+        }
+    }
+
     let mut skipped = Skipped::default();
     let mut keys = Vec::new();
     let mut packages = Vec::new();
     for a in doc.artifacts {
-        let mut declared = Vec::new();
-        for l in a.licenses {
-            match l {
-                SyftLicense::Text(t) => declared.push(t),
-                SyftLicense::Object(o) if !o.value.trim().is_empty() => declared.push(o.value),
-                SyftLicense::Object(o) => declared.push(o.spdx_expression),
-            }
-        }
+        let licenses = licenses(a.licenses);
         let locations = a
             .locations
             .into_iter()
@@ -265,7 +323,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
                 Location::new(&l.path, layer)
             })
             .collect();
-        let files = a
+        let mut files: Vec<OwnedFile> = a
             .metadata
             .files
             .into_iter()
@@ -278,6 +336,19 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
                     .map(|d| format!("{}:{}", d.algorithm, d.value)),
             })
             .collect();
+        if let Some(paths) = contained.get(a.id.as_str()) {
+            let listed: std::collections::HashSet<&str> =
+                files.iter().map(|f| f.path.as_str()).collect();
+            let more: Vec<OwnedFile> = paths
+                .iter()
+                .filter(|p| !p.is_empty() && !listed.contains(*p))
+                .map(|p| OwnedFile {
+                    path: (*p).to_owned(),
+                    digest: None,
+                })
+                .collect();
+            files.extend(more);
+        }
         let found = Found {
             name: a.name,
             version: a.version,
@@ -289,7 +360,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
                     SyftCpe::Text(t) | SyftCpe::Object { cpe: t } => t,
                 })
                 .collect(),
-            licenses: Licenses::from_declared(declared),
+            licenses,
             locations,
             files,
             found_by: a.found_by,
@@ -302,13 +373,19 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     }
     let edges: Vec<(String, String, RelationshipKind)> = doc
         .artifact_relationships
-        .into_iter()
+        .iter()
         .filter_map(|r| match r.kind.as_str() {
             // The parent is the dependency, the child needs it.
-            "dependency-of" => Some((r.child, r.parent, RelationshipKind::DependsOn)),
-            "ownership-by-file-overlap" => {
-                Some((r.parent, r.child, RelationshipKind::OwnershipByFileOverlap))
-            }
+            "dependency-of" => Some((
+                r.child.clone(),
+                r.parent.clone(),
+                RelationshipKind::DependsOn,
+            )),
+            "ownership-by-file-overlap" => Some((
+                r.parent.clone(),
+                r.child.clone(),
+                RelationshipKind::OwnershipByFileOverlap,
+            )),
             _ => None,
         })
         .collect();
