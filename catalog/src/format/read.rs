@@ -894,7 +894,10 @@ mod tests {
                 assert_eq!(a.id(), b.id(), "{what}");
             }
             assert!(
-                scanned.relationships.iter().any(|r| r.kind == RelationshipKind::DependsOn)
+                scanned
+                    .relationships
+                    .iter()
+                    .any(|r| r.kind == RelationshipKind::DependsOn)
                     || image == "distroless-sample-oci",
                 "{image}: no dependencies to compare"
             );
@@ -908,7 +911,11 @@ mod tests {
             assert_eq!(s.config_digest, scanned.source.config_digest, "{image}");
             assert_eq!(s.platform, scanned.source.platform, "{image}");
             assert_eq!(s.layers, scanned.source.layers, "{image}");
-            assert!(read.diagnostics.is_empty(), "{image}: {:?}", read.diagnostics);
+            assert!(
+                read.diagnostics.is_empty(),
+                "{image}: {:?}",
+                read.diagnostics
+            );
         }
     }
 
@@ -925,8 +932,7 @@ mod tests {
             "distroless-sample-oci",
         ] {
             let scanned = as_syft_carries(&scan(image));
-            let from_syft =
-                read_document(&render(&scanned, Format::SyftJson, &at)).unwrap();
+            let from_syft = read_document(&render(&scanned, Format::SyftJson, &at)).unwrap();
             for format in [
                 Format::SpdxJson(SpdxVersion::V2_3),
                 Format::CyclonedxJson(CyclonedxVersion::V1_6),

@@ -109,6 +109,43 @@ enum SyftCpe {
 struct SyftMetadata {
     #[serde(deserialize_with = "lenient_files")]
     files: Vec<SyftFile>,
+    /// dpkg and apk records: `NAME <EMAIL>`.
+    #[serde(deserialize_with = "lenient_text")]
+    maintainer: String,
+    /// rpm records: an organisation.
+    #[serde(deserialize_with = "lenient_text")]
+    vendor: String,
+}
+
+/// A string, or nothing when the value is of another type.
+fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Other(IgnoredAny),
+    }
+    Ok(match Text::deserialize(d)? {
+        Text::Text(t) => t,
+        Text::Other(_) => String::new(),
+    })
+}
+
+/// The supplier sbomctl writes into syft's metadata: a maintainer
+/// (`NAME <EMAIL>`, a person) or an rpm vendor (an organisation).
+fn supplier(m: &SyftMetadata) -> Option<(String, String, bool)> {
+    let maintainer = m.maintainer.trim();
+    if !maintainer.is_empty() {
+        return Some(match maintainer.rsplit_once('<') {
+            Some((name, email)) if email.ends_with('>') => (
+                name.trim().to_owned(),
+                email.trim_end_matches('>').trim().to_owned(),
+                false,
+            ),
+            _ => (maintainer.to_owned(), String::new(), false),
+        });
+    }
+    non_empty(&m.vendor).map(|v| (v, String::new(), true))
 }
 
 #[derive(Deserialize, Default)]
@@ -323,6 +360,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
                 Location::new(&l.path, layer)
             })
             .collect();
+        let supplier = supplier(&a.metadata);
         let mut files: Vec<OwnedFile> = a
             .metadata
             .files
@@ -364,7 +402,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             locations,
             files,
             found_by: a.found_by,
-            supplier: None,
+            supplier,
         };
         if let Some(pkg) = to_package(found, &mut skipped) {
             keys.push(a.id);
