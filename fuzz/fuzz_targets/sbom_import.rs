@@ -1,6 +1,6 @@
 //! SBOM import (`convert`): native JSON, SPDX 2.2/2.3 JSON, SPDX 3.0.1
-//! JSON-LD, CycloneDX 1.2–1.7 JSON and SPDX tag-value 2.2/2.3, then every
-//! renderer on what was read.
+//! JSON-LD, CycloneDX 1.2–1.7 JSON, SPDX tag-value 2.2/2.3 and syft JSON,
+//! then every renderer on what was read.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
