@@ -61,6 +61,8 @@ pub(crate) enum Kind<'a> {
     Spdx3,
     /// syft JSON (any schema version).
     SyftJson,
+    /// CycloneDX XML 1.2–1.7.
+    CyclonedxXml,
 }
 
 /// The format of `bytes` (without a byte-order mark), or the error
@@ -69,6 +71,9 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<Kind<'_>> {
     let sniff: Sniff = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
+            if let Some(kind) = cyclonedx_xml(bytes)? {
+                return Ok(kind);
+            }
             if let Some(text) = tag_value(bytes) {
                 return Ok(Kind::TagValue(text));
             }
@@ -141,6 +146,7 @@ pub(crate) fn read_kind(bytes: &[u8], kind: &Kind<'_>) -> Result<Catalog> {
         Kind::Cyclonedx => super::cyclonedx::read(bytes),
         Kind::Spdx3 => super::spdx3::read(bytes),
         Kind::SyftJson => super::syft_json::read(bytes),
+        Kind::CyclonedxXml => super::cyclonedx::read_xml(bytes),
     }
 }
 
@@ -262,6 +268,29 @@ fn tag_value(bytes: &[u8]) -> Option<&str> {
         .find_map(|l| l.trim_start().strip_prefix("SPDXVersion:"))?
         .trim();
     matches!(version, "SPDX-2.2" | "SPDX-2.3").then_some(text)
+}
+
+/// CycloneDX XML: markup whose head names the CycloneDX namespace, of a
+/// version read (1.2 to 1.7); an error for another version.
+fn cyclonedx_xml(bytes: &[u8]) -> Result<Option<Kind<'static>>> {
+    let head = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
+    const NS: &str = "cyclonedx.org/schema/bom/";
+    if !head.trim_start().starts_with('<') {
+        return Ok(None);
+    }
+    let Some((_, rest)) = head.split_once(NS) else {
+        return Ok(None);
+    };
+    let v: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    match v.as_str() {
+        "1.2" | "1.3" | "1.4" | "1.5" | "1.6" | "1.7" => Ok(Some(Kind::CyclonedxXml)),
+        _ => Err(malformed(format!(
+            "CycloneDX version `{v}` is not supported (1.2 to 1.7)"
+        ))),
+    }
 }
 
 /// Says what non-JSON input is, when it is a format we know of.
@@ -955,6 +984,69 @@ mod tests {
         }
     }
 
+    /// The XML and JSON encodings of one CycloneDX document read to the
+    /// same catalog, on every sample image and every version written.
+    #[test]
+    fn cyclonedx_xml_reads_like_its_json() {
+        use super::super::{render, CyclonedxVersion, Format, RenderOptions};
+        let at = RenderOptions::at(0);
+        for image in [
+            "alpine-sample-oci",
+            "debian-sample-oci",
+            "distroless-sample-oci",
+        ] {
+            let scanned = scan(image);
+            for v in [
+                CyclonedxVersion::V1_4,
+                CyclonedxVersion::V1_5,
+                CyclonedxVersion::V1_6,
+                CyclonedxVersion::V1_7,
+            ] {
+                let xml = render(&scanned, Format::CyclonedxXml(v), &at);
+                let json = render(&scanned, Format::CyclonedxJson(v), &at);
+                let (x, j) = (read_document(&xml).unwrap(), read_document(&json).unwrap());
+                assert_eq!(x.packages.len(), scanned.packages.len(), "{image} {v:?}");
+                assert_eq!(x, j, "{image} {v:?}");
+            }
+        }
+    }
+
+    /// No DTD, so no entity is declared or expanded: a "billion laughs"
+    /// document, an external entity and an undeclared entity are errors;
+    /// nesting past the cap is an error, not a stack overflow.
+    #[test]
+    fn hostile_cyclonedx_xml_is_refused() {
+        let ns = "http://cyclonedx.org/schema/bom/1.6";
+        let laughs = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE bom [<!ENTITY a \"ha\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>\n<bom xmlns=\"{ns}\"><components><component type=\"library\"><name>&c;</name><purl>pkg:npm/x@1</purl></component></components></bom>"
+        );
+        let external = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE bom [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<bom xmlns=\"{ns}\"><components><component type=\"library\"><name>&x;</name><purl>pkg:npm/x@1</purl></component></components></bom>"
+        );
+        for doc in [&laughs, &external] {
+            let err = read_document(doc.as_bytes()).unwrap_err().to_string();
+            assert!(err.contains("document type declarations are not accepted"), "{err}");
+        }
+        let undeclared = format!(
+            "<bom xmlns=\"{ns}\"><components><component type=\"library\"><name>&c;</name></component></components></bom>"
+        );
+        let err = read_document(undeclared.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("undeclared entity `&c;`"), "{err}");
+        let deep = format!(
+            "<bom xmlns=\"{ns}\">{}{}</bom>",
+            "<components><component type=\"library\">".repeat(10_000),
+            "</component></components>".repeat(10_000)
+        );
+        let err = read_document(deep.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("nested deeper than 64"), "{err}");
+        // Predefined entities and character references are resolved.
+        let ok = format!(
+            "<bom xmlns=\"{ns}\"><components><component type=\"library\"><name>a&amp;b&#x21;</name><version>1</version><purl>pkg:npm/a%26b@1</purl></component></components></bom>"
+        );
+        let c = read_document(ok.as_bytes()).unwrap();
+        assert_eq!(c.packages[0].name, "a&b!");
+    }
+
     #[test]
     fn syft_json_written_by_syft_reads() {
         let read = read_document(&testdata("syft-11.0.0-go-mod.syft.json")).unwrap();
@@ -1273,8 +1365,8 @@ mod tests {
                 "SPDX tag-value version `SPDX-2.1` is not supported",
             ),
             (
-                b"<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"/>",
-                "CycloneDX XML input is not supported yet",
+                b"<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.1\"/>",
+                "CycloneDX version `1.1` is not supported (1.2 to 1.7)",
             ),
             (
                 b"{\"spdxVersion\": \"SPDX-2.1\"}",

@@ -2,13 +2,15 @@
 //! (<https://cyclonedx.org/specification/overview/>).
 //!
 //! [`write::Bom`] is built once from the catalog; [`json`] and [`xml`]
-//! only encode it; `read` reads CycloneDX JSON back. Field mapping and
+//! only encode it; `read` reads CycloneDX JSON back, `xml_read` XML into
+//! the same structs. Field mapping and
 //! differences from syft are in `docs/formats.md` (CycloneDX section).
 
 mod json;
 mod read;
 mod write;
 mod xml;
+mod xml_read;
 
 use std::io::{self, Write};
 
@@ -16,6 +18,7 @@ use super::{CyclonedxVersion, RenderOptions};
 use crate::model::Catalog;
 
 pub(super) use read::read;
+pub(super) use xml_read::read as read_xml;
 pub use read::CYCLONEDX_FOUND_BY;
 
 /// CycloneDX JSON for `version`: pretty-printed, with a trailing newline.

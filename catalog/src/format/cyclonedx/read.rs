@@ -17,95 +17,95 @@ pub const CYCLONEDX_FOUND_BY: &str = "cyclonedx-import";
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxBom {
+pub(super) struct CdxBom {
     #[serde(deserialize_with = "nullable")]
-    metadata: CdxMetadata,
+    pub(super) metadata: CdxMetadata,
     #[serde(deserialize_with = "nullable")]
-    components: Vec<CdxComponent>,
+    pub(super) components: Vec<CdxComponent>,
     #[serde(deserialize_with = "nullable")]
-    dependencies: Vec<CdxDependency>,
+    pub(super) dependencies: Vec<CdxDependency>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxMetadata {
-    component: Option<CdxComponent>,
+pub(super) struct CdxMetadata {
+    pub(super) component: Option<CdxComponent>,
     #[serde(deserialize_with = "nullable")]
-    properties: Vec<CdxProperty>,
+    pub(super) properties: Vec<CdxProperty>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxComponent {
+pub(super) struct CdxComponent {
     #[serde(rename = "type", deserialize_with = "nullable")]
-    kind: String,
+    pub(super) kind: String,
     #[serde(rename = "bom-ref")]
-    bom_ref: Option<String>,
+    pub(super) bom_ref: Option<String>,
     #[serde(deserialize_with = "nullable")]
-    group: String,
+    pub(super) group: String,
     #[serde(deserialize_with = "nullable")]
-    name: String,
+    pub(super) name: String,
     #[serde(deserialize_with = "nullable")]
-    version: String,
+    pub(super) version: String,
     #[serde(deserialize_with = "nullable")]
-    description: String,
-    supplier: Option<CdxEntity>,
-    purl: Option<String>,
-    cpe: Option<String>,
+    pub(super) description: String,
+    pub(super) supplier: Option<CdxEntity>,
+    pub(super) purl: Option<String>,
+    pub(super) cpe: Option<String>,
     #[serde(deserialize_with = "nullable")]
-    licenses: Vec<CdxLicenseChoice>,
+    pub(super) licenses: Vec<CdxLicenseChoice>,
     #[serde(deserialize_with = "nullable")]
-    properties: Vec<CdxProperty>,
+    pub(super) properties: Vec<CdxProperty>,
     #[serde(deserialize_with = "nullable")]
-    components: Vec<CdxComponent>,
+    pub(super) components: Vec<CdxComponent>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxEntity {
+pub(super) struct CdxEntity {
     #[serde(deserialize_with = "nullable")]
-    name: String,
+    pub(super) name: String,
     #[serde(deserialize_with = "nullable")]
-    contact: Vec<CdxContact>,
+    pub(super) contact: Vec<CdxContact>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxContact {
+pub(super) struct CdxContact {
     #[serde(deserialize_with = "nullable")]
-    email: String,
+    pub(super) email: String,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxLicenseChoice {
-    license: Option<CdxLicense>,
-    expression: Option<String>,
+pub(super) struct CdxLicenseChoice {
+    pub(super) license: Option<CdxLicense>,
+    pub(super) expression: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxLicense {
-    id: Option<String>,
-    name: Option<String>,
+pub(super) struct CdxLicense {
+    pub(super) id: Option<String>,
+    pub(super) name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxProperty {
+pub(super) struct CdxProperty {
     #[serde(deserialize_with = "nullable")]
-    name: String,
+    pub(super) name: String,
     #[serde(deserialize_with = "nullable")]
-    value: String,
+    pub(super) value: String,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxDependency {
+pub(super) struct CdxDependency {
     #[serde(rename = "ref", deserialize_with = "nullable")]
-    reference: String,
+    pub(super) reference: String,
     #[serde(rename = "dependsOn", deserialize_with = "nullable")]
-    depends_on: Vec<String>,
+    pub(super) depends_on: Vec<String>,
 }
 
 impl CdxComponent {
@@ -179,8 +179,14 @@ fn flatten(components: Vec<CdxComponent>, out: &mut Vec<CdxComponent>) {
 
 /// Reads CycloneDX JSON 1.2–1.7 (already sniffed as such).
 pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
-    let mut bom: CdxBom =
+    let bom: CdxBom =
         serde_json::from_slice(bytes).map_err(|e| malformed(format!("CycloneDX JSON: {e}")))?;
+    Ok(to_catalog(bom, "cyclonedx-json"))
+}
+
+/// Maps a parsed document (JSON or XML) into a catalog; `transport` is
+/// the source's transport unless sbomctl's properties name one.
+pub(super) fn to_catalog(mut bom: CdxBom, transport: &str) -> Catalog {
     // Components are consumed one by one below, so each is freed once
     // mapped.
     let mut all = Vec::new();
@@ -266,7 +272,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     let source = match root {
         Some(r) => {
             let mut s = source_info(
-                "cyclonedx-json",
+                transport,
                 &r.name,
                 Some(r.version.as_str()),
                 r.purl.as_deref(),
@@ -284,7 +290,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
             s.platform = r.property("sbomctl:image:platform");
             s
         }
-        None => source_info("cyclonedx-json", "", None, None, false),
+        None => source_info(transport, "", None, None, false),
     };
     let mut catalog = finish(
         source,
@@ -302,5 +308,5 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     if scope.is_some_and(|p| p.value == "all-layers") {
         catalog.scope = Scope::AllLayers;
     }
-    Ok(catalog)
+    catalog
 }

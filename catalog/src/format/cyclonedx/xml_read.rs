@@ -1,0 +1,292 @@
+//! CycloneDX XML 1.2–1.7 back into a [`Catalog`]: the XML is read into the
+//! structs the JSON reader fills ([`super::read`]), then mapped alike, so
+//! the XML and JSON encodings of one document read to the same catalog.
+//!
+//! Hostile input: no DTD is accepted (a `<!DOCTYPE` is an error), so no
+//! entity is ever declared or expanded (no external entities, no
+//! "billion laughs"); only XML's five predefined entities and character
+//! references are resolved. Nesting is capped at [`MAX_DEPTH`] and
+//! elements at [`MAX_ELEMENTS`]; the caller caps the size. One pass,
+//! linear in the input.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::read::{
+    to_catalog, CdxBom, CdxComponent, CdxContact, CdxDependency, CdxEntity, CdxLicense,
+    CdxLicenseChoice, CdxMetadata, CdxProperty,
+};
+use crate::error::Result;
+use crate::format::read::malformed;
+use crate::model::Catalog;
+
+/// The deepest element nesting read (CycloneDX documents nest a few
+/// levels per nested component).
+const MAX_DEPTH: usize = 64;
+
+/// The most elements read from one document.
+const MAX_ELEMENTS: usize = 20_000_000;
+
+/// One element: its local name, attributes, text (for leaves) and
+/// children.
+#[derive(Default)]
+struct Node {
+    name: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    children: Vec<Node>,
+}
+
+impl Node {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    fn text_of(&self, name: &str) -> Option<String> {
+        self.child(name).map(|c| c.text.clone())
+    }
+
+    /// Moves out the children named `name`.
+    fn take(&mut self, name: &str) -> Vec<Node> {
+        let (taken, kept) = std::mem::take(&mut self.children)
+            .into_iter()
+            .partition(|c| c.name == name);
+        self.children = kept;
+        taken
+    }
+}
+
+fn xml_error(e: impl std::fmt::Display) -> crate::error::Error {
+    malformed(format!("CycloneDX XML: {e}"))
+}
+
+/// The local name (without namespace prefix) of an element.
+fn local_name(e: &BytesStart<'_>) -> String {
+    String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
+}
+
+fn element(e: &BytesStart<'_>) -> Result<Node> {
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(xml_error)?;
+        let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+        let value = a.unescape_value().map_err(xml_error)?.into_owned();
+        attrs.push((key, value));
+    }
+    Ok(Node {
+        name: local_name(e),
+        attrs,
+        ..Node::default()
+    })
+}
+
+/// Parses the document into its root element.
+fn parse(bytes: &[u8]) -> Result<Node> {
+    let mut reader = Reader::from_reader(bytes);
+    let mut stack: Vec<Node> = Vec::new();
+    let mut elements = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(xml_error)?;
+        match event {
+            Event::DocType(_) => {
+                return Err(xml_error(
+                    "document type declarations are not accepted (entities are not expanded)",
+                ))
+            }
+            Event::Start(e) | Event::Empty(e) if stack.len() >= MAX_DEPTH => {
+                return Err(xml_error(format!(
+                    "element `{}` nested deeper than {MAX_DEPTH}",
+                    local_name(&e)
+                )));
+            }
+            Event::Start(e) => {
+                elements = elements.saturating_add(1);
+                if elements > MAX_ELEMENTS {
+                    return Err(xml_error(format!("more than {MAX_ELEMENTS} elements")));
+                }
+                stack.push(element(&e)?);
+            }
+            Event::Empty(e) => {
+                elements = elements.saturating_add(1);
+                if elements > MAX_ELEMENTS {
+                    return Err(xml_error(format!("more than {MAX_ELEMENTS} elements")));
+                }
+                let node = element(&e)?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => return Ok(node),
+                }
+            }
+            Event::End(_) => {
+                let Some(node) = stack.pop() else {
+                    return Err(xml_error("unbalanced end tag"));
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => return Ok(node),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(node) = stack.last_mut() {
+                    node.text.push_str(&t.xml_content().map_err(xml_error)?);
+                }
+            }
+            Event::CData(t) => {
+                if let Some(node) = stack.last_mut() {
+                    node.text.push_str(&t.decode().map_err(xml_error)?);
+                }
+            }
+            Event::GeneralRef(r) => {
+                let c = if r.is_char_ref() {
+                    r.resolve_char_ref().map_err(xml_error)?
+                } else {
+                    match r.decode().map_err(xml_error)?.as_ref() {
+                        "amp" => Some('&'),
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        other => {
+                            return Err(xml_error(format!("undeclared entity `&{other};`")));
+                        }
+                    }
+                };
+                if let (Some(node), Some(c)) = (stack.last_mut(), c) {
+                    node.text.push(c);
+                }
+            }
+            Event::Eof => return Err(xml_error("no root element or unclosed element")),
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+        }
+        buf.clear();
+    }
+}
+
+fn entity(n: &Node) -> CdxEntity {
+    CdxEntity {
+        name: n.text_of("name").unwrap_or_default(),
+        contact: n
+            .children("contact")
+            .map(|c| CdxContact {
+                email: c.text_of("email").unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+fn properties(n: &Node) -> Vec<CdxProperty> {
+    n.child("properties")
+        .map(|p| {
+            p.children("property")
+                .map(|p| CdxProperty {
+                    name: p.attr("name").unwrap_or_default().to_owned(),
+                    value: p.text.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn component(mut n: Node) -> CdxComponent {
+    let nested = n
+        .take("components")
+        .into_iter()
+        .flat_map(|mut c| c.take("component"))
+        .map(component)
+        .collect();
+    let licenses = n
+        .child("licenses")
+        .map(|l| {
+            l.children
+                .iter()
+                .filter_map(|c| match c.name.as_str() {
+                    "license" => Some(CdxLicenseChoice {
+                        license: Some(CdxLicense {
+                            id: c.text_of("id"),
+                            name: c.text_of("name"),
+                        }),
+                        expression: None,
+                    }),
+                    "expression" => Some(CdxLicenseChoice {
+                        license: None,
+                        expression: Some(c.text.clone()),
+                    }),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    CdxComponent {
+        kind: n.attr("type").unwrap_or_default().to_owned(),
+        bom_ref: n.attr("bom-ref").map(str::to_owned),
+        group: n.text_of("group").unwrap_or_default(),
+        name: n.text_of("name").unwrap_or_default(),
+        version: n.text_of("version").unwrap_or_default(),
+        description: n.text_of("description").unwrap_or_default(),
+        supplier: n.child("supplier").map(entity),
+        purl: n.text_of("purl"),
+        cpe: n.text_of("cpe"),
+        licenses,
+        properties: properties(&n),
+        components: nested,
+    }
+}
+
+/// Reads CycloneDX XML (already sniffed as such).
+pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
+    let mut root = parse(bytes)?;
+    if root.name != "bom" {
+        return Err(xml_error(format!(
+            "the root element is `{}`, not `bom`",
+            root.name
+        )));
+    }
+    let metadata = root
+        .take("metadata")
+        .into_iter()
+        .next()
+        .map(|mut m| CdxMetadata {
+            properties: properties(&m),
+            component: m.take("component").into_iter().next().map(component),
+        })
+        .unwrap_or_default();
+    let components = root
+        .take("components")
+        .into_iter()
+        .flat_map(|mut c| c.take("component"))
+        .map(component)
+        .collect();
+    let dependencies = root
+        .child("dependencies")
+        .map(|d| {
+            d.children("dependency")
+                .map(|d| CdxDependency {
+                    reference: d.attr("ref").unwrap_or_default().to_owned(),
+                    depends_on: d
+                        .children("dependency")
+                        .filter_map(|t| t.attr("ref"))
+                        .map(str::to_owned)
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let bom = CdxBom {
+        metadata,
+        components,
+        dependencies,
+    };
+    Ok(to_catalog(bom, "cyclonedx-xml"))
+}
