@@ -1,5 +1,6 @@
 //! SBOM import (`convert`): native JSON, SPDX 2.2/2.3 JSON, SPDX 3.0.1
-//! JSON-LD, CycloneDX 1.2–1.7 JSON, SPDX tag-value 2.2/2.3 and syft JSON,
+//! JSON-LD, CycloneDX 1.2–1.7 JSON, SPDX tag-value 2.2/2.3, syft JSON and
+//! CycloneDX XML 1.2–1.7,
 //! then every renderer on what was read.
 #![no_main]
 

@@ -1025,12 +1025,17 @@ mod tests {
         );
         for doc in [&laughs, &external] {
             let err = read_document(doc.as_bytes()).unwrap_err().to_string();
-            assert!(err.contains("document type declarations are not accepted"), "{err}");
+            assert!(
+                err.contains("document type declarations are not accepted"),
+                "{err}"
+            );
         }
         let undeclared = format!(
             "<bom xmlns=\"{ns}\"><components><component type=\"library\"><name>&c;</name></component></components></bom>"
         );
-        let err = read_document(undeclared.as_bytes()).unwrap_err().to_string();
+        let err = read_document(undeclared.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("undeclared entity `&c;`"), "{err}");
         let deep = format!(
             "<bom xmlns=\"{ns}\">{}{}</bom>",

@@ -18,8 +18,8 @@ use super::{CyclonedxVersion, RenderOptions};
 use crate::model::Catalog;
 
 pub(super) use read::read;
-pub(super) use xml_read::read as read_xml;
 pub use read::CYCLONEDX_FOUND_BY;
+pub(super) use xml_read::read as read_xml;
 
 /// CycloneDX JSON for `version`: pretty-printed, with a trailing newline.
 pub(super) fn render_json(

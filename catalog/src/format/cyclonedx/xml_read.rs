@@ -10,7 +10,7 @@
 //! linear in the input.
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::{Reader, XmlVersion};
 
 use super::read::{
     to_catalog, CdxBom, CdxComponent, CdxContact, CdxDependency, CdxEntity, CdxLicense,
@@ -81,7 +81,10 @@ fn element(e: &BytesStart<'_>) -> Result<Node> {
     for a in e.attributes() {
         let a = a.map_err(xml_error)?;
         let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-        let value = a.unescape_value().map_err(xml_error)?.into_owned();
+        let value = a
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(xml_error)?
+            .into_owned();
         attrs.push((key, value));
     }
     Ok(Node {
@@ -140,7 +143,8 @@ fn parse(bytes: &[u8]) -> Result<Node> {
             }
             Event::Text(t) => {
                 if let Some(node) = stack.last_mut() {
-                    node.text.push_str(&t.xml_content().map_err(xml_error)?);
+                    node.text
+                        .push_str(&t.xml_content(XmlVersion::Implicit1_0).map_err(xml_error)?);
                 }
             }
             Event::CData(t) => {
