@@ -213,7 +213,13 @@ fn facts(bytes: &[u8]) -> Result<facts::Sbom> {
                      `sbomctl convert FILE -o spdx-json=FILE.json`)",
                 ));
             }
-            // Let the reader say what the input is (XML, not JSON).
+            if head.trim_start().starts_with('<') && head.contains("cyclonedx.org/schema/bom/") {
+                return Err(malformed(
+                    "CycloneDX XML input is not checked yet (convert it first: \
+                     `sbomctl convert FILE -o cyclonedx-json=FILE.json`)",
+                ));
+            }
+            // Let the reader say what the input is (not JSON).
             return match crate::format::read_document(bytes) {
                 Ok(_) => Err(malformed(crate::format::NOT_AN_SBOM)),
                 Err(e) => Err(e),

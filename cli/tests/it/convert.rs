@@ -274,6 +274,17 @@ fn native_to_cyclonedx_json_and_back_keeps_packages() {
     round_trip("cyclonedx-json@1.4");
 }
 
+#[test]
+fn native_to_syft_json_and_back_keeps_packages() {
+    round_trip("syft-json");
+}
+
+#[test]
+fn native_to_cyclonedx_xml_and_back_keeps_packages() {
+    round_trip("cyclonedx-xml");
+    round_trip("cyclonedx-xml@1.4");
+}
+
 /// A CycloneDX document of `n` library components; `unique` gives each its
 /// own name, PURL, properties and dependency, else all are the same.
 fn cyclonedx_doc(n: usize, unique: bool) -> Vec<u8> {
