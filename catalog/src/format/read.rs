@@ -1,6 +1,6 @@
 //! Reading SBOM documents back into a [`Catalog`]: sbomctl's native JSON
 //! (lossless), SPDX 2.2 / 2.3 JSON, SPDX 3.0.1 JSON-LD, CycloneDX
-//! 1.2–1.7 JSON and syft JSON (what maps; see docs/convert.md and docs/formats.md
+//! 1.2–1.7 JSON and XML, and syft JSON (what maps; see docs/convert.md and docs/formats.md
 //! `## Reading`). This module sniffs the format and holds the
 //! mapping every reader shares; each format's reader is its `read.rs`.
 //!
@@ -34,8 +34,9 @@ pub const NOT_AN_SBOM: &str = "not a native sbomctl JSON, SPDX JSON or CycloneDX
 /// Reads an SBOM document: sbomctl's native JSON (`schema.name ==
 /// "sbomctl-catalog"`), SPDX JSON 2.2 / 2.3 (`spdxVersion`), CycloneDX
 /// JSON 1.2–1.7 (`bomFormat: CycloneDX`), SPDX 3 JSON-LD (an `@context`
-/// naming `spdx.org/rdf/3`) or syft JSON (an `artifacts` list and a
-/// `schema.url` naming syft), sniffed from the content.
+/// naming `spdx.org/rdf/3`), syft JSON (an `artifacts` list and a
+/// `schema.url` naming syft) or CycloneDX XML 1.2–1.7 (markup naming the
+/// CycloneDX namespace), sniffed from the content.
 ///
 /// Native JSON comes back as it was written. SPDX and CycloneDX map what the
 /// model holds; the result is sorted like a scan. Input that is none of
