@@ -1494,6 +1494,7 @@ mod tests {
             super::super::Format::Spdx3Json(super::super::Spdx3Version::V3_0_1),
             super::super::Format::SpdxTagValue(super::super::SpdxVersion::V2_3),
             super::super::Format::SyftJson,
+            super::super::Format::CyclonedxXml(super::super::CyclonedxVersion::V1_6),
         ] {
             docs.push(super::super::render(
                 &alpine,
