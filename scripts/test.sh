@@ -196,22 +196,53 @@ step "tests (docs, clippy, cargo deny and the fuzz smoke run alongside: target/c
 other_checks >target/checks.log 2>&1 &
 checks_pid=$!
 trap 'kill "$tools_pid" "$checks_pid" 2>/dev/null || true' EXIT
+# The CLI's integration tests take most of the time: they run in one lane
+# while every other test executable runs, one after another, in a second
+# lane (its output in target/tests-other.log, printed when both are done),
+# so the short ones no longer wait for the long one.
+run_test_exe() { # DIR EXE KIND: runs one test executable; non-zero when it fails
+  echo "   ${2#"$PWD"/} (in ${1#"$PWD"/})"
+  # libtest's terse output; a bench target (criterion, harness = false)
+  # takes no libtest flags, as under `cargo test`.
+  local quiet=(-q)
+  if [ "$3" = bench ]; then quiet=(); fi
+  (cd "$1" && "$2" "${quiet[@]}")
+}
 failed=()
 attest_it=
+cli_it=()
+other=()
 for entry in "${test_bins[@]}"; do
   IFS=$'\t' read -r dir exe kind <<<"$entry"
   if [ "$dir" = "$PWD/attest" ] && [[ "$(basename "$exe")" == it-* ]]; then
     attest_it=$exe
   fi
-  echo "   ${exe#"$PWD"/} (in ${dir#"$PWD"/})"
-  # libtest's terse output; a bench target (criterion, harness = false)
-  # takes no libtest flags, as under `cargo test`.
-  quiet=(-q)
-  if [ "$kind" = bench ]; then quiet=(); fi
-  if ! (cd "$dir" && "$exe" "${quiet[@]}"); then
-    failed+=("${exe#"$PWD"/}")
+  if [ "$dir" = "$PWD/cli" ] && [[ "$(basename "$exe")" == it-* ]]; then
+    cli_it=("$dir" "$exe" "$kind")
+  else
+    other+=("$entry")
   fi
 done
+rm -f target/tests-other.failed
+(
+  for entry in "${other[@]}"; do
+    IFS=$'\t' read -r dir exe kind <<<"$entry"
+    run_test_exe "$dir" "$exe" "$kind" || echo "${exe#"$PWD"/}" >>target/tests-other.failed
+  done
+) >target/tests-other.log 2>&1 &
+other_pid=$!
+trap 'kill "$tools_pid" "$checks_pid" "$other_pid" 2>/dev/null || true' EXIT
+if [ ${#cli_it[@]} -gt 0 ]; then
+  run_test_exe "${cli_it[@]}" || failed+=("${cli_it[1]#"$PWD"/}")
+else
+  echo "no CLI integration test executable (cli/tests/it) among the test executables" >&2
+  failed+=("cli/tests/it")
+fi
+wait "$other_pid" || true
+cat target/tests-other.log
+if [ -s target/tests-other.failed ]; then
+  mapfile -t -O ${#failed[@]} failed <target/tests-other.failed
+fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test executables that failed: ${failed[*]}" >&2
   exit 1
