@@ -17,29 +17,15 @@
 //!   platform `SpdxDocument` `describes` its image and is
 //!   `serializedInArtifact` its file.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::write::CONTEXT;
+use super::write::{element, CONTEXT, CREATION_INFO};
 use crate::format::common;
 use crate::format::index_doc::{platform_stem, IndexInfo, PlatformDocument};
 use crate::format::RenderOptions;
 
-/// The blank node every element's `creationInfo` points at.
-const CREATION_INFO: &str = "_:creationinfo";
-
 /// The media type of SPDX JSON documents, for the platform files.
 const SPDX_JSON_MEDIA_TYPE: &str = "application/spdx+json";
-
-fn element(kind: &str, id: &str, fields: Vec<(&str, Value)>) -> Value {
-    let mut m = Map::new();
-    m.insert("type".into(), Value::from(kind));
-    m.insert("spdxId".into(), Value::from(id));
-    m.insert("creationInfo".into(), Value::from(CREATION_INFO));
-    for (k, v) in fields {
-        m.insert(k.into(), v);
-    }
-    Value::Object(m)
-}
 
 fn relationship(id: &str, from: &str, kind: &str, to: Vec<String>) -> Value {
     element(

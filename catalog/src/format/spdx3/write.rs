@@ -32,7 +32,7 @@ use super::Spdx3Version;
 pub(super) const CONTEXT: &str = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld";
 
 /// The blank node every element's `creationInfo` points at.
-const CREATION_INFO: &str = "_:creationinfo";
+pub(super) const CREATION_INFO: &str = "_:creationinfo";
 
 /// What the document needs while its graph is written.
 struct Ids {
@@ -140,7 +140,7 @@ impl Serialize for Graph<'_> {
 }
 
 /// An element with its `type`, `spdxId` and `creationInfo`, then `fields`.
-fn element(kind: &str, id: &str, fields: Vec<(&str, Value)>) -> Value {
+pub(super) fn element(kind: &str, id: &str, fields: Vec<(&str, Value)>) -> Value {
     let mut m = Map::new();
     m.insert("type".into(), Value::from(kind));
     m.insert("spdxId".into(), Value::from(id));
