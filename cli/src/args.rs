@@ -194,6 +194,9 @@ pub enum StatementVersionArg {
         "With --images: where the summary (summary.json) is written.")),
     mut_arg("parallel", |a| a.conflicts_with("image")),
     mut_arg("shard", |a| a.conflicts_with("image")),
+    // It names who made the SBOM sbomctl catalogs; a --predicate document
+    // is attested as given.
+    mut_arg("sbom_author", |a| a.conflicts_with("predicate")),
 )]
 pub struct AttestArgs {
     /// The encrypted cosign private key: a file, or env://VAR for the PEM
@@ -233,6 +236,8 @@ pub struct AttestArgs {
         value_parser = parse_go_bool
     )]
     pub new_bundle_format: Option<bool>,
+    #[command(flatten)]
+    pub author: crate::commands::sbom_author::SbomAuthorFlags,
     #[command(flatten)]
     pub signing: SigningFlags,
     #[command(flatten)]

@@ -120,7 +120,8 @@ impl Plan {
                 "--type {type_}: sbomctl can only catalog into spdx, spdxjson or cyclonedx; give the document with --predicate FILE",
             );
         }
-        let render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+        let mut render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
+        args.author.apply(&mut render_options);
         let predicate_document = match &args.predicate {
             Some(path) => Some(read_predicate(path)?),
             None => None,

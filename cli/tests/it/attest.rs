@@ -521,6 +521,57 @@ fn oci_dir_round_trip_offline() {
     assert_eq!(lines.iter().filter(|b| **b == b'\n').count(), 3);
 }
 
+/// `attest --sbom-author` names who made the SBOM it catalogs, as
+/// `packages --sbom-author` does (SPDX creators before the tool); with
+/// `--predicate` (a document attested as given) it is a usage error.
+#[test]
+fn attest_sbom_author_is_in_the_attested_sbom() {
+    let keys = Keys::new();
+    let (_dir, image) = layout_copy("alpine-sample-oci");
+    attest_image(
+        &keys,
+        &image,
+        "spdxjson",
+        "referrer",
+        &["--sbom-author", "Organization: ACME (sbom@acme.example)"],
+    );
+    let out = ok(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        "spdxjson",
+        "-o",
+        "predicate",
+        &image,
+    ]);
+    let creators = json(&out.stdout)["creationInfo"]["creators"].clone();
+    assert_eq!(
+        creators,
+        serde_json::json!([
+            "Organization: ACME (sbom@acme.example)",
+            format!("Tool: sbomctl-{}", env!("CARGO_PKG_VERSION"))
+        ])
+    );
+    let predicate = common::root().join("attest/testdata/sbom/bom-go-mod.spdx.json");
+    let out = run(&[
+        "attest",
+        "--key",
+        &keys.key,
+        "--predicate",
+        predicate.to_str().unwrap(),
+        "--sbom-author",
+        "Person: Jane Doe",
+        &image,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--sbom-author") && stderr.contains("--predicate"),
+        "{stderr}"
+    );
+}
+
 /// A layout holding two tagged images (debian `latest`, distroless
 /// `distroless`) in a directory whose name has a `:`.
 fn two_image_layout() -> (tempfile::TempDir, PathBuf, String) {
