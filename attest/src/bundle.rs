@@ -394,13 +394,26 @@ impl Bundle {
     /// # Errors
     /// When the key cannot be encoded as SPKI DER.
     pub fn for_blob_with_key(blob: &[u8], signature: Vec<u8>, key: &PublicKey) -> Result<Self> {
+        Self::for_blob_digest_with_key(&Sha256::digest(blob), signature, key)
+    }
+
+    /// [`for_blob_with_key`](Self::for_blob_with_key) given the blob's
+    /// SHA-256 `digest` instead of its bytes (a blob read as a stream).
+    ///
+    /// # Errors
+    /// The key cannot be encoded.
+    pub fn for_blob_digest_with_key(
+        digest: &[u8],
+        signature: Vec<u8>,
+        key: &PublicKey,
+    ) -> Result<Self> {
         Ok(Bundle {
             media_type: MEDIA_TYPE_V0_3.to_owned(),
             verification_material: Some(VerificationMaterial::for_key(key)?),
             message_signature: Some(MessageSignature {
                 message_digest: Some(HashOutput {
                     algorithm: SHA2_256.to_owned(),
-                    digest: Sha256::digest(blob).to_vec(),
+                    digest: digest.to_vec(),
                     extra: Map::new(),
                 }),
                 signature,

@@ -248,6 +248,60 @@ impl PrivateKey {
     }
 }
 
+impl PrivateKey {
+    /// The hash a signature by this key is made over, `None` for Ed25519
+    /// (which signs the whole message): what [`sign_digest`](Self::sign_digest)
+    /// needs the digest in.
+    pub fn digest_hash(&self) -> Option<HashAlgorithm> {
+        self.public_key().default_hash()
+    }
+
+    /// Signs a message given only its `digest` in
+    /// [`digest_hash`](Self::digest_hash)'s algorithm: the same signature
+    /// [`sign`](Self::sign) makes over the message (ECDSA's nonce is derived
+    /// from the digest, RFC 6979), for a message too large to hold. Ed25519
+    /// and a digest of the wrong length are errors.
+    pub fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>> {
+        use ecdsa::signature::hazmat::PrehashSigner as _;
+        let failed = |err: &dyn fmt::Display| key_error("signing", err.to_string());
+        let algorithm = self.algorithm();
+        let want = match self.digest_hash() {
+            Some(HashAlgorithm::Sha256) => 32,
+            Some(HashAlgorithm::Sha384) => 48,
+            Some(HashAlgorithm::Sha512) => 64,
+            None => {
+                return Err(key_error(
+                    "signing",
+                    format!("an {algorithm} key signs the whole message, not a digest of it"),
+                ))
+            }
+        };
+        if digest.len() != want {
+            return Err(key_error(
+                "signing",
+                format!(
+                    "{algorithm} needs a {want}-byte digest, got {}",
+                    digest.len()
+                ),
+            ));
+        }
+        match self {
+            Self::EcdsaP256(k) => {
+                let sig: p256::ecdsa::Signature = k.sign_prehash(digest).map_err(|e| failed(&e))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            Self::EcdsaP384(k) => {
+                let sig: p384::ecdsa::Signature = k.sign_prehash(digest).map_err(|e| failed(&e))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            Self::Rsa(k) => k
+                .sign_with_rng(&mut OsRng, rsa::Pkcs1v15Sign::new::<Sha256>(), digest)
+                .map_err(|e| failed(&e)),
+            Self::Ed25519(_) => Err(key_error("signing", "Ed25519 signs the whole message")),
+        }
+    }
+}
+
 /// Reads an unencrypted private key PEM, as `cosign import-key-pair` does:
 /// `PRIVATE KEY` (PKCS#8: P-256, P-384, Ed25519, RSA), `EC PRIVATE KEY`
 /// (SEC1, RFC 5915: P-256, P-384) or `RSA PRIVATE KEY` (PKCS#1). An
@@ -580,6 +634,41 @@ mod tests {
         let sig = key.sign(b"msg").unwrap();
         assert_eq!(sig.first(), Some(&0x30), "ASN.1 SEQUENCE");
         key.public_key().verify(b"msg", &sig).unwrap();
+    }
+
+    /// A signature from the message's digest is the signature over the
+    /// message (ECDSA's RFC 6979 nonce and PKCS#1 v1.5 are deterministic),
+    /// and verifies; Ed25519 and a digest of the wrong length are errors.
+    #[test]
+    fn sign_digest_is_sign_over_the_message() {
+        let msg = b"a blob too large to hold, in spirit";
+        let rsa = import(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/testdata/keys/sigstore-rs/rsa_private.key"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let keys = [
+            PrivateKey::generate_p256().unwrap(),
+            PrivateKey::EcdsaP384(p384::ecdsa::SigningKey::random(&mut OsRng)),
+            rsa,
+        ];
+        for key in keys {
+            let digest = match key.digest_hash().unwrap() {
+                HashAlgorithm::Sha256 => Sha256::digest(msg).to_vec(),
+                HashAlgorithm::Sha384 => Sha384::digest(msg).to_vec(),
+                HashAlgorithm::Sha512 => Sha512::digest(msg).to_vec(),
+            };
+            let sig = key.sign_digest(&digest).unwrap();
+            assert_eq!(sig, key.sign(msg).unwrap(), "{}", key.algorithm());
+            key.public_key().verify(msg, &sig).unwrap();
+            let short = key.sign_digest(&digest[1..]).unwrap_err().to_string();
+            assert!(short.contains("-byte digest"), "{short}");
+        }
+        let e = ed25519().sign_digest(&[0; 64]).unwrap_err().to_string();
+        assert!(e.contains("signs the whole message"), "{e}");
     }
 
     #[test]

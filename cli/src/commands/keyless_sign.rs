@@ -154,7 +154,10 @@ pub fn warn_if_unverified(signer: &Signer) -> Result<()> {
 }
 
 /// `sign-blob --bundle F FILE` without `--key`.
-pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
+pub fn sign_blob(
+    args: &crate::args::SignBlobArgs,
+    blob: &sbomctl_attest::verify::StreamedBlob,
+) -> Result<()> {
     let Some(path) = &args.bundle else {
         bail!("keyless sign-blob needs --bundle FILE (or sign with --key)");
     };
@@ -164,7 +167,7 @@ pub fn sign_blob(args: &crate::args::SignBlobArgs, blob: &[u8]) -> Result<()> {
     let signer = args
         .keyless
         .signer(args.signing.tlog_upload.unwrap_or(true))?;
-    let bundle = signer.sign_blob(blob)?;
+    let bundle = signer.sign_streamed_blob(blob)?;
     std::fs::write(path, bundle.to_json())
         .with_context(|| format!("writing {}", path.display()))?;
     eprintln!("sbomctl: bundle written to {}", path.display());

@@ -228,18 +228,34 @@ pub fn sign_blob(args: &SignBlobArgs) -> Result<ExitCode> {
              --bundle writes a Sigstore bundle"
         );
     }
-    let blob =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    // Read once as a stream and hashed: memory stays bounded whatever the
+    // blob's size (ECDSA and RSA keys sign its digest; an Ed25519 key signs
+    // the bytes, so only a blob small enough to keep).
+    let blob = super::verify::read_blob(&args.file)?;
     let Some(key) = &args.key else {
         super::keyless_sign::sign_blob(args, &blob)?;
         return Ok(ExitCode::SUCCESS);
     };
     let key = image::private_key(key)?;
     let certificate = super::key_certificate::load(&args.signing, &key)?;
-    let signature = key.sign(&blob)?;
+    let signature = match (key.digest_hash(), blob.bytes()) {
+        (Some(hash), _) => key.sign_digest(blob.digest(hash))?,
+        (None, Some(bytes)) => key.sign(bytes)?,
+        (None, None) => bail!(
+            "{}: {} bytes: an {} key signs the whole blob, and a blob this large is not held in \
+             memory (sign it with an ECDSA or RSA key)",
+            args.file.display(),
+            blob.len(),
+            key.algorithm()
+        ),
+    };
     let b64 = base64::engine::general_purpose::STANDARD.encode(&signature);
     if let Some(path) = &args.bundle {
-        let mut bundle = Bundle::for_blob_with_key(&blob, signature, &key.public_key())?;
+        let mut bundle = Bundle::for_blob_digest_with_key(
+            blob.digest(sbomctl_attest::key::HashAlgorithm::Sha256),
+            signature,
+            &key.public_key(),
+        )?;
         if let Some(certificate) = &certificate {
             certificate.attach_to(&mut bundle);
         }

@@ -55,12 +55,12 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Reads the artifact of `verify-blob*` as a stream, hashing it. Its bytes
+/// Reads the artifact of `verify-blob*` (and `sign-blob`) as a stream, hashing it. Its bytes
 /// are kept only up to [`MAX_INPUT`]: a larger blob is verified by its
 /// digests, so memory stays bounded whatever its size, but a key
 /// signature over it then needs an ECDSA or RSA key (an Ed25519 signature
 /// covers the whole message, so Ed25519 keeps the [`MAX_INPUT`] cap).
-fn read_blob(path: &Path) -> Result<StreamedBlob> {
+pub(crate) fn read_blob(path: &Path) -> Result<StreamedBlob> {
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     StreamedBlob::read_file(file, MAX_INPUT).with_context(|| format!("reading {}", path.display()))
 }

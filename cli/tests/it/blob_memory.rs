@@ -1,13 +1,14 @@
-//! `verify-blob` streams the artifact: a blob far larger than the memory
-//! budget verifies (and a changed one fails) with peak RSS under 150 MB.
-//! It used to be read whole (a 300 MB blob took over 300 MB).
+//! `sign-blob` and `verify-blob` stream the artifact: a blob far larger
+//! than the memory budget is signed and verifies (and a changed one fails)
+//! with peak RSS under 150 MB. Both used to read it whole (a 300 MB blob
+//! took over 300 MB).
 
 use std::fs::OpenOptions;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::signing::{ok, Keys, PASSWORD};
+use crate::common::signing::{Keys, PASSWORD};
 
 const LIMIT_KIB: u64 = 150 * 1024;
 
@@ -48,7 +49,7 @@ fn sparse_blob(path: &Path, size: u64) {
 }
 
 #[test]
-fn verify_blob_streams_a_300_mb_blob() {
+fn sign_blob_and_verify_blob_stream_a_300_mb_blob() {
     let keys = Keys::new();
     let dir = tempfile::tempdir().unwrap();
     let blob = dir.path().join("big.bin");
@@ -56,7 +57,8 @@ fn verify_blob_streams_a_300_mb_blob() {
     let bundle = dir.path().join("big.sigstore.json");
     let sig = dir.path().join("big.sig");
     let blob_arg = blob.to_str().unwrap();
-    ok(&[
+    // sign-blob streams the blob too (it read it whole: 300 MB and more).
+    let (out, peak) = run_measured(&[
         "sign-blob",
         "--key",
         &keys.key,
@@ -66,6 +68,12 @@ fn verify_blob_streams_a_300_mb_blob() {
         sig.to_str().unwrap(),
         blob_arg,
     ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(peak < LIMIT_KIB, "sign-blob: peak RSS {peak} KiB");
     for (flag, file) in [("--signature", &sig), ("--bundle", &bundle)] {
         let file = file.to_str().unwrap();
         let (out, peak) =
@@ -103,4 +111,38 @@ fn verify_blob_streams_a_300_mb_blob() {
         assert!(err.contains("verification failed"), "{flag}: {err}");
         assert!(peak < LIMIT_KIB, "{flag}: peak RSS {peak} KiB");
     }
+}
+
+/// An Ed25519 key signs the whole message, so `sign-blob` cannot stream a
+/// blob it does not hold: one larger than the 64 MiB it keeps is a clear
+/// error naming the file and the key type (not a read of it all).
+#[test]
+fn sign_blob_with_ed25519_refuses_a_blob_too_large_to_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let blob = dir.path().join("mid.bin");
+    sparse_blob(&blob, 70 << 20);
+    let ed25519 =
+        crate::common::root().join("attest/testdata/keys/sigstore-rs/ed25519_private.key");
+    let key = dir.path().join("ed");
+    let out = Command::new(assert_cmd::cargo::cargo_bin("sbomctl"))
+        .args(["import-key-pair", "--key", ed25519.to_str().unwrap()])
+        .args(["--output-key-prefix", key.to_str().unwrap()])
+        .env("COSIGN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = format!("{}.key", key.display());
+    let (out, peak) = run_measured(&["sign-blob", "--key", &key, blob.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("mid.bin: 73400320 bytes: an Ed25519 key signs the whole blob"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(peak < LIMIT_KIB, "peak RSS {peak} KiB");
 }

@@ -166,9 +166,32 @@ impl Signer {
     /// cannot be reached, or answers something that is not an entry or a
     /// timestamp.
     pub fn sign_blob(&self, blob: &[u8]) -> Result<Bundle> {
-        let signature: DerSignature = self.key.sign(blob);
-        let signature = signature.as_bytes().to_vec();
         let digest = Sha256::digest(blob).to_vec();
+        self.sign_blob_digest(digest, &crate::verify::Artifact::Blob(blob))
+    }
+
+    /// [`sign_blob`](Self::sign_blob) for a blob read as a stream, too
+    /// large to hold: the key signs its SHA-256 digest (the same signature,
+    /// ECDSA P-256 over SHA-256), and the self-check verifies by digest.
+    ///
+    /// # Errors
+    /// As [`sign_blob`](Self::sign_blob).
+    pub fn sign_streamed_blob(&self, blob: &crate::verify::StreamedBlob) -> Result<Bundle> {
+        let digest = blob.digest(crate::key::HashAlgorithm::Sha256).to_vec();
+        self.sign_blob_digest(digest, &crate::verify::Artifact::Streamed(blob))
+    }
+
+    fn sign_blob_digest(
+        &self,
+        digest: Vec<u8>,
+        artifact: &crate::verify::Artifact<'_>,
+    ) -> Result<Bundle> {
+        use ecdsa::signature::hazmat::PrehashSigner as _;
+        let signature: p256::ecdsa::Signature = self
+            .key
+            .sign_prehash(&digest)
+            .map_err(|e| error("signing", e.to_string()))?;
+        let signature = signature.to_der().as_bytes().to_vec();
         let entry = json!({
             "apiVersion": "0.0.1",
             "kind": "hashedrekord",
@@ -196,11 +219,7 @@ impl Signer {
             dsse_envelope: None,
             extra: Map::new(),
         };
-        self.check_bundle(
-            &bundle,
-            &crate::verify::Artifact::Blob(blob),
-            crate::verify::Expect::MessageSignature,
-        )?;
+        self.check_bundle(&bundle, artifact, crate::verify::Expect::MessageSignature)?;
         Ok(bundle)
     }
 
