@@ -78,6 +78,21 @@ fn json(bytes: &[u8]) -> serde_json::Value {
     })
 }
 
+/// The verified predicate (`verify-attestation -o predicate`) of type `type_`.
+fn predicate_of(keys: &Keys, image: &str, type_: &str) -> Vec<u8> {
+    ok(&[
+        "verify-attestation",
+        "--key",
+        &keys.public,
+        "--type",
+        type_,
+        "-o",
+        "predicate",
+        image,
+    ])
+    .stdout
+}
+
 fn statement_of(keys: &Keys, image: &str, type_: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["verify-attestation", "--key", &keys.public, "--type", type_];
     args.extend_from_slice(extra);
@@ -95,17 +110,8 @@ fn registry_round_trip_in_each_attach_mode() {
         let expected = ok(&["packages", &image, "-o", "spdx-json"]).stdout;
         attest_image(keys, &image, "spdxjson", mode, &[]);
 
-        let out = ok(&[
-            "verify-attestation",
-            "--key",
-            &keys.public,
-            "--type",
-            "spdxjson",
-            "-o",
-            "predicate",
-            &image,
-        ]);
-        assert_eq!(json(&out.stdout), json(&expected), "{mode}");
+        let predicate = predicate_of(keys, &image, "spdxjson");
+        assert_eq!(json(&predicate), json(&expected), "{mode}");
 
         let statement = statement_of(keys, &image, "spdxjson", &[]);
         assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
@@ -535,17 +541,8 @@ fn attest_sbom_author_is_in_the_attested_sbom() {
         "referrer",
         &["--sbom-author", "Organization: ACME (sbom@acme.example)"],
     );
-    let out = ok(&[
-        "verify-attestation",
-        "--key",
-        &keys.public,
-        "--type",
-        "spdxjson",
-        "-o",
-        "predicate",
-        &image,
-    ]);
-    let creators = json(&out.stdout)["creationInfo"]["creators"].clone();
+    let creators =
+        json(&predicate_of(&keys, &image, "spdxjson"))["creationInfo"]["creators"].clone();
     assert_eq!(
         creators,
         serde_json::json!([
@@ -781,17 +778,8 @@ fn referrers_api_round_trip_in_each_attach_mode() {
         let expected = ok(&["packages", &image, "-o", "spdx-json"]).stdout;
         attest_image(keys, &image, "spdxjson", mode, &[]);
 
-        let out = ok(&[
-            "verify-attestation",
-            "--key",
-            &keys.public,
-            "--type",
-            "spdxjson",
-            "-o",
-            "predicate",
-            &image,
-        ]);
-        assert_eq!(json(&out.stdout), json(&expected), "{mode}");
+        let predicate = predicate_of(keys, &image, "spdxjson");
+        assert_eq!(json(&predicate), json(&expected), "{mode}");
         let statement = statement_of(keys, &image, "spdxjson", &[]);
         assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
         assert_eq!(
