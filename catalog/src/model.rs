@@ -325,4 +325,221 @@ pub struct Catalog {
     pub relationships: Vec<Relationship>,
     /// Problems with the input that did not stop the scan, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the scanned filesystem holds at the paths packages own (not
+    /// part of the native JSON: a catalog read from a document has none).
+    #[serde(skip)]
+    pub files: FileRecords,
+}
+
+/// A hash algorithm of file digests (`--file-digests`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DigestAlgorithm {
+    /// SHA-1.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// Every algorithm, in the order digests are listed.
+    pub const ALL: [DigestAlgorithm; 3] = [Self::Sha1, Self::Sha256, Self::Sha512];
+
+    /// The lowercase name syft writes (`sha256`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha1 => "sha1",
+            Self::Sha256 => "sha256",
+            Self::Sha512 => "sha512",
+        }
+    }
+
+    /// Length of a digest in bytes.
+    pub fn len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha512 => 64,
+        }
+    }
+
+    /// The algorithm `name` names (case-insensitive, `sha-256` too).
+    pub fn parse(name: &str) -> Option<Self> {
+        let n = name.trim().to_ascii_lowercase().replace('-', "");
+        Self::ALL.into_iter().find(|a| a.name() == n)
+    }
+}
+
+/// Kinds of files, as syft names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    /// A regular file.
+    Regular,
+    /// A hard link (in a layer, to an earlier member).
+    HardLink,
+    /// A symbolic link.
+    Symlink,
+    /// A character device.
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+    /// A directory.
+    Directory,
+    /// A named pipe.
+    Fifo,
+    /// A socket.
+    Socket,
+    /// Anything else.
+    Irregular,
+}
+
+impl FileKind {
+    /// Every kind, by [`FileKind::code`].
+    pub const ALL: [FileKind; 9] = [
+        Self::Regular,
+        Self::HardLink,
+        Self::Symlink,
+        Self::CharDevice,
+        Self::BlockDevice,
+        Self::Directory,
+        Self::Fifo,
+        Self::Socket,
+        Self::Irregular,
+    ];
+
+    /// syft's name of the kind (`RegularFile`, `SymbolicLink`, …).
+    pub fn syft_name(self) -> &'static str {
+        match self {
+            Self::Regular => "RegularFile",
+            Self::HardLink => "HardLink",
+            Self::Symlink => "SymbolicLink",
+            Self::CharDevice => "CharacterDevice",
+            Self::BlockDevice => "BlockDevice",
+            Self::Directory => "Directory",
+            Self::Fifo => "FIFO",
+            Self::Socket => "Socket",
+            Self::Irregular => "IrregularFile",
+        }
+    }
+
+    /// A small number for compact tables; [`FileKind::ALL`] maps it back.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Regular => 0,
+            Self::HardLink => 1,
+            Self::Symlink => 2,
+            Self::CharDevice => 3,
+            Self::BlockDevice => 4,
+            Self::Directory => 5,
+            Self::Fifo => 6,
+            Self::Socket => 7,
+            Self::Irregular => 8,
+        }
+    }
+
+    /// The mode as Go's `os.FileMode` holds it (type bits high, as
+    /// syft's `FileInfo` gives it), for `perm` (the low 12 bits of a tar
+    /// header's or `lstat`'s mode).
+    pub fn go_mode(self, perm: u32) -> u32 {
+        const DIR: u32 = 1 << 31;
+        const SYMLINK: u32 = 1 << 27;
+        const DEVICE: u32 = 1 << 26;
+        const NAMED_PIPE: u32 = 1 << 25;
+        const SOCKET: u32 = 1 << 24;
+        const SETUID: u32 = 1 << 23;
+        const SETGID: u32 = 1 << 22;
+        const CHAR_DEVICE: u32 = 1 << 21;
+        const STICKY: u32 = 1 << 20;
+        const IRREGULAR: u32 = 1 << 19;
+        let mut m = perm & 0o777;
+        if perm & 0o4000 != 0 {
+            m |= SETUID;
+        }
+        if perm & 0o2000 != 0 {
+            m |= SETGID;
+        }
+        if perm & 0o1000 != 0 {
+            m |= STICKY;
+        }
+        m | match self {
+            Self::Regular | Self::HardLink => 0,
+            Self::Symlink => SYMLINK,
+            Self::CharDevice => DEVICE | CHAR_DEVICE,
+            Self::BlockDevice => DEVICE,
+            Self::Directory => DIR,
+            Self::Fifo => NAMED_PIPE,
+            Self::Socket => SOCKET,
+            Self::Irregular => IRREGULAR,
+        }
+    }
+}
+
+/// One digest of a file's content.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileDigest {
+    /// The algorithm.
+    pub algorithm: DigestAlgorithm,
+    /// The digest's bytes.
+    pub value: Box<[u8]>,
+}
+
+/// What the scanned filesystem holds at a path a package owns: the
+/// squashed view of an image (the layer that last wrote it; whiteouts
+/// applied), or `lstat` of a directory source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileRecord {
+    /// The path as the package database names it (absolute).
+    pub path: String,
+    /// The path with symlinks of its parent directories resolved, when
+    /// that differs from `path` (absolute).
+    pub real_path: Option<String>,
+    /// The layer that provided it (an index into the source's layers);
+    /// `None` for directory sources.
+    pub layer: Option<usize>,
+    /// What it is.
+    pub kind: FileKind,
+    /// Permission bits with setuid, setgid and sticky (`0o7777`).
+    pub mode: u32,
+    /// Owner's user ID.
+    pub uid: u32,
+    /// Owner's group ID.
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// A link's target as written (symlinks), or the target path (hard
+    /// links).
+    pub link: Option<String>,
+    /// Digests of the content (regular files, `--file-digests`), in
+    /// [`DigestAlgorithm::ALL`] order.
+    pub digests: Vec<FileDigest>,
+}
+
+impl FileRecord {
+    /// The real path ([`FileRecord::real_path`], else the path).
+    pub fn real_path(&self) -> &str {
+        self.real_path.as_deref().unwrap_or(&self.path)
+    }
+}
+
+/// The [`FileRecord`]s of a scan, sorted by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileRecords {
+    /// True when the scan looked the owned files up: a path without a
+    /// record is then absent from the filesystem (deleted by a later
+    /// layer, or never there). False for catalogs read from documents.
+    pub resolved: bool,
+    /// The records, sorted by path, one per path.
+    pub records: Vec<FileRecord>,
+}
+
+impl FileRecords {
+    /// The record of owned path `path`.
+    pub fn get(&self, path: &str) -> Option<&FileRecord> {
+        self.records
+            .binary_search_by(|r| r.path.as_str().cmp(path))
+            .ok()
+            .and_then(|i| self.records.get(i))
+    }
 }

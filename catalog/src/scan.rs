@@ -8,12 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use crate::cache::{self, LayerCache};
 use crate::cataloger::{self, Cataloger, Context, FileTree, Findings, SourceKind};
+use crate::layer::owned;
 use crate::layer::squash::Squash;
 use crate::layer::{
     read_layer_checked, Budget, Exclusions, LayerIndex, Rule, Wanted, MAX_RETAINED_BYTES,
 };
 use crate::model::{
-    Catalog, Diagnostic, Ecosystem, LayerInfo, Package, Scope, Severity, SourceInfo,
+    Catalog, Diagnostic, DigestAlgorithm, Ecosystem, FileRecords, LayerInfo, Package, Scope,
+    Severity, SourceInfo,
 };
 use crate::select::{Selected, Selection};
 use crate::source::{walk_deferred, Deferred, Mounts, Source, Walk};
@@ -64,6 +66,11 @@ pub struct Options {
     /// The per-layer cache image layers are looked up in and written to
     /// ([`crate::cache`]); `None` reads every layer.
     pub cache: Option<Arc<LayerCache>>,
+    /// Digests of the files packages own (syft's `--file-digests`,
+    /// `file.metadata.digests`): for images every regular file is hashed
+    /// as its layer streams; for directories each owned file is read once
+    /// cataloged. Empty: none.
+    pub file_digests: Vec<DigestAlgorithm>,
 }
 
 /// The catalogers that run and the files they want, for a source of
@@ -80,8 +87,11 @@ fn plan(options: &Options, kind: SourceKind) -> Result<Plan> {
         Some(s) => s.filter(cataloger::all()),
         None => cataloger::all(),
     };
-    let wanted =
+    let mut wanted =
         cataloger::wanted(&catalogers).with_exclusions(exclusions(&options.exclude, kind)?);
+    if kind == SourceKind::Image {
+        wanted = wanted.with_file_digests(&options.file_digests);
+    }
     Ok(Plan {
         catalogers,
         wanted,
@@ -174,6 +184,7 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
                 &catalogers,
                 &wanted,
                 selected.as_ref(),
+                &options.file_digests,
             );
             catalog.diagnostics.extend(warnings);
             catalog.diagnostics.sort();
@@ -254,6 +265,7 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
         &catalogers,
         &wanted,
         selected.as_ref(),
+        None,
     ))
 }
 
@@ -420,6 +432,7 @@ impl<R: io::Read> io::Read for ProgressRead<'_, R> {
 /// time. Which files fit the scan's budget was decided during the walk;
 /// the fresh [`Budget`] of each load only guards against files that grew
 /// since.
+#[allow(clippy::too_many_arguments)]
 fn catalog_dir(
     source: SourceInfo,
     layer: LayerIndex,
@@ -428,6 +441,7 @@ fn catalog_dir(
     catalogers: &[Box<dyn Cataloger>],
     wanted: &Wanted,
     selected: Option<&Selected>,
+    file_digests: &[DigestAlgorithm],
 ) -> Catalog {
     let mut squash = Squash::new();
     squash.apply(&layer, wanted);
@@ -466,10 +480,12 @@ fn catalog_dir(
         drop(tree);
         log_memory(c.name());
     }
-    drop(base);
     diagnostics.extend(findings.diagnostics);
     let packages = merge_within(findings.packages);
     log_memory("merged");
+    let records = owned::resolve_in_dir(&packages, &base, &|p| files.fs_path(p), file_digests);
+    drop(base);
+    log_memory("owned files");
     finish(
         source,
         scope,
@@ -478,10 +494,14 @@ fn catalog_dir(
         diagnostics,
         squashed,
         selected,
+        records,
     )
 }
 
-/// Squashes the layers and catalogs, per scope.
+/// Squashes the layers and catalogs, per scope. The owned files are
+/// looked up in the layers' file tables, or on disk through `dir` (a
+/// directory walked into one pseudo-layer).
+#[allow(clippy::too_many_arguments)]
 fn catalog_layers(
     source: SourceInfo,
     layers: Vec<LayerIndex>,
@@ -490,6 +510,7 @@ fn catalog_layers(
     catalogers: &[Box<dyn Cataloger>],
     wanted: &Wanted,
     selected: Option<&Selected>,
+    dir: Option<(&Deferred, &[DigestAlgorithm])>,
 ) -> Catalog {
     let mut squash = Squash::new();
     let mut merged = Merged::default();
@@ -500,8 +521,10 @@ fn catalog_layers(
     // Each index is dropped once applied: the squashed tree shares its
     // contents, and its paths and symlinks need not be held twice (a
     // `dir:/` walk records every symlink of the host).
-    for (i, layer) in layers.into_iter().enumerate() {
+    let mut tables = Vec::with_capacity(layers.len());
+    for (i, mut layer) in layers.into_iter().enumerate() {
         squash.apply(&layer, wanted);
+        tables.push(owned::LayerFiles::take(i, &mut layer));
         drop(layer);
         if scope == Scope::Squashed && i != last {
             continue;
@@ -525,6 +548,13 @@ fn catalog_layers(
         diagnostics.extend(findings.diagnostics);
         packages = findings.packages;
     }
+    let records = match dir {
+        Some((deferred, digests)) => {
+            owned::resolve_in_dir(&packages, squash.tree(), &|p| deferred.fs_path(p), digests)
+        }
+        None => owned::resolve_in_layers(&packages, squash.tree(), &tables),
+    };
+    drop(tables);
     // The files' contents are not needed past this point.
     let squashed = squash.diagnostics();
     drop(squash);
@@ -536,11 +566,13 @@ fn catalog_layers(
         diagnostics,
         squashed,
         selected,
+        records,
     )
 }
 
 /// What every scan does once the catalogers ran: the cataloger selection,
 /// CPE bound warnings, sorting and relationships.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     source: SourceInfo,
     scope: Scope,
@@ -549,6 +581,7 @@ fn finish(
     mut diagnostics: Vec<Diagnostic>,
     squashed: Vec<Diagnostic>,
     selected: Option<&Selected>,
+    files: FileRecords,
 ) -> Catalog {
     if let Some(s) = selected {
         packages.retain(|p| s.keeps(p));
@@ -592,6 +625,7 @@ fn finish(
         packages,
         relationships,
         diagnostics,
+        files,
     }
 }
 
@@ -782,6 +816,7 @@ mod tests {
         let budget = Budget::new(budget);
         let (mut catalog, warnings) = if at_once {
             let (layer, warnings) = crate::source::walk(root, &how, &wanted, &budget).unwrap();
+            let (_, deferred, _) = walk_deferred(root, &how, &wanted, &Budget::new(0)).unwrap();
             let catalog = catalog_layers(
                 info,
                 vec![layer],
@@ -790,6 +825,7 @@ mod tests {
                 &catalogers,
                 &wanted,
                 selected.as_ref(),
+                Some((&deferred, &[])),
             );
             (catalog, warnings)
         } else {
@@ -802,6 +838,7 @@ mod tests {
                 &catalogers,
                 &wanted,
                 selected.as_ref(),
+                &[],
             );
             (catalog, warnings)
         };

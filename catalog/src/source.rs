@@ -88,6 +88,19 @@ pub struct Deferred {
 }
 
 impl Deferred {
+    /// Where the file recorded at normalised `path` is on disk: `None`
+    /// when the path is outside the walked root (see [`Walk::base`]).
+    pub(crate) fn fs_path(&self, path: &str) -> Option<PathBuf> {
+        if self.prefix.is_empty() {
+            return Some(self.root.join(path));
+        }
+        let rest = path.strip_prefix(self.prefix.as_str())?;
+        if rest.is_empty() {
+            return Some(self.root.clone());
+        }
+        Some(self.root.join(rest.strip_prefix('/')?))
+    }
+
     /// The recorded paths, in walk order.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.paths.iter().map(String::as_str)
@@ -190,6 +203,7 @@ fn walk_impl(
         opaque_dirs: Vec::new(),
         plain: Vec::new(),
         raw_size: 0,
+        files: Default::default(),
     };
     let mut warnings = Vec::new();
     let prefix = match &how.base {

@@ -109,6 +109,7 @@ pub fn catalog_files(files: &[(&str, &[u8])], kind: SourceKind) {
         packages,
         relationships,
         diagnostics: findings.diagnostics,
+        files: Default::default(),
     };
     render_all(&catalog);
 }
@@ -266,5 +267,6 @@ pub fn catalog_executable(data: &[u8]) {
         packages: findings.packages,
         relationships,
         diagnostics: findings.diagnostics,
+        files: Default::default(),
     });
 }

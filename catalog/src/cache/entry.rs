@@ -20,12 +20,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::layer::extract::MAX_FINDING;
-use crate::layer::{Entry, EntryKind, LayerIndex};
+use crate::layer::{Entry, EntryKind, FileTable, LayerIndex};
+use crate::model::{DigestAlgorithm, FileKind};
 use crate::MAX_FILE_SIZE;
 
 /// The format line every entry starts with; bump the number when the
 /// encoding changes.
-pub const FORMAT: &str = "sbomctl-layer-cache/1";
+pub const FORMAT: &str = "sbomctl-layer-cache/2";
 
 /// Largest entry read or written, in bytes: the wanted-file contents a
 /// scan keeps are capped at [`crate::layer::MAX_RETAINED_BYTES`] (64 MiB);
@@ -159,6 +160,9 @@ const HARDLINK: u8 = 3;
 ///   SYMLINK   str path, str target
 ///   HARDLINK  str path, str target
 /// u32 count, str whiteout…   u32 count, str opaque dir…   u32 count, u64 path hash…
+/// file table: u8 count, u8 algorithm…, u8 cut, u32 count, then per file
+///   u8 kind, str path, str link, u64 size, u32 mode, u32 uid, u32 gid,
+///   u8 has_digests [, the digests: the algorithms' lengths summed]
 /// finding = str extractor id, bytes data, u32 count, str diagnostic…
 /// str, bytes = u32 length, then the bytes
 /// ```
@@ -232,7 +236,99 @@ fn write_body(index: &LayerIndex, w: &mut dyn Write) -> io::Result<()> {
     for h in &index.plain {
         w.write_all(&h.to_le_bytes())?;
     }
+    write_files(&index.files, w)
+}
+
+fn write_files(files: &FileTable, w: &mut dyn Write) -> io::Result<()> {
+    let algorithms = files.algorithms();
+    let n = u8::try_from(algorithms.len()).map_err(io::Error::other)?;
+    w.write_all(&[n])?;
+    for a in algorithms {
+        let code = DigestAlgorithm::ALL
+            .iter()
+            .position(|x| x == a)
+            .and_then(|i| u8::try_from(i).ok())
+            .unwrap_or(u8::MAX);
+        w.write_all(&[code])?;
+    }
+    w.write_all(&[u8::from(files.is_cut())])?;
+    put_count(w, files.len())?;
+    for f in files.iter() {
+        w.write_all(&[f.kind.code()])?;
+        put_str(w, f.path)?;
+        put_str(w, f.link.unwrap_or_default())?;
+        w.write_all(&f.size.to_le_bytes())?;
+        for v in [f.mode, f.uid, f.gid] {
+            w.write_all(&v.to_le_bytes())?;
+        }
+        match f.digests {
+            Some(d) => {
+                w.write_all(&[1])?;
+                w.write_all(d)?;
+            }
+            None => w.write_all(&[0])?,
+        }
+    }
     Ok(())
+}
+
+fn read_files(r: &mut HashReader<'_>) -> Result<FileTable, Invalid> {
+    let n = r.u8()?;
+    let mut algorithms = Vec::new();
+    for _ in 0..n {
+        let a = DigestAlgorithm::ALL
+            .get(usize::from(r.u8()?))
+            .ok_or(Invalid::Malformed("digest algorithm"))?;
+        algorithms.push(*a);
+    }
+    let mut files = FileTable::new(&algorithms);
+    if files.algorithms().len() != algorithms.len() {
+        return Err(Invalid::Malformed("digest algorithms"));
+    }
+    match r.u8()? {
+        0 => {}
+        1 => files.set_cut(),
+        _ => return Err(Invalid::Malformed("flag")),
+    }
+    let width = files.digest_width();
+    // kind, two lengths, size, mode, uid, gid, digest flag
+    let n = r.count(30)?;
+    if n > crate::layer::files::MAX_RECORDS {
+        return Err(Invalid::Malformed("file count"));
+    }
+    let mut digests = vec![0u8; width];
+    for _ in 0..n {
+        let kind = *FileKind::ALL
+            .get(usize::from(r.u8()?))
+            .ok_or(Invalid::Malformed("file kind"))?;
+        let path = r.string()?;
+        let link = r.string()?;
+        let size = r.u64()?;
+        let (mode, uid, gid) = (r.u32()?, r.u32()?, r.u32()?);
+        let has = match r.u8()? {
+            0 => false,
+            1 => {
+                r.fill(&mut digests)?;
+                true
+            }
+            _ => return Err(Invalid::Malformed("flag")),
+        };
+        let link = (!link.is_empty()).then_some(link.as_str());
+        if !files.push(
+            &path,
+            kind,
+            mode,
+            uid,
+            gid,
+            size,
+            link,
+            has.then_some(digests.as_slice()),
+        ) {
+            return Err(Invalid::Malformed("file table"));
+        }
+    }
+    files.finish();
+    Ok(files)
 }
 
 fn put_finding(w: &mut dyn Write, kind: &EntryKind) -> io::Result<()> {
@@ -332,6 +428,7 @@ fn read_body(r: &mut HashReader<'_>) -> Result<LayerIndex, Invalid> {
     for _ in 0..n {
         plain.push(r.u64()?);
     }
+    let files = read_files(r)?;
     Ok(LayerIndex {
         layer: None,
         entries,
@@ -339,6 +436,7 @@ fn read_body(r: &mut HashReader<'_>) -> Result<LayerIndex, Invalid> {
         opaque_dirs,
         plain,
         raw_size,
+        files,
     })
 }
 

@@ -624,6 +624,7 @@ pub(super) fn finish(
         packages,
         relationships: relationships.into_iter().collect(),
         diagnostics,
+        files: Default::default(),
     }
 }
 

@@ -5,11 +5,14 @@
 
 pub mod decode;
 pub mod extract;
+pub mod files;
+pub mod owned;
 pub mod read;
 pub mod squash;
 pub mod wanted;
 
 pub use extract::{Extracted, Extractor, Extractors};
+pub use files::{FileTable, TableFile};
 pub use read::{index_fingerprint, index_tar, index_tar_within, read_layer, read_layer_checked};
 pub use wanted::{Exclusions, Rule, Wanted};
 
@@ -98,6 +101,11 @@ pub struct LayerIndex {
     pub plain: Vec<u64>,
     /// Bytes of the raw blob read.
     pub raw_size: u64,
+    /// Every regular file, symlink, hard link and directory of the layer
+    /// with its header fields (and digests, when [`Wanted::file_digests`]
+    /// asks for them): what syft reports for owned files. Empty for
+    /// directory sources, which look owned files up once cataloged.
+    pub files: FileTable,
 }
 
 impl LayerIndex {

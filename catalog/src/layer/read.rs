@@ -16,15 +16,16 @@ use sbomctl_oci::{LayerDesc, Verify};
 
 use super::decode::{self, Decoder, HashingReader};
 use super::extract::{self, path_hash, read_head, HEAD_LEN};
+use super::files::{FileTable, Hashing};
 use super::wanted::Wanted;
 use super::{normalize, Budget, Entry, EntryKind, LayerIndex};
-use crate::model::LayerRef;
+use crate::model::{FileKind, LayerRef};
 use crate::{Error, Result, MAX_FILE_SIZE};
 
 /// Version of what [`read_layer`] produces for given bytes and
 /// [`Wanted`]; bump it when the indexing changes (what is recorded, how
 /// paths are normalised), so cached indexes from before no longer match.
-pub const INDEX_FORMAT: &str = "sbomctl-layer-index/2";
+pub const INDEX_FORMAT: &str = "sbomctl-layer-index/3";
 
 /// Everything besides the layer's bytes that decides its [`LayerIndex`]:
 /// lowercase hex SHA-256 over [`INDEX_FORMAT`], [`MAX_FILE_SIZE`],
@@ -33,11 +34,14 @@ pub const INDEX_FORMAT: &str = "sbomctl-layer-index/2";
 /// index on the layer digest plus this value.
 pub fn index_fingerprint(wanted: &Wanted) -> String {
     let extractors: Vec<&str> = wanted.extractors().ids().collect();
+    let digests: Vec<&str> = wanted.file_digests().iter().map(|a| a.name()).collect();
     let canonical = format!(
-        "{INDEX_FORMAT}\nmax_file_size={MAX_FILE_SIZE}\nmax_finding={}\nwanted={}\nextractors={}\n",
+        "{INDEX_FORMAT}\nmax_file_size={MAX_FILE_SIZE}\nmax_finding={}\nwanted={}\nextractors={}\nfile_digests={}\nmax_records={}\n",
         extract::MAX_FINDING,
         wanted.fingerprint(),
         serde_json::Value::from(extractors),
+        serde_json::Value::from(digests),
+        super::files::MAX_RECORDS,
     );
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
@@ -190,7 +194,9 @@ pub fn index_tar_within<R: Read>(
         opaque_dirs: Vec::new(),
         plain: Vec::new(),
         raw_size: 0,
+        files: FileTable::new(wanted.file_digests()),
     };
+    let hashing = !wanted.file_digests().is_empty();
     for entry in archive.entries().map_err(&layer_err)? {
         let mut entry = entry.map_err(&layer_err)?;
         let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -215,18 +221,55 @@ pub fn index_tar_within<R: Read>(
         if wanted.excluded(&path) {
             continue;
         }
-        let kind = match entry.header().entry_type() {
+        let header = entry.header();
+        let mode = header.mode().unwrap_or(0);
+        let (uid, gid) = (
+            header
+                .uid()
+                .ok()
+                .and_then(|u| u32::try_from(u).ok())
+                .unwrap_or(0),
+            header
+                .gid()
+                .ok()
+                .and_then(|g| u32::try_from(g).ok())
+                .unwrap_or(0),
+        );
+        let kind = match header.entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 let size = entry.size();
-                let mode = entry.header().mode().unwrap_or(0);
-                read_regular(&mut index, path, size, mode, &mut entry, wanted, budget).map_err(
-                    |(path, e)| {
-                        Error::Oci(sbomctl_oci::Error::Layer {
-                            digest: digest.clone(),
-                            message: format!("reading {}: {}", quote(&path), quote(&e.to_string())),
-                        })
-                    },
-                )?;
+                let reading_err = |(path, e): (String, io::Error)| {
+                    Error::Oci(sbomctl_oci::Error::Layer {
+                        digest: digest.clone(),
+                        message: format!("reading {}: {}", quote(&path), quote(&e.to_string())),
+                    })
+                };
+                if hashing {
+                    let mut hashed = Hashing::new(&mut entry, wanted.file_digests());
+                    read_regular(
+                        &mut index,
+                        path.clone(),
+                        size,
+                        mode,
+                        &mut hashed,
+                        wanted,
+                        budget,
+                    )
+                    .map_err(reading_err)?;
+                    let digests = hashed
+                        .finish()
+                        .map_err(|e| reading_err((path.clone(), e)))?;
+                    let regular = FileKind::Regular;
+                    index
+                        .files
+                        .push(&path, regular, mode, uid, gid, size, None, Some(&digests));
+                } else {
+                    index
+                        .files
+                        .push(&path, FileKind::Regular, mode, uid, gid, size, None, None);
+                    read_regular(&mut index, path, size, mode, &mut entry, wanted, budget)
+                        .map_err(reading_err)?;
+                }
                 continue;
             }
             tar::EntryType::Symlink => {
@@ -234,6 +277,16 @@ pub fn index_tar_within<R: Read>(
                     .link_name_bytes()
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
+                index.files.push(
+                    &path,
+                    FileKind::Symlink,
+                    mode,
+                    uid,
+                    gid,
+                    0,
+                    Some(&target),
+                    None,
+                );
                 EntryKind::Symlink(target)
             }
             tar::EntryType::Link => {
@@ -241,9 +294,29 @@ pub fn index_tar_within<R: Read>(
                     .link_name_bytes()
                     .and_then(|b| normalize(&String::from_utf8_lossy(&b)))
                     .unwrap_or_default();
+                index.files.push(
+                    &path,
+                    FileKind::HardLink,
+                    mode,
+                    uid,
+                    gid,
+                    0,
+                    Some(&target),
+                    None,
+                );
                 EntryKind::Hardlink(target)
             }
-            _ => continue,
+            other => {
+                let kind = match other {
+                    tar::EntryType::Directory => FileKind::Directory,
+                    tar::EntryType::Char => FileKind::CharDevice,
+                    tar::EntryType::Block => FileKind::BlockDevice,
+                    tar::EntryType::Fifo => FileKind::Fifo,
+                    _ => continue,
+                };
+                index.files.push(&path, kind, mode, uid, gid, 0, None, None);
+                continue;
+            }
         };
         // Unwanted files and directories are not recorded: a wanted path is
         // always recorded with content, so they could only shadow a lower
@@ -252,6 +325,7 @@ pub fn index_tar_within<R: Read>(
     }
     index.plain.sort_unstable();
     index.plain.dedup();
+    index.files.finish();
     Ok(index)
 }
 

@@ -179,6 +179,7 @@ mod tests {
             opaque_dirs: opq.iter().map(|s| (*s).to_owned()).collect(),
             plain: Vec::new(),
             raw_size: 0,
+            files: Default::default(),
         }
     }
 

@@ -82,6 +82,9 @@ pub struct Wanted {
     /// Paths the user excluded (`--exclude`): never kept, never offered to
     /// the extractors, never recorded.
     excluded: Option<Box<Exclusions>>,
+    /// Digests of every regular file's content the reader computes as it
+    /// streams (`--file-digests`), sorted.
+    file_digests: Vec<crate::model::DigestAlgorithm>,
 }
 
 impl PartialEq for Wanted {
@@ -89,6 +92,7 @@ impl PartialEq for Wanted {
         self.rules == other.rules
             && self.extractors == other.extractors
             && self.excluded.as_ref().map(|e| &e.globs) == other.excluded.as_ref().map(|e| &e.globs)
+            && self.file_digests == other.file_digests
     }
 }
 
@@ -150,7 +154,26 @@ impl Wanted {
             fingerprint,
             extractors: Extractors::default(),
             excluded: None,
+            file_digests: Vec::new(),
         }
+    }
+
+    /// The same rules; the reader also hashes every regular file's
+    /// content with `algorithms` as it streams. They are part of
+    /// [`index_fingerprint`](super::index_fingerprint), not of
+    /// [`Wanted::fingerprint`].
+    #[must_use]
+    pub fn with_file_digests(mut self, algorithms: &[crate::model::DigestAlgorithm]) -> Self {
+        let mut algorithms = algorithms.to_vec();
+        algorithms.sort_unstable();
+        algorithms.dedup();
+        self.file_digests = algorithms;
+        self
+    }
+
+    /// The file digest algorithms ([`Wanted::with_file_digests`]), sorted.
+    pub fn file_digests(&self) -> &[crate::model::DigestAlgorithm] {
+        &self.file_digests
     }
 
     /// The same rules, except that paths `exclusions` match are never

@@ -615,6 +615,7 @@ fn hostile_catalog() -> Catalog {
             },
         ],
         diagnostics: Vec::new(),
+        files: Default::default(),
     }
 }
 

@@ -90,6 +90,7 @@ fn catalog_of(tree: &FileTree, kind: SourceKind) -> Catalog {
         relationships: relate::relationships(&packages),
         packages,
         diagnostics: findings.diagnostics,
+        files: Default::default(),
     }
 }
 

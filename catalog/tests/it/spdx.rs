@@ -626,6 +626,7 @@ fn hostile() -> Catalog {
         packages,
         relationships,
         diagnostics: vec![],
+        files: Default::default(),
     }
 }
 

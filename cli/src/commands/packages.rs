@@ -99,6 +99,7 @@ pub(crate) fn scan_options(
         selection: args.scan.selection(),
         exclude: args.scan.exclude.clone(),
         base_path: args.scan.base_path.clone(),
+        file_digests: args.scan.file_digests.clone(),
         // Set by the caller: one cache for a whole fleet run.
         cache: None,
     }

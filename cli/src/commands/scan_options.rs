@@ -1,6 +1,6 @@
 //! syft's scan options that shape what is cataloged: `--exclude`,
 //! `--select-catalogers`, `--override-default-catalogers` and
-//! `--base-path` (flattened into `packages`/`scan`).
+//! `--base-path`, `--file-digests` (flattened into `packages`/`scan`).
 
 use clap::Args;
 
@@ -28,6 +28,17 @@ pub struct ScanOptions {
     /// symlinks are resolved inside it and never leave it.
     #[arg(long, value_name = "DIR")]
     pub base_path: Option<std::path::PathBuf>,
+    /// Digests of the files packages own, in syft-json `files[].digests`,
+    /// SPDX 3 `verifiedUsing` of files: `sha1`, `sha256`, `sha512`
+    /// (repeatable or comma-separated; config `file.metadata.digests`).
+    /// Off by default (syft computes sha1 and sha256 by default).
+    #[arg(long, value_name = "ALGORITHM", value_delimiter = ',', value_parser = parse_digest)]
+    pub file_digests: Vec<sbomctl_catalog::model::DigestAlgorithm>,
+}
+
+fn parse_digest(s: &str) -> Result<sbomctl_catalog::model::DigestAlgorithm, String> {
+    sbomctl_catalog::model::DigestAlgorithm::parse(s)
+        .ok_or_else(|| format!("unknown digest algorithm `{s}` (expected sha1, sha256 or sha512)"))
 }
 
 impl ScanOptions {

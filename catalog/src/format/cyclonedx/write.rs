@@ -1007,6 +1007,7 @@ mod tests {
             packages: vec![p.clone(), p.clone(), p],
             relationships: Vec::new(),
             diagnostics: Vec::new(),
+            files: Default::default(),
         };
         let bom = Bom::build(&catalog, CyclonedxVersion::V1_6, &RenderOptions::at(0));
         let refs: Vec<String> = bom.components.iter().filter_map(|c| c.bom_ref).collect();

@@ -98,6 +98,7 @@ mod tests {
             packages,
             relationships,
             diagnostics: vec![],
+            files: Default::default(),
         }
     }
 

@@ -8,7 +8,10 @@ use sha2::{Digest as _, Sha256};
 
 use super::{syft_type, SYFT_SCHEMA_VERSION};
 use crate::format::RenderOptions;
-use crate::model::{Catalog, Distro, LayerRef, Location, Package, RelationshipKind, SourceInfo};
+use crate::model::{
+    Catalog, Distro, FileRecord, LayerRef, Location, OwnedFile, Package, RelationshipKind,
+    SourceInfo,
+};
 
 /// The document, in syft's field order. Its arrays are written as they
 /// are iterated: an artifact's metadata exists only while it is written,
@@ -291,7 +294,7 @@ impl Serialize for Relationships<'_> {
                     break;
                 }
                 if let Some(p) = packages.get(i) {
-                    file_edges(p, key, self.evidence, &mut group);
+                    file_edges(self.catalog, p, key, self.evidence, &mut group);
                 }
                 group.extend(by_parent.of_place(next_package));
                 next_package += 1;
@@ -414,6 +417,7 @@ impl<'a> ByParent<'a> {
 /// to its files: `evident-by` to each evidence file, `contains` to each
 /// owned file (each file once).
 fn file_edges<'a>(
+    catalog: &'a Catalog,
     p: &'a Package,
     parent: Id<'a>,
     evidence: &Evidence<'a>,
@@ -428,10 +432,7 @@ fn file_edges<'a>(
     let owned: BTreeSet<Coordinates<'a>> = p
         .files
         .iter()
-        .map(|f| Coordinates {
-            path: &f.path,
-            layer_id: evidence.layer(&f.path),
-        })
+        .filter_map(|f| owned_file(catalog, evidence, f).map(|(c, _)| c))
         .collect();
     out.extend(owned.into_iter().map(|c| Edge {
         parent,
@@ -440,21 +441,68 @@ fn file_edges<'a>(
     }));
 }
 
-/// One entry of syft's `files`: an id and coordinates (no metadata or
-/// digests: sbomctl does not read every file's header or content).
+/// One entry of syft's `files`: an id, coordinates and, for a file a
+/// package owns that the scan looked up, its metadata and digests.
 #[derive(Serialize)]
 struct FileEntry<'a> {
     id: IdText<'a>,
     location: Coordinates<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<FileMetadata<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    digests: Vec<EntryDigest>,
+}
+
+/// syft's `FileMetadataEntry`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FileMetadata<'a> {
+    mode: u64,
+    #[serde(rename = "type")]
+    type_: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_destination: Option<&'a str>,
+    #[serde(rename = "userID")]
+    user_id: u32,
+    #[serde(rename = "groupID")]
+    group_id: u32,
+    mime_type: &'static str,
+    size: u64,
+}
+
+/// One of a file's `digests`.
+#[derive(Serialize)]
+struct EntryDigest {
+    algorithm: &'static str,
+    value: String,
+}
+
+/// syft's mode: Go's `os.FileMode` printed in octal, read as a decimal
+/// number (`0o644` is `644`, a directory's `0o755` is `20000000755`).
+fn syft_mode(r: &FileRecord) -> u64 {
+    format!("{:o}", r.kind.go_mode(r.mode))
+        .parse()
+        .unwrap_or_default()
+}
+
+fn file_metadata(r: &FileRecord) -> FileMetadata<'_> {
+    FileMetadata {
+        mode: syft_mode(r),
+        type_: r.kind.syft_name(),
+        link_destination: r.link.as_deref().filter(|l| !l.is_empty()),
+        user_id: r.uid,
+        group_id: r.gid,
+        mime_type: "",
+        size: r.size,
+    }
 }
 
 /// syft's `files` for its default selection (`owned-by-package`): every
 /// package's evidence files (its locations, with their layer) and the
-/// files its database says it owns, each once. An owned file's layer is
-/// known only when the file is also some package's evidence (a lone
-/// evidence location at that path); else it has no `layerID`. Sorted as
-/// syft sorts files: by layer order (files without a layer last), then
-/// path. Collected only while written, as [`FileRef`]s.
+/// files its database says it owns, each once (see [`owned_file`] for an
+/// owned file's coordinates, metadata and digests). Sorted as syft sorts
+/// files: by layer order (files without a layer last), then path.
+/// Collected only while written, as [`FileRef`]s.
 struct Files<'a> {
     catalog: &'a Catalog,
     ids: &'a [Option<u64>],
@@ -464,7 +512,8 @@ struct Files<'a> {
 /// A file of [`Files`] until it is written: its layer's place in the
 /// document's layer order and where its path is in the catalog (a
 /// package, then one of its locations or, after them, one of its owned
-/// files), instead of 32 bytes of borrowed coordinates.
+/// files; or, with `package` [`FileRef::RECORD`], the scan's record
+/// `slot`), instead of 32 bytes of borrowed coordinates.
 #[derive(Clone, Copy)]
 struct FileRef {
     layer: u32,
@@ -472,17 +521,34 @@ struct FileRef {
     slot: u32,
 }
 
+impl FileRef {
+    /// `package` of a file written from the scan's record `slot`.
+    const RECORD: u32 = u32::MAX;
+}
+
 impl<'a> Files<'a> {
     fn is_empty(&self) -> bool {
-        !self
-            .catalog
-            .packages
-            .iter()
-            .zip(self.ids)
-            .any(|(p, id)| id.is_some() && !(p.locations.is_empty() && p.files.is_empty()))
+        !self.catalog.packages.iter().zip(self.ids).any(|(p, id)| {
+            id.is_some()
+                && (!p.locations.is_empty()
+                    || p.files
+                        .iter()
+                        .any(|f| owned_file(self.catalog, self.evidence, f).is_some()))
+        })
+    }
+
+    fn record(&self, f: FileRef) -> Option<&'a FileRecord> {
+        if f.package != FileRef::RECORD {
+            return None;
+        }
+        let records: &'a [FileRecord] = &self.catalog.files.records;
+        usize::try_from(f.slot).ok().and_then(|i| records.get(i))
     }
 
     fn path(&self, f: FileRef) -> &'a str {
+        if f.package == FileRef::RECORD {
+            return self.record(f).map_or("", FileRecord::real_path);
+        }
         let packages: &'a [Package] = &self.catalog.packages;
         let Some(p) = usize::try_from(f.package)
             .ok()
@@ -504,20 +570,28 @@ impl Serialize for Files<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error as _;
         let too_many = || S::Error::custom("too many files");
-        let packages = &self.catalog.packages;
-        // Every layer a file can have (an owned file's is some evidence's),
-        // in the order files are sorted by: the image's layers in order,
-        // then no layer, then layers the image does not list, by id.
-        let order: HashMap<&str, usize> = self
-            .catalog
+        let catalog = self.catalog;
+        let packages = &catalog.packages;
+        // Every layer a file can have (an evidence file's, an owned file's
+        // record's), in the order files are sorted by: the image's layers
+        // in order, then no layer, then layers the image does not list, by
+        // id.
+        let order: HashMap<&str, usize> = catalog
             .source
             .layers
             .iter()
-            .map(|l| (l.diff_id.as_deref().unwrap_or(&l.digest), l.index))
+            .map(|l| (image_layer_id(l), l.index))
             .collect();
         let mut layers: Vec<Option<&str>> = packages
             .iter()
             .flat_map(|p| p.locations.iter().map(|l| l.layer.as_ref().map(layer_id)))
+            .chain(
+                catalog
+                    .source
+                    .layers
+                    .iter()
+                    .map(|l| Some(image_layer_id(l))),
+            )
             .chain([None])
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -533,6 +607,7 @@ impl Serialize for Files<'_> {
             .collect::<Result<_, _>>()
             .map_err(|_| too_many())?;
         let place_of = |l: Option<&str>| place.get(&l).copied().unwrap_or_default();
+        let records: &[FileRecord] = &catalog.files.records;
         // Sized once, with repeats (made unique after sorting): a `dir:/`
         // scan has hundreds of thousands of files.
         let len = packages.iter().zip(self.ids).fold(0usize, |n, (p, id)| {
@@ -549,23 +624,44 @@ impl Serialize for Files<'_> {
                 continue;
             }
             let package = u32::try_from(i).map_err(|_| too_many())?;
-            let layers = p
-                .locations
-                .iter()
-                .map(|l| evidence_coordinates(l).layer_id)
-                .chain(p.files.iter().map(|f| self.evidence.layer(&f.path)));
-            for (slot, layer) in layers.enumerate() {
+            for (slot, l) in p.locations.iter().enumerate() {
                 files.push(FileRef {
-                    layer: place_of(layer),
+                    layer: place_of(evidence_coordinates(l).layer_id),
                     package,
                     slot: u32::try_from(slot).map_err(|_| too_many())?,
                 });
             }
+            for (owned, f) in p.files.iter().enumerate() {
+                let Some((c, record)) = owned_file(catalog, self.evidence, f) else {
+                    continue;
+                };
+                let f = match record {
+                    Some(r) => FileRef {
+                        layer: place_of(c.layer_id),
+                        package: FileRef::RECORD,
+                        slot: records
+                            .binary_search_by(|x| x.path[..].cmp(&r.path[..]))
+                            .ok()
+                            .and_then(|k| u32::try_from(k).ok())
+                            .ok_or_else(too_many)?,
+                    },
+                    None => FileRef {
+                        layer: place_of(c.layer_id),
+                        package,
+                        slot: u32::try_from(p.locations.len().saturating_add(owned))
+                            .map_err(|_| too_many())?,
+                    },
+                };
+                files.push(f);
+            }
         }
+        // Among files at the same coordinates, the one written from a
+        // record (with metadata) sorts first and is kept.
         files.sort_unstable_by(|a, b| {
             a.layer
                 .cmp(&b.layer)
                 .then_with(|| self.path(*a).cmp(self.path(*b)))
+                .then_with(|| (a.package != FileRef::RECORD).cmp(&(b.package != FileRef::RECORD)))
         });
         // The sort key is the whole of a file's coordinates, so repeats are
         // adjacent.
@@ -579,12 +675,61 @@ impl Serialize for Files<'_> {
                     .copied()
                     .flatten(),
             };
+            let record = self.record(*f);
             FileEntry {
                 id: IdText(Id::Hex(location.id())),
                 location,
+                metadata: record.map(file_metadata),
+                digests: record
+                    .map(|r| {
+                        r.digests
+                            .iter()
+                            .map(|d| EntryDigest {
+                                algorithm: d.algorithm.name(),
+                                value: hex::encode(&d.value),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         }))
     }
+}
+
+/// An owned file as syft writes it, `None` when syft leaves it out. When
+/// the scan looked the owned files up ([`crate::model::FileRecords`]), it
+/// is written at its real path (parent symlinks resolved), with the layer
+/// that provided it, its metadata and digests, and one the filesystem
+/// does not hold (deleted by a later layer, or never there) is left out,
+/// as syft's resolver leaves it out. For a catalog read from a document,
+/// an owned file's layer is known only when the file is also some
+/// package's evidence (a lone evidence location at that path); else it
+/// has no `layerID`.
+fn owned_file<'a>(
+    catalog: &'a Catalog,
+    evidence: &Evidence<'a>,
+    f: &'a OwnedFile,
+) -> Option<(Coordinates<'a>, Option<&'a FileRecord>)> {
+    if !catalog.files.resolved {
+        let c = Coordinates {
+            path: &f.path,
+            layer_id: evidence.layer(&f.path),
+        };
+        return Some((c, None));
+    }
+    let r = catalog.files.get(&f.path)?;
+    let c = Coordinates {
+        path: r.real_path(),
+        layer_id: r.layer.and_then(|i| {
+            catalog
+                .source
+                .layers
+                .iter()
+                .find(|l| l.index == i)
+                .map(image_layer_id)
+        }),
+    };
+    Some((c, Some(r)))
 }
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -871,6 +1016,11 @@ fn location(l: &Location) -> SyftLocation<'_> {
 
 /// syft's `layerID`: the layer's diff ID, else its digest.
 fn layer_id(l: &LayerRef) -> &str {
+    l.diff_id.as_deref().unwrap_or(&l.digest)
+}
+
+/// syft's `layerID` of one of the image's layers.
+fn image_layer_id(l: &crate::model::LayerInfo) -> &str {
     l.diff_id.as_deref().unwrap_or(&l.digest)
 }
 
