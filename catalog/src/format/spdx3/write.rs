@@ -273,7 +273,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         let owned = owned_files(&ids, p);
         for (file_id, hash, f) in &owned {
             if files.insert(*hash) {
-                emit(file(file_id, f))?;
+                emit(file(file_id, f, d.catalog.files.get(&f.path)))?;
             }
         }
         if !owned.is_empty() {
@@ -616,13 +616,27 @@ fn owned_files<'p>(ids: &Ids, p: &'p Package) -> Vec<(String, [u8; 8], &'p Owned
     out
 }
 
-fn file(id: &str, f: &OwnedFile) -> Value {
+/// A `software_File`: its `verifiedUsing` holds the digests the scan
+/// computed (`--file-digests`, [`crate::model::FileRecord`]) and the
+/// package database's digest when its algorithm is not among them.
+fn file(id: &str, f: &OwnedFile, record: Option<&crate::model::FileRecord>) -> Value {
     let mut fields = vec![
         ("name", Value::from(fields::one_line(&f.path))),
         ("software_fileKind", "file".into()),
     ];
+    let mut hashes: Vec<Value> = Vec::new();
+    let mut computed: Vec<&str> = Vec::new();
+    for d in record.map(|r| r.digests.as_slice()).unwrap_or_default() {
+        computed.push(d.algorithm.name());
+        hashes.push(hash(d.algorithm.name(), &hex::encode(&d.value)));
+    }
     if let Some((algorithm, value)) = f.digest.as_deref().and_then(file_digest) {
-        fields.push(("verifiedUsing", json!([hash(algorithm, value)])));
+        if !computed.contains(&algorithm) {
+            hashes.push(hash(algorithm, value));
+        }
+    }
+    if !hashes.is_empty() {
+        fields.push(("verifiedUsing", Value::Array(hashes)));
     }
     element("software_File", id, fields)
 }
