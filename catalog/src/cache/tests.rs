@@ -122,7 +122,7 @@ fn corrupt_truncated_and_foreign_entries_are_refused() {
         Err(Invalid::Truncated | Invalid::Malformed(_))
     ));
     let foreign = String::from_utf8_lossy(&bytes)
-        .replacen("sbomctl-layer-cache/1", "sbomctl-layer-cache/0", 1)
+        .replacen(FORMAT, "sbomctl-layer-cache/0", 1)
         .into_bytes();
     assert!(matches!(decode(&foreign), Err(Invalid::Format)));
     let mut other = header();

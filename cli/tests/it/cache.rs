@@ -226,7 +226,7 @@ fn broken_entries_are_warnings_and_are_rewritten() {
             b
         }),
         ("foreign version", &|b| {
-            assert!(b.starts_with(b"sbomctl-layer-cache/1\n"));
+            assert!(b.starts_with(b"sbomctl-layer-cache/2\n"));
             let mut b = b.to_vec();
             b[20] = b'9';
             b
