@@ -111,8 +111,16 @@ fn hex_digest<D: sha2::Digest>(data: &[u8]) -> String {
 }
 
 fn run(args: &[&str], cache: Option<&Path>) -> Vec<u8> {
+    run_with(args, cache, &[])
+}
+
+fn run_with(args: &[&str], cache: Option<&Path>, env: &[(&str, &str)]) -> Vec<u8> {
     let mut cmd = assert_cmd::Command::cargo_bin("sbomctl").unwrap();
     cmd.args(args).env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd.env_remove("SBOMCTL_FILE_METADATA_DIGESTS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     cmd.env_remove("SBOMCTL_CACHE_DIR");
     match cache {
         Some(dir) => {
@@ -325,22 +333,26 @@ fn owned_files_are_listed_as_the_squashed_image_holds_them() {
     let cache = tmp.path().join("cache");
     assert_eq!(run(&args, Some(&cache)), cold, "filling the cache");
     assert_eq!(run(&args, Some(&cache)), cold, "warm");
-    let other_digests = run(
-        &[
-            "scan",
-            &source,
-            "-q",
-            "-o",
-            "syft-json",
-            "--file-digests",
-            "sha1",
-        ],
+    // syft's configuration key, from the environment (a cached layer
+    // hashed with other algorithms is not reused) and from a file.
+    let other_digests = run_with(
+        &args[..5],
         Some(&cache),
+        &[("SBOMCTL_FILE_METADATA_DIGESTS", "sha1")],
     );
     let other: Value = serde_json::from_slice(&other_digests).unwrap();
     assert_eq!(
         digests(file_at(&other, "/usr/bin/tool")),
         [("sha1".to_owned(), hex_digest::<sha1::Sha1>(NEW_TOOL))]
+    );
+    let config = tmp.path().join("config.yaml");
+    std::fs::write(&config, "file:\n  metadata:\n    digests: [sha256]\n").unwrap();
+    let config = config.display().to_string();
+    let configured = run(&[&args[..5], &["-c", &config]].concat(), None);
+    let configured: Value = serde_json::from_slice(&configured).unwrap();
+    assert_eq!(
+        digests(file_at(&configured, "/usr/bin/tool")),
+        [("sha256".to_owned(), hex_digest::<Sha256>(NEW_TOOL))]
     );
 }
 
