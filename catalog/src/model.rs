@@ -357,7 +357,7 @@ impl DigestAlgorithm {
     }
 
     /// Length of a digest in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
             Self::Sha256 => 32,

@@ -272,7 +272,7 @@ fn write_files(files: &FileTable, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn read_files(r: &mut HashReader<'_>) -> Result<FileTable, Invalid> {
+fn read_files(r: &mut HashReader<'_>) -> Result<Box<FileTable>, Invalid> {
     let n = r.u8()?;
     let mut algorithms = Vec::new();
     for _ in 0..n {
@@ -328,7 +328,7 @@ fn read_files(r: &mut HashReader<'_>) -> Result<FileTable, Invalid> {
         }
     }
     files.finish();
-    Ok(files)
+    Ok(Box::new(files))
 }
 
 fn put_finding(w: &mut dyn Write, kind: &EntryKind) -> io::Result<()> {

@@ -92,7 +92,7 @@ impl FileTable {
 
     /// Bytes of one file's digests.
     pub fn digest_width(&self) -> usize {
-        self.algorithms.iter().map(|a| a.len()).sum()
+        self.algorithms.iter().map(|a| a.digest_len()).sum()
     }
 
     /// Number of records.
@@ -254,7 +254,7 @@ impl FileTable {
         let mut out = Vec::with_capacity(self.algorithms.len());
         let mut at = 0usize;
         for a in &self.algorithms {
-            let end = at.saturating_add(a.len());
+            let end = at.saturating_add(a.digest_len());
             if let Some(value) = digests.get(at..end) {
                 out.push(FileDigest {
                     algorithm: *a,

@@ -105,7 +105,7 @@ pub struct LayerIndex {
     /// with its header fields (and digests, when [`Wanted::file_digests`]
     /// asks for them): what syft reports for owned files. Empty for
     /// directory sources, which look owned files up once cataloged.
-    pub files: FileTable,
+    pub files: Box<FileTable>,
 }
 
 impl LayerIndex {

@@ -38,7 +38,7 @@ impl LayerFiles {
         opaque_dirs.sort_unstable();
         LayerFiles {
             index: index.layer.as_ref().map_or(position, |l| l.index),
-            files: std::mem::take(&mut index.files),
+            files: *std::mem::take(&mut index.files),
             whiteouts,
             opaque_dirs,
         }

@@ -194,7 +194,7 @@ pub fn index_tar_within<R: Read>(
         opaque_dirs: Vec::new(),
         plain: Vec::new(),
         raw_size: 0,
-        files: FileTable::new(wanted.file_digests()),
+        files: Box::new(FileTable::new(wanted.file_digests())),
     };
     let hashing = !wanted.file_digests().is_empty();
     for entry in archive.entries().map_err(&layer_err)? {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::{gzip, rss, sha256, validate_sboms, write_layout, Blob, SbomJob, NO_CACHE};
 use serde_json::Value;
-use sha2::{Digest as _, Sha256, Sha512};
+use sha2::{Sha256, Sha512};
 
 /// One tar member with its header fields.
 enum M<'a> {
@@ -50,10 +50,10 @@ fn tar_of(members: &[M<'_>]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-fn blob(tar: Vec<u8>) -> Blob {
+fn blob(tar: &[u8]) -> Blob {
     Blob {
-        diff_id: sha256(&tar),
-        bytes: gzip(&tar),
+        diff_id: sha256(tar),
+        bytes: gzip(tar),
         media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
     }
 }
@@ -103,7 +103,7 @@ fn layers() -> Vec<Blob> {
         M::File("usr/bin/tool", NEW_TOOL, 0o4755, 1000, 50),
         M::File("usr/lib/tool/.wh.gone.so", b"", 0o644, 0, 0),
     ]);
-    vec![blob(base), blob(top)]
+    vec![blob(&base), blob(&top)]
 }
 
 fn hex_digest<D: sha2::Digest>(data: &[u8]) -> String {
