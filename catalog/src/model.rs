@@ -491,13 +491,13 @@ pub struct FileDigest {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileRecord {
     /// The path as the package database names it (absolute).
-    pub path: String,
+    pub path: Box<str>,
     /// The path with symlinks of its parent directories resolved, when
     /// that differs from `path` (absolute).
-    pub real_path: Option<String>,
+    pub real_path: Option<Box<str>>,
     /// The layer that provided it (an index into the source's layers);
     /// `None` for directory sources.
-    pub layer: Option<usize>,
+    pub layer: Option<u32>,
     /// What it is.
     pub kind: FileKind,
     /// Permission bits with setuid, setgid and sticky (`0o7777`).
@@ -510,10 +510,10 @@ pub struct FileRecord {
     pub size: u64,
     /// A link's target as written (symlinks), or the target path (hard
     /// links).
-    pub link: Option<String>,
+    pub link: Option<Box<str>>,
     /// Digests of the content (regular files, `--file-digests`), in
     /// [`DigestAlgorithm::ALL`] order.
-    pub digests: Vec<FileDigest>,
+    pub digests: Box<[FileDigest]>,
 }
 
 impl FileRecord {
@@ -538,7 +538,7 @@ impl FileRecords {
     /// The record of owned path `path`.
     pub fn get(&self, path: &str) -> Option<&FileRecord> {
         self.records
-            .binary_search_by(|r| r.path.as_str().cmp(path))
+            .binary_search_by(|r| (*r.path).cmp(path))
             .ok()
             .and_then(|i| self.records.get(i))
     }

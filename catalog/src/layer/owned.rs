@@ -101,10 +101,10 @@ fn real_path(tree: &FileTree, path: &str) -> String {
     }
 }
 
-fn record(owned: &str, normal: &str, real: &str, layer: Option<usize>) -> FileRecord {
+fn record(owned: &str, normal: &str, real: &str, layer: Option<u32>) -> FileRecord {
     FileRecord {
-        path: owned.to_owned(),
-        real_path: (real != normal).then(|| format!("/{real}")),
+        path: owned.into(),
+        real_path: (real != normal).then(|| format!("/{real}").into()),
         layer,
         kind: FileKind::Regular,
         mode: 0,
@@ -112,7 +112,7 @@ fn record(owned: &str, normal: &str, real: &str, layer: Option<usize>) -> FileRe
         gid: 0,
         size: 0,
         link: None,
-        digests: Vec::new(),
+        digests: Box::default(),
     }
 }
 
@@ -123,8 +123,9 @@ pub fn resolve_in_layers(
     tree: &FileTree,
     layers: &[LayerFiles],
 ) -> FileRecords {
-    let mut records = Vec::new();
-    for owned in owned_paths(packages) {
+    let owned = owned_paths(packages);
+    let mut records = Vec::with_capacity(owned.len());
+    for owned in owned {
         let Some(normal) = normalize(owned) else {
             continue;
         };
@@ -132,7 +133,7 @@ pub fn resolve_in_layers(
         let Some((layer, f)) = find(layers, &real) else {
             continue;
         };
-        let mut r = record(owned, &normal, &real, Some(layer.index));
+        let mut r = record(owned, &normal, &real, u32::try_from(layer.index).ok());
         fill(&mut r, &layer.files, f);
         if f.kind == FileKind::HardLink {
             // A hard link has its target's content.
@@ -140,13 +141,14 @@ pub fn resolve_in_layers(
                 r.size = t.size;
                 r.digests = t
                     .digests
-                    .map(|d| layer.files.split_digests(d))
+                    .map(|d| layer.files.split_digests(d).into())
                     .unwrap_or_default();
             }
-            r.link = f.link.map(|t| format!("/{t}"));
+            r.link = f.link.map(|t| format!("/{t}").into());
         }
         records.push(r);
     }
+    records.shrink_to_fit();
     FileRecords {
         resolved: true,
         records,
@@ -159,10 +161,10 @@ fn fill(r: &mut FileRecord, table: &FileTable, f: TableFile<'_>) {
     r.uid = f.uid;
     r.gid = f.gid;
     r.size = f.size;
-    r.link = f.link.map(str::to_owned);
+    r.link = f.link.map(Into::into);
     r.digests = f
         .digests
-        .map(|d| table.split_digests(d))
+        .map(|d| table.split_digests(d).into())
         .unwrap_or_default();
 }
 
@@ -193,8 +195,9 @@ pub fn resolve_in_dir(
     let mut algorithms = algorithms.to_vec();
     algorithms.sort_unstable();
     algorithms.dedup();
-    let mut records = Vec::new();
-    for owned in owned_paths(packages) {
+    let owned = owned_paths(packages);
+    let mut records = Vec::with_capacity(owned.len());
+    for owned in owned {
         let Some(normal) = normalize(owned) else {
             continue;
         };
@@ -208,10 +211,13 @@ pub fn resolve_in_dir(
         let mut r = record(owned, &normal, &real, None);
         stat(&mut r, &file, &meta);
         if r.kind == FileKind::Regular && !algorithms.is_empty() {
-            r.digests = digest_file(&file, &algorithms).unwrap_or_default();
+            r.digests = digest_file(&file, &algorithms)
+                .map(Vec::into_boxed_slice)
+                .unwrap_or_default();
         }
         records.push(r);
     }
+    records.shrink_to_fit();
     FileRecords {
         resolved: true,
         records,
@@ -250,7 +256,7 @@ fn stat(r: &mut FileRecord, file: &Path, meta: &std::fs::Metadata) {
     if r.kind == FileKind::Symlink {
         r.link = std::fs::read_link(file)
             .ok()
-            .map(|t| t.to_string_lossy().into_owned());
+            .map(|t| t.to_string_lossy().into());
     }
 }
 
@@ -279,7 +285,7 @@ fn stat(r: &mut FileRecord, file: &Path, meta: &std::fs::Metadata) {
     if r.kind == FileKind::Symlink {
         r.link = std::fs::read_link(file)
             .ok()
-            .map(|t| t.to_string_lossy().into_owned());
+            .map(|t| t.to_string_lossy().into());
     }
 }
 

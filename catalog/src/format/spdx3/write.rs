@@ -626,7 +626,7 @@ fn file(id: &str, f: &OwnedFile, record: Option<&crate::model::FileRecord>) -> V
     ];
     let mut hashes: Vec<Value> = Vec::new();
     let mut computed: Vec<&str> = Vec::new();
-    for d in record.map(|r| r.digests.as_slice()).unwrap_or_default() {
+    for d in record.map(|r| &*r.digests).unwrap_or_default() {
         computed.push(d.algorithm.name());
         hashes.push(hash(d.algorithm.name(), &hex::encode(&d.value)));
     }

@@ -725,7 +725,7 @@ fn owned_file<'a>(
                 .source
                 .layers
                 .iter()
-                .find(|l| l.index == i)
+                .find(|l| usize::try_from(i).is_ok_and(|i| l.index == i))
                 .map(image_layer_id)
         }),
     };
