@@ -410,7 +410,12 @@ fn dir_scan_writes_syft_json_within_the_scans_peak() {
             "Package: {p}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.{i}\n\n"
         );
         let mut md5sums = String::new();
+        let files = root.join(format!("usr/lib/{p}"));
+        std::fs::create_dir_all(&files).unwrap();
         for j in 0..FILES {
+            // The owned files exist: one the filesystem does not hold is
+            // left out of syft-json's files, as syft leaves it out.
+            std::fs::File::create(files.join(format!("f{j}"))).unwrap();
             let _ = writeln!(
                 md5sums,
                 "0123456789abcdef0123456789abcdef  usr/lib/{p}/f{j}"
