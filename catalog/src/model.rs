@@ -373,9 +373,10 @@ impl DigestAlgorithm {
 }
 
 /// Kinds of files, as syft names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum FileKind {
     /// A regular file.
+    #[default]
     Regular,
     /// A hard link (in a layer, to an earlier member).
     HardLink,
@@ -487,14 +488,15 @@ pub struct FileDigest {
 
 /// What the scanned filesystem holds at a path a package owns: the
 /// squashed view of an image (the layer that last wrote it; whiteouts
-/// applied), or `lstat` of a directory source.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileRecord {
+/// applied), or `lstat` of a directory source. Given to
+/// [`FileRecords::push`]; read back as a [`FileRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewFileRecord {
     /// The path as the package database names it (absolute).
-    pub path: Box<str>,
+    pub path: String,
     /// The path with symlinks of its parent directories resolved, when
     /// that differs from `path` (absolute).
-    pub real_path: Option<Box<str>>,
+    pub real_path: Option<String>,
     /// The layer that provided it (an index into the source's layers);
     /// `None` for directory sources.
     pub layer: Option<u32>,
@@ -510,36 +512,216 @@ pub struct FileRecord {
     pub size: u64,
     /// A link's target as written (symlinks), or the target path (hard
     /// links).
-    pub link: Option<Box<str>>,
+    pub link: Option<String>,
     /// Digests of the content (regular files, `--file-digests`), in
     /// [`DigestAlgorithm::ALL`] order.
-    pub digests: Box<[FileDigest]>,
+    pub digests: Vec<FileDigest>,
 }
 
-impl FileRecord {
+/// One record of [`FileRecords`], borrowed from it (the fields of
+/// [`NewFileRecord`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileRecord<'a> {
+    /// The path as the package database names it (absolute).
+    pub path: &'a str,
+    /// The path with symlinks of its parent directories resolved, when
+    /// that differs from `path`.
+    pub real_path: Option<&'a str>,
+    /// The layer that provided it; `None` for directory sources.
+    pub layer: Option<u32>,
+    /// What it is.
+    pub kind: FileKind,
+    /// Permission bits with setuid, setgid and sticky (`0o7777`).
+    pub mode: u32,
+    /// Owner's user ID.
+    pub uid: u32,
+    /// Owner's group ID.
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// A link's target.
+    pub link: Option<&'a str>,
+    /// Digests of the content, in [`DigestAlgorithm::ALL`] order.
+    pub digests: &'a [FileDigest],
+}
+
+impl<'a> FileRecord<'a> {
     /// The real path ([`FileRecord::real_path`], else the path).
-    pub fn real_path(&self) -> &str {
-        self.real_path.as_deref().unwrap_or(&self.path)
+    pub fn real_path(&self) -> &'a str {
+        self.real_path.unwrap_or(self.path)
     }
 }
 
-/// The [`FileRecord`]s of a scan, sorted by path.
+/// One record of [`FileRecords`] as held: 40 bytes and its paths'
+/// bytes in the shared arena (a host has hundreds of thousands of owned
+/// files); a link target and digests only in side tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CompactRecord {
+    /// Where the path starts in the arena; the real path, if any,
+    /// follows it.
+    start: u32,
+    path_len: u32,
+    /// 0: the real path is the path.
+    real_len: u32,
+    /// `u32::MAX`: none.
+    layer: u32,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    kind: FileKind,
+    size: u64,
+}
+
+/// The [`FileRecord`]s of a scan, sorted by path, held compactly.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileRecords {
     /// True when the scan looked the owned files up: a path without a
     /// record is then absent from the filesystem (deleted by a later
     /// layer, or never there). False for catalogs read from documents.
     pub resolved: bool,
-    /// The records, sorted by path, one per path.
-    pub records: Vec<FileRecord>,
+    arena: String,
+    records: Vec<CompactRecord>,
+    /// Link targets by record index, sorted.
+    links: Vec<(u32, Box<str>)>,
+    /// Digests by record index, sorted.
+    digests: Vec<(u32, Box<[FileDigest]>)>,
 }
 
 impl FileRecords {
-    /// The record of owned path `path`.
-    pub fn get(&self, path: &str) -> Option<&FileRecord> {
-        self.records
-            .binary_search_by(|r| (*r.path).cmp(path))
-            .ok()
-            .and_then(|i| self.records.get(i))
+    /// An empty table for a scan that looked owned files up.
+    pub fn resolved(capacity: usize) -> Self {
+        FileRecords {
+            resolved: true,
+            records: Vec::with_capacity(capacity),
+            ..Default::default()
+        }
     }
+
+    /// Adds `r`, whose path sorts after every path held; a record out of
+    /// order, or past what `u32` offsets address, is left out.
+    pub fn push(&mut self, r: NewFileRecord) {
+        if self.records.last().is_some_and(|last| {
+            self.arena
+                .get(span(last.start, last.path_len))
+                .is_some_and(|p| p >= r.path.as_str())
+        }) {
+            return;
+        }
+        let real = r.real_path.as_deref().filter(|real| *real != r.path);
+        let (Ok(index), Ok(start), Ok(path_len), Ok(real_len)) = (
+            u32::try_from(self.records.len()),
+            u32::try_from(self.arena.len()),
+            u32::try_from(r.path.len()),
+            u32::try_from(real.map_or(0, str::len)),
+        ) else {
+            return;
+        };
+        if start
+            .checked_add(path_len)
+            .and_then(|n| n.checked_add(real_len))
+            .is_none()
+        {
+            return;
+        }
+        self.arena.push_str(&r.path);
+        self.arena.push_str(real.unwrap_or_default());
+        self.records.push(CompactRecord {
+            start,
+            path_len,
+            real_len,
+            layer: r.layer.unwrap_or(u32::MAX),
+            mode: r.mode,
+            uid: r.uid,
+            gid: r.gid,
+            kind: r.kind,
+            size: r.size,
+        });
+        if let Some(link) = r.link {
+            self.links.push((index, link.into()));
+        }
+        if !r.digests.is_empty() {
+            self.digests.push((index, r.digests.into()));
+        }
+    }
+
+    /// Frees what was allocated and not used.
+    pub fn shrink_to_fit(&mut self) {
+        self.arena.shrink_to_fit();
+        self.records.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.digests.shrink_to_fit();
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Where the record of owned path `path` is.
+    pub fn index_of(&self, path: &str) -> Option<usize> {
+        self.records
+            .binary_search_by(|r| {
+                self.arena
+                    .get(span(r.start, r.path_len))
+                    .unwrap_or_default()
+                    .cmp(path)
+            })
+            .ok()
+    }
+
+    /// The record at `index`.
+    pub fn at(&self, index: usize) -> Option<FileRecord<'_>> {
+        let r = self.records.get(index)?;
+        let path = self.arena.get(span(r.start, r.path_len))?;
+        let real_path = match r.real_len {
+            0 => None,
+            n => self.arena.get(span(r.start.checked_add(r.path_len)?, n)),
+        };
+        let i = u32::try_from(index).ok()?;
+        let side = |k: &u32| k.cmp(&i);
+        Some(FileRecord {
+            path,
+            real_path,
+            layer: (r.layer != u32::MAX).then_some(r.layer),
+            kind: r.kind,
+            mode: r.mode,
+            uid: r.uid,
+            gid: r.gid,
+            size: r.size,
+            link: self
+                .links
+                .binary_search_by(|(k, _)| side(k))
+                .ok()
+                .and_then(|k| self.links.get(k))
+                .map(|(_, l)| &**l),
+            digests: self
+                .digests
+                .binary_search_by(|(k, _)| side(k))
+                .ok()
+                .and_then(|k| self.digests.get(k))
+                .map(|(_, d)| &**d)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The record of owned path `path`.
+    pub fn get(&self, path: &str) -> Option<FileRecord<'_>> {
+        self.index_of(path).and_then(|i| self.at(i))
+    }
+
+    /// The records, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = FileRecord<'_>> + '_ {
+        (0..self.records.len()).filter_map(|i| self.at(i))
+    }
+}
+
+/// The arena's range of `len` bytes from `start`.
+fn span(start: u32, len: u32) -> std::ops::Range<usize> {
+    let start = usize::try_from(start).unwrap_or(usize::MAX);
+    start..start.saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use super::files::{FileTable, Hashing, TableFile};
 use super::normalize;
 use crate::cataloger::FileTree;
-use crate::model::{DigestAlgorithm, FileKind, FileRecord, FileRecords, Package};
+use crate::model::{DigestAlgorithm, FileKind, FileRecords, NewFileRecord, Package};
 
 /// One layer's files and what it hides below it, kept after the squash
 /// until the owned files are looked up.
@@ -101,18 +101,12 @@ fn real_path(tree: &FileTree, path: &str) -> String {
     }
 }
 
-fn record(owned: &str, normal: &str, real: &str, layer: Option<u32>) -> FileRecord {
-    FileRecord {
+fn record(owned: &str, normal: &str, real: &str, layer: Option<u32>) -> NewFileRecord {
+    NewFileRecord {
         path: owned.into(),
-        real_path: (real != normal).then(|| format!("/{real}").into()),
+        real_path: (real != normal).then(|| format!("/{real}")),
         layer,
-        kind: FileKind::Regular,
-        mode: 0,
-        uid: 0,
-        gid: 0,
-        size: 0,
-        link: None,
-        digests: Box::default(),
+        ..NewFileRecord::default()
     }
 }
 
@@ -124,7 +118,7 @@ pub fn resolve_in_layers(
     layers: &[LayerFiles],
 ) -> FileRecords {
     let owned = owned_paths(packages);
-    let mut records = Vec::with_capacity(owned.len());
+    let mut records = FileRecords::resolved(owned.len());
     for owned in owned {
         let Some(normal) = normalize(owned) else {
             continue;
@@ -149,13 +143,10 @@ pub fn resolve_in_layers(
         records.push(r);
     }
     records.shrink_to_fit();
-    FileRecords {
-        resolved: true,
-        records,
-    }
+    records
 }
 
-fn fill(r: &mut FileRecord, table: &FileTable, f: TableFile<'_>) {
+fn fill(r: &mut NewFileRecord, table: &FileTable, f: TableFile<'_>) {
     r.kind = f.kind;
     r.mode = f.mode;
     r.uid = f.uid;
@@ -196,7 +187,7 @@ pub fn resolve_in_dir(
     algorithms.sort_unstable();
     algorithms.dedup();
     let owned = owned_paths(packages);
-    let mut records = Vec::with_capacity(owned.len());
+    let mut records = FileRecords::resolved(owned.len());
     for owned in owned {
         let Some(normal) = normalize(owned) else {
             continue;
@@ -211,21 +202,16 @@ pub fn resolve_in_dir(
         let mut r = record(owned, &normal, &real, None);
         stat(&mut r, &file, &meta);
         if r.kind == FileKind::Regular && !algorithms.is_empty() {
-            r.digests = digest_file(&file, &algorithms)
-                .map(Vec::into_boxed_slice)
-                .unwrap_or_default();
+            r.digests = digest_file(&file, &algorithms).unwrap_or_default();
         }
         records.push(r);
     }
     records.shrink_to_fit();
-    FileRecords {
-        resolved: true,
-        records,
-    }
+    records
 }
 
 #[cfg(unix)]
-fn stat(r: &mut FileRecord, file: &Path, meta: &std::fs::Metadata) {
+fn stat(r: &mut NewFileRecord, file: &Path, meta: &std::fs::Metadata) {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let t = meta.file_type();
     r.kind = if t.is_file() {
@@ -261,7 +247,7 @@ fn stat(r: &mut FileRecord, file: &Path, meta: &std::fs::Metadata) {
 }
 
 #[cfg(not(unix))]
-fn stat(r: &mut FileRecord, file: &Path, meta: &std::fs::Metadata) {
+fn stat(r: &mut NewFileRecord, file: &Path, meta: &std::fs::Metadata) {
     let t = meta.file_type();
     r.kind = if t.is_file() {
         FileKind::Regular

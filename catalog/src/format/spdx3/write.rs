@@ -619,14 +619,14 @@ fn owned_files<'p>(ids: &Ids, p: &'p Package) -> Vec<(String, [u8; 8], &'p Owned
 /// A `software_File`: its `verifiedUsing` holds the digests the scan
 /// computed (`--file-digests`, [`crate::model::FileRecord`]) and the
 /// package database's digest when its algorithm is not among them.
-fn file(id: &str, f: &OwnedFile, record: Option<&crate::model::FileRecord>) -> Value {
+fn file(id: &str, f: &OwnedFile, record: Option<crate::model::FileRecord<'_>>) -> Value {
     let mut fields = vec![
         ("name", Value::from(fields::one_line(&f.path))),
         ("software_fileKind", "file".into()),
     ];
     let mut hashes: Vec<Value> = Vec::new();
     let mut computed: Vec<&str> = Vec::new();
-    for d in record.map(|r| &*r.digests).unwrap_or_default() {
+    for d in record.map(|r| r.digests).unwrap_or_default() {
         computed.push(d.algorithm.name());
         hashes.push(hash(d.algorithm.name(), &hex::encode(&d.value)));
     }

@@ -479,17 +479,17 @@ struct EntryDigest {
 
 /// syft's mode: Go's `os.FileMode` printed in octal, read as a decimal
 /// number (`0o644` is `644`, a directory's `0o755` is `20000000755`).
-fn syft_mode(r: &FileRecord) -> u64 {
+fn syft_mode(r: &FileRecord<'_>) -> u64 {
     format!("{:o}", r.kind.go_mode(r.mode))
         .parse()
         .unwrap_or_default()
 }
 
-fn file_metadata(r: &FileRecord) -> FileMetadata<'_> {
+fn file_metadata(r: FileRecord<'_>) -> FileMetadata<'_> {
     FileMetadata {
-        mode: syft_mode(r),
+        mode: syft_mode(&r),
         type_: r.kind.syft_name(),
-        link_destination: r.link.as_deref().filter(|l| !l.is_empty()),
+        link_destination: r.link.filter(|l| !l.is_empty()),
         user_id: r.uid,
         group_id: r.gid,
         mime_type: "",
@@ -537,17 +537,17 @@ impl<'a> Files<'a> {
         })
     }
 
-    fn record(&self, f: FileRef) -> Option<&'a FileRecord> {
+    fn record(&self, f: FileRef) -> Option<FileRecord<'a>> {
         if f.package != FileRef::RECORD {
             return None;
         }
-        let records: &'a [FileRecord] = &self.catalog.files.records;
-        usize::try_from(f.slot).ok().and_then(|i| records.get(i))
+        let records: &'a crate::model::FileRecords = &self.catalog.files;
+        usize::try_from(f.slot).ok().and_then(|i| records.at(i))
     }
 
     fn path(&self, f: FileRef) -> &'a str {
         if f.package == FileRef::RECORD {
-            return self.record(f).map_or("", FileRecord::real_path);
+            return self.record(f).map_or("", |r| r.real_path());
         }
         let packages: &'a [Package] = &self.catalog.packages;
         let Some(p) = usize::try_from(f.package)
@@ -607,7 +607,6 @@ impl Serialize for Files<'_> {
             .collect::<Result<_, _>>()
             .map_err(|_| too_many())?;
         let place_of = |l: Option<&str>| place.get(&l).copied().unwrap_or_default();
-        let records: &[FileRecord] = &catalog.files.records;
         // Sized once, with repeats (made unique after sorting): a `dir:/`
         // scan has hundreds of thousands of files.
         let len = packages.iter().zip(self.ids).fold(0usize, |n, (p, id)| {
@@ -639,9 +638,9 @@ impl Serialize for Files<'_> {
                     Some(r) => FileRef {
                         layer: place_of(c.layer_id),
                         package: FileRef::RECORD,
-                        slot: records
-                            .binary_search_by(|x| x.path[..].cmp(&r.path[..]))
-                            .ok()
+                        slot: catalog
+                            .files
+                            .index_of(r.path)
                             .and_then(|k| u32::try_from(k).ok())
                             .ok_or_else(too_many)?,
                     },
@@ -709,7 +708,7 @@ fn owned_file<'a>(
     catalog: &'a Catalog,
     evidence: &Evidence<'a>,
     f: &'a OwnedFile,
-) -> Option<(Coordinates<'a>, Option<&'a FileRecord>)> {
+) -> Option<(Coordinates<'a>, Option<FileRecord<'a>>)> {
     if !catalog.files.resolved {
         let c = Coordinates {
             path: &f.path,
