@@ -588,10 +588,12 @@ pub struct FileRecords {
 }
 
 impl FileRecords {
-    /// An empty table for a scan that looked owned files up.
-    pub fn resolved(capacity: usize) -> Self {
+    /// An empty table for a scan that looked owned files up, with room
+    /// for `capacity` records and `bytes` of paths.
+    pub fn resolved(capacity: usize, bytes: usize) -> Self {
         FileRecords {
             resolved: true,
+            arena: String::with_capacity(bytes),
             records: Vec::with_capacity(capacity),
             ..Default::default()
         }

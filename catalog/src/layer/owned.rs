@@ -7,7 +7,6 @@
 //! resolves it: symlinks of its parent directories are followed in the
 //! squashed view, the last component is not.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::files::{FileTable, Hashing, TableFile};
@@ -80,12 +79,22 @@ impl LayerFiles {
 }
 
 /// The distinct paths `packages` own, normalised, with the path as owned.
-fn owned_paths(packages: &[Package]) -> BTreeSet<&str> {
-    packages
+fn owned_paths(packages: &[Package]) -> Vec<&str> {
+    let mut paths: Vec<&str> = packages
         .iter()
         .flat_map(|p| p.files.iter().map(|f| f.path.as_str()))
         .filter(|p| !p.is_empty())
-        .collect()
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
+}
+
+/// An empty table sized for `owned` (its paths' bytes in the arena, so
+/// that it does not grow by doubling).
+fn table_for(owned: &[&str]) -> FileRecords {
+    let bytes = owned.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+    FileRecords::resolved(owned.len(), bytes)
 }
 
 /// `path` (normalised) with its parent directories' symlinks resolved in
@@ -118,7 +127,7 @@ pub fn resolve_in_layers(
     layers: &[LayerFiles],
 ) -> FileRecords {
     let owned = owned_paths(packages);
-    let mut records = FileRecords::resolved(owned.len());
+    let mut records = table_for(&owned);
     for owned in owned {
         let Some(normal) = normalize(owned) else {
             continue;
@@ -187,7 +196,7 @@ pub fn resolve_in_dir(
     algorithms.sort_unstable();
     algorithms.dedup();
     let owned = owned_paths(packages);
-    let mut records = FileRecords::resolved(owned.len());
+    let mut records = table_for(&owned);
     for owned in owned {
         let Some(normal) = normalize(owned) else {
             continue;
