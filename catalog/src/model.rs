@@ -579,6 +579,13 @@ pub struct FileRecords {
     /// record is then absent from the filesystem (deleted by a later
     /// layer, or never there). False for catalogs read from documents.
     pub resolved: bool,
+    /// Boxed: a catalog stays small beside other values.
+    table: Box<RecordTable>,
+}
+
+/// The storage of [`FileRecords`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RecordTable {
     arena: String,
     records: Vec<CompactRecord>,
     /// Link targets by record index, sorted.
@@ -593,17 +600,20 @@ impl FileRecords {
     pub fn resolved(capacity: usize, bytes: usize) -> Self {
         FileRecords {
             resolved: true,
-            arena: String::with_capacity(bytes),
-            records: Vec::with_capacity(capacity),
-            ..Default::default()
+            table: Box::new(RecordTable {
+                arena: String::with_capacity(bytes),
+                records: Vec::with_capacity(capacity),
+                ..Default::default()
+            }),
         }
     }
 
     /// Adds `r`, whose path sorts after every path held; a record out of
     /// order, or past what `u32` offsets address, is left out.
     pub fn push(&mut self, r: NewFileRecord) {
-        if self.records.last().is_some_and(|last| {
-            self.arena
+        if self.table.records.last().is_some_and(|last| {
+            self.table
+                .arena
                 .get(span(last.start, last.path_len))
                 .is_some_and(|p| p >= r.path.as_str())
         }) {
@@ -611,8 +621,8 @@ impl FileRecords {
         }
         let real = r.real_path.as_deref().filter(|real| *real != r.path);
         let (Ok(index), Ok(start), Ok(path_len), Ok(real_len)) = (
-            u32::try_from(self.records.len()),
-            u32::try_from(self.arena.len()),
+            u32::try_from(self.table.records.len()),
+            u32::try_from(self.table.arena.len()),
             u32::try_from(r.path.len()),
             u32::try_from(real.map_or(0, str::len)),
         ) else {
@@ -625,9 +635,9 @@ impl FileRecords {
         {
             return;
         }
-        self.arena.push_str(&r.path);
-        self.arena.push_str(real.unwrap_or_default());
-        self.records.push(CompactRecord {
+        self.table.arena.push_str(&r.path);
+        self.table.arena.push_str(real.unwrap_or_default());
+        self.table.records.push(CompactRecord {
             start,
             path_len,
             real_len,
@@ -639,36 +649,38 @@ impl FileRecords {
             size: r.size,
         });
         if let Some(link) = r.link {
-            self.links.push((index, link.into()));
+            self.table.links.push((index, link.into()));
         }
         if !r.digests.is_empty() {
-            self.digests.push((index, r.digests.into()));
+            self.table.digests.push((index, r.digests.into()));
         }
     }
 
     /// Frees what was allocated and not used.
     pub fn shrink_to_fit(&mut self) {
-        self.arena.shrink_to_fit();
-        self.records.shrink_to_fit();
-        self.links.shrink_to_fit();
-        self.digests.shrink_to_fit();
+        self.table.arena.shrink_to_fit();
+        self.table.records.shrink_to_fit();
+        self.table.links.shrink_to_fit();
+        self.table.digests.shrink_to_fit();
     }
 
     /// How many records there are.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.table.records.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.table.records.is_empty()
     }
 
     /// Where the record of owned path `path` is.
     pub fn index_of(&self, path: &str) -> Option<usize> {
-        self.records
+        self.table
+            .records
             .binary_search_by(|r| {
-                self.arena
+                self.table
+                    .arena
                     .get(span(r.start, r.path_len))
                     .unwrap_or_default()
                     .cmp(path)
@@ -678,11 +690,14 @@ impl FileRecords {
 
     /// The record at `index`.
     pub fn at(&self, index: usize) -> Option<FileRecord<'_>> {
-        let r = self.records.get(index)?;
-        let path = self.arena.get(span(r.start, r.path_len))?;
+        let r = self.table.records.get(index)?;
+        let path = self.table.arena.get(span(r.start, r.path_len))?;
         let real_path = match r.real_len {
             0 => None,
-            n => self.arena.get(span(r.start.checked_add(r.path_len)?, n)),
+            n => self
+                .table
+                .arena
+                .get(span(r.start.checked_add(r.path_len)?, n)),
         };
         let i = u32::try_from(index).ok()?;
         let side = |k: &u32| k.cmp(&i);
@@ -696,16 +711,18 @@ impl FileRecords {
             gid: r.gid,
             size: r.size,
             link: self
+                .table
                 .links
                 .binary_search_by(|(k, _)| side(k))
                 .ok()
-                .and_then(|k| self.links.get(k))
+                .and_then(|k| self.table.links.get(k))
                 .map(|(_, l)| &**l),
             digests: self
+                .table
                 .digests
                 .binary_search_by(|(k, _)| side(k))
                 .ok()
-                .and_then(|k| self.digests.get(k))
+                .and_then(|k| self.table.digests.get(k))
                 .map(|(_, d)| &**d)
                 .unwrap_or_default(),
         })
@@ -718,7 +735,7 @@ impl FileRecords {
 
     /// The records, in path order.
     pub fn iter(&self) -> impl Iterator<Item = FileRecord<'_>> + '_ {
-        (0..self.records.len()).filter_map(|i| self.at(i))
+        (0..self.table.records.len()).filter_map(|i| self.at(i))
     }
 }
 

@@ -144,10 +144,10 @@ pub fn resolve_in_layers(
                 r.size = t.size;
                 r.digests = t
                     .digests
-                    .map(|d| layer.files.split_digests(d).into())
+                    .map(|d| layer.files.split_digests(d))
                     .unwrap_or_default();
             }
-            r.link = f.link.map(|t| format!("/{t}").into());
+            r.link = f.link.map(|t| format!("/{t}"));
         }
         records.push(r);
     }
@@ -164,7 +164,7 @@ fn fill(r: &mut NewFileRecord, table: &FileTable, f: TableFile<'_>) {
     r.link = f.link.map(Into::into);
     r.digests = f
         .digests
-        .map(|d| table.split_digests(d).into())
+        .map(|d| table.split_digests(d))
         .unwrap_or_default();
 }
 
