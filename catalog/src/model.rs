@@ -489,13 +489,11 @@ pub struct FileDigest {
 /// What the scanned filesystem holds at a path a package owns: the
 /// squashed view of an image (the layer that last wrote it; whiteouts
 /// applied), or `lstat` of a directory source. Given to
-/// [`FileRecords::push`]; read back as a [`FileRecord`].
+/// [`FileRecordsBuilder::set`]; read back as a [`FileRecord`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewFileRecord {
-    /// The path as the package database names it (absolute).
-    pub path: String,
     /// The path with symlinks of its parent directories resolved, when
-    /// that differs from `path` (absolute).
+    /// that differs from the owned path (absolute).
     pub real_path: Option<String>,
     /// The layer that provided it (an index into the source's layers);
     /// `None` for directory sources.
@@ -518,14 +516,12 @@ pub struct NewFileRecord {
     pub digests: Vec<FileDigest>,
 }
 
-/// One record of [`FileRecords`], borrowed from it (the fields of
-/// [`NewFileRecord`]).
+/// What the scan found at one owned file ([`Package::files`] entry),
+/// borrowed from [`FileRecords`] (the fields of [`NewFileRecord`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileRecord<'a> {
-    /// The path as the package database names it (absolute).
-    pub path: &'a str,
     /// The path with symlinks of its parent directories resolved, when
-    /// that differs from `path`.
+    /// that differs from the owned path.
     pub real_path: Option<&'a str>,
     /// The layer that provided it; `None` for directory sources.
     pub layer: Option<u32>,
@@ -545,37 +541,44 @@ pub struct FileRecord<'a> {
     pub digests: &'a [FileDigest],
 }
 
-impl<'a> FileRecord<'a> {
-    /// The real path ([`FileRecord::real_path`], else the path).
-    pub fn real_path(&self) -> &'a str {
-        self.real_path.unwrap_or(self.path)
-    }
-}
-
-/// One record of [`FileRecords`] as held: 40 bytes and its paths'
-/// bytes in the shared arena (a host has hundreds of thousands of owned
-/// files); a link target and digests only in side tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct CompactRecord {
-    /// Where the path starts in the arena; the real path, if any,
-    /// follows it.
-    start: u32,
-    path_len: u32,
-    /// 0: the real path is the path.
-    real_len: u32,
+/// The fields many files share (layer, type, mode, owner), held once:
+/// a host's hundreds of thousands of owned files have a few hundred
+/// distinct combinations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Attrs {
     /// `u32::MAX`: none.
     layer: u32,
     mode: u32,
     uid: u32,
     gid: u32,
     kind: FileKind,
-    size: u64,
 }
 
-/// The [`FileRecord`]s of a scan, sorted by path, held compactly.
+/// One owned file's entry: 8 bytes. `attrs` [`Slot::ABSENT`]: the
+/// filesystem does not hold it; `size` [`Slot::BIG`]: the size is in the
+/// side table of large sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    attrs: u32,
+    size: u32,
+}
+
+impl Slot {
+    const ABSENT: Slot = Slot {
+        attrs: u32::MAX,
+        size: 0,
+    };
+    const BIG: u32 = u32::MAX;
+}
+
+/// What the scan found at each file packages own, for the catalog's
+/// packages as sorted: one 8-byte slot per [`Package::files`] entry (the
+/// package's owned-file entry is the key, so no path is held twice);
+/// real paths, link targets, large sizes and digests in side tables, only
+/// where there are some.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileRecords {
-    /// True when the scan looked the owned files up: a path without a
+    /// True when the scan looked the owned files up: a file without a
     /// record is then absent from the filesystem (deleted by a later
     /// layer, or never there). False for catalogs read from documents.
     pub resolved: bool,
@@ -583,159 +586,205 @@ pub struct FileRecords {
     table: Box<RecordTable>,
 }
 
-/// The storage of [`FileRecords`].
+/// The storage of [`FileRecords`]. Side tables are keyed by the owned
+/// file's number (`starts[package] + file`) and sorted by it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct RecordTable {
+    /// Each package's first owned-file number; one more at the end.
+    starts: Vec<u32>,
+    slots: Vec<Slot>,
+    attrs: Vec<Attrs>,
+    big_sizes: Vec<(u32, u64)>,
+    /// Real paths and link targets: (number, start, length) in `arena`.
+    real_paths: Vec<(u32, u32, u32)>,
+    links: Vec<(u32, u32, u32)>,
     arena: String,
-    records: Vec<CompactRecord>,
-    /// Link targets by record index, sorted.
-    links: Vec<(u32, Box<str>)>,
-    /// Digests by record index, sorted.
     digests: Vec<(u32, Box<[FileDigest]>)>,
 }
 
+/// Makes [`FileRecords`] for a list of packages (see
+/// [`FileRecords::builder`]).
+#[derive(Debug)]
+pub struct FileRecordsBuilder {
+    table: RecordTable,
+    interned: std::collections::HashMap<Attrs, u32>,
+}
+
 impl FileRecords {
-    /// An empty table for a scan that looked owned files up, with room
-    /// for `capacity` records and `bytes` of paths.
-    pub fn resolved(capacity: usize, bytes: usize) -> Self {
-        FileRecords {
-            resolved: true,
-            table: Box::new(RecordTable {
-                arena: String::with_capacity(bytes),
-                records: Vec::with_capacity(capacity),
-                ..Default::default()
-            }),
+    /// A builder of the records of `packages`' owned files, in their
+    /// current order (the catalog's final order: the records refer to
+    /// each [`Package::files`] entry by its place). `None` past `u32`
+    /// owned files.
+    pub fn builder(packages: &[Package]) -> Option<FileRecordsBuilder> {
+        let mut starts = Vec::with_capacity(packages.len().saturating_add(1));
+        let mut n = 0u32;
+        for p in packages {
+            starts.push(n);
+            n = n.checked_add(u32::try_from(p.files.len()).ok()?)?;
         }
+        starts.push(n);
+        Some(FileRecordsBuilder {
+            table: RecordTable {
+                starts,
+                slots: vec![Slot::ABSENT; usize::try_from(n).ok()?],
+                ..RecordTable::default()
+            },
+            interned: std::collections::HashMap::new(),
+        })
     }
 
-    /// Adds `r`, whose path sorts after every path held; a record out of
-    /// order, or past what `u32` offsets address, is left out.
-    pub fn push(&mut self, r: NewFileRecord) {
-        if self.table.records.last().is_some_and(|last| {
-            self.table
-                .arena
-                .get(span(last.start, last.path_len))
-                .is_some_and(|p| p >= r.path.as_str())
-        }) {
-            return;
+    /// Whether the records were made for `packages` (each holds as many
+    /// owned files as when they were looked up); a catalog whose packages
+    /// changed since must not use them.
+    pub fn fits(&self, packages: &[Package]) -> bool {
+        let starts = &self.table.starts;
+        starts.len() == packages.len().saturating_add(1)
+            && packages.iter().zip(starts.windows(2)).all(|(p, w)| {
+                matches!(w, [a, b] if usize::try_from(b.saturating_sub(*a)).ok() == Some(p.files.len()))
+            })
+    }
+
+    /// How many owned files the filesystem holds.
+    pub fn len(&self) -> usize {
+        self.table
+            .slots
+            .iter()
+            .filter(|s| s.attrs != Slot::ABSENT.attrs)
+            .count()
+    }
+
+    /// Whether the filesystem holds none of the owned files.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// What the scan found at `package`'s owned file `file` (indexes
+    /// into the catalog's packages and that package's
+    /// [`Package::files`]); `None` when the filesystem does not hold it.
+    pub fn get(&self, package: usize, file: usize) -> Option<FileRecord<'_>> {
+        let t = &*self.table;
+        let start = *t.starts.get(package)?;
+        let end = *t.starts.get(package.checked_add(1)?)?;
+        let n = start.checked_add(u32::try_from(file).ok()?)?;
+        if n >= end {
+            return None;
         }
-        let real = r.real_path.as_deref().filter(|real| *real != r.path);
-        let (Ok(index), Ok(start), Ok(path_len), Ok(real_len)) = (
-            u32::try_from(self.table.records.len()),
-            u32::try_from(self.table.arena.len()),
-            u32::try_from(r.path.len()),
-            u32::try_from(real.map_or(0, str::len)),
-        ) else {
+        let slot = t.slots.get(usize::try_from(n).ok()?)?;
+        let attrs = t.attrs.get(usize::try_from(slot.attrs).ok()?)?;
+        let text = |side: &[(u32, u32, u32)]| {
+            side.binary_search_by(|(k, _, _)| k.cmp(&n))
+                .ok()
+                .and_then(|i| side.get(i))
+                .and_then(|(_, at, len)| t.arena.get(span(*at, *len)))
+        };
+        let size = if slot.size == Slot::BIG {
+            t.big_sizes
+                .binary_search_by(|(k, _)| k.cmp(&n))
+                .ok()
+                .and_then(|i| t.big_sizes.get(i))
+                .map_or(0, |(_, s)| *s)
+        } else {
+            u64::from(slot.size)
+        };
+        Some(FileRecord {
+            real_path: text(&t.real_paths),
+            layer: (attrs.layer != u32::MAX).then_some(attrs.layer),
+            kind: attrs.kind,
+            mode: attrs.mode,
+            uid: attrs.uid,
+            gid: attrs.gid,
+            size,
+            link: text(&t.links),
+            digests: t
+                .digests
+                .binary_search_by(|(k, _)| k.cmp(&n))
+                .ok()
+                .and_then(|i| t.digests.get(i))
+                .map(|(_, d)| &**d)
+                .unwrap_or_default(),
+        })
+    }
+}
+
+impl FileRecordsBuilder {
+    /// The number of `package`'s owned file `file`, as
+    /// [`FileRecordsBuilder::set`] takes it.
+    pub fn number(&self, package: usize, file: usize) -> Option<u32> {
+        let start = *self.table.starts.get(package)?;
+        let end = *self.table.starts.get(package.checked_add(1)?)?;
+        let n = start.checked_add(u32::try_from(file).ok()?)?;
+        (n < end).then_some(n)
+    }
+
+    /// Records what the scan found at owned file number `n` (each
+    /// number once, in increasing order; others are left out).
+    pub fn set(&mut self, n: u32, r: &NewFileRecord) {
+        let t = &mut self.table;
+        let Some(slot) = usize::try_from(n).ok().and_then(|i| t.slots.get_mut(i)) else {
             return;
         };
-        if start
-            .checked_add(path_len)
-            .and_then(|n| n.checked_add(real_len))
-            .is_none()
-        {
-            return;
-        }
-        self.table.arena.push_str(&r.path);
-        self.table.arena.push_str(real.unwrap_or_default());
-        self.table.records.push(CompactRecord {
-            start,
-            path_len,
-            real_len,
+        let attrs = Attrs {
             layer: r.layer.unwrap_or(u32::MAX),
             mode: r.mode,
             uid: r.uid,
             gid: r.gid,
             kind: r.kind,
-            size: r.size,
-        });
-        if let Some(link) = r.link {
-            self.table.links.push((index, link.into()));
+        };
+        let next = u32::try_from(t.attrs.len()).unwrap_or(u32::MAX);
+        let id = *self.interned.entry(attrs).or_insert(next);
+        if id == next {
+            if next == u32::MAX {
+                return;
+            }
+            t.attrs.push(attrs);
+        }
+        *slot = Slot {
+            attrs: id,
+            size: match u32::try_from(r.size) {
+                Ok(s) if s != Slot::BIG => s,
+                _ => {
+                    t.big_sizes.push((n, r.size));
+                    Slot::BIG
+                }
+            },
+        };
+        let mut text = |side: &mut Vec<(u32, u32, u32)>, s: &str| {
+            if let (Ok(at), Ok(len)) = (u32::try_from(t.arena.len()), u32::try_from(s.len())) {
+                if at.checked_add(len).is_some() {
+                    t.arena.push_str(s);
+                    side.push((n, at, len));
+                }
+            }
+        };
+        if let Some(real) = r.real_path.as_deref() {
+            text(&mut t.real_paths, real);
+        }
+        if let Some(link) = r.link.as_deref() {
+            text(&mut t.links, link);
         }
         if !r.digests.is_empty() {
-            self.table.digests.push((index, r.digests.into()));
+            t.digests.push((n, r.digests.clone().into()));
         }
     }
 
-    /// Frees what was allocated and not used.
-    pub fn shrink_to_fit(&mut self) {
-        self.table.arena.shrink_to_fit();
-        self.table.records.shrink_to_fit();
-        self.table.links.shrink_to_fit();
-        self.table.digests.shrink_to_fit();
-    }
-
-    /// How many records there are.
-    pub fn len(&self) -> usize {
-        self.table.records.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.table.records.is_empty()
-    }
-
-    /// Where the record of owned path `path` is.
-    pub fn index_of(&self, path: &str) -> Option<usize> {
-        self.table
-            .records
-            .binary_search_by(|r| {
-                self.table
-                    .arena
-                    .get(span(r.start, r.path_len))
-                    .unwrap_or_default()
-                    .cmp(path)
-            })
-            .ok()
-    }
-
-    /// The record at `index`.
-    pub fn at(&self, index: usize) -> Option<FileRecord<'_>> {
-        let r = self.table.records.get(index)?;
-        let path = self.table.arena.get(span(r.start, r.path_len))?;
-        let real_path = match r.real_len {
-            0 => None,
-            n => self
-                .table
-                .arena
-                .get(span(r.start.checked_add(r.path_len)?, n)),
-        };
-        let i = u32::try_from(index).ok()?;
-        let side = |k: &u32| k.cmp(&i);
-        Some(FileRecord {
-            path,
-            real_path,
-            layer: (r.layer != u32::MAX).then_some(r.layer),
-            kind: r.kind,
-            mode: r.mode,
-            uid: r.uid,
-            gid: r.gid,
-            size: r.size,
-            link: self
-                .table
-                .links
-                .binary_search_by(|(k, _)| side(k))
-                .ok()
-                .and_then(|k| self.table.links.get(k))
-                .map(|(_, l)| &**l),
-            digests: self
-                .table
-                .digests
-                .binary_search_by(|(k, _)| side(k))
-                .ok()
-                .and_then(|k| self.table.digests.get(k))
-                .map(|(_, d)| &**d)
-                .unwrap_or_default(),
-        })
-    }
-
-    /// The record of owned path `path`.
-    pub fn get(&self, path: &str) -> Option<FileRecord<'_>> {
-        self.index_of(path).and_then(|i| self.at(i))
-    }
-
-    /// The records, in path order.
-    pub fn iter(&self) -> impl Iterator<Item = FileRecord<'_>> + '_ {
-        (0..self.table.records.len()).filter_map(|i| self.at(i))
+    /// The records, side tables sorted and trimmed.
+    pub fn build(self) -> FileRecords {
+        let mut t = self.table;
+        drop(self.interned);
+        t.big_sizes.sort_unstable_by_key(|(k, _)| *k);
+        t.real_paths.sort_unstable_by_key(|(k, _, _)| *k);
+        t.links.sort_unstable_by_key(|(k, _, _)| *k);
+        t.digests.sort_unstable_by_key(|(k, _)| *k);
+        t.attrs.shrink_to_fit();
+        t.big_sizes.shrink_to_fit();
+        t.real_paths.shrink_to_fit();
+        t.links.shrink_to_fit();
+        t.arena.shrink_to_fit();
+        t.digests.shrink_to_fit();
+        FileRecords {
+            resolved: true,
+            table: Box::new(t),
+        }
     }
 }
 

@@ -481,7 +481,7 @@ fn catalog_dir(
         log_memory(c.name());
     }
     diagnostics.extend(findings.diagnostics);
-    let packages = merge_within(findings.packages);
+    let packages = settle(merge_within(findings.packages), selected);
     log_memory("merged");
     let records = owned::resolve_in_dir(&packages, &base, &|p| files.fs_path(p), file_digests);
     drop(base);
@@ -493,7 +493,6 @@ fn catalog_dir(
         packages,
         diagnostics,
         squashed,
-        selected,
         records,
     )
 }
@@ -548,6 +547,7 @@ fn catalog_layers(
         diagnostics.extend(findings.diagnostics);
         packages = findings.packages;
     }
+    let packages = settle(packages, selected);
     let records = match dir {
         Some((deferred, digests)) => {
             owned::resolve_in_dir(&packages, squash.tree(), &|p| deferred.fs_path(p), digests)
@@ -565,29 +565,17 @@ fn catalog_layers(
         packages,
         diagnostics,
         squashed,
-        selected,
         records,
     )
 }
 
-/// What every scan does once the catalogers ran: the cataloger selection,
-/// CPE bound warnings, sorting and relationships.
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    source: SourceInfo,
-    scope: Scope,
-    distro: Option<crate::model::Distro>,
-    mut packages: Vec<Package>,
-    mut diagnostics: Vec<Diagnostic>,
-    squashed: Vec<Diagnostic>,
-    selected: Option<&Selected>,
-    files: FileRecords,
-) -> Catalog {
+/// What every scan does to the packages once the catalogers ran, before
+/// their owned files are looked up (the records refer to each owned-file
+/// entry by its place): the cataloger selection and sorting.
+fn settle(mut packages: Vec<Package>, selected: Option<&Selected>) -> Vec<Package> {
     if let Some(s) = selected {
         packages.retain(|p| s.keeps(p));
     }
-    diagnostics.extend(cpe_bounds(&packages));
-    diagnostics.extend(squashed);
     for p in &mut packages {
         // The first location is the evidence the cataloger named (its id
         // and merge key); the others are sorted after it.
@@ -613,9 +601,25 @@ fn finish(
             &b.locations,
         ))
     });
+    log_memory("sorted");
+    packages
+}
+
+/// What every scan does once the packages are settled and their owned
+/// files looked up: CPE bound warnings and relationships.
+fn finish(
+    source: SourceInfo,
+    scope: Scope,
+    distro: Option<crate::model::Distro>,
+    packages: Vec<Package>,
+    mut diagnostics: Vec<Diagnostic>,
+    squashed: Vec<Diagnostic>,
+    files: FileRecords,
+) -> Catalog {
+    diagnostics.extend(cpe_bounds(&packages));
+    diagnostics.extend(squashed);
     diagnostics.sort();
     diagnostics.dedup();
-    log_memory("sorted");
     let relationships = relate::relationships(&packages);
     log_memory("related");
     Catalog {

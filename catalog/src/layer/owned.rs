@@ -78,23 +78,55 @@ impl LayerFiles {
     }
 }
 
-/// The distinct paths `packages` own, normalised, with the path as owned.
-fn owned_paths(packages: &[Package]) -> Vec<&str> {
-    let mut paths: Vec<&str> = packages
-        .iter()
-        .flat_map(|p| p.files.iter().map(|f| f.path.as_str()))
-        .filter(|p| !p.is_empty())
-        .collect();
-    paths.sort_unstable();
-    paths.dedup();
-    paths
+/// The path of `package`'s owned file `file`.
+fn owned_path(packages: &[Package], (package, file): (u32, u32)) -> &str {
+    usize::try_from(package)
+        .ok()
+        .and_then(|p| packages.get(p))
+        .zip(usize::try_from(file).ok())
+        .and_then(|(p, f)| p.files.get(f))
+        .map_or("", |f| f.path.as_str())
 }
 
-/// An empty table sized for `owned` (its paths' bytes in the arena, so
-/// that it does not grow by doubling).
-fn table_for(owned: &[&str]) -> FileRecords {
-    let bytes = owned.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
-    FileRecords::resolved(owned.len(), bytes)
+/// The records of `packages`' owned files (the catalog's packages, in
+/// their final order): `look` is asked once per distinct owned path, in
+/// path order, and its answer is recorded for every owned-file entry
+/// naming that path. Only 8 bytes per entry are held while it runs.
+fn resolve(
+    packages: &[Package],
+    mut look: impl FnMut(&str) -> Option<NewFileRecord>,
+) -> FileRecords {
+    let Some(mut records) = FileRecords::builder(packages) else {
+        return FileRecords::default();
+    };
+    let mut order: Vec<(u32, u32)> = Vec::with_capacity(
+        packages
+            .iter()
+            .fold(0usize, |n, p| n.saturating_add(p.files.len())),
+    );
+    for (i, p) in packages.iter().enumerate() {
+        let Ok(i) = u32::try_from(i) else { break };
+        order.extend((0..p.files.len()).map_while(|f| Some((i, u32::try_from(f).ok()?))));
+    }
+    order.sort_unstable_by(|a, b| owned_path(packages, *a).cmp(owned_path(packages, *b)));
+    let mut last: Option<(&str, Option<NewFileRecord>)> = None;
+    for (package, file) in order {
+        let owned = owned_path(packages, (package, file));
+        if owned.is_empty() {
+            continue;
+        }
+        if last.as_ref().is_none_or(|(l, _)| *l != owned) {
+            last = Some((owned, look(owned)));
+        }
+        let n = usize::try_from(package)
+            .ok()
+            .zip(usize::try_from(file).ok())
+            .and_then(|(p, f)| records.number(p, f));
+        if let (Some((_, Some(r))), Some(n)) = (&last, n) {
+            records.set(n, r);
+        }
+    }
+    records.build()
 }
 
 /// `path` (normalised) with its parent directories' symlinks resolved in
@@ -110,33 +142,27 @@ fn real_path(tree: &FileTree, path: &str) -> String {
     }
 }
 
-fn record(owned: &str, normal: &str, real: &str, layer: Option<u32>) -> NewFileRecord {
+fn record(normal: &str, real: &str, layer: Option<u32>) -> NewFileRecord {
     NewFileRecord {
-        path: owned.into(),
         real_path: (real != normal).then(|| format!("/{real}")),
         layer,
         ..NewFileRecord::default()
     }
 }
 
-/// The owned files of `packages` in an image's squashed view: `tree`
-/// holds its symlinks, `layers` every layer's files, bottom first.
+/// The owned files of `packages` (in the catalog's final order) in an
+/// image's squashed view: `tree` holds its symlinks, `layers` every
+/// layer's files, bottom first.
 pub fn resolve_in_layers(
     packages: &[Package],
     tree: &FileTree,
     layers: &[LayerFiles],
 ) -> FileRecords {
-    let owned = owned_paths(packages);
-    let mut records = table_for(&owned);
-    for owned in owned {
-        let Some(normal) = normalize(owned) else {
-            continue;
-        };
+    resolve(packages, |owned| {
+        let normal = normalize(owned)?;
         let real = real_path(tree, &normal);
-        let Some((layer, f)) = find(layers, &real) else {
-            continue;
-        };
-        let mut r = record(owned, &normal, &real, u32::try_from(layer.index).ok());
+        let (layer, f) = find(layers, &real)?;
+        let mut r = record(&normal, &real, u32::try_from(layer.index).ok());
         fill(&mut r, &layer.files, f);
         if f.kind == FileKind::HardLink {
             // A hard link has its target's content.
@@ -149,10 +175,8 @@ pub fn resolve_in_layers(
             }
             r.link = f.link.map(|t| format!("/{t}"));
         }
-        records.push(r);
-    }
-    records.shrink_to_fit();
-    records
+        Some(r)
+    })
 }
 
 fn fill(r: &mut NewFileRecord, table: &FileTable, f: TableFile<'_>) {
@@ -195,28 +219,18 @@ pub fn resolve_in_dir(
     let mut algorithms = algorithms.to_vec();
     algorithms.sort_unstable();
     algorithms.dedup();
-    let owned = owned_paths(packages);
-    let mut records = table_for(&owned);
-    for owned in owned {
-        let Some(normal) = normalize(owned) else {
-            continue;
-        };
+    resolve(packages, |owned| {
+        let normal = normalize(owned)?;
         let real = real_path(tree, &normal);
-        let Some(file) = on_disk(&real) else {
-            continue;
-        };
-        let Ok(meta) = std::fs::symlink_metadata(&file) else {
-            continue;
-        };
-        let mut r = record(owned, &normal, &real, None);
+        let file = on_disk(&real)?;
+        let meta = std::fs::symlink_metadata(&file).ok()?;
+        let mut r = record(&normal, &real, None);
         stat(&mut r, &file, &meta);
         if r.kind == FileKind::Regular && !algorithms.is_empty() {
             r.digests = digest_file(&file, &algorithms).unwrap_or_default();
         }
-        records.push(r);
-    }
-    records.shrink_to_fit();
-    records
+        Some(r)
+    })
 }
 
 #[cfg(unix)]

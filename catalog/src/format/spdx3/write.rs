@@ -240,12 +240,15 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             .iter()
             .fold(0usize, |n, p| n.saturating_add(p.files.len())),
     );
-    for ((p, spdx), declared) in d
+    // The scan's records refer to each owned file by its package's place.
+    let records = Some(&d.catalog.files).filter(|r| r.fits(&d.catalog.packages));
+    for (index, ((p, spdx), declared)) in d
         .catalog
         .packages
         .iter()
         .zip(packages)
         .zip(doc.packages.declared())
+        .enumerate()
     {
         let id = ids.element(&spdx.spdx_id);
         let supplier = agent(&ids, &spdx.supplier);
@@ -271,9 +274,9 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
             ))?;
         }
         let owned = owned_files(&ids, p);
-        for (file_id, hash, f) in &owned {
+        for (file_id, hash, i, f) in &owned {
             if files.insert(*hash) {
-                emit(file(file_id, f, d.catalog.files.get(&f.path)))?;
+                emit(file(file_id, f, records.and_then(|r| r.get(index, *i))))?;
             }
         }
         if !owned.is_empty() {
@@ -281,7 +284,7 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
                 &format!("{id}-contains-files"),
                 &id,
                 "contains",
-                owned.into_iter().map(|(i, _, _)| i).collect(),
+                owned.into_iter().map(|(i, _, _, _)| i).collect(),
                 None,
             ))?;
         }
@@ -601,18 +604,19 @@ fn author(ids: &Ids, creator: &str) -> (String, Value) {
 
 /// The package's owned files with their element ids (and the hash each is
 /// made of), sorted by path, each path once.
-fn owned_files<'p>(ids: &Ids, p: &'p Package) -> Vec<(String, [u8; 8], &'p OwnedFile)> {
+fn owned_files<'p>(ids: &Ids, p: &'p Package) -> Vec<(String, [u8; 8], usize, &'p OwnedFile)> {
     let mut seen: HashMap<&str, ()> = HashMap::new();
-    let mut out: Vec<(String, [u8; 8], &OwnedFile)> = p
+    let mut out: Vec<(String, [u8; 8], usize, &OwnedFile)> = p
         .files
         .iter()
-        .filter(|f| !f.path.is_empty() && seen.insert(f.path.as_str(), ()).is_none())
-        .map(|f| {
+        .enumerate()
+        .filter(|(_, f)| !f.path.is_empty() && seen.insert(f.path.as_str(), ()).is_none())
+        .map(|(i, f)| {
             let hash = hash8(&f.path);
-            (ids.file(hash), hash, f)
+            (ids.file(hash), hash, i, f)
         })
         .collect();
-    out.sort_by(|a, b| a.2.path.cmp(&b.2.path));
+    out.sort_by(|a, b| a.3.path.cmp(&b.3.path));
     out
 }
 

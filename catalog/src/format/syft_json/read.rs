@@ -1,7 +1,8 @@
 //! syft's JSON document back into a [`Catalog`]: artifacts by their PURL,
 //! CPEs, licences (`value`s as declared), locations (`layerID` as the
 //! layer's diff ID, placed by the source's layer list), `foundBy`, the
-//! owned files a metadata `files` list names (path and digest), the
+//! owned files a metadata `files` list names (path and digest; else the
+//! files a package `contains`), the
 //! `dependency-of` and `ownership-by-file-overlap` relationships, the
 //! source (image or directory) and the distro.
 //!
@@ -374,18 +375,15 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
                     .map(|d| format!("{}:{}", d.algorithm, d.value)),
             })
             .collect();
-        if let Some(paths) = contained.get(a.id.as_str()) {
-            let listed: std::collections::HashSet<&str> =
-                files.iter().map(|f| f.path.as_str()).collect();
-            let more: Vec<OwnedFile> = paths
-                .iter()
-                .filter(|p| !p.is_empty() && !listed.contains(*p))
-                .map(|p| OwnedFile {
-                    path: (*p).to_owned(),
-                    digest: None,
-                })
-                .collect();
-            files.extend(more);
+        // Only when the metadata lists none: a `contains` edge names the
+        // file at its real path (a dpkg `/lib/x` is `/usr/lib/x` on a
+        // merged-usr image), which is not another owned file, and leaves
+        // out owned files the filesystem does not hold.
+        if let Some(paths) = contained.get(a.id.as_str()).filter(|_| files.is_empty()) {
+            files.extend(paths.iter().filter(|p| !p.is_empty()).map(|p| OwnedFile {
+                path: (*p).to_owned(),
+                digest: None,
+            }));
         }
         let found = Found {
             name: a.name,

@@ -9,8 +9,8 @@ use sha2::{Digest as _, Sha256};
 use super::{syft_type, SYFT_SCHEMA_VERSION};
 use crate::format::RenderOptions;
 use crate::model::{
-    Catalog, Distro, FileRecord, LayerRef, Location, OwnedFile, Package, RelationshipKind,
-    SourceInfo,
+    Catalog, Distro, FileRecord, FileRecords, LayerRef, Location, OwnedFile, Package,
+    RelationshipKind, SourceInfo,
 };
 
 /// The document, in syft's field order. Its arrays are written as they
@@ -294,7 +294,7 @@ impl Serialize for Relationships<'_> {
                     break;
                 }
                 if let Some(p) = packages.get(i) {
-                    file_edges(self.catalog, p, key, self.evidence, &mut group);
+                    file_edges(self.catalog, i, p, key, self.evidence, &mut group);
                 }
                 group.extend(by_parent.of_place(next_package));
                 next_package += 1;
@@ -418,6 +418,7 @@ impl<'a> ByParent<'a> {
 /// owned file (each file once).
 fn file_edges<'a>(
     catalog: &'a Catalog,
+    package: usize,
     p: &'a Package,
     parent: Id<'a>,
     evidence: &Evidence<'a>,
@@ -432,7 +433,8 @@ fn file_edges<'a>(
     let owned: BTreeSet<Coordinates<'a>> = p
         .files
         .iter()
-        .filter_map(|f| owned_file(catalog, evidence, f).map(|(c, _)| c))
+        .enumerate()
+        .filter_map(|(i, f)| owned_file(catalog, evidence, package, i, f).map(|(c, _)| c))
         .collect();
     out.extend(owned.into_iter().map(|c| Edge {
         parent,
@@ -512,8 +514,8 @@ struct Files<'a> {
 /// A file of [`Files`] until it is written: its layer's place in the
 /// document's layer order and where its path is in the catalog (a
 /// package, then one of its locations or, after them, one of its owned
-/// files; or, with `package` [`FileRef::RECORD`], the scan's record
-/// `slot`), instead of 32 bytes of borrowed coordinates.
+/// files, whose record the scan's [`FileRecords`] hold by that place),
+/// instead of 32 bytes of borrowed coordinates.
 #[derive(Clone, Copy)]
 struct FileRef {
     layer: u32,
@@ -521,34 +523,33 @@ struct FileRef {
     slot: u32,
 }
 
-impl FileRef {
-    /// `package` of a file written from the scan's record `slot`.
-    const RECORD: u32 = u32::MAX;
-}
-
 impl<'a> Files<'a> {
     fn is_empty(&self) -> bool {
-        !self.catalog.packages.iter().zip(self.ids).any(|(p, id)| {
-            id.is_some()
-                && (!p.locations.is_empty()
-                    || p.files
-                        .iter()
-                        .any(|f| owned_file(self.catalog, self.evidence, f).is_some()))
-        })
+        !self
+            .catalog
+            .packages
+            .iter()
+            .zip(self.ids)
+            .enumerate()
+            .any(|(i, (p, id))| {
+                id.is_some()
+                    && (!p.locations.is_empty()
+                        || p.files.iter().enumerate().any(|(k, f)| {
+                            owned_file(self.catalog, self.evidence, i, k, f).is_some()
+                        }))
+            })
     }
 
+    /// The scan's record of an owned file's [`FileRef`].
     fn record(&self, f: FileRef) -> Option<FileRecord<'a>> {
-        if f.package != FileRef::RECORD {
-            return None;
-        }
-        let records: &'a crate::model::FileRecords = &self.catalog.files;
-        usize::try_from(f.slot).ok().and_then(|i| records.at(i))
+        let records = self.evidence.records?;
+        let package = usize::try_from(f.package).ok()?;
+        let slot = usize::try_from(f.slot).ok()?;
+        let owned = slot.checked_sub(self.catalog.packages.get(package)?.locations.len())?;
+        records.get(package, owned)
     }
 
     fn path(&self, f: FileRef) -> &'a str {
-        if f.package == FileRef::RECORD {
-            return self.record(f).map_or("", |r| r.real_path());
-        }
         let packages: &'a [Package] = &self.catalog.packages;
         let Some(p) = usize::try_from(f.package)
             .ok()
@@ -561,7 +562,10 @@ impl<'a> Files<'a> {
         };
         match slot.checked_sub(p.locations.len()) {
             None => p.locations.get(slot).map_or("", |l| l.path.as_str()),
-            Some(owned) => p.files.get(owned).map_or("", |o| o.path.as_str()),
+            Some(owned) => match self.record(f).and_then(|r| r.real_path) {
+                Some(real) => real,
+                None => p.files.get(owned).map_or("", |o| o.path.as_str()),
+            },
         }
     }
 }
@@ -631,27 +635,15 @@ impl Serialize for Files<'_> {
                 });
             }
             for (owned, f) in p.files.iter().enumerate() {
-                let Some((c, record)) = owned_file(catalog, self.evidence, f) else {
+                let Some((c, _)) = owned_file(catalog, self.evidence, i, owned, f) else {
                     continue;
                 };
-                let f = match record {
-                    Some(r) => FileRef {
-                        layer: place_of(c.layer_id),
-                        package: FileRef::RECORD,
-                        slot: catalog
-                            .files
-                            .index_of(r.path)
-                            .and_then(|k| u32::try_from(k).ok())
-                            .ok_or_else(too_many)?,
-                    },
-                    None => FileRef {
-                        layer: place_of(c.layer_id),
-                        package,
-                        slot: u32::try_from(p.locations.len().saturating_add(owned))
-                            .map_err(|_| too_many())?,
-                    },
-                };
-                files.push(f);
+                files.push(FileRef {
+                    layer: place_of(c.layer_id),
+                    package,
+                    slot: u32::try_from(p.locations.len().saturating_add(owned))
+                        .map_err(|_| too_many())?,
+                });
             }
         }
         // Among files at the same coordinates, the one written from a
@@ -660,7 +652,7 @@ impl Serialize for Files<'_> {
             a.layer
                 .cmp(&b.layer)
                 .then_with(|| self.path(*a).cmp(self.path(*b)))
-                .then_with(|| (a.package != FileRef::RECORD).cmp(&(b.package != FileRef::RECORD)))
+                .then_with(|| self.record(*a).is_none().cmp(&self.record(*b).is_none()))
         });
         // The sort key is the whole of a file's coordinates, so repeats are
         // adjacent.
@@ -707,18 +699,20 @@ impl Serialize for Files<'_> {
 fn owned_file<'a>(
     catalog: &'a Catalog,
     evidence: &Evidence<'a>,
+    package: usize,
+    file: usize,
     f: &'a OwnedFile,
 ) -> Option<(Coordinates<'a>, Option<FileRecord<'a>>)> {
-    if !catalog.files.resolved {
+    let Some(records) = evidence.records else {
         let c = Coordinates {
             path: &f.path,
             layer_id: evidence.layer(&f.path),
         };
         return Some((c, None));
-    }
-    let r = catalog.files.get(&f.path)?;
+    };
+    let r = records.get(package, file)?;
     let c = Coordinates {
-        path: r.real_path(),
+        path: r.real_path.unwrap_or(&f.path),
         layer_id: r.layer.and_then(|i| {
             catalog
                 .source
@@ -1033,7 +1027,12 @@ fn evidence_coordinates(l: &Location) -> Coordinates<'_> {
 
 /// The layers evidence was found in, by path: an owned file gets the
 /// layer of the evidence at its path when that is a single one.
-struct Evidence<'a>(HashMap<&'a str, EvidenceLayer<'a>>);
+struct Evidence<'a> {
+    by_path: HashMap<&'a str, EvidenceLayer<'a>>,
+    /// The scan's records of the owned files, when it looked them up for
+    /// these very packages.
+    records: Option<&'a FileRecords>,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum EvidenceLayer<'a> {
@@ -1055,12 +1054,13 @@ impl<'a> Evidence<'a> {
                 })
                 .or_insert(EvidenceLayer::One(c.layer_id));
         }
-        Evidence(by_path)
+        let records = Some(&catalog.files).filter(|r| r.resolved && r.fits(&catalog.packages));
+        Evidence { by_path, records }
     }
 
     /// The layer syft would give an owned file at `path`.
     fn layer(&self, path: &str) -> Option<&'a str> {
-        match self.0.get(path) {
+        match self.by_path.get(path) {
             Some(EvidenceLayer::One(layer)) => *layer,
             _ => None,
         }
