@@ -548,16 +548,25 @@ fn catalog_layers(
         packages = findings.packages;
     }
     let packages = settle(packages, selected);
+    // The files' contents are not needed past this point: the owned paths
+    // are resolved with the tree's symlinks alone.
+    let squashed = squash.diagnostics();
+    let links = squash
+        .tree()
+        .symlinks()
+        .fold(FileTree::new(), |mut t, (p, to)| {
+            t.insert_symlink(p, to);
+            t
+        });
+    drop(squash);
     let records = match dir {
         Some((deferred, digests)) => {
-            owned::resolve_in_dir(&packages, squash.tree(), &|p| deferred.fs_path(p), digests)
+            owned::resolve_in_dir(&packages, &links, &|p| deferred.fs_path(p), digests)
         }
-        None => owned::resolve_in_layers(&packages, squash.tree(), &tables),
+        None => owned::resolve_in_layers(&packages, &links, &tables),
     };
     drop(tables);
-    // The files' contents are not needed past this point.
-    let squashed = squash.diagnostics();
-    drop(squash);
+    drop(links);
     finish(
         source,
         scope,

@@ -3,7 +3,9 @@
 //! for, the digests of regular files' content: what syft reports for the
 //! files packages own. Ownership is known only once the catalogers ran,
 //! so every entry is recorded, compactly: one arena of path bytes and a
-//! fixed-size record per entry (no per-file `String` or map).
+//! 20-byte record per entry (no per-file `String`); the fields many files
+//! share (type, mode, owner) are held once, link targets and digests in
+//! side tables only for the entries that have them.
 
 use std::io::{self, Read};
 
@@ -19,22 +21,22 @@ pub const MAX_RECORDS: usize = 1 << 20;
 /// Most bytes of paths and link targets one layer's table holds.
 pub const MAX_TEXT: usize = 64 << 20;
 
-/// No digest, as a record's digest slot.
-const NO_DIGEST: u32 = u32::MAX;
-
+/// One entry: where its path is in the arena, its size (as two `u32`s,
+/// so that the record packs into 20 bytes) and its [`Attrs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Record {
     path: u32,
     path_len: u32,
-    link: u32,
-    link_len: u32,
-    size: u64,
+    size: [u32; 2],
+    attrs: u32,
+}
+
+/// The header fields many entries share, held once per table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Attrs {
     mode: u32,
     uid: u32,
     gid: u32,
-    /// Index of the record's digests in `digests` (in units of the
-    /// table's digest width), or [`NO_DIGEST`].
-    digest: u32,
     kind: u8,
 }
 
@@ -43,6 +45,15 @@ struct Record {
 pub struct FileTable {
     text: String,
     records: Vec<Record>,
+    attrs: Vec<Attrs>,
+    /// Where each of `attrs` is, while entries are pushed (emptied by
+    /// [`FileTable::finish`]; a later push adds its fields again).
+    interned: std::collections::HashMap<Attrs, u32>,
+    /// Link targets: (record, start, length) in `text`, by record.
+    links: Vec<(u32, u32, u32)>,
+    /// The records that have digests, in order; the `k`th one's are
+    /// `digests[k * width..]`.
+    digest_of: Vec<u32>,
     digests: Vec<u8>,
     algorithms: Vec<DigestAlgorithm>,
     /// Record indexes sorted by path (then position), made by
@@ -141,20 +152,8 @@ impl FileTable {
             return false;
         }
         let width = self.digest_width();
-        let digest = match digests {
-            Some(d) if width > 0 && d.len() == width => {
-                let slot = self.digests.len() / width;
-                match u32::try_from(slot) {
-                    Ok(slot) if slot != NO_DIGEST => {
-                        self.digests.extend_from_slice(d);
-                        slot
-                    }
-                    _ => NO_DIGEST,
-                }
-            }
-            _ => NO_DIGEST,
-        };
-        let (Ok(at), Ok(path_len), Ok(link_len)) = (
+        let (Ok(index), Ok(at), Ok(path_len), Ok(link_len)) = (
+            u32::try_from(self.records.len()),
             u32::try_from(self.text.len()),
             u32::try_from(path.len()),
             u32::try_from(link.len()),
@@ -162,19 +161,34 @@ impl FileTable {
             self.cut = true;
             return false;
         };
-        self.text.push_str(path);
-        self.text.push_str(link);
-        self.records.push(Record {
-            path: at,
-            path_len,
-            link: at.saturating_add(path_len),
-            link_len,
-            size,
+        let attrs = Attrs {
             mode: mode & 0o7777,
             uid,
             gid,
-            digest,
             kind: kind.code(),
+        };
+        let next = u32::try_from(self.attrs.len()).unwrap_or(u32::MAX);
+        let id = *self.interned.entry(attrs).or_insert(next);
+        if id == next {
+            self.attrs.push(attrs);
+        }
+        if let Some(d) = digests.filter(|d| width > 0 && d.len() == width) {
+            self.digest_of.push(index);
+            self.digests.extend_from_slice(d);
+        }
+        self.text.push_str(path);
+        if link_len > 0 {
+            self.links
+                .push((index, at.saturating_add(path_len), link_len));
+            self.text.push_str(link);
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let size = [size as u32, (size >> 32) as u32];
+        self.records.push(Record {
+            path: at,
+            path_len,
+            size,
+            attrs: id,
         });
         self.order.clear();
         true
@@ -185,6 +199,10 @@ impl FileTable {
     pub fn finish(&mut self) {
         self.text.shrink_to_fit();
         self.records.shrink_to_fit();
+        self.interned = std::collections::HashMap::new();
+        self.attrs.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.digest_of.shrink_to_fit();
         self.digests.shrink_to_fit();
         let mut order: Vec<u32> = (0..self.records.len())
             .filter_map(|i| u32::try_from(i).ok())
@@ -205,47 +223,72 @@ impl FileTable {
             .get(at as usize..(at as usize).saturating_add(len as usize))
     }
 
-    fn file(&self, r: &Record) -> TableFile<'_> {
+    fn file(&self, index: u32, r: &Record) -> TableFile<'_> {
         let width = self.digest_width();
+        let attrs = self.attrs.get(r.attrs as usize).copied().unwrap_or(Attrs {
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            kind: FileKind::Irregular.code(),
+        });
+        let kind = FileKind::ALL
+            .get(usize::from(attrs.kind))
+            .copied()
+            .unwrap_or(FileKind::Irregular);
+        let link = matches!(kind, FileKind::Symlink | FileKind::HardLink)
+            .then(|| {
+                let (_, at, len) = self
+                    .links
+                    .get(self.links.binary_search_by_key(&index, |l| l.0).ok()?)?;
+                self.slice(*at, *len)
+            })
+            .flatten();
+        let digests = (width > 0)
+            .then(|| {
+                let k = self.digest_of.binary_search(&index).ok()?;
+                let start = k.saturating_mul(width);
+                self.digests.get(start..start.saturating_add(width))
+            })
+            .flatten();
         TableFile {
             path: self.slice(r.path, r.path_len).unwrap_or_default(),
-            kind: FileKind::ALL
-                .get(usize::from(r.kind))
-                .copied()
-                .unwrap_or(FileKind::Irregular),
-            mode: r.mode,
-            uid: r.uid,
-            gid: r.gid,
-            size: r.size,
-            link: (r.link_len > 0)
-                .then(|| self.slice(r.link, r.link_len))
-                .flatten(),
-            digests: (r.digest != NO_DIGEST)
-                .then(|| {
-                    let start = (r.digest as usize).saturating_mul(width);
-                    self.digests.get(start..start.saturating_add(width))
-                })
-                .flatten(),
+            kind,
+            mode: attrs.mode,
+            uid: attrs.uid,
+            gid: attrs.gid,
+            size: u64::from(r.size[0]) | (u64::from(r.size[1]) << 32),
+            link,
+            digests,
         }
+    }
+
+    fn at(&self, index: u32) -> Option<TableFile<'_>> {
+        self.records
+            .get(index as usize)
+            .map(|r| self.file(index, r))
     }
 
     /// Every record, in tar order.
     pub fn iter(&self) -> impl Iterator<Item = TableFile<'_>> + '_ {
-        self.records.iter().map(|r| self.file(r))
+        (0..self.records.len())
+            .map_while(|i| u32::try_from(i).ok())
+            .filter_map(|i| self.at(i))
     }
 
     /// The last record at exactly `path` (a later tar member replaces an
     /// earlier one).
     pub fn get(&self, path: &str) -> Option<TableFile<'_>> {
         if self.order.len() != self.records.len() {
-            return self.records.iter().rev().find_map(|r| {
-                (self.slice(r.path, r.path_len) == Some(path)).then(|| self.file(r))
-            });
+            return (0..self.records.len())
+                .rev()
+                .map_while(|i| u32::try_from(i).ok())
+                .find(|&i| self.path_of(i) == path)
+                .and_then(|i| self.at(i));
         }
         let end = self.order.partition_point(|&i| self.path_of(i) <= path);
         let last = end.checked_sub(1).and_then(|e| self.order.get(e))?;
         (self.path_of(*last) == path)
-            .then(|| self.records.get(*last as usize).map(|r| self.file(r)))
+            .then(|| self.at(*last))
             .flatten()
     }
 
@@ -325,6 +368,44 @@ impl Read for Hashing<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compact_records_keep_every_field() {
+        let mut t = FileTable::new(&[DigestAlgorithm::Sha1]);
+        let d = [7u8; 20];
+        t.push(
+            "big",
+            FileKind::Regular,
+            0o100_644,
+            0,
+            0,
+            5 << 32 | 9,
+            None,
+            Some(&d),
+        );
+        t.push("l", FileKind::Symlink, 0o777, 0, 0, 0, Some("big"), None);
+        t.push("h", FileKind::HardLink, 0o644, 0, 0, 0, Some("big"), None);
+        t.push("odd", FileKind::Fifo, 0o4755, 70_000, 80_000, 1, None, None);
+        t.push("plain", FileKind::Regular, 0o644, 0, 0, 3, None, None);
+        t.finish();
+        let big = t.get("big").unwrap();
+        assert_eq!((big.size, big.mode, big.link), (5 << 32 | 9, 0o644, None));
+        assert_eq!(big.digests, Some(&d[..]));
+        assert_eq!(t.get("l").unwrap().link, Some("big"));
+        assert_eq!(t.get("h").unwrap().link, Some("big"));
+        let odd = t.get("odd").unwrap();
+        assert_eq!(
+            (odd.kind, odd.mode, odd.uid, odd.gid),
+            (FileKind::Fifo, 0o4755, 70_000, 80_000)
+        );
+        let plain = t.get("plain").unwrap();
+        assert_eq!((plain.size, plain.digests, plain.link), (3, None, None));
+        // `big` and `plain` share their fields.
+        assert_eq!(t.attrs.len(), 4);
+        assert_eq!(std::mem::size_of::<Record>(), 20);
+        let all: Vec<&str> = t.iter().map(|f| f.path).collect();
+        assert_eq!(all, ["big", "l", "h", "odd", "plain"]);
+    }
 
     #[test]
     fn later_member_wins_and_digests_split_per_algorithm() {
