@@ -793,3 +793,85 @@ fn span(start: u32, len: u32) -> std::ops::Range<usize> {
     let start = usize::try_from(start).unwrap_or(usize::MAX);
     start..start.saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(files: &[&str]) -> Package {
+        Package {
+            name: String::new(),
+            version: String::new(),
+            ecosystem: Ecosystem::Npm,
+            purl: String::new(),
+            cpes: Vec::new(),
+            licenses: Licenses::default(),
+            locations: Vec::new(),
+            found_by: String::new(),
+            files: files
+                .iter()
+                .map(|p| OwnedFile {
+                    path: (*p).to_owned(),
+                    digest: None,
+                })
+                .collect(),
+            dependencies: Vec::new(),
+            metadata: Metadata::Npm(NpmMetadata::default()),
+        }
+    }
+
+    #[test]
+    fn owned_file_records_are_found_by_package_and_entry() {
+        let mut packages = vec![package(&["/a", "/lib/b"]), package(&[]), package(&["/a"])];
+        let mut b = FileRecords::builder(&packages).unwrap();
+        let digest = FileDigest {
+            algorithm: DigestAlgorithm::Sha1,
+            value: vec![1; 20].into(),
+        };
+        let a = NewFileRecord {
+            layer: Some(2),
+            mode: 0o644,
+            size: 5 << 32,
+            digests: vec![digest.clone()],
+            ..NewFileRecord::default()
+        };
+        let link = NewFileRecord {
+            real_path: Some("/usr/lib/b".to_owned()),
+            kind: FileKind::Symlink,
+            mode: 0o777,
+            uid: 7,
+            link: Some("x".to_owned()),
+            ..NewFileRecord::default()
+        };
+        // In any order, each entry once.
+        b.set(b.number(2, 0).unwrap(), &a);
+        b.set(b.number(0, 1).unwrap(), &link);
+        b.set(b.number(0, 0).unwrap(), &a);
+        assert_eq!(b.number(1, 0), None);
+        assert_eq!(b.number(0, 2), None);
+        let r = b.build();
+        assert!(r.resolved && r.fits(&packages));
+        assert_eq!(r.len(), 3);
+        for (p, f) in [(0, 0), (2, 0)] {
+            let x = r.get(p, f).unwrap();
+            assert_eq!(
+                (x.layer, x.size, x.real_path, x.link),
+                (Some(2), 5 << 32, None, None)
+            );
+            assert_eq!(x.digests, std::slice::from_ref(&digest));
+        }
+        let l = r.get(0, 1).unwrap();
+        assert_eq!(
+            (l.real_path, l.kind, l.uid, l.link, l.layer, l.digests.len()),
+            (Some("/usr/lib/b"), FileKind::Symlink, 7, Some("x"), None, 0)
+        );
+        assert!(r.get(1, 0).is_none() && r.get(3, 0).is_none());
+        // Packages changed since the lookup: the records do not fit them.
+        packages[1].files.push(OwnedFile {
+            path: "/c".to_owned(),
+            digest: None,
+        });
+        assert!(!r.fits(&packages));
+        assert!(!r.fits(&packages[..2]));
+    }
+}
