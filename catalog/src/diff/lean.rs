@@ -14,9 +14,11 @@
 //! mapped one at a time as they are parsed, so only the entries stay.
 //! The mapping is the full readers' (the same helpers where they exist).
 //!
-//! Other formats (native JSON, SPDX tag-value, SPDX 3), and any document
-//! the lean reader refuses, go through the full reader, so errors and
-//! results are the full reader's.
+//! Native JSON, SPDX tag-value and SPDX 3 JSON-LD have lean readers of
+//! their own (native.rs, tag_value.rs, spdx3.rs, the same approach).
+//! syft JSON and CycloneDX XML, and any document a lean reader refuses,
+//! go through the full reader, so errors and results are the full
+//! reader's.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -57,25 +59,48 @@ impl<'a> Listing<'a> {
         // it goes, and its result stands only when they name the format it
         // read (as `read_document`'s sniffing would).
         let guessed = match guess(bytes) {
-            Some(Kind::Cyclonedx) => read_cyclonedx(bytes, own),
-            Some(Kind::Spdx2) => read_spdx(bytes, own),
+            Some(kind) => read_lean(bytes, &kind, own),
             _ => None,
         };
         if let Some(l) = guessed {
             return Ok(l);
         }
         let kind = format::sniff(bytes)?;
-        let lean = match kind {
-            Kind::Cyclonedx => read_cyclonedx(bytes, own),
-            Kind::Spdx2 => read_spdx(bytes, own),
-            _ => None,
-        };
-        match lean {
+        match read_lean(bytes, &kind, own) {
             Some(l) => Ok(l),
             None => Ok(Listing::from_owned_catalog(format::read_kind(
                 bytes, &kind,
             )?)),
         }
+    }
+
+    /// True when a document whose first bytes are `head` is one
+    /// [`Listing::read_stream`] reads (SPDX 3 JSON-LD, by its head): a
+    /// caller holding a file can then read it without holding its bytes.
+    pub fn streams(head: &[u8]) -> bool {
+        matches!(guess(head), Some(Kind::Spdx3))
+    }
+
+    /// An SBOM document read from `reader` without holding its bytes, for
+    /// documents [`Listing::streams`] says it reads; `None` when it does
+    /// not read this one (then [`Listing::read`] on the bytes gives the
+    /// full reader's result or error). Bounded as the other readers:
+    /// serde's recursion limit caps the depth; the caller caps the size.
+    pub fn read_stream(reader: impl std::io::Read) -> Option<Listing<'static>> {
+        super::spdx3::read_from(reader)
+    }
+}
+
+/// The lean reader of a format, `None` when it refuses the document or
+/// has no lean reader for the format.
+fn read_lean<'a>(bytes: &'a [u8], kind: &Kind<'a>, own: bool) -> Option<Listing<'a>> {
+    match kind {
+        Kind::Cyclonedx => read_cyclonedx(bytes, own),
+        Kind::Spdx2 => read_spdx(bytes, own),
+        Kind::Native(_) => super::native::read(bytes, own),
+        Kind::Spdx3 => super::spdx3::read(bytes, own),
+        Kind::TagValue(text) => Some(super::tag_value::read(text, own)),
+        Kind::SyftJson | Kind::CyclonedxXml => None,
     }
 }
 
@@ -89,6 +114,11 @@ fn guess(bytes: &[u8]) -> Option<Kind<'static>> {
         Some(Kind::Cyclonedx)
     } else if has(b"\"spdxVersion\"") {
         Some(Kind::Spdx2)
+    } else if has(b"\"sbomctl-catalog\"") {
+        // The version is checked by the reader, from the document.
+        Some(Kind::Native("1".to_owned()))
+    } else if has(b"\"@context\"") && has(b"spdx.org/rdf/3") {
+        Some(Kind::Spdx3)
     } else {
         None
     }
@@ -102,21 +132,28 @@ pub(crate) fn lean_only(bytes: &[u8]) -> Option<Listing<'_>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Both readers on every document: each must refuse what is not its
     // format (the guess may be wrong).
-    let (cdx, spdx) = (read_cyclonedx(bytes, false), read_spdx(bytes, false));
-    assert!(cdx.is_none() || spdx.is_none(), "read as both formats");
-    if let Some(l) = cdx.or(spdx) {
+    let all = [
+        read_cyclonedx(bytes, false),
+        read_spdx(bytes, false),
+        super::native::read(bytes, false),
+        super::spdx3::read(bytes, false),
+    ];
+    assert!(
+        all.iter().filter(|l| l.is_some()).count() <= 1,
+        "read as two formats"
+    );
+    if let Some(l) = all.into_iter().flatten().next() {
         return Some(l);
     }
     match format::sniff(bytes).ok()? {
-        Kind::Cyclonedx => read_cyclonedx(bytes, false),
-        Kind::Spdx2 => read_spdx(bytes, false),
+        kind @ Kind::TagValue(_) => read_lean(bytes, &kind, false),
         _ => None,
     }
 }
 
 /// A string, borrowed from the input unless it holds escapes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Str<'a>(Cow<'a, str>);
+pub(super) struct Str<'a>(pub(super) Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -141,7 +178,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
 }
 
 impl Str<'_> {
-    fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -149,7 +186,7 @@ impl Str<'_> {
 /// A string the diff does not use: checked to be one (as the full
 /// reader's `String` field), not kept.
 #[derive(Debug, Clone, Copy, Default)]
-struct Checked;
+pub(super) struct Checked;
 
 impl<'de> Deserialize<'de> for Checked {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -169,7 +206,7 @@ impl<'de> Deserialize<'de> for Checked {
 
 /// Strings of a list the diff does not use, checked (a list of zero-sized
 /// values allocates nothing).
-type CheckedList = Vec<Checked>;
+pub(super) type CheckedList = Vec<Checked>;
 
 // ---------------------------------------------------------------------
 // CycloneDX: mirrors of format/cyclonedx/read.rs's structs.
@@ -531,63 +568,63 @@ impl<'de> Visitor<'de> for CdxBom {
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct SpdxPackage<'a> {
+pub(super) struct SpdxPackage<'a> {
     #[serde(rename = "SPDXID", borrow, deserialize_with = "nullable")]
-    spdx_id: Str<'a>,
+    pub(super) spdx_id: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    name: Str<'a>,
+    pub(super) name: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    version_info: Str<'a>,
+    pub(super) version_info: Str<'a>,
     #[serde(borrow)]
-    supplier: Option<Str<'a>>,
+    pub(super) supplier: Option<Str<'a>>,
     #[serde(borrow, deserialize_with = "nullable")]
-    external_refs: Vec<SpdxExternalRef<'a>>,
+    pub(super) external_refs: Vec<SpdxExternalRef<'a>>,
     #[serde(borrow)]
-    license_declared: Option<Str<'a>>,
+    pub(super) license_declared: Option<Str<'a>>,
     #[serde(borrow, deserialize_with = "nullable")]
-    annotations: Vec<SpdxAnnotation<'a>>,
-    primary_package_purpose: Option<Checked>,
+    pub(super) annotations: Vec<SpdxAnnotation<'a>>,
+    pub(super) primary_package_purpose: Option<Checked>,
     #[serde(deserialize_with = "nullable")]
-    has_files: CheckedList,
+    pub(super) has_files: CheckedList,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct SpdxExternalRef<'a> {
+pub(super) struct SpdxExternalRef<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
-    reference_category: Str<'a>,
+    pub(super) reference_category: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    reference_type: Str<'a>,
+    pub(super) reference_type: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    reference_locator: Str<'a>,
+    pub(super) reference_locator: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct SpdxAnnotation<'a> {
+pub(super) struct SpdxAnnotation<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
-    comment: Str<'a>,
+    pub(super) comment: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct SpdxRelationship<'a> {
+pub(super) struct SpdxRelationship<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
-    spdx_element_id: Str<'a>,
+    pub(super) spdx_element_id: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    related_spdx_element: Str<'a>,
+    pub(super) related_spdx_element: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    relationship_type: Str<'a>,
-    comment: Option<Checked>,
+    pub(super) relationship_type: Str<'a>,
+    pub(super) comment: Option<Checked>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct SpdxExtractedLicense<'a> {
+pub(super) struct SpdxExtractedLicense<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
-    license_id: Str<'a>,
+    pub(super) license_id: Str<'a>,
     #[serde(borrow)]
-    name: Option<Str<'a>>,
+    pub(super) name: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -613,17 +650,17 @@ struct SpdxChecksum {
 /// What reading an SPDX 2 document's packages keeps until the document's
 /// root and extracted licenses are known.
 #[derive(Default)]
-struct SpdxState<'a> {
-    listing: Listing<'a>,
+pub(super) struct SpdxState<'a> {
+    pub(super) listing: Listing<'a>,
     /// Every package's SPDXID, in document order, and its entry (`None`
     /// when skipped for want of a PURL).
-    ids: Vec<(Str<'a>, Option<usize>)>,
+    pub(super) ids: Vec<(Str<'a>, Option<usize>)>,
     /// Distinct `licenseDeclared` values; an entry's `license` indexes
     /// this list until [`SpdxState::finish`].
-    declared: Vec<Option<Str<'a>>>,
-    declared_index: HashMap<Option<Str<'a>>, u32>,
+    pub(super) declared: Vec<Option<Str<'a>>>,
+    pub(super) declared_index: HashMap<Option<Str<'a>>, u32>,
     /// DESCRIBES and DESCRIBED_BY relationships, in document order.
-    describes: Vec<SpdxRelationship<'a>>,
+    pub(super) describes: Vec<SpdxRelationship<'a>>,
 }
 
 impl std::hash::Hash for Str<'_> {
@@ -714,7 +751,7 @@ impl<'de: 'a, 'a> Visitor<'de> for SpdxRelationships<'_, 'a> {
 impl<'a> SpdxState<'a> {
     /// One package, as format/spdx/read.rs's `map` maps it (the root is
     /// dropped later).
-    fn package(&mut self, p: SpdxPackage<'a>) {
+    pub(super) fn package(&mut self, p: SpdxPackage<'a>) {
         let purl = p
             .external_refs
             .iter()
@@ -778,7 +815,7 @@ impl<'a> SpdxState<'a> {
     }
 
     /// Drops the described root, maps the licenses, sorts.
-    fn finish(
+    pub(super) fn finish(
         mut self,
         doc_id: &str,
         describes: &[Str<'a>],
@@ -948,7 +985,7 @@ impl<'de> Visitor<'de> for SpdxDocument {
 // Shared.
 
 /// `s`, owned when `own`.
-fn owned_if(own: bool, s: Cow<'_, str>) -> Cow<'_, str> {
+pub(super) fn owned_if(own: bool, s: Cow<'_, str>) -> Cow<'_, str> {
     match s {
         Cow::Borrowed(b) if own => Cow::Owned(b.to_owned()),
         s => s,
@@ -965,7 +1002,7 @@ fn trimmed<'a>(s: &Str<'a>) -> Cow<'a, str> {
 
 /// The ecosystem of a package with this PURL, `None` when the full
 /// readers skip it (`format::read::parse_purl` finds no type).
-fn ecosystem_of(purl: &str) -> Option<Ecosystem> {
+pub(super) fn ecosystem_of(purl: &str) -> Option<Ecosystem> {
     let rest = purl.trim().strip_prefix("pkg:")?;
     let rest = rest.trim_start_matches('/');
     let (ty, _) = rest.split_once('/')?;
@@ -983,7 +1020,7 @@ fn ecosystem_of(purl: &str) -> Option<Ecosystem> {
 }
 
 /// The metadata the full readers start a package's from (`to_package`).
-fn document_metadata(
+pub(super) fn document_metadata(
     ecosystem: Ecosystem,
     name: &str,
     version: &str,
@@ -1002,7 +1039,7 @@ fn document_metadata(
 
 /// Locations as `to_package` keeps them: all but the first sorted,
 /// duplicates dropped.
-fn locations_of(mut locations: Vec<Location>) -> Vec<Loc<'static>> {
+pub(super) fn locations_of(mut locations: Vec<Location>) -> Vec<Loc<'static>> {
     if let Some(rest) = locations.get_mut(1..) {
         rest.sort();
     }

@@ -35,7 +35,10 @@ use crate::version::Scheme;
 
 mod lean;
 mod listing;
+mod native;
 mod render;
+mod spdx3;
+mod tag_value;
 
 use listing::Entry;
 pub use listing::Listing;

@@ -288,6 +288,20 @@ fn assert_reads_alike(doc: &[u8], what: &str) -> bool {
         }
     }
     let lean = Listing::read(doc);
+    // The streaming reader reads what the slice reader reads, alike.
+    if Listing::streams(doc) {
+        match Listing::read_stream(doc) {
+            Some(s) => assert_eq!(
+                Ok(seen(&s)),
+                lean.as_ref().map(seen).map_err(ToString::to_string),
+                "{what}: read_stream"
+            ),
+            None => assert!(
+                super::spdx3::read(doc, false).is_none(),
+                "{what}: read_stream"
+            ),
+        }
+    }
     let owned = Listing::read_owned(doc);
     assert_eq!(
         owned.as_ref().map(seen).map_err(ToString::to_string),
@@ -318,14 +332,14 @@ fn sample_documents() -> Vec<(String, Vec<u8>, bool)> {
         let scanned = scan(image);
         for format in &READ_FORMATS {
             let doc = render(&scanned, *format, &RenderOptions::at(0));
-            let lean = matches!(format, Format::SpdxJson(_) | Format::CyclonedxJson(_));
+            let lean = !matches!(format, Format::SyftJson | Format::CyclonedxXml(_));
             docs.push((format!("{image} {format}"), doc, lean));
         }
     }
     for (name, lean) in [
         ("bom-go-mod.converted.spdx.json", true),
         ("bom-go-mod.cyclonedx.json", true),
-        ("bom-go-mod.spdx", false),
+        ("bom-go-mod.spdx", true),
         ("bom-go-mod.spdx.json", true),
         ("requests-venv.cyclonedx.json", true),
     ] {
@@ -360,7 +374,13 @@ fn lean_reader_refuses_and_accepts_what_the_full_reader_does() {
         .filter(|(what, _, lean)| *lean && (what.starts_with("debian") || !what.contains("sample")))
         .collect();
     for (what, doc, _) in &docs {
-        let step = (doc.len() / 61).max(1);
+        // The documents of the first two lean formats at 61 points, the
+        // larger native, tag-value and SPDX 3 ones at 23 (the suite's time).
+        let points = match crate::format::sniff(doc) {
+            Ok(crate::format::Kind::Cyclonedx | crate::format::Kind::Spdx2) => 61,
+            _ => 23,
+        };
+        let step = (doc.len() / points).max(1);
         for cut in (0..doc.len()).step_by(step) {
             assert_reads_alike(
                 doc.get(..cut).unwrap_or_default(),
@@ -546,6 +566,25 @@ fn same_pair_diffs_alike_through_every_input_format() {
         let (a, b) = (render(&old, format, &at), render(&new, format, &at));
         let (la, lb) = (Listing::read(&a).unwrap(), Listing::read(&b).unwrap());
         let lean = diff_listings(&la, &lb, Side::sbom("old"), Side::sbom("new"));
+        // Every format but syft JSON and CycloneDX XML has a lean reader,
+        // and it read these.
+        let has_lean = !matches!(format, Format::SyftJson | Format::CyclonedxXml(_));
+        assert_eq!(super::lean::lean_only(&a).is_some(), has_lean, "{format}");
+        assert_eq!(super::lean::lean_only(&b).is_some(), has_lean, "{format}");
+        // SPDX 3 is also read from a stream, to the same report.
+        if Listing::streams(&a) {
+            let (sa, sb) = (
+                Listing::read_stream(&a[..]).unwrap(),
+                Listing::read_stream(&b[..]).unwrap(),
+            );
+            let streamed = diff_listings(&sa, &sb, Side::sbom("old"), Side::sbom("new"));
+            assert_eq!(streamed, lean, "{format}: streamed");
+        }
+        assert_eq!(
+            Listing::streams(&a),
+            matches!(format, Format::Spdx3Json(_)),
+            "{format}"
+        );
         // The full readers' catalogs give the same diff.
         let full = diff(
             &read_document(&a).unwrap(),
@@ -570,4 +609,290 @@ fn same_pair_diffs_alike_through_every_input_format() {
         }
         assert_eq!(render_json(&lean), render_json(&want), "{format}");
     }
+}
+
+/// Documents of the formats with a lean reader of their own since the
+/// first two (native JSON, SPDX tag-value, SPDX 3), mangled where the lean
+/// readers check without keeping, or built to exercise the references
+/// they resolve after the pass: each is read alike by the lean and the full
+/// reader, and by the lean reader exactly when the full one accepts it.
+#[test]
+fn lean_readers_of_native_tag_value_and_spdx3_agree_on_mangled_documents() {
+    use serde_json::{json, Value};
+    let scanned = scan("alpine-sample-oci");
+    let at = RenderOptions::at(0);
+    let mut docs: Vec<(String, Vec<u8>)> = Vec::new();
+
+    // Native JSON: values of the wrong type where the lean reader only
+    // checks, missing and repeated fields, another schema version.
+    let native: Value = serde_json::from_slice(&render(&scanned, Format::Json, &at)).unwrap();
+    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        ("as is", Box::new(|_| {})),
+        (
+            "metadata",
+            Box::new(|v| v["packages"][0]["metadata"] = json!(5)),
+        ),
+        (
+            "metadata type",
+            Box::new(|v| v["packages"][0]["metadata"]["type"] = json!("nope")),
+        ),
+        (
+            "found_by",
+            Box::new(|v| {
+                v["packages"][0].as_object_mut().unwrap().remove("found_by");
+            }),
+        ),
+        ("cpes", Box::new(|v| v["packages"][1]["cpes"] = json!([1]))),
+        (
+            "files",
+            Box::new(|v| v["packages"][1]["files"] = json!([{"path": 1}])),
+        ),
+        (
+            "dependencies",
+            Box::new(|v| v["packages"][1]["dependencies"] = json!(null)),
+        ),
+        (
+            "licenses",
+            Box::new(|v| v["packages"][1]["licenses"] = json!({"declared": ["MIT", "X"]})),
+        ),
+        (
+            "type",
+            Box::new(|v| v["packages"][2]["type"] = json!("no-such-type")),
+        ),
+        (
+            "relationships",
+            Box::new(|v| v["relationships"] = json!([{"from": 1}])),
+        ),
+        (
+            "diagnostics",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("diagnostics");
+            }),
+        ),
+        ("distro", Box::new(|v| v["distro"] = json!(null))),
+        ("scope", Box::new(|v| v["scope"] = json!("some"))),
+        (
+            "schema 2",
+            Box::new(|v| v["schema"]["version"] = json!("2.0")),
+        ),
+        (
+            "layers",
+            Box::new(|v| v["source"]["layers"] = json!([{"digest": 1}])),
+        ),
+        (
+            "name null",
+            Box::new(|v| v["packages"][0]["name"] = json!(null)),
+        ),
+        (
+            "escaped name",
+            Box::new(|v| v["packages"][0]["name"] = json!("a\"b")),
+        ),
+    ];
+    for (what, edit) in &edits {
+        let mut v = native.clone();
+        edit(&mut v);
+        docs.push((format!("native {what}"), serde_json::to_vec(&v).unwrap()));
+    }
+    docs.push((
+        "native packages twice".to_owned(),
+        br#"{"schema": {"name": "sbomctl-catalog", "version": "1.0"}, "source": {"kind": "image",
+          "transport": "oci-dir", "name": "x"}, "scope": "squashed", "packages": [],
+          "packages": [], "relationships": [], "diagnostics": []}"#
+            .to_vec(),
+    ));
+
+    // SPDX 3: the same kinds of edits, and the references the lean reader
+    // resolves after the graph: an annotation and a licence before their
+    // package, a supplier, a LicenseRef named by its licensing text, the
+    // root (a package sharing its id is dropped too).
+    let spdx3: Value = serde_json::from_slice(&render(
+        &scanned,
+        Format::Spdx3Json(Spdx3Version::V3_0_1),
+        &at,
+    ))
+    .unwrap();
+    let graph_edit = |kind: &'static str, field: &'static str, value: Value| {
+        move |v: &mut Value| {
+            let e = v["@graph"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|e| e["type"] == kind)
+                .unwrap_or_else(|| panic!("no {kind}"));
+            e[field] = value.clone();
+        }
+    };
+    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        ("as is", Box::new(|_| {})),
+        ("to", Box::new(graph_edit("Relationship", "to", json!("x")))),
+        (
+            "verifiedUsing",
+            Box::new(graph_edit(
+                "software_Package",
+                "verifiedUsing",
+                json!([{"algorithm": 1}]),
+            )),
+        ),
+        (
+            "purpose",
+            Box::new(graph_edit(
+                "software_Package",
+                "software_primaryPurpose",
+                json!(7),
+            )),
+        ),
+        (
+            "comment",
+            Box::new(graph_edit("Relationship", "comment", json!(null))),
+        ),
+        (
+            "rootElement",
+            Box::new(graph_edit("software_Sbom", "rootElement", json!([]))),
+        ),
+        (
+            "purl",
+            Box::new(graph_edit(
+                "software_Package",
+                "software_packageUrl",
+                json!(" pkg:npm/x@1 "),
+            )),
+        ),
+        (
+            "graph reversed",
+            Box::new(|v| {
+                v["@graph"].as_array_mut().unwrap().reverse();
+            }),
+        ),
+        (
+            "context",
+            Box::new(|v| v["@context"] = json!("https://example.com/other")),
+        ),
+        ("graph null", Box::new(|v| v["@graph"] = json!(null))),
+    ];
+    for (what, edit) in &edits {
+        let mut v = spdx3.clone();
+        edit(&mut v);
+        docs.push((format!("spdx3 {what}"), serde_json::to_vec(&v).unwrap()));
+    }
+    let ctx = r#""@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld""#;
+    let pkg = |id: &str, purl: &str| {
+        format!(
+            r#"{{"type": "software_Package", "spdxId": "{id}", "name": "{id}", "software_packageVersion": "1",
+               "externalIdentifier": [{{"externalIdentifierType": "packageUrl", "identifier": "{purl}"}}],
+               "suppliedBy": "agent"}}"#
+        )
+    };
+    let graph = [
+        r#"{"type": "Annotation", "subject": "a", "statement": "sbomctl:layer:digest=sha256:1 sbomctl:location:path=/x y"}"#.to_owned(),
+        r#"{"type": "Annotation", "subject": "a", "statement": "sbomctl:location:path=/z"}"#.to_owned(),
+        r#"{"type": "Annotation", "subject": "a", "statement": "other"}"#.to_owned(),
+        r#"{"type": "Relationship", "relationshipType": "hasDeclaredLicense", "from": "a", "to": ["lic"]}"#.to_owned(),
+        r#"{"type": "simplelicensing_LicenseExpression", "spdxId": "lic", "simplelicensing_licenseExpression": "LicenseRef-x AND MIT",
+            "simplelicensing_customIdToUri": [{"key": "LicenseRef-x", "value": "text"}]}"#.to_owned(),
+        pkg("a", "pkg:npm/a@1"),
+        pkg("b", "pkg:npm/b@2"),
+        pkg("root", "pkg:oci/r@sha256%3Aab"),
+        pkg("root", "pkg:npm/also-root@1"),
+        pkg("nopurl", ""),
+        r#"{"type": "simplelicensing_SimpleLicensingText", "spdxId": "text", "name": "X License"}"#.to_owned(),
+        r#"{"type": "Person", "spdxId": "agent", "name": "Ann", "externalIdentifier": [{"externalIdentifierType": "email", "identifier": " ann@x "}]}"#.to_owned(),
+        r#"{"type": "software_Sbom", "spdxId": "sbom", "rootElement": ["nopurl-missing", "root"]}"#.to_owned(),
+    ];
+    docs.push((
+        "spdx3 references".to_owned(),
+        format!(r#"{{{ctx}, "@graph": [{}]}}"#, graph.join(",")).into_bytes(),
+    ));
+    docs.push((
+        "spdx3 organization".to_owned(),
+        format!(
+            r#"{{{ctx}, "@graph": [{}, {{"type": "Organization", "spdxId": "agent", "name": "Acme"}}]}}"#,
+            pkg("a", "pkg:deb/debian/a@1?arch=amd64")
+        )
+        .into_bytes(),
+    ));
+    docs.push((
+        "spdx3 graph twice".to_owned(),
+        format!(r#"{{{ctx}, "@graph": [], "@graph": []}}"#).into_bytes(),
+    ));
+
+    // Tag-value: an annotation before its package, a multi-line value, a
+    // second package with the same SPDXID (annotations go to the last),
+    // an extracted licence's name, the described root, CRLF line ends,
+    // refs before the PURL.
+    let tag_value = "SPDXVersion: SPDX-2.3\r\nDataLicense: CC0-1.0\r\nSPDXID: SPDXRef-DOCUMENT\r\n\
+        Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-root\r\n\
+        Annotator: Tool: sbomctl\r\nSPDXREF: SPDXRef-a\r\n\
+        AnnotationComment: sbomctl:location:path=/var/lib/a\r\n\
+        PackageName: root\r\nSPDXID: SPDXRef-root\r\nPackageVersion: sha256:00\r\n\
+        ExternalRef: PACKAGE-MANAGER purl pkg:oci/root@sha256%3A00\r\n\
+        PackageName: a\r\nSPDXID: SPDXRef-a\r\nPackageVersion: 1\r\n\
+        PackageSupplier: Organization: Acme (a@x)\r\n\
+        PackageLicenseDeclared: <text>LicenseRef-x AND\r\nMIT</text>\r\n\
+        ExternalRef: SECURITY cpe23Type cpe:2.3:a:a:a:1:*:*:*:*:*:*:*\r\n\
+        ExternalRef: PACKAGE_MANAGER purl pkg:npm/a@1\r\n\
+        ExternalRef: PACKAGE-MANAGER purl pkg:npm/not-this@1\r\n\
+        FileName: ./f\r\nSPDXID: SPDXRef-f\r\nPackageVersion: 9\r\n\
+        PackageName: a2\r\nSPDXID: SPDXRef-a\r\nPackageVersion: 2\r\n\
+        PackageLicenseDeclared: LicenseRef-x\r\n\
+        ExternalRef: PACKAGE-MANAGER purl pkg:npm/a2@2\r\n\
+        # a comment: with a colon\r\n\
+        Annotator: Tool: sbomctl\r\nSPDXREF: SPDXRef-a\r\n\
+        AnnotationComment: sbomctl:layer:digest=sha256:11 sbomctl:location:path=/b c\r\n\
+        LicenseID: LicenseRef-x\r\nLicenseName: X License\r\n";
+    docs.push(("tag-value".to_owned(), tag_value.as_bytes().to_vec()));
+    docs.push((
+        "tag-value unterminated text".to_owned(),
+        "SPDXVersion: SPDX-2.3\nPackageName: a\nPackageLicenseDeclared: <text>MIT\nExternalRef: PACKAGE-MANAGER purl pkg:npm/a@1\n"
+            .as_bytes()
+            .to_vec(),
+    ));
+
+    let mut lean_read = 0;
+    for (what, doc) in &docs {
+        let lean = assert_reads_alike(doc, what);
+        assert_eq!(
+            lean,
+            read_document(doc).is_ok(),
+            "{what}: read by the lean reader exactly when the full one takes it"
+        );
+        lean_read += usize::from(lean);
+    }
+    // Both sides are exercised (14 of 33 are read today); the references
+    // documents map what they are built for.
+    assert!(
+        lean_read >= 10 && lean_read + 10 <= docs.len(),
+        "{lean_read} of {}",
+        docs.len()
+    );
+    let refs = Listing::read(
+        &docs
+            .iter()
+            .find(|(w, _)| w == "spdx3 references")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    let (entries, _) = seen(&refs);
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| (e.0.as_str(), e.5.as_str(), e.6.as_deref(), e.7.len()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("a", "X License AND MIT", Some("Ann <ann@x>"), 2),
+            ("b", "", Some("Ann <ann@x>"), 0)
+        ],
+    );
+    let tv = Listing::read(tag_value.as_bytes()).unwrap();
+    let (entries, _) = seen(&tv);
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| (e.0.as_str(), e.2.as_str(), e.5.as_str(), e.7.len()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("a", "pkg:npm/a@1", "LicenseRef-x AND\nMIT", 0),
+            ("a2", "pkg:npm/a2@2", "X License", 2)
+        ],
+    );
 }
