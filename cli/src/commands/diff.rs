@@ -198,26 +198,29 @@ fn listings<'a>(
     old_arg: &str,
     new_arg: &str,
 ) -> Result<(Listing<'a>, Listing<'a>)> {
-    if let Loaded::Parsed { listing, .. } = old {
-        let o = std::mem::take(listing);
-        let n = match new {
-            Loaded::Parsed { listing, .. } => std::mem::take(listing),
-            other => other.listing().with_context(|| format!("NEW {new_arg}"))?,
-        };
-        return Ok((o, n));
-    }
+    // Sides already parsed are moved out, not copied.
+    let take = |l: &mut Loaded| match l {
+        Loaded::Parsed { listing, .. } => Some(std::mem::take(listing)),
+        _ => None,
+    };
+    let (old_parsed, new_parsed) = (take(old), take(new));
     let new = &*new;
     let old = &*old;
-    let (o, n) = match (old, new) {
-        (Loaded::Sbom { .. }, Loaded::Sbom { .. }) => std::thread::scope(|s| {
-            let n = s.spawn(|| new.listing());
-            let o = old.listing();
-            let n = n
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("reading the new side failed")));
-            (o, n)
-        }),
-        _ => (old.listing(), new.listing()),
+    let (o, n) = match (old_parsed, new_parsed) {
+        (Some(o), Some(n)) => (Ok(o), Ok(n)),
+        (Some(o), None) => (Ok(o), new.listing()),
+        (None, Some(n)) => (old.listing(), Ok(n)),
+        (None, None) => match (old, new) {
+            (Loaded::Sbom { .. }, Loaded::Sbom { .. }) => std::thread::scope(|s| {
+                let n = s.spawn(|| new.listing());
+                let o = old.listing();
+                let n = n
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("reading the new side failed")));
+                (o, n)
+            }),
+            _ => (old.listing(), new.listing()),
+        },
     };
     let o = o.with_context(|| format!("OLD {old_arg}"))?;
     let n = n.with_context(|| format!("NEW {new_arg}"))?;
@@ -390,6 +393,12 @@ fn sbom_path(arg: &str) -> Result<Option<&str>> {
 /// Reads an SBOM side's bytes or scans an image side (without --verify).
 fn load(arg: &str, options: &Options) -> Result<Loaded> {
     if let Some(path) = sbom_path(arg)? {
+        if let Some(listing) = streamed(path) {
+            return Ok(Loaded::Parsed {
+                listing,
+                side: Side::sbom(arg),
+            });
+        }
         let started = Instant::now();
         let bytes = input::read_bounded(path, MAX_INPUT)?;
         tracing::debug!(
@@ -409,6 +418,47 @@ fn load(arg: &str, options: &Options) -> Result<Loaded> {
         side: Side::image(arg, digest),
         catalog,
     })
+}
+
+/// An SBOM file read as it streams, its bytes never held, when its head
+/// names a format the lean reader streams (SPDX 3 JSON-LD: the largest
+/// documents, 1.5 KB a package). `None` to read the file whole, as for
+/// other formats and stdin: also when the streaming reader refuses it,
+/// so that the whole-document readers give the error.
+fn streamed(path: &str) -> Option<Listing<'static>> {
+    use std::io::{Seek as _, SeekFrom};
+    if path == "-" {
+        return None;
+    }
+    let mut file = std::fs::File::open(path).ok()?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)?
+        .len();
+    if size > MAX_INPUT {
+        return None;
+    }
+    let mut head = Vec::with_capacity(4096);
+    (&mut file).take(4096).read_to_end(&mut head).ok()?;
+    if !Listing::streams(&head) {
+        return None;
+    }
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    file.seek(SeekFrom::Start(bom)).ok()?;
+    let started = Instant::now();
+    let reader = std::io::BufReader::with_capacity(1 << 16, file.take(MAX_INPUT));
+    let listing = Listing::read_stream(reader);
+    tracing::debug!(
+        packages = listing.as_ref().map(Listing::len),
+        elapsed_ms = started.elapsed().as_millis(),
+        "read {path} as it streamed"
+    );
+    listing
 }
 
 /// True when the file starts like a tar archive (`ustar` at offset 257)

@@ -262,6 +262,80 @@ fn spdx_sbom_vs_cyclonedx_sbom_and_sbom_vs_image() {
     assert_eq!(sorted(verdicts(&doc)), sorted(expected_verdicts()));
 }
 
+/// Every other format with a lean reader, both sides SBOMs: native JSON,
+/// SPDX tag-value, and SPDX 3 JSON-LD (read as it streams, on either side
+/// or both, against a side read whole); the same verdicts. A broken SPDX 3
+/// file falls back on the whole-document readers' error.
+#[test]
+fn native_tag_value_and_spdx3_sboms_diff_alike() {
+    let i = images();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let mut scan_old = vec!["scan".to_owned(), i.old.clone()];
+    let mut scan_new = vec!["scan".to_owned(), i.new.clone()];
+    for (format, file) in [
+        ("json", "old.json"),
+        ("spdx-tag-value", "old.spdx"),
+        ("spdx3-json", "old.spdx3.json"),
+    ] {
+        scan_old.extend(["-o".to_owned(), format!("{format}={}", path(file))]);
+    }
+    for (format, file) in [
+        ("json", "new.json"),
+        ("spdx-tag-value", "new.spdx"),
+        ("spdx3-json", "new.spdx3.json"),
+        ("cyclonedx-json", "new.cdx.json"),
+    ] {
+        scan_new.extend(["-o".to_owned(), format!("{format}={}", path(file))]);
+    }
+    ok(&scan_old.iter().map(String::as_str).collect::<Vec<_>>());
+    ok(&scan_new.iter().map(String::as_str).collect::<Vec<_>>());
+    for (old, new) in [
+        ("old.json", "new.json"),
+        ("old.spdx", "new.spdx"),
+        ("old.spdx3.json", "new.spdx3.json"),
+        ("old.spdx3.json", "new.cdx.json"),
+        ("old.spdx", "new.spdx3.json"),
+    ] {
+        let out = run(&["diff", "-o", "json", &path(old), &path(new)]);
+        assert_eq!(out.status.code(), Some(0), "{old} {new}: {out:?}");
+        let doc = json(&out);
+        assert_eq!(
+            sorted(verdicts(&doc)),
+            sorted(expected_verdicts()),
+            "{old} {new}"
+        );
+    }
+    // Truncated (not JSON) and of the wrong shape (JSON the SPDX 3 reader
+    // refuses): the streaming reader gives up, the whole-document readers
+    // say why.
+    let good = std::fs::read(path("new.spdx3.json")).unwrap();
+    std::fs::write(path("cut.spdx3.json"), &good[..good.len() / 2]).unwrap();
+    let head = String::from_utf8_lossy(&good[..good.len().min(4096)]).into_owned();
+    assert!(head.contains("\"@context\""), "the head names the format");
+    std::fs::write(
+        path("shape.spdx3.json"),
+        r#"{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": 5}"#,
+    )
+    .unwrap();
+    for (file, message) in [
+        ("cut.spdx3.json", "invalid JSON: EOF while parsing"),
+        (
+            "shape.spdx3.json",
+            "SPDX 3 JSON-LD: invalid type: integer `5`",
+        ),
+    ] {
+        let out = run(&["diff", "-o", "json", &path("old.spdx3.json"), &path(file)]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{file}: one line: {stderr}");
+        assert!(
+            stderr.contains(&format!("NEW {}", path(file))) && stderr.contains(message),
+            "{file}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn fail_on_each_condition() {
     let i = images();
