@@ -69,7 +69,7 @@ struct Element<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
     from: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    to: Vec<Str<'a>>,
+    to: FirstOf<'a>,
     #[serde(rename = "relationshipType", borrow, deserialize_with = "nullable")]
     relationship_type: Str<'a>,
     #[serde(deserialize_with = "nullable")]
@@ -149,9 +149,37 @@ fn trim<'a>(s: &Str<'a>) -> Cow<'a, str> {
     }
 }
 
-/// What an SPDX id names, for the look-ups after the graph.
+/// A list of strings of which only the first is kept (the full reader's
+/// `Vec<String>`: the rest are checked): a relationship's `to`, of which
+/// only `hasDeclaredLicense`'s first is used, and which for the root's
+/// `contains` names every package.
+#[derive(Default)]
+struct FirstOf<'a>(Option<Str<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FirstOf<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FirstOf<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<FirstOf<'a>, A::Error> {
+                let first = seq.next_element::<Str<'a>>()?;
+                while seq.next_element::<Checked>()?.is_some() {}
+                Ok(FirstOf(first))
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
+}
+
+/// What an SPDX id names, for the look-ups after the graph (packages are
+/// only marked as such: [`State::kinds`]).
 enum Info<'a> {
-    Package,
     Agent {
         organization: bool,
         name: Cow<'a, str>,
@@ -160,38 +188,54 @@ enum Info<'a> {
     Other {
         name: Cow<'a, str>,
         expression: Cow<'a, str>,
-        custom: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+        /// (`LicenseRef-` id, symbol of the element naming it).
+        custom: Vec<(Cow<'a, str>, u32)>,
     },
 }
 
 impl Info<'_> {
     fn name(&self) -> &str {
         match self {
-            Info::Package => "",
             Info::Agent { name, .. } | Info::Other { name, .. } => name,
         }
     }
 }
 
-/// A package kept for the mapping after the graph.
-struct Pending<'a> {
-    id: Cow<'a, str>,
-    supplied_by: Cow<'a, str>,
-    /// Its entry in the listing.
+/// The last element recorded for a symbol: none, a package, or an
+/// [`Info`] in [`State::infos`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Recorded {
+    None,
+    Package,
+    Info,
+}
+
+/// A package kept for the mapping after the graph: its id's and
+/// `suppliedBy`'s symbols and its entry.
+struct Pending {
+    id: u32,
+    supplied_by: u32,
     entry: usize,
 }
 
+/// What reading the graph keeps. SPDX ids are long (a namespace URI and a
+/// local part) and each is named several times (its element, the
+/// relationships and annotations about it), so each distinct id is stored
+/// once, as a symbol (its index in `symbols`).
 #[derive(Default)]
 struct State<'a> {
     listing: Listing<'a>,
-    pending: Vec<Pending<'a>>,
-    by_id: HashMap<Cow<'a, str>, Info<'a>>,
+    symbols: HashMap<Cow<'a, str>, u32>,
+    /// Per symbol: what its last element was.
+    kinds: Vec<Recorded>,
+    infos: HashMap<u32, Info<'a>>,
+    pending: Vec<Pending>,
     /// `software_Sbom` (true) and `SpdxDocument` root lists, in order.
-    roots: Vec<(bool, Vec<Cow<'a, str>>)>,
+    roots: Vec<(bool, Vec<u32>)>,
     /// `hasDeclaredLicense`: package -> expression element (later wins).
-    declared: HashMap<Cow<'a, str>, Cow<'a, str>>,
+    declared: HashMap<u32, u32>,
     /// Location annotations: (subject, statement), in order.
-    annotations: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    annotations: Vec<(u32, Cow<'a, str>)>,
 }
 
 /// True when an annotation's statement holds an entry the locations are
@@ -210,21 +254,71 @@ fn is_location(statement: &str) -> bool {
 }
 
 impl<'a> State<'a> {
-    fn element(&mut self, e: Element<'a>) {
+    /// The symbol of an id (owned when the listing owns its strings, so
+    /// that the document's bytes can go).
+    fn symbol(&mut self, id: Cow<'a, str>) -> u32 {
+        if let Some(&i) = self.symbols.get(id.as_ref()) {
+            return i;
+        }
+        let i = u32::try_from(self.kinds.len()).unwrap_or(u32::MAX);
+        self.kinds.push(Recorded::None);
+        let id = owned_if(self.listing.own, id);
+        self.symbols.insert(id, i);
+        i
+    }
+
+    fn kind(&self, symbol: u32) -> Recorded {
+        usize::try_from(symbol)
+            .ok()
+            .and_then(|i| self.kinds.get(i))
+            .copied()
+            .unwrap_or(Recorded::None)
+    }
+
+    fn info(&self, symbol: u32) -> Option<&Info<'a>> {
+        if self.kind(symbol) == Recorded::Info {
+            self.infos.get(&symbol)
+        } else {
+            None
+        }
+    }
+
+    /// Records what a non-empty id names now (a later element wins).
+    fn record(&mut self, id: Cow<'a, str>, info: Option<Info<'a>>) {
+        if id.is_empty() {
+            return;
+        }
+        let symbol = self.symbol(id);
+        let recorded = match info {
+            Some(info) => {
+                self.infos.insert(symbol, info);
+                Recorded::Info
+            }
+            None => Recorded::Package,
+        };
+        if let Some(k) = usize::try_from(symbol)
+            .ok()
+            .and_then(|i| self.kinds.get_mut(i))
+        {
+            *k = recorded;
+        }
+    }
+
+    fn element(&mut self, mut e: Element<'a>) {
         let own = self.listing.own;
-        let id = e.spdx_id.0.clone();
-        let info = match e.kind.as_str() {
+        match e.kind.as_str() {
             "software_Package" => {
                 let purl = e.purl();
                 if let Some(ecosystem) = ecosystem_of(&purl) {
-                    self.pending.push(Pending {
-                        id: owned_if(own, id.clone()),
-                        supplied_by: owned_if(own, e.supplied_by.0.clone()),
+                    let pending = Pending {
+                        id: self.symbol(e.spdx_id.0.clone()),
+                        supplied_by: self.symbol(e.supplied_by.0.clone()),
                         entry: self.listing.entries.len(),
-                    });
+                    };
+                    self.pending.push(pending);
                     self.listing.entries.push(Entry {
-                        name: owned_if(own, e.name.0.clone()),
-                        version: owned_if(own, e.package_version.0.clone()),
+                        name: owned_if(own, e.name.0),
+                        version: owned_if(own, e.package_version.0),
                         purl: owned_if(own, purl),
                         ecosystem,
                         license: 0,
@@ -232,105 +326,103 @@ impl<'a> State<'a> {
                         locations: Vec::new(),
                     });
                 }
-                Some(Info::Package)
+                self.record(e.spdx_id.0, None);
             }
             "Annotation" => {
                 if is_location(e.statement.as_str()) {
-                    self.annotations.push((e.subject.0, e.statement.0));
+                    let subject = self.symbol(e.subject.0);
+                    self.annotations
+                        .push((subject, owned_if(own, e.statement.0)));
                 }
-                None
             }
             "Relationship" => {
                 if e.relationship_type.as_str() == "hasDeclaredLicense" {
-                    if let Some(to) = e.to.into_iter().next() {
-                        self.declared.insert(e.from.0, to.0);
+                    if let Some(to) = e.to.0 {
+                        let from = self.symbol(e.from.0);
+                        let to = self.symbol(to.0);
+                        self.declared.insert(from, to);
                     }
                 }
-                None
             }
-            "software_File" => None,
+            "software_File" => {}
             kind => {
                 let sbom = kind == "software_Sbom";
                 if sbom || kind == "SpdxDocument" {
-                    let list = e.root_element.iter().map(|r| r.0.clone()).collect();
+                    let list = std::mem::take(&mut e.root_element)
+                        .into_iter()
+                        .map(|r| self.symbol(r.0))
+                        .collect();
                     self.roots.push((sbom, list));
                 }
-                Some(match kind {
+                let info = match kind {
                     "Person" | "Organization" => Info::Agent {
                         organization: kind == "Organization",
-                        email: e.identifier("email").unwrap_or_default(),
-                        name: e.name.0,
+                        email: owned_if(own, e.identifier("email").unwrap_or_default()),
+                        name: owned_if(own, e.name.0),
                     },
                     _ => Info::Other {
-                        name: e.name.0,
-                        expression: e.license_expression.0,
+                        name: owned_if(own, e.name.0),
+                        expression: owned_if(own, e.license_expression.0),
                         custom: e
                             .custom_id_to_uri
                             .into_iter()
-                            .map(|d| (d.key.0, d.value.0))
+                            .map(|d| (owned_if(own, d.key.0), self.symbol(d.value.0)))
                             .collect(),
                     },
-                })
-            }
-        };
-        if let Some(info) = info {
-            if !id.is_empty() {
-                self.by_id.insert(id, info);
+                };
+                self.record(e.spdx_id.0, Some(info));
             }
         }
     }
 
     /// Resolves the references, drops the root, sorts.
-    fn finish(self) -> Listing<'a> {
-        let State {
-            mut listing,
-            pending,
-            by_id,
-            roots,
-            declared,
-            annotations,
-        } = self;
-        let is_package = |id: &str| matches!(by_id.get(id), Some(Info::Package));
-        let root_id: Option<&str> = [true, false].iter().find_map(|want| {
-            roots
+    fn finish(mut self) -> Listing<'a> {
+        // The ids are no longer needed by name.
+        self.symbols = HashMap::new();
+        let root: Option<u32> = [true, false].iter().find_map(|want| {
+            self.roots
                 .iter()
                 .filter(|(sbom, _)| sbom == want)
                 .flat_map(|(_, list)| list)
-                .map(|id| id.as_ref())
-                .find(|id| is_package(id))
+                .copied()
+                .find(|id| self.kind(*id) == Recorded::Package)
         });
-        let mut statements: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (subject, statement) in &annotations {
-            statements
-                .entry(subject.as_ref())
-                .or_default()
-                .push(statement.as_ref());
+        let mut statements: HashMap<u32, Vec<&str>> = HashMap::new();
+        for (subject, statement) in &self.annotations {
+            statements.entry(*subject).or_default().push(statement);
         }
-        let mut licenses: HashMap<Option<&str>, u32> = HashMap::new();
+        let mut licenses: HashMap<Option<u32>, u32> = HashMap::new();
+        let mut listing = std::mem::take(&mut self.listing);
         let mut dropped = vec![false; listing.entries.len()];
-        for p in &pending {
-            if Some(p.id.as_ref()) == root_id {
+        for p in &self.pending {
+            if Some(p.id) == root {
                 if let Some(d) = dropped.get_mut(p.entry) {
                     *d = true;
                 }
                 continue;
             }
-            let expression_id = declared
-                .get(p.id.as_ref())
-                .map(AsRef::as_ref)
-                .filter(|x| by_id.contains_key(*x));
+            // The full reader's `by_id.get(declared[id])`: an element
+            // recorded under that id.
+            let expression_id = self
+                .declared
+                .get(&p.id)
+                .copied()
+                .filter(|x| self.kind(*x) != Recorded::None);
             let license = match licenses.get(&expression_id) {
                 Some(&i) => i,
                 None => {
-                    let expression = expression_id.and_then(|x| by_id.get(x));
-                    let (text, extracted) = match expression {
-                        Some(Info::Other {
+                    let (text, extracted) = match expression_id.map(|x| self.info(x)) {
+                        Some(Some(Info::Other {
                             expression, custom, ..
-                        }) => {
+                        })) => {
                             let extracted: HashMap<&str, &str> = custom
                                 .iter()
                                 .filter_map(|(k, v)| {
-                                    let name = by_id.get(v.as_ref())?.name();
+                                    let name = match self.kind(*v) {
+                                        Recorded::Package => "",
+                                        Recorded::Info => self.info(*v)?.name(),
+                                        Recorded::None => return None,
+                                    };
                                     (!name.trim().is_empty() && name != "NOASSERTION")
                                         .then_some((k.as_ref(), name))
                                 })
@@ -349,7 +441,7 @@ impl<'a> State<'a> {
             let Some(entry) = listing.entries.get(p.entry) else {
                 continue;
             };
-            let supplier = match by_id.get(p.supplied_by.as_ref()) {
+            let supplier = match self.info(p.supplied_by) {
                 Some(Info::Agent {
                     organization,
                     name,
@@ -376,7 +468,7 @@ impl<'a> State<'a> {
                 });
                 super::supplier_of(&m)
             });
-            let locations = statements.get(p.id.as_ref()).map(|s| {
+            let locations = statements.get(&p.id).map(|s| {
                 locations_of(format::locations_from(
                     s.iter().flat_map(|s| format::annotation_entries(s)),
                     &[],
