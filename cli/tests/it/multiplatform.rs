@@ -836,6 +836,164 @@ fn spdx3_element<'a>(doc: &'a Value, kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind}"))
 }
 
+/// Where an SPDX 3 set (an index document and the platform documents it
+/// imports, files in `dir`) does not hold together, one line each
+/// (`kind: detail`): every `ExternalMap` the index imports names, as its
+/// `locationHint`, a platform file of the set whose SHA-256 is the one it
+/// records (`verifiedUsing`, and that of its `definingArtifact`, a
+/// `software_File` of the index named for that file), and an element of
+/// that file (`externalSpdxId`, in that document's namespace: the part of
+/// its `SpdxDocument`'s id before `#`); every platform document is
+/// imported; and every element the index refers to (relationships, roots,
+/// creation info, data licence, defining artifacts) is one of its own or
+/// an imported one.
+fn spdx3_set_problems(dir: &Path, index: &str, platforms: &[&str]) -> Vec<String> {
+    let ids = |doc: &Value| -> BTreeSet<String> {
+        doc["@graph"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["spdxId"].as_str().or(e["@id"].as_str()))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut problems = Vec::new();
+    let index_doc = read_json(&dir.join(index));
+    let local = ids(&index_doc);
+    let graph = index_doc["@graph"].as_array().unwrap();
+    let by_id = |id: &str| graph.iter().find(|e| e["spdxId"] == json!(id));
+    let imports = spdx3_element(&index_doc, "SpdxDocument")["import"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut imported = BTreeSet::new();
+    let mut documents_imported = BTreeSet::new();
+    for map in &imports {
+        let external = map["externalSpdxId"].as_str().unwrap_or_default();
+        let hint = map["locationHint"].as_str().unwrap_or_default();
+        imported.insert(external.to_owned());
+        if map["type"] != json!("ExternalMap") {
+            problems.push(format!("type: {external} is imported by a {}", map["type"]));
+        }
+        if !platforms.contains(&hint) {
+            problems.push(format!(
+                "location: {external} is in {hint:?}, not a platform file"
+            ));
+            continue;
+        }
+        let bytes = std::fs::read(dir.join(hint)).unwrap();
+        let hash = sha256(&bytes);
+        let recorded = |v: &Value| {
+            v["verifiedUsing"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|h| h["algorithm"] == json!("sha256"))
+                .and_then(|h| h["hashValue"].as_str())
+                .map(|h| format!("sha256:{h}"))
+        };
+        if recorded(map).as_deref() != Some(hash.as_str()) {
+            problems.push(format!(
+                "hash: {external}: {hint} is {hash}, the import records {:?}",
+                recorded(map)
+            ));
+        }
+        let artifact = map["definingArtifact"].as_str().and_then(by_id);
+        match artifact {
+            Some(f) if f["type"] == json!("software_File") && f["name"] == json!(hint) => {
+                if recorded(f).as_deref() != Some(hash.as_str()) {
+                    problems.push(format!(
+                        "hash: the file element of {hint} records {:?}",
+                        recorded(f)
+                    ));
+                }
+            }
+            _ => problems.push(format!(
+                "defining artifact: {external}: {} is no software_File named {hint}",
+                map["definingArtifact"]
+            )),
+        }
+        let platform = serde_json::from_slice::<Value>(&bytes).unwrap();
+        if !ids(&platform).contains(external) {
+            problems.push(format!("missing element: {hint} has no element {external}"));
+        }
+        let document_id = spdx3_element(&platform, "SpdxDocument")["spdxId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let namespace = |id: &str| id.split_once('#').map(|(ns, _)| ns.to_owned());
+        if namespace(external) != namespace(&document_id) {
+            problems.push(format!(
+                "namespace: {external} is not in {hint}'s namespace"
+            ));
+        }
+        if external == document_id {
+            documents_imported.insert(hint.to_owned());
+        }
+    }
+    for p in platforms {
+        if !documents_imported.contains(*p) {
+            problems.push(format!("not imported: the SpdxDocument of {p}"));
+        }
+    }
+    for e in graph {
+        for key in [
+            "from",
+            "to",
+            "rootElement",
+            "element",
+            "creationInfo",
+            "createdBy",
+            "createdUsing",
+            "dataLicense",
+            "suppliedBy",
+            "subject",
+        ] {
+            let refs: Vec<&str> = match &e[key] {
+                Value::String(s) => vec![s.as_str()],
+                Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            for r in refs {
+                if !local.contains(r) && !imported.contains(r) {
+                    problems.push(format!("unresolved reference: {key} {r}"));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// spdx3-validate (scripts/validate_sbom.py's offline set-up: the vendored
+/// SPDX 3 model, no network) on several documents at once: each document,
+/// then, when all pass, the graph they make merged, where references
+/// through `ExternalMap`s resolve and are type-checked. The errors, one
+/// string each.
+fn validate_spdx3_merged(files: &[PathBuf]) -> Vec<String> {
+    const SCRIPT: &str = r#"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import validate_sbom
+validate_sbom._spdx3_offline()
+import spdx3_validate
+result = spdx3_validate.validate(sys.argv[2:], version="3.0.1", check_merged=True)
+print(json.dumps([str(e) for e in result.errors]))
+"#;
+    let out = std::process::Command::new(common::venv_python())
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(common::root().join("scripts"))
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The committed multi-platform sample (testdata/images/multiarch-sample:
 /// real Debian 12 packages installed by dpkg, a shared base layer, and
 /// per-platform layers whose packages differ) through `--platform all`
@@ -1013,10 +1171,59 @@ fn platform_all_on_the_multiarch_sample_follows_dpkg_and_links_the_platform_docu
             file: out.join(f),
         });
     }
-    assert_eq!(jobs.len(), 9);
+    // The SPDX 3 documents are validated as a set below (each, then the
+    // merged graph), the others here.
+    jobs.retain(|j| j.format != "spdx3-json");
+    assert_eq!(jobs.len(), 6);
     for v in validate_sboms(&jobs) {
         assert!(v.ok, "{}: {:?}", v.file.display(), v.errors);
     }
+    // The SPDX 3 set is consistent as a whole, and spdx3-validate accepts
+    // each document and the graph they make merged.
+    let platforms = ["linux-amd64.spdx3.json", "linux-arm64.spdx3.json"];
+    assert_eq!(
+        spdx3_set_problems(&out, "index.spdx3.json", &platforms),
+        Vec::<String>::new()
+    );
+    let mut set = vec![out.join("index.spdx3.json")];
+    set.extend(platforms.iter().map(|p| out.join(p)));
+    assert_eq!(validate_spdx3_merged(&set), Vec::<String>::new());
+    // The check finds what it looks for: a copy of the index whose
+    // import names another hash, an element the platform document does
+    // not have, and a relationship to an element no document has.
+    let mut broken = read_json(&out.join("index.spdx3.json"));
+    {
+        let graph = broken["@graph"].as_array_mut().unwrap();
+        let doc = graph
+            .iter_mut()
+            .find(|e| e["type"] == json!("SpdxDocument"))
+            .unwrap();
+        let imports = doc["import"].as_array_mut().unwrap();
+        imports[0]["verifiedUsing"][0]["hashValue"] = json!("00".repeat(32));
+        let missing = format!("{}-missing", imports[1]["externalSpdxId"].as_str().unwrap());
+        imports[1]["externalSpdxId"] = json!(missing);
+        let contains = graph
+            .iter_mut()
+            .find(|e| e["relationshipType"] == json!("contains"))
+            .unwrap();
+        contains["to"][0] = json!("https://example.invalid/doc#nothing");
+    }
+    std::fs::write(
+        out.join("broken.spdx3.json"),
+        serde_json::to_vec(&broken).unwrap(),
+    )
+    .unwrap();
+    let problems = spdx3_set_problems(&out, "broken.spdx3.json", &platforms);
+    std::fs::remove_file(out.join("broken.spdx3.json")).unwrap();
+    let kinds: BTreeSet<&str> = problems
+        .iter()
+        .map(|p| p.split(':').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["hash", "missing element", "unresolved reference"]),
+        "{problems:#?}"
+    );
 
     // `-o FORMAT=DIR` still names its own directory next to --output-dir;
     // the same input gives the same bytes.
