@@ -5,13 +5,19 @@
 //! versions), and a new one where every 100th package is upgraded, every
 //! 250th downgraded, every 500th relicensed, every 300th removed and 400
 //! are added; and the same two as SPDX 2.3 JSON (a root package that
-//! CONTAINS every package). Then:
+//! CONTAINS every package), and the CycloneDX pair converted (read by
+//! `convert`'s reader, rendered) to native JSON, SPDX 2.3 tag-value and
+//! SPDX 3.0.1 JSON-LD. Then:
 //!
 //! - `read_both`: `format::read_document` (`convert`'s full reader) on
 //!   both CycloneDX documents;
 //! - `diff_only`: `diff::diff_listings` on the two listings read;
 //! - `lean_read_both`, `lean_read_both_spdx`: `diff::Listing::read` (the
 //!   diff's lean reader) on both CycloneDX / SPDX documents;
+//! - `lean_read_both_json`, `lean_read_both_tag_value`,
+//!   `lean_read_both_spdx3`: the same on the converted pairs (SPDX 3 also
+//!   `lean_stream_both_spdx3`: `Listing::read_stream`, what the binary
+//!   does for an SPDX 3 file);
 //! - `read_diff_render`, `read_diff_render_spdx`: both lean reads, the
 //!   diff and the JSON rendering: what `sbomctl diff -o json OLD NEW`
 //!   does after reading the files (it parses the two sides in two
@@ -21,14 +27,17 @@
 //! Run as a test (`cargo test --benches`) it uses N = 1,000 and runs each
 //! routine once. With `SBOMCTL_DIFF_BENCH_WRITE=DIR` set, the documents are
 //! also written to DIR (`old.cdx.json`, `new.cdx.json`, `old.spdx.json`,
-//! `new.spdx.json`) for timing the binary.
+//! `new.spdx.json`, `old.json`, `new.json`, `old.spdx`, `new.spdx`,
+//! `old.spdx3.json`, `new.spdx3.json`) for timing the binary.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sbomctl_catalog::diff::{self, Listing, Side};
-use sbomctl_catalog::format::read_document;
+use sbomctl_catalog::format::{
+    read_document, render, Format, RenderOptions, Spdx3Version, SpdxVersion,
+};
 use serde_json::json;
 
 fn test_mode() -> bool {
@@ -174,6 +183,20 @@ fn documents(n: usize) -> (Pair, Pair) {
 fn bench(c: &mut Criterion) {
     let n = if test_mode() { 1_000 } else { 100_000 };
     let ((old, new), (old_spdx, new_spdx)) = documents(n);
+    // The CycloneDX pair converted to the other formats with a lean
+    // reader: (name, old, new).
+    let converted: Vec<(&str, Vec<u8>, Vec<u8>)> = [
+        ("json", Format::Json),
+        ("tag_value", Format::SpdxTagValue(SpdxVersion::V2_3)),
+        ("spdx3", Format::Spdx3Json(Spdx3Version::V3_0_1)),
+    ]
+    .into_iter()
+    .map(|(name, format)| {
+        let at = RenderOptions::at(0);
+        let convert = |doc: &[u8]| render(&read_document(doc).expect("read"), format, &at);
+        (name, convert(&old), convert(&new))
+    })
+    .collect();
     if let Some(dir) = std::env::var_os("SBOMCTL_DIFF_BENCH_WRITE") {
         let dir = std::path::PathBuf::from(dir);
         for (name, bytes) in [
@@ -183,6 +206,15 @@ fn bench(c: &mut Criterion) {
             ("new.spdx.json", &new_spdx),
         ] {
             std::fs::write(dir.join(name), bytes).expect("write");
+        }
+        for (name, a, b) in &converted {
+            let ext = match *name {
+                "json" => "json",
+                "tag_value" => "spdx",
+                _ => "spdx3.json",
+            };
+            std::fs::write(dir.join(format!("old.{ext}")), a).expect("write");
+            std::fs::write(dir.join(format!("new.{ext}")), b).expect("write");
         }
     }
     // The lean reader gives what the full reader gives, on both formats.
@@ -202,6 +234,24 @@ fn bench(c: &mut Criterion) {
     );
     let sd = diff::diff_listings(&sa, &sb, Side::sbom("old"), Side::sbom("new"));
     assert_eq!(sd.summary, d.summary);
+    // The converted pairs give the CycloneDX pair's report (SPDX 3 also
+    // streamed).
+    for (name, a, b) in &converted {
+        let (la, lb) = (
+            Listing::read(a).expect("old"),
+            Listing::read(b).expect("new"),
+        );
+        let cd = diff::diff_listings(&la, &lb, Side::sbom("old"), Side::sbom("new"));
+        assert_eq!(cd, d, "{name}");
+        if Listing::streams(a) {
+            let (sa, sb) = (
+                Listing::read_stream(&a[..]).expect("old"),
+                Listing::read_stream(&b[..]).expect("new"),
+            );
+            let streamed = diff::diff_listings(&sa, &sb, Side::sbom("old"), Side::sbom("new"));
+            assert_eq!(streamed, d, "{name} streamed");
+        }
+    }
     assert_eq!(d.summary.added, 400);
     assert!(d.summary.upgraded > 0 && d.summary.downgraded > 0 && d.summary.removed > 0);
     assert!(d.summary.license_changed > 0);
@@ -230,6 +280,24 @@ fn bench(c: &mut Criterion) {
             black_box((a.len(), b.len()))
         });
     });
+    for (name, a, b) in &converted {
+        group.bench_function(format!("lean_read_both_{name}"), |bench| {
+            bench.iter(|| {
+                let a = Listing::read(black_box(a)).expect("old");
+                let b = Listing::read(black_box(b)).expect("new");
+                black_box((a.len(), b.len()))
+            });
+        });
+        if Listing::streams(a) {
+            group.bench_function(format!("lean_stream_both_{name}"), |bench| {
+                bench.iter(|| {
+                    let a = Listing::read_stream(black_box(&a[..])).expect("old");
+                    let b = Listing::read_stream(black_box(&b[..])).expect("new");
+                    black_box((a.len(), b.len()))
+                });
+            });
+        }
+    }
     group.bench_function("diff_only", |bench| {
         bench.iter(|| {
             let d = diff::diff_listings(
