@@ -69,7 +69,7 @@ fn each_pair<'a>(text: &'a str, mut f: impl FnMut(&'a str, Str<'a>)) {
 /// The first three whitespace-separated words of a value (the full
 /// parser's `split_whitespace`), borrowed when the value is.
 fn words<'a>(value: &Str<'a>) -> Option<[Cow<'a, str>; 3]> {
-    fn three<'s>(s: &'s str) -> Option<[&'s str; 3]> {
+    fn three(s: &str) -> Option<[&str; 3]> {
         let mut parts = s.split_whitespace();
         Some([parts.next()?, parts.next()?, parts.next()?])
     }

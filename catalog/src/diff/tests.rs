@@ -613,6 +613,9 @@ fn same_pair_diffs_alike_through_every_input_format() {
 /// readers check without keeping, or built to exercise the references
 /// they resolve after the pass: each is read alike by the lean and the full
 /// reader, and by the lean reader exactly when the full one accepts it.
+/// A change to a JSON document.
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
 #[test]
 fn lean_readers_of_native_tag_value_and_spdx3_agree_on_mangled_documents() {
     use serde_json::{json, Value};
@@ -623,7 +626,7 @@ fn lean_readers_of_native_tag_value_and_spdx3_agree_on_mangled_documents() {
     // Native JSON: values of the wrong type where the lean reader only
     // checks, missing and repeated fields, another schema version.
     let native: Value = serde_json::from_slice(&render(&scanned, Format::Json, &at)).unwrap();
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         ("as is", Box::new(|_| {})),
         (
             "metadata",
@@ -719,7 +722,7 @@ fn lean_readers_of_native_tag_value_and_spdx3_agree_on_mangled_documents() {
             e[field] = value.clone();
         }
     };
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         ("as is", Box::new(|_| {})),
         ("to", Box::new(graph_edit("Relationship", "to", json!("x")))),
         (
