@@ -98,7 +98,7 @@ fn read_lean<'a>(bytes: &'a [u8], kind: &Kind<'a>, own: bool) -> Option<Listing<
         Kind::Cyclonedx => read_cyclonedx(bytes, own),
         Kind::Spdx2 => read_spdx(bytes, own),
         Kind::Native(_) => super::native::read(bytes, own),
-        Kind::Spdx3 => super::spdx3::read(bytes),
+        Kind::Spdx3 => super::spdx3::read(bytes, own),
         Kind::TagValue(text) => Some(super::tag_value::read(text, own)),
         Kind::SyftJson | Kind::CyclonedxXml => None,
     }
@@ -136,7 +136,7 @@ pub(crate) fn lean_only(bytes: &[u8]) -> Option<Listing<'_>> {
         read_cyclonedx(bytes, false),
         read_spdx(bytes, false),
         super::native::read(bytes, false),
-        super::spdx3::read(bytes),
+        super::spdx3::read(bytes, false),
     ];
     assert!(
         all.iter().filter(|l| l.is_some()).count() <= 1,

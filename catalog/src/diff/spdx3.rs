@@ -28,7 +28,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::lean::{document_metadata, ecosystem_of, locations_of, Checked, Str};
+use super::lean::{document_metadata, ecosystem_of, locations_of, owned_if, Checked, Str};
 use super::listing::{Entry, Listing};
 use crate::cataloger::DocumentSupplier;
 use crate::format::{self, nullable, Kind};
@@ -179,21 +179,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for FirstOf<'a> {
 
 /// What an SPDX id names, for the look-ups after the graph (packages are
 /// only marked as such: [`State::kinds`]).
-enum Info {
+enum Info<'a> {
     Agent {
         organization: bool,
-        name: String,
-        email: String,
+        name: Cow<'a, str>,
+        email: Cow<'a, str>,
     },
     Other {
-        name: String,
-        expression: String,
+        name: Cow<'a, str>,
+        expression: Cow<'a, str>,
         /// (`LicenseRef-` id, symbol of the element naming it).
-        custom: Vec<(String, u32)>,
+        custom: Vec<(Cow<'a, str>, u32)>,
     },
 }
 
-impl Info {
+impl Info<'_> {
     fn name(&self) -> &str {
         match self {
             Info::Agent { name, .. } | Info::Other { name, .. } => name,
@@ -223,19 +223,19 @@ struct Pending {
 /// relationships and annotations about it), so each distinct id is stored
 /// once, as a symbol (its index in `symbols`).
 #[derive(Default)]
-struct State {
-    listing: Listing<'static>,
-    symbols: HashMap<String, u32>,
+struct State<'a> {
+    listing: Listing<'a>,
+    symbols: HashMap<Cow<'a, str>, u32>,
     /// Per symbol: what its last element was.
     kinds: Vec<Recorded>,
-    infos: HashMap<u32, Info>,
+    infos: HashMap<u32, Info<'a>>,
     pending: Vec<Pending>,
     /// `software_Sbom` (true) and `SpdxDocument` root lists, in order.
     roots: Vec<(bool, Vec<u32>)>,
     /// `hasDeclaredLicense`: package -> expression element (later wins).
     declared: HashMap<u32, u32>,
     /// Location annotations: (subject, statement), in order.
-    annotations: Vec<(u32, String)>,
+    annotations: Vec<(u32, Cow<'a, str>)>,
 }
 
 /// True when an annotation's statement holds an entry the locations are
@@ -253,15 +253,17 @@ fn is_location(statement: &str) -> bool {
     })
 }
 
-impl State {
-    /// The symbol of an id.
-    fn symbol(&mut self, id: Cow<'_, str>) -> u32 {
+impl<'a> State<'a> {
+    /// The symbol of an id (owned when the listing owns its strings, so
+    /// that the document's bytes can go).
+    fn symbol(&mut self, id: Cow<'a, str>) -> u32 {
         if let Some(&i) = self.symbols.get(id.as_ref()) {
             return i;
         }
         let i = u32::try_from(self.kinds.len()).unwrap_or(u32::MAX);
         self.kinds.push(Recorded::None);
-        self.symbols.insert(id.into_owned(), i);
+        let id = owned_if(self.listing.own, id);
+        self.symbols.insert(id, i);
         i
     }
 
@@ -273,7 +275,7 @@ impl State {
             .unwrap_or(Recorded::None)
     }
 
-    fn info(&self, symbol: u32) -> Option<&Info> {
+    fn info(&self, symbol: u32) -> Option<&Info<'a>> {
         if self.kind(symbol) == Recorded::Info {
             self.infos.get(&symbol)
         } else {
@@ -282,7 +284,7 @@ impl State {
     }
 
     /// Records what a non-empty id names now (a later element wins).
-    fn record(&mut self, id: Cow<'_, str>, info: Option<Info>) {
+    fn record(&mut self, id: Cow<'a, str>, info: Option<Info<'a>>) {
         if id.is_empty() {
             return;
         }
@@ -302,9 +304,8 @@ impl State {
         }
     }
 
-    /// One element of the graph; what is kept is copied (the element may
-    /// borrow from a buffer about to be reused).
-    fn element(&mut self, mut e: Element<'_>) {
+    fn element(&mut self, mut e: Element<'a>) {
+        let own = self.listing.own;
         match e.kind.as_str() {
             "software_Package" => {
                 let purl = e.purl();
@@ -316,9 +317,9 @@ impl State {
                     };
                     self.pending.push(pending);
                     self.listing.entries.push(Entry {
-                        name: owned(e.name.0),
-                        version: owned(e.package_version.0),
-                        purl: owned(purl),
+                        name: owned_if(own, e.name.0),
+                        version: owned_if(own, e.package_version.0),
+                        purl: owned_if(own, purl),
                         ecosystem,
                         license: 0,
                         supplier: None,
@@ -330,7 +331,8 @@ impl State {
             "Annotation" => {
                 if is_location(e.statement.as_str()) {
                     let subject = self.symbol(e.subject.0);
-                    self.annotations.push((subject, e.statement.0.into_owned()));
+                    self.annotations
+                        .push((subject, owned_if(own, e.statement.0)));
                 }
             }
             "Relationship" => {
@@ -355,16 +357,16 @@ impl State {
                 let info = match kind {
                     "Person" | "Organization" => Info::Agent {
                         organization: kind == "Organization",
-                        email: e.identifier("email").unwrap_or_default().into_owned(),
-                        name: e.name.0.into_owned(),
+                        email: owned_if(own, e.identifier("email").unwrap_or_default()),
+                        name: owned_if(own, e.name.0),
                     },
                     _ => Info::Other {
-                        name: e.name.0.into_owned(),
-                        expression: e.license_expression.0.into_owned(),
+                        name: owned_if(own, e.name.0),
+                        expression: owned_if(own, e.license_expression.0),
                         custom: e
                             .custom_id_to_uri
                             .into_iter()
-                            .map(|d| (d.key.0.into_owned(), self.symbol(d.value.0)))
+                            .map(|d| (owned_if(own, d.key.0), self.symbol(d.value.0)))
                             .collect(),
                     },
                 };
@@ -374,7 +376,7 @@ impl State {
     }
 
     /// Resolves the references, drops the root, sorts.
-    fn finish(mut self) -> Listing<'static> {
+    fn finish(mut self) -> Listing<'a> {
         // The ids are no longer needed by name.
         self.symbols = HashMap::new();
         let root: Option<u32> = [true, false].iter().find_map(|want| {
@@ -422,10 +424,10 @@ impl State {
                                         Recorded::None => return None,
                                     };
                                     (!name.trim().is_empty() && name != "NOASSERTION")
-                                        .then_some((k.as_str(), name))
+                                        .then_some((k.as_ref(), name))
                                 })
                                 .collect();
-                            (Some(expression.as_str()), extracted)
+                            (Some(expression.as_ref()), extracted)
                         }
                         Some(_) => (Some(""), HashMap::new()),
                         None => (None, HashMap::new()),
@@ -495,15 +497,10 @@ impl State {
     }
 }
 
-/// A string kept by the listing, owned.
-fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
-    Cow::Owned(s.into_owned())
-}
-
 /// The `@graph`, each element handled as it is parsed.
-struct Graph<'s>(&'s mut State);
+struct Graph<'s, 'a>(&'s mut State<'a>);
 
-impl<'de> DeserializeSeed<'de> for Graph<'_> {
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Graph<'_, 'a> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
@@ -511,7 +508,7 @@ impl<'de> DeserializeSeed<'de> for Graph<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Graph<'_> {
+impl<'de: 'a, 'a> Visitor<'de> for Graph<'_, 'a> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -531,32 +528,31 @@ impl<'de> Visitor<'de> for Graph<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while let Some(e) = seq.next_element::<Element<'de>>()? {
+        while let Some(e) = seq.next_element::<Element<'a>>()? {
             self.0.element(e);
         }
         Ok(())
     }
 }
 
-/// The top level: `@graph` (once), the sniffed keys, others skipped; the
-/// elements go to `state`, which may hold elements already read.
+/// The top level: `@graph` (once), the sniffed keys, others skipped.
 struct Document {
-    state: State,
+    own: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Document {
-    type Value = Listing<'static>;
+    type Value = Listing<'de>;
 
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
-    ) -> std::result::Result<Listing<'static>, D::Error> {
+    ) -> std::result::Result<Listing<'de>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Document {
-    type Value = Listing<'static>;
+    type Value = Listing<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an SPDX 3 document")
@@ -565,9 +561,10 @@ impl<'de> Visitor<'de> for Document {
     fn visit_map<A: MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> std::result::Result<Listing<'static>, A::Error> {
+    ) -> std::result::Result<Listing<'de>, A::Error> {
         use serde::de::Error as _;
-        let mut state = self.state;
+        let mut state = State::default();
+        state.listing.own = self.own;
         let mut seen = false;
         let mut sniff = format::Sniff {
             object: true,
@@ -595,240 +592,19 @@ impl<'de> Visitor<'de> for Document {
     }
 }
 
-fn new_state() -> State {
-    let mut state = State::default();
-    state.listing.own = true;
-    state
-}
-
 /// Reads SPDX 3 JSON-LD from its bytes; `None` when the full reader is to
-/// decide. The entries own their strings.
-pub(super) fn read(bytes: &[u8]) -> Option<Listing<'static>> {
+/// decide.
+pub(super) fn read(bytes: &[u8], own: bool) -> Option<Listing<'_>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let listing = Document { state: new_state() }.deserialize(&mut de).ok()?;
+    let listing = Document { own }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(listing)
 }
 
-/// The most of a streamed document outside its `@graph` kept for parsing
-/// (a document is its graph; more than this, it is read whole).
-const SKELETON_LIMIT: usize = 16 << 20;
-
-/// Reads SPDX 3 JSON-LD from a reader, never holding the document: the
-/// top-level `@graph` array's elements are cut out of the stream one at a
-/// time (a scan for the JSON structure: strings, escapes, nesting) and
-/// each parsed from its bytes as [`read`] parses it; the rest of the
-/// document (the "skeleton", with `"@graph": []`) is parsed as [`read`]
-/// parses a document, so the same documents are accepted. Linear in the
-/// input; holds one element and the skeleton at a time.
-pub(super) fn read_from(mut reader: impl std::io::Read) -> Option<Listing<'static>> {
-    let mut splitter = Splitter {
-        state: new_state(),
-        skeleton: Vec::new(),
-        element: Vec::new(),
-        depth: 0,
-        string: Strings::Out,
-        top: Top::Start,
-        key: Vec::new(),
-        graph: GraphAt::Outside,
-        element_depth: 0,
-    };
-    let mut chunk = vec![0u8; 1 << 16];
-    loop {
-        let n = match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => return None,
-        };
-        for &b in chunk.get(..n)? {
-            splitter.byte(b)?;
-        }
-        if splitter.skeleton.len() > SKELETON_LIMIT {
-            return None;
-        }
-    }
-    let Splitter {
-        state, skeleton, ..
-    } = splitter;
-    let mut de = serde_json::Deserializer::from_slice(&skeleton);
-    let listing = Document { state }.deserialize(&mut de).ok()?;
+/// Reads SPDX 3 JSON-LD from a reader, never holding the document.
+pub(super) fn read_from(reader: impl std::io::Read) -> Option<Listing<'static>> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let listing = Document { own: true }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(listing)
-}
-
-/// Where the scan is in a string.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Strings {
-    Out,
-    In,
-    /// After a backslash.
-    Escape,
-}
-
-/// Where the scan is in the top-level object.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Top {
-    /// Before the top-level value (or it is not an object).
-    Start,
-    ExpectKey,
-    InKey,
-    AfterKey,
-    AfterColon,
-    InValue,
-}
-
-/// Where the scan is in the `@graph` array.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum GraphAt {
-    Outside,
-    /// After `[`: an element or `]`.
-    First,
-    /// After `,`: an element.
-    Next,
-    InElement,
-    /// After an element: `,` or `]`.
-    After,
-}
-
-struct Splitter {
-    state: State,
-    skeleton: Vec<u8>,
-    element: Vec<u8>,
-    /// Nesting outside the graph's elements.
-    depth: u32,
-    string: Strings,
-    top: Top,
-    /// The top-level key being read (its first bytes).
-    key: Vec<u8>,
-    graph: GraphAt,
-    element_depth: u32,
-}
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-impl Splitter {
-    /// One byte; `None` to give up (the document is then read whole).
-    fn byte(&mut self, b: u8) -> Option<()> {
-        match self.graph {
-            GraphAt::Outside => self.outside(b),
-            GraphAt::First | GraphAt::Next | GraphAt::After => {
-                if is_space(b) {
-                    return Some(());
-                }
-                match (self.graph, b) {
-                    (GraphAt::First | GraphAt::Next, b'{' | b'[') => {
-                        self.element.clear();
-                        self.element.push(b);
-                        self.element_depth = 1;
-                        self.string = Strings::Out;
-                        self.graph = GraphAt::InElement;
-                    }
-                    (GraphAt::After, b',') => self.graph = GraphAt::Next,
-                    (GraphAt::First | GraphAt::After, b']') => {
-                        self.skeleton.push(b']');
-                        self.depth = self.depth.checked_sub(1)?;
-                        self.graph = GraphAt::Outside;
-                        self.top = Top::InValue;
-                    }
-                    _ => return None,
-                }
-                Some(())
-            }
-            GraphAt::InElement => {
-                self.element.push(b);
-                match self.string {
-                    Strings::In => match b {
-                        b'\\' => self.string = Strings::Escape,
-                        b'"' => self.string = Strings::Out,
-                        _ => {}
-                    },
-                    Strings::Escape => self.string = Strings::In,
-                    Strings::Out => match b {
-                        b'"' => self.string = Strings::In,
-                        b'{' | b'[' => self.element_depth = self.element_depth.checked_add(1)?,
-                        b'}' | b']' => {
-                            self.element_depth = self.element_depth.checked_sub(1)?;
-                            if self.element_depth == 0 {
-                                let e: Element<'_> = serde_json::from_slice(&self.element).ok()?;
-                                self.state.element(e);
-                                self.graph = GraphAt::After;
-                            }
-                        }
-                        _ => {}
-                    },
-                }
-                Some(())
-            }
-        }
-    }
-
-    /// A byte outside the graph: kept in the skeleton.
-    fn outside(&mut self, b: u8) -> Option<()> {
-        match self.string {
-            Strings::In => {
-                match b {
-                    b'\\' => self.string = Strings::Escape,
-                    b'"' => {
-                        self.string = Strings::Out;
-                        if self.top == Top::InKey {
-                            self.top = Top::AfterKey;
-                        }
-                    }
-                    _ => {}
-                }
-                if self.top == Top::InKey && self.key.len() < 8 {
-                    self.key.push(b);
-                }
-            }
-            Strings::Escape => {
-                self.string = Strings::In;
-                // An escaped key is never taken for `@graph`.
-                if self.top == Top::InKey {
-                    self.key.push(b'\\');
-                }
-            }
-            Strings::Out => match b {
-                b'"' => {
-                    self.string = Strings::In;
-                    if self.depth == 1 {
-                        self.top = match self.top {
-                            Top::ExpectKey => {
-                                self.key.clear();
-                                Top::InKey
-                            }
-                            _ => Top::InValue,
-                        };
-                    }
-                }
-                b'[' if self.depth == 1 && self.top == Top::AfterColon && self.key == b"@graph" => {
-                    self.skeleton.push(b);
-                    self.depth = self.depth.checked_add(1)?;
-                    self.graph = GraphAt::First;
-                    return Some(());
-                }
-                b'{' | b'[' => {
-                    if self.depth == 0 && b == b'{' {
-                        self.top = Top::ExpectKey;
-                    } else if self.depth == 1 {
-                        self.top = Top::InValue;
-                    }
-                    self.depth = self.depth.checked_add(1)?;
-                }
-                b'}' | b']' => self.depth = self.depth.checked_sub(1)?,
-                b',' if self.depth == 1 => self.top = Top::ExpectKey,
-                b':' if self.depth == 1 && self.top == Top::AfterKey => self.top = Top::AfterColon,
-                _ if is_space(b) => {}
-                _ => {
-                    if self.depth == 1 {
-                        self.top = Top::InValue;
-                    }
-                }
-            },
-        }
-        self.skeleton.push(b);
-        Some(())
-    }
 }
