@@ -132,8 +132,16 @@ pub struct Package {
 }
 
 impl Package {
-    /// A stable id derived from the package's identity and first location.
+    /// A stable id derived from the package's identity and first location,
+    /// as text: [`Package::package_id`] in 16 lowercase hex digits.
     pub fn id(&self) -> String {
+        self.package_id().to_string()
+    }
+
+    /// A stable id derived from the package's identity and first location:
+    /// the first 8 bytes of the SHA-256 of its type, name, version and first
+    /// location path (each followed by a NUL byte).
+    pub fn package_id(&self) -> PackageId {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for part in [
@@ -146,7 +154,9 @@ impl Package {
             h.update([0]);
         }
         let digest = h.finalize();
-        hex::encode(&digest[..8])
+        let mut first = [0u8; 8];
+        first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+        PackageId::from_be_bytes(first)
     }
 
     /// Each declared license value with its SPDX form, mapped by the
@@ -168,13 +178,98 @@ impl Package {
     }
 }
 
-/// A relationship between two packages, by [`Package::id`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// A package's id ([`Package::package_id`]): 8 bytes, written as 16
+/// lowercase hex digits (the native JSON's `id`, `from` and `to`; the stem
+/// of SPDX and CycloneDX ids). Ids order as their text does, so a list
+/// sorted by id is sorted by its text too.
+///
+/// A catalog can hold hundreds of thousands of relationships (`dir:/` on a
+/// build host: over 400,000), so an id is a number, not a String.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PackageId(u64);
+
+impl PackageId {
+    /// The id whose bytes, most significant first, are `bytes`.
+    pub const fn from_be_bytes(bytes: [u8; 8]) -> Self {
+        PackageId(u64::from_be_bytes(bytes))
+    }
+
+    /// The id as a number (its text is this in 16 hex digits).
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl From<u64> for PackageId {
+    fn from(n: u64) -> Self {
+        PackageId(n)
+    }
+}
+
+impl std::fmt::Display for PackageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// Text that is not a [`PackageId`]: anything but exactly 16 lowercase hex
+/// digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsePackageIdError;
+
+impl std::fmt::Display for ParsePackageIdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a package id is 16 lowercase hex digits")
+    }
+}
+
+impl std::error::Error for ParsePackageIdError {}
+
+impl std::str::FromStr for PackageId {
+    type Err = ParsePackageIdError;
+
+    /// Exactly 16 lowercase hex digits, as [`PackageId`]'s `Display` writes
+    /// them (so reading and writing an id gives the same text).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 16 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(ParsePackageIdError);
+        }
+        u64::from_str_radix(s, 16)
+            .map(PackageId)
+            .map_err(|_| ParsePackageIdError)
+    }
+}
+
+impl Serialize for PackageId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PackageId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = PackageId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a package id (16 lowercase hex digits)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PackageId, E> {
+                v.parse()
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
+
+/// A relationship between two packages, by [`Package::package_id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Relationship {
     /// The package that depends or owns.
-    pub from: String,
+    pub from: PackageId,
     /// The package depended on or owned.
-    pub to: String,
+    pub to: PackageId,
     /// Kind.
     pub kind: RelationshipKind,
 }
@@ -873,5 +968,64 @@ mod tests {
         });
         assert!(!r.fits(&packages));
         assert!(!r.fits(&packages[..2]));
+    }
+}
+
+#[cfg(test)]
+mod package_id_tests {
+    use super::*;
+
+    #[test]
+    fn package_id_text_is_the_first_8_bytes_of_the_hash_in_lowercase_hex() {
+        let p = Package {
+            name: "a".to_owned(),
+            version: "1".to_owned(),
+            ecosystem: Ecosystem::Npm,
+            purl: String::new(),
+            cpes: Vec::new(),
+            licenses: Licenses::default(),
+            locations: vec![Location::new("a/package.json", None)],
+            found_by: String::new(),
+            files: Vec::new(),
+            dependencies: Vec::new(),
+            metadata: Metadata::Npm(crate::model::NpmMetadata::default()),
+        };
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(b"npm\x00a\x001\x00/a/package.json\x00");
+        assert_eq!(p.id(), hex::encode(&digest[..8]));
+        assert_eq!(p.package_id().to_string(), p.id());
+        assert_eq!(p.id().parse::<PackageId>(), Ok(p.package_id()));
+    }
+
+    #[test]
+    fn package_ids_order_as_their_text_and_keep_leading_zeros() {
+        let ids = [
+            "0000000000000000",
+            "00000000000000ff",
+            "0f00000000000000",
+            "ffffffffffffffff",
+        ];
+        let parsed: Vec<PackageId> = ids.iter().map(|s| s.parse().unwrap()).collect();
+        assert!(parsed.windows(2).all(|w| w[0] < w[1]));
+        let text: Vec<String> = parsed.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ids);
+        assert_eq!(
+            serde_json::to_string(&parsed[1]).unwrap(),
+            "\"00000000000000ff\""
+        );
+        assert_eq!(
+            serde_json::from_str::<PackageId>("\"00000000000000ff\"").unwrap(),
+            parsed[1]
+        );
+        for bad in [
+            "",
+            "ff",
+            "00000000000000FF",
+            "00000000000000ff0",
+            "-0000000000000ff",
+            " 000000000000ff",
+        ] {
+            assert_eq!(bad.parse::<PackageId>(), Err(ParsePackageIdError), "{bad}");
+        }
     }
 }

@@ -630,6 +630,11 @@ fn finish(
     diagnostics.sort();
     diagnostics.dedup();
     let relationships = relate::relationships(&packages);
+    tracing::debug!(
+        packages = packages.len(),
+        relationships = relationships.len(),
+        "relationships built"
+    );
     log_memory("related");
     Catalog {
         source,

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::facts::{Agent, Component, Sbom};
 use crate::cataloger::{HashAlgorithm, Supplier};
-use crate::model::{Catalog, RelationshipKind};
+use crate::model::{Catalog, PackageId, RelationshipKind};
 
 fn agent(s: Supplier<'_>) -> Agent {
     match s {
@@ -38,17 +38,17 @@ pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
     ));
     // The scanned image is the document's subject, not a package of it.
     sbom.describes = true;
-    let mut related: HashSet<&str> = HashSet::new();
-    let mut depends: HashSet<&str> = HashSet::new();
+    let mut related: HashSet<PackageId> = HashSet::new();
+    let mut depends: HashSet<PackageId> = HashSet::new();
     for r in &catalog.relationships {
-        related.insert(&r.from);
-        related.insert(&r.to);
+        related.insert(r.from);
+        related.insert(r.to);
         if r.kind == RelationshipKind::DependsOn {
-            depends.insert(&r.from);
+            depends.insert(r.from);
         }
     }
     for p in &catalog.packages {
-        let id = p.id();
+        let package_id = p.package_id();
         let fields = p.metadata.fields();
         sbom.components.push(Component {
             name: p.name.clone(),
@@ -78,14 +78,14 @@ pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
                 .collect(),
             distribution_licence: false,
             filename: None,
-            dependencies_listed: depends.contains(id.as_str()),
+            dependencies_listed: depends.contains(&package_id),
             completeness_stated: false,
             // Every package of a scan is in the image.
             related: true,
             executable: None,
             archive: None,
             structured: None,
-            key: id,
+            key: package_id.to_string(),
         });
     }
     sbom

@@ -14,7 +14,7 @@
 //! format's structs), never into a `serde_json::Value` tree, which costs
 //! about ten times the input's size.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -25,7 +25,7 @@ use crate::cataloger::DocumentPackage;
 use crate::error::{Error, Result};
 use crate::model::{
     Catalog, Diagnostic, Distro, Ecosystem, LayerInfo, LayerRef, Licenses, Location, Metadata,
-    OwnedFile, Package, Relationship, RelationshipKind, Scope, Severity, SourceInfo,
+    OwnedFile, Package, PackageId, Relationship, RelationshipKind, Scope, Severity, SourceInfo,
 };
 
 /// The message for input that is none of the formats we read.
@@ -595,24 +595,27 @@ pub(super) fn finish(
     edges: &[(String, String, RelationshipKind)],
     mut diagnostics: Vec<Diagnostic>,
 ) -> Catalog {
-    let ids: HashMap<&str, String> = keys
+    let ids: HashMap<&str, PackageId> = keys
         .iter()
         .zip(&packages)
-        .map(|(k, p)| (k.as_str(), p.id()))
+        .map(|(k, p)| (k.as_str(), p.package_id()))
         .collect();
-    let mut relationships: BTreeSet<Relationship> = BTreeSet::new();
+    // An edge naming a key no package has is dropped.
+    let mut relationships: Vec<Relationship> = Vec::new();
     for (from, to, kind) in edges {
-        if let (Some(f), Some(t)) = (ids.get(from.as_str()), ids.get(to.as_str())) {
-            if f != t {
-                relationships.insert(Relationship {
-                    from: f.clone(),
-                    to: t.clone(),
+        if let (Some(&from), Some(&to)) = (ids.get(from.as_str()), ids.get(to.as_str())) {
+            if from != to {
+                relationships.push(Relationship {
+                    from,
+                    to,
                     kind: *kind,
                 });
             }
         }
     }
     drop(ids);
+    relationships.sort_unstable();
+    relationships.dedup();
     sort_packages(&mut packages);
     let distro = distro.or_else(|| distro_from_purls(&packages));
     diagnostics.sort();
@@ -622,7 +625,7 @@ pub(super) fn finish(
         scope: Scope::Squashed,
         distro,
         packages,
-        relationships: relationships.into_iter().collect(),
+        relationships,
         diagnostics,
         files: Default::default(),
     }
@@ -667,6 +670,7 @@ mod tests {
     use super::*;
     use crate::format::{CYCLONEDX_FOUND_BY, SPDX_FOUND_BY};
     use crate::model::{ApkMetadata, GenericMetadata, PypiMetadata};
+    use std::collections::BTreeSet;
 
     fn testdata(name: &str) -> Vec<u8> {
         let path = format!("{}/testdata/import/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -1115,6 +1119,54 @@ mod tests {
         assert!(message(&err).contains("schema version `2.0.0`"), "{err}");
     }
 
+    /// A native document with one npm package `a` and a relationship from
+    /// `from` to `to`.
+    fn native_with_relationship(from: &str, to: &str) -> String {
+        format!(
+            r#"{{"schema":{{"name":"sbomctl-catalog","version":"1.0.0"}},
+            "source":{{"kind":"directory","transport":"dir","name":"x"}},
+            "scope":"squashed",
+            "packages":[{{"name":"a","version":"1","type":"npm","purl":"pkg:npm/a@1",
+              "locations":[{{"path":"/a/package.json"}}],"found_by":"t",
+              "metadata":{{"type":"npm","data":{{}}}}}}],
+            "relationships":[{{"from":"{from}","to":"{to}","kind":"depends-on"}}],
+            "diagnostics":[]}}"#
+        )
+    }
+
+    #[test]
+    fn native_json_keeps_a_relationship_to_an_id_no_package_has() {
+        // Ids are kept as numbers: a well-formed id that names no package
+        // is kept and written back as it was read.
+        let doc = native_with_relationship("00000000000000ff", "0123456789abcdef");
+        let c = read_document(doc.as_bytes()).unwrap();
+        assert_eq!(c.relationships.len(), 1);
+        assert_eq!(c.relationships[0].from.to_string(), "00000000000000ff");
+        assert_eq!(c.relationships[0].to.to_string(), "0123456789abcdef");
+        let json = serde_json::to_value(c.relationships[0]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"from": "00000000000000ff", "to": "0123456789abcdef", "kind": "depends-on"})
+        );
+    }
+
+    #[test]
+    fn native_json_relationship_id_that_is_not_16_lowercase_hex_is_refused() {
+        for bad in [
+            "a",
+            "0123456789ABCDEF",
+            "0123456789abcdef0",
+            "+123456789abcdef",
+        ] {
+            let doc = native_with_relationship(bad, "0123456789abcdef");
+            let err = read_document(doc.as_bytes()).unwrap_err();
+            let message = message(&err);
+            assert!(message.contains("native sbomctl JSON"), "{message}");
+            assert!(message.contains(&format!("\"{bad}\"")), "{message}");
+            assert!(message.contains("16 lowercase hex digits"), "{message}");
+        }
+    }
+
     #[test]
     fn empty_spdx_document_from_kubernetes_bom_reads() {
         let c = read_document(&testdata("bom-go-mod.spdx.json")).unwrap();
@@ -1204,13 +1256,16 @@ mod tests {
         assert_eq!(requests.licenses.expression.as_deref(), Some("Apache-2.0"));
         // requests depends on certifi, charset-normalizer, idna and urllib3;
         // setuptools on pip (as the tool wrote it).
-        let id = |n: &str| c.packages.iter().find(|p| p.name == n).unwrap().id();
-        let deps: BTreeSet<(String, String)> = c
-            .relationships
-            .iter()
-            .map(|r| (r.from.clone(), r.to.clone()))
-            .collect();
-        let want: BTreeSet<(String, String)> = [
+        let id = |n: &str| {
+            c.packages
+                .iter()
+                .find(|p| p.name == n)
+                .unwrap()
+                .package_id()
+        };
+        let deps: BTreeSet<(PackageId, PackageId)> =
+            c.relationships.iter().map(|r| (r.from, r.to)).collect();
+        let want: BTreeSet<(PackageId, PackageId)> = [
             ("requests", "certifi"),
             ("requests", "charset-normalizer"),
             ("requests", "idna"),
@@ -1315,13 +1370,13 @@ mod tests {
         assert_eq!(c.packages[2].purl, "pkg:hex/phoenix@1.7.0");
         let mut want = vec![
             Relationship {
-                from: c.packages[0].id(),
-                to: musl.id(),
+                from: c.packages[0].package_id(),
+                to: musl.package_id(),
                 kind: RelationshipKind::DependsOn,
             },
             Relationship {
-                from: plug.id(),
-                to: musl.id(),
+                from: plug.package_id(),
+                to: musl.package_id(),
                 kind: RelationshipKind::DependsOn,
             },
         ];
@@ -1388,8 +1443,8 @@ mod tests {
             Some("MIT OR Apache-2.0")
         );
         assert_eq!(c.relationships.len(), 1);
-        assert_eq!(c.relationships[0].from, c.packages[1].id());
-        assert_eq!(c.relationships[0].to, libc.id());
+        assert_eq!(c.relationships[0].from, c.packages[1].package_id());
+        assert_eq!(c.relationships[0].to, libc.package_id());
         let messages: Vec<&str> = c.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             messages,
@@ -1538,8 +1593,8 @@ mod tests {
         assert_eq!(
             c.relationships,
             vec![Relationship {
-                from: c.packages[0].id(),
-                to: musl.id(),
+                from: c.packages[0].package_id(),
+                to: musl.package_id(),
                 kind: RelationshipKind::DependsOn,
             }]
         );

@@ -108,7 +108,7 @@ fn composer_own_lock_matches_jq_and_requirements_resolve() {
         "php-composer-lock-cataloger",
         "composer.lock",
     );
-    let by_id: BTreeMap<String, &Package> = c.packages.iter().map(|p| (p.id(), p)).collect();
+    let by_id: BTreeMap<_, &Package> = c.packages.iter().map(|p| (p.package_id(), p)).collect();
     let edges: Vec<(&Package, &Package)> = c
         .relationships
         .iter()

@@ -12,7 +12,7 @@ use jsonschema::{Draft, Resource, Validator};
 use sbomctl_catalog::format::{render, CyclonedxVersion, Format, RenderOptions};
 use sbomctl_catalog::model::{
     ApkMetadata, Catalog, DebMetadata, Distro, Ecosystem, LayerRef, Licenses, Location, Metadata,
-    NpmMetadata, Package, PypiMetadata, Relationship, RelationshipKind, SourceInfo,
+    NpmMetadata, Package, PackageId, PypiMetadata, Relationship, RelationshipKind, SourceInfo,
 };
 use sbomctl_catalog::{Options, Scope, Source};
 use serde_json::Value;
@@ -571,7 +571,7 @@ fn hostile_catalog() -> Catalog {
         };
         p
     });
-    let ids: Vec<String> = packages.iter().map(Package::id).collect();
+    let ids: Vec<PackageId> = packages.iter().map(Package::package_id).collect();
     Catalog {
         source: SourceInfo {
             kind: "image".to_owned(),
@@ -594,23 +594,23 @@ fn hostile_catalog() -> Catalog {
         packages,
         relationships: vec![
             Relationship {
-                from: ids[2].clone(),
-                to: ids[0].clone(),
+                from: ids[2],
+                to: ids[0],
                 kind: RelationshipKind::DependsOn,
             },
             Relationship {
-                from: ids[2].clone(),
-                to: ids[0].clone(),
+                from: ids[2],
+                to: ids[0],
                 kind: RelationshipKind::DependsOn,
             },
             Relationship {
-                from: ids[2].clone(),
-                to: ids[1].clone(),
+                from: ids[2],
+                to: ids[1],
                 kind: RelationshipKind::OwnershipByFileOverlap,
             },
             Relationship {
-                from: ids[2].clone(),
-                to: "no-such-package".to_owned(),
+                from: ids[2],
+                to: PackageId::from(0),
                 kind: RelationshipKind::DependsOn,
             },
         ],

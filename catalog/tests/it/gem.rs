@@ -111,7 +111,7 @@ fn gem_list_names_the_same_gems() {
 #[test]
 fn debian_packages_own_their_gems_and_dependencies_resolve() {
     let c = scan_dir(&testdata("debian-rootfs"));
-    let by_id: BTreeMap<String, &Package> = c.packages.iter().map(|p| (p.id(), p)).collect();
+    let by_id: BTreeMap<_, &Package> = c.packages.iter().map(|p| (p.package_id(), p)).collect();
     let mut owned = BTreeMap::new();
     let mut depends = BTreeSet::new();
     for r in &c.relationships {

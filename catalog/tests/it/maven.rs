@@ -229,7 +229,8 @@ fn relationships_link_nested_packages_to_their_parent() {
     let war = found.packages.iter().find(|p| p.name == "shop").unwrap();
     for p in found.packages.iter().filter(|p| p.name != "shop") {
         assert!(
-            rels.iter().any(|r| r.from == war.id() && r.to == p.id()),
+            rels.iter()
+                .any(|r| r.from == war.package_id() && r.to == p.package_id()),
             "shop -> {}",
             p.name
         );
@@ -837,8 +838,8 @@ fn jars_in_layers_are_cataloged_squashed_and_linked_to_their_deb() {
         .find(|p| p.name == "libcommons-lang3-java")
         .unwrap();
     let lang = maven.iter().find(|p| p.name == "commons-lang3").unwrap();
-    assert!(rels.iter().any(|r| r.from == deb.id()
-        && r.to == lang.id()
+    assert!(rels.iter().any(|r| r.from == deb.package_id()
+        && r.to == lang.package_id()
         && r.kind == RelationshipKind::OwnershipByFileOverlap));
     assert_eq!(maven[0].locations[0].layer.as_ref().unwrap().index, 0);
 

@@ -58,7 +58,7 @@ fn truth_row(e: &Value) -> Row {
 /// (owning deb name, owned package's location) for every ownership edge
 /// into `ecosystem`.
 fn ownership(c: &Catalog, ecosystem: Ecosystem) -> BTreeSet<(String, String)> {
-    let by_id: BTreeMap<String, &Package> = c.packages.iter().map(|p| (p.id(), p)).collect();
+    let by_id: BTreeMap<_, &Package> = c.packages.iter().map(|p| (p.package_id(), p)).collect();
     c.relationships
         .iter()
         .filter(|r| r.kind == RelationshipKind::OwnershipByFileOverlap)
@@ -216,7 +216,7 @@ fn spdx_ids(doc: &Value) -> BTreeMap<String, (String, String)> {
 #[test]
 fn ownership_renders_in_spdx_and_stays_out_of_cyclonedx() {
     let c = scan(&testdata().join("root"));
-    let by_id: BTreeMap<String, &Package> = c.packages.iter().map(|p| (p.id(), p)).collect();
+    let by_id: BTreeMap<_, &Package> = c.packages.iter().map(|p| (p.package_id(), p)).collect();
     // (deb name, owned purl) as the catalog has them.
     let want: BTreeSet<(String, String)> = c
         .relationships

@@ -81,7 +81,7 @@ fn check(dir: &str) -> Catalog {
 fn pythonnet_deps_json_matches_python() {
     let c = check("pythonnet");
     // Dependencies resolve within the file's packages.
-    let by_id: BTreeMap<String, &Package> = c.packages.iter().map(|p| (p.id(), p)).collect();
+    let by_id: BTreeMap<_, &Package> = c.packages.iter().map(|p| (p.package_id(), p)).collect();
     let edges: Vec<(&str, &str)> = c
         .relationships
         .iter()

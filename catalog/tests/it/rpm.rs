@@ -79,10 +79,10 @@ fn directory_with_an_rpm_database_is_cataloged_with_relationships() {
         c.packages[2].purl,
         "pkg:rpm/fedora/sbt-lib@2:0.9-2?arch=x86_64&distro=fedora-40&upstream=sbt-suite-3.4.5-6.fc40.src.rpm"
     );
-    let name_of = |id: &str| {
+    let name_of = |id: &sbomctl_catalog::model::PackageId| {
         c.packages
             .iter()
-            .find(|p| p.id() == id)
+            .find(|p| p.package_id() == *id)
             .map(|p| p.name.clone())
             .unwrap()
     };

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use sbomctl_catalog::format::{render, Format, RenderOptions, SpdxVersion};
 use sbomctl_catalog::model::{
     ApkMetadata, Catalog, DebMetadata, Ecosystem, LayerRef, Licenses, Location, Metadata,
-    NpmMetadata, Package, PypiMetadata, Relationship, RelationshipKind, Scope, SourceInfo,
+    NpmMetadata, Package, PackageId, PypiMetadata, Relationship, RelationshipKind, Scope,
+    SourceInfo,
 };
 use sbomctl_catalog::{Options, Source};
 
@@ -605,16 +606,16 @@ fn hostile() -> Catalog {
     );
 
     let mut packages = vec![evil, unicode, controls, py];
-    let ids: Vec<String> = packages.iter().map(Package::id).collect();
+    let ids: Vec<PackageId> = packages.iter().map(Package::package_id).collect();
     let relationships = vec![
         Relationship {
-            from: ids[0].clone(),
-            to: ids[3].clone(),
+            from: ids[0],
+            to: ids[3],
             kind: RelationshipKind::DependsOn,
         },
         Relationship {
-            from: ids[1].clone(),
-            to: ids[3].clone(),
+            from: ids[1],
+            to: ids[3],
             kind: RelationshipKind::OwnershipByFileOverlap,
         },
     ];

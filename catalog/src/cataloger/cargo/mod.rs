@@ -275,12 +275,12 @@ mod real_binaries {
         assert_eq!(m.source, "crates.io");
         // The binary's graph stays within the binary: auditdemo depends on
         // the binary's itoa, not on the lock file's.
-        let (app_id, itoa_id) = (app.id(), bin("itoa").id());
+        let (app_id, itoa_id) = (app.package_id(), bin("itoa").package_id());
         let edges: Vec<_> = catalog
             .relationships
             .iter()
             .filter(|r| r.from == app_id)
-            .map(|r| r.to.clone())
+            .map(|r| r.to)
             .collect();
         assert_eq!(edges.len(), 3, "{edges:?}");
         assert!(edges.contains(&itoa_id));

@@ -454,9 +454,9 @@ mod real_binaries {
                 .collect();
             expected.sort();
             assert_eq!(main.dependencies, expected, "{name}");
-            let main_id = main.id();
+            let main_id = main.package_id();
             for p in pkgs.iter().filter(|p| p.name != t.main.0) {
-                let id = p.id();
+                let id = p.package_id();
                 assert!(
                     catalog
                         .relationships

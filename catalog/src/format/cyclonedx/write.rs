@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::super::{common, validate, CyclonedxVersion, RenderOptions};
 use crate::cataloger::{ExternalRefKind, HashAlgorithm, Supplier};
-use crate::model::{Catalog, Completeness, Distro, Metadata, Package, RelationshipKind};
+use crate::model::{Catalog, Completeness, Distro, Metadata, Package, PackageId, RelationshipKind};
 
 /// Longest `version` the 1.6 schemas accept (`maxLength`, in characters).
 const MAX_VERSION_CHARS: usize = 1024;
@@ -388,14 +388,14 @@ impl<'a> Bom<'a> {
         // Package ids may in theory repeat (the id hashes only the first
         // location); bom-refs must not, so later duplicates get a suffix
         // and relationships resolve to the first.
-        let mut refs_by_id: BTreeMap<String, String> = BTreeMap::new();
+        let mut refs_by_id: BTreeMap<PackageId, String> = BTreeMap::new();
         let mut refs = RefAllocator::default();
         refs.claim(root_ref.clone());
         let mut package_refs = Vec::with_capacity(catalog.packages.len());
         for p in &catalog.packages {
-            let id = p.id();
-            let r = refs.claim(bom_ref(p, &id));
-            refs_by_id.entry(id).or_insert_with(|| r.clone());
+            let package_id = p.package_id();
+            let r = refs.claim(bom_ref(p, &package_id.to_string()));
+            refs_by_id.entry(package_id).or_insert_with(|| r.clone());
             package_refs.push(r);
         }
         // `os:…` cannot collide with `pkg:…` or hex refs.
@@ -900,7 +900,7 @@ fn dependencies<'a>(
     catalog: &Catalog,
     root_ref: &str,
     component_refs: impl Iterator<Item = &'a String>,
-    refs_by_id: &BTreeMap<String, String>,
+    refs_by_id: &BTreeMap<PackageId, String>,
 ) -> Dependencies {
     // The root first, then the components, each by its place here.
     let mut refs: Vec<String> = std::iter::once(root_ref.to_owned())
@@ -916,7 +916,7 @@ fn dependencies<'a>(
         if rel.kind != RelationshipKind::DependsOn {
             continue;
         }
-        let at = |id: &str| {
+        let at = |id: &PackageId| {
             refs_by_id
                 .get(id)
                 .and_then(|r| place.get(r.as_str()))

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::RenderOptions;
-use crate::model::{Catalog, Package, RelationshipKind};
+use crate::model::{Catalog, Package, PackageId, RelationshipKind};
 
 #[derive(Serialize)]
 struct Snapshot<'a> {
@@ -65,7 +65,11 @@ pub(super) fn write_to(
     options: &RenderOptions,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let ids: BTreeMap<String, &Package> = catalog.packages.iter().map(|p| (p.id(), p)).collect();
+    let ids: BTreeMap<PackageId, &Package> = catalog
+        .packages
+        .iter()
+        .map(|p| (p.package_id(), p))
+        .collect();
     let mut manifests: BTreeMap<String, Manifest<'_>> = BTreeMap::new();
     for p in &catalog.packages {
         let path = manifest_path(catalog, p);
@@ -82,7 +86,7 @@ pub(super) fn write_to(
         let Some(name) = dependency_name(&p.purl) else {
             continue;
         };
-        let id = p.id();
+        let id = p.package_id();
         let mut dependencies: Vec<String> = catalog
             .relationships
             .iter()

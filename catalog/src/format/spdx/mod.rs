@@ -44,7 +44,7 @@ mod tests {
     use super::*;
     use crate::model::{
         Catalog, DebMetadata, Ecosystem, LayerRef, Licenses, Location, Metadata, Package,
-        Relationship, RelationshipKind, Scope, SourceInfo,
+        PackageId, Relationship, RelationshipKind, Scope, SourceInfo,
     };
 
     fn deb(name: &str, version: &str) -> Package {
@@ -139,18 +139,18 @@ mod tests {
         let (a, b) = (deb("a", "1"), deb("b", "2"));
         let rels = vec![
             Relationship {
-                from: a.id(),
-                to: b.id(),
+                from: a.package_id(),
+                to: b.package_id(),
                 kind: RelationshipKind::DependsOn,
             },
             Relationship {
-                from: b.id(),
-                to: a.id(),
+                from: b.package_id(),
+                to: a.package_id(),
                 kind: RelationshipKind::OwnershipByFileOverlap,
             },
             Relationship {
-                from: a.id(),
-                to: "not-in-catalog".into(),
+                from: a.package_id(),
+                to: PackageId::from(0),
                 kind: RelationshipKind::DependsOn,
             },
         ];

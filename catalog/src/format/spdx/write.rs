@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::format::validate;
 use crate::format::{common, RenderOptions, SpdxVersion};
-use crate::model::{Catalog, Completeness, Location, Package, RelationshipKind};
+use crate::model::{Catalog, Completeness, Location, Package, PackageId, RelationshipKind};
 
 use super::fields;
 
@@ -350,13 +350,13 @@ pub(in crate::format) fn build<'a>(
 
     let mut extracted = BTreeMap::new();
     // Package id → place of its first package in `ids` (after the root).
-    let mut place_of_package_id: HashMap<String, usize> = HashMap::new();
+    let mut place_of_package_id: HashMap<PackageId, usize> = HashMap::new();
     let mut used_ids: HashMap<String, usize> = HashMap::new();
     let mut ids = Vec::with_capacity(catalog.packages.len());
     let mut declared = Vec::with_capacity(catalog.packages.len());
     for (i, p) in catalog.packages.iter().enumerate() {
-        let package_id = p.id();
-        let spdx_id = unique_id(&mut used_ids, package_spdx_id(p, &package_id));
+        let package_id = p.package_id();
+        let spdx_id = unique_id(&mut used_ids, package_spdx_id(p, &package_id.to_string()));
         place_of_package_id
             .entry(package_id)
             .or_insert(i.saturating_add(1));

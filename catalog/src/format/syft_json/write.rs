@@ -832,10 +832,7 @@ pub(in crate::format) fn write_to(
     let ids: Vec<Option<u64>> = catalog
         .packages
         .iter()
-        .map(|p| match Id::new(&p.id()) {
-            Id::Hex(n) => Some(n),
-            Id::Text(_) => None,
-        })
+        .map(|p| Some(p.package_id().get()))
         .collect();
     let evidence = Evidence::new(catalog);
     let doc = Document {
@@ -1073,13 +1070,13 @@ impl<'a> Evidence<'a> {
 fn edge(r: &crate::model::Relationship) -> Edge<'_> {
     match r.kind {
         RelationshipKind::DependsOn => Edge {
-            parent: Id::new(&r.to),
-            child: Id::new(&r.from),
+            parent: Id::Hex(r.to.get()),
+            child: Id::Hex(r.from.get()),
             kind: Kind::DependencyOf,
         },
         RelationshipKind::OwnershipByFileOverlap => Edge {
-            parent: Id::new(&r.from),
-            child: Id::new(&r.to),
+            parent: Id::Hex(r.from.get()),
+            child: Id::Hex(r.to.get()),
             kind: Kind::OwnershipByFileOverlap,
         },
     }
