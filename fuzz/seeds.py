@@ -359,6 +359,15 @@ def main():
             + files("catalog/testdata/check/*.json")
         ],
     )
+    counts["sbom_diff"] = write(
+        "sbom_diff",
+        [
+            read(p)
+            for p in files("catalog/testdata/import/*.json")
+            + files("catalog/testdata/import/*.spdx")
+            + files("catalog/testdata/check/*.json")
+        ],
+    )
     counts["sbom_check"] = write(
         "sbom_check",
         [read(p) for p in files("catalog/testdata/import/*.json") + files("catalog/testdata/check/*.json")],
