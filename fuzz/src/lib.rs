@@ -62,10 +62,24 @@ pub fn render_all(catalog: &Catalog) {
     }
 }
 
-/// A file tree holding `files` (path without leading slash, content).
+/// A file tree holding `files` (path without leading slash, content); a
+/// Debian copyright file goes in as the layer reader records it, as its
+/// extractor's finding.
 pub fn tree(files: &[(&str, &[u8])]) -> FileTree {
+    use sbomctl_catalog::cataloger::deb::{CopyrightExtractor, EXTRACTOR_ID};
     let mut t = FileTree::new();
     for (path, data) in files {
+        if CopyrightExtractor::claims(path) {
+            if let Ok(found) = CopyrightExtractor::extract(&[], &mut &data[..], data.len() as u64) {
+                t.insert_finding(cataloger::Finding {
+                    path: (*path).to_owned(),
+                    by: EXTRACTOR_ID.to_owned(),
+                    data: Arc::from(found.data),
+                    layer: None,
+                });
+            }
+            continue;
+        }
         t.insert(File {
             path: (*path).to_owned(),
             data: Arc::from(*data),

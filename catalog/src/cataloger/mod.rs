@@ -203,6 +203,17 @@ impl FileTree {
         self.findings.get(path)
     }
 
+    /// The finding of extractor `by` at `path` (with or without a leading
+    /// slash), following symlinks as [`FileTree::get`] does.
+    pub fn get_finding(&self, path: &str, by: &str) -> Option<&Finding> {
+        let path = path.trim_start_matches('/');
+        let found = match self.findings.get(path) {
+            Some(f) => f,
+            None => self.findings.get(&self.resolve(path).ok()??)?,
+        };
+        (found.by == by).then_some(found)
+    }
+
     /// Removes `path` and everything under it (a whiteout); an empty `path`
     /// empties the tree (an opaque root).
     pub fn remove_tree(&mut self, path: &str) {

@@ -54,6 +54,16 @@ pub trait Extractor: Send + Sync + Debug {
         true
     }
 
+    /// True when every regular file at `path` is this extractor's, whatever
+    /// its mode, size and content (files known by their name, like a
+    /// package's copyright file). The squash then treats the path as it
+    /// treats a wanted one: a hardlink there whose target left no finding
+    /// is reported. The default claims nothing.
+    fn claims(&self, path: &str) -> bool {
+        let _ = path;
+        false
+    }
+
     /// Whether to [`extract`](Extractor::extract) from this file, given its
     /// first bytes (`head`, at most [`HEAD_LEN`], fewer for a short file).
     fn wants(&self, path: &str, mode: u32, size: u64, head: &[u8]) -> bool;
@@ -129,6 +139,11 @@ impl Extractors {
     /// Whether some extractor considers this file (no byte read yet).
     pub fn considers(&self, path: &str, mode: u32, size: u64) -> bool {
         self.list.iter().any(|e| e.considers(path, mode, size))
+    }
+
+    /// Whether some extractor [claims](Extractor::claims) `path`.
+    pub fn claims(&self, path: &str) -> bool {
+        self.list.iter().any(|e| e.claims(path))
     }
 
     /// The first extractor, in registration order, that wants this file.

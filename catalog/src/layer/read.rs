@@ -811,8 +811,10 @@ mod sample_images {
     /// but the four paths the deb and pypi unit tests name. The sample
     /// files of the issue 9 ecosystems (composer, nuget, npm under
     /// `usr/share/nodejs`, gem, rpm, and the debs owning them) were added
-    /// with the catalogers that want them.
-    const SAMPLE_WANTED: [&str; 50] = [
+    /// with the catalogers that want them. The Debian copyright files are
+    /// no longer among them: the dpkg cataloger's extractor reads them
+    /// ([`SAMPLE_EXTRACTED`]).
+    const SAMPLE_WANTED: [&str; 48] = [
         "app/node_modules/@actions/core/package.json",
         "app/node_modules/cowsay/node_modules/npm/package.json",
         "app/node_modules/cowsay/package.json",
@@ -844,8 +846,6 @@ mod sample_images {
         "usr/local/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/direct_url.json",
         "usr/local/lib/python3.11/site-packages/Pygments-2.6.1.dist-info/top_level.txt",
         "usr/local/lib/python3.11/site-packages/pythonnet/runtime/Python.Runtime.deps.json",
-        "usr/share/doc/libpam-runtime/copyright",
-        "usr/share/doc/libsqlite3-0/copyright",
         "usr/share/nodejs/util-deprecate/package.json",
         "usr/share/nodejs/wrappy/package.json",
         "usr/share/nodejs/xtend/package.json",
@@ -863,6 +863,15 @@ mod sample_images {
         "var/lib/dpkg/status.d/libsqlite3-0.md5sums",
         "var/lib/dpkg/status.d/libsqlite3-0.preinst",
         "var/lib/rpm/rpmdb.sqlite",
+    ];
+
+    /// The regular files of the sample layers an extractor claims by name
+    /// (kept as findings, not whole): the Debian copyright files, which
+    /// were in [`SAMPLE_WANTED`] until the dpkg cataloger's extractor
+    /// took them.
+    const SAMPLE_EXTRACTED: [&str; 2] = [
+        "usr/share/doc/libpam-runtime/copyright",
+        "usr/share/doc/libsqlite3-0/copyright",
     ];
 
     /// The layer blobs of the sample OCI layouts (every blob that is not
@@ -894,6 +903,7 @@ mod sample_images {
         let wanted = cataloger::wanted(&cataloger::all());
         let mut members = BTreeSet::new();
         let mut read = BTreeSet::new();
+        let mut extracted = BTreeSet::new();
         for (index, (digest, blob)) in sample_layer_blobs().into_iter().enumerate() {
             let decoder = decode::open(&digest, None, &blob[..]).unwrap();
             let mut archive = tar::Archive::new(decoder);
@@ -920,10 +930,15 @@ mod sample_images {
             };
             let index = read_layer(&desc, &blob[..], &wanted, &Budget::unlimited()).unwrap();
             assert!(index.is_complete());
-            read.extend(index.entries.into_iter().filter_map(|e| match e.kind {
-                EntryKind::File { .. } => Some(e.path),
-                _ => None,
-            }));
+            for e in index.entries {
+                match e.kind {
+                    EntryKind::File { .. } => read.insert(e.path),
+                    EntryKind::Extracted { by, .. } if by == cataloger::deb::EXTRACTOR_ID => {
+                        extracted.insert(e.path)
+                    }
+                    _ => false,
+                };
+            }
         }
         assert_eq!(members.len(), 55, "regular files in the sample layers");
         let selected: Vec<&str> = members
@@ -935,6 +950,16 @@ mod sample_images {
         assert_eq!(
             read.iter().map(String::as_str).collect::<Vec<_>>(),
             SAMPLE_WANTED
+        );
+        let claimed: Vec<&str> = members
+            .iter()
+            .map(String::as_str)
+            .filter(|p| wanted.extractors().claims(p))
+            .collect();
+        assert_eq!(claimed, SAMPLE_EXTRACTED);
+        assert_eq!(
+            extracted.iter().map(String::as_str).collect::<Vec<_>>(),
+            SAMPLE_EXTRACTED
         );
     }
 

@@ -95,6 +95,7 @@ impl Squash {
                         .finding(target)
                         .filter(|f| f.layer == layer.layer)
                         .cloned();
+                    let shared = finding.is_some();
                     if let Some(f) = finding {
                         self.tree.insert_finding(Finding {
                             path: entry.path.clone(),
@@ -102,6 +103,10 @@ impl Squash {
                         });
                     }
                     if !wanted.matches(&entry.path) {
+                        if !shared && wanted.extractors().claims(&entry.path) {
+                            self.diagnostics
+                                .push(not_retained(&entry.path, target, layer));
+                        }
                         continue;
                     }
                     // A hardlink names an earlier member of the same tar; its
@@ -116,13 +121,9 @@ impl Squash {
                             path: entry.path.clone(),
                             ..f
                         }),
-                        None => self.diagnostics.push(Diagnostic {
-                            severity: Severity::Warning,
-                            location: Some(Location::new(&entry.path, layer.layer.clone())),
-                            message: format!(
-                                "hardlink to /{target}, whose content was not retained"
-                            ),
-                        }),
+                        None => self
+                            .diagnostics
+                            .push(not_retained(&entry.path, target, layer)),
                     }
                 }
             }
@@ -152,6 +153,16 @@ impl Squash {
             }
         }
         out
+    }
+}
+
+/// The warning for a hardlink at `path` in `layer` whose `target`'s
+/// content (or finding) was not kept.
+fn not_retained(path: &str, target: &str, layer: &LayerIndex) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Warning,
+        location: Some(Location::new(path, layer.layer.clone())),
+        message: format!("hardlink to /{target}, whose content was not retained"),
     }
 }
 

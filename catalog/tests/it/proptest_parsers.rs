@@ -94,10 +94,24 @@ fn catalog_of(tree: &FileTree, kind: SourceKind) -> Catalog {
     }
 }
 
-/// Catalogs `files` (path, content) and renders the result.
+/// Catalogs `files` (path, content) and renders the result. A Debian
+/// copyright file goes in as the layer reader records it: its extractor's
+/// finding.
 fn catalog_files(files: &[(&str, &[u8])], kind: SourceKind) -> Result<(), TestCaseError> {
+    use cataloger::deb::{CopyrightExtractor, EXTRACTOR_ID};
     let mut tree = FileTree::new();
     for (path, data) in files {
+        if CopyrightExtractor::claims(path) {
+            let found = CopyrightExtractor::extract(&[], &mut &data[..], data.len() as u64)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            tree.insert_finding(cataloger::Finding {
+                path: (*path).to_owned(),
+                by: EXTRACTOR_ID.to_owned(),
+                data: Arc::from(found.data),
+                layer: None,
+            });
+            continue;
+        }
         tree.insert(File {
             path: (*path).to_owned(),
             data: Arc::from(*data),

@@ -15,13 +15,164 @@
 //! The declared values are the distinct names, sorted bytewise as syft sorts
 //! them. The SPDX expression joins their SPDX forms with `AND` (each name
 //! covers some files of the package) and is `None` unless every name maps.
+//!
+//! The files are parsed as their layer streams ([`CopyrightExtractor`]),
+//! not kept: a layer's finding for one file is the names alone
+//! ([`Copyright`]), a few dozen bytes where the text averages 22 KB, and
+//! that is what a layer cache stores and every scan, cold or warm, reads.
 
 use std::collections::BTreeSet;
+use std::io::{self, Read};
 
+use crate::cataloger::{Extracted, Extractor};
 use crate::model::Licenses;
+use crate::MAX_FILE_SIZE;
+
+/// The extractor id copyright findings are stored under. Bump the version
+/// when the finding's form or the names [`Copyright::parse`] finds change:
+/// it is part of the layer cache's fingerprint.
+pub const EXTRACTOR_ID: &str = "dpkg-copyright/1";
+
+/// Largest finding written: the seam cuts findings at 1 MiB
+/// ([`crate::layer::extract::MAX_FINDING`]), which would cut a name.
+const MAX_FINDING: usize = 1000 * 1000;
 
 const COMMON_LICENSES: &str = "/usr/share/common-licenses/";
 const AGREEMENT: &str = "LICENSE AGREEMENT";
+
+/// What the dpkg cataloger uses of one copyright file: its license names
+/// and whether the file was cut.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Copyright {
+    /// The distinct license names, sorted.
+    pub names: Vec<String>,
+    /// The bytes read, when the file was larger than
+    /// [`crate::MAX_FILE_SIZE`] and only its start was parsed.
+    pub cut_at: Option<u64>,
+}
+
+impl Copyright {
+    /// Parses a copyright file's first bytes `data` (all of it unless
+    /// `truncated`).
+    pub fn parse(data: &[u8], truncated: bool) -> Self {
+        let text = match std::str::from_utf8(data) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(data),
+        };
+        Copyright {
+            names: parse_copyright(&text),
+            cut_at: truncated.then_some(data.len() as u64),
+        }
+    }
+
+    /// The finding: a first line `whole` or `cut N`, then one name per
+    /// line (a name never holds a line break). Never empty, so that a file
+    /// naming no license is still recorded (its location is evidence).
+    /// Names past 1,000,000 bytes are left out, which `problems`
+    /// says.
+    pub fn encode(&self, problems: &mut Vec<String>) -> Vec<u8> {
+        let mut out = match self.cut_at {
+            Some(n) => format!("cut {n}\n").into_bytes(),
+            None => b"whole\n".to_vec(),
+        };
+        for (i, name) in self.names.iter().enumerate() {
+            if out.len() + name.len() + 1 > MAX_FINDING {
+                problems.push(format!(
+                    "license names over {MAX_FINDING} bytes: {} of {} names used",
+                    i,
+                    self.names.len()
+                ));
+                break;
+            }
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// Reads back a finding of [`Copyright::encode`]; `None` when it is
+    /// not one.
+    pub fn decode(data: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(data).ok()?;
+        let mut lines = text.split_terminator('\n');
+        let cut_at = match lines.next()? {
+            "whole" => None,
+            head => Some(head.strip_prefix("cut ")?.parse().ok()?),
+        };
+        Some(Copyright {
+            names: lines.map(str::to_owned).collect(),
+            cut_at,
+        })
+    }
+}
+
+/// Reads `usr/share/doc/NAME/copyright` files for the dpkg cataloger as
+/// their layer streams: the finding is their [`Copyright`] (the license
+/// names), not their text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CopyrightExtractor;
+
+impl CopyrightExtractor {
+    /// Whether `path` (normalised) is a copyright file the cataloger reads:
+    /// `usr/share/doc/NAME/copyright` at the root only, as syft looks
+    /// them up.
+    pub fn claims(path: &str) -> bool {
+        path.strip_prefix("usr/share/doc/")
+            .and_then(|rest| rest.strip_suffix("/copyright"))
+            .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+    }
+
+    /// The finding and the problems for a file whose first bytes are
+    /// `head`, the rest `rest`, of declared size `size`: at most
+    /// [`crate::MAX_FILE_SIZE`] bytes are read and parsed, as when the
+    /// file was kept whole. An error reading `rest` is returned as it is.
+    pub fn extract(head: &[u8], rest: &mut dyn Read, size: u64) -> io::Result<Extracted> {
+        let cap = usize::try_from(size.min(MAX_FILE_SIZE)).map_err(io::Error::other)?;
+        let mut data = Vec::with_capacity(cap.min(1 << 20));
+        data.extend_from_slice(head.get(..cap).unwrap_or(head));
+        let more = u64::try_from(cap.saturating_sub(data.len())).map_err(io::Error::other)?;
+        rest.take(more).read_to_end(&mut data)?;
+        let truncated = size > MAX_FILE_SIZE;
+        let mut diagnostics = Vec::new();
+        if truncated {
+            // Worded as the squash words a cut file.
+            diagnostics.push(format!(
+                "file larger than {} MiB, only its start was read",
+                MAX_FILE_SIZE >> 20
+            ));
+        }
+        let data = Copyright::parse(&data, truncated).encode(&mut diagnostics);
+        Ok(Extracted { data, diagnostics })
+    }
+}
+
+impl Extractor for CopyrightExtractor {
+    fn id(&self) -> &'static str {
+        EXTRACTOR_ID
+    }
+
+    fn considers(&self, path: &str, _mode: u32, _size: u64) -> bool {
+        Self::claims(path)
+    }
+
+    fn wants(&self, path: &str, _mode: u32, _size: u64, _head: &[u8]) -> bool {
+        Self::claims(path)
+    }
+
+    fn claims(&self, path: &str) -> bool {
+        Self::claims(path)
+    }
+
+    fn extract(
+        &self,
+        _path: &str,
+        head: &[u8],
+        rest: &mut dyn Read,
+        size: u64,
+    ) -> io::Result<Extracted> {
+        Self::extract(head, rest, size)
+    }
+}
 
 /// The distinct license names a copyright file mentions, sorted.
 pub(super) fn parse_copyright(text: &str) -> Vec<String> {
@@ -328,6 +479,101 @@ mod tests {
             agreement_heading("1. This LICENSE AGREEMENT is between"),
             None
         );
+    }
+
+    #[test]
+    fn findings_read_back_and_stay_under_the_cap() {
+        let whole = Copyright {
+            names: fixture("copyright/liblzma5"),
+            cut_at: None,
+        };
+        let mut problems = Vec::new();
+        let data = whole.encode(&mut problems);
+        assert!(data.starts_with(b"whole\nAutoconf\nGPL-2\n"));
+        assert_eq!(Copyright::decode(&data), Some(whole));
+        // No name is still a finding: the file is evidence.
+        let none = Copyright {
+            names: Vec::new(),
+            cut_at: Some(7),
+        };
+        assert_eq!(none.encode(&mut problems), b"cut 7\n");
+        assert_eq!(Copyright::decode(b"cut 7\n"), Some(none));
+        assert!(problems.is_empty());
+        for bad in [&b""[..], b"cut x\n", b"other\nMIT\n", b"whole\n\xff\n"] {
+            assert_eq!(Copyright::decode(bad), None, "{bad:?}");
+        }
+        // A hostile file naming more than a finding holds: the names that
+        // fit are kept, and the cut is a problem.
+        let mut text = String::new();
+        for i in 0..100_000 {
+            text.push_str(&format!("/usr/share/common-licenses/L{i:07}-padding\n"));
+        }
+        let data =
+            CopyrightExtractor::extract(&[], &mut text.as_bytes(), text.len() as u64).unwrap();
+        assert!(data.data.len() <= MAX_FINDING);
+        let kept = Copyright::decode(&data.data).unwrap().names.len();
+        assert!((40_000..100_000).contains(&kept), "{kept}");
+        assert_eq!(
+            data.diagnostics,
+            [format!(
+                "license names over 1000000 bytes: {kept} of 100000 names used"
+            )]
+        );
+    }
+
+    #[test]
+    fn extractor_claims_root_copyright_files_only() {
+        for yes in [
+            "usr/share/doc/libc6/copyright",
+            "usr/share/doc/info/copyright",
+            "usr/share/doc/.x/copyright",
+        ] {
+            assert!(CopyrightExtractor::claims(yes), "{yes}");
+        }
+        for no in [
+            "usr/share/doc/copyright",
+            "usr/share/doc//copyright",
+            "usr/share/doc/libc6/x/copyright",
+            "opt/usr/share/doc/libc6/copyright",
+            "usr/share/doc/libc6/copyright.gz",
+            "usr/share/doc/libc6/changelog",
+        ] {
+            assert!(!CopyrightExtractor::claims(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn extractor_parses_what_a_kept_file_held() {
+        let text = std::fs::read(format!(
+            "{}/testdata/deb/copyright/python",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let (head, rest) = text.split_at(64);
+        let found = CopyrightExtractor::extract(head, &mut &rest[..], text.len() as u64).unwrap();
+        assert!(found.diagnostics.is_empty());
+        assert_eq!(
+            Copyright::decode(&found.data).unwrap().names,
+            fixture("copyright/python")
+        );
+        // A cut archive: the declared size is over the cap, the bytes
+        // stop early; what was read is parsed and the cut reported.
+        let found = CopyrightExtractor::extract(head, &mut &rest[..], MAX_FILE_SIZE + 1).unwrap();
+        assert_eq!(
+            Copyright::decode(&found.data).unwrap(),
+            Copyright {
+                names: fixture("copyright/python"),
+                cut_at: Some(text.len() as u64),
+            }
+        );
+        assert_eq!(
+            found.diagnostics,
+            ["file larger than 32 MiB, only its start was read"]
+        );
+        // Invalid UTF-8 is replaced, as for a kept file.
+        let found =
+            CopyrightExtractor::extract(b"License: MIT\n\xff\xfe", &mut &b""[..], 15).unwrap();
+        assert_eq!(Copyright::decode(&found.data).unwrap().names, ["MIT"]);
     }
 
     #[test]

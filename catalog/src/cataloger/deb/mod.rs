@@ -6,16 +6,23 @@
 //! `info/NAME[:ARCH].md5sums` and `info/NAME[:ARCH].conffiles` (for
 //! `status.d`, the lists sit next to the entry: `status.d/NAME.md5sums`),
 //! and licenses from `usr/share/doc/NAME/copyright` (by binary package
-//! name, never the source package, as syft does).
+//! name, never the source package, as syft does). Copyright files are not
+//! kept: [`CopyrightExtractor`] reduces each to its license names as its
+//! layer streams, and the squash applies those findings as it applies
+//! files (a later layer's file, whiteout or opaque directory hides them).
 
 mod copyright;
 mod metadata;
 mod status;
 
 pub(crate) use copyright::dep5_to_spdx;
+pub use copyright::{Copyright, CopyrightExtractor, EXTRACTOR_ID};
 pub use metadata::DebMetadata;
 
-use super::{Cataloger, Context, File, FileTree, Findings, Rule};
+use std::sync::Arc;
+
+use super::{Cataloger, Context, Extractor, File, FileTree, Finding, Findings, Rule};
+use crate::model::{Diagnostic, Severity};
 use crate::model::{Ecosystem, Licenses, Metadata, OwnedFile, Package};
 use crate::purl::Purl;
 use status::Entry;
@@ -84,9 +91,12 @@ impl Cataloger for DebCataloger {
             Rule::new("**/lib/dpkg/status.d/*"),
             Rule::new("**/lib/dpkg/info/*.md5sums"),
             Rule::new("**/lib/dpkg/info/*.conffiles"),
-            // syft looks copyright files up at the root only.
-            Rule::new("usr/share/doc/*/copyright"),
+            // `usr/share/doc/*/copyright` files are the extractor's.
         ]
+    }
+
+    fn extractors(&self) -> Vec<Arc<dyn Extractor>> {
+        vec![Arc::new(CopyrightExtractor)]
     }
 
     fn catalog(&self, files: &FileTree, ctx: &Context, out: &mut Findings) {
@@ -167,10 +177,10 @@ impl DebCataloger {
         dedup_keep_first(&mut owned);
 
         let mut licenses = Licenses::default();
-        if let Some(copyright) = files.get(&format!("usr/share/doc/{}/copyright", meta.package)) {
-            warn_if_truncated(copyright, out);
-            licenses = copyright::licenses(copyright::parse_copyright(&copyright.text()));
-            locations.push(copyright.location());
+        let copyright_path = format!("usr/share/doc/{}/copyright", meta.package);
+        if let Some(finding) = files.get_finding(&copyright_path, EXTRACTOR_ID) {
+            licenses = copyright_licenses(finding, out);
+            locations.push(finding.location());
         }
         // The database entry stays first: it is the package's evidence
         // (its id and the all-layers merge key); the rest are supporting.
@@ -212,6 +222,28 @@ fn warn_if_truncated(file: &File, out: &mut Findings) {
             ),
         );
     }
+}
+
+/// The licenses of a copyright file's finding, with the warning for a file
+/// that was cut (worded as for the database files).
+fn copyright_licenses(finding: &Finding, out: &mut Findings) -> Licenses {
+    let mut warn = |message: String| {
+        out.diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            location: Some(finding.location()),
+            message,
+        });
+    };
+    let Some(found) = Copyright::decode(&finding.data) else {
+        warn("copyright finding unreadable; licenses not used".to_owned());
+        return Licenses::default();
+    };
+    if let Some(n) = found.cut_at {
+        warn(format!(
+            "file cut at {n} bytes; entries past the cut are missing"
+        ));
+    }
+    copyright::licenses(found.names)
 }
 
 /// `pkg:deb/<distro id>/NAME@VERSION?arch=…&distro=ID-VERSION_ID&upstream=SRC[@SRCVERSION]`.
@@ -264,9 +296,10 @@ mod tests {
 
     use super::*;
 
-    /// Whether this cataloger's [`Rule`]s select `path`.
+    /// Whether this cataloger's [`Rule`]s or its extractor select `path`.
     fn wants(path: &str) -> bool {
         crate::layer::Wanted::new(DebCataloger.wanted()).matches(path)
+            || CopyrightExtractor::claims(path)
     }
     use crate::cataloger::SourceKind;
     use crate::model::{DebMetadata, Distro, Location, Severity};
@@ -279,6 +312,23 @@ mod tests {
             data: Arc::from(data),
             layer: None,
             truncated: false,
+        }
+    }
+
+    /// Inserts a file as the layer reader records it: a copyright file as
+    /// its extractor's finding, anything else whole.
+    fn put(tree: &mut FileTree, path: &str, data: &[u8]) {
+        if CopyrightExtractor::claims(path) {
+            let found = CopyrightExtractor::extract(&[], &mut &data[..], data.len() as u64)
+                .expect("reading a slice");
+            tree.insert_finding(Finding {
+                path: path.to_owned(),
+                by: EXTRACTOR_ID.to_owned(),
+                data: found.data.into(),
+                layer: None,
+            });
+        } else {
+            tree.insert(file(path, data));
         }
     }
 
@@ -296,7 +346,7 @@ mod tests {
                 } else {
                     let rel = path.strip_prefix(root).expect("under root");
                     let rel = format!("{prefix}{}", rel.to_string_lossy());
-                    tree.insert(file(&rel, &std::fs::read(&path).expect("fixture readable")));
+                    put(tree, &rel, &std::fs::read(&path).expect("fixture readable"));
                 }
             }
         }
@@ -700,7 +750,7 @@ mod tests {
         let conf = std::fs::read(format!("{TESTDATA}/info/util-linux.conffiles")).expect("fixture");
         tree.insert(file("var/lib/dpkg/info/util-linux.conffiles", &conf));
         let copyright = std::fs::read(format!("{TESTDATA}/copyright/libc6")).expect("fixture");
-        tree.insert(file("usr/share/doc/zlib1g/copyright", &copyright));
+        put(&mut tree, "usr/share/doc/zlib1g/copyright", &copyright);
 
         let out = run(&tree, &debian_12());
         let names: Vec<&str> = out.packages.iter().map(|p| p.name.as_str()).collect();
@@ -749,7 +799,7 @@ mod tests {
             "var/lib/dpkg/status",
             b"Package: libfoo1\nVersion: 1\nSource: foo\n",
         ));
-        tree.insert(file("usr/share/doc/foo/copyright", b"License: MIT\n"));
+        put(&mut tree, "usr/share/doc/foo/copyright", b"License: MIT\n");
         let out = run(&tree, &no_distro());
         assert!(out.packages[0].licenses.is_empty());
         assert_eq!(paths(&out.packages[0].locations), ["/var/lib/dpkg/status"]);
@@ -791,7 +841,10 @@ mod tests {
         let wanted: Vec<&str> = tree
             .iter()
             .map(|f| f.path.as_str())
+            .chain(tree.findings(EXTRACTOR_ID).map(|f| f.path.as_str()))
             .filter(|p| wants(p))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
         assert_eq!(
             wanted,
@@ -870,8 +923,279 @@ mod tests {
             b"Package: x\nArchitecture: \xff\xfe\n",
         ));
         tree.insert(file("var/lib/dpkg/status.d/x.md5sums", &garbage));
-        tree.insert(file("usr/share/doc/x/copyright", &garbage));
+        put(&mut tree, "usr/share/doc/x/copyright", &garbage);
         let out = run(&tree, &no_distro());
         assert!(out.packages.iter().any(|p| p.name == "x"));
+    }
+}
+
+/// Copyright findings through the real layer reader and squash: what the
+/// cataloger sees when the files come from several layers.
+#[cfg(test)]
+mod layers {
+    use std::io::Read;
+
+    use super::*;
+    use crate::cataloger::{self, SourceKind};
+    use crate::layer::read::index_tar;
+    use crate::layer::squash::Squash;
+    use crate::layer::{EntryKind, LayerIndex};
+    use crate::model::LayerRef;
+
+    const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/deb");
+
+    enum Member<'a> {
+        File(&'a str, &'a [u8]),
+        Symlink(&'a str, &'a str),
+        Hardlink(&'a str, &'a str),
+    }
+    use Member::{File as F, Hardlink, Symlink};
+
+    fn tar_of(members: &[Member<'_>]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for m in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o644);
+            match m {
+                F(path, data) => {
+                    h.set_size(data.len() as u64);
+                    h.set_cksum();
+                    b.append_data(&mut h, path, *data).unwrap();
+                }
+                Symlink(path, target) | Hardlink(path, target) => {
+                    h.set_entry_type(if matches!(m, Symlink(..)) {
+                        tar::EntryType::Symlink
+                    } else {
+                        tar::EntryType::Link
+                    });
+                    h.set_size(0);
+                    b.append_link(&mut h, path, target).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn layer_ref(i: usize) -> LayerRef {
+        LayerRef {
+            digest: format!("sha256:{i}"),
+            diff_id: None,
+            index: i,
+        }
+    }
+
+    fn index(i: usize, tar: impl Read) -> LayerIndex {
+        index_tar(
+            Some(layer_ref(i)),
+            tar,
+            &cataloger::wanted(&cataloger::all()),
+        )
+        .unwrap()
+    }
+
+    /// Applies layer `i` of `members` and returns, for each package, its
+    /// name, declared licenses and supporting locations (`path@layer`),
+    /// and the diagnostics of the squash and the cataloger.
+    fn apply(s: &mut Squash, i: usize, members: &[Member<'_>]) -> (Vec<String>, Vec<String>) {
+        s.apply(
+            &index(i, &tar_of(members)[..]),
+            &cataloger::wanted(&cataloger::all()),
+        );
+        view(s)
+    }
+
+    fn view(s: &Squash) -> (Vec<String>, Vec<String>) {
+        let ctx = Context {
+            distro: None,
+            source_kind: SourceKind::Image,
+        };
+        let mut out = Findings::default();
+        DebCataloger.catalog(s.tree(), &ctx, &mut out);
+        let packages = out
+            .packages
+            .iter()
+            .map(|p| {
+                let rest: Vec<String> = p.locations[1..]
+                    .iter()
+                    .map(|l| format!("{}@{}", l.path, l.layer.as_ref().unwrap().index))
+                    .collect();
+                format!(
+                    "{} [{}] {}",
+                    p.name,
+                    p.licenses.declared.join(","),
+                    rest.join(" ")
+                )
+            })
+            .collect();
+        let diagnostics = s
+            .diagnostics()
+            .into_iter()
+            .chain(out.diagnostics)
+            .map(|d| format!("{}: {}", d.location.unwrap().path, d.message))
+            .collect();
+        (packages, diagnostics)
+    }
+
+    const STATUS: &[u8] = b"Package: libfoo1\nVersion: 1\nArchitecture: amd64\n\n\
+                            Package: libfoo-dev\nVersion: 1\nArchitecture: amd64\n";
+
+    #[test]
+    fn copyright_texts_are_not_kept_only_their_names() {
+        let text = std::fs::read(format!("{TESTDATA}/copyright/liblzma5")).unwrap();
+        let index = index(
+            0,
+            &tar_of(&[F("usr/share/doc/liblzma5/copyright", &text)])[..],
+        );
+        let [entry] = index.entries.as_slice() else {
+            panic!("one entry: {:?}", index.entries)
+        };
+        let EntryKind::Extracted { by, data, .. } = &entry.kind else {
+            panic!("a finding: {:?}", entry.kind)
+        };
+        assert_eq!(by, EXTRACTOR_ID);
+        assert!(data.len() * 20 < text.len(), "{} bytes", data.len());
+        let found = Copyright::decode(data).unwrap();
+        assert_eq!(found.cut_at, None);
+        assert_eq!(
+            found.names,
+            copyright::parse_copyright(&String::from_utf8(text).unwrap())
+        );
+    }
+
+    #[test]
+    fn findings_follow_the_layers() {
+        let mut s = Squash::new();
+        // The database first, the copyright file in a later layer.
+        let (p, d) = apply(&mut s, 0, &[F("var/lib/dpkg/status", STATUS)]);
+        assert_eq!(p, ["libfoo1 [] ", "libfoo-dev [] "]);
+        assert!(d.is_empty(), "{d:?}");
+        let (p, _) = apply(
+            &mut s,
+            1,
+            &[
+                F("usr/share/doc/libfoo1/copyright", b"License: MIT\n"),
+                // Debian links a -dev package's doc directory to the
+                // library's.
+                Symlink("usr/share/doc/libfoo-dev", "libfoo1"),
+            ],
+        );
+        assert_eq!(
+            p,
+            [
+                "libfoo1 [MIT] /usr/share/doc/libfoo1/copyright@1",
+                "libfoo-dev [MIT] /usr/share/doc/libfoo1/copyright@1",
+            ]
+        );
+        // Replaced in a later layer.
+        let (p, _) = apply(
+            &mut s,
+            2,
+            &[F("usr/share/doc/libfoo1/copyright", b"License: GPL-2\n")],
+        );
+        assert_eq!(p[0], "libfoo1 [GPL-2] /usr/share/doc/libfoo1/copyright@2");
+        // Deleted, then written again, then hidden by an opaque directory.
+        let (p, _) = apply(&mut s, 3, &[F("usr/share/doc/libfoo1/.wh.copyright", b"")]);
+        assert_eq!(p, ["libfoo1 [] ", "libfoo-dev [] "]);
+        let (p, _) = apply(
+            &mut s,
+            4,
+            &[F(
+                "usr/share/doc/libfoo1/copyright",
+                b"License: BSD-3-clause\n",
+            )],
+        );
+        assert_eq!(
+            p[0],
+            "libfoo1 [BSD-3-clause] /usr/share/doc/libfoo1/copyright@4"
+        );
+        let (p, _) = apply(&mut s, 5, &[F("usr/share/doc/.wh..wh..opq", b"")]);
+        assert_eq!(p, ["libfoo1 [] ", "libfoo-dev [] "]);
+        // The database replaced in a later layer: the copyright file of a
+        // lower layer still counts.
+        let (p, _) = apply(
+            &mut s,
+            6,
+            &[F("usr/share/doc/libfoo1/copyright", b"License: Zlib\n")],
+        );
+        assert_eq!(p[0], "libfoo1 [Zlib] /usr/share/doc/libfoo1/copyright@6");
+        let (p, _) = apply(
+            &mut s,
+            7,
+            &[F("var/lib/dpkg/status", b"Package: libfoo1\nVersion: 2\n")],
+        );
+        assert_eq!(p, ["libfoo1 [Zlib] /usr/share/doc/libfoo1/copyright@6"]);
+    }
+
+    #[test]
+    fn hardlinked_copyright_files() {
+        let mut s = Squash::new();
+        let (p, d) = apply(
+            &mut s,
+            0,
+            &[
+                F(
+                    "var/lib/dpkg/status",
+                    b"Package: a\nVersion: 1\n\nPackage: b\nVersion: 1\n\nPackage: c\nVersion: 1\n",
+                ),
+                F("usr/share/doc/a/copyright", b"License: MIT\n"),
+                Hardlink("usr/share/doc/b/copyright", "usr/share/doc/a/copyright"),
+                // A target no rule or extractor kept: reported, as for a
+                // wanted file.
+                F("etc/c-license", b"License: MIT\n"),
+                Hardlink("usr/share/doc/c/copyright", "etc/c-license"),
+            ],
+        );
+        assert_eq!(
+            p,
+            [
+                "a [MIT] /usr/share/doc/a/copyright@0",
+                "b [MIT] /usr/share/doc/b/copyright@0",
+                "c [] ",
+            ]
+        );
+        assert_eq!(
+            d,
+            ["/usr/share/doc/c/copyright: hardlink to /etc/c-license, whose content was not retained"]
+        );
+    }
+
+    /// A copyright file over the file cap: its start is parsed, and the
+    /// squash and the cataloger say so, as when the file was kept whole.
+    #[test]
+    fn oversized_copyright_file_is_cut() {
+        let size = crate::MAX_FILE_SIZE + 100;
+        let head = b"License: MIT\n";
+        let tail = b"\nLicense: GPL-2\n";
+        let mut h = tar::Header::new_gnu();
+        h.set_path("usr/share/doc/a/copyright").unwrap();
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let filler = size - (head.len() + tail.len()) as u64;
+        let content = std::io::Cursor::new(&head[..])
+            .chain(std::io::repeat(b'x').take(filler))
+            .chain(std::io::Cursor::new(&tail[..]));
+        let padding = (512 - size % 512) % 512 + 1024;
+        let stream = std::io::Cursor::new(h.as_bytes().to_vec())
+            .chain(content)
+            .chain(std::io::repeat(0).take(padding));
+        let mut s = Squash::new();
+        s.apply(
+            &index(
+                0,
+                &tar_of(&[F("var/lib/dpkg/status", b"Package: a\nVersion: 1\n")])[..],
+            ),
+            &cataloger::wanted(&cataloger::all()),
+        );
+        s.apply(&index(1, stream), &cataloger::wanted(&cataloger::all()));
+        let (p, d) = view(&s);
+        assert_eq!(p, ["a [MIT] /usr/share/doc/a/copyright@1"]);
+        assert_eq!(
+            d,
+            [
+                "/usr/share/doc/a/copyright: file larger than 32 MiB, only its start was read",
+                "/usr/share/doc/a/copyright: file cut at 33554432 bytes; entries past the cut are missing",
+            ]
+        );
     }
 }
