@@ -278,6 +278,9 @@ impl FileTree {
     /// root, `Err(())` on a loop (more than 40 hops).
     #[allow(clippy::result_unit_err)]
     pub fn resolve(&self, path: &str) -> Result<Option<String>, ()> {
+        if self.is_plain(path) {
+            return Ok((!path.is_empty()).then(|| path.to_owned()));
+        }
         let mut pending: Vec<String> = path.split('/').rev().map(str::to_owned).collect();
         let mut resolved: Vec<String> = Vec::new();
         let mut hops = 0;
@@ -312,6 +315,28 @@ impl FileTree {
         } else {
             Some(resolved.join("/"))
         })
+    }
+
+    /// True when [`FileTree::resolve`] would return `path` as it is: no
+    /// empty, `.` or `..` segment, and neither `path` nor any of its
+    /// ancestors is a symlink. Checked without allocating: most lookups
+    /// (a package's lists and copyright file that are absent) end here.
+    fn is_plain(&self, path: &str) -> bool {
+        let mut end = 0;
+        for segment in path.split('/') {
+            if matches!(segment, "" | "." | "..") {
+                return path.is_empty();
+            }
+            end += segment.len();
+            if path
+                .get(..end)
+                .is_some_and(|prefix| self.symlinks.contains_key(prefix))
+            {
+                return false;
+            }
+            end += 1;
+        }
+        true
     }
 
     /// The file stored at exactly `path` (no symlink following).
@@ -442,6 +467,37 @@ mod tests {
         assert_eq!(t.get("/etc/os-release").unwrap().path, "usr/lib/os-release");
         assert_eq!(t.get("lib/os-release").unwrap().path, "usr/lib/os-release");
         assert_eq!(t.get("etc/abs").unwrap().path, "usr/lib/os-release");
+    }
+
+    #[test]
+    fn resolve_returns_plain_paths_as_they_are() {
+        let mut t = FileTree::new();
+        t.insert_symlink("usr/share/doc/b", "a");
+        t.insert_symlink("lib", "/usr/lib");
+        for (path, resolved) in [
+            (
+                "usr/share/doc/a/copyright",
+                Some("usr/share/doc/a/copyright"),
+            ),
+            (
+                "usr/share/doc/b/copyright",
+                Some("usr/share/doc/a/copyright"),
+            ),
+            ("usr/share/doc/b", Some("usr/share/doc/a")),
+            (
+                "usr/share/doc/bb/copyright",
+                Some("usr/share/doc/bb/copyright"),
+            ),
+            ("lib/x", Some("usr/lib/x")),
+            ("libx/y", Some("libx/y")),
+            ("a/./b", Some("a/b")),
+            ("a/../b", Some("b")),
+            ("a//b", Some("a/b")),
+            ("", None),
+            ("..", None),
+        ] {
+            assert_eq!(t.resolve(path), Ok(resolved.map(str::to_owned)), "{path}");
+        }
     }
 
     #[test]
