@@ -2,7 +2,7 @@
 //! can be streamed in and out with bounded memory and checked on read.
 //!
 //! ```text
-//! sbomctl-layer-cache/1\n                       format line (FORMAT)
+//! sbomctl-layer-cache/2\n                       format line (FORMAT)
 //! {"sbomctl":…,"digest":…,"diff_id":…,"fingerprint":…}\n   header (serde JSON, ≤ 4 KiB)
 //! body (little-endian, length-prefixed; see `write_body`)
 //! sha256 of everything above (32 bytes)

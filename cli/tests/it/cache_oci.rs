@@ -202,7 +202,7 @@ fn registry_cache_warm_scans_write_what_cold_scans_write() {
             "application/vnd.sbomctl.layer-cache.entry.v1"
         );
         let entry = raw.blob(REPO, layers[0]["digest"].as_str().unwrap());
-        assert!(entry.starts_with(b"sbomctl-layer-cache/1\n"));
+        assert!(entry.starts_with(b"sbomctl-layer-cache/2\n"));
         assert_eq!(layers[0]["size"], entry.len());
     }
 }
@@ -324,7 +324,7 @@ fn broken_registry_entries_are_warnings_and_are_rewritten() {
             (
                 "another version",
                 &|b| {
-                    assert!(b.starts_with(b"sbomctl-layer-cache/1\n"));
+                    assert!(b.starts_with(b"sbomctl-layer-cache/2\n"));
                     let mut b = b.to_vec();
                     b[20] = b'9';
                     b
