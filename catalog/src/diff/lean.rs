@@ -321,27 +321,39 @@ impl<'a> CdxComponent<'a> {
     }
 }
 
-/// The components of one list, each mapped as it is parsed (nested ones
-/// after their parent), into `out`.
-struct Components<'l, 'a> {
-    listing: &'l mut Listing<'a>,
-    out: &'l mut Vec<Entry<'a>>,
+/// A nullable list (`null` is an empty list, as the full readers'
+/// `nullable`) whose elements are handed to a function one at a time as
+/// they are parsed, so the list itself is never held.
+pub(super) struct ForEach<T, F> {
+    what: &'static str,
+    each: F,
+    element: PhantomData<fn() -> T>,
 }
 
-impl<'de: 'a, 'a> DeserializeSeed<'de> for Components<'_, 'a> {
+impl<T, F> ForEach<T, F> {
+    /// `what` names the list in errors (`a list of packages`).
+    pub(super) fn new(what: &'static str, each: F) -> Self {
+        ForEach {
+            what,
+            each,
+            element: PhantomData,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> DeserializeSeed<'de> for ForEach<T, F> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        // `null` is an empty list (the full reader's `nullable`).
         d.deserialize_option(self)
     }
 }
 
-impl<'de: 'a, 'a> Visitor<'de> for Components<'_, 'a> {
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> Visitor<'de> for ForEach<T, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of components")
+        f.write_str(self.what)
     }
 
     fn visit_none<E>(self) -> std::result::Result<(), E> {
@@ -356,9 +368,9 @@ impl<'de: 'a, 'a> Visitor<'de> for Components<'_, 'a> {
         d.deserialize_seq(self)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while let Some(c) = seq.next_element::<CdxComponent<'a>>()? {
-            cdx_flatten(c, self.listing, self.out);
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<T>()? {
+            (self.each)(e);
         }
         Ok(())
     }
@@ -533,10 +545,11 @@ impl<'de> Visitor<'de> for CdxBom {
                 0 => {
                     metadata = map.next_value::<Option<CdxMetadata<'de>>>()?;
                 }
-                1 => map.next_value_seed(Components {
-                    listing: &mut listing,
-                    out: &mut components,
-                })?,
+                // Each mapped as it is parsed (nested ones after their
+                // parent).
+                1 => map.next_value_seed(ForEach::new("a list of components", |c| {
+                    cdx_flatten(c, &mut listing, &mut components);
+                }))?,
                 _ => {
                     map.next_value::<Option<Vec<CdxDependency>>>()?;
                 }
@@ -666,85 +679,6 @@ pub(super) struct SpdxState<'a> {
 impl std::hash::Hash for Str<'_> {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         self.0.hash(h);
-    }
-}
-
-/// The packages of an SPDX document, mapped as they are parsed.
-struct SpdxPackages<'s, 'a>(&'s mut SpdxState<'a>);
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for SpdxPackages<'_, 'a> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for SpdxPackages<'_, 'a> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of packages")
-    }
-
-    fn visit_none<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while let Some(p) = seq.next_element::<SpdxPackage<'a>>()? {
-            self.0.package(p);
-        }
-        Ok(())
-    }
-}
-
-/// The relationships of an SPDX document: only DESCRIBES and
-/// DESCRIBED_BY are kept (the root); the rest are checked.
-struct SpdxRelationships<'s, 'a>(&'s mut SpdxState<'a>);
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for SpdxRelationships<'_, 'a> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for SpdxRelationships<'_, 'a> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of relationships")
-    }
-
-    fn visit_none<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while let Some(r) = seq.next_element::<SpdxRelationship<'a>>()? {
-            if matches!(r.relationship_type.as_str(), "DESCRIBES" | "DESCRIBED_BY") {
-                self.0.describes.push(r);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -961,11 +895,22 @@ impl<'de> Visitor<'de> for SpdxDocument {
                         .next_value::<Option<Vec<Str<'de>>>>()?
                         .unwrap_or_default();
                 }
-                3 => map.next_value_seed(SpdxPackages(&mut state))?,
+                3 => map.next_value_seed(ForEach::new("a list of packages", |p| {
+                    state.package(p);
+                }))?,
                 4 => {
                     map.next_value::<Option<Vec<SpdxFile>>>()?;
                 }
-                5 => map.next_value_seed(SpdxRelationships(&mut state))?,
+                // Only DESCRIBES and DESCRIBED_BY are kept (the root); the
+                // rest are checked.
+                5 => map.next_value_seed(ForEach::new(
+                    "a list of relationships",
+                    |r: SpdxRelationship<'de>| {
+                        if matches!(r.relationship_type.as_str(), "DESCRIBES" | "DESCRIBED_BY") {
+                            state.describes.push(r);
+                        }
+                    },
+                ))?,
                 _ => {
                     extracted = map
                         .next_value::<Option<Vec<SpdxExtractedLicense<'de>>>>()?

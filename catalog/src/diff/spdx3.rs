@@ -497,44 +497,6 @@ impl<'a> State<'a> {
     }
 }
 
-/// The `@graph`, each element handled as it is parsed.
-struct Graph<'s, 'a>(&'s mut State<'a>);
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for Graph<'_, 'a> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for Graph<'_, 'a> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of elements")
-    }
-
-    fn visit_none<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while let Some(e) = seq.next_element::<Element<'a>>()? {
-            self.0.element(e);
-        }
-        Ok(())
-    }
-}
-
 /// The top level: `@graph` (once), the sniffed keys, others skipped.
 struct Document {
     own: bool,
@@ -575,7 +537,11 @@ impl<'de> Visitor<'de> for Document {
                 if std::mem::replace(&mut seen, true) {
                     return Err(A::Error::custom("duplicate field"));
                 }
-                map.next_value_seed(Graph(&mut state))?;
+                // Each element handled as it is parsed.
+                map.next_value_seed(super::lean::ForEach::new(
+                    "a list of elements",
+                    |e: Element<'de>| state.element(e),
+                ))?;
                 continue;
             }
             match sniff.slot(key.as_str()) {
