@@ -587,7 +587,12 @@ fn spdx3_validator_accepts_a_minimal_document_and_rejects_broken_ones() {
     // validate_sbom.py checks the schema a @graph element at a time against
     // the one class its `type` names (python-jsonschema is minutes per real
     // image otherwise); spdx3-validate's whole-document check must agree.
-    let plain = validate_sboms_with_env(&jobs, &[("SBOMCTL_SPDX3_PLAIN_SCHEMA", "1")]);
+    // Compared on the documents whose verdict the schema decides (the valid
+    // one and the schema error): the undispatched check is the slow part of
+    // this test, and the other two differ from the valid one only where the
+    // schema cannot look (a reference's target, the @context).
+    let plain = validate_sboms_with_env(&jobs[..2], &[("SBOMCTL_SPDX3_PLAIN_SCHEMA", "1")]);
+    assert_eq!(plain.len(), 2);
     let kinds = |v: &SbomVerdict| {
         ["[schema]", "[shacl]", "UnknownVersionError"]
             .map(|k| v.errors.iter().any(|e| e.contains(k)))
