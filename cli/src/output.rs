@@ -112,6 +112,24 @@ fn write_all(
     Ok(())
 }
 
+/// Writes `bytes` to `path` the way SBOMs are written: through a temp file
+/// renamed over the target (a failure leaves what was there), or straight
+/// through when the target exists and is not a regular file
+/// (`/dev/null`, a FIFO).
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if is_special(path) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .with_context(|| format!("writing {}", path.display()));
+    }
+    stage(path, |w| w.write_all(bytes))?
+        .persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 /// An existing output that is neither a regular file nor a directory.
 fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())

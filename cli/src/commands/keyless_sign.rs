@@ -168,8 +168,7 @@ pub fn sign_blob(
         .keyless
         .signer(args.signing.tlog_upload.unwrap_or(true))?;
     let bundle = signer.sign_streamed_blob(blob)?;
-    std::fs::write(path, bundle.to_json())
-        .with_context(|| format!("writing {}", path.display()))?;
+    crate::output::write_file(path, &bundle.to_json())?;
     eprintln!("sbomctl: bundle written to {}", path.display());
     if let Some(sig_path) = &args.output_signature {
         let sig = bundle
@@ -179,7 +178,7 @@ pub fn sign_blob(
                 base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &m.signature)
             })
             .unwrap_or_default();
-        std::fs::write(sig_path, sig).with_context(|| format!("writing {}", sig_path.display()))?;
+        crate::output::write_file(sig_path, sig.as_bytes())?;
     }
     warn_if_unverified(&signer)
 }

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use base64::Engine as _;
 use sbomctl_attest::attach::{self, legacy_tags, referrers};
 use sbomctl_attest::intoto::{self, Statement, StatementVersion, Subject};
@@ -199,7 +199,7 @@ fn output_certificate(signer: &Signer, path: Option<&std::path::Path>) -> Result
 }
 
 fn write(path: &std::path::Path, bytes: &[u8], what: &str) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    crate::output::write_file(path, bytes)?;
     ui::info(format_args!(
         "sbomctl: {what} written to {}",
         path.display()

@@ -59,3 +59,47 @@ fn output_to_a_fifo_writes_through_and_keeps_the_fifo() {
         serde_json::from_slice(&written).expect("the SBOM came through the FIFO");
     assert_eq!(doc["spdxVersion"], "SPDX-2.3");
 }
+
+/// `sign-blob`'s outputs are written as SBOMs are: a regular file is
+/// replaced through a temporary file renamed over it (a new inode, so a
+/// failed write never leaves half a signature in place of the old one),
+/// and `/dev/null` is written through, never replaced. They were written
+/// in place with `std::fs::write`.
+#[test]
+fn sign_blob_outputs_replace_files_by_rename_and_write_through_dev_null() {
+    use std::os::unix::fs::MetadataExt as _;
+    let keys = crate::common::signing::Keys::new();
+    let dir = tempfile::tempdir().unwrap();
+    let blob = dir.path().join("blob.txt");
+    std::fs::write(&blob, b"hello\n").unwrap();
+    let bundle = dir.path().join("blob.sigstore.json");
+    std::fs::write(&bundle, b"an old bundle").unwrap();
+    let before = std::fs::metadata(&bundle).unwrap().ino();
+    crate::common::signing::ok(&[
+        "sign-blob",
+        "--key",
+        &keys.key,
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--output-signature",
+        "/dev/null",
+        blob.to_str().unwrap(),
+    ]);
+    let after = std::fs::metadata(&bundle).unwrap();
+    assert_ne!(after.ino(), before, "the bundle was rewritten in place");
+    assert!(std::fs::read_to_string(&bundle)
+        .unwrap()
+        .contains("messageSignature"));
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    crate::common::signing::ok(&[
+        "verify-blob",
+        "--key",
+        &keys.public,
+        "--bundle",
+        bundle.to_str().unwrap(),
+        blob.to_str().unwrap(),
+    ]);
+}
