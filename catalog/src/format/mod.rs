@@ -30,6 +30,9 @@ pub use read::{read_document, NOT_AN_SBOM};
 pub(crate) use read::{
     kind_of, locations_from, nullable, parse_purl, read_kind, sniff, Kind, Sniff,
 };
+// For check's CycloneDX XML and SPDX tag-value readers.
+pub(crate) use cyclonedx::{parse_xml, XmlNode};
+pub(crate) use spdx::tag_value_pairs;
 pub use spdx::SPDX_FOUND_BY;
 pub(crate) use spdx::{annotation_entries, spdx_actor, spdx_licenses};
 pub use spdx3::Spdx3Version;

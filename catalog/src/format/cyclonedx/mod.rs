@@ -20,6 +20,7 @@ use crate::model::Catalog;
 pub(super) use read::read;
 pub use read::CYCLONEDX_FOUND_BY;
 pub(super) use xml_read::read as read_xml;
+pub(crate) use xml_read::{parse as parse_xml, Node as XmlNode};
 
 /// CycloneDX JSON for `version`: pretty-printed, with a trailing newline.
 pub(super) fn render_json(

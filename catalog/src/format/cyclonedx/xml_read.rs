@@ -30,35 +30,35 @@ const MAX_ELEMENTS: usize = 20_000_000;
 /// One element: its local name, attributes, text (for leaves) and
 /// children.
 #[derive(Default)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    text: String,
-    children: Vec<Node>,
+pub(crate) struct Node {
+    pub(crate) name: String,
+    pub(crate) attrs: Vec<(String, String)>,
+    pub(crate) text: String,
+    pub(crate) children: Vec<Node>,
 }
 
 impl Node {
-    fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+    pub(crate) fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
         self.children.iter().filter(move |c| c.name == name)
     }
 
-    fn child(&self, name: &str) -> Option<&Node> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
 
-    fn text_of(&self, name: &str) -> Option<String> {
+    pub(crate) fn text_of(&self, name: &str) -> Option<String> {
         self.child(name).map(|c| c.text.clone())
     }
 
     /// Moves out the children named `name`.
-    fn take(&mut self, name: &str) -> Vec<Node> {
+    pub(crate) fn take(&mut self, name: &str) -> Vec<Node> {
         let (taken, kept) = std::mem::take(&mut self.children)
             .into_iter()
             .partition(|c| c.name == name);
@@ -94,8 +94,9 @@ fn element(e: &BytesStart<'_>) -> Result<Node> {
     })
 }
 
-/// Parses the document into its root element.
-fn parse(bytes: &[u8]) -> Result<Node> {
+/// Parses the document into its root element (also for `check`'s
+/// CycloneDX XML reader).
+pub(crate) fn parse(bytes: &[u8]) -> Result<Node> {
     let mut reader = Reader::from_reader(bytes);
     let mut stack: Vec<Node> = Vec::new();
     let mut elements = 0usize;

@@ -14,6 +14,7 @@ pub(super) mod write;
 use super::{RenderOptions, SpdxVersion};
 use crate::model::Catalog;
 
+pub(crate) use read::tag_value_pairs;
 pub use read::SPDX_FOUND_BY;
 pub(crate) use read::{annotation_entries, spdx_actor, spdx_licenses};
 pub(super) use read::{read, read_tag_value};

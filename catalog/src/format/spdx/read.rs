@@ -129,6 +129,8 @@ pub(in crate::format) fn read_tag_value(text: &str) -> Result<Catalog> {
 #[path = "read_tag_value.rs"]
 mod read_tag_value;
 
+pub(crate) use read_tag_value::pairs as tag_value_pairs;
+
 /// The mapping both SPDX 2 readers share. The source's transport is
 /// `spdx-json` for both (and for SPDX 3): they carry the same fields, so a
 /// conversion between them gives the same catalog and the same

@@ -26,11 +26,12 @@ enum Current {
     License,
 }
 
-/// The `(tag, value)` pairs of `text`, `<text>` values joined across lines.
-fn pairs(text: &str) -> Vec<(&str, String)> {
-    let mut out = Vec::new();
+/// The `(tag, value)` pairs of `text`, `<text>` values joined across
+/// lines, one at a time (also for `check`'s tag-value reader).
+pub(crate) fn pairs(text: &str) -> impl Iterator<Item = (&str, String)> {
     let mut lines = text.lines();
-    while let Some(line) = lines.next() {
+    std::iter::from_fn(move || loop {
+        let line = lines.next()?;
         let line = line.trim_end_matches('\r');
         if line.trim_start().starts_with('#') {
             continue;
@@ -61,9 +62,8 @@ fn pairs(text: &str) -> Vec<(&str, String)> {
             }
             None => value.trim_end().to_owned(),
         };
-        out.push((tag.trim(), value));
-    }
-    out
+        return Some((tag.trim(), value));
+    })
 }
 
 pub(super) fn parse(text: &str) -> Result<SpdxDocument> {
