@@ -370,7 +370,12 @@ def main():
     )
     counts["sbom_check"] = write(
         "sbom_check",
-        [read(p) for p in files("catalog/testdata/import/*.json") + files("catalog/testdata/check/*.json")],
+        [
+            read(p)
+            for p in files("catalog/testdata/import/*.json")
+            + files("catalog/testdata/import/*.spdx")
+            + files("catalog/testdata/check/*.json")
+        ],
     )
 
     counts["dsse_envelope"] = write(

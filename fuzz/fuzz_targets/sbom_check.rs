@@ -1,6 +1,7 @@
-//! `sbomctl check`: any input read as SPDX 2 JSON, SPDX 3 JSON-LD,
-//! CycloneDX JSON or native JSON into the facts both profiles look at,
-//! then checked against each profile and rendered both ways.
+//! `sbomctl check`: any input read as SPDX 2 JSON or tag-value, SPDX 3
+//! JSON-LD, CycloneDX JSON or XML, syft JSON or native JSON into the facts
+//! both profiles look at, then checked against each profile and rendered
+//! both ways.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -19,7 +19,7 @@ fn format_accepted(sbom: &Sbom) -> bool {
         got.as_slice() >= min
     };
     match sbom.format.name {
-        "cyclonedx-json" => at_least(&[1, 6]),
+        "cyclonedx-json" | "cyclonedx-xml" => at_least(&[1, 6]),
         "spdx3-json" => at_least(&[3, 0, 1]),
         _ => false,
     }
@@ -38,17 +38,26 @@ pub(super) fn document(sbom: &Sbom) -> Vec<Missing> {
         ));
     }
     if !sbom.creators.iter().any(super::facts::Agent::contact) {
-        out.push(Missing::new(
-            "creator",
-            sbom.unsupported("author")
-                .unwrap_or("no creator of the SBOM with an email address or URL (§5.2.1)"),
-        ));
+        // A format without an author field, or whose author can have no
+        // address, has no place for BSI's SBOM creator.
+        let key = if sbom.unsupported("document creator").is_some() {
+            "document creator"
+        } else {
+            "author"
+        };
+        let mut m = Missing::lacking(
+            sbom,
+            key,
+            "no creator of the SBOM with an email address or URL (§5.2.1)",
+        );
+        "creator".clone_into(&mut m.element);
+        out.push(m);
     }
     if sbom.timestamp.is_none() {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "timestamp",
-            sbom.unsupported("timestamp")
-                .unwrap_or("the document states no creation time (§5.2.1)"),
+            "the document states no creation time (§5.2.1)",
         ));
     }
     out
@@ -56,10 +65,10 @@ pub(super) fn document(sbom: &Sbom) -> Vec<Missing> {
 
 fn flag(out: &mut Vec<Missing>, sbom: &Sbom, value: Flag, element: &'static str) {
     if value.is_none() {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             element,
-            sbom.unsupported(element)
-                .unwrap_or("the document does not state it (§5.2.2)"),
+            "the document does not state it (§5.2.2)",
         ));
     }
 }
@@ -68,7 +77,8 @@ fn flag(out: &mut Vec<Missing>, sbom: &Sbom, value: Flag, element: &'static str)
 pub(super) fn component(sbom: &Sbom, c: &Component) -> Vec<Missing> {
     let mut out = Vec::new();
     if !c.creators.iter().any(super::facts::Agent::contact) {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "creator",
             "no creator of the component with an email address or URL",
         ));
@@ -80,31 +90,36 @@ pub(super) fn component(sbom: &Sbom, c: &Component) -> Vec<Missing> {
         out.push(Missing::new("version", "the component has no version"));
     }
     if c.filename.is_none() {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "filename",
             "the document gives no file name for the component",
         ));
     }
     if !c.dependencies_listed {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "dependencies",
             "the document does not list the component's direct dependencies",
         ));
     }
     if !c.completeness_stated {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "dependency completeness",
             "the document does not state whether its dependency list is complete",
         ));
     }
     if !c.distribution_licence {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "distribution licence",
             "no concluded (distribution) licence",
         ));
     }
     if !c.hashes.iter().any(|h| h == "sha512") {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "hash",
             "no SHA-512 hash of the deployable component",
         ));

@@ -3,11 +3,14 @@
 //!
 //! Profiles: [`Profile::Ntia`] (the NTIA minimum elements, 2021) and
 //! [`Profile::BsiTr03183`] (BSI TR-03183-2 v2.1.0). The document may be in
-//! any format [`crate::format::read_document`] reads: SPDX 2.2 / 2.3 JSON,
-//! SPDX 3.0.1 JSON-LD, CycloneDX JSON or sbomctl's native JSON. Each
-//! format is read into the same facts (what a check looks at), bounded
-//! like the readers: serde's recursion limit caps the depth, and the
-//! caller caps the size.
+//! any format [`crate::format::read_document`] reads: SPDX 2.2 / 2.3 JSON
+//! and tag-value, SPDX 3.0.1 JSON-LD, CycloneDX JSON and XML, syft JSON or
+//! sbomctl's native JSON. Each format is read into the same facts (what a
+//! check looks at), bounded like the readers: serde's recursion limit (and
+//! the XML reader's depth cap) caps the depth, and the caller caps the
+//! size. Where a format has no field for an element, the report says so
+//! ([`Missing::unsupported`]); where a package's ecosystem is known not to
+//! record it, the report says that too ([`Missing::ecosystem`]).
 //!
 //! ```
 //! use sbomctl_catalog::check::{check, Profile};
@@ -19,20 +22,20 @@
 
 mod bsi;
 mod cyclonedx;
+mod ecosystem;
 mod facts;
 mod native;
 mod ntia;
 mod spdx2;
 mod spdx3;
+mod syft;
 
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::error::Result;
-use crate::format::read_malformed as malformed;
 
 /// What a document is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,14 @@ pub struct Missing {
     pub element: String,
     /// Why it counts as missing.
     pub reason: String,
+    /// True when the document's format has no field for the element (the
+    /// reason says so): no document in that format can have it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unsupported: bool,
+    /// Why the component's ecosystem has nothing to put there, when it is
+    /// known (by PURL type: Go build info records no supplier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<String>,
 }
 
 impl Missing {
@@ -88,6 +99,28 @@ impl Missing {
         Missing {
             element: element.to_owned(),
             reason: reason.into(),
+            unsupported: false,
+            ecosystem: None,
+        }
+    }
+
+    /// `element` is missing: for the format's reason when the format has no
+    /// field for it, else for `reason`.
+    fn lacking(sbom: &facts::Sbom, element: &str, reason: impl Into<String>) -> Missing {
+        match sbom.unsupported(element) {
+            Some(why) => Missing {
+                unsupported: true,
+                ..Missing::new(element, why)
+            },
+            None => Missing::new(element, reason),
+        }
+    }
+
+    /// The reason as the table prints it: with the ecosystem's, if any.
+    fn full_reason(&self) -> String {
+        match &self.ecosystem {
+            Some(why) => format!("{}: {why}", self.reason),
+            None => self.reason.clone(),
         }
     }
 }
@@ -151,7 +184,7 @@ impl Report {
         );
         let mut rows: Vec<[String; 3]> = Vec::new();
         for m in &self.document {
-            rows.push(["(document)".into(), m.element.clone(), m.reason.clone()]);
+            rows.push(["(document)".into(), m.element.clone(), m.full_reason()]);
         }
         for c in &self.missing {
             let who = if c.version.is_empty() {
@@ -160,7 +193,7 @@ impl Report {
                 format!("{} {}", c.name, c.version)
             };
             for m in &c.missing {
-                rows.push([who.clone(), m.element.clone(), m.reason.clone()]);
+                rows.push([who.clone(), m.element.clone(), m.full_reason()]);
             }
         }
         if rows.is_empty() {
@@ -182,86 +215,23 @@ impl Report {
     }
 }
 
-/// The top-level fields that tell the formats apart.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Sniff {
-    schema: Option<Value>,
-    #[serde(rename = "spdxVersion")]
-    spdx_version: Option<Value>,
-    #[serde(rename = "bomFormat")]
-    bom_format: Option<Value>,
-    #[serde(rename = "@context")]
-    context: Option<Value>,
-}
-
-/// Reads `bytes` in any JSON format sbomctl reads into the facts a check
-/// looks at.
+/// Reads `bytes`, in any format sbomctl reads (sniffed as `convert`
+/// sniffs it), into the facts a check looks at.
 fn facts(bytes: &[u8]) -> Result<facts::Sbom> {
+    use crate::format::Kind;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let sniff: Sniff = match serde_json::from_slice(bytes) {
-        Ok(s) => s,
-        Err(_) => {
-            let head = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
-            if head
-                .lines()
-                .take(50)
-                .any(|l| l.trim_start().starts_with("SPDXVersion:"))
-            {
-                return Err(malformed(
-                    "SPDX tag-value input is not checked yet (convert it first: \
-                     `sbomctl convert FILE -o spdx-json=FILE.json`)",
-                ));
-            }
-            if head.trim_start().starts_with('<') && head.contains("cyclonedx.org/schema/bom/") {
-                return Err(malformed(
-                    "CycloneDX XML input is not checked yet (convert it first: \
-                     `sbomctl convert FILE -o cyclonedx-json=FILE.json`)",
-                ));
-            }
-            // Let the reader say what the input is (not JSON).
-            return match crate::format::read_document(bytes) {
-                Ok(_) => Err(malformed(crate::format::NOT_AN_SBOM)),
-                Err(e) => Err(e),
-            };
+    match crate::format::sniff(bytes)? {
+        Kind::Native(version) => {
+            let catalog = crate::format::read_document(bytes)?;
+            Ok(native::from_catalog(&catalog, &version))
         }
-    };
-    let str_of = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
-    let native = sniff
-        .schema
-        .as_ref()
-        .and_then(|s| s.get("name"))
-        .and_then(Value::as_str)
-        == Some("sbomctl-catalog");
-    if native {
-        let version = sniff
-            .schema
-            .as_ref()
-            .and_then(|s| s.get("version"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let catalog = crate::format::read_document(bytes)?;
-        return Ok(native::from_catalog(&catalog, &version));
+        Kind::Spdx2 => spdx2::read(bytes),
+        Kind::TagValue(text) => spdx2::read_tag_value(text),
+        Kind::Cyclonedx => cyclonedx::read(bytes),
+        Kind::CyclonedxXml => cyclonedx::read_xml(bytes),
+        Kind::Spdx3 => spdx3::read(bytes),
+        Kind::SyftJson => syft::read(bytes),
     }
-    if let Some(v) = str_of(&sniff.spdx_version) {
-        return match v.as_str() {
-            "SPDX-2.2" | "SPDX-2.3" => spdx2::read(bytes),
-            _ => Err(malformed(format!(
-                "SPDX version `{v}` is not supported (SPDX-2.2, SPDX-2.3)"
-            ))),
-        };
-    }
-    if str_of(&sniff.bom_format).as_deref() == Some("CycloneDX") {
-        return cyclonedx::read(bytes);
-    }
-    if sniff
-        .context
-        .is_some_and(|c| c.to_string().contains("spdx.org/rdf/3"))
-    {
-        return spdx3::read(bytes);
-    }
-    Err(malformed(crate::format::NOT_AN_SBOM))
 }
 
 /// Checks `bytes`, an SBOM document, against `profile`. An input that is
@@ -276,10 +246,20 @@ pub fn check(bytes: &[u8], profile: Profile) -> Result<Report> {
     };
     let mut missing = Vec::new();
     for c in &sbom.components {
-        let m = match profile {
-            Profile::Ntia => ntia::component(c),
+        let mut m = match profile {
+            Profile::Ntia => ntia::component(&sbom, c),
             Profile::BsiTr03183 => bsi::component(&sbom, c),
         };
+        // The ecosystem explains a missing supplier or creator only when
+        // the document names nobody for the component: a creator without
+        // an address is not for want of one.
+        if c.suppliers.is_empty() && c.creators.is_empty() {
+            for m in &mut m {
+                if !m.unsupported {
+                    m.ecosystem = ecosystem::reason(&c.purl, &m.element).map(str::to_owned);
+                }
+            }
+        }
         if !m.is_empty() {
             missing.push(ComponentReport {
                 name: c.label().to_owned(),

@@ -1,6 +1,8 @@
 //! sbomctl's native JSON → [`Sbom`], through the catalog it reads into:
 //! suppliers and checksums come from each package's metadata. The native
 //! JSON is deterministic by design, so it has no timestamp and no creator.
+//! Dependency completeness is what the writers derive from the catalog
+//! ([`crate::relate::dependency_completeness`]).
 
 use std::collections::HashSet;
 
@@ -47,20 +49,33 @@ pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
             depends.insert(r.from);
         }
     }
-    for p in &catalog.packages {
+    // The catalog states completeness as the writers do (CycloneDX
+    // compositions, SPDX 3 `completeness`): known for the ecosystems whose
+    // database records every direct dependency.
+    let completeness = crate::relate::dependency_completeness(&catalog.packages);
+    for (p, completeness) in catalog.packages.iter().zip(completeness) {
         let package_id = p.package_id();
         let fields = p.metadata.fields();
+        let supplier = fields.supplier();
+        // An author is who made the package (as the CycloneDX writer's
+        // `authors`); a maintainer or vendor only supplies it.
+        let creators: Vec<Agent> = match supplier {
+            Some(s @ (Supplier::Author(_) | Supplier::AuthorFields { .. })) => vec![agent(s)],
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .filter(Agent::named)
+        .collect();
         sbom.components.push(Component {
             name: p.name.clone(),
             version: p.version.clone(),
             primary: false,
-            suppliers: fields
-                .supplier()
+            suppliers: supplier
                 .map(agent)
                 .into_iter()
                 .filter(Agent::named)
                 .collect(),
-            creators: Vec::new(),
+            creators,
             purl: p.purl.clone(),
             cpes: p.cpes.clone(),
             hashes: fields
@@ -79,7 +94,7 @@ pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
             distribution_licence: false,
             filename: None,
             dependencies_listed: depends.contains(&package_id),
-            completeness_stated: false,
+            completeness_stated: completeness != crate::model::Completeness::Unknown,
             // Every package of a scan is in the image.
             related: true,
             executable: None,

@@ -10,17 +10,17 @@ use super::Missing;
 pub(super) fn document(sbom: &Sbom) -> Vec<Missing> {
     let mut out = Vec::new();
     if sbom.creators.is_empty() {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "author",
-            sbom.unsupported("author")
-                .unwrap_or("the document names no creator (person, organisation or tool)"),
+            "the document names no creator (person, organisation or tool)",
         ));
     }
     if sbom.timestamp.is_none() {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "timestamp",
-            sbom.unsupported("timestamp")
-                .unwrap_or("the document states no creation time"),
+            "the document states no creation time",
         ));
     }
     if !sbom.describes {
@@ -33,10 +33,11 @@ pub(super) fn document(sbom: &Sbom) -> Vec<Missing> {
 }
 
 /// The elements missing from one component.
-pub(super) fn component(c: &super::facts::Component) -> Vec<Missing> {
+pub(super) fn component(sbom: &Sbom, c: &super::facts::Component) -> Vec<Missing> {
     let mut out = Vec::new();
     if c.suppliers.is_empty() {
-        out.push(Missing::new(
+        out.push(Missing::lacking(
+            sbom,
             "supplier",
             "the document names no supplier for it",
         ));

@@ -1,4 +1,6 @@
-//! SPDX 2.2 / 2.3 JSON → [`Sbom`].
+//! SPDX 2.2 / 2.3 JSON and tag-value → [`Sbom`]. Both encodings are read
+//! into the same document struct, then into the same facts, so one
+//! document written in either gets the same verdict.
 
 use std::collections::HashSet;
 
@@ -96,15 +98,104 @@ fn creator(s: &str) -> Agent {
     Agent::parse(body.trim())
 }
 
+/// SPDX JSON.
 pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
     let doc: Doc = serde_json::from_slice(bytes)
         .map_err(|e| crate::format::read_malformed(format!("SPDX JSON: {e}")))?;
+    Ok(facts(&doc, "spdx-json"))
+}
+
+/// What the tags that follow describe (tag-value groups a package's,
+/// a file's, an annotation's or an extracted licence's tags after its
+/// first tag).
+#[derive(PartialEq)]
+enum Section {
+    Document,
+    Package,
+    Other,
+}
+
+/// SPDX tag-value (sniffed as such): the tags the JSON fields above come
+/// from, one pass over the text, in the struct the JSON is read into.
+/// Unknown tags are ignored, as unknown JSON fields are.
+pub(super) fn read_tag_value(text: &str) -> Result<Sbom> {
+    let mut doc = Doc::default();
+    let mut section = Section::Document;
+    for (tag, value) in crate::format::tag_value_pairs(text) {
+        match tag {
+            "SPDXVersion" => doc.spdx_version = value,
+            "Creator" => doc.creation_info.creators.push(value),
+            "Created" => doc.creation_info.created = value,
+            "SPDXID" if section == Section::Document => doc.spdx_id = value,
+            "PackageName" => {
+                doc.packages.push(Package {
+                    name: value,
+                    ..Package::default()
+                });
+                section = Section::Package;
+            }
+            "FileName" | "SnippetSPDXID" | "LicenseID" | "Annotator" => {
+                section = Section::Other;
+            }
+            "Relationship" => {
+                let mut parts = value.split_whitespace();
+                if let (Some(a), Some(kind), Some(b)) = (parts.next(), parts.next(), parts.next()) {
+                    doc.relationships.push(Relationship {
+                        spdx_element_id: a.to_owned(),
+                        relationship_type: kind.to_owned(),
+                        related_spdx_element: b.to_owned(),
+                    });
+                }
+            }
+            _ => {
+                if section == Section::Package {
+                    if let Some(p) = doc.packages.last_mut() {
+                        package_tag(p, tag, value);
+                    }
+                }
+            }
+        }
+    }
+    Ok(facts(&doc, "spdx"))
+}
+
+/// A tag of the package section `p` is in.
+fn package_tag(p: &mut Package, tag: &str, value: String) {
+    match tag {
+        "SPDXID" => p.spdx_id = value,
+        "PackageVersion" => p.version_info = value,
+        "PackageSupplier" => p.supplier = value,
+        "PackageOriginator" => p.originator = value,
+        "PackageFileName" => p.package_file_name = value,
+        "PackageLicenseConcluded" => p.license_concluded = value,
+        "PackageChecksum" => {
+            if let Some((alg, _)) = value.split_once(':') {
+                p.checksums.push(Checksum {
+                    algorithm: alg.trim().to_owned(),
+                });
+            }
+        }
+        "ExternalRef" => {
+            let mut parts = value.split_whitespace();
+            if let (Some(_), Some(kind), Some(locator)) = (parts.next(), parts.next(), parts.next())
+            {
+                p.external_refs.push(ExternalRef {
+                    reference_type: kind.to_owned(),
+                    reference_locator: locator.to_owned(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn facts(doc: &Doc, format: &'static str) -> Sbom {
     let version = doc
         .spdx_version
         .strip_prefix("SPDX-")
         .unwrap_or(&doc.spdx_version)
         .to_owned();
-    let mut sbom = Sbom::new("spdx-json", version);
+    let mut sbom = Sbom::new(format, version);
     sbom.creators = doc
         .creation_info
         .creators
@@ -189,5 +280,16 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             structured: None,
         });
     }
-    Ok(sbom)
+    for (element, why) in [
+        (
+            "dependency completeness",
+            "SPDX 2 has no field saying a dependency list is complete",
+        ),
+        ("executable property", "SPDX 2 has no field for it"),
+        ("archive property", "SPDX 2 has no field for it"),
+        ("structured property", "SPDX 2 has no field for it"),
+    ] {
+        sbom.unsupported.push((element, why));
+    }
+    sbom
 }

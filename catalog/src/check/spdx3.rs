@@ -3,15 +3,16 @@
 //!
 //! Packages are the `software_Package` elements of `@graph`. Dependencies
 //! are `dependsOn` relationships from the package, their completeness the
-//! relationship's `completeness` (`complete`, `incomplete` or
-//! `noAssertion`); the distribution licence a `hasConcludedLicense`
+//! relationship's `completeness` (`complete` or `incomplete`; `noAssertion`,
+//! like a CycloneDX `unknown` aggregate, states nothing); the distribution licence a `hasConcludedLicense`
 //! relationship; the file name, SHA-512 hash and structured property those
 //! of a `software_File` the package `hasDistributionArtifact` (its name,
 //! `verifiedUsing`, and additional purpose `container` for structured,
 //! `firmware` for unstructured); executable and archive a
 //! `software_primaryPurpose` / `software_additionalPurpose` of
 //! `executable` / `archive`, whose absence says "no". This follows the
-//! SPDX 3 mapping ntia-conformance-checker 6.0.0's BSI mode implements.
+//! SPDX 3 mapping ntia-conformance-checker 6.0.0's BSI mode implements,
+//! but for `noAssertion`, which that mode counts as stated.
 
 use std::collections::{HashMap, HashSet};
 
@@ -197,10 +198,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
             other => {
                 if other == "dependsOn" {
                     depends.insert(from);
-                    if matches!(
-                        r.completeness.as_str(),
-                        "complete" | "incomplete" | "noAssertion"
-                    ) {
+                    // `noAssertion` says nothing about completeness, as a
+                    // CycloneDX composition's `unknown` aggregate.
+                    if matches!(r.completeness.as_str(), "complete" | "incomplete") {
                         complete.insert(from);
                     }
                 }

@@ -261,6 +261,17 @@ proptest! {
     }
 
     #[test]
+    fn sbom_check_never_panics(doc in mutated(check_seeds())) {
+        use sbomctl_catalog::check::{check, Profile};
+        for profile in [Profile::Ntia, Profile::BsiTr03183] {
+            if let Ok(report) = check(&doc, profile) {
+                let _ = report.to_table(profile.title());
+                prop_assert!(serde_json::from_str::<serde_json::Value>(&report.to_json()).is_ok());
+            }
+        }
+    }
+
+    #[test]
     fn go_build_info_never_panics(block in mutated(go_seeds())) {
         catalog_executable(&block)?;
     }
@@ -396,13 +407,8 @@ fn catalog_executable(data: &[u8]) -> Result<(), TestCaseError> {
     render_checked(&catalog_of(&tree, SourceKind::Image))
 }
 
-/// Real SBOMs: the import fixtures and this crate's own renderings of the
-/// package fixtures (so every writer's shape is read back too).
-fn import_seeds() -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = files_under(&testdata().join("import"), |p| p.ends_with(".json"))
-        .into_iter()
-        .map(|(_, d)| d)
-        .collect();
+/// A catalog of 40 of the package fixtures.
+fn fixture_catalog() -> Catalog {
     let wanted = cataloger::wanted(&cataloger::all());
     let fixtures = files_under(&testdata(), |p| wanted.matches(p) && !p.contains("corrupt"));
     let mut tree = FileTree::new();
@@ -414,8 +420,40 @@ fn import_seeds() -> Vec<Vec<u8>> {
             truncated: false,
         });
     }
-    let catalog = catalog_of(&tree, SourceKind::Directory);
+    catalog_of(&tree, SourceKind::Directory)
+}
+
+/// Real SBOMs: the import fixtures and this crate's own renderings of the
+/// package fixtures (so every writer's shape is read back too).
+fn import_seeds() -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = files_under(&testdata().join("import"), |p| p.ends_with(".json"))
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    let catalog = fixture_catalog();
     for &f in JSON_FORMATS {
+        out.push(format::render(&catalog, f, &RenderOptions::at(0)));
+    }
+    out
+}
+
+/// What `check` reads: the import seeds, the tag-value fixtures, and the
+/// package fixtures rendered in every other format check reads (SPDX
+/// tag-value, SPDX 3, CycloneDX XML, syft JSON).
+fn check_seeds() -> Vec<Vec<u8>> {
+    let mut out = import_seeds();
+    out.extend(
+        files_under(&testdata().join("import"), |p| p.ends_with(".spdx"))
+            .into_iter()
+            .map(|(_, d)| d),
+    );
+    let catalog = fixture_catalog();
+    for f in [
+        Format::SpdxTagValue(SpdxVersion::V2_3),
+        Format::Spdx3Json(format::Spdx3Version::V3_0_1),
+        Format::CyclonedxXml(CyclonedxVersion::V1_6),
+        Format::SyftJson,
+    ] {
         out.push(format::render(&catalog, f, &RenderOptions::at(0)));
     }
     out

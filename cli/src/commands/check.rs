@@ -36,9 +36,9 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The SBOM to check: SPDX JSON (2.2, 2.3), SPDX 3.0.1 JSON-LD,
-    /// CycloneDX JSON or sbomctl's native JSON, sniffed from the content.
-    /// `-` reads stdin.
+    /// The SBOM to check: SPDX 2.2 / 2.3 JSON or tag-value, SPDX 3.0.1
+    /// JSON-LD, CycloneDX JSON or XML, syft JSON or sbomctl's native JSON,
+    /// sniffed from the content. `-` reads stdin.
     #[arg(value_name = "SBOM")]
     pub input: String,
     /// The profile to check against.

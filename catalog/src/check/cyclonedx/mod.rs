@@ -1,4 +1,6 @@
-//! CycloneDX JSON 1.2–1.7 → [`Sbom`].
+//! CycloneDX JSON and XML 1.2–1.7 → [`Sbom`]. The XML is read into the
+//! structs the JSON is (`xml.rs`), then into the same facts, so one
+//! document written in either gets the same verdict.
 //!
 //! BSI's file properties and file name are the properties of the BSI
 //! CycloneDX property taxonomy (`bsi:component:filename`,
@@ -80,11 +82,17 @@ impl Entity {
 }
 
 impl Contact {
+    /// The contact as an agent. Without an `email`, the name is read as
+    /// `Name <email> (url)`: writers (sbomctl's among them) put an npm
+    /// `author` string there whole.
     fn agent(&self) -> Agent {
-        Agent {
-            name: self.name.clone(),
-            email: self.email.clone().filter(|e| !e.trim().is_empty()),
-            url: None,
+        match self.email.as_deref().filter(|e| !e.trim().is_empty()) {
+            Some(email) => Agent {
+                name: self.name.clone(),
+                email: Some(email.to_owned()),
+                url: None,
+            },
+            None => Agent::parse(&self.name),
         }
     }
 }
@@ -299,10 +307,19 @@ fn component(c: &Cdx, primary: bool, rel: &Relations<'_>) -> Component {
     }
 }
 
+mod xml;
+
+pub(super) use xml::read as read_xml;
+
+/// CycloneDX JSON.
 pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
     let doc: Doc = serde_json::from_slice(bytes)
         .map_err(|e| crate::format::read_malformed(format!("CycloneDX JSON: {e}")))?;
-    let mut sbom = Sbom::new("cyclonedx-json", doc.spec_version.clone());
+    Ok(facts(&doc, "cyclonedx-json"))
+}
+
+fn facts(doc: &Doc, format: &'static str) -> Sbom {
+    let mut sbom = Sbom::new(format, doc.spec_version.clone());
     let m = &doc.metadata;
     sbom.timestamp = Some(m.timestamp.clone()).filter(|t| !t.trim().is_empty());
     sbom.creators.extend(m.authors.iter().map(Contact::agent));
@@ -363,5 +380,5 @@ pub(super) fn read(bytes: &[u8]) -> Result<Sbom> {
         }
         sbom.components.push(component(c, primary, &rel));
     }
-    Ok(sbom)
+    sbom
 }
