@@ -28,7 +28,7 @@ const REASONS: &[(&str, &str)] = &[
     ),
     (
         "npm",
-        "sbomctl takes an npm package's supplier from its package.json author, maintainers or contributors; this package.json names none",
+        "sbomctl takes an npm package's supplier from its package.json author, authors, contributors or maintainers; this package.json names none",
     ),
     (
         "nuget",

@@ -846,18 +846,31 @@ fn check_ntia(spdx: &std::path::Path, rootfs: &std::path::Path) {
     }
     names.sort();
     assert_eq!(missing[0].1, names);
-    // Why each has none (docs/formats.md, "Suppliers"): what the image's
-    // own metadata records for it.
-    let why = |kind: &str| {
-        match kind {
-        "pkg:npm" => "package.json names no author, authors, maintainers or contributors (Debian's /usr/share/nodejs manifests are stripped; a few have author \"\")",
-        "pkg:nuget" => "a .deps.json records names, versions and hashes only (authors are in the .nuspec, which is not in the image)",
-        "pkg:golang" => "Go build info records module paths, versions and sums only",
-        "pkg:cargo" => "cargo-auditable's dependency list records names, versions and sources only",
-        "pkg:maven" => "no pom organization or developer and no Specification-/Implementation-/Bundle-Vendor: demo-webapp's manifest holds only Created-By, slf4j-migrator's manifest and pom name no vendor, xz's manifest has none and it has no pom",
-        "pkg:oci" => "the image itself: its config has no org.opencontainers.image.vendor or authors label (and sbomctl does not read those labels)",
-        other => panic!("{other}: a package type without a known reason for lacking a supplier"),
+    // Why each has none: the reason the report gives for the package's
+    // ecosystem (by PURL type, docs/formats.md `## check`), one per type,
+    // for every package lacking a supplier.
+    let mut reasons: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for c in ours["missing"].as_array().unwrap() {
+        for m in c["missing"].as_array().unwrap() {
+            if m["element"] != "supplier" {
+                continue;
+            }
+            let id = c["id"].as_str().unwrap();
+            let kind = id.split_once('/').map_or(id, |(t, _)| t).to_owned();
+            let reason = m["ecosystem"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{id}: no ecosystem reason for lacking a supplier"));
+            reasons.entry(kind).or_default().insert(reason.to_owned());
+        }
     }
+    assert_eq!(
+        reasons.keys().collect::<Vec<_>>(),
+        by_type.keys().collect::<Vec<_>>()
+    );
+    let why = |kind: &str| -> String {
+        let r = &reasons[kind];
+        assert_eq!(r.len(), 1, "{kind}: {r:?}");
+        r.iter().next().unwrap().clone()
     };
     let listing: String = by_type
         .iter()
