@@ -297,12 +297,13 @@ fn read_files(r: &mut HashReader<'_>) -> Result<Box<FileTable>, Invalid> {
         return Err(Invalid::Malformed("file count"));
     }
     let mut digests = vec![0u8; width];
+    let (mut path_buf, mut link_buf) = (Vec::new(), Vec::new());
     for _ in 0..n {
         let kind = *FileKind::ALL
             .get(usize::from(r.u8()?))
             .ok_or(Invalid::Malformed("file kind"))?;
-        let path = r.string()?;
-        let link = r.string()?;
+        let path = r.str_in(&mut path_buf)?;
+        let link = r.str_in(&mut link_buf)?;
         let size = r.u64()?;
         let (mode, uid, gid) = (r.u32()?, r.u32()?, r.u32()?);
         let has = match r.u8()? {
@@ -313,9 +314,9 @@ fn read_files(r: &mut HashReader<'_>) -> Result<Box<FileTable>, Invalid> {
             }
             _ => return Err(Invalid::Malformed("flag")),
         };
-        let link = (!link.is_empty()).then_some(link.as_str());
+        let link = (!link.is_empty()).then_some(link);
         if !files.push(
-            &path,
+            path,
             kind,
             mode,
             uid,
@@ -514,6 +515,16 @@ impl HashReader<'_> {
 
     /// A length-prefixed byte string of at most `max` bytes.
     fn bytes(&mut self, max: usize) -> Result<Arc<[u8]>, Invalid> {
+        let n = self.length(max)?;
+        let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, n).collect();
+        let buf = Arc::get_mut(&mut data).ok_or(Invalid::Malformed("buffer"))?;
+        self.fill(buf)?;
+        Ok(data)
+    }
+
+    /// The length prefix of a byte string of at most `max` bytes, checked
+    /// against `max` and against what is left of the entry.
+    fn length(&mut self, max: usize) -> Result<usize, Invalid> {
         let n = self.u32()?;
         let n = usize::try_from(n).map_err(|_| Invalid::Malformed("length"))?;
         if n > max {
@@ -522,15 +533,23 @@ impl HashReader<'_> {
         if n as u64 > self.left {
             return Err(Invalid::Truncated);
         }
-        let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, n).collect();
-        let buf = Arc::get_mut(&mut data).ok_or(Invalid::Malformed("buffer"))?;
-        self.fill(buf)?;
-        Ok(data)
+        Ok(n)
     }
 
     fn string(&mut self) -> Result<String, Invalid> {
-        let b = self.bytes(MAX_STRING)?;
-        String::from_utf8(b.to_vec()).map_err(|_| Invalid::Malformed("utf-8"))
+        let mut buf = Vec::new();
+        self.str_in(&mut buf)?;
+        String::from_utf8(buf).map_err(|_| Invalid::Malformed("utf-8"))
+    }
+
+    /// A string read into `buf` (reused: a file table reads hundreds of
+    /// thousands of them), borrowed from it.
+    fn str_in<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<&'b str, Invalid> {
+        let n = self.length(MAX_STRING)?;
+        buf.clear();
+        buf.resize(n, 0);
+        self.fill(buf)?;
+        std::str::from_utf8(buf).map_err(|_| Invalid::Malformed("utf-8"))
     }
 
     /// A line of at most `max` bytes (the newline included), without
