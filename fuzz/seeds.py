@@ -365,6 +365,7 @@ def main():
             read(p)
             for p in files("catalog/testdata/import/*.json")
             + files("catalog/testdata/import/*.spdx")
+            + files("catalog/testdata/import/*.xml")
             + files("catalog/testdata/check/*.json")
         ],
     )

@@ -6,8 +6,8 @@
 //! 250th downgraded, every 500th relicensed, every 300th removed and 400
 //! are added; and the same two as SPDX 2.3 JSON (a root package that
 //! CONTAINS every package), and the CycloneDX pair converted (read by
-//! `convert`'s reader, rendered) to native JSON, SPDX 2.3 tag-value and
-//! SPDX 3.0.1 JSON-LD. Then:
+//! `convert`'s reader, rendered) to native JSON, SPDX 2.3 tag-value,
+//! SPDX 3.0.1 JSON-LD, syft JSON and CycloneDX 1.6 XML. Then:
 //!
 //! - `read_both`: `format::read_document` (`convert`'s full reader) on
 //!   both CycloneDX documents;
@@ -15,9 +15,10 @@
 //! - `lean_read_both`, `lean_read_both_spdx`: `diff::Listing::read` (the
 //!   diff's lean reader) on both CycloneDX / SPDX documents;
 //! - `lean_read_both_json`, `lean_read_both_tag_value`,
-//!   `lean_read_both_spdx3`: the same on the converted pairs (SPDX 3 also
-//!   `lean_stream_both_spdx3`: `Listing::read_stream`, what the binary
-//!   does for an SPDX 3 file);
+//!   `lean_read_both_spdx3`, `lean_read_both_syft`, `lean_read_both_xml`:
+//!   the same on the converted pairs (SPDX 3 and CycloneDX XML also
+//!   `lean_stream_both_spdx3`, `lean_stream_both_xml`:
+//!   `Listing::read_stream`, what the binary does for such a file);
 //! - `read_diff_render`, `read_diff_render_spdx`: both lean reads, the
 //!   diff and the JSON rendering: what `sbomctl diff -o json OLD NEW`
 //!   does after reading the files (it parses the two sides in two
@@ -28,7 +29,8 @@
 //! routine once. With `SBOMCTL_DIFF_BENCH_WRITE=DIR` set, the documents are
 //! also written to DIR (`old.cdx.json`, `new.cdx.json`, `old.spdx.json`,
 //! `new.spdx.json`, `old.json`, `new.json`, `old.spdx`, `new.spdx`,
-//! `old.spdx3.json`, `new.spdx3.json`) for timing the binary.
+//! `old.spdx3.json`, `new.spdx3.json`, `old.syft.json`, `new.syft.json`,
+//! `old.cdx.xml`, `new.cdx.xml`) for timing the binary.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -36,7 +38,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use sbomctl_catalog::diff::{self, Listing, Side};
 use sbomctl_catalog::format::{
-    read_document, render, Format, RenderOptions, Spdx3Version, SpdxVersion,
+    read_document, render, CyclonedxVersion, Format, RenderOptions, Spdx3Version, SpdxVersion,
 };
 use serde_json::json;
 
@@ -189,6 +191,8 @@ fn bench(c: &mut Criterion) {
         ("json", Format::Json),
         ("tag_value", Format::SpdxTagValue(SpdxVersion::V2_3)),
         ("spdx3", Format::Spdx3Json(Spdx3Version::V3_0_1)),
+        ("syft", Format::SyftJson),
+        ("xml", Format::CyclonedxXml(CyclonedxVersion::V1_6)),
     ]
     .into_iter()
     .map(|(name, format)| {
@@ -211,6 +215,8 @@ fn bench(c: &mut Criterion) {
             let ext = match *name {
                 "json" => "json",
                 "tag_value" => "spdx",
+                "syft" => "syft.json",
+                "xml" => "cdx.xml",
                 _ => "spdx3.json",
             };
             std::fs::write(dir.join(format!("old.{ext}")), a).expect("write");

@@ -14,11 +14,11 @@
 //! mapped one at a time as they are parsed, so only the entries stay.
 //! The mapping is the full readers' (the same helpers where they exist).
 //!
-//! Native JSON, SPDX tag-value and SPDX 3 JSON-LD have lean readers of
-//! their own (native.rs, tag_value.rs, spdx3.rs, the same approach).
-//! syft JSON and CycloneDX XML, and any document a lean reader refuses,
-//! go through the full reader, so errors and results are the full
-//! reader's.
+//! Native JSON, SPDX tag-value, SPDX 3 JSON-LD, syft JSON and CycloneDX
+//! XML have lean readers of their own (native.rs, tag_value.rs, spdx3.rs,
+//! syft_json.rs, the same approach; cyclonedx_xml.rs, on the full XML
+//! reader's events). Any document a lean reader refuses goes through the
+//! full reader, so errors are the full reader's.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -38,8 +38,8 @@ impl<'a> Listing<'a> {
     /// The packages of an SBOM document in any format
     /// [`crate::format::read_document`] reads, with the same names,
     /// versions, PURLs, licenses, suppliers and locations, in the same
-    /// order, and the same error for a document it refuses. CycloneDX JSON
-    /// and SPDX 2 JSON are read without building a catalog, borrowing from
+    /// order, and the same error for a document it refuses. Every format
+    /// is read without building a catalog, the JSON ones borrowing from
     /// `bytes` (see the module documentation).
     pub fn read(bytes: &'a [u8]) -> Result<Listing<'a>> {
         Listing::read_with(bytes, false)
@@ -75,20 +75,55 @@ impl<'a> Listing<'a> {
     }
 
     /// True when a document whose first bytes are `head` is one
-    /// [`Listing::read_stream`] reads (SPDX 3 JSON-LD, by its head): a
-    /// caller holding a file can then read it without holding its bytes.
+    /// [`Listing::read_stream`] reads (SPDX 3 JSON-LD or CycloneDX XML, by
+    /// its head): a caller holding a file can then read it without holding
+    /// its bytes.
     pub fn streams(head: &[u8]) -> bool {
-        matches!(guess(head), Some(Kind::Spdx3))
+        stream_kind(head).is_some()
     }
 
     /// An SBOM document read from `reader` without holding its bytes, for
     /// documents [`Listing::streams`] says it reads; `None` when it does
     /// not read this one (then [`Listing::read`] on the bytes gives the
     /// full reader's result or error). Bounded as the other readers:
-    /// serde's recursion limit caps the depth; the caller caps the size.
+    /// serde's recursion limit or the XML reader's depth limit caps the
+    /// depth; the caller caps the size.
     pub fn read_stream(reader: impl std::io::Read) -> Option<Listing<'static>> {
-        super::spdx3::read_from(reader)
+        use std::io::BufRead as _;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
+        let head = reader.fill_buf().ok()?;
+        let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let kind = stream_kind(head.get(bom..).unwrap_or_default())?;
+        reader.consume(bom);
+        match kind {
+            Kind::CyclonedxXml => super::cyclonedx_xml::read(reader),
+            _ => super::spdx3::read_from(reader),
+        }
     }
+}
+
+/// The format of a document [`Listing::read_stream`] reads, by its head:
+/// SPDX 3 (guessed, the reader checks), or CycloneDX XML as
+/// [`format::sniff`] finds it (its namespace and version whole in the
+/// head, so that the sniff of the whole document agrees).
+fn stream_kind(head: &[u8]) -> Option<Kind<'static>> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if let Some(kind @ Kind::Spdx3) = guess(head) {
+        return Some(kind);
+    }
+    if !matches!(format::cyclonedx_xml(head), Ok(Some(Kind::CyclonedxXml))) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(head);
+    let (_, version) = text.split_once("cyclonedx.org/schema/bom/")?;
+    version
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || c == '.'))
+        .then_some(Kind::CyclonedxXml)
 }
 
 /// The lean reader of a format, `None` when it refuses the document or
@@ -100,7 +135,8 @@ fn read_lean<'a>(bytes: &'a [u8], kind: &Kind<'a>, own: bool) -> Option<Listing<
         Kind::Native(_) => super::native::read(bytes, own),
         Kind::Spdx3 => super::spdx3::read(bytes, own),
         Kind::TagValue(text) => Some(super::tag_value::read(text, own)),
-        Kind::SyftJson | Kind::CyclonedxXml => None,
+        Kind::SyftJson => super::syft_json::read(bytes, own),
+        Kind::CyclonedxXml => super::cyclonedx_xml::read(bytes),
     }
 }
 
@@ -119,6 +155,9 @@ fn guess(bytes: &[u8]) -> Option<Kind<'static>> {
         Some(Kind::Native("1".to_owned()))
     } else if has(b"\"@context\"") && has(b"spdx.org/rdf/3") {
         Some(Kind::Spdx3)
+    } else if has(b"\"artifacts\"") {
+        // syft writes its schema last: checked by the reader.
+        Some(Kind::SyftJson)
     } else {
         None
     }
@@ -137,6 +176,7 @@ pub(crate) fn lean_only(bytes: &[u8]) -> Option<Listing<'_>> {
         read_spdx(bytes, false),
         super::native::read(bytes, false),
         super::spdx3::read(bytes, false),
+        super::syft_json::read(bytes, false),
     ];
     assert!(
         all.iter().filter(|l| l.is_some()).count() <= 1,
@@ -146,7 +186,7 @@ pub(crate) fn lean_only(bytes: &[u8]) -> Option<Listing<'_>> {
         return Some(l);
     }
     match format::sniff(bytes).ok()? {
-        kind @ Kind::TagValue(_) => read_lean(bytes, &kind, false),
+        kind @ (Kind::TagValue(_) | Kind::CyclonedxXml) => read_lean(bytes, &kind, false),
         _ => None,
     }
 }
@@ -222,73 +262,73 @@ struct CdxMetadata<'a> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxComponent<'a> {
+pub(super) struct CdxComponent<'a> {
     #[serde(rename = "type", borrow, deserialize_with = "nullable")]
-    kind: Str<'a>,
+    pub(super) kind: Str<'a>,
     #[serde(rename = "bom-ref")]
-    bom_ref: Option<Checked>,
+    pub(super) bom_ref: Option<Checked>,
     #[serde(borrow, deserialize_with = "nullable")]
-    group: Str<'a>,
+    pub(super) group: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    name: Str<'a>,
+    pub(super) name: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    version: Str<'a>,
+    pub(super) version: Str<'a>,
     #[serde(deserialize_with = "nullable")]
-    description: Checked,
+    pub(super) description: Checked,
     #[serde(borrow)]
-    supplier: Option<CdxEntity<'a>>,
+    pub(super) supplier: Option<CdxEntity<'a>>,
     #[serde(borrow)]
-    purl: Option<Str<'a>>,
-    cpe: Option<Checked>,
+    pub(super) purl: Option<Str<'a>>,
+    pub(super) cpe: Option<Checked>,
     #[serde(borrow, deserialize_with = "nullable")]
-    licenses: Vec<CdxLicenseChoice<'a>>,
+    pub(super) licenses: Vec<CdxLicenseChoice<'a>>,
     #[serde(borrow, deserialize_with = "nullable")]
-    properties: Vec<CdxProperty<'a>>,
+    pub(super) properties: Vec<CdxProperty<'a>>,
     #[serde(borrow, deserialize_with = "nullable")]
-    components: Vec<CdxComponent<'a>>,
+    pub(super) components: Vec<CdxComponent<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxEntity<'a> {
+pub(super) struct CdxEntity<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
-    name: Str<'a>,
+    pub(super) name: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    contact: Vec<CdxContact<'a>>,
+    pub(super) contact: Vec<CdxContact<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxContact<'a> {
+pub(super) struct CdxContact<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
-    email: Str<'a>,
+    pub(super) email: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxLicenseChoice<'a> {
+pub(super) struct CdxLicenseChoice<'a> {
     #[serde(borrow)]
-    license: Option<CdxLicense<'a>>,
+    pub(super) license: Option<CdxLicense<'a>>,
     #[serde(borrow)]
-    expression: Option<Str<'a>>,
+    pub(super) expression: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxLicense<'a> {
+pub(super) struct CdxLicense<'a> {
     #[serde(borrow)]
-    id: Option<Str<'a>>,
+    pub(super) id: Option<Str<'a>>,
     #[serde(borrow)]
-    name: Option<Str<'a>>,
+    pub(super) name: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CdxProperty<'a> {
+pub(super) struct CdxProperty<'a> {
     #[serde(borrow, deserialize_with = "nullable")]
-    name: Str<'a>,
+    pub(super) name: Str<'a>,
     #[serde(borrow, deserialize_with = "nullable")]
-    value: Str<'a>,
+    pub(super) value: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -390,7 +430,7 @@ fn cdx_flatten<'a>(mut c: CdxComponent<'a>, listing: &mut Listing<'a>, out: &mut
 
 /// One component as an entry, as format/cyclonedx/read.rs maps it; `None`
 /// for what it skips (the operating system, no PURL).
-fn cdx_entry<'a>(c: &CdxComponent<'a>, listing: &mut Listing<'a>) -> Option<Entry<'a>> {
+pub(super) fn cdx_entry<'a>(c: &CdxComponent<'a>, listing: &mut Listing<'a>) -> Option<Entry<'a>> {
     if c.kind.as_str() == "operating-system" {
         return None;
     }

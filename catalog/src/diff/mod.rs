@@ -33,11 +33,13 @@ use serde::Serialize;
 use crate::model::{Catalog, Ecosystem, Licenses, Package};
 use crate::version::Scheme;
 
+mod cyclonedx_xml;
 mod lean;
 mod listing;
 mod native;
 mod render;
 mod spdx3;
+mod syft_json;
 mod tag_value;
 
 use listing::Entry;

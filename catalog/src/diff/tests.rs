@@ -296,10 +296,14 @@ fn assert_reads_alike(doc: &[u8], what: &str) -> bool {
                 lean.as_ref().map(seen).map_err(ToString::to_string),
                 "{what}: read_stream"
             ),
-            None => assert!(
-                super::spdx3::read(doc, false).is_none(),
-                "{what}: read_stream"
-            ),
+            None => {
+                let doc = doc.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(doc);
+                assert!(
+                    super::spdx3::read(doc, false).is_none()
+                        && super::cyclonedx_xml::read(doc).is_none(),
+                    "{what}: read_stream"
+                );
+            }
         }
     }
     let owned = Listing::read_owned(doc);
@@ -332,8 +336,7 @@ fn sample_documents() -> Vec<(String, Vec<u8>, bool)> {
         let scanned = scan(image);
         for format in &READ_FORMATS {
             let doc = render(&scanned, *format, &RenderOptions::at(0));
-            let lean = !matches!(format, Format::SyftJson | Format::CyclonedxXml(_));
-            docs.push((format!("{image} {format}"), doc, lean));
+            docs.push((format!("{image} {format}"), doc, true));
         }
     }
     for (name, lean) in [
@@ -342,6 +345,8 @@ fn sample_documents() -> Vec<(String, Vec<u8>, bool)> {
         ("bom-go-mod.spdx", true),
         ("bom-go-mod.spdx.json", true),
         ("requests-venv.cyclonedx.json", true),
+        ("syft-11.0.0-go-mod.syft.json", true),
+        ("requests-venv.cyclonedx.xml", true),
     ] {
         docs.push((name.to_owned(), import(name), lean));
     }
@@ -566,12 +571,11 @@ fn same_pair_diffs_alike_through_every_input_format() {
         let (a, b) = (render(&old, format, &at), render(&new, format, &at));
         let (la, lb) = (Listing::read(&a).unwrap(), Listing::read(&b).unwrap());
         let lean = diff_listings(&la, &lb, Side::sbom("old"), Side::sbom("new"));
-        // Every format but syft JSON and CycloneDX XML has a lean reader,
-        // and it read these.
-        let has_lean = !matches!(format, Format::SyftJson | Format::CyclonedxXml(_));
-        assert_eq!(super::lean::lean_only(&a).is_some(), has_lean, "{format}");
-        assert_eq!(super::lean::lean_only(&b).is_some(), has_lean, "{format}");
-        // SPDX 3 is also read from a stream, to the same report.
+        // Every format has a lean reader, and it read these.
+        assert!(super::lean::lean_only(&a).is_some(), "{format}");
+        assert!(super::lean::lean_only(&b).is_some(), "{format}");
+        // SPDX 3 and CycloneDX XML are also read from a stream, to the
+        // same report.
         if Listing::streams(&a) {
             let (sa, sb) = (
                 Listing::read_stream(&a[..]).unwrap(),
@@ -582,7 +586,7 @@ fn same_pair_diffs_alike_through_every_input_format() {
         }
         assert_eq!(
             Listing::streams(&a),
-            matches!(format, Format::Spdx3Json(_)),
+            matches!(format, Format::Spdx3Json(_) | Format::CyclonedxXml(_)),
             "{format}"
         );
         // The full readers' catalogs give the same diff.
@@ -936,4 +940,375 @@ fn lean_readers_of_native_tag_value_and_spdx3_agree_on_mangled_documents() {
             ("a2", "pkg:npm/a2@2", "X License", 2)
         ],
     );
+}
+
+/// syft JSON and CycloneDX XML documents mangled where their lean readers
+/// check without keeping, or built to exercise what they resolve or pick:
+/// syft's layer positions from a source listed after (or before) the
+/// artifacts, its lenient metadata and licence forms; CycloneDX XML's
+/// first-of-a-name children, nested components, text split by
+/// references, CDATA and comments, namespace prefixes, and the XML
+/// reader's refusals. Each is read alike by the lean and the full reader,
+/// and by the lean reader exactly when the full one accepts it.
+#[test]
+fn lean_readers_of_syft_json_and_cyclonedx_xml_agree_on_mangled_documents() {
+    use serde_json::{json, Value};
+    let scanned = scan("debian-sample-oci");
+    let at = RenderOptions::at(0);
+    let mut docs: Vec<(String, Vec<u8>)> = Vec::new();
+
+    let syft: Value = serde_json::from_slice(&render(&scanned, Format::SyftJson, &at)).unwrap();
+    assert!(
+        syft["source"]["metadata"]["layers"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty()),
+        "the sample lists its layers"
+    );
+    let edits: Vec<(&str, Edit)> = vec![
+        ("as is", Box::new(|_| {})),
+        (
+            "metadata",
+            Box::new(|v| v["artifacts"][0]["metadata"] = json!(5)),
+        ),
+        (
+            "metadata null",
+            Box::new(|v| v["artifacts"][0]["metadata"] = json!(null)),
+        ),
+        (
+            "metadata as a list",
+            Box::new(|v| v["artifacts"][0]["metadata"] = json!([[1], "Ann <a@x>", "Acme"])),
+        ),
+        (
+            "maintainer of another type",
+            Box::new(|v| v["artifacts"][0]["metadata"]["maintainer"] = json!({"a": [1]})),
+        ),
+        (
+            "maintainer without email",
+            Box::new(|v| v["artifacts"][0]["metadata"]["maintainer"] = json!(" Ann ")),
+        ),
+        (
+            "vendor only",
+            Box::new(|v| {
+                v["artifacts"][1]["metadata"] = json!({"vendor": "Acme", "files": "x"});
+            }),
+        ),
+        (
+            "files of another shape",
+            Box::new(|v| v["artifacts"][0]["metadata"]["files"] = json!({"x": 1})),
+        ),
+        (
+            "licences",
+            Box::new(|v| {
+                v["artifacts"][0]["licenses"] = json!([
+                    "MIT",
+                    {"value": " ", "spdxExpression": "Apache-2.0"},
+                    {"value": "GPL", "spdxExpression": "GPL-2.0-only OR MIT"},
+                    null
+                ]);
+            }),
+        ),
+        (
+            "licences all mapped",
+            Box::new(|v| {
+                for a in v["artifacts"].as_array_mut().unwrap() {
+                    a["licenses"] = json!([{"value": "GPL", "spdxExpression": "GPL-2.0-only"}]);
+                }
+            }),
+        ),
+        (
+            "licence of another type",
+            Box::new(|v| v["artifacts"][0]["licenses"] = json!([5])),
+        ),
+        (
+            "cpes",
+            Box::new(|v| v["artifacts"][0]["cpes"] = json!([{"cpe": null}, "x"])),
+        ),
+        (
+            "cpe of another type",
+            Box::new(|v| v["artifacts"][0]["cpes"] = json!([1])),
+        ),
+        (
+            "locations",
+            Box::new(|v| {
+                let l = v["source"]["metadata"]["layers"][0]["digest"].clone();
+                v["artifacts"][0]["locations"] = json!([
+                    {"path": "z/rel", "layerID": ""},
+                    {"path": "/b", "layerID": "sha256:unknown"},
+                    {"path": "/a", "layerID": l},
+                    {"path": "/a", "layerID": l},
+                    {"path": "/a"}
+                ]);
+            }),
+        ),
+        (
+            "layer id of another type",
+            Box::new(|v| v["artifacts"][0]["locations"] = json!([{"layerID": 5}])),
+        ),
+        (
+            "directory",
+            Box::new(|v| v["source"]["type"] = json!("directory")),
+        ),
+        (
+            "layers repeated",
+            Box::new(|v| {
+                let layers = v["source"]["metadata"]["layers"].as_array_mut().unwrap();
+                let first = layers[0].clone();
+                layers.push(first);
+            }),
+        ),
+        (
+            "layer digest of another type",
+            Box::new(|v| v["source"]["metadata"]["layers"] = json!([{"digest": 1}])),
+        ),
+        (
+            "layer size",
+            Box::new(|v| v["source"]["metadata"]["layers"][0]["size"] = json!("big")),
+        ),
+        ("source null", Box::new(|v| v["source"] = json!(null))),
+        (
+            "source metadata",
+            Box::new(|v| v["source"]["metadata"]["os"] = json!(1)),
+        ),
+        (
+            "distro",
+            Box::new(|v| v["distro"] = json!({"idLike": [null]})),
+        ),
+        ("distro null", Box::new(|v| v["distro"] = json!(null))),
+        (
+            "relationship",
+            Box::new(|v| v["artifactRelationships"] = json!([{"parent": 1}])),
+        ),
+        (
+            "relationships null",
+            Box::new(|v| v["artifactRelationships"] = json!(null)),
+        ),
+        (
+            "file",
+            Box::new(|v| v["files"] = json!([{"location": {"layerID": 2}}])),
+        ),
+        (
+            "schema",
+            Box::new(|v| v["schema"]["url"] = json!("https://example.com/other")),
+        ),
+        (
+            "no purl",
+            Box::new(|v| {
+                v["artifacts"][0].as_object_mut().unwrap().remove("purl");
+            }),
+        ),
+        ("id", Box::new(|v| v["artifacts"][0]["id"] = json!(5))),
+        (
+            "escaped name",
+            Box::new(|v| v["artifacts"][0]["name"] = json!("a\"b")),
+        ),
+        ("artifacts null", Box::new(|v| v["artifacts"] = json!(null))),
+    ];
+    for (what, edit) in &edits {
+        let mut v = syft.clone();
+        edit(&mut v);
+        docs.push((format!("syft {what}"), serde_json::to_vec(&v).unwrap()));
+    }
+    // The source before the artifacts (syft writes it after), and the
+    // artifacts twice.
+    let part = |k: &str| serde_json::to_string(&syft[k]).unwrap();
+    docs.push((
+        "syft source first".to_owned(),
+        format!(
+            r#"{{"source": {}, "schema": {}, "artifacts": {}}}"#,
+            part("source"),
+            part("schema"),
+            part("artifacts")
+        )
+        .into_bytes(),
+    ));
+    docs.push((
+        "syft artifacts twice".to_owned(),
+        format!(
+            r#"{{"artifacts": [], "schema": {}, "artifacts": []}}"#,
+            part("schema")
+        )
+        .into_bytes(),
+    ));
+
+    let ns = r#"xmlns="http://cyclonedx.org/schema/bom/1.6""#;
+    let bom = |body: &str| format!(r#"<?xml version="1.0"?><bom {ns} version="1">{body}</bom>"#);
+    let component = |fields: &str| format!(r#"<component type="library">{fields}</component>"#);
+    let a = component("<name>a</name><version>1</version><purl>pkg:npm/a@1</purl>");
+    for (what, doc) in [
+        ("one", bom(&format!("<components>{a}</components>"))),
+        (
+            "fields out of order and repeated",
+            bom(&format!(
+                "<components>{}</components>",
+                component(
+                    r#"<properties><property name="sbomctl:location:path">/x</property>
+                    <property name="sbomctl:layer:digest">sha256:1</property></properties>
+                    <properties><property name="sbomctl:location:path">/y</property></properties>
+                    <name>b</name><name>c</name><version>2</version><version>3</version>
+                    <purl>pkg:npm/b@2</purl><purl>pkg:npm/z@1</purl><group>g</group>"#
+                )
+            )),
+        ),
+        (
+            "nested",
+            bom(&format!(
+                "<components>{}<other>{a}</other></components><components>{a}</components>",
+                component(&format!(
+                    "<components>{}</components><name>p</name><purl>pkg:npm/p@1</purl><components>{a}</components>",
+                    component(&format!(
+                        "<name>q</name><purl>pkg:npm/q@1</purl><components>{a}</components>"
+                    ))
+                ))
+            )),
+        ),
+        (
+            "metadata",
+            bom(&format!(
+                "<components>{a}</components><metadata><component type=\"container\"><name>root</name>\
+                 <purl>pkg:oci/root@sha256%3A00</purl><components>{}</components></component>{}</metadata>\
+                 <metadata><component><components>{a}</components></component></metadata>",
+                component("<name>m</name><purl>pkg:npm/m@1</purl>"),
+                component("<name>second</name><purl>pkg:npm/second@1</purl>")
+            )),
+        ),
+        (
+            "operating system",
+            bom(&format!(
+                r#"<components><component type="operating-system"><name>debian</name>
+                <purl>pkg:npm/os@1</purl><components>{a}</components></component></components>"#
+            )),
+        ),
+        (
+            "licences",
+            bom(&format!(
+                "<components>{}</components>",
+                component(
+                    "<name>l</name><purl>pkg:npm/l@1</purl><licenses><license><name>X</name><id></id>\
+                     </license><expression>MIT OR A</expression><license><name>Y</name><name>Z</name>\
+                     </license><license/><other>W</other></licenses><licenses><license><id>V</id>\
+                     </license></licenses>"
+                )
+            )),
+        ),
+        (
+            "supplier",
+            bom(&format!(
+                "<components>{}{}</components>",
+                component(
+                    "<name>s</name><purl>pkg:npm/s@1</purl><supplier><name> Ann </name><name>Bob</name>\
+                     <contact><email/></contact><contact><email>a@x</email><email>b@x</email></contact>\
+                     </supplier><supplier><name>Carl</name></supplier>"
+                ),
+                component(
+                    "<name>t</name><purl>pkg:rpm/redhat/t@1</purl><supplier><name>Acme</name></supplier>\
+                     <properties><property name=\"sbomctl:metadata:vendor\">V</property></properties>"
+                )
+            )),
+        ),
+        (
+            "text",
+            bom(&format!(
+                "<components>{}</components>",
+                component(
+                    "<name>a&amp;b<!-- c --><![CDATA[<x>]]>&#65;<i>skipped</i> c</name>\
+                     <version>\n 1 \r\n</version><purl>pkg:npm/t@1</purl>"
+                )
+            )),
+        ),
+        (
+            "prefixes",
+            r#"<c:bom xmlns:c="http://cyclonedx.org/schema/bom/1.5" xmlns:x="urn:x"><c:components>
+               <c:component c:type="library"><c:name>p</c:name><c:purl>pkg:npm/p@1</c:purl>
+               <c:properties><c:property x:name="sbomctl:location:path" name="other">/p</c:property>
+               </c:properties></c:component></c:components></c:bom>"#
+                .to_owned(),
+        ),
+        ("empty root", format!("<bom {ns}/>")),
+        (
+            "around the root",
+            format!("\u{feff}<!-- c --><?pi x?>\n{}\n<after>not read<", bom(&format!("<components>{a}</components>"))),
+        ),
+        ("document type", format!("<!DOCTYPE bom []>{}", bom(""))),
+        ("undeclared entity", bom("<components>&x;</components>")),
+        (
+            "entity in an attribute",
+            bom("<components><component type=\"&x;\"/></components>"),
+        ),
+        (
+            "attribute twice",
+            bom("<components><component type=\"a\" type=\"b\"/></components>"),
+        ),
+        ("too deep", bom(&"<x>".repeat(70))),
+        ("unclosed", bom("<components>")),
+        ("mismatched end", bom("<components></component>")),
+        (
+            "not a bom",
+            format!("<other {ns}><components>{a}</components></other>"),
+        ),
+        (
+            "version 1.1",
+            r#"<bom xmlns="http://cyclonedx.org/schema/bom/1.1"><components/></bom>"#.to_owned(),
+        ),
+    ] {
+        docs.push((format!("xml {what}"), doc.into_bytes()));
+    }
+
+    let mut lean_read = 0;
+    for (what, doc) in &docs {
+        let lean = assert_reads_alike(doc, what);
+        assert_eq!(
+            lean,
+            read_document(doc).is_ok(),
+            "{what}: read by the lean reader exactly when the full one takes it"
+        );
+        lean_read += usize::from(lean);
+    }
+    assert!(
+        lean_read >= 20 && lean_read + 15 <= docs.len(),
+        "{lean_read} of {}",
+        docs.len()
+    );
+    // What the documents are built for, mapped.
+    let names = |what: &str| {
+        let doc = &docs.iter().find(|(w, _)| w == what).unwrap().1;
+        let (entries, layers) = seen(&Listing::read(doc).unwrap());
+        let entries: Vec<(String, String, Vec<Location>)> =
+            entries.into_iter().map(|e| (e.0, e.5, e.7)).collect();
+        (entries, layers)
+    };
+    let (nested, _) = names("xml nested");
+    assert_eq!(
+        nested.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["a", "a", "a", "p", "q"]
+    );
+    let (metadata, _) = names("xml metadata");
+    assert_eq!(
+        metadata.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["a", "m"]
+    );
+    let (text, _) = names("xml text");
+    assert_eq!(text[0].0, "a&b<x>A c");
+    let (licences, _) = names("xml licences");
+    assert_eq!(licences[0].1, "MIT OR A AND Y");
+    let (prefixed, _) = names("xml prefixes");
+    assert_eq!(prefixed[0].2.len(), 1, "{prefixed:?}");
+    let (first, first_layers) = names("syft source first");
+    let (as_is, layers) = names("syft as is");
+    assert_eq!((&first, &first_layers), (&as_is, &layers));
+    assert!(
+        as_is
+            .iter()
+            .flat_map(|e| &e.2)
+            .any(|l| l.layer.as_ref().is_some_and(|l| l.index > 0)),
+        "locations placed in later layers"
+    );
+    assert!(!layers.is_empty());
+    let (_, dir_layers) = names("syft directory");
+    assert!(dir_layers.is_empty());
+    // The streaming reader takes CycloneDX XML only when the head holds
+    // its namespace's whole version.
+    assert!(Listing::streams(format!("<bom {ns}>").as_bytes()));
+    assert!(!Listing::streams(
+        br#"<bom xmlns="http://cyclonedx.org/schema/bom/1.6"#
+    ));
 }

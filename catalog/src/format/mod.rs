@@ -23,12 +23,14 @@ pub mod validate;
 
 pub use author::SbomAuthor;
 pub use cyclonedx::CYCLONEDX_FOUND_BY;
+// For the diff's lean CycloneDX XML reader (crate::diff::cyclonedx_xml).
+pub(crate) use cyclonedx::{walk_xml, XmlAttrs, XmlSink};
 pub use json::SCHEMA_VERSION;
 pub(crate) use read::{malformed as read_malformed, nullable as read_nullable};
 pub use read::{read_document, NOT_AN_SBOM};
 // For the diff's lean reader (crate::diff::lean).
 pub(crate) use read::{
-    kind_of, locations_from, nullable, parse_purl, read_kind, sniff, Kind, Sniff,
+    cyclonedx_xml, kind_of, locations_from, nullable, parse_purl, read_kind, sniff, Kind, Sniff,
 };
 // For check's CycloneDX XML and SPDX tag-value readers.
 pub(crate) use cyclonedx::{parse_xml, XmlNode};
@@ -37,6 +39,10 @@ pub use spdx::SPDX_FOUND_BY;
 pub(crate) use spdx::{annotation_entries, spdx_actor, spdx_licenses};
 pub use spdx3::Spdx3Version;
 pub use syft_json::SYFT_SCHEMA_VERSION;
+// For the diff's lean syft JSON reader (crate::diff::syft_json).
+pub(crate) use syft_json::{
+    licenses as syft_licenses, supplier_of as syft_supplier, SyftCpe, SyftLicense,
+};
 
 use std::fmt;
 use std::str::FromStr;

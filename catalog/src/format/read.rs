@@ -273,7 +273,7 @@ fn tag_value(bytes: &[u8]) -> Option<&str> {
 
 /// CycloneDX XML: markup whose head names the CycloneDX namespace, of a
 /// version read (1.2 to 1.7); an error for another version.
-fn cyclonedx_xml(bytes: &[u8]) -> Result<Option<Kind<'static>>> {
+pub(crate) fn cyclonedx_xml(bytes: &[u8]) -> Result<Option<Kind<'static>>> {
     let head = String::from_utf8_lossy(bytes.get(..64 * 1024).unwrap_or(bytes));
     const NS: &str = "cyclonedx.org/schema/bom/";
     if !head.trim_start().starts_with('<') {

@@ -21,6 +21,7 @@ pub(super) use read::read;
 pub use read::CYCLONEDX_FOUND_BY;
 pub(super) use xml_read::read as read_xml;
 pub(crate) use xml_read::{parse as parse_xml, Node as XmlNode};
+pub(crate) use xml_read::{walk as walk_xml, Attrs as XmlAttrs, Sink as XmlSink};
 
 /// CycloneDX JSON for `version`: pretty-printed, with a trailing newline.
 pub(super) fn render_json(

@@ -76,30 +76,71 @@ fn local_name(e: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
 }
 
-fn element(e: &BytesStart<'_>) -> Result<Node> {
-    let mut attrs = Vec::new();
-    for a in e.attributes() {
-        let a = a.map_err(xml_error)?;
-        let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-        let value = a
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(xml_error)?
-            .into_owned();
-        attrs.push((key, value));
-    }
-    Ok(Node {
-        name: local_name(e),
-        attrs,
-        ..Node::default()
-    })
+/// An element's attributes (local names, normalized values), in one
+/// buffer reused from element to element.
+#[derive(Default)]
+pub(crate) struct Attrs {
+    text: String,
+    spans: Vec<(usize, usize, usize)>,
 }
 
-/// Parses the document into its root element (also for `check`'s
-/// CycloneDX XML reader).
-pub(crate) fn parse(bytes: &[u8]) -> Result<Node> {
-    let mut reader = Reader::from_reader(bytes);
-    let mut stack: Vec<Node> = Vec::new();
+impl Attrs {
+    fn read(&mut self, e: &BytesStart<'_>) -> Result<()> {
+        self.text.clear();
+        self.spans.clear();
+        for a in e.attributes() {
+            let a = a.map_err(xml_error)?;
+            let start = self.text.len();
+            self.text
+                .push_str(&String::from_utf8_lossy(a.key.local_name().as_ref()));
+            let mid = self.text.len();
+            self.text.push_str(
+                &a.normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(xml_error)?,
+            );
+            self.spans.push((start, mid, self.text.len()));
+        }
+        Ok(())
+    }
+
+    /// Each attribute's local name and value, in document order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.spans.iter().map(|&(a, b, c)| {
+            (
+                self.text.get(a..b).unwrap_or_default(),
+                self.text.get(b..c).unwrap_or_default(),
+            )
+        })
+    }
+
+    /// The first attribute of this local name.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+}
+
+/// What [`walk`] reports of a document, in document order: elements
+/// opening and closing, and the text of the element open (character data,
+/// CDATA, resolved references; none outside the root element).
+pub(crate) trait Sink {
+    /// An element opens: its local name and attributes.
+    fn start(&mut self, name: &str, attrs: &Attrs);
+    /// Text directly inside the innermost open element.
+    fn text(&mut self, text: &str);
+    /// The innermost open element closes.
+    fn end(&mut self);
+}
+
+/// Reads a CycloneDX XML document's events into `sink`, with the checks
+/// described in the module documentation, up to the end of the root
+/// element (what follows it is not read). The one reading of XML: the
+/// full reader builds its tree from these events, `diff`'s lean reader
+/// its listing, so both accept and refuse the same documents.
+pub(crate) fn walk(reader: impl std::io::BufRead, sink: &mut impl Sink) -> Result<()> {
+    let mut reader = Reader::from_reader(reader);
+    let mut depth = 0usize;
     let mut elements = 0usize;
+    let mut attrs = Attrs::default();
     let mut buf = Vec::new();
     loop {
         let event = reader.read_event_into(&mut buf).map_err(xml_error)?;
@@ -109,7 +150,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Node> {
                     "document type declarations are not accepted (entities are not expanded)",
                 ))
             }
-            Event::Start(e) | Event::Empty(e) if stack.len() >= MAX_DEPTH => {
+            Event::Start(e) | Event::Empty(e) if depth >= MAX_DEPTH => {
                 return Err(xml_error(format!(
                     "element `{}` nested deeper than {MAX_DEPTH}",
                     local_name(&e)
@@ -120,37 +161,40 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Node> {
                 if elements > MAX_ELEMENTS {
                     return Err(xml_error(format!("more than {MAX_ELEMENTS} elements")));
                 }
-                stack.push(element(&e)?);
+                attrs.read(&e)?;
+                sink.start(&String::from_utf8_lossy(e.local_name().as_ref()), &attrs);
+                depth += 1;
             }
             Event::Empty(e) => {
                 elements = elements.saturating_add(1);
                 if elements > MAX_ELEMENTS {
                     return Err(xml_error(format!("more than {MAX_ELEMENTS} elements")));
                 }
-                let node = element(&e)?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => return Ok(node),
+                attrs.read(&e)?;
+                sink.start(&String::from_utf8_lossy(e.local_name().as_ref()), &attrs);
+                sink.end();
+                if depth == 0 {
+                    return Ok(());
                 }
             }
             Event::End(_) => {
-                let Some(node) = stack.pop() else {
+                if depth == 0 {
                     return Err(xml_error("unbalanced end tag"));
-                };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => return Ok(node),
+                }
+                depth -= 1;
+                sink.end();
+                if depth == 0 {
+                    return Ok(());
                 }
             }
             Event::Text(t) => {
-                if let Some(node) = stack.last_mut() {
-                    node.text
-                        .push_str(&t.xml_content(XmlVersion::Implicit1_0).map_err(xml_error)?);
+                if depth > 0 {
+                    sink.text(&t.xml_content(XmlVersion::Implicit1_0).map_err(xml_error)?);
                 }
             }
             Event::CData(t) => {
-                if let Some(node) = stack.last_mut() {
-                    node.text.push_str(&t.decode().map_err(xml_error)?);
+                if depth > 0 {
+                    sink.text(&t.decode().map_err(xml_error)?);
                 }
             }
             Event::GeneralRef(r) => {
@@ -168,8 +212,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Node> {
                         }
                     }
                 };
-                if let (Some(node), Some(c)) = (stack.last_mut(), c) {
-                    node.text.push(c);
+                if let (true, Some(c)) = (depth > 0, c) {
+                    sink.text(c.encode_utf8(&mut [0; 4]));
                 }
             }
             Event::Eof => return Err(xml_error("no root element or unclosed element")),
@@ -177,6 +221,50 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Node> {
         }
         buf.clear();
     }
+}
+
+/// Builds the document's tree from [`walk`]'s events.
+#[derive(Default)]
+struct Tree {
+    stack: Vec<Node>,
+    root: Option<Node>,
+}
+
+impl Sink for Tree {
+    fn start(&mut self, name: &str, attrs: &Attrs) {
+        self.stack.push(Node {
+            name: name.to_owned(),
+            attrs: attrs
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            ..Node::default()
+        });
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(node) = self.stack.last_mut() {
+            node.text.push_str(text);
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(node) = self.stack.pop() {
+            match self.stack.last_mut() {
+                Some(parent) => parent.children.push(node),
+                None => self.root = Some(node),
+            }
+        }
+    }
+}
+
+/// Parses the document into its root element (also for `check`'s
+/// CycloneDX XML reader).
+pub(crate) fn parse(bytes: &[u8]) -> Result<Node> {
+    let mut tree = Tree::default();
+    walk(bytes, &mut tree)?;
+    tree.root
+        .ok_or_else(|| xml_error("no root element or unclosed element"))
 }
 
 fn entity(n: &Node) -> CdxEntity {

@@ -16,6 +16,7 @@ mod read;
 mod write;
 
 pub(super) use read::read;
+pub(crate) use read::{licenses, supplier_of, SyftCpe, SyftLicense};
 pub(super) use write::write_to;
 
 /// The syft JSON schema version the document claims and is validated

@@ -77,24 +77,24 @@ struct SyftLocation {
 /// string.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum SyftLicense {
+pub(crate) enum SyftLicense {
     Text(String),
     Object(SyftLicenseObject),
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct SyftLicenseObject {
+pub(crate) struct SyftLicenseObject {
     #[serde(deserialize_with = "nullable")]
-    value: String,
+    pub(crate) value: String,
     #[serde(deserialize_with = "nullable")]
-    spdx_expression: String,
+    pub(crate) spdx_expression: String,
 }
 
 /// A CPE: an object (schema 12 and later) or a string.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum SyftCpe {
+pub(crate) enum SyftCpe {
     Text(String),
     Object {
         #[serde(default, deserialize_with = "nullable")]
@@ -135,7 +135,13 @@ fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<S
 /// The supplier sbomctl writes into syft's metadata: a maintainer
 /// (`NAME <EMAIL>`, a person) or an rpm vendor (an organisation).
 fn supplier(m: &SyftMetadata) -> Option<(String, String, bool)> {
-    let maintainer = m.maintainer.trim();
+    supplier_of(&m.maintainer, &m.vendor)
+}
+
+/// [`supplier`] from a metadata's `maintainer` and `vendor` (empty when
+/// absent or not strings).
+pub(crate) fn supplier_of(maintainer: &str, vendor: &str) -> Option<(String, String, bool)> {
+    let maintainer = maintainer.trim();
     if !maintainer.is_empty() {
         return Some(match maintainer.rsplit_once('<') {
             Some((name, email)) if email.ends_with('>') => (
@@ -146,7 +152,7 @@ fn supplier(m: &SyftMetadata) -> Option<(String, String, bool)> {
             _ => (maintainer.to_owned(), String::new(), false),
         });
     }
-    non_empty(&m.vendor).map(|v| (v, String::new(), true))
+    non_empty(vendor).map(|v| (v, String::new(), true))
 }
 
 #[derive(Deserialize, Default)]
@@ -267,7 +273,7 @@ struct SyftDistro {
 /// The declared values; the SPDX expression is the conjunction of each
 /// value's `spdxExpression` when every value has one, else derived from
 /// the values as the other readers derive it.
-fn licenses(list: Vec<SyftLicense>) -> Licenses {
+pub(crate) fn licenses(list: Vec<SyftLicense>) -> Licenses {
     let mut declared = Vec::new();
     let mut terms: Vec<String> = Vec::new();
     let mut all_mapped = true;
