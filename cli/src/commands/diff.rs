@@ -294,7 +294,9 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
             ..Options::default()
         };
         let result = (|| -> Result<(Loaded, Loaded)> {
-            let mut old = load(&args.old, &options).with_context(|| format!("OLD {}", args.old))?;
+            let (old_pre, new_pre) = streamed_pair(&args.old, &args.new);
+            let mut old =
+                load(&args.old, &options, old_pre).with_context(|| format!("OLD {}", args.old))?;
             if let (Loaded::Sbom { bytes, .. }, Ok(Some(new_path))) = (&old, sbom_path(&args.new)) {
                 let new_size = std::fs::metadata(new_path).map_or(0, |m| m.len());
                 let old_size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
@@ -304,7 +306,7 @@ pub fn run(args: &DiffArgs, global: &Global) -> Result<ExitCode> {
             }
             // OLD's errors come first: an SBOM is parsed after both sides
             // are loaded, so when NEW fails to load, OLD is parsed first.
-            let new = match load(&args.new, &options) {
+            let new = match load(&args.new, &options, new_pre) {
                 // After a large OLD, NEW's bytes are dropped too once read.
                 Ok(new) if matches!(old, Loaded::Parsed { .. }) => {
                     new.parsed().with_context(|| format!("NEW {}", args.new))?
@@ -391,9 +393,11 @@ fn sbom_path(arg: &str) -> Result<Option<&str>> {
 }
 
 /// Reads an SBOM side's bytes or scans an image side (without --verify).
-fn load(arg: &str, options: &Options) -> Result<Loaded> {
+/// `pre`: the side already read as it streamed ([`streamed_pair`]), or
+/// tried and refused (`Some(None)`).
+fn load(arg: &str, options: &Options, pre: Option<Option<Listing<'static>>>) -> Result<Loaded> {
     if let Some(path) = sbom_path(arg)? {
-        if let Some(listing) = streamed(path) {
+        if let Some(listing) = pre.unwrap_or_else(|| streamed(path)) {
             return Ok(Loaded::Parsed {
                 listing,
                 side: Side::sbom(arg),
@@ -421,11 +425,17 @@ fn load(arg: &str, options: &Options) -> Result<Loaded> {
 }
 
 /// An SBOM file read as it streams, its bytes never held, when its head
-/// names a format the lean reader streams (SPDX 3 JSON-LD: the largest
-/// documents, 1.5 KB a package). `None` to read the file whole, as for
-/// other formats and stdin: also when the streaming reader refuses it,
-/// so that the whole-document readers give the error.
+/// names a format the lean reader streams (SPDX 3 JSON-LD, 1.5 KB a
+/// package, and CycloneDX XML: the largest documents). `None` to read the
+/// file whole, as for other formats and stdin: also when the streaming
+/// reader refuses it, so that the whole-document readers give the error.
 fn streamed(path: &str) -> Option<Listing<'static>> {
+    read_stream(path, stream_reader(path)?)
+}
+
+/// The file, past its byte-order mark, when it is one
+/// [`Listing::read_stream`] reads (by its first 4 KiB).
+fn stream_reader(path: &str) -> Option<impl std::io::Read> {
     use std::io::{Seek as _, SeekFrom};
     if path == "-" {
         return None;
@@ -450,8 +460,14 @@ fn streamed(path: &str) -> Option<Listing<'static>> {
         0
     };
     file.seek(SeekFrom::Start(bom)).ok()?;
+    Some(std::io::BufReader::with_capacity(
+        1 << 16,
+        file.take(MAX_INPUT),
+    ))
+}
+
+fn read_stream(path: &str, reader: impl std::io::Read) -> Option<Listing<'static>> {
     let started = Instant::now();
-    let reader = std::io::BufReader::with_capacity(1 << 16, file.take(MAX_INPUT));
     let listing = Listing::read_stream(reader);
     tracing::debug!(
         packages = listing.as_ref().map(Listing::len),
@@ -459,6 +475,31 @@ fn streamed(path: &str) -> Option<Listing<'static>> {
         "read {path} as it streamed"
     );
     listing
+}
+
+/// Two SBOM files that both stream, read at once in two threads (each
+/// holds only its listing, so two at once stay small); `None` for each
+/// side otherwise, to be loaded one after the other.
+#[allow(clippy::type_complexity)]
+fn streamed_pair(
+    old: &str,
+    new: &str,
+) -> (
+    Option<Option<Listing<'static>>>,
+    Option<Option<Listing<'static>>>,
+) {
+    let (Ok(Some(old)), Ok(Some(new))) = (sbom_path(old), sbom_path(new)) else {
+        return (None, None);
+    };
+    let (Some(o), Some(n)) = (stream_reader(old), stream_reader(new)) else {
+        return (None, None);
+    };
+    std::thread::scope(|s| {
+        let n = s.spawn(|| read_stream(new, n));
+        let o = read_stream(old, o);
+        // A panic reading NEW: read it again, alone (and see it there).
+        (Some(o), n.join().ok())
+    })
 }
 
 /// True when the file starts like a tar archive (`ustar` at offset 257)

@@ -263,11 +263,12 @@ fn spdx_sbom_vs_cyclonedx_sbom_and_sbom_vs_image() {
 }
 
 /// Every other format with a lean reader, both sides SBOMs: native JSON,
-/// SPDX tag-value, and SPDX 3 JSON-LD (read as it streams, on either side
-/// or both, against a side read whole); the same verdicts. A broken SPDX 3
-/// file falls back on the whole-document readers' error.
+/// SPDX tag-value, syft JSON, and SPDX 3 JSON-LD and CycloneDX XML (read
+/// as they stream, on either side or both, against a side read whole); the
+/// same verdicts. A broken SPDX 3 or CycloneDX XML file falls back on the
+/// whole-document readers' error.
 #[test]
-fn native_tag_value_and_spdx3_sboms_diff_alike() {
+fn native_tag_value_syft_spdx3_and_xml_sboms_diff_alike() {
     let i = images();
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
@@ -277,6 +278,8 @@ fn native_tag_value_and_spdx3_sboms_diff_alike() {
         ("json", "old.json"),
         ("spdx-tag-value", "old.spdx"),
         ("spdx3-json", "old.spdx3.json"),
+        ("syft-json", "old.syft.json"),
+        ("cyclonedx-xml", "old.cdx.xml"),
     ] {
         scan_old.extend(["-o".to_owned(), format!("{format}={}", path(file))]);
     }
@@ -285,6 +288,8 @@ fn native_tag_value_and_spdx3_sboms_diff_alike() {
         ("spdx-tag-value", "new.spdx"),
         ("spdx3-json", "new.spdx3.json"),
         ("cyclonedx-json", "new.cdx.json"),
+        ("syft-json", "new.syft.json"),
+        ("cyclonedx-xml", "new.cdx.xml"),
     ] {
         scan_new.extend(["-o".to_owned(), format!("{format}={}", path(file))]);
     }
@@ -296,9 +301,23 @@ fn native_tag_value_and_spdx3_sboms_diff_alike() {
         ("old.spdx3.json", "new.spdx3.json"),
         ("old.spdx3.json", "new.cdx.json"),
         ("old.spdx", "new.spdx3.json"),
+        ("old.syft.json", "new.syft.json"),
+        ("old.cdx.xml", "new.cdx.xml"),
+        ("old.cdx.xml", "new.cdx.json"),
+        ("old.spdx3.json", "new.cdx.xml"),
     ] {
-        let out = run(&["diff", "-o", "json", &path(old), &path(new)]);
+        let out = run(&["diff", "-o", "json", "-vv", &path(old), &path(new)]);
         assert_eq!(out.status.code(), Some(0), "{old} {new}: {out:?}");
+        // SPDX 3 and CycloneDX XML files are read as they stream.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for file in [old, new] {
+            let streams = file.ends_with(".spdx3.json") || file.ends_with(".xml");
+            assert_eq!(
+                stderr.contains(&format!("read {} as it streamed", path(file))),
+                streams,
+                "{file}: {stderr}"
+            );
+        }
         let doc = json(&out);
         assert_eq!(
             sorted(verdicts(&doc)),
@@ -318,7 +337,10 @@ fn native_tag_value_and_spdx3_sboms_diff_alike() {
         r#"{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": 5}"#,
     )
     .unwrap();
+    let xml = std::fs::read(path("new.cdx.xml")).unwrap();
+    std::fs::write(path("cut.cdx.xml"), &xml[..xml.len() / 2]).unwrap();
     for (file, message) in [
+        ("cut.cdx.xml", "CycloneDX XML: "),
         ("cut.spdx3.json", "invalid JSON: EOF while parsing"),
         (
             "shape.spdx3.json",
