@@ -88,19 +88,24 @@ impl<'a> Listing<'a> {
     /// full reader's result or error). Bounded as the other readers:
     /// serde's recursion limit or the XML reader's depth limit caps the
     /// depth; the caller caps the size.
-    pub fn read_stream(reader: impl std::io::Read) -> Option<Listing<'static>> {
-        use std::io::BufRead as _;
-        let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
-        let head = reader.fill_buf().ok()?;
+    pub fn read_stream(mut reader: impl std::io::Read) -> Option<Listing<'static>> {
+        use std::io::Read as _;
+        // The first 4 KiB name the format, as for [`Listing::streams`].
+        let mut head = Vec::with_capacity(4096);
+        (&mut reader).take(4096).read_to_end(&mut head).ok()?;
+        let kind = stream_kind(&head)?;
         let bom = if head.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
             0
         };
-        let kind = stream_kind(head.get(bom..).unwrap_or_default())?;
-        reader.consume(bom);
+        let mut head = std::io::Cursor::new(head);
+        head.set_position(bom);
+        let reader = head.chain(reader);
         match kind {
-            Kind::CyclonedxXml => super::cyclonedx_xml::read(reader),
+            Kind::CyclonedxXml => {
+                super::cyclonedx_xml::read(std::io::BufReader::with_capacity(1 << 16, reader))
+            }
             _ => super::spdx3::read_from(reader),
         }
     }

@@ -121,6 +121,53 @@ struct DictionaryEntry<'a> {
     value: Str<'a>,
 }
 
+impl Str<'_> {
+    fn into_owned(self) -> Str<'static> {
+        Str(Cow::Owned(self.0.into_owned()))
+    }
+}
+
+impl Element<'_> {
+    /// The element owning its strings.
+    fn into_owned(self) -> Element<'static> {
+        let strs = |v: Vec<Str<'_>>| v.into_iter().map(Str::into_owned).collect();
+        Element {
+            kind: self.kind.into_owned(),
+            spdx_id: self.spdx_id.into_owned(),
+            name: self.name.into_owned(),
+            root_element: strs(self.root_element),
+            package_version: self.package_version.into_owned(),
+            package_url: self.package_url.into_owned(),
+            primary_purpose: self.primary_purpose,
+            external_identifier: self
+                .external_identifier
+                .into_iter()
+                .map(|e| ExternalIdentifier {
+                    kind: e.kind.into_owned(),
+                    identifier: e.identifier.into_owned(),
+                })
+                .collect(),
+            verified_using: self.verified_using,
+            supplied_by: self.supplied_by.into_owned(),
+            subject: self.subject.into_owned(),
+            statement: self.statement.into_owned(),
+            from: self.from.into_owned(),
+            to: FirstOf(self.to.0.map(Str::into_owned)),
+            relationship_type: self.relationship_type.into_owned(),
+            comment: self.comment,
+            license_expression: self.license_expression.into_owned(),
+            custom_id_to_uri: self
+                .custom_id_to_uri
+                .into_iter()
+                .map(|d| DictionaryEntry {
+                    key: d.key.into_owned(),
+                    value: d.value.into_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
 impl<'a> Element<'a> {
     /// The first identifier of this type, trimmed, when not empty.
     fn identifier(&self, kind: &str) -> Option<Cow<'a, str>> {
@@ -500,6 +547,9 @@ impl<'a> State<'a> {
 /// The top level: `@graph` (once), the sniffed keys, others skipped.
 struct Document {
     own: bool,
+    /// What the elements cut out of a stream gave ([`read_from`]; the
+    /// document parsed is then the rest, with an empty `@graph`).
+    state: Option<State<'static>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Document {
@@ -525,7 +575,7 @@ impl<'de> Visitor<'de> for Document {
         mut map: A,
     ) -> std::result::Result<Listing<'de>, A::Error> {
         use serde::de::Error as _;
-        let mut state = State::default();
+        let mut state: State<'de> = self.state.unwrap_or_default();
         state.listing.own = self.own;
         let mut seen = false;
         let mut sniff = format::Sniff {
@@ -562,15 +612,342 @@ impl<'de> Visitor<'de> for Document {
 /// decide.
 pub(super) fn read(bytes: &[u8], own: bool) -> Option<Listing<'_>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let listing = Document { own }.deserialize(&mut de).ok()?;
+    let listing = Document { own, state: None }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(listing)
 }
 
-/// Reads SPDX 3 JSON-LD from a reader, never holding the document.
-pub(super) fn read_from(reader: impl std::io::Read) -> Option<Listing<'static>> {
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let listing = Document { own: true }.deserialize(&mut de).ok()?;
+/// The most bytes of a streamed document outside its `@graph` elements
+/// (the rest is parsed as a document, from memory).
+const SKELETON_LIMIT: usize = 16 << 20;
+
+/// The deepest nesting inside a streamed element: an element parsed alone
+/// could otherwise nest deeper than serde's recursion limit allows inside
+/// the document (deeper ones are read whole, by the other readers).
+const ELEMENT_DEPTH_LIMIT: u32 = 100;
+
+/// Reads SPDX 3 JSON-LD from a reader, never holding the document: the
+/// top-level `@graph` array's elements are cut out of the stream one at a
+/// time (a scan for the JSON structure: strings, escapes, nesting; the
+/// bytes of strings skipped with `memchr`) and each parsed from its bytes
+/// as [`read`] parses it; the rest of the document (the "skeleton", with
+/// `"@graph": []`) is parsed as [`read`] parses a document, so the same
+/// documents are accepted. serde_json's reader of an `io::Read` takes one
+/// byte at a time, about three times as slow as parsing a slice. Linear
+/// in the input; holds one read buffer, one element and the skeleton.
+pub(super) fn read_from(mut reader: impl std::io::Read) -> Option<Listing<'static>> {
+    let mut state = State::default();
+    state.listing.own = true;
+    let mut splitter = Splitter {
+        state,
+        skeleton: Vec::new(),
+        element: Vec::new(),
+        depth: 0,
+        string: Strings::Out,
+        top: Top::Start,
+        key: Vec::new(),
+        graph: GraphAt::Outside,
+        element_depth: 0,
+    };
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        splitter.feed(chunk.get(..n)?)?;
+        if splitter.skeleton.len() > SKELETON_LIMIT {
+            return None;
+        }
+    }
+    let Splitter {
+        state, skeleton, ..
+    } = splitter;
+    let mut de = serde_json::Deserializer::from_slice(&skeleton);
+    let listing = Document {
+        own: true,
+        state: Some(state),
+    }
+    .deserialize(&mut de)
+    .ok()?;
     de.end().ok()?;
-    Some(listing)
+    // Every string was copied from the stream's buffers: moved, not copied.
+    Some(listing.into_static())
+}
+
+/// False for an element [`State::element`] keeps nothing of (files, other
+/// relationships and annotations): not copied.
+fn kept(e: &Element<'_>) -> bool {
+    match e.kind.as_str() {
+        "software_File" => false,
+        "Annotation" => is_location(e.statement.as_str()),
+        "Relationship" => {
+            e.relationship_type.as_str() == "hasDeclaredLicense" && e.to.0.is_some()
+        }
+        _ => true,
+    }
+}
+
+/// Where the scan is in a string.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strings {
+    Out,
+    In,
+    /// After a backslash.
+    Escape,
+}
+
+/// Where the scan is in the top-level object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Top {
+    /// Before the top-level value (or it is not an object).
+    Start,
+    ExpectKey,
+    InKey,
+    AfterKey,
+    AfterColon,
+    InValue,
+}
+
+/// Where the scan is in the `@graph` array.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GraphAt {
+    Outside,
+    /// After `[`: an element or `]`.
+    First,
+    /// After `,`: an element.
+    Next,
+    InElement,
+    /// After an element: `,` or `]`.
+    After,
+}
+
+struct Splitter {
+    state: State<'static>,
+    skeleton: Vec<u8>,
+    /// The element being cut, when it spans reads.
+    element: Vec<u8>,
+    /// Nesting outside the graph's elements.
+    depth: u32,
+    string: Strings,
+    top: Top,
+    /// The top-level key being read (its first bytes).
+    key: Vec<u8>,
+    graph: GraphAt,
+    element_depth: u32,
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl Splitter {
+    /// The bytes of one read; `None` to give up (the document is then read
+    /// whole).
+    fn feed(&mut self, bytes: &[u8]) -> Option<()> {
+        let mut i = 0;
+        // Where the element being cut starts in `bytes`, when it does.
+        let mut start: Option<usize> = None;
+        while let Some(&b) = bytes.get(i) {
+            if self.graph == GraphAt::InElement {
+                let rest = bytes.get(i..)?;
+                match self.scan_element(rest)? {
+                    Some(end) => {
+                        let stop = i + end;
+                        match start.take() {
+                            // Parsed from the read buffer, not copied.
+                            Some(s) => self.parse_element(bytes.get(s..stop)?)?,
+                            None => {
+                                let mut element = std::mem::take(&mut self.element);
+                                element.extend_from_slice(bytes.get(i..stop)?);
+                                self.parse_element(&element)?;
+                                element.clear();
+                                self.element = element;
+                            }
+                        }
+                        i = stop;
+                    }
+                    None => {
+                        let from = start.unwrap_or(i);
+                        self.element.extend_from_slice(bytes.get(from..)?);
+                        return Some(());
+                    }
+                }
+            } else {
+                self.byte(b)?;
+                if self.graph == GraphAt::InElement {
+                    start = Some(i);
+                }
+                i += 1;
+            }
+        }
+        // An element that starts with the last byte read.
+        if let Some(s) = start {
+            self.element.extend_from_slice(bytes.get(s..)?);
+        }
+        Some(())
+    }
+
+    /// Scans an element's bytes from where the scan is: the length of the
+    /// element's end in `bytes` (after its closing bracket) when it ends
+    /// there, `Some(None)` when it goes on.
+    fn scan_element(&mut self, bytes: &[u8]) -> Option<Option<usize>> {
+        let mut i = 0;
+        loop {
+            match self.string {
+                Strings::In => match memchr::memchr2(b'"', b'\\', bytes.get(i..)?) {
+                    Some(at) => {
+                        i += at;
+                        self.string = if bytes.get(i) == Some(&b'"') {
+                            Strings::Out
+                        } else {
+                            Strings::Escape
+                        };
+                        i += 1;
+                    }
+                    None => return Some(None),
+                },
+                Strings::Escape => {
+                    if i >= bytes.len() {
+                        return Some(None);
+                    }
+                    self.string = Strings::In;
+                    i += 1;
+                }
+                Strings::Out => {
+                    let Some(&b) = bytes.get(i) else {
+                        return Some(None);
+                    };
+                    i += 1;
+                    match b {
+                        b'"' => self.string = Strings::In,
+                        b'{' | b'[' => {
+                            self.element_depth = self.element_depth.checked_add(1)?;
+                            if self.element_depth > ELEMENT_DEPTH_LIMIT {
+                                return None;
+                            }
+                        }
+                        b'}' | b']' => {
+                            self.element_depth = self.element_depth.checked_sub(1)?;
+                            if self.element_depth == 0 {
+                                self.graph = GraphAt::After;
+                                return Some(Some(i));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// One element's bytes, parsed as [`read`] parses it; what is kept is
+    /// copied (the bytes are the read buffer's).
+    fn parse_element(&mut self, bytes: &[u8]) -> Option<()> {
+        let e: Element<'_> = serde_json::from_slice(bytes).ok()?;
+        if kept(&e) {
+            self.state.element(e.into_owned());
+        }
+        Some(())
+    }
+
+    /// One byte outside the graph's elements.
+    fn byte(&mut self, b: u8) -> Option<()> {
+        match self.graph {
+            GraphAt::Outside => self.outside(b),
+            GraphAt::First | GraphAt::Next | GraphAt::After => {
+                if is_space(b) {
+                    return Some(());
+                }
+                match (self.graph, b) {
+                    (GraphAt::First | GraphAt::Next, b'{' | b'[') => {
+                        self.element.clear();
+                        self.element_depth = 1;
+                        self.string = Strings::Out;
+                        self.graph = GraphAt::InElement;
+                    }
+                    (GraphAt::After, b',') => self.graph = GraphAt::Next,
+                    (GraphAt::First | GraphAt::After, b']') => {
+                        self.skeleton.push(b']');
+                        self.depth = self.depth.checked_sub(1)?;
+                        self.graph = GraphAt::Outside;
+                        self.top = Top::InValue;
+                    }
+                    _ => return None,
+                }
+                Some(())
+            }
+            // Elements are scanned by `scan_element`.
+            GraphAt::InElement => None,
+        }
+    }
+
+    /// A byte outside the graph: kept in the skeleton.
+    fn outside(&mut self, b: u8) -> Option<()> {
+        match self.string {
+            Strings::In => {
+                match b {
+                    b'\\' => self.string = Strings::Escape,
+                    b'"' => {
+                        self.string = Strings::Out;
+                        if self.top == Top::InKey {
+                            self.top = Top::AfterKey;
+                        }
+                    }
+                    _ => {}
+                }
+                if self.top == Top::InKey && self.key.len() < 8 {
+                    self.key.push(b);
+                }
+            }
+            Strings::Escape => {
+                self.string = Strings::In;
+                // An escaped key is never taken for `@graph`.
+                if self.top == Top::InKey {
+                    self.key.push(b'\\');
+                }
+            }
+            Strings::Out => match b {
+                b'"' => {
+                    self.string = Strings::In;
+                    if self.depth == 1 {
+                        self.top = match self.top {
+                            Top::ExpectKey => {
+                                self.key.clear();
+                                Top::InKey
+                            }
+                            _ => Top::InValue,
+                        };
+                    }
+                }
+                b'[' if self.depth == 1 && self.top == Top::AfterColon && self.key == b"@graph" => {
+                    self.skeleton.push(b);
+                    self.depth = self.depth.checked_add(1)?;
+                    self.graph = GraphAt::First;
+                    return Some(());
+                }
+                b'{' | b'[' => {
+                    if self.depth == 0 && b == b'{' {
+                        self.top = Top::ExpectKey;
+                    } else if self.depth == 1 {
+                        self.top = Top::InValue;
+                    }
+                    self.depth = self.depth.checked_add(1)?;
+                }
+                b'}' | b']' => self.depth = self.depth.checked_sub(1)?,
+                b',' if self.depth == 1 => self.top = Top::ExpectKey,
+                b':' if self.depth == 1 && self.top == Top::AfterKey => self.top = Top::AfterColon,
+                _ if is_space(b) => {}
+                _ => {
+                    if self.depth == 1 {
+                        self.top = Top::InValue;
+                    }
+                }
+            },
+        }
+        self.skeleton.push(b);
+        Some(())
+    }
 }

@@ -1312,3 +1312,70 @@ fn lean_readers_of_syft_json_and_cyclonedx_xml_agree_on_mangled_documents() {
         br#"<bom xmlns="http://cyclonedx.org/schema/bom/1.6"#
     ));
 }
+
+/// A reader giving at most `n` bytes a read.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        let (head, rest) = self.0.split_at(n);
+        buf[..n].copy_from_slice(head);
+        self.0 = rest;
+        Ok(n)
+    }
+}
+
+/// The streaming readers cut elements (SPDX 3) and read events (CycloneDX
+/// XML) across reads: the same listing or refusal whatever the size of
+/// each read, down to one byte (strings, escapes and brackets split
+/// between reads).
+#[test]
+fn streaming_readers_read_alike_whatever_the_reads() {
+    let scanned = scan("alpine-sample-oci");
+    let at = RenderOptions::at(0);
+    let ctx = r#""@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld""#;
+    let tricky = format!(
+        r#"{{"x": {{"@graph": [1]}}, {ctx}, "@graph" : [ {{"type": "software_Package", "spdxId": "a\"]}}[{{\\", "name": "n\u00e9", "software_packageUrl": "pkg:npm/a@1"}}, ["software_Package", "b", "b", [], "1", "pkg:npm/b@1"] ] }}"#
+    );
+    let docs: Vec<(String, Vec<u8>)> = vec![
+        (
+            "spdx3".to_owned(),
+            render(&scanned, Format::Spdx3Json(Spdx3Version::V3_0_1), &at),
+        ),
+        ("spdx3 tricky".to_owned(), tricky.into_bytes()),
+        (
+            "spdx3 cut".to_owned(),
+            render(&scanned, Format::Spdx3Json(Spdx3Version::V3_0_1), &at)[..5000].to_vec(),
+        ),
+        (
+            "xml".to_owned(),
+            render(&scanned, Format::CyclonedxXml(CyclonedxVersion::V1_6), &at),
+        ),
+        (
+            "xml fixture".to_owned(),
+            import("requests-venv.cyclonedx.xml"),
+        ),
+    ];
+    for (what, doc) in &docs {
+        assert!(Listing::streams(doc), "{what}");
+        let whole = Listing::read_stream(&doc[..]).map(|l| seen(&l));
+        assert_eq!(
+            whole.is_some(),
+            !what.ends_with("cut"),
+            "{what}: read as it streams"
+        );
+        if let Some(w) = &whole {
+            assert!(!w.0.is_empty(), "{what}");
+            assert_eq!(
+                Some(w),
+                Listing::read(doc).ok().map(|l| seen(&l)).as_ref(),
+                "{what}"
+            );
+        }
+        for n in [1, 2, 3, 7, 64, 4096] {
+            let pieces = Listing::read_stream(Trickle(doc, n)).map(|l| seen(&l));
+            assert_eq!(pieces, whole, "{what}: {n} bytes a read");
+        }
+    }
+}
