@@ -683,9 +683,7 @@ fn kept(e: &Element<'_>) -> bool {
     match e.kind.as_str() {
         "software_File" => false,
         "Annotation" => is_location(e.statement.as_str()),
-        "Relationship" => {
-            e.relationship_type.as_str() == "hasDeclaredLicense" && e.to.0.is_some()
-        }
+        "Relationship" => e.relationship_type.as_str() == "hasDeclaredLicense" && e.to.0.is_some(),
         _ => true,
     }
 }
