@@ -312,6 +312,36 @@ pub struct ImageConfig {
     /// `rootfs`
     #[serde(default)]
     pub rootfs: RootFs,
+    /// `config.Labels`, the string-valued ones (a label of another JSON
+    /// type, or a `config` or `Labels` that is not an object, is ignored:
+    /// labels are information, not structure the scan needs).
+    #[serde(default, rename = "config", deserialize_with = "labels_of_config")]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+impl ImageConfig {
+    /// The `org.opencontainers.image.vendor` label ("name of the
+    /// distributing entity, organization or individual", OCI image spec,
+    /// annotations.md), trimmed; `None` when absent or blank.
+    pub fn vendor(&self) -> Option<&str> {
+        self.labels
+            .get("org.opencontainers.image.vendor")
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn labels_of_config<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<std::collections::BTreeMap<String, String>, D::Error> {
+    let config = serde_json::Value::deserialize(d)?;
+    let Some(labels) = config.get("Labels").and_then(serde_json::Value::as_object) else {
+        return Ok(std::collections::BTreeMap::new());
+    };
+    Ok(labels
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect())
 }
 
 /// `rootfs` of an image config.
@@ -408,4 +438,43 @@ pub fn read_small_blob(store: &dyn BlobStore, digest: &str) -> Result<Vec<u8>> {
         });
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::ImageConfig;
+
+    fn config(json: &str) -> ImageConfig {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn vendor_label_names_the_distributing_entity() {
+        let c = config(
+            r#"{"os":"linux","architecture":"amd64","config":{"Labels":{
+                "org.opencontainers.image.vendor":" ACME Corp ",
+                "org.opencontainers.image.title":"app"}}}"#,
+        );
+        assert_eq!(c.vendor(), Some("ACME Corp"));
+        assert_eq!(c.labels.len(), 2);
+        assert_eq!(c.os, "linux");
+    }
+
+    #[test]
+    fn odd_labels_are_ignored_not_errors() {
+        for json in [
+            r#"{"os":"linux"}"#,
+            r#"{"os":"linux","config":null}"#,
+            r#"{"os":"linux","config":{"Labels":null}}"#,
+            r#"{"os":"linux","config":{"Labels":["x"]}}"#,
+            r#"{"os":"linux","config":{"Labels":{"org.opencontainers.image.vendor":5}}}"#,
+            r#"{"os":"linux","config":{"Labels":{"org.opencontainers.image.vendor":"  "}}}"#,
+            r#"{"os":"linux","config":"x"}"#,
+        ] {
+            let c = config(json);
+            assert_eq!(c.vendor(), None, "{json}");
+            assert_eq!(c.os, "linux", "{json}");
+        }
+    }
 }
