@@ -391,6 +391,11 @@ pub struct SourceInfo {
     /// Layers, bottom first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<LayerInfo>,
+    /// The image config's `org.opencontainers.image.vendor` label ("name
+    /// of the distributing entity"): the root's supplier when no
+    /// `--source-supplier` is given (docs/formats.md, "Suppliers").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
 }
 
 /// Which packages to report.

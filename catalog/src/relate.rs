@@ -185,6 +185,57 @@ pub fn dependency_completeness(packages: &[Package]) -> Vec<Completeness> {
         .collect()
 }
 
+/// For each package, in package order, the position of the OS package
+/// whose supplier it takes as its distributor: a package of another
+/// ecosystem whose own metadata names no supplier, whose evidence an OS
+/// package owns (an [`RelationshipKind::OwnershipByFileOverlap`]
+/// relationship in `relationships`) and that OS package names a supplier.
+/// SPDX's `PackageSupplier` is "the actual distribution source" and
+/// CycloneDX's `supplier` "may be a distributor or repackager": a Debian
+/// `node-*` package that installed `/usr/share/nodejs/x/package.json` is
+/// where that npm package came from. When several OS packages own it, the
+/// first in package order (sorted by type, name, version) with a supplier.
+/// `None` for the others, a package that names its own supplier included.
+pub fn distributors(packages: &[Package], relationships: &[Relationship]) -> Vec<Option<u32>> {
+    let mut out = vec![None; packages.len()];
+    if !relationships
+        .iter()
+        .any(|r| r.kind == RelationshipKind::OwnershipByFileOverlap)
+    {
+        return out;
+    }
+    let mut at: HashMap<PackageId, Vec<usize>> = HashMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        at.entry(p.package_id()).or_default().push(i);
+    }
+    let has_supplier = |p: &Package| p.metadata.fields().supplier().is_some();
+    for r in relationships
+        .iter()
+        .filter(|r| r.kind == RelationshipKind::OwnershipByFileOverlap)
+    {
+        let owner = at.get(&r.from).into_iter().flatten().copied().find(|&o| {
+            packages
+                .get(o)
+                .is_some_and(|p| p.ecosystem.is_os_package() && has_supplier(p))
+        });
+        let Some(owner) = owner.and_then(end) else {
+            continue;
+        };
+        for &j in at.get(&r.to).into_iter().flatten() {
+            let Some(p) = packages.get(j) else { continue };
+            if p.ecosystem.is_os_package() || has_supplier(p) {
+                continue;
+            }
+            if let Some(slot) = out.get_mut(j) {
+                if slot.is_none_or(|o| owner < o) {
+                    *slot = Some(owner);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `so:libc.so=1.2` / `foo (>= 1)` / `foo>=1` → the bare name.
 fn strip_constraint(s: &str) -> String {
     let s = s.trim();
@@ -331,5 +382,98 @@ mod tests {
         ];
         want.sort();
         assert_eq!(owned(&rels), want);
+    }
+
+    fn maintained(mut p: Package, maintainer: Option<&str>) -> Package {
+        p.metadata = Metadata::Deb(DebMetadata {
+            maintainer: maintainer.map(str::to_owned),
+            ..DebMetadata::default()
+        });
+        p
+    }
+
+    #[test]
+    fn an_os_package_that_installed_a_language_package_is_its_distributor() {
+        const JS: &str =
+            "Debian Javascript Maintainers <pkg-javascript-devel@lists.alioth.debian.org>";
+        let node_ms = maintained(
+            deb("node-ms", &[], &[], &["/usr/share/nodejs/ms/package.json"]),
+            Some(JS),
+        );
+        // Names no maintainer: gives none.
+        let bare = maintained(
+            deb("bare", &[], &[], &["/usr/share/nodejs/bare/package.json"]),
+            None,
+        );
+        // Two owners: the first in package order with a supplier.
+        let a_owner = maintained(
+            deb(
+                "a-owner",
+                &[],
+                &[],
+                &["/usr/share/nodejs/both/package.json"],
+            ),
+            Some("A <a@example.org>"),
+        );
+        let z_owner = maintained(
+            deb(
+                "z-owner",
+                &[],
+                &[],
+                &["/usr/share/nodejs/both/package.json"],
+            ),
+            Some("Z <z@example.org>"),
+        );
+        let ms = language(
+            Ecosystem::Npm,
+            "ms",
+            "usr/share/nodejs/ms/package.json",
+            &[],
+        );
+        let mut authored = language(
+            Ecosystem::Npm,
+            "ms-authored",
+            "usr/share/nodejs/ms/package.json",
+            &[],
+        );
+        authored.metadata = Metadata::Npm(NpmMetadata {
+            author: Some("Upstream <up@example.org>".into()),
+            ..NpmMetadata::default()
+        });
+        let unowned = language(
+            Ecosystem::Npm,
+            "bare",
+            "usr/share/nodejs/bare/package.json",
+            &[],
+        );
+        let both = language(
+            Ecosystem::Npm,
+            "both",
+            "usr/share/nodejs/both/package.json",
+            &[],
+        );
+        let global = language(
+            Ecosystem::Npm,
+            "cowsay",
+            "usr/local/lib/node_modules/cowsay/package.json",
+            &[],
+        );
+        let pkgs = vec![
+            a_owner, bare, node_ms, z_owner, both, authored, unowned, ms, global,
+        ];
+        let rels = relationships(&pkgs);
+        let got = distributors(&pkgs, &rels);
+        // OS packages, a package with its own supplier, one whose owner
+        // names none and one no OS package owns get none.
+        assert_eq!(
+            got,
+            [None, None, None, None, Some(0), None, None, Some(2), None]
+        );
+        // The same relationships in another order give the same answer.
+        let mut reversed = rels.clone();
+        reversed.reverse();
+        assert_eq!(distributors(&pkgs, &reversed), got);
+        // Without ownership relationships (a document without them) none.
+        assert_eq!(distributors(&pkgs, &[]), vec![None; pkgs.len()]);
     }
 }

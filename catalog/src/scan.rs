@@ -175,6 +175,7 @@ pub fn catalog(source: &Source, options: &Options) -> Result<Catalog> {
                 config_digest: None,
                 platform: None,
                 layers: Vec::new(),
+                vendor: None,
             };
             let mut catalog = catalog_dir(
                 info,
@@ -256,6 +257,7 @@ pub fn catalog_image(image: &Image, transport: &str, options: &Options) -> Resul
                 size: l.size,
             })
             .collect(),
+        vendor: image.config.vendor().map(str::to_owned),
     };
     Ok(catalog_layers(
         info,
@@ -830,6 +832,7 @@ mod tests {
             config_digest: None,
             platform: None,
             layers: Vec::new(),
+            vendor: None,
         };
         let budget = Budget::new(budget);
         let (mut catalog, warnings) = if at_once {

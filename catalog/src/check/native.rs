@@ -53,7 +53,11 @@ pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
     // compositions, SPDX 3 `completeness`): known for the ecosystems whose
     // database records every direct dependency.
     let completeness = crate::relate::dependency_completeness(&catalog.packages);
-    for (p, completeness) in catalog.packages.iter().zip(completeness) {
+    // Suppliers as every document format writes them: a package's own,
+    // else its distributor's (the OS package that installed its files).
+    let suppliers =
+        crate::format::common::Suppliers::new(catalog, &crate::format::RenderOptions::at(0));
+    for (at, (p, completeness)) in catalog.packages.iter().zip(completeness).enumerate() {
         let package_id = p.package_id();
         let fields = p.metadata.fields();
         let supplier = fields.supplier();
@@ -70,8 +74,9 @@ pub(super) fn from_catalog(catalog: &Catalog, version: &str) -> Sbom {
             name: p.name.clone(),
             version: p.version.clone(),
             primary: false,
-            suppliers: supplier
-                .map(agent)
+            suppliers: suppliers
+                .of(at)
+                .map(|(s, _)| agent(s))
                 .into_iter()
                 .filter(Agent::named)
                 .collect(),

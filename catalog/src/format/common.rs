@@ -4,7 +4,8 @@
 use sha2::{Digest as _, Sha256};
 
 use super::RenderOptions;
-use crate::model::Catalog;
+use crate::cataloger::Supplier;
+use crate::model::{Catalog, Package};
 
 /// `sbomctl-VERSION`, the creator tool.
 pub fn tool() -> String {
@@ -18,6 +19,86 @@ pub fn document_name(catalog: &Catalog, options: &RenderOptions) -> String {
         .source_name
         .clone()
         .unwrap_or_else(|| catalog.source.name.clone())
+}
+
+/// The root's supplier: `--source-supplier` when given (syft's flag),
+/// else the image config's `org.opencontainers.image.vendor` label;
+/// trimmed, `None` when blank. Always an organisation, as syft writes it.
+pub fn root_supplier<'a>(catalog: &'a Catalog, options: &'a RenderOptions) -> Option<&'a str> {
+    options
+        .source_supplier
+        .as_deref()
+        .or(catalog.source.vendor.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// Where a package's supplier comes from (docs/formats.md, "Suppliers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SupplierOrigin {
+    /// The package's own metadata.
+    Own,
+    /// The OS package at this position owns the package's files and names
+    /// a supplier ([`crate::relate::distributors`]).
+    Distributor(usize),
+    /// `--source-supplier`, for a package nothing else names one for (as
+    /// syft).
+    SourceSupplier,
+}
+
+/// Each catalog package's supplier as the documents write it: its own
+/// metadata's; else the supplier of the OS package that installed its
+/// files (its distributor); else `--source-supplier` (an organisation, as
+/// syft writes it for every package without one). The image's vendor
+/// label names the root only, never a package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppliers<'a> {
+    packages: &'a [Package],
+    distributors: Vec<Option<u32>>,
+    source_supplier: Option<String>,
+}
+
+impl<'a> Suppliers<'a> {
+    /// The suppliers of `catalog`'s packages under `options`.
+    pub fn new(catalog: &'a Catalog, options: &RenderOptions) -> Self {
+        Suppliers {
+            packages: &catalog.packages,
+            distributors: crate::relate::distributors(&catalog.packages, &catalog.relationships),
+            source_supplier: options
+                .source_supplier
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        }
+    }
+
+    /// The supplier of the package at `at` and where it comes from;
+    /// `None` when nothing names one.
+    pub fn of(&self, at: usize) -> Option<(Supplier<'_>, SupplierOrigin)> {
+        let p = self.packages.get(at)?;
+        if let Some(s) = p.metadata.fields().supplier() {
+            return Some((s, SupplierOrigin::Own));
+        }
+        if let Some(o) = self
+            .distributors
+            .get(at)
+            .copied()
+            .flatten()
+            .and_then(|o| usize::try_from(o).ok())
+        {
+            if let Some(s) = self
+                .packages
+                .get(o)
+                .and_then(|d| d.metadata.fields().supplier())
+            {
+                return Some((s, SupplierOrigin::Distributor(o)));
+            }
+        }
+        self.source_supplier
+            .as_deref()
+            .map(|s| (Supplier::Organization(s), SupplierOrigin::SourceSupplier))
+    }
 }
 
 /// sha256 over the catalog's native JSON, which holds the image digests

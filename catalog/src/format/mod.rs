@@ -238,6 +238,11 @@ pub struct RenderOptions {
     /// The version of the scanned thing in documents, instead of the
     /// manifest digest (syft's `--source-version`).
     pub source_version: Option<String>,
+    /// The supplier of the scanned image or directory (syft's
+    /// `--source-supplier`): an organisation, written as the root's
+    /// supplier and as the supplier of every package nothing else names
+    /// one for.
+    pub source_supplier: Option<String>,
     /// Who made the SBOM (`--sbom-author`), in the order given; the tool
     /// is always named besides.
     pub authors: Vec<SbomAuthor>,
@@ -265,6 +270,7 @@ impl RenderOptions {
             created: common::rfc3339(secs),
             source_name: None,
             source_version: None,
+            source_supplier: None,
             authors: Vec::new(),
         }
     }

@@ -662,6 +662,7 @@ pub(super) fn source_info(
         config_digest: None,
         platform: None,
         layers: Vec::new(),
+        vendor: None,
     }
 }
 

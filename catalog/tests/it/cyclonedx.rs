@@ -582,6 +582,7 @@ fn hostile_catalog() -> Catalog {
             config_digest: Some(format!("sha256:{}", "34".repeat(32))),
             platform: Some("linux/amd64".to_owned()),
             layers: Vec::new(),
+            vendor: None,
         },
         scope: Scope::AllLayers,
         distro: Some(Distro {

@@ -84,6 +84,7 @@ fn catalog_of(tree: &FileTree, kind: SourceKind) -> Catalog {
             config_digest: None,
             platform: None,
             layers: Vec::new(),
+            vendor: None,
         },
         scope: Scope::Squashed,
         distro: ctx.distro,

@@ -527,6 +527,7 @@ fn image_source(name: &str) -> SourceInfo {
         config_digest: None,
         platform: Some("linux/arm64".into()),
         layers: vec![],
+        vendor: None,
     }
 }
 
@@ -868,6 +869,7 @@ fn directory_source_root_is_a_file_without_purl() {
         config_digest: None,
         platform: None,
         layers: vec![],
+        vendor: None,
     };
     let j = json(&c, SpdxVersion::V2_3);
     let root = &j["packages"][0];

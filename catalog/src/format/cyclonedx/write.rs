@@ -11,6 +11,7 @@ use std::rc::Rc;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use super::super::common::SupplierOrigin;
 use super::super::{common, validate, CyclonedxVersion, RenderOptions};
 use crate::cataloger::{ExternalRefKind, HashAlgorithm, Supplier};
 use crate::model::{Catalog, Completeness, Distro, Metadata, Package, PackageId, RelationshipKind};
@@ -47,6 +48,7 @@ pub(super) struct Components<'a> {
     refs: Rc<[String]>,
     distro: Option<&'a Distro>,
     version: CyclonedxVersion,
+    suppliers: common::Suppliers<'a>,
 }
 
 impl Components<'_> {
@@ -60,7 +62,10 @@ impl Components<'_> {
         self.packages
             .iter()
             .zip(self.refs.iter())
-            .map(|(p, r)| package_component(p, r.clone(), self.version))
+            .enumerate()
+            .map(|(at, (p, r))| {
+                package_component(p, r.clone(), self.version, self.suppliers.of(at))
+            })
             .chain(self.distro.map(os_component))
     }
 }
@@ -84,6 +89,11 @@ pub(super) struct BomMetadata {
     /// organization that created the BOM".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<Entity>,
+    /// The root's supplier (`--source-supplier`, else the image's vendor
+    /// label), as syft writes `--source-supplier`: "the organization that
+    /// supplied the component that the BOM describes".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<Entity>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
 }
@@ -417,6 +427,7 @@ impl<'a> Bom<'a> {
             refs: package_refs,
             distro: catalog.distro.as_ref(),
             version,
+            suppliers: common::Suppliers::new(catalog, options),
         };
 
         let tools = if version >= CyclonedxVersion::V1_5 {
@@ -459,6 +470,8 @@ impl<'a> Bom<'a> {
                 } else {
                     None
                 },
+                supplier: common::root_supplier(catalog, options)
+                    .and_then(|s| entity(Supplier::Organization(s))),
                 properties: vec![prop("sbomctl:catalog:scope", scope)],
             },
             components,
@@ -566,6 +579,8 @@ fn root_component(catalog: &Catalog, options: &RenderOptions) -> Component {
     Component {
         bom_ref: Some(hex::encode(&digest[..8])),
         kind: if image { "container" } else { "file" },
+        supplier: common::root_supplier(catalog, options)
+            .and_then(|s| entity(Supplier::Organization(s))),
         name,
         version,
         purl: common::root_purl(catalog, options),
@@ -631,7 +646,16 @@ fn non_empty(v: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) -> Component {
+/// A package's component. `supplier` is the package's
+/// ([`common::Suppliers::of`]): component `supplier`; `publisher` and
+/// `author(s)` come from its own metadata only, never from a distributor
+/// or `--source-supplier`.
+fn package_component(
+    p: &Package,
+    bom_ref: String,
+    version: CyclonedxVersion,
+    supplier: Option<(Supplier<'_>, SupplierOrigin)>,
+) -> Component {
     let mut properties = vec![
         prop("sbomctl:package:type", p.ecosystem.as_str()),
         prop("sbomctl:found-by", p.found_by.clone()),
@@ -668,7 +692,11 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
         Some(p.version.clone())
     };
 
-    let supplier = p.metadata.fields().supplier();
+    let supplier_entity = supplier.and_then(|(s, _)| entity(s));
+    let supplier = match supplier {
+        Some((s, SupplierOrigin::Own)) => Some(s),
+        _ => None,
+    };
     let publisher = match supplier {
         Some(Supplier::Maintainer(m) | Supplier::Organization(m)) => non_empty(Some(m)),
         Some(Supplier::MaintainerFields { name, email }) => author_string(name, email),
@@ -698,7 +726,7 @@ fn package_component(p: &Package, bom_ref: String, version: CyclonedxVersion) ->
     Component {
         bom_ref: Some(bom_ref),
         kind: "library",
-        supplier: supplier.and_then(entity),
+        supplier: supplier_entity,
         authors,
         author,
         publisher,
@@ -1001,6 +1029,7 @@ mod tests {
                 config_digest: None,
                 platform: None,
                 layers: Vec::new(),
+                vendor: None,
             },
             scope: crate::model::Scope::Squashed,
             distro: None,

@@ -59,6 +59,9 @@ pub(super) fn encode(
     if let Some(m) = &bom.metadata.manufacturer {
         entity(&mut w, "manufacturer", m);
     }
+    if let Some(s) = &bom.metadata.supplier {
+        entity(&mut w, "supplier", s);
+    }
     properties(&mut w, &bom.metadata.properties);
     w.end("metadata");
 

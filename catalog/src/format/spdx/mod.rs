@@ -93,6 +93,7 @@ mod tests {
                 config_digest: None,
                 platform: Some("linux/amd64".into()),
                 layers: vec![],
+                vendor: None,
             },
             scope: Scope::Squashed,
             distro: None,

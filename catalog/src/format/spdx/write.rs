@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
+use crate::cataloger::Supplier;
+use crate::format::common::SupplierOrigin;
 use crate::format::validate;
 use crate::format::{common, RenderOptions, SpdxVersion};
 use crate::model::{Catalog, Completeness, Location, Package, PackageId, RelationshipKind};
@@ -77,6 +79,7 @@ pub(in crate::format) struct Packages<'a> {
     /// written before some packages in tag-value).
     ids: Vec<String>,
     declared: Vec<String>,
+    suppliers: common::Suppliers<'a>,
     tool: String,
     created: String,
 }
@@ -88,8 +91,17 @@ impl Packages<'_> {
             self.catalog
                 .iter()
                 .zip(self.ids.iter().zip(&self.declared))
-                .map(|(p, (id, declared))| {
-                    Cow::Owned(package(p, id, declared, &self.tool, &self.created))
+                .enumerate()
+                .map(|(at, (p, (id, declared)))| {
+                    let supplier = self.suppliers.of(at);
+                    Cow::Owned(package(
+                        p,
+                        id,
+                        declared,
+                        supplier,
+                        &self.tool,
+                        &self.created,
+                    ))
                 }),
         )
     }
@@ -444,6 +456,7 @@ pub(in crate::format) fn build<'a>(
             catalog: &catalog.packages,
             ids,
             declared,
+            suppliers: common::Suppliers::new(catalog, options),
             tool,
             created: options.created.clone(),
         },
@@ -493,7 +506,10 @@ fn root_package(catalog: &Catalog, version: SpdxVersion, options: &RenderOptions
         version: common::root_version(catalog, options)
             .map(|v| fields::one_line(&v))
             .filter(|v| !v.is_empty()),
-        supplier: NOASSERTION.to_owned(),
+        supplier: fields::person(
+            common::root_supplier(catalog, options).map(Supplier::Organization),
+        )
+        .unwrap_or_else(|| NOASSERTION.to_owned()),
         originator: None,
         download_location: NOASSERTION.to_owned(),
         file_name: None,
@@ -536,8 +552,23 @@ fn unique_id(used: &mut HashMap<String, usize>, id: String) -> String {
     }
 }
 
-fn package(p: &Package, spdx_id: &str, declared: &str, tool: &str, created: &str) -> SpdxPackage {
-    let person = fields::person(p.metadata.fields().supplier());
+/// An SPDX package. `supplier` is the package's
+/// ([`common::Suppliers::of`]): `PackageSupplier`; the originator ("from
+/// whom the package originally came") is its own metadata's only, never a
+/// distributor's or `--source-supplier`.
+fn package(
+    p: &Package,
+    spdx_id: &str,
+    declared: &str,
+    supplier: Option<(Supplier<'_>, SupplierOrigin)>,
+    tool: &str,
+    created: &str,
+) -> SpdxPackage {
+    let person = fields::person(supplier.map(|(s, _)| s));
+    let originator = match supplier {
+        Some((_, SupplierOrigin::Own)) => person.clone(),
+        _ => None,
+    };
     let mut external_refs: Vec<ExternalRef> = Vec::new();
     for cpe in &p.cpes {
         if validate::is_cpe23(cpe)
@@ -572,8 +603,8 @@ fn package(p: &Package, spdx_id: &str, declared: &str, tool: &str, created: &str
         spdx_id: spdx_id.to_owned(),
         name: fields::one_line(&p.name),
         version: Some(fields::one_line(&p.version)).filter(|v| !v.is_empty()),
-        supplier: person.clone().unwrap_or_else(|| NOASSERTION.to_owned()),
-        originator: person,
+        supplier: person.unwrap_or_else(|| NOASSERTION.to_owned()),
+        originator,
         download_location: download_location(p),
         primary_purpose: None,
         file_name: p

@@ -229,7 +229,19 @@ fn elements<E>(d: &Document<'_>, emit: &mut dyn FnMut(Value) -> Result<(), E>) -
         &ids.data_license,
         vec![("simplelicensing_licenseExpression", "CC0-1.0".into())],
     ))?;
-    emit(package(&ids, &root, None))?;
+    // The root's supplier (`--source-supplier`, else the image's vendor
+    // label), as SPDX 2's root `PackageSupplier`.
+    let root_supplier = agent(&ids, &root.supplier);
+    if let Some((agent_id, value)) = &root_supplier {
+        if agents.insert(agent_id.clone()) {
+            emit(value.clone())?;
+        }
+    }
+    emit(package(
+        &ids,
+        &root,
+        root_supplier.as_ref().map(|(a, _)| a.as_str()),
+    ))?;
 
     // Files written so far, by the hash their id is made of: a host's
     // packages own hundreds of thousands of paths, whose ids need not be

@@ -752,6 +752,11 @@ struct Source<'a> {
     id: String,
     name: String,
     version: String,
+    /// syft's `source.supplier` (`--source-supplier`), omitted when empty;
+    /// sbomctl also writes the image's vendor label here when no flag is
+    /// given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<String>,
     #[serde(rename = "type")]
     type_: &'static str,
     metadata: SourceMetadata<'a>,
@@ -1166,6 +1171,13 @@ fn source<'a>(s: &'a SourceInfo, options: &RenderOptions) -> Source<'a> {
         id,
         name,
         version,
+        supplier: options
+            .source_supplier
+            .as_deref()
+            .or(s.vendor.as_deref())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
         type_: if is_dir { "directory" } else { "image" },
         metadata,
     }
