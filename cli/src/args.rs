@@ -197,6 +197,7 @@ pub enum StatementVersionArg {
     // It names who made the SBOM sbomctl catalogs; a --predicate document
     // is attested as given.
     mut_arg("sbom_author", |a| a.conflicts_with("predicate")),
+    mut_arg("source_supplier", |a| a.conflicts_with("predicate")),
 )]
 pub struct AttestArgs {
     /// The encrypted cosign private key: a file, or env://VAR for the PEM
@@ -238,6 +239,8 @@ pub struct AttestArgs {
     pub new_bundle_format: Option<bool>,
     #[command(flatten)]
     pub author: crate::commands::sbom_author::SbomAuthorFlags,
+    #[command(flatten)]
+    pub supplier: crate::commands::sbom_author::SourceSupplierFlag,
     #[command(flatten)]
     pub signing: SigningFlags,
     #[command(flatten)]
@@ -709,6 +712,8 @@ pub struct PackagesArgs {
     /// --source-version).
     #[arg(long, value_name = "VERSION")]
     pub source_version: Option<String>,
+    #[command(flatten)]
+    pub supplier: crate::commands::sbom_author::SourceSupplierFlag,
     #[command(flatten)]
     pub author: crate::commands::sbom_author::SbomAuthorFlags,
     /// Squashed (final filesystem) or all-layers.

@@ -28,6 +28,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("source.base-path", "base-path"),
     ("source.name", "source-name"),
     ("source.version", "source-version"),
+    ("source.supplier", "source-supplier"),
     ("file.metadata.digests", "file-digests"),
     ("default-catalogers", "override-default-catalogers"),
     ("log.quiet", "quiet"),

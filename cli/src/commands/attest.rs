@@ -122,6 +122,7 @@ impl Plan {
         }
         let mut render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
         args.author.apply(&mut render_options);
+        args.supplier.apply(&mut render_options);
         let predicate_document = match &args.predicate {
             Some(path) => Some(read_predicate(path)?),
             None => None,

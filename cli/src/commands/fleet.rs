@@ -403,6 +403,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
         .with_context(|| format!("creating output directory {}", out_dir.display()))?;
     let mut render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
     args.author.apply(&mut render_options);
+    args.supplier.apply(&mut render_options);
     let platform = args
         .platform
         .as_deref()

@@ -41,6 +41,7 @@ pub fn run(args: &PackagesArgs, global: &Global) -> Result<ExitCode> {
     let mut render_options = format::RenderOptions::from_env().map_err(anyhow::Error::msg)?;
     render_options.source_name.clone_from(&args.source_name);
     args.author.apply(&mut render_options);
+    args.supplier.apply(&mut render_options);
     render_options
         .source_version
         .clone_from(&args.source_version);

@@ -124,6 +124,7 @@ pub fn run_packages(args: &PackagesArgs, global: &Global, source: &str) -> Resul
     let mut render_options = RenderOptions::from_env().map_err(anyhow::Error::msg)?;
     render_options.source_name.clone_from(&args.source_name);
     args.author.apply(&mut render_options);
+    args.supplier.apply(&mut render_options);
     render_options
         .source_version
         .clone_from(&args.source_version);

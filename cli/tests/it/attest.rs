@@ -569,6 +569,57 @@ fn attest_sbom_author_is_in_the_attested_sbom() {
     );
 }
 
+/// `attest --source-supplier` (syft's flag) names the supplier of the
+/// image in the SBOM it catalogs, as `packages --source-supplier` does: the
+/// root's `PackageSupplier` and that of every package that names none;
+/// with `--predicate` it is a usage error.
+#[test]
+fn attest_source_supplier_is_in_the_attested_sbom() {
+    let keys = Keys::new();
+    let (_dir, image) = layout_copy("alpine-sample-oci");
+    attest_image(
+        &keys,
+        &image,
+        "spdxjson",
+        "referrer",
+        &["--source-supplier", "ACME Corp"],
+    );
+    let doc = json(&predicate_of(&keys, &image, "spdxjson"));
+    let packages = doc["packages"].as_array().unwrap();
+    let root = packages
+        .iter()
+        .find(|p| {
+            p["SPDXID"]
+                .as_str()
+                .unwrap()
+                .starts_with("SPDXRef-DocumentRoot-")
+        })
+        .unwrap();
+    assert_eq!(root["supplier"], "Organization: ACME Corp");
+    // apk packages keep their maintainer; none is left without a supplier.
+    assert!(packages
+        .iter()
+        .any(|p| p["supplier"].as_str().unwrap().starts_with("Person: ")));
+    assert!(packages.iter().all(|p| p["supplier"] != "NOASSERTION"));
+    let predicate = common::root().join("attest/testdata/sbom/bom-go-mod.spdx.json");
+    let out = run(&[
+        "attest",
+        "--key",
+        &keys.key,
+        "--predicate",
+        predicate.to_str().unwrap(),
+        "--source-supplier",
+        "ACME Corp",
+        &image,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--source-supplier") && stderr.contains("--predicate"),
+        "{stderr}"
+    );
+}
+
 /// A layout holding two tagged images (debian `latest`, distroless
 /// `distroless`) in a directory whose name has a `:`.
 fn two_image_layout() -> (tempfile::TempDir, PathBuf, String) {

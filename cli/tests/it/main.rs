@@ -37,6 +37,7 @@ mod registry;
 mod registry_access;
 mod samples;
 mod sign_certificate;
+mod suppliers;
 mod syft_json_files;
 mod syft_options;
 mod syft_output;
