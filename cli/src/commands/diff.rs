@@ -117,7 +117,7 @@ enum Loaded {
         side: Side,
     },
     Catalog {
-        catalog: Catalog,
+        catalog: Box<Catalog>,
         side: Side,
     },
     /// An SBOM file already parsed, its bytes dropped.
@@ -420,7 +420,7 @@ fn load(arg: &str, options: &Options, pre: Option<Option<Listing<'static>>>) -> 
     let digest = catalog.source.manifest_digest.clone();
     Ok(Loaded::Catalog {
         side: Side::image(arg, digest),
-        catalog,
+        catalog: Box::new(catalog),
     })
 }
 
@@ -566,7 +566,7 @@ fn verified(
             None => anyhow::Error::new(e).context("the verified predicate"),
         })?;
     Ok(Ok(Loaded::Catalog {
-        catalog,
+        catalog: Box::new(catalog),
         side: Side::attestation(reference, digest),
     }))
 }
