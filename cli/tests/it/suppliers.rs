@@ -564,3 +564,48 @@ fn the_os_package_that_installed_a_language_package_supplies_it() {
     // minutes).
     assert_eq!(unsupplied, 0);
 }
+
+/// `convert` gives the root's supplier back as the root's from every
+/// format sbomctl writes (and only the root's: it is not a
+/// `--source-supplier` for the packages of the converted document).
+#[test]
+fn convert_keeps_the_roots_supplier() {
+    let (_tmp, image) = labelled(
+        "debian-sample",
+        &serde_json::json!({"org.opencontainers.image.vendor": "Example Vendor Ltd"}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_all(&image, dir.path(), &[]);
+    let suppliers = |doc: &Value| -> Vec<String> {
+        let mut v: Vec<String> = spdx_suppliers(doc)
+            .into_values()
+            .map(|(s, _)| s.as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let want = suppliers(&read_json(&dir.path().join("sbom.spdx.json")));
+    for (_, _, _, file) in FORMATS {
+        let input = dir.path().join(file);
+        let out = sbomctl_at(
+            EPOCH,
+            &["convert", input.to_str().unwrap(), "-o", "spdx-json"],
+        );
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            spdx_root(&doc)["supplier"],
+            "Organization: Example Vendor Ltd",
+            "{file}"
+        );
+        if file != "sbom.syft.json" {
+            // The packages' own suppliers stay theirs (syft-json holds
+            // only the ones syft's metadata has).
+            assert_eq!(suppliers(&doc), want, "{file}");
+        }
+    }
+}

@@ -288,6 +288,13 @@ pub(super) fn to_catalog(mut bom: CdxBom, transport: &str) -> Catalog {
             s.index_digest = r.property("sbomctl:image:indexDigest");
             s.config_digest = r.property("sbomctl:image:configDigest");
             s.platform = r.property("sbomctl:image:platform");
+            // The root's supplier (`--source-supplier` or the vendor
+            // label) comes back as the root's, never as the packages'.
+            s.vendor = r
+                .supplier
+                .as_ref()
+                .map(|e| e.name.trim().to_owned())
+                .filter(|n| !n.is_empty());
             s
         }
         None => source_info(transport, "", None, None, false),

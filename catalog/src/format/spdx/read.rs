@@ -179,13 +179,22 @@ fn map(mut doc: SpdxDocument) -> Catalog {
                 .map(|e| e.reference_locator.as_str());
             let container = r.primary_package_purpose.as_deref() == Some("CONTAINER")
                 || r.spdx_id.starts_with("SPDXRef-DocumentRoot-Image-");
-            source_info(
+            let mut s = source_info(
                 "spdx-json",
                 &r.name,
                 Some(r.version_info.as_str()),
                 purl,
                 container,
-            )
+            );
+            // The root's supplier (`--source-supplier` or the vendor
+            // label) comes back as the root's, never as the packages'.
+            s.vendor = r
+                .supplier
+                .as_deref()
+                .and_then(spdx_actor)
+                .map(|(name, _, _)| name)
+                .filter(|n| !n.trim().is_empty());
+            s
         }
         None => source_info("spdx-json", &doc.name, None, None, false),
     };

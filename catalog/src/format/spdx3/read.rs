@@ -191,13 +191,19 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
     let source = match root {
         Some(r) => {
             let purl = r.purl();
-            source_info(
+            let mut s = source_info(
                 TRANSPORT,
                 &r.name,
                 Some(r.package_version.as_str()),
                 Some(purl.as_str()).filter(|p| !p.is_empty()),
                 r.primary_purpose == "container",
-            )
+            );
+            // The root's supplier (`--source-supplier` or the vendor
+            // label) comes back as the root's, never as the packages'.
+            s.vendor = supplier(r, &by_id)
+                .map(|(name, _, _)| name)
+                .filter(|n| !n.trim().is_empty());
+            s
         }
         None => source_info(TRANSPORT, document_name, None, None, false),
     };

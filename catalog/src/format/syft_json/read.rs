@@ -218,6 +218,8 @@ struct SyftSource {
     name: String,
     #[serde(deserialize_with = "nullable")]
     version: String,
+    #[serde(deserialize_with = "nullable")]
+    supplier: String,
     #[serde(rename = "type", deserialize_with = "nullable")]
     kind: String,
     #[serde(deserialize_with = "nullable")]
@@ -443,6 +445,7 @@ pub(in crate::format) fn read(bytes: &[u8]) -> Result<Catalog> {
         None,
         !is_dir && doc.source.kind == "image",
     );
+    source.vendor = non_empty(doc.source.supplier.trim());
     if !is_dir {
         source.config_digest = non_empty(&meta.image_id);
         let platform: Vec<&str> = [
