@@ -204,29 +204,42 @@ pub fn distributors(packages: &[Package], relationships: &[Relationship]) -> Vec
     {
         return out;
     }
-    let mut at: HashMap<PackageId, Vec<usize>> = HashMap::new();
-    for (i, p) in packages.iter().enumerate() {
-        at.entry(p.package_id()).or_default().push(i);
-    }
     let has_supplier = |p: &Package| p.metadata.fields().supplier().is_some();
+    // Only the packages that can be either end, by id, sorted (12 bytes
+    // each: a `dir:/` catalog has hundreds of thousands of packages).
+    let mut owners: Vec<(PackageId, u32)> = Vec::new();
+    let mut owned: Vec<(PackageId, u32)> = Vec::new();
+    for (i, p) in packages.iter().enumerate() {
+        let Some(i) = end(i) else { continue };
+        if !has_supplier(p) {
+            if !p.ecosystem.is_os_package() {
+                owned.push((p.package_id(), i));
+            }
+        } else if p.ecosystem.is_os_package() {
+            owners.push((p.package_id(), i));
+        }
+    }
+    owners.sort_unstable();
+    owned.sort_unstable();
+    let at = |list: &[(PackageId, u32)], id: PackageId| -> std::ops::Range<usize> {
+        let from = list.partition_point(|(k, _)| *k < id);
+        let to = list.partition_point(|(k, _)| *k <= id);
+        from..to
+    };
     for r in relationships
         .iter()
         .filter(|r| r.kind == RelationshipKind::OwnershipByFileOverlap)
     {
-        let owner = at.get(&r.from).into_iter().flatten().copied().find(|&o| {
-            packages
-                .get(o)
-                .is_some_and(|p| p.ecosystem.is_os_package() && has_supplier(p))
-        });
-        let Some(owner) = owner.and_then(end) else {
+        // The first package in order with the owner's id.
+        let Some(owner) = owners
+            .get(at(&owners, r.from))
+            .and_then(|o| o.iter().map(|&(_, i)| i).min())
+        else {
             continue;
         };
-        for &j in at.get(&r.to).into_iter().flatten() {
-            let Some(p) = packages.get(j) else { continue };
-            if p.ecosystem.is_os_package() || has_supplier(p) {
-                continue;
-            }
-            if let Some(slot) = out.get_mut(j) {
+        for &(_, j) in owned.get(at(&owned, r.to)).into_iter().flatten() {
+            let slot = usize::try_from(j).ok().and_then(|j| out.get_mut(j));
+            if let Some(slot) = slot {
                 if slot.is_none_or(|o| owner < o) {
                     *slot = Some(owner);
                 }
