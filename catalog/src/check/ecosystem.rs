@@ -12,35 +12,35 @@ const WHO: &[&str] = &["supplier", "creator"];
 const REASONS: &[(&str, &str)] = &[
     (
         "cargo",
-        "Cargo.lock and cargo-auditable's dependency list record names, versions, sources and checksums only, no authors",
+        "Cargo.lock and cargo-auditable's dependency list record names, versions, sources and checksums only, no authors, and no OS package that installed it names a maintainer",
     ),
     (
         "gem",
-        "sbomctl takes a gem's supplier from its gemspec's authors; this gemspec names none",
+        "sbomctl takes a gem's supplier from its gemspec's authors; this gemspec names none, and no OS package that installed it names a maintainer",
     ),
     (
         "golang",
-        "Go build info and go.mod record module paths, versions and sums only, no supplier or author",
+        "Go build info and go.mod record module paths, versions and sums only, no supplier or author, and no OS package that installed the binary names a maintainer",
     ),
     (
         "maven",
-        "sbomctl takes a Java archive's supplier from its pom's organization or developers, else its manifest's Specification-, Implementation- or Bundle-Vendor; this archive records none",
+        "sbomctl takes a Java archive's supplier from its pom's organization or developers, else its manifest's Specification-, Implementation- or Bundle-Vendor, else from the OS package that installed it; this archive records none and no OS package installed it",
     ),
     (
         "npm",
-        "sbomctl takes an npm package's supplier from its package.json author, authors, contributors or maintainers; this package.json names none",
+        "sbomctl takes an npm package's supplier from its package.json author, authors, contributors or maintainers, else from the OS package that installed it; this package.json names none and no OS package installed it",
     ),
     (
         "nuget",
-        "a .deps.json records names, versions and hashes only (authors are in the package's .nuspec, which a published application does not ship)",
+        "a .deps.json records names, versions and hashes only (authors are in the package's .nuspec, which a published application does not ship), and no OS package that installed it names a maintainer",
     ),
     (
         "oci",
-        "the image itself: sbomctl does not read its config's org.opencontainers.image.vendor or authors labels",
+        "the image itself: no --source-supplier was given and its config has no org.opencontainers.image.vendor label (sbomctl does not read the authors label)",
     ),
     (
         "pypi",
-        "sbomctl takes a Python package's supplier from its METADATA Author, Author-email, Maintainer or Maintainer-email; this METADATA names none",
+        "sbomctl takes a Python package's supplier from its METADATA Author, Author-email, Maintainer or Maintainer-email, else from the OS package that installed it; this METADATA names none and no OS package installed it",
     ),
 ];
 

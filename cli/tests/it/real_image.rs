@@ -786,15 +786,87 @@ fn real_image_spdx3_follows_the_spdx3_json_schema_and_lists_every_package() {
     assert!(found[0].contains("sbomctl_unknown"), "{found:?}");
 }
 
+/// The image's own dpkg database, read here without sbomctl: each file a
+/// deb installed (`info/*.list`) → the debs that list it, and each deb's
+/// `Maintainer` (`status`).
+struct Dpkg {
+    owners: BTreeMap<String, Vec<String>>,
+    maintainer: BTreeMap<String, String>,
+}
+
+impl Dpkg {
+    fn read(rootfs: &std::path::Path) -> Dpkg {
+        let db = rootfs.join("var/lib/dpkg");
+        let mut owners: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for entry in std::fs::read_dir(db.join("info")).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let Some(deb) = name.strip_suffix(".list") else {
+                continue;
+            };
+            // `NAME:ARCH.list` for multi-arch packages.
+            let deb = deb.split(':').next().unwrap().to_owned();
+            for file in std::fs::read_to_string(&path).unwrap().lines() {
+                owners.entry(file.to_owned()).or_default().push(deb.clone());
+            }
+        }
+        let mut maintainer = BTreeMap::new();
+        for stanza in std::fs::read_to_string(db.join("status"))
+            .unwrap()
+            .split("\n\n")
+        {
+            let field = |key: &str| {
+                stanza
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(|v| v.trim().to_owned())
+            };
+            if let (Some(p), Some(m)) = (field("Package:"), field("Maintainer:")) {
+                maintainer.insert(p, m);
+            }
+        }
+        Dpkg { owners, maintainer }
+    }
+
+    /// The debs that installed the file `path` (an SPDX `sourceInfo`
+    /// path; a member of an archive is owned through its archive).
+    fn owners_of(&self, path: &str) -> &[String] {
+        let outer = path.split(['!', ':']).next().unwrap_or(path);
+        self.owners
+            .get(path)
+            .or_else(|| self.owners.get(outer))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// `config.Labels` of the (one) image of the OCI layout `oci`, read here
+/// without sbomctl.
+fn image_labels(oci: &std::path::Path) -> Value {
+    let read = |path: std::path::PathBuf| -> Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let blob = |digest: &Value| {
+        oci.join("blobs/sha256")
+            .join(digest.as_str().unwrap().trim_start_matches("sha256:"))
+    };
+    let index = read(oci.join("index.json"));
+    let manifest = read(blob(&index["manifests"][0]["digest"]));
+    read(blob(&manifest["config"]["digest"]))["config"]["Labels"].clone()
+}
+
 /// `sbomctl check --profile ntia` and ntia-conformance-checker 6.0.0 (PyPI)
 /// on the real image's SPDX JSON: the same verdict, the same missing
-/// elements and the same components lacking each. A package whose image
-/// records no supplier is written `NOASSERTION` (SPDX's "no information",
-/// as syft writes it), which the checker counts as missing
-/// (`_is_blank(supplier, noassertion=True)` in its SPDX 2 adapter): the
-/// verdict is "not conformant", and the snapshot lists, per ecosystem and
-/// with the reason, exactly which packages have no supplier recorded.
-/// npm's reason is checked here on the image's own `package.json` files.
+/// elements and the same components lacking each. A language package whose
+/// own metadata names no supplier but whose files a deb installed is
+/// supplied by that deb's maintainer (its distributor): each such package
+/// is checked here on the image's own dpkg database (`info/*.list`,
+/// `status`). A package whose image records no supplier at all is written
+/// `NOASSERTION` (SPDX's "no information", as syft writes it), which the
+/// checker counts as missing (`_is_blank(supplier, noassertion=True)` in
+/// its SPDX 2 adapter): the verdict is "not conformant", and the snapshot
+/// lists, per ecosystem and with the reason, exactly which packages have
+/// no supplier recorded, and which are supplied by their distributor. npm's
+/// reason is checked here on the image's own `package.json` files.
 fn check_ntia(spdx: &std::path::Path, rootfs: &std::path::Path) {
     use crate::check::{check_json, checker_missing, ntia_checker, ours_by_element};
     let (code, ours) = check_json(spdx, "ntia");
@@ -812,12 +884,11 @@ fn check_ntia(spdx: &std::path::Path, rootfs: &std::path::Path) {
     // The packages written with `NOASSERTION`, by PURL type, are exactly
     // the ones both checks name.
     let doc: Value = serde_json::from_slice(&std::fs::read(spdx).unwrap()).unwrap();
+    let dpkg = Dpkg::read(rootfs);
     let mut by_type: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut distributed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut names: Vec<String> = Vec::new();
     for p in doc["packages"].as_array().unwrap() {
-        if p["supplier"] != "NOASSERTION" {
-            continue;
-        }
         let purl = p["externalRefs"]
             .as_array()
             .into_iter()
@@ -827,6 +898,53 @@ fn check_ntia(spdx: &std::path::Path, rootfs: &std::path::Path) {
             .unwrap_or_default();
         let kind = purl.split_once('/').map_or(purl, |(t, _)| t).to_owned();
         let name = p["name"].as_str().unwrap().to_owned();
+        // The file the package was read from, as SPDX says it.
+        let path = p["sourceInfo"]
+            .as_str()
+            .and_then(|i| i.rsplit_once(": /"))
+            .map(|(_, path)| format!("/{path}"));
+        let owners = path.as_deref().map_or(&[][..], |path| dpkg.owners_of(path));
+        if kind != "pkg:deb" && p["supplier"] != "NOASSERTION" && p.get("originator").is_none() {
+            // No originator: the supplier is not the package's own but
+            // the deb's that installed it. Checked on dpkg's database.
+            let supplier = p["supplier"].as_str().unwrap();
+            let want: Vec<String> = owners
+                .iter()
+                .filter_map(|deb| dpkg.maintainer.get(deb))
+                .map(|m| match m.trim_end_matches('>').split_once(" <") {
+                    Some((who, email)) => format!("Person: {who} ({email})"),
+                    None => format!("Person: {m}"),
+                })
+                .collect();
+            assert!(
+                want.iter().any(|w| w == supplier),
+                "{name} ({path:?}) is supplied by {supplier}, but dpkg says its file was \
+                 installed by {owners:?}, maintained by {want:?}"
+            );
+            distributed
+                .entry(kind)
+                .or_default()
+                .push(format!("{name} ({})", owners.join("|")));
+            continue;
+        }
+        if p["supplier"] != "NOASSERTION" {
+            continue;
+        }
+        // A package without a supplier was installed by no deb that
+        // names a maintainer (else that deb would supply it).
+        if kind == "pkg:oci" {
+            // The image itself: its config names no vendor.
+            let labels = image_labels(&rootfs.parent().unwrap().join("oci"));
+            assert!(
+                labels.get("org.opencontainers.image.vendor").is_none(),
+                "{labels}"
+            );
+        } else {
+            assert!(
+                owners.iter().all(|deb| !dpkg.maintainer.contains_key(deb)),
+                "{name} ({path:?}) has no supplier, but dpkg says {owners:?} installed it"
+            );
+        }
         if kind == "pkg:npm" {
             // The reason, checked: the manifest names nobody.
             let info = p["sourceInfo"].as_str().unwrap();
@@ -883,10 +1001,32 @@ fn check_ntia(spdx: &std::path::Path, rootfs: &std::path::Path) {
             )
         })
         .collect();
+    // Why each of these is supplied by the deb that installed it.
+    let how = |kind: &str| {
+        match kind {
+        "pkg:npm" => "Debian's node-* packages installed them under /usr/share/nodejs; their stripped package.json names nobody",
+        "pkg:maven" => "Debian's lib*-java packages installed the jars; no pom organization or developer and no vendor line",
+        "pkg:golang" | "pkg:cargo" => "a Debian package installed the binary; its build info names no supplier",
+        "pkg:pypi" => "Debian's python3-* packages installed them; their metadata names no author or maintainer",
+        other => panic!("{other}: a package type without a known reason for a distributor supplier"),
+    }
+    };
+    let distributed_listing: String = distributed
+        .iter()
+        .map(|(kind, who)| {
+            format!(
+                "{kind} ({}): {}\n  {}\n",
+                who.len(),
+                how(kind),
+                who.join(", ")
+            )
+        })
+        .collect();
+    let gained: usize = distributed.values().map(Vec::len).sum();
     insta::assert_snapshot!(
         "real_image_ntia",
         format!(
-            "conformant: {}\nsupplier missing: {}\n{listing}",
+            "conformant: {}\nsupplier missing: {}\n{listing}supplied by the deb that installed them: {gained}\n{distributed_listing}",
             theirs["isNtiaConformant"],
             names.len()
         )
