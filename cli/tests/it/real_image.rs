@@ -1479,3 +1479,101 @@ fn platform_all_over_an_index_of_the_real_image() {
         assert!(v.ok, "{}: {:?}", v.file.display(), v.errors);
     }
 }
+
+/// syft's `--source-supplier` (the organisation that supplies the image,
+/// which syft added so that such an organisation can produce
+/// NTIA-conformant documents): the root and the 33 packages the image
+/// names no supplier for take it, every other package keeps its own or its
+/// distributor's. ntia-conformance-checker then reports the real image's
+/// SPDX 2 JSON and SPDX 3 documents conformant, and `sbomctl check` agrees
+/// (exit 0). Without the flag both say "not conformant" (`check_ntia`).
+#[test]
+fn real_image_with_source_supplier_is_ntia_conformant() {
+    use crate::check::{check_json, ntia_checker};
+    let dir = image_dir();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (plain, spdx, spdx3) = (
+        tmp.path().join("plain.spdx.json"),
+        tmp.path().join("real.spdx.json"),
+        tmp.path().join("real.spdx3.json"),
+    );
+    let src = format!("oci-dir:{}", dir.join("oci").display());
+    for (args, what) in [
+        (vec![format!("spdx-json={}", plain.display())], "without"),
+        (
+            vec![
+                format!("spdx-json={}", spdx.display()),
+                "-o".to_owned(),
+                format!("spdx3-json={}", spdx3.display()),
+                "--source-supplier".to_owned(),
+                "Example Release Engineering".to_owned(),
+            ],
+            "with",
+        ),
+    ] {
+        let mut all = vec![
+            "packages".to_owned(),
+            src.clone(),
+            "-q".to_owned(),
+            "-o".to_owned(),
+        ];
+        all.extend(args);
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let out = sbomctl_at("1700000000", &all);
+        assert!(
+            out.status.success(),
+            "{what} --source-supplier: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let verdicts = ntia_checker(&[
+        (plain.clone(), "spdx2"),
+        (spdx.clone(), "spdx2"),
+        (spdx3.clone(), "spdx3"),
+    ]);
+    assert_eq!(verdicts[0]["isNtiaConformant"], false, "{}", verdicts[0]);
+    for v in &verdicts[1..] {
+        assert_eq!(v["parsingError"], serde_json::json!([]), "{v}");
+        assert_eq!(v["isNtiaConformant"], true, "{v}");
+    }
+    for file in [&spdx, &spdx3] {
+        let (code, report) = check_json(file, "ntia");
+        assert_eq!(code, 0, "{}: {report}", file.display());
+        assert_eq!(report["compliant"], true);
+    }
+    // Only packages without a supplier of their own or their distributor's
+    // took the flag's: the two documents differ in exactly those.
+    let read = |p: &std::path::Path| -> Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let (before, after) = (read(&plain), read(&spdx));
+    let suppliers = |doc: &Value| -> BTreeMap<String, String> {
+        doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["SPDXID"].as_str().unwrap().to_owned(),
+                    p["supplier"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (suppliers(&before), suppliers(&after));
+    assert_eq!(before.len(), after.len());
+    let mut filled = 0;
+    for (id, was) in &before {
+        let now = &after[id];
+        if was == "NOASSERTION" {
+            assert_eq!(now, "Organization: Example Release Engineering", "{id}");
+            filled += 1;
+        } else {
+            assert_eq!(now, was, "{id}: a supplier the image records was replaced");
+        }
+    }
+    assert_eq!(
+        filled, 34,
+        "the root and the 33 packages the image names no supplier for"
+    );
+}
