@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::listing::{Entry, Listing, Loc};
@@ -574,12 +574,7 @@ impl<'de> Visitor<'de> for CdxBom {
                 "components" => 1,
                 "dependencies" => 2,
                 other => {
-                    match sniff.slot(other) {
-                        Some(slot) => *slot = Some(map.next_value()?),
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+                    sniff.value(other, &mut map)?;
                     continue;
                 }
             };
@@ -918,12 +913,7 @@ impl<'de> Visitor<'de> for SpdxDocument {
                 "relationships" => 5,
                 "hasExtractedLicensingInfos" => 6,
                 other => {
-                    match sniff.slot(other) {
-                        Some(slot) => *slot = Some(map.next_value()?),
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+                    sniff.value(other, &mut map)?;
                     continue;
                 }
             };

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::lean::{owned_if, Checked, CheckedList, Str};
@@ -107,12 +107,7 @@ impl<'de> Visitor<'de> for NativeDocument {
                 "relationships" => 4,
                 "diagnostics" => 5,
                 other => {
-                    match sniff.slot(other) {
-                        Some(slot) => *slot = Some(map.next_value()?),
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+                    sniff.value(other, &mut map)?;
                     continue;
                 }
             };

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::lean::{
@@ -448,12 +448,7 @@ impl<'de> Visitor<'de> for Document {
                 "source" => 3,
                 "distro" => 4,
                 other => {
-                    match sniff.slot(other) {
-                        Some(slot) => *slot = Some(map.next_value()?),
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+                    sniff.value(other, &mut map)?;
                     continue;
                 }
             };

@@ -178,6 +178,22 @@ impl Sniff {
             _ => return None,
         })
     }
+
+    /// Reads the value of the top-level `key` from `map`: kept when the key
+    /// tells the formats apart ([`Sniff::slot`]), else skipped.
+    pub(crate) fn value<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> std::result::Result<(), A::Error> {
+        match self.slot(key) {
+            Some(slot) => *slot = Some(map.next_value()?),
+            None => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<'de> Deserialize<'de> for Sniff {
@@ -208,11 +224,7 @@ impl<'de> Deserialize<'de> for Sniff {
                     if key == "artifacts" {
                         s.artifacts = true;
                     }
-                    let Some(slot) = s.slot(&key) else {
-                        map.next_value::<IgnoredAny>()?;
-                        continue;
-                    };
-                    *slot = Some(map.next_value()?);
+                    s.value(&key, &mut map)?;
                 }
                 Ok(s)
             }
